@@ -1,0 +1,109 @@
+"""Argument checks shared by every room. Each raises a DeepRecipeError that names the input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` lower-cased if it is one of ``choices``; otherwise raise."""
+    options = sorted(choices)
+    if not isinstance(value, str) or value.lower() not in options:
+        raise DeepRecipeError(f"{name}={value!r} is not known; accepted: {', '.join(options)}")
+    return value.lower()
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    integer: bool = False,
+) -> float:
+    """Return ``value`` if it is a finite number inside the given interval; otherwise raise."""
+    kind = "an integer" if integer else "a number"
+    lo = "" if low is None else ("[" if low_inclusive else "(") + f"{low}"
+    hi = "" if high is None else f"{high}" + ("]" if high_inclusive else ")")
+    interval = f" in {lo or '(-inf'}, {hi or 'inf)'}" if (low is not None or high is not None) else ""
+    accepted = f"{kind}{interval}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DeepRecipeTypeError(f"{name}={value!r} must be {accepted}")
+    if integer and not float(value).is_integer():
+        raise DeepRecipeError(f"{name}={value!r} must be {accepted}")
+    if not np.isfinite(value):
+        raise DeepRecipeError(f"{name}={value!r} must be {accepted}")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        raise DeepRecipeError(f"{name}={value!r} must be {accepted}")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        raise DeepRecipeError(f"{name}={value!r} must be {accepted}")
+    return int(value) if integer else float(value)
+
+
+def check_array(
+    name: str,
+    value: Any,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    dtype: Any = None,
+    allow_empty: bool = False,
+    finite: bool = True,
+) -> np.ndarray:
+    """Convert ``value`` to a numeric array and check its dimensions and values.
+
+    Strings, objects and complex numbers are refused; NaN and infinity are refused with the
+    position of the first offending entry.
+    """
+    if hasattr(value, "toarray") and hasattr(value, "nnz"):
+        raise DeepRecipeTypeError(
+            f"{name} is a sparse matrix; deeprecipe's dense networks need a dense array "
+            "(call .toarray() if it fits in memory)"
+        )
+    try:
+        array = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise DeepRecipeError(f"{name} could not be read as an array: {exc}") from None
+    if array.dtype == object or array.dtype.kind in "USVMmc":
+        raise DeepRecipeTypeError(
+            f"{name} has dtype {array.dtype}; accepted: real numbers (int, float or bool)"
+        )
+    if array.dtype.kind == "b":
+        array = array.astype(np.float64 if dtype is None else dtype)
+    if dtype is not None and array.dtype != dtype:
+        array = array.astype(dtype)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if array.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise DeepRecipeError(f"{name} has shape {array.shape}; accepted: a {want} array")
+    if not allow_empty and array.size == 0:
+        raise DeepRecipeError(f"{name} is empty (shape {array.shape}); it needs at least one row")
+    if finite and array.dtype.kind == "f" and not np.isfinite(array).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        bad = array[where]
+        position = f"row {where[0]}" + (f", column {where[1]}" if len(where) > 1 else "")
+        raise DeepRecipeError(
+            f"{name} contains {bad} at {position}; accepted: finite values only "
+            "(impute or drop missing values first)"
+        )
+    return array
+
+
+def check_rng(seed: Any) -> np.random.Generator:
+    """A Generator from ``None``, an int seed, a SeedSequence or a Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, (int, np.integer, np.random.SeedSequence)):
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed < 0:
+            raise DeepRecipeError(f"seed={seed!r} must be a non-negative integer")
+        return np.random.default_rng(seed)
+    raise DeepRecipeTypeError(
+        f"seed={seed!r} is not accepted; use None, a non-negative int or a numpy.random.Generator"
+    )

@@ -1,0 +1,348 @@
+"""A dense network whose parameters live in one flat vector.
+
+``theta`` holds ``W1, b1, W2, b2, ...`` back to back and ``grad`` mirrors it; every ``W[l]``,
+``b[l]`` (and ``dW[l]``, ``db[l]``) is a view. An optimizer step is then one fused update over
+``theta``, gradient checking perturbs ``theta[i]`` directly, and saving writes one array.
+
+Cost with L2 regularization (``m`` = training-set size; biases are not penalized)::
+
+    J = (1/m) sum_i L(yhat_i, y_i) + (lambda / (2 m)) sum_l ||W[l]||_F^2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_array, check_choice, check_number, check_rng
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+from deeprecipe.nn.activations import get_activation
+from deeprecipe.nn.dense import Dense
+from deeprecipe.nn.initializers import initial_weights
+from deeprecipe.nn.losses import get_loss
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def _resolve_dtype(dtype: Any) -> np.dtype:
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    return np.dtype(DTYPES[check_choice("dtype", name, DTYPES)])
+
+
+def _per_hidden_layer(name: str, value: Any, n_hidden: int) -> list:
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_hidden:
+            raise DeepRecipeError(
+                f"{name} has {len(value)} entries; accepted: one value, or one per hidden layer "
+                f"({n_hidden})"
+            )
+        return list(value)
+    return [value] * n_hidden
+
+
+class Network:
+    """A fully connected network: hidden layers with ``activation``, logits into ``loss``.
+
+    Args:
+        layer_sizes: ``[n_x, n[1], ..., n[L]]``, inputs first, output units last.
+        activation: hidden activation name, or one per hidden layer.
+        loss: ``binary_crossentropy`` (sigmoid outputs), ``softmax_crossentropy`` or ``mse``.
+        init: initializer name (``he``, ``xavier``, ``glorot``, ``lecun``, ``random``,
+            ``zeros``); by default the one the course recommends for ``activation``.
+        init_scale: the factor of ``random`` initialization (``N(0, 1) * init_scale``).
+        keep_prob: inverted-dropout keep probability, one value or one per hidden layer;
+            never applied to the output layer.
+        l2: the L2 strength lambda in ``(lambda / (2m)) sum ||W||^2``. It is the PyTorch
+            ``weight_decay`` ``lambda/m`` and the Keras ``L2(lambda/(2m))``.
+        dtype: ``float32`` (default) or ``float64``.
+        seed: int, ``None`` or ``numpy.random.Generator``; drives initialization and dropout.
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        *,
+        activation: str | Sequence[str] = "relu",
+        loss: str = "binary_crossentropy",
+        init: str | None = None,
+        init_scale: float = 0.01,
+        keep_prob: float | Sequence[float] = 1.0,
+        l2: float = 0.0,
+        dtype: Any = np.float32,
+        seed: int | np.random.Generator | None = 0,
+    ) -> None:
+        self.layer_sizes = self._check_sizes(layer_sizes)
+        n_hidden = len(self.layer_sizes) - 2
+        activations = _per_hidden_layer("activation", activation, n_hidden)
+        self.activations = [get_activation(a).name for a in activations]
+        keep_probs = _per_hidden_layer("keep_prob", keep_prob, n_hidden)
+        self.keep_probs = [
+            check_number("keep_prob", k, low=0.0, high=1.0, low_inclusive=False) for k in keep_probs
+        ]
+        self.loss = get_loss(loss)
+        self.l2 = check_number("l2", l2, low=0.0)
+        self.init = init if init is None else check_choice("init", init, _INIT_NAMES)
+        self.init_scale = check_number("init_scale", init_scale, low=0.0)
+        self.dtype = _resolve_dtype(dtype)
+        self.rng = check_rng(seed)
+
+        self.shapes = []
+        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            self.shapes += [(n_in, n_out), (n_out,)]
+        self.theta = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
+        self.grad = np.zeros_like(self.theta)
+        self.layers = self._build_layers()
+        self.initialize()
+
+    # ----------------------------------------------------------------- construction
+    @staticmethod
+    def _check_sizes(layer_sizes: Sequence[int]) -> list[int]:
+        if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
+            raise DeepRecipeTypeError(
+                f"layer_sizes={layer_sizes!r}; accepted: a list of positive ints [n_x, ..., n_y]"
+            )
+        sizes = list(layer_sizes)
+        if len(sizes) < 2:
+            raise DeepRecipeError(
+                f"layer_sizes={sizes!r} needs at least an input and an output size"
+            )
+        for n in sizes:
+            check_number("layer size", n, low=1, integer=True)
+        return [int(n) for n in sizes]
+
+    def _build_layers(self) -> list[Dense]:
+        views = self.views(self.theta)
+        grads = self.views(self.grad)
+        layers = []
+        for l in range(self.n_layers):
+            hidden = l < self.n_layers - 1
+            activation = self.activations[l] if hidden else "identity"
+            layers.append(
+                Dense(
+                    views[2 * l], views[2 * l + 1], grads[2 * l], grads[2 * l + 1],
+                    get_activation(activation),
+                    keep_prob=self.keep_probs[l] if hidden else 1.0,
+                )
+            )
+        return layers
+
+    def initialize(self, init: str | None = None, *, scale: float | None = None) -> None:
+        """(Re)draw every ``W[l]`` from the initializer and zero every ``b[l]``."""
+        name = init or self.init or get_activation(
+            self.activations[0] if self.activations else "identity"
+        ).recommended_init
+        scale = self.init_scale if scale is None else scale
+        for layer, (n_in, n_out) in zip(self.layers, self.shapes[::2]):
+            layer.W[...] = initial_weights(name, n_in, n_out, self.rng, scale=scale)
+            layer.b[...] = 0
+
+    # ----------------------------------------------------------------- structure
+    @property
+    def n_layers(self) -> int:
+        """L, the number of weight layers (hidden layers + the output layer)."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def n_params(self) -> int:
+        return self.theta.size
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """``["W1", "b1", "W2", "b2", ...]`` in the order they sit in ``theta``."""
+        return [f"{kind}{l}" for l in range(1, self.n_layers + 1) for kind in ("W", "b")]
+
+    @property
+    def parameter_slices(self) -> dict[str, tuple[slice, tuple[int, ...]]]:
+        """Each tensor's name mapped to its slice of ``theta`` and its shape."""
+        out, start = {}, 0
+        for name, shape in zip(self.parameter_names, self.shapes):
+            size = int(np.prod(shape))
+            out[name] = (slice(start, start + size), shape)
+            start += size
+        return out
+
+    def views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Split a flat vector shaped like ``theta`` into ``[W1, b1, W2, b2, ...]`` views."""
+        return [flat[s].reshape(shape) for s, shape in self.parameter_slices.values()]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """``net["W1"]``: a view of one parameter tensor."""
+        slices = self.parameter_slices
+        if name not in slices:
+            raise DeepRecipeError(f"no parameter named {name!r}; accepted: {', '.join(slices)}")
+        s, shape = slices[name]
+        return self.theta[s].reshape(shape)
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """A copy of every tensor by name (``W1``, ``b1``, ...)."""
+        return {name: self[name].copy() for name in self.parameter_names}
+
+    def set_weights(self, weights: Mapping[str, Any]) -> None:
+        """Set tensors from arrays by name; shapes must match exactly (a bias may be (n, 1))."""
+        slices = self.parameter_slices
+        unknown = set(weights) - set(slices)
+        if unknown:
+            raise DeepRecipeError(
+                f"unknown parameter name(s) {sorted(unknown)}; accepted: {', '.join(slices)}"
+            )
+        for name, value in weights.items():
+            array = check_array(name, value)
+            shape = slices[name][1]
+            if array.size != int(np.prod(shape)) or (
+                array.shape != shape and array.squeeze().shape != shape
+            ):
+                raise DeepRecipeError(
+                    f"{name} has shape {array.shape}; this network accepts shape {shape}"
+                )
+            self[name][...] = array.reshape(shape)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The architecture and settings as plain JSON-able data (no weights)."""
+        return {
+            "layer_sizes": self.layer_sizes,
+            "activation": self.activations,
+            "loss": self.loss.name,
+            "init": self.init,
+            "init_scale": self.init_scale,
+            "keep_prob": self.keep_probs,
+            "l2": self.l2,
+            "dtype": self.dtype.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, seed=0) -> Network:
+        return cls(**dict(config), seed=seed)
+
+    def copy(self, *, dtype: Any = None) -> Network:
+        """An independent copy (weights, settings and a copy of the random state)."""
+        config = self.config
+        if dtype is not None:
+            config["dtype"] = _resolve_dtype(dtype).name
+        twin = Network.from_config(config, seed=0)
+        twin.theta[...] = self.theta
+        twin.rng = np.random.Generator(type(self.rng.bit_generator)())
+        twin.rng.bit_generator.state = self.rng.bit_generator.state
+        return twin
+
+    def __repr__(self) -> str:
+        layers = "-".join(map(str, self.layer_sizes))
+        return (
+            f"Network({layers}, activation={self.activations}, loss={self.loss.name!r}, "
+            f"keep_prob={self.keep_probs}, l2={self.l2}, dtype={self.dtype.name})"
+        )
+
+    # ----------------------------------------------------------------- computation
+    def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
+        """Validate ``X`` (2-D, finite, ``n_x`` columns) and cast it to the network's dtype."""
+        X = check_array(name, X, ndim=2)
+        if X.shape[1] != self.layer_sizes[0]:
+            raise DeepRecipeError(
+                f"{name} has {X.shape[1]} features (shape {X.shape}); this network accepts "
+                f"{self.layer_sizes[0]}"
+            )
+        return X.astype(self.dtype, copy=False)
+
+    def prepare_targets(self, y: Any, m: int | None = None) -> np.ndarray:
+        """Validate ``y`` for the loss and convert it to the form the loss uses."""
+        targets = self.loss.prepare_targets(y, self.layer_sizes[-1], self.dtype)
+        if m is not None and targets.shape[0] != m:
+            raise DeepRecipeError(
+                f"y has {targets.shape[0]} rows but X has {m}; accepted: one label per row of X"
+            )
+        return targets
+
+    def forward(
+        self,
+        X: np.ndarray,
+        *,
+        training: bool = False,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> np.ndarray:
+        """Return the logits ``Z[L]``. Dropout acts only when ``training`` is True.
+
+        ``masks`` (one per hidden layer, as left in ``layer.mask`` by an earlier training pass)
+        freezes dropout, so repeated evaluations see the same network.
+        """
+        a = X
+        for l, layer in enumerate(self.layers):
+            mask = masks[l] if masks is not None and l < len(masks) else None
+            a = layer.forward(a, training=training, rng=self.rng, mask=mask)
+        return a
+
+    def backward(self, dz_out: np.ndarray, *, m: int) -> np.ndarray:
+        """Backpropagate dJ/dZ[L] through the cached forward pass; fill and return ``grad``."""
+        l2_over_m = self.l2 / m
+        da = dz_out
+        for l in range(self.n_layers - 1, -1, -1):
+            da = self.layers[l].backward(da, l2_over_m=l2_over_m, input_grad=l > 0)
+        return self.grad
+
+    def l2_cost(self, m: int) -> float:
+        """(lambda / (2m)) sum_l ||W[l]||_F^2."""
+        if not self.l2:
+            return 0.0
+        squares = sum(float(np.vdot(layer.W, layer.W)) for layer in self.layers)
+        return self.l2 / (2 * m) * squares
+
+    def loss_and_gradient(
+        self,
+        X: np.ndarray,
+        targets: np.ndarray,
+        *,
+        m: int | None = None,
+        training: bool = True,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> float:
+        """Cost J on this batch (L2 included) and its gradient, left in ``self.grad``.
+
+        ``X`` and ``targets`` must already be validated (:meth:`check_inputs`,
+        :meth:`prepare_targets`). ``m`` is the training-set size the L2 term divides by
+        (default: this batch's size, i.e. full-batch training).
+        """
+        m = X.shape[0] if m is None else m
+        logits = self.forward(X, training=training, masks=masks)
+        cost = self.loss.value(logits, targets) + self.l2_cost(m)
+        self.backward(self.loss.gradient(logits, targets), m=m)
+        return cost
+
+    def cost(self, X: Any, y: Any, *, m: int | None = None) -> float:
+        """J on ``(X, y)`` in prediction mode (no dropout), L2 term included."""
+        X = self.check_inputs(X)
+        targets = self.prepare_targets(y, X.shape[0])
+        logits = self.forward(X, training=False)
+        return self.loss.value(logits, targets) + self.l2_cost(X.shape[0] if m is None else m)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The output activation of the logits: sigmoid, softmax or identity. Never drops a unit."""
+        return self.loss.output(self.forward(self.check_inputs(X), training=False))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class indices (softmax), 0/1 labels with threshold 0.5 (sigmoid), or values (mse)."""
+        out = self.predict_proba(X)
+        if self.loss.name == "softmax_crossentropy":
+            return out.argmax(axis=1)
+        if self.loss.name == "binary_crossentropy":
+            labels = (out > 0.5).astype(np.int64)
+            return labels[:, 0] if labels.shape[1] == 1 else labels
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def error(self, X: Any, y: Any) -> float:
+        """Misclassification rate for classifiers; the mean squared error for ``mse``."""
+        predictions = self.predict(X)
+        if self.loss.name == "mse":
+            truth = np.asarray(y, dtype=np.float64).reshape(predictions.shape)
+            return float(np.mean((predictions - truth) ** 2))
+        truth = self.prepare_targets(y, len(predictions))
+        if self.loss.name == "binary_crossentropy":
+            truth = truth[:, 0] if truth.shape[1] == 1 else truth
+        return float(np.mean(predictions != truth))
+
+    def clear_cache(self) -> None:
+        for layer in self.layers:
+            layer.clear_cache()
+
+
+_INIT_NAMES = ("zeros", "random", "he", "xavier", "glorot", "lecun")

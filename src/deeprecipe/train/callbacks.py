@@ -1,0 +1,66 @@
+"""Hooks into the fit loop. A callback sees the trainer after each epoch and may stop it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from deeprecipe._validation import check_choice, check_number
+
+if TYPE_CHECKING:
+    from deeprecipe.train.trainer import Trainer
+
+
+class Callback:
+    """Override any of these; ``trainer.stop_training = True`` ends the run after this epoch."""
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        pass
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop when the monitored dev figure has not improved by ``min_delta`` for ``patience``
+    epochs, and ALWAYS restore the weights of the best epoch (also when training ran to the
+    end without stopping).
+    """
+
+    def __init__(self, monitor: str = "dev_cost", patience: int = 10, min_delta: float = 0.0):
+        self.monitor = check_choice("monitor", monitor, ("dev_cost", "dev_error", "cost"))
+        self.patience = int(check_number("patience", patience, low=1, integer=True))
+        self.min_delta = check_number("min_delta", min_delta, low=0.0)
+
+    def on_train_begin(self, trainer):
+        self.best = np.inf
+        self.best_epoch: int | None = None
+        self.best_theta = trainer.network.theta.copy()
+        self.wait = 0
+
+    def on_epoch_end(self, trainer, logs):
+        value = logs.get(self.monitor)
+        if value is None:
+            from deeprecipe.errors import DeepRecipeError
+
+            raise DeepRecipeError(
+                f"early stopping monitors {self.monitor!r} but the trainer does not measure it; "
+                "give X_dev and y_dev (and metrics_every >= 1), or monitor 'cost'"
+            )
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, logs["epoch"], 0
+            self.best_theta[...] = trainer.network.theta
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                trainer.stop_training = True
+                trainer.history.stopped_early = True
+
+    def on_train_end(self, trainer):
+        if self.best_epoch is not None:
+            trainer.network.theta[...] = self.best_theta
+            trainer.history.best_epoch = self.best_epoch

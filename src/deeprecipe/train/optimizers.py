@@ -1,0 +1,150 @@
+"""Optimizers: fused, in-place updates over the flat parameter vector ``theta``.
+
+=============== ===============================================================
+``gd``          theta := theta - alpha * g
+``momentum``    v := beta v + (1 - beta) g;  theta := theta - alpha v
+``adam``        v := b1 v + (1 - b1) g;  s := b2 s + (1 - b2) g^2;
+                theta := theta - alpha * v_hat / (sqrt(s_hat) + eps),
+                v_hat = v / (1 - b1^t),  s_hat = s / (1 - b2^t)
+=============== ===============================================================
+
+L2 regularization enters through the gradient (``(lambda/m) W`` from the network), which for
+``gd`` is exactly weight decay ``W := (1 - alpha lambda / m) W - alpha dW``. For Adam the two
+differ (AdamW decouples the decay); deeprecipe applies the course's L2-in-the-gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_choice, check_number
+
+
+class Optimizer:
+    """Base class. ``step(theta, grad)`` updates ``theta`` in place."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float = 0.01) -> None:
+        self.learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_inclusive=False)
+        self.t = 0
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume: hyperparameters, the step count and moment buffers."""
+        return {"name": self.name, "t": self.t, "learning_rate": self.learning_rate}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.t = int(state["t"])
+        self.learning_rate = float(state["learning_rate"])
+
+
+class GradientDescent(Optimizer):
+    """theta := theta - alpha * g."""
+
+    name = "gd"
+
+    def step(self, theta, grad):
+        self.t += 1
+        theta -= theta.dtype.type(self.learning_rate) * grad
+
+
+class Momentum(Optimizer):
+    """Gradient descent with momentum (the course's exponentially weighted average)."""
+
+    name = "momentum"
+
+    def __init__(self, learning_rate: float = 0.01, beta: float = 0.9) -> None:
+        super().__init__(learning_rate)
+        self.beta = check_number("beta", beta, low=0.0, high=1.0, high_inclusive=False)
+        self.v: np.ndarray | None = None
+
+    def step(self, theta, grad):
+        if self.v is None:
+            self.v = np.zeros_like(theta)
+        self.t += 1
+        dtype = theta.dtype.type
+        self.v *= dtype(self.beta)
+        self.v += dtype(1 - self.beta) * grad
+        theta -= dtype(self.learning_rate) * self.v
+
+    def state_dict(self):
+        return {**super().state_dict(), "beta": self.beta, "v": self.v}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.v = None if state.get("v") is None else np.array(state["v"])
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (Kingma & Ba), as in the course."""
+
+    name = "adam"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta1 = check_number("beta1", beta1, low=0.0, high=1.0, high_inclusive=False)
+        self.beta2 = check_number("beta2", beta2, low=0.0, high=1.0, high_inclusive=False)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0, low_inclusive=False)
+        self.v: np.ndarray | None = None
+        self.s: np.ndarray | None = None
+        self._buffer: np.ndarray | None = None
+
+    def step(self, theta, grad):
+        if self.v is None:
+            self.v, self.s = np.zeros_like(theta), np.zeros_like(theta)
+        if self._buffer is None or self._buffer.shape != theta.shape:
+            self._buffer = np.empty_like(theta)
+        self.t += 1
+        dtype = theta.dtype.type
+        v, s, buf = self.v, self.s, self._buffer
+        v *= dtype(self.beta1)
+        v += dtype(1 - self.beta1) * grad
+        np.multiply(grad, grad, out=buf)
+        s *= dtype(self.beta2)
+        buf *= dtype(1 - self.beta2)
+        s += buf
+        # theta -= alpha_t * v / (sqrt(s) + eps_t): the bias corrections folded into two scalars
+        correction1 = 1 - self.beta1**self.t
+        correction2 = 1 - self.beta2**self.t
+        alpha_t = self.learning_rate * np.sqrt(correction2) / correction1
+        np.sqrt(s, out=buf)
+        buf += dtype(self.epsilon * np.sqrt(correction2))
+        np.divide(v, buf, out=buf)
+        buf *= dtype(alpha_t)
+        theta -= buf
+
+    def state_dict(self):
+        return {
+            **super().state_dict(),
+            "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon,
+            "v": self.v, "s": self.s,
+        }
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.v = None if state.get("v") is None else np.array(state["v"])
+        self.s = None if state.get("s") is None else np.array(state["s"])
+
+
+OPTIMIZERS = {"gd": GradientDescent, "sgd": GradientDescent, "momentum": Momentum, "adam": Adam}
+
+
+def get_optimizer(name: str | Optimizer, learning_rate: float | None = None, **kwargs) -> Optimizer:
+    """An optimizer by name (``gd``/``sgd``, ``momentum``, ``adam``) or an instance as is."""
+    if isinstance(name, Optimizer):
+        return name
+    cls = OPTIMIZERS[check_choice("optimizer", name, OPTIMIZERS)]
+    if learning_rate is not None:
+        kwargs["learning_rate"] = learning_rate
+    return cls(**kwargs)

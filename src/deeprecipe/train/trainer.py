@@ -1,0 +1,181 @@
+"""The fit loop: mini-batches reshuffled each epoch from the seed, callbacks, a divergence guard.
+
+One epoch visits every training example once. With ``batch_size=None`` (or >= m) each epoch is
+one full-batch step, exactly the course's "iteration". Mini-batches are gathered by index into a
+preallocated buffer (rows of ``X``, never columns), so no epoch copies the whole dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_number
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.nn.network import Network
+from deeprecipe.train.callbacks import Callback
+from deeprecipe.train.history import History
+from deeprecipe.train.optimizers import Optimizer, get_optimizer
+
+Augmenter = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+#: the guard stops training when the epoch cost exceeds this many times max(first cost, 1)
+DIVERGENCE_FACTOR = 1e3
+
+DIVERGENCE_ADVICE = (
+    "try a lower learning rate, an initialization suited to the activation (He for ReLU, "
+    "Xavier for tanh), or normalized inputs"
+)
+
+
+class Trainer:
+    """Trains a :class:`Network` on ``(X, y)``; holds every piece of state a resume needs."""
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        optimizer: str | Optimizer = "gd",
+        learning_rate: float | None = None,
+        batch_size: int | None = None,
+        seed: int | None = 0,
+        callbacks: Sequence[Callback] = (),
+        augment: Augmenter | None = None,
+        metrics_every: int = 1,
+        divergence_guard: bool = True,
+    ) -> None:
+        self.network = network
+        self.optimizer = get_optimizer(optimizer, learning_rate)
+        if batch_size is not None:
+            batch_size = int(check_number("batch_size", batch_size, low=1, integer=True))
+        self.batch_size = batch_size
+        self.callbacks = list(callbacks)
+        self.augment = augment
+        self.metrics_every = int(check_number("metrics_every", metrics_every, low=0, integer=True))
+        self.divergence_guard = divergence_guard
+        shuffle_seq, augment_seq = np.random.SeedSequence(seed).spawn(2)
+        self.shuffle_rng = np.random.default_rng(shuffle_seq)
+        self.augment_rng = np.random.default_rng(augment_seq)
+        self.history = History()
+        self.epoch = 0
+        self.stop_training = False
+
+    # ----------------------------------------------------------------- the loop
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        epochs: int = 100,
+        X_dev: Any = None,
+        y_dev: Any = None,
+    ) -> History:
+        """Run ``epochs`` more epochs (callbacks may stop earlier); return the history."""
+        epochs = int(check_number("epochs", epochs, low=1, integer=True))
+        net = self.network
+        X = net.check_inputs(X, "X")
+        targets = net.prepare_targets(y, X.shape[0])
+        dev = None
+        if (X_dev is None) != (y_dev is None):
+            raise DeepRecipeError("X_dev and y_dev go together; give both or neither")
+        if X_dev is not None:
+            X_dev = net.check_inputs(X_dev, "X_dev")
+            dev = (X_dev, net.prepare_targets(y_dev, X_dev.shape[0]), y_dev)
+
+        m = X.shape[0]
+        batch = m if self.batch_size is None else min(self.batch_size, m)
+        x_buffer = np.empty((batch, X.shape[1]), dtype=X.dtype)
+        t_buffer = np.empty((batch, *targets.shape[1:]), dtype=targets.dtype)
+        last_good = net.theta.copy()
+        first_cost: float | None = None
+
+        self.stop_training = False
+        for callback in self.callbacks:
+            callback.on_train_begin(self)
+        final_epoch = self.epoch + epochs
+        while self.epoch < final_epoch and not self.stop_training:
+            cost = self._run_epoch(X, targets, m, batch, x_buffer, t_buffer)
+            self.epoch += 1
+            if self.divergence_guard:
+                first_cost = cost if first_cost is None else first_cost
+                if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first_cost, 1.0):
+                    net.theta[...] = last_good
+                    self.history.diverged = True
+                    self.history.message = (
+                        f"training diverged at epoch {self.epoch} (cost {cost:.4g}); the weights "
+                        f"of epoch {self.epoch - 1} were restored; {DIVERGENCE_ADVICE}"
+                    )
+                    break
+                last_good[...] = net.theta
+            logs = {"epoch": self.epoch, "cost": cost}
+            if self.metrics_every and (self.epoch % self.metrics_every == 0 or self.epoch == final_epoch):
+                logs["train_error"] = net.error(X, y)
+                if dev is not None:
+                    logs["dev_cost"] = net.cost(dev[0], dev[2], m=m)
+                    logs["dev_error"] = net.error(dev[0], dev[2])
+            self.history.append(logs)
+            for callback in self.callbacks:
+                callback.on_epoch_end(self, logs)
+        for callback in self.callbacks:
+            callback.on_train_end(self)
+        net.clear_cache()
+        return self.history
+
+    def _run_epoch(self, X, targets, m, batch, x_buffer, t_buffer) -> float:
+        net, step = self.network, self.optimizer.step
+        if batch == m and self.augment is None:
+            cost = net.loss_and_gradient(X, targets, m=m)
+            step(net.theta, net.grad)
+            return cost
+        order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
+        total = 0.0
+        for start in range(0, m, batch):
+            index = order[start : start + batch]
+            k = len(index)
+            xb, tb = x_buffer[:k], t_buffer[:k]
+            np.take(X, index, axis=0, out=xb)
+            np.take(targets, index, axis=0, out=tb)
+            if self.augment is not None:
+                xb = self.augment(xb, self.augment_rng)
+            total += net.loss_and_gradient(xb, tb, m=m) * k
+            step(net.theta, net.grad)
+        return total / m
+
+
+def fit(
+    network: Network,
+    X: Any,
+    y: Any,
+    *,
+    optimizer: str | Optimizer = "gd",
+    learning_rate: float | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    seed: int | None = 0,
+    X_dev: Any = None,
+    y_dev: Any = None,
+    callbacks: Sequence[Callback] = (),
+    augment: Augmenter | None = None,
+    metrics_every: int = 1,
+    divergence_guard: bool = True,
+) -> History:
+    """Train ``network`` in place and return its :class:`History`.
+
+    ``optimizer`` is ``gd`` (the course's batch/mini-batch gradient descent), ``momentum`` or
+    ``adam``. ``batch_size=None`` trains full-batch. ``augment(X_batch, rng)`` transforms each
+    training mini-batch (never dev data). Nothing is printed: progress goes through callbacks.
+    """
+    trainer = Trainer(
+        network,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        seed=seed,
+        callbacks=callbacks,
+        augment=augment,
+        metrics_every=metrics_every,
+        divergence_guard=divergence_guard,
+    )
+    return trainer.fit(X, y, epochs=epochs, X_dev=X_dev, y_dev=y_dev)

@@ -1,0 +1,161 @@
+"""Model files: arrays in safetensors, everything else as JSON metadata. Never pickle.
+
+Layout of a ``.safetensors`` model file:
+
+- tensors ``W1, b1, W2, b2, ...`` (the network, in its dtype) and ``scaler.<name>`` arrays;
+- metadata ``format = "deeprecipe.model"``, ``format_version``, and JSON strings ``network``
+  (the architecture), ``scaler`` (its kind), ``classes``, ``feature_names`` and ``extra``.
+
+Loading checks the format, the architecture, and every array's shape and dtype against it, and
+refuses anything else with a :class:`DeepRecipeError`. safetensors holds raw numbers and a JSON
+header only, so loading can never execute code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._files import atomic_write_bytes
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.model import Model
+from deeprecipe.nn.network import Network
+
+FORMAT = "deeprecipe.model"
+FORMAT_VERSION = "1"
+_HEADER_LIMIT = 100 * 1024 * 1024
+
+
+def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -> Path:
+    """Save a :class:`Model` (or a bare :class:`Network` plus ``scaler=``, ``classes=``,
+    ``feature_names=``, ``metadata=``) to ``path`` atomically."""
+    from safetensors.numpy import save
+
+    if isinstance(model, Network):
+        model = Model(model, **bundle)
+    net = model.network
+    tensors = {name: np.ascontiguousarray(net[name]) for name in net.parameter_names}
+    scaler_meta = None
+    if model.scaler is not None:
+        state = model.scaler.state_dict()
+        scaler_meta = {"kind": model.scaler.kind, "arrays": sorted(state)}
+        for key, value in state.items():
+            tensors[f"scaler.{key}"] = np.ascontiguousarray(value)
+    classes = None if model.classes is None else [_plain(c) for c in model.classes]
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "network": json.dumps(net.config),
+        "scaler": json.dumps(scaler_meta),
+        "classes": json.dumps(classes),
+        "feature_names": json.dumps(
+            None if model.feature_names is None else [str(f) for f in model.feature_names]
+        ),
+        "extra": json.dumps(model.metadata or {}),
+    }
+    return atomic_write_bytes(path, save(tensors, metadata=metadata))
+
+
+def load_model(path: str | os.PathLike) -> Model:
+    """Load a model file written by :func:`save_model`; refuse anything else clearly."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DeepRecipeError(f"model file {path} does not exist") from None
+    except OSError as exc:
+        raise DeepRecipeError(f"model file {path} cannot be read: {exc.strerror}") from None
+    return model_from_bytes(data, source=str(path))
+
+
+def model_from_bytes(data: bytes, *, source: str = "<bytes>") -> Model:
+    """Parse the bytes of a model file (see :func:`load_model`)."""
+    metadata = _read_metadata(data, source)
+    try:
+        config = json.loads(metadata["network"])
+        scaler_meta = json.loads(metadata.get("scaler", "null"))
+        classes = json.loads(metadata.get("classes", "null"))
+        feature_names = json.loads(metadata.get("feature_names", "null"))
+        extra = json.loads(metadata.get("extra", "{}"))
+        network = Network.from_config(config)
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise DeepRecipeError(f"{source} has an invalid architecture record: {exc}") from None
+
+    tensors = _read_tensors(data, source)
+    expected = dict(zip(network.parameter_names, network.shapes))
+    names = {k for k in tensors if not k.startswith("scaler.")}
+    if names != set(expected):
+        raise DeepRecipeError(
+            f"{source} holds tensors {sorted(names)}; its architecture needs {sorted(expected)}"
+        )
+    for name, shape in expected.items():
+        array = tensors[name]
+        if array.shape != tuple(shape) or array.dtype != network.dtype:
+            raise DeepRecipeError(
+                f"{source}: tensor {name} is {array.dtype}{list(array.shape)}; the architecture "
+                f"needs {network.dtype.name}{list(shape)}"
+            )
+        network[name][...] = array
+    if not np.isfinite(network.theta).all():
+        raise DeepRecipeError(f"{source} holds non-finite weights; refusing to load it")
+
+    scaler = None
+    if scaler_meta is not None:
+        from deeprecipe.data import scaler_from_state
+
+        arrays = {k.removeprefix("scaler."): v for k, v in tensors.items() if k.startswith("scaler.")}
+        try:
+            scaler = scaler_from_state(scaler_meta["kind"], arrays)
+        except (KeyError, TypeError) as exc:
+            raise DeepRecipeError(f"{source} has an invalid scaler record: {exc}") from None
+        if getattr(scaler, "n_features_in_", network.layer_sizes[0]) != network.layer_sizes[0]:
+            raise DeepRecipeError(f"{source}: the scaler's width does not match the network's input")
+    return Model(network, scaler=scaler, classes=classes, feature_names=feature_names, metadata=extra)
+
+
+def _read_metadata(data: bytes, source: str) -> dict[str, str]:
+    """The JSON header's ``__metadata__``, read by hand so a damaged header gives our error."""
+    if len(data) < 8:
+        raise DeepRecipeError(f"{source} is not a deeprecipe model file (too short)")
+    (header_size,) = struct.unpack("<Q", data[:8])
+    if header_size > min(_HEADER_LIMIT, len(data) - 8):
+        raise DeepRecipeError(f"{source} is not a deeprecipe model file (bad header size)")
+    try:
+        header = json.loads(data[8 : 8 + header_size].decode("utf-8"))
+        metadata = header.get("__metadata__") or {}
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        raise DeepRecipeError(f"{source} is not a deeprecipe model file (damaged header)") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise DeepRecipeError(
+            f"{source} is not a deeprecipe model file (format {metadata.get('format')!r}; "
+            f"accepted: {FORMAT!r})"
+            if isinstance(metadata, dict)
+            else f"{source} is not a deeprecipe model file"
+        )
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise DeepRecipeError(
+            f"{source} has format version {metadata.get('format_version')!r}; this deeprecipe "
+            f"reads version {FORMAT_VERSION}"
+        )
+    return metadata
+
+
+def _read_tensors(data: bytes, source: str) -> dict[str, np.ndarray]:
+    from safetensors.numpy import load
+
+    try:
+        return load(data)
+    except Exception as exc:  # safetensors raises its own error types on damaged files
+        raise DeepRecipeError(f"{source} has damaged tensor data: {exc}") from None
+
+
+def _plain(value: Any) -> Any:
+    """Class labels as JSON scalars (NumPy integers, floats and strings become Python ones)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -190,9 +190,8 @@ class Network:
         for name, value in weights.items():
             array = check_array(name, value)
             shape = slices[name][1]
-            if array.size != int(np.prod(shape)) or (
-                array.shape != shape and array.squeeze().shape != shape
-            ):
+            column_bias = len(shape) == 1 and array.shape in ((shape[0], 1), (1, shape[0]))
+            if array.shape != shape and not column_bias:
                 raise DeepRecipeError(
                     f"{name} has shape {array.shape}; this network accepts shape {shape}"
                 )

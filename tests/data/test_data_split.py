@@ -1,0 +1,218 @@
+"""Splits: proportions, stratification and seeding (property tests), saving, and bad input."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deeprecipe.data import SmallSplitWarning, Split, default_ratios, split
+from deeprecipe.errors import DeepRecipeError
+
+pytestmark = pytest.mark.filterwarnings("ignore::deeprecipe.data.SmallSplitWarning")
+FAST = settings(max_examples=40, deadline=None)
+
+
+def _parts(s: Split) -> list[np.ndarray]:
+    return [s.train_idx, s.dev_idx, s.test_idx, s.train_dev_idx]
+
+
+@pytest.mark.parametrize(
+    ("m", "expected"),
+    [(1_000, (0.6, 0.2, 0.2)), (50_000, (0.6, 0.2, 0.2)), (100_000, (0.8, 0.1, 0.1)),
+     (1_000_000, (0.98, 0.01, 0.01)), (10_000_000, (0.98, 0.01, 0.01))],
+)  # fmt: skip
+def test_default_ratios_follow_the_size_of_the_data(m, expected):
+    assert default_ratios(m) == pytest.approx(expected)
+
+
+@FAST
+@given(m=st.integers(1, 3_000_000))
+def test_default_ratios_sum_to_one_and_dev_equals_test(m):
+    train, dev, test = default_ratios(m)
+    assert train + dev + test == pytest.approx(1.0)
+    assert dev == test and 0.01 - 1e-12 <= dev <= 0.2 + 1e-12
+
+
+@FAST
+@given(
+    m=st.integers(10, 2_000),
+    dev=st.floats(0.01, 0.3),
+    test=st.floats(0.01, 0.3),
+    train_dev=st.one_of(st.just(0.0), st.floats(0.01, 0.2)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_proportions_partition_every_row_once(m, dev, test, train_dev, seed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSplitWarning)
+        s = split(np.zeros((m, 1)), dev=dev, test=test, train_dev=train_dev, seed=seed)
+    allrows = np.concatenate(_parts(s))
+    assert np.array_equal(np.sort(allrows), np.arange(m))
+    for n, frac in ((len(s.dev_idx), dev), (len(s.test_idx), test)):
+        assert n == max(1, int(np.floor(frac * m + 0.5)))
+    assert all(p.dtype == np.int64 for p in _parts(s))
+
+
+@FAST
+@given(m=st.integers(20, 500), n_dev=st.integers(1, 5), n_test=st.integers(0, 5))
+def test_counts_are_taken_exactly(m, n_dev, n_test):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSplitWarning)
+        s = split(np.zeros((m, 2)), dev=n_dev, test=n_test)
+    assert s.sizes == {"train": m - n_dev - n_test, "dev": n_dev, "test": n_test, "train_dev": 0}
+
+
+@FAST
+@given(
+    counts=st.lists(st.integers(5, 200), min_size=2, max_size=6),
+    dev=st.floats(0.05, 0.3),
+    seed=st.integers(0, 1000),
+)
+def test_stratified_parts_keep_each_class_share_within_one_example(counts, dev, seed):
+    y = np.repeat(np.arange(len(counts)), counts)
+    m = len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSplitWarning)
+        s = split(np.zeros((m, 1)), y, dev=dev, test=dev, seed=seed)
+    assert s.stratified
+    share = np.asarray(counts) / m
+    for idx in (s.dev_idx, s.test_idx, s.train_idx):
+        got = np.bincount(y[idx], minlength=len(counts))
+        assert np.all(np.abs(got - share * len(idx)) <= 1.0 + 1e-9), (got, share * len(idx))
+        if idx is s.train_idx:
+            assert got.min() >= 1  # every class reaches training
+
+
+@FAST
+@given(m=st.integers(30, 400), seed=st.integers(0, 2**32 - 1))
+def test_same_seed_same_split_other_seed_other_split(m, seed):
+    X = np.arange(m)[:, None]
+    y = np.arange(m) % 3
+    a, b = split(X, y, seed=seed), split(X, y, seed=seed)
+    assert all(np.array_equal(p, q) for p, q in zip(_parts(a), _parts(b), strict=True))
+    c = split(X, y, seed=seed + 1)
+    assert not all(np.array_equal(p, q) for p, q in zip(_parts(a), _parts(c), strict=True))
+
+
+def test_seed_accepts_a_generator():
+    X = np.zeros((200, 1))
+    a = split(X, seed=np.random.default_rng(5))
+    b = split(X, seed=np.random.default_rng(5))
+    assert np.array_equal(a.train_idx, b.train_idx)
+
+
+def test_auto_stratifies_labels_not_continuous_targets():
+    X = np.zeros((300, 1))
+    assert split(X, np.arange(300) % 2).stratified
+    assert split(X, np.array(["cat", "dog", "emu"] * 100)).stratified
+    assert split(X, (np.arange(300) % 3).astype(float)).stratified
+    assert not split(X, np.linspace(0, 1, 300)).stratified
+    assert not split(X, np.arange(300) % 2, stratify=False).stratified
+    onehot = np.eye(3)[np.arange(300) % 3]
+    assert split(X, onehot).stratified
+
+
+def test_train_dev_comes_from_the_training_pool_and_is_stratified():
+    y = np.repeat([0, 1], [600, 400])
+    s = split(np.zeros((1000, 1)), y, dev=0.1, test=0.1, train_dev=0.1)
+    assert s.sizes == {"train": 700, "dev": 100, "test": 100, "train_dev": 100}
+    assert np.bincount(y[s.train_dev_idx]).tolist() == [60, 40]
+
+
+def test_convenience_arrays_and_apply():
+    X = np.arange(1000).reshape(500, 2)
+    y = np.arange(500) % 2
+    s = split(X, y, train_dev=50)
+    assert np.array_equal(s.X_train, X[s.train_idx])
+    assert np.array_equal(s.y_dev, y[s.dev_idx])
+    assert len(s.X_train_dev) == 50
+    X_tr, y_tr, X_dv, y_dv, X_te, y_te, X_td, y_td = s.apply(X * 2, y)
+    assert np.array_equal(X_tr, 2 * X[s.train_idx])
+    unlabeled = split(X)
+    assert unlabeled.y_train is None and len(unlabeled.X_test) == 100
+
+
+def test_to_dict_from_dict_and_save_load_repeat_the_split(tmp_path):
+    X = np.random.default_rng(0).normal(size=(400, 3))
+    y = np.arange(400) % 4
+    s = split(X, y, seed=11, train_dev=0.05)
+    d = json.loads(json.dumps(s.to_dict()))
+    again = Split.from_dict(d)
+    assert again == s
+    assert np.array_equal(again.bind(X, y).X_dev, s.X_dev)
+    path = tmp_path / "split.json"
+    s.save(path)
+    assert Split.load(path) == s
+    assert [p.name for p in tmp_path.iterdir()] == ["split.json"]
+
+
+def test_unbound_split_says_how_to_bind():
+    s = Split.from_dict(split(np.zeros((200, 1))).to_dict())
+    with pytest.raises(DeepRecipeError, match="bind"):
+        _ = s.X_train
+    with pytest.raises(DeepRecipeError, match="200"):
+        s.bind(np.zeros((10, 1)))
+
+
+@pytest.mark.parametrize(
+    ("d", "match"),
+    [
+        ({"n_samples": 5, "train_idx": [0, 1], "dev_idx": [1], "test_idx": [2]}, "disjoint"),
+        ({"n_samples": 5, "train_idx": [0, 9], "dev_idx": [1], "test_idx": [2]}, "outside"),
+        ({"n_samples": 5, "train_idx": [0.5], "dev_idx": [1], "test_idx": [2]}, "integer"),
+        ({"n_samples": 5, "train_idx": [0]}, "lacks"),
+    ],
+)
+def test_from_dict_refuses_bad_descriptions(d, match):
+    with pytest.raises(DeepRecipeError, match=match):
+        Split.from_dict(d)
+
+
+def test_small_dev_or_test_warns():
+    with pytest.warns(SmallSplitWarning, match="percentage point"):
+        split(np.zeros((150, 1)))  # iris-sized: 30 dev examples
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallSplitWarning)
+        split(np.zeros((1000, 1)))  # 200 each: no warning
+        split(np.zeros((1000, 1)), test=0)  # no test set asked for: nothing to warn about
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"train": 0.7, "dev": 0.2, "test": 0.2}, "sum to 1.1"),
+        ({"dev": 0.5, "test": 0.5}, "sum to 1"),
+        ({"dev": 1.5}, r"fraction in \[0, 1\)"),
+        ({"dev": -3}, "not possible"),
+        ({"dev": "10%"}, "accepted"),
+        ({"train": 100, "dev": 10, "test": 10}, "add up"),
+        ({"train": 900, "dev": 200}, "leaving none for test"),
+        ({"stratify": "yes"}, "accepted: 'auto'"),
+    ],
+)
+def test_bad_ratios_are_refused(kwargs, match):
+    with pytest.raises(DeepRecipeError, match=match):
+        split(np.zeros((1000, 1)), np.arange(1000) % 2, **kwargs)
+
+
+def test_fewer_rows_than_the_split_needs():
+    with pytest.raises(DeepRecipeError, match="fewer than the split needs"):
+        split(np.zeros((2, 1)))
+    with pytest.raises(DeepRecipeError, match="no rows"):
+        split(np.zeros((0, 3)))
+    with pytest.raises(DeepRecipeError, match="one label per row"):
+        split(np.zeros((10, 1)), np.zeros(9))
+
+
+def test_a_class_too_small_to_stratify_is_named():
+    y = np.array([0] * 50 + [1] * 50 + [7] * 2)
+    with pytest.raises(DeepRecipeError, match="class 7 has only 2 example"):
+        split(np.zeros((102, 1)), y)
+    with pytest.raises(DeepRecipeError, match="continuous"):
+        split(np.zeros((10, 1)), np.linspace(0, 1, 10), stratify=True)
+    s = split(np.zeros((102, 1)), y, stratify=False, dev=10, test=10)
+    assert not s.stratified

@@ -1,0 +1,150 @@
+"""The fit loop: optimizers, mini-batches, history, callbacks, early stopping, divergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deeprecipe import DeepRecipeError
+from deeprecipe.nn import Network
+from deeprecipe.train import Adam, Callback, EarlyStopping, Momentum, Trainer, fit
+
+
+@pytest.fixture
+def blobs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] - X[:, 1] + 0.3 * rng.normal(size=300) > 0).astype(int)
+    return X[:200], y[:200], X[200:], y[200:]
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_every_optimizer_learns(blobs, optimizer):
+    X, y, Xd, yd = blobs
+    net = Network([4, 16, 1], seed=0)
+    lr = {"gd": 0.5, "momentum": 0.5, "adam": 0.01}[optimizer]
+    history = fit(net, X, y, optimizer=optimizer, learning_rate=lr, epochs=30, batch_size=32,
+                  X_dev=Xd, y_dev=yd)
+    assert history.cost[-1] < 0.5 * history.cost[0]
+    assert history.dev_error[-1] < 0.15
+    assert len(history) == 30 and history.epoch == list(range(1, 31))
+
+
+def test_adam_matches_torch(torch):
+    theta = np.linspace(-1, 1, 12)
+    grads = [np.cos(np.arange(12.0) * (k + 1)) for k in range(5)]
+    ours = Adam(learning_rate=0.05)
+    param = torch.tensor(theta.copy(), requires_grad=True)
+    reference = torch.optim.Adam([param], lr=0.05, betas=(0.9, 0.999), eps=1e-8)
+    for g in grads:
+        ours.step(theta, g)
+        param.grad = torch.tensor(g)
+        reference.step()
+    np.testing.assert_allclose(theta, param.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_momentum_is_the_course_average():
+    theta, v = np.zeros(3), np.zeros(3)
+    opt = Momentum(learning_rate=0.1, beta=0.9)
+    expected = np.zeros(3)
+    for g in (np.ones(3), 2 * np.ones(3)):
+        opt.step(theta, g)
+        v = 0.9 * v + 0.1 * g
+        expected -= 0.1 * v
+    np.testing.assert_allclose(theta, expected)
+
+
+def test_full_batch_cost_is_the_cost_before_each_update(blobs):
+    X, y, _, _ = blobs
+    net = Network([4, 5, 1], dtype=np.float64, seed=0)
+    reference = net.copy()
+    history = fit(net, X, y, learning_rate=0.1, epochs=3, metrics_every=0)
+    assert history.cost[0] == pytest.approx(reference.cost(X, y), rel=1e-12)
+
+
+def test_minibatches_reshuffle_each_epoch_from_the_seed(blobs):
+    X, y, _, _ = blobs
+    seen = []
+
+    class Spy(Callback):
+        def on_epoch_end(self, trainer, logs):
+            seen.append(trainer.shuffle_rng.bit_generator.state["state"]["state"])
+
+    fit(Network([4, 3, 1]), X, y, epochs=3, batch_size=50, seed=1, callbacks=[Spy()])
+    assert len(set(seen)) == 3  # a fresh permutation each epoch
+
+
+def test_augment_sees_only_training_batches(blobs):
+    X, y, Xd, yd = blobs
+    shapes = []
+
+    def augment(batch, rng):
+        shapes.append(batch.shape)
+        return batch + rng.normal(scale=0.01, size=batch.shape).astype(batch.dtype)
+
+    fit(Network([4, 3, 1]), X, y, epochs=2, batch_size=64, X_dev=Xd, y_dev=yd, augment=augment)
+    assert shapes == [(64, 4), (64, 4), (64, 4), (8, 4)] * 2
+
+
+def test_early_stopping_always_restores_the_best_weights(blobs):
+    X, y, Xd, yd = blobs
+    net = Network([4, 64, 64, 1], seed=0)
+    snapshots = {}
+
+    class Snapshot(Callback):
+        def on_epoch_end(self, trainer, logs):
+            snapshots[logs["epoch"]] = trainer.network.theta.copy()
+
+    stopper = EarlyStopping(monitor="dev_cost", patience=1000)  # never stops: still restores
+    history = fit(net, X, y, optimizer="adam", learning_rate=0.01, epochs=60, batch_size=16,
+                  X_dev=Xd, y_dev=yd, callbacks=[Snapshot(), stopper])
+    best = int(np.argmin(history.dev_cost)) + 1
+    assert history.best_epoch == best
+    np.testing.assert_array_equal(net.theta, snapshots[best])
+
+
+def test_early_stopping_stops_after_patience(blobs):
+    X, y, Xd, yd = blobs
+    net = Network([4, 64, 64, 1], seed=0)
+    history = fit(net, X, y, optimizer="adam", learning_rate=0.02, epochs=500, batch_size=16,
+                  X_dev=Xd, y_dev=yd, callbacks=[EarlyStopping(patience=5)])
+    assert history.stopped_early and len(history) < 500
+    assert len(history) - history.best_epoch == 5
+
+
+def test_divergence_guard_restores_last_good_weights(blobs):
+    X, y, _, _ = blobs
+    X = X * 100
+    net = Network([4, 32, 1], loss="mse", seed=0, dtype=np.float64)
+    history = fit(net, X, X[:, 0] * 100, learning_rate=10.0, epochs=50)
+    assert history.diverged
+    assert "lower learning rate" in history.message
+    assert np.isfinite(net.theta).all()
+    assert len(history) < 50
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"epochs": 0}, "epochs=0"),
+        ({"learning_rate": -1.0}, "learning_rate=-1.0"),
+        ({"optimizer": "rmsprop"}, "optimizer='rmsprop'"),
+        ({"batch_size": 0}, "batch_size=0"),
+        ({"X_dev": np.ones((3, 4))}, "X_dev and y_dev"),
+    ],
+)
+def test_bad_training_settings(blobs, kwargs, fragment):
+    X, y, _, _ = blobs
+    with pytest.raises(DeepRecipeError, match=fragment):
+        fit(Network([4, 3, 1]), X, y, **kwargs)
+
+
+def test_trainer_continues_where_it_stopped(blobs):
+    X, y, _, _ = blobs
+    a, b = Network([4, 8, 1], seed=0), Network([4, 8, 1], seed=0)
+    Trainer(a, optimizer="adam", batch_size=32, seed=5).fit(X, y, epochs=6)
+    twice = Trainer(b, optimizer="adam", batch_size=32, seed=5)
+    twice.fit(X, y, epochs=2)
+    twice.fit(X, y, epochs=4)
+    assert twice.epoch == 6
+    np.testing.assert_array_equal(a.theta, b.theta)

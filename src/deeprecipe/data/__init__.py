@@ -3,6 +3,13 @@
 The lowest room: it imports nothing from the rest of deeprecipe except errors and validation.
 """
 
+from deeprecipe.data.scaling import (
+    SCALERS,
+    MinMaxScaler,
+    Standardizer,
+    make_scaler,
+    scaler_from_state,
+)
 from deeprecipe.data.split import (
     MIN_EVAL_EXAMPLES,
     SmallSplitWarning,
@@ -13,6 +20,11 @@ from deeprecipe.data.split import (
 )
 
 __all__ = [
+    "SCALERS",
+    "MinMaxScaler",
+    "Standardizer",
+    "make_scaler",
+    "scaler_from_state",
     "MIN_EVAL_EXAMPLES",
     "SmallSplitWarning",
     "Split",

@@ -108,14 +108,20 @@ def model_from_bytes(data: bytes, *, source: str = "<bytes>") -> Model:
     if scaler_meta is not None:
         from deeprecipe.data import scaler_from_state
 
-        arrays = {k.removeprefix("scaler."): v for k, v in tensors.items() if k.startswith("scaler.")}
+        arrays = {
+            k.removeprefix("scaler."): v for k, v in tensors.items() if k.startswith("scaler.")
+        }
         try:
             scaler = scaler_from_state(scaler_meta["kind"], arrays)
         except (KeyError, TypeError) as exc:
             raise DeepRecipeError(f"{source} has an invalid scaler record: {exc}") from None
         if getattr(scaler, "n_features_in_", network.layer_sizes[0]) != network.layer_sizes[0]:
-            raise DeepRecipeError(f"{source}: the scaler's width does not match the network's input")
-    return Model(network, scaler=scaler, classes=classes, feature_names=feature_names, metadata=extra)
+            raise DeepRecipeError(
+                f"{source}: the scaler's width does not match the network's input"
+            )
+    return Model(
+        network, scaler=scaler, classes=classes, feature_names=feature_names, metadata=extra
+    )
 
 
 def _read_metadata(data: bytes, source: str) -> dict[str, str]:

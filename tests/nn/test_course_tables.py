@@ -32,13 +32,22 @@ def accuracy(net: Network, X, y) -> float:
     return float(np.mean(net.predict(X) == y))
 
 
-def train_course_network(dims, weights, X, y, *, learning_rate, iterations, l2=0.0, keep_prob=1.0, seed=0):
+def train_course_network(
+    dims, weights, X, y, *, learning_rate, iterations, l2=0.0, keep_prob=1.0, seed=0
+):
     net = Network(
-        dims, activation="relu", loss="binary_crossentropy", l2=l2, keep_prob=keep_prob,
-        dtype=np.float64, seed=seed,
+        dims,
+        activation="relu",
+        loss="binary_crossentropy",
+        l2=l2,
+        keep_prob=keep_prob,
+        dtype=np.float64,
+        seed=seed,
     )
     net.set_weights(weights)
-    history = fit(net, X, y, optimizer="gd", learning_rate=learning_rate, epochs=iterations, metrics_every=0)
+    history = fit(
+        net, X, y, optimizer="gd", learning_rate=learning_rate, epochs=iterations, metrics_every=0
+    )
     return net, history.cost
 
 
@@ -144,8 +153,14 @@ def test_inverted_dropout_generalizes(football):
     accuracies = []
     for seed in range(5):
         net, cost = train_course_network(
-            REG_DIMS, _reg_weights(), X, y, learning_rate=0.3, iterations=30000,
-            keep_prob=0.86, seed=seed,
+            REG_DIMS,
+            _reg_weights(),
+            X,
+            y,
+            learning_rate=0.3,
+            iterations=30000,
+            keep_prob=0.86,
+            seed=seed,
         )
         accuracies.append(accuracy(net, Xt, yt))
     assert np.mean(accuracies) >= 0.925, accuracies

@@ -32,7 +32,9 @@ def test_same_seed_gives_bit_identical_weights_and_training():
     for net in (a, b):
         fit(net, X, y, optimizer="adam", epochs=5, batch_size=8, seed=3)
     assert a.theta.tobytes() == b.theta.tobytes()
-    assert Network([6, 8, 1], seed=43).theta.tobytes() != Network([6, 8, 1], seed=42).theta.tobytes()
+    assert (
+        Network([6, 8, 1], seed=43).theta.tobytes() != Network([6, 8, 1], seed=42).theta.tobytes()
+    )
 
 
 def test_prediction_never_drops_a_unit():
@@ -72,8 +74,13 @@ def test_float32_by_default_float64_on_request():
 
 @pytest.mark.parametrize(
     "init, expected_std",
-    [("he", np.sqrt(2 / 400)), ("xavier", np.sqrt(1 / 400)), ("lecun", np.sqrt(1 / 400)),
-     ("glorot", np.sqrt(2 / 600)), ("random", 0.01)],
+    [
+        ("he", np.sqrt(2 / 400)),
+        ("xavier", np.sqrt(1 / 400)),
+        ("lecun", np.sqrt(1 / 400)),
+        ("glorot", np.sqrt(2 / 600)),
+        ("random", 0.01),
+    ],
 )
 def test_initializer_scales(init, expected_std):
     net = Network([400, 200, 1], init=init, seed=0)

@@ -60,7 +60,9 @@ def _torch_cost(torch, net: Network, X, y, masks, m_total: int):
             a = z
     target = torch.tensor(y)
     if net.loss.name == "binary_crossentropy":
-        loss = F.binary_cross_entropy_with_logits(a, target.reshape(a.shape), reduction="sum") / len(X)
+        loss = F.binary_cross_entropy_with_logits(
+            a, target.reshape(a.shape), reduction="sum"
+        ) / len(X)
     elif net.loss.name == "softmax_crossentropy":
         loss = F.cross_entropy(a, target.long(), reduction="mean")
     else:
@@ -80,8 +82,14 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 def test_gradients_match_torch_autograd(torch, sizes, activation, loss, l2, keep_prob, seed):
     rng = np.random.default_rng(100 + seed)
     net = Network(
-        sizes, activation=activation, loss=loss, l2=l2, keep_prob=keep_prob,
-        init="xavier", dtype=np.float64, seed=seed,
+        sizes,
+        activation=activation,
+        loss=loss,
+        l2=l2,
+        keep_prob=keep_prob,
+        init="xavier",
+        dtype=np.float64,
+        seed=seed,
     )
     m, m_total = 11, 50  # a mini-batch of 11 from a training set of 50: L2 divides by 50
     X = rng.normal(size=(m, sizes[0]))
@@ -97,7 +105,9 @@ def test_gradients_match_torch_autograd(torch, sizes, activation, loss, l2, keep
     assert cost == pytest.approx(torch_cost, rel=TOL)
     for name, grad in zip(net.parameter_names, net.views(net.grad)):
         diff = _relative(grad, torch_grads[name])
-        assert diff < TOL, f"{name}: relative difference {diff:.3e}\nours\n{grad}\ntorch\n{torch_grads[name]}"
+        assert diff < TOL, (
+            f"{name}: relative difference {diff:.3e}\nours\n{grad}\ntorch\n{torch_grads[name]}"
+        )
 
 
 def test_stable_losses_match_torch_at_extreme_logits(torch):
@@ -107,9 +117,10 @@ def test_stable_losses_match_torch_at_extreme_logits(torch):
     z = np.array([[-1e4, 1e4, 0.0], [30.0, -30.0, 1e-3]])
     y = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     bce = get_loss("binary_crossentropy")
-    expected = F.binary_cross_entropy_with_logits(
-        torch.tensor(z), torch.tensor(y), reduction="sum"
-    ).item() / 2
+    expected = (
+        F.binary_cross_entropy_with_logits(torch.tensor(z), torch.tensor(y), reduction="sum").item()
+        / 2
+    )
     assert np.isfinite(bce.value(z, y))
     assert bce.value(z, y) == pytest.approx(expected, rel=1e-12)
     ce = get_loss("softmax_crossentropy")

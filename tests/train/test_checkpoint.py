@@ -91,9 +91,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path, uninterrupted):
     rng = np.random.default_rng(0)
     kills = 0
     for _attempt in range(12):
-        process = subprocess.Popen(
-            [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
-        )
+        process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
         # let a random number of epochs pass, then kill at a random instant inside the next one
         for _ in range(int(rng.integers(1, 6))):
             line = process.stdout.readline()
@@ -145,5 +143,7 @@ def test_early_stopping_with_checkpoints_still_restores_best(tmp_path):
     X, y = _data()
     net = _network()
     stopper = EarlyStopping(monitor="cost", patience=2)
-    _trainer(net, callbacks=[stopper, Checkpoint(tmp_path / "c", every=2)]).fit(X[:300], y[:300], epochs=6)
+    _trainer(net, callbacks=[stopper, Checkpoint(tmp_path / "c", every=2)]).fit(
+        X[:300], y[:300], epochs=6
+    )
     assert (tmp_path / "c").exists()

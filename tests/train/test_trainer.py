@@ -23,8 +23,17 @@ def test_every_optimizer_learns(blobs, optimizer):
     X, y, Xd, yd = blobs
     net = Network([4, 16, 1], seed=0)
     lr = {"gd": 0.5, "momentum": 0.5, "adam": 0.01}[optimizer]
-    history = fit(net, X, y, optimizer=optimizer, learning_rate=lr, epochs=30, batch_size=32,
-                  X_dev=Xd, y_dev=yd)
+    history = fit(
+        net,
+        X,
+        y,
+        optimizer=optimizer,
+        learning_rate=lr,
+        epochs=30,
+        batch_size=32,
+        X_dev=Xd,
+        y_dev=yd,
+    )
     assert history.cost[-1] < 0.5 * history.cost[0]
     assert history.dev_error[-1] < 0.15
     assert len(history) == 30 and history.epoch == list(range(1, 31))
@@ -96,8 +105,18 @@ def test_early_stopping_always_restores_the_best_weights(blobs):
             snapshots[logs["epoch"]] = trainer.network.theta.copy()
 
     stopper = EarlyStopping(monitor="dev_cost", patience=1000)  # never stops: still restores
-    history = fit(net, X, y, optimizer="adam", learning_rate=0.01, epochs=60, batch_size=16,
-                  X_dev=Xd, y_dev=yd, callbacks=[Snapshot(), stopper])
+    history = fit(
+        net,
+        X,
+        y,
+        optimizer="adam",
+        learning_rate=0.01,
+        epochs=60,
+        batch_size=16,
+        X_dev=Xd,
+        y_dev=yd,
+        callbacks=[Snapshot(), stopper],
+    )
     best = int(np.argmin(history.dev_cost)) + 1
     assert history.best_epoch == best
     np.testing.assert_array_equal(net.theta, snapshots[best])
@@ -106,8 +125,18 @@ def test_early_stopping_always_restores_the_best_weights(blobs):
 def test_early_stopping_stops_after_patience(blobs):
     X, y, Xd, yd = blobs
     net = Network([4, 64, 64, 1], seed=0)
-    history = fit(net, X, y, optimizer="adam", learning_rate=0.02, epochs=500, batch_size=16,
-                  X_dev=Xd, y_dev=yd, callbacks=[EarlyStopping(patience=5)])
+    history = fit(
+        net,
+        X,
+        y,
+        optimizer="adam",
+        learning_rate=0.02,
+        epochs=500,
+        batch_size=16,
+        X_dev=Xd,
+        y_dev=yd,
+        callbacks=[EarlyStopping(patience=5)],
+    )
     assert history.stopped_early and len(history) < 500
     assert len(history) - history.best_epoch == 5
 

@@ -125,7 +125,12 @@ class Checkpoint(Callback):
 
 
 def resume(
-    path: str | os.PathLike, X: Any, y: Any, *, epochs: int, checkpoint_every: int | None = None,
+    path: str | os.PathLike,
+    X: Any,
+    y: Any,
+    *,
+    epochs: int,
+    checkpoint_every: int | None = None,
     **fit_kwargs: Any,
 ) -> Trainer:
     """Continue the training saved at ``path`` until ``epochs`` epochs in all have run.

@@ -3,8 +3,10 @@
 Layout of a ``.safetensors`` model file:
 
 - tensors ``W1, b1, W2, b2, ...`` (the network, in its dtype) and ``scaler.<name>`` arrays;
-- metadata ``format = "deeprecipe.model"``, ``format_version``, and JSON strings ``network``
-  (the architecture), ``scaler`` (its kind), ``classes``, ``feature_names`` and ``extra``.
+- metadata ``format = "deeprecipe.model"``, ``format_version``, JSON strings ``network``
+  (the architecture), ``scaler`` (its kind), ``classes``, ``feature_names`` and ``extra``, and
+  ``sha256``, a digest of all the other metadata and every tensor, so that a flipped bit
+  anywhere in the file is refused instead of loading a silently different model.
 
 Loading checks the format, the architecture, and every array's shape and dtype against it, and
 refuses anything else with a :class:`DeepRecipeError`. safetensors holds raw numbers and a JSON
@@ -13,6 +15,7 @@ header only, so loading can never execute code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import struct
@@ -58,6 +61,7 @@ def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -
         ),
         "extra": json.dumps(model.metadata or {}),
     }
+    metadata["sha256"] = _digest(metadata, tensors)
     return atomic_write_bytes(path, save(tensors, metadata=metadata))
 
 
@@ -87,6 +91,8 @@ def model_from_bytes(data: bytes, *, source: str = "<bytes>") -> Model:
         raise DeepRecipeError(f"{source} has an invalid architecture record: {exc}") from None
 
     tensors = _read_tensors(data, source)
+    if metadata.get("sha256") != _digest(metadata, tensors):
+        raise DeepRecipeError(f"{source} is damaged: its checksum does not match its contents")
     expected = dict(zip(network.parameter_names, network.shapes))
     names = {k for k in tensors if not k.startswith("scaler.")}
     if names != set(expected):
@@ -158,6 +164,19 @@ def _read_tensors(data: bytes, source: str) -> dict[str, np.ndarray]:
         return load(data)
     except Exception as exc:  # safetensors raises its own error types on damaged files
         raise DeepRecipeError(f"{source} has damaged tensor data: {exc}") from None
+
+
+def _digest(metadata: dict[str, str], tensors: dict[str, np.ndarray]) -> str:
+    """SHA-256 over the metadata (less the digest itself) and every tensor's name, dtype,
+    shape and bytes, in a fixed order."""
+    sha = hashlib.sha256()
+    fields = {k: v for k, v in metadata.items() if k != "sha256"}
+    sha.update(json.dumps(fields, sort_keys=True).encode())
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        sha.update(f"{name}|{array.dtype.str}|{array.shape}".encode())
+        sha.update(array.tobytes())
+    return sha.hexdigest()
 
 
 def _plain(value: Any) -> Any:

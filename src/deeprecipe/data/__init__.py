@@ -3,6 +3,7 @@
 The lowest room: it imports nothing from the rest of deeprecipe except errors and validation.
 """
 
+from deeprecipe.data.augment import Augmenter, Compose, GaussianNoise, ImageAugmenter
 from deeprecipe.data.scaling import (
     SCALERS,
     MinMaxScaler,
@@ -20,6 +21,10 @@ from deeprecipe.data.split import (
 )
 
 __all__ = [
+    "Augmenter",
+    "Compose",
+    "GaussianNoise",
+    "ImageAugmenter",
     "SCALERS",
     "MinMaxScaler",
     "Standardizer",

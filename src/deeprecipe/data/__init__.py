@@ -4,6 +4,14 @@ The lowest room: it imports nothing from the rest of deeprecipe except errors an
 """
 
 from deeprecipe.data.augment import Augmenter, Compose, GaussianNoise, ImageAugmenter
+from deeprecipe.data.datasets import (
+    Dataset,
+    DatasetInfo,
+    course_circles,
+    list_datasets,
+    load_course_football,
+    load_dataset,
+)
 from deeprecipe.data.scaling import (
     SCALERS,
     MinMaxScaler,
@@ -23,6 +31,8 @@ from deeprecipe.data.split import (
 __all__ = [
     "Augmenter",
     "Compose",
+    "Dataset",
+    "DatasetInfo",
     "GaussianNoise",
     "ImageAugmenter",
     "SCALERS",
@@ -34,6 +44,10 @@ __all__ = [
     "SmallSplitWarning",
     "Split",
     "SplitArrays",
+    "course_circles",
     "default_ratios",
+    "list_datasets",
+    "load_course_football",
+    "load_dataset",
     "split",
 ]

@@ -1,0 +1,267 @@
+"""Bias, variance and data mismatch from a model's errors: the lecture's table as a function.
+
+The course's definitions (Bayes error estimated by human-level error, 0 when unknown)::
+
+    avoidable bias = train error - Bayes error
+    variance       = dev error - train error              (no train-dev set)
+    variance       = train-dev error - train error        (with a train-dev set)
+    data mismatch  = dev error - train-dev error          (with a train-dev set)
+
+A gap is *high* when it is strictly larger than its threshold::
+
+    threshold = max(tolerance, relative_tolerance * reference)
+
+where ``tolerance`` is absolute (in the units of the errors: 0.02 is two percentage points of
+error rate), and ``reference`` is the lower of the two errors the gap compares (the Bayes error for
+the bias, the train error for the variance, the train-dev error for the mismatch). The relative
+share keeps a one-point gap between 15% and 16% from counting as variance while a ten-point gap
+between 1% and 11% does. With the defaults (0.02 and 0.1) the lecture's four examples come out as
+the lecture says: (1%, 11%) high variance; (15%, 16%) high bias; (15%, 30%) high bias and high
+variance; (0.5%, 1%) low bias and low variance.
+
+The labels are stable strings, listed in :data:`LABELS`: the names of the high gaps joined in
+the order bias, variance, mismatch ("high bias", "high variance", "data mismatch",
+"high bias and high variance", "high bias and data mismatch", "high variance and data mismatch",
+"high bias, high variance and data mismatch"), or "low bias and low variance" when none is high.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from deeprecipe._validation import check_choice, check_number
+
+#: the default absolute tolerance of each gap (two percentage points of error rate)
+DEFAULT_TOLERANCE = 0.02
+#: the default relative share of the reference error a gap must exceed to be high
+DEFAULT_RELATIVE_TOLERANCE = 0.1
+
+HIGH_BIAS = "high bias"
+HIGH_VARIANCE = "high variance"
+DATA_MISMATCH = "data mismatch"
+HIGH_BIAS_AND_VARIANCE = "high bias and high variance"
+LOW_BIAS_AND_VARIANCE = "low bias and low variance"
+
+#: every label :func:`diagnose` can return
+LABELS: tuple[str, ...] = (
+    HIGH_BIAS,
+    HIGH_VARIANCE,
+    DATA_MISMATCH,
+    HIGH_BIAS_AND_VARIANCE,
+    "high bias and data mismatch",
+    "high variance and data mismatch",
+    "high bias, high variance and data mismatch",
+    LOW_BIAS_AND_VARIANCE,
+)
+
+#: the basic recipe's next actions for each problem, most direct first
+BIAS_ACTIONS: tuple[str, ...] = (
+    "bigger network (more hidden units or layers)",
+    "train longer",
+    "better optimizer (momentum, Adam) or learning rate",
+    "other architecture",
+)
+VARIANCE_ACTIONS: tuple[str, ...] = (
+    "more data (or data augmentation)",
+    "regularization (L2, dropout)",
+    "early stopping",
+    "other architecture",
+)
+MISMATCH_ACTIONS: tuple[str, ...] = (
+    "error analysis: compare training and dev examples by hand",
+    "make training data more like dev data (collect or synthesize)",
+)
+DONE_ACTIONS: tuple[str, ...] = ("done: measure the test error once",)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The outcome of :func:`diagnose`: gaps, verdicts, a label and the recipe's next actions.
+
+    ``actions`` lists bias fixes first, then variance, then mismatch fixes: the basic recipe
+    deals with avoidable bias before variance. ``to_dict()`` gives plain JSON-ready data.
+    """
+
+    train_error: float
+    dev_error: float
+    bayes_error: float
+    train_dev_error: float | None
+    metric: str
+    avoidable_bias: float
+    variance: float
+    data_mismatch: float | None
+    high_bias: bool
+    high_variance: bool
+    high_mismatch: bool
+    label: str
+    actions: tuple[str, ...]
+    bias_tolerance: float
+    variance_tolerance: float
+    mismatch_tolerance: float
+    relative_tolerance: float
+    bias_threshold: float
+    variance_threshold: float
+    mismatch_threshold: float | None
+    bayes_error_assumed: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def focus(self) -> str | None:
+        """What the recipe works on next: "bias", "variance", "mismatch" or None when done."""
+        if self.high_bias:
+            return "bias"
+        if self.high_variance:
+            return "variance"
+        if self.high_mismatch:
+            return "mismatch"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (floats, bools, strings, lists), ready for JSON."""
+        out = asdict(self)
+        out["actions"] = list(self.actions)
+        out["notes"] = list(self.notes)
+        out["focus"] = self.focus
+        return out
+
+    def __str__(self) -> str:
+        parts = [
+            f"{self.label}: avoidable bias {self.avoidable_bias:.4g}",
+            f"variance {self.variance:.4g}",
+        ]
+        if self.data_mismatch is not None:
+            parts.append(f"data mismatch {self.data_mismatch:.4g}")
+        return ", ".join(parts)
+
+
+def _label(high_bias: bool, high_variance: bool, high_mismatch: bool) -> str:
+    names = [
+        name
+        for name, high in (
+            (HIGH_BIAS, high_bias),
+            (HIGH_VARIANCE, high_variance),
+            (DATA_MISMATCH, high_mismatch),
+        )
+        if high
+    ]
+    if not names:
+        return LOW_BIAS_AND_VARIANCE
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _exceeds(gap: float, threshold: float) -> bool:
+    """``gap > threshold``, ignoring float noise (0.07 - 0.05 is 0.020000000000000004)."""
+    return gap > threshold + 1e-9 * max(1.0, abs(threshold))
+
+
+def _check_error(name: str, value: Any, metric: str) -> float:
+    if metric == "error":
+        return check_number(name, value, low=0.0, high=1.0)
+    return check_number(name, value, low=0.0)
+
+
+def diagnose(
+    train_error: float,
+    dev_error: float,
+    bayes_error: float | None = None,
+    train_dev_error: float | None = None,
+    *,
+    bias_tolerance: float = DEFAULT_TOLERANCE,
+    variance_tolerance: float = DEFAULT_TOLERANCE,
+    mismatch_tolerance: float = DEFAULT_TOLERANCE,
+    relative_tolerance: float = DEFAULT_RELATIVE_TOLERANCE,
+    metric: str = "error",
+) -> Diagnosis:
+    """Read avoidable bias, variance and data mismatch off a model's errors.
+
+    Args:
+        train_error: error (or loss) on the training set.
+        dev_error: error on the dev set.
+        bayes_error: the best achievable error (human-level error as its proxy). ``None`` (the
+            default) means unknown: 0 is assumed, as the course does, ``bayes_error_assumed`` is
+            True and a note says so. Pass ``0.0`` to state that a perfect model is possible.
+        train_dev_error: error on a train-dev set (drawn from the training distribution, not
+            trained on). With it, variance is ``train-dev - train`` and data mismatch
+            ``dev - train-dev``.
+        bias_tolerance, variance_tolerance, mismatch_tolerance: absolute thresholds, in the
+            units of the errors. For ``metric="loss"`` set them in the loss's units.
+        relative_tolerance: a gap must also exceed this share of its reference error.
+        metric: "error" (rates in [0, 1]) or "loss" (any non-negative value, for regression).
+
+    A gap is high when ``gap > max(tolerance, relative_tolerance * reference)``, the reference
+    being the lower of the two errors it compares.
+    """
+    metric = check_choice("metric", metric, ("error", "loss"))
+    train = _check_error("train_error", train_error, metric)
+    dev = _check_error("dev_error", dev_error, metric)
+    notes: list[str] = []
+    assumed = bayes_error is None
+    if bayes_error is None:
+        bayes = 0.0
+        notes.append("Bayes error unknown: assumed 0, so avoidable bias is the train error")
+    else:
+        bayes = _check_error("bayes_error", bayes_error, metric)
+    train_dev = (
+        None
+        if train_dev_error is None
+        else _check_error("train_dev_error", train_dev_error, metric)
+    )
+    bias_tol = check_number("bias_tolerance", bias_tolerance, low=0.0)
+    variance_tol = check_number("variance_tolerance", variance_tolerance, low=0.0)
+    mismatch_tol = check_number("mismatch_tolerance", mismatch_tolerance, low=0.0)
+    relative = check_number("relative_tolerance", relative_tolerance, low=0.0)
+
+    avoidable_bias = train - bayes
+    if train < bayes:
+        notes.append(
+            "train error is below the Bayes error estimate: the estimate is too high "
+            "or the model fits noise in the training set"
+        )
+    variance_base = train_dev if train_dev is not None else dev
+    variance = variance_base - train
+    mismatch = None if train_dev is None else dev - train_dev
+
+    bias_threshold = max(bias_tol, relative * bayes)
+    variance_threshold = max(variance_tol, relative * train)
+    mismatch_threshold = None if train_dev is None else max(mismatch_tol, relative * train_dev)
+    high_bias = _exceeds(avoidable_bias, bias_threshold)
+    high_variance = _exceeds(variance, variance_threshold)
+    high_mismatch = mismatch is not None and _exceeds(mismatch, mismatch_threshold)
+
+    actions: list[str] = []
+    if high_bias:
+        actions.extend(BIAS_ACTIONS)
+    if high_variance:
+        actions.extend(a for a in VARIANCE_ACTIONS if a not in actions)
+    if high_mismatch:
+        actions.extend(MISMATCH_ACTIONS)
+    if not actions:
+        actions.extend(DONE_ACTIONS)
+
+    return Diagnosis(
+        train_error=train,
+        dev_error=dev,
+        bayes_error=bayes,
+        train_dev_error=train_dev,
+        metric=metric,
+        avoidable_bias=avoidable_bias,
+        variance=variance,
+        data_mismatch=mismatch,
+        high_bias=bool(high_bias),
+        high_variance=bool(high_variance),
+        high_mismatch=bool(high_mismatch),
+        label=_label(high_bias, high_variance, high_mismatch),
+        actions=tuple(actions),
+        bias_tolerance=bias_tol,
+        variance_tolerance=variance_tol,
+        mismatch_tolerance=mismatch_tol,
+        relative_tolerance=relative,
+        bias_threshold=bias_threshold,
+        variance_threshold=variance_threshold,
+        mismatch_threshold=mismatch_threshold,
+        bayes_error_assumed=bool(assumed),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,111 @@
+"""The lecture's bias/variance table, the Bayes-error correction and the train-dev mismatch."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from deeprecipe.diagnose import LABELS, diagnose
+from deeprecipe.errors import DeepRecipeError
+
+
+@pytest.mark.parametrize(
+    ("train", "dev", "label", "high_bias", "high_variance"),
+    [
+        (0.01, 0.11, "high variance", False, True),
+        (0.15, 0.16, "high bias", True, False),
+        (0.15, 0.30, "high bias and high variance", True, True),
+        (0.005, 0.01, "low bias and low variance", False, False),
+    ],
+)
+def test_lecture_four_examples(train, dev, label, high_bias, high_variance):
+    result = diagnose(train, dev, 0.0)
+    assert result.label == label
+    assert result.high_bias is high_bias
+    assert result.high_variance is high_variance
+    assert result.avoidable_bias == pytest.approx(train)
+    assert result.variance == pytest.approx(dev - train)
+    assert result.data_mismatch is None
+    assert result.high_mismatch is False
+    assert result.bayes_error_assumed is False
+
+
+def test_bayes_error_of_15_percent_removes_the_bias():
+    result = diagnose(0.15, 0.16, bayes_error=0.15)
+    assert not result.high_bias
+    assert result.avoidable_bias == pytest.approx(0.0)
+    assert result.label == "low bias and low variance"
+    assert result.actions == ("done: measure the test error once",)
+
+
+def test_train_dev_separates_mismatch_from_variance():
+    result = diagnose(0.01, 0.10, train_dev_error=0.015)
+    assert result.label == "data mismatch"
+    assert not result.high_variance and not result.high_bias and result.high_mismatch
+    assert result.variance == pytest.approx(0.005)
+    assert result.data_mismatch == pytest.approx(0.085)
+    assert result.focus == "mismatch"
+    # without the train-dev set the same numbers read as variance
+    assert diagnose(0.01, 0.10).label == "high variance"
+
+
+def test_unknown_bayes_error_is_assumed_zero_and_said():
+    result = diagnose(0.15, 0.16)
+    assert result.bayes_error_assumed and result.bayes_error == 0.0
+    assert any("assumed 0" in note for note in result.notes)
+    assert diagnose(0.15, 0.16, None).to_dict() == result.to_dict()
+
+
+def test_actions_put_bias_first_and_tolerances_are_reported():
+    result = diagnose(0.15, 0.30)
+    assert result.actions[0].startswith("bigger network")
+    assert any(a.startswith("regularization") for a in result.actions)
+    assert result.actions.index("train longer") < result.actions.index(
+        "regularization (L2, dropout)"
+    )
+    assert result.focus == "bias"
+    assert result.bias_tolerance == 0.02 and result.variance_tolerance == 0.02
+    data = result.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["label"] in LABELS and isinstance(data["actions"], list)
+
+
+def test_tolerances_change_the_verdict():
+    assert diagnose(0.05, 0.08).high_variance
+    assert not diagnose(0.05, 0.08, variance_tolerance=0.05).high_variance
+    # the gap exactly at the tolerance is not high, despite float noise (0.07 - 0.05)
+    assert not diagnose(0.05, 0.07).high_variance
+    # the relative share: one point over 15% is small, one point over 0% is not counted either
+    assert diagnose(0.15, 0.175, relative_tolerance=0.2).high_variance is False
+    assert diagnose(0.15, 0.175, relative_tolerance=0.0).high_variance is True
+
+
+def test_combined_labels_are_listed():
+    result = diagnose(0.2, 0.5, train_dev_error=0.3)
+    assert result.label == "high bias, high variance and data mismatch"
+    assert result.label in LABELS
+
+
+def test_loss_metric_accepts_values_above_one():
+    result = diagnose(2.0, 5.0, metric="loss", bias_tolerance=0.5, bayes_error=1.8)
+    assert result.metric == "loss"
+    assert result.label == "high variance"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"train_error": 1.5, "dev_error": 0.1}, "train_error"),
+        ({"train_error": 0.1, "dev_error": -0.1}, "dev_error"),
+        ({"train_error": 0.1, "dev_error": 0.2, "bayes_error": 2}, "bayes_error"),
+        ({"train_error": 0.1, "dev_error": 0.2, "train_dev_error": float("nan")}, "train_dev"),
+        ({"train_error": 0.1, "dev_error": 0.2, "metric": "accuracy"}, "metric"),
+        ({"train_error": 0.1, "dev_error": 0.2, "bias_tolerance": -1}, "bias_tolerance"),
+        ({"train_error": "0.1", "dev_error": 0.2}, "train_error"),
+        ({"train_error": -1.0, "dev_error": 0.2, "metric": "loss"}, "train_error"),
+    ],
+)
+def test_bad_inputs_are_named(kwargs, fragment):
+    with pytest.raises(DeepRecipeError, match=fragment):
+        diagnose(**kwargs)

@@ -12,6 +12,7 @@ from deeprecipe.data.datasets import (
     load_course_football,
     load_dataset,
 )
+from deeprecipe.data.loading import from_frame, load_csv, load_file, load_npz, load_parquet
 from deeprecipe.data.scaling import (
     SCALERS,
     MinMaxScaler,
@@ -19,6 +20,7 @@ from deeprecipe.data.scaling import (
     make_scaler,
     scaler_from_state,
 )
+from deeprecipe.data.schema import ColumnSpec, TableSchema
 from deeprecipe.data.split import (
     MIN_EVAL_EXAMPLES,
     SmallSplitWarning,
@@ -30,6 +32,7 @@ from deeprecipe.data.split import (
 
 __all__ = [
     "Augmenter",
+    "ColumnSpec",
     "Compose",
     "Dataset",
     "DatasetInfo",
@@ -38,6 +41,7 @@ __all__ = [
     "SCALERS",
     "MinMaxScaler",
     "Standardizer",
+    "TableSchema",
     "make_scaler",
     "scaler_from_state",
     "MIN_EVAL_EXAMPLES",
@@ -46,8 +50,13 @@ __all__ = [
     "SplitArrays",
     "course_circles",
     "default_ratios",
+    "from_frame",
     "list_datasets",
     "load_course_football",
+    "load_csv",
     "load_dataset",
+    "load_file",
+    "load_npz",
+    "load_parquet",
     "split",
 ]

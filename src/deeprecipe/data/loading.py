@@ -1,0 +1,384 @@
+"""Loading the user's data: CSV, Parquet (optional extra) and NPZ, into a :class:`Dataset`.
+
+- CSV is read with Python's ``csv`` module (no pandas needed): a header row, then one example
+  per row; the delimiter (``,``, ``;`` or tab) is detected from the header unless given.
+  Empty cells and ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?`` are missing values.
+- Parquet needs ``pyarrow`` (``pip install "deeprecipe[parquet]"``); it is imported only here.
+- NPZ holds arrays ``X`` and (optionally) ``y``. ``X`` of shape ``(m, n)`` is a table; ``(m, h, w)``
+  or ``(m, h, w, channels)`` is an image set: rows are flattened for the dense network,
+  ``image_shape`` is kept for augmentation and plots, and uint8 pixels are scaled to [0, 1].
+
+For tables, numeric columns are used as they are; **non-numeric feature columns are one-hot
+encoded** (one 0/1 column per category, named ``"column=value"``) unless
+``categorical="error"``, which refuses them. A text target becomes class indices with the labels
+kept in ``Dataset.classes``; a numeric target with at most 20 whole-number values is taken as
+classes too, otherwise as a regression target (``task=`` overrides). Missing or infinite values
+are refused, naming the column and row. The encoding is kept in ``Dataset.schema``: pass it as
+``schema=`` when loading a dev file or new inputs so they are encoded the same way.
+
+Nothing is ever written by these functions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.data.datasets import Dataset
+from deeprecipe.data.schema import RowLabel, TableSchema, _refuse_missing
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+
+__all__ = ["from_frame", "load_csv", "load_file", "load_npz", "load_parquet"]
+
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+            ".npz": "npz"}  # fmt: skip
+
+
+def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise DeepRecipeTypeError(f"path={path!r} is not accepted; accepted: a file path")
+    p = Path(path)
+    if not p.exists():
+        raise DeepRecipeError(f"file {str(p)!r} does not exist; accepted: an existing {what} file")
+    if not p.is_file():
+        raise DeepRecipeError(f"{str(p)!r} is not a file; accepted: an existing {what} file")
+    return p
+
+
+def _table_dataset(
+    columns: dict[str, np.ndarray],
+    target: str | None,
+    *,
+    name: str,
+    row: RowLabel,
+    schema: TableSchema | None,
+    **fit_kwargs: Any,
+) -> Dataset:
+    if not columns or len(next(iter(columns.values()))) == 0:
+        raise DeepRecipeError(f"{name} has no data rows; accepted: a header and at least one row")
+    if schema is None:
+        schema = TableSchema.fit(columns, target, row=row, source=name, **fit_kwargs)
+    elif target is not None and target != schema.target:
+        raise DeepRecipeError(
+            f"target={target!r} differs from the schema's target {schema.target!r}; accepted: "
+            "the same target as in training (or target=None)"
+        )
+    X, y = schema.encode(columns, row=row, source=name)
+    classes = None if schema.classes is None else np.asarray(schema.classes)
+    return Dataset(
+        X=X,
+        y=y,
+        task=schema.task if y is not None else None,
+        feature_names=schema.feature_names,
+        classes=classes,
+        name=name,
+        schema=schema,
+    )
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def _parse_column(name: str, cells: list[str], line_of: list[int], source: str) -> np.ndarray:
+    """Numbers (missing -> NaN) if every filled cell is a number, otherwise text (missing ->
+    None). A column that is mostly numbers with a few stray words is refused, not one-hot
+    encoded: that is nearly always a typo."""
+    values: list[float] = []
+    bad: list[int] = []
+    for i, cell in enumerate(cells):
+        c = cell.strip()
+        if c.lower() in MISSING:
+            values.append(np.nan)
+            continue
+        try:
+            values.append(float(c))
+        except ValueError:
+            bad.append(i)
+    filled = sum(1 for c in cells if c.strip().lower() not in MISSING)
+    if not bad:
+        return np.array(values, dtype=np.float64)
+    if filled and len(bad) < 0.1 * filled:
+        i = bad[0]
+        raise DeepRecipeError(
+            f"column {name!r} of {source} holds numbers except {cells[i].strip()!r} at row {i} "
+            f"(line {line_of[i]}); accepted: a number or an empty cell for a missing value"
+        )
+    return np.array([None if c.strip().lower() in MISSING else c.strip() for c in cells],
+                    dtype=object)  # fmt: skip
+
+
+def _read_csv(path: Path, delimiter: str | None) -> tuple[dict[str, np.ndarray], list[int]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DeepRecipeError(f"{path} is not UTF-8 text ({exc.reason}); accepted: a CSV file "
+                              "in UTF-8") from None  # fmt: skip
+    except OSError as exc:
+        raise DeepRecipeError(f"{path} could not be read: {exc.strerror}") from None
+    if "\x00" in text:
+        raise DeepRecipeError(f"{path} holds binary data; accepted: a CSV text file")
+    first = text.split("\n", 1)[0]
+    if delimiter is None:
+        counts = {d: first.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for r in reader:
+            if r and any(c.strip() for c in r):
+                rows.append(r)
+                lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise DeepRecipeError(f"{path} could not be parsed as CSV at line {reader.line_num}: "
+                              f"{exc}") from None  # fmt: skip
+    if not rows:
+        raise DeepRecipeError(f"{path} is empty; accepted: a header row and data rows")
+    header = [h.strip() for h in rows[0]]
+    if any(h == "" for h in header):
+        k = header.index("")
+        raise DeepRecipeError(f"{path}: column {k + 1} of the header has no name; accepted: a "
+                              "header row naming every column")  # fmt: skip
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise DeepRecipeError(f"{path}: the header repeats {', '.join(map(repr, dup))}; "
+                              "accepted: distinct column names")  # fmt: skip
+    data, data_lines = rows[1:], lines[1:]
+    for r, line in zip(data, data_lines, strict=True):
+        if len(r) != len(header):
+            raise DeepRecipeError(
+                f"{path}: line {line} has {len(r)} fields but the header has {len(header)}; "
+                f"accepted: {len(header)} fields per line (delimiter {delimiter!r})"
+            )
+    columns = {
+        h: _parse_column(h, [r[k] for r in data], data_lines, str(path))
+        for k, h in enumerate(header)
+    }
+    return columns, data_lines
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | None = None,
+    *,
+    features: Sequence[str] | None = None,
+    task: str | None = None,
+    categorical: str = "onehot",
+    max_categories: int = 100,
+    delimiter: str | None = None,
+    schema: TableSchema | None = None,
+) -> Dataset:
+    """A CSV file with a header row; ``target`` names the label column (``None``: unlabeled).
+
+    See the module docstring for the rules. Rows are numbered from 0 after the header, and the
+    file's line number is given too, in every error.
+    """
+    p = _existing_file(path, "CSV")
+    columns, lines = _read_csv(p, delimiter)
+
+    def row(i: int) -> str:
+        return f"row {i} (line {lines[i]} of {p.name})"
+
+    return _table_dataset(
+        columns, target, name=p.stem, row=row, schema=schema, features=features, task=task,
+        categorical=categorical, max_categories=max_categories,
+    )  # fmt: skip
+
+
+# -- Parquet -----------------------------------------------------------------------------------
+
+
+def load_parquet(
+    path: str | os.PathLike[str],
+    target: str | None = None,
+    *,
+    features: Sequence[str] | None = None,
+    task: str | None = None,
+    categorical: str = "onehot",
+    max_categories: int = 100,
+    schema: TableSchema | None = None,
+) -> Dataset:
+    """A Parquet file (needs ``pyarrow``: ``pip install "deeprecipe[parquet]"``)."""
+    p = _existing_file(path, "Parquet")
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DeepRecipeError(
+            "reading Parquet needs pyarrow; accepted: pip install \"deeprecipe[parquet]\" "
+            "(or pip install pyarrow), or a CSV file"
+        ) from None
+    try:
+        table = pq.read_table(p)
+    except Exception as exc:
+        raise DeepRecipeError(f"{p} could not be read as Parquet: {exc}") from None
+    columns: dict[str, np.ndarray] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col, t = col.cast(t.value_type), t.value_type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+            values = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            columns[name] = np.asarray(values, dtype=np.float64)
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            columns[name] = np.array(col.to_pylist(), dtype=object)
+        else:
+            raise DeepRecipeError(
+                f"column {name!r} of {p} has type {t}; accepted: numbers, booleans or text "
+                "(convert or drop it)"
+            )
+    return _table_dataset(
+        columns, target, name=p.stem, row=lambda i: f"row {i}", schema=schema,
+        features=features, task=task, categorical=categorical, max_categories=max_categories,
+    )  # fmt: skip
+
+
+# -- a pandas DataFrame ------------------------------------------------------------------------
+
+
+def from_frame(
+    frame: Any,
+    target: str | None = None,
+    *,
+    features: Sequence[str] | None = None,
+    task: str | None = None,
+    categorical: str = "onehot",
+    max_categories: int = 100,
+    schema: TableSchema | None = None,
+    name: str = "frame",
+) -> Dataset:
+    """A pandas DataFrame (or any mapping of column name -> 1-D array), by the same rules."""
+    if not hasattr(frame, "columns") and not isinstance(frame, Mapping):
+        raise DeepRecipeTypeError(
+            f"frame is {type(frame).__name__}; accepted: a pandas DataFrame or a dict of columns"
+        )
+    keys = list(frame.columns) if hasattr(frame, "columns") else list(frame)
+    columns: dict[str, np.ndarray] = {}
+    for key in keys:
+        raw = frame[key]
+        arr = raw.to_numpy() if hasattr(raw, "to_numpy") else np.asarray(raw)
+        if arr.dtype.kind in "biuf":
+            columns[str(key)] = arr.astype(np.float64)
+        else:
+            columns[str(key)] = np.array(
+                [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                 for v in arr], dtype=object)  # fmt: skip
+    return _table_dataset(
+        columns, target, name=name, row=lambda i: f"row {i}", schema=schema,
+        features=features, task=task, categorical=categorical, max_categories=max_categories,
+    )  # fmt: skip
+
+
+# -- NPZ ---------------------------------------------------------------------------------------
+
+
+def _npz_target(y: np.ndarray, m: int, task: str | None, source: str):
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    elif y.ndim == 2 and y.shape[0] == m and set(np.unique(y).tolist()) <= {0, 1} and np.all(
+        y.sum(axis=1) == 1
+    ):
+        y = np.argmax(y, axis=1)  # one-hot rows
+    if y.ndim != 1 or len(y) != m:
+        raise DeepRecipeError(
+            f"y in {source} has shape {y.shape} but X has {m} rows; accepted: y of shape "
+            f"({m},), ({m}, 1) or one-hot ({m}, k)"
+            + (" (transpose it)" if y.shape[-1] == m else "")
+        )
+    column = np.array(y.tolist(), dtype=object) if y.dtype.kind in "US" else y
+    if y.dtype.kind == "b":
+        column = y.astype(np.float64)
+    elif y.dtype.kind not in "OUS":
+        column = y.astype(np.float64)
+    row: RowLabel = lambda i: f"row {i}"  # noqa: E731
+    _refuse_missing("y", column, row, "target")
+    task_out, classes = TableSchema._target_task("y", column, task)
+    encoded = TableSchema([], "y", task_out, classes)._encode_target(column, row, source)
+    return encoded, task_out, classes
+
+
+def load_npz(path: str | os.PathLike[str], *, task: str | None = None) -> Dataset:
+    """An ``.npz`` file with ``X`` (and optionally ``y``); see the module docstring for images."""
+    p = _existing_file(path, "NPZ")
+    try:
+        with np.load(p, allow_pickle=False) as npz:
+            keys = list(npz.files)
+            if "X" not in keys:
+                raise DeepRecipeError(
+                    f"{p} holds {', '.join(keys) or 'no arrays'}; accepted: an .npz with an "
+                    "array named X (and y for labels)"
+                )
+            X = npz["X"]
+            y = npz["y"] if "y" in keys else None
+    except DeepRecipeError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DeepRecipeError(f"{p} could not be read as .npz ({exc}); accepted: a file "
+                              "written by numpy.savez with numeric arrays") from None  # fmt: skip
+    if X.dtype.kind not in "biuf":
+        raise DeepRecipeError(f"X in {p} has dtype {X.dtype}; accepted: numbers")
+    if X.ndim not in (2, 3, 4) or X.shape[0] == 0:
+        raise DeepRecipeError(
+            f"X in {p} has shape {X.shape}; accepted: (m, n) for a table or (m, height, width"
+            "[, channels]) for images, with m >= 1"
+        )
+    m = X.shape[0]
+    image_shape = tuple(int(s) for s in X.shape[1:]) if X.ndim >= 3 else None
+    flat = X.reshape(m, -1)
+    flat = flat / 255.0 if X.dtype == np.uint8 else flat.astype(np.float64)
+    if not np.isfinite(flat).all():
+        r, c = (int(i) for i in np.argwhere(~np.isfinite(flat))[0])
+        where = f"column {c}" if image_shape is None else (
+            f"pixel {tuple(int(i) for i in np.unravel_index(c, image_shape))}")  # fmt: skip
+        raise DeepRecipeError(
+            f"X in {p} has {flat[r, c]} at row {r}, {where}; accepted: finite values only"
+        )
+    names = [f"x{i}" for i in range(flat.shape[1])]
+    if y is None:
+        return Dataset(flat, None, None, names, image_shape=image_shape, name=p.stem)
+    y_enc, task_out, classes = _npz_target(np.asarray(y), m, task, str(p))
+    return Dataset(
+        X=flat,
+        y=y_enc,
+        task=task_out,
+        feature_names=names,
+        classes=None if classes is None else np.asarray(classes),
+        image_shape=image_shape,
+        name=p.stem,
+    )
+
+
+# -- by extension ------------------------------------------------------------------------------
+
+
+def load_file(path: str | os.PathLike[str], target: str | None = None, **kwargs: Any) -> Dataset:
+    """Load ``path`` by its extension: ``.csv``/``.tsv``/``.txt``, ``.parquet``/``.pq``, ``.npz``.
+
+    ``target`` names the label column of a table (NPZ files carry it as ``y``); other keyword
+    arguments go to :func:`load_csv`, :func:`load_parquet` or :func:`load_npz`.
+    """
+    p = Path(path) if isinstance(path, (str, os.PathLike)) else None
+    kind = SUFFIXES.get(p.suffix.lower()) if p is not None else None
+    if kind is None:
+        raise DeepRecipeError(
+            f"cannot tell the format of {path!r} from its extension; accepted: "
+            f"{', '.join(SUFFIXES)}"
+        )
+    if kind == "npz":
+        if target not in (None, "y"):
+            raise DeepRecipeError(
+                f"target={target!r} for an .npz file; accepted: None (the labels are the "
+                "array named y)"
+            )
+        return load_npz(p, **kwargs)
+    loader = load_csv if kind == "csv" else load_parquet
+    return loader(p, target, **kwargs)
+

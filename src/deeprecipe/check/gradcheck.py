@@ -1,0 +1,199 @@
+"""``gradcheck``: prove a network's backprop against its own cost, tensor by tensor.
+
+The course's rules are built in: the check runs in float64 on a copy of the network (the
+original is never touched), the cost includes the L2 term ``(lambda/(2m)) sum ||W||^2`` with
+``m = len(X)`` unless given, and dropout is either
+
+* ``off`` (the course's advice): every evaluation runs in prediction mode, nothing dropped; or
+* ``frozen``: one training forward pass draws the masks (from ``seed``), then backprop and every
+  perturbed evaluation reuse them, so dropout's own backward (``dA * D / keep_prob``) is checked.
+
+The numerical gradient of a ``full`` or ``sampled`` check comes from
+:class:`~deeprecipe.check.layerwise.LayerwiseCost`, which recomputes only the layers above each
+perturbed weight; ``directional`` evaluates whole forward passes along random +-1 directions.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_choice, check_number
+from deeprecipe.check.compare import TensorValues, build_result, entry_values
+from deeprecipe.check.layerwise import KINK_ACTIVATIONS, LayerwiseCost
+from deeprecipe.check.layout import (
+    DEFAULT_DIRECTIONS,
+    DEFAULT_SAMPLES,
+    check_mode,
+    layout_from_slices,
+    rademacher_directions,
+    select_entries,
+)
+from deeprecipe.check.numerical import (
+    DEFAULT_EPS,
+    DEFAULT_WORST,
+    check_eps,
+    numerical_directional,
+    numerical_gradient,
+)
+from deeprecipe.check.result import GradcheckResult, as_thresholds
+from deeprecipe.errors import DeepRecipeTypeError
+from deeprecipe.nn.network import Network
+
+DROPOUT_MODES = ("off", "frozen")
+#: ReLU pre-activations closer than this many eps to 0 are reported as possible kink crossings
+KINK_EPS_FACTOR = 100.0
+
+
+def gradcheck(
+    network: Network,
+    X: Any,
+    y: Any,
+    *,
+    eps: float = DEFAULT_EPS,
+    two_sided: bool = True,
+    dropout: str = "off",
+    mode: str = "full",
+    n_samples: int = DEFAULT_SAMPLES,
+    n_directions: int = DEFAULT_DIRECTIONS,
+    seed: Any = 0,
+    thresholds: Any = None,
+    n_worst: int = DEFAULT_WORST,
+    m: int | None = None,
+    label: str = "",
+) -> GradcheckResult:
+    """Compare ``network``'s backprop gradient with a numerical one on ``(X, y)``.
+
+    ``difference = ||g_approx - g|| / (||g_approx|| + ||g||)``, overall and per tensor.
+
+    Args:
+        network: the :class:`~deeprecipe.nn.Network` to check (copied to float64; untouched).
+        X, y: the data the cost is measured on (a few dozen examples are enough).
+        eps: the finite-difference step (the course's 1e-7).
+        two_sided: centred differences (default; error O(eps^2)) or forward ones (O(eps)).
+        dropout: ``off`` or ``frozen`` (see the module docstring).
+        mode: ``full`` (every entry), ``sampled`` (``n_samples`` random entries of every
+            tensor) or ``directional`` (``n_directions`` random +-1 directions per tensor,
+            comparing ``(J(theta + eps v) - J(theta - eps v)) / (2 eps)`` with ``g . v``).
+        seed: drives the dropout masks, the sampled entries and the directions.
+        thresholds: the verdict bands, a :class:`~deeprecipe.check.result.Thresholds` or a dict
+            ``{"great": 1e-7, "look_again": 1e-5, "bug": 1e-3}``.
+        n_worst: how many of the worst entries to report.
+        m: the training-set size the L2 term divides by (default ``len(X)``).
+        label: a name for this check in reports (e.g. ``"after 100 steps"``).
+
+    Returns:
+        A :class:`~deeprecipe.check.result.GradcheckResult`; ``print(result)`` shows the table.
+    """
+    start = time.perf_counter()
+    if not isinstance(network, Network):
+        raise DeepRecipeTypeError(
+            f"network is a {type(network).__name__}; accepted: a deeprecipe.nn.Network "
+            "(use check_grad for your own function and gradient)"
+        )
+    eps = check_eps(eps)
+    dropout = check_choice("dropout", dropout, DROPOUT_MODES)
+    mode, n_samples, n_directions = check_mode(mode, n_samples, n_directions)
+    thresholds = as_thresholds(thresholds)
+    n_worst = int(check_number("n_worst", n_worst, low=0, integer=True))
+    mask_seed, pick_seed = np.random.SeedSequence(_entropy(seed)).spawn(2)
+
+    net = network.copy(dtype=np.float64)
+    net.rng = np.random.default_rng(mask_seed)
+    X = net.check_inputs(X)
+    targets = net.prepare_targets(y, X.shape[0])
+    m = X.shape[0] if m is None else int(check_number("m", m, low=1, integer=True))
+    notes: list[str] = []
+
+    has_dropout = any(k < 1.0 for k in net.keep_probs)
+    training, masks = False, None
+    if dropout == "frozen" and has_dropout:
+        net.forward(X, training=True)
+        masks = [layer.mask for layer in net.layers]
+        training = True
+        notes.append("dropout masks drawn once from the seed and frozen for every evaluation")
+    elif dropout == "frozen":
+        notes.append("dropout='frozen' but the network has no dropout: nothing to freeze")
+    elif has_dropout:
+        notes.append("dropout is off for the check (prediction mode); dropout='frozen' checks "
+                     "dropout's backward too")
+
+    net.loss_and_gradient(X, targets, m=m, training=training, masks=masks)
+    analytic = net.grad.copy()
+    theta = net.theta.copy()
+    layouts = layout_from_slices(net.parameter_slices)
+    rng = np.random.default_rng(pick_seed)
+
+    def cost(point: np.ndarray) -> float:
+        net.theta[...] = point
+        logits = net.forward(X, training=training, masks=masks)
+        return net.loss.value(logits, targets) + net.l2_cost(m)
+
+    engine = LayerwiseCost(net, X, targets, m=m, training=training, masks=masks)
+    values: list[TensorValues] = []
+    evaluations, work = 1, 1.0
+    if mode == "directional":
+        base = None if two_sided else cost(theta.copy())
+        evaluations += 0 if two_sided else 1
+        for t, dirs in zip(layouts, rademacher_directions(layouts, n_directions, rng)):
+            numerical = numerical_directional(cost, theta, t.positions, dirs, eps, two_sided, base)
+            evaluations += len(dirs) * (2 if two_sided else 1)
+            values.append(
+                TensorValues(t, [(k,) for k in range(len(dirs))], dirs @ analytic[t.positions],
+                             numerical)
+            )
+        work = float(evaluations)
+    else:
+        chosen = select_entries(layouts, mode, n_samples, rng)
+        if engine.matches_network:
+            for index, (t, local) in enumerate(zip(layouts, chosen)):
+                kind, k = ("W", index // 2) if index % 2 == 0 else ("b", index // 2)
+                numerical = engine.entries(k, kind, local, eps, two_sided)
+                values.append(entry_values(t, local, analytic, numerical))
+            evaluations += engine.evaluations + (0 if two_sided else 1)
+            work += engine.work + (0 if two_sided else 1)
+        else:
+            notes.append("the network's forward differs from the layer-wise engine's; "
+                         "fell back to one whole forward pass per perturbation")
+            flat = np.concatenate([t.positions[local] for t, local in zip(layouts, chosen)])
+            numerical = numerical_gradient(cost, theta, eps, two_sided, indices=flat)
+            pieces = np.split(numerical, np.cumsum([local.size for local in chosen])[:-1])
+            values = [entry_values(t, c, analytic, p) for t, c, p in zip(layouts, chosen, pieces)]
+            evaluations += flat.size * (2 if two_sided else 1) + (0 if two_sided else 1)
+            work = float(evaluations)
+    net.theta[...] = theta
+
+    near, total = engine.near_kinks(KINK_EPS_FACTOR * eps)
+    if near:
+        kinds = sorted({a for a in net.activations if a in KINK_ACTIVATIONS})
+        notes.append(
+            f"{near} of {total} {'/'.join(kinds)} pre-activations lie within "
+            f"{KINK_EPS_FACTOR:g}*eps of the kink at 0: a perturbation crossing it can make a "
+            "few entries disagree with backprop without a bug (check the worst entries)"
+        )
+    return build_result(
+        values,
+        thresholds=thresholds,
+        n_worst=n_worst,
+        n_parameters=net.n_params,
+        n_forward_passes=int(evaluations),
+        forward_pass_equivalents=float(work),
+        mode=mode,
+        eps=eps,
+        two_sided=bool(two_sided),
+        dropout=dropout,
+        seconds=time.perf_counter() - start,
+        label=label,
+        notes=notes,
+    )
+
+
+def _entropy(seed: Any) -> Any:
+    """Seed material for SeedSequence: an int, or fresh entropy for ``None``/a Generator."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63))
+    if seed is None:
+        return None
+    return int(check_number("seed", seed, low=0, integer=True))

@@ -1,0 +1,211 @@
+"""Numerical gradients of any function of a flat float64 vector, and ``check_grad`` for them.
+
+Two-sided difference (the default; error O(eps^2))::
+
+    g_approx[i] = (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)
+
+One-sided difference (for teaching why not; error O(eps))::
+
+    g_approx[i] = (J(theta + eps e_i) - J(theta)) / eps
+
+The generic path pays one call of ``f`` per perturbation; networks have a faster engine
+(:mod:`deeprecipe.check.layerwise`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_array, check_number, check_rng
+from deeprecipe.check.compare import TensorValues, build_result, entry_values
+from deeprecipe.check.layout import (
+    DEFAULT_DIRECTIONS,
+    DEFAULT_SAMPLES,
+    check_mode,
+    layout_from_names,
+    rademacher_directions,
+    select_entries,
+)
+from deeprecipe.check.result import GradcheckResult, as_thresholds
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+
+DEFAULT_EPS = 1e-7
+DEFAULT_WORST = 10
+
+
+def check_eps(eps: Any) -> float:
+    return check_number("eps", eps, low=0.0, low_inclusive=False, high=1.0)
+
+
+def _scalar(f: Callable, theta: np.ndarray) -> float:
+    value = f(theta)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise DeepRecipeTypeError(
+            f"f returned {type(value).__name__} {value!r}; accepted: a real scalar"
+        ) from None
+    return value
+
+
+def _as_theta(theta: Any) -> np.ndarray:
+    theta = check_array("theta", theta, dtype=np.float64)
+    return theta.reshape(-1).copy()
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], float],
+    theta: Any,
+    eps: float = DEFAULT_EPS,
+    two_sided: bool = True,
+    *,
+    indices: Any = None,
+) -> np.ndarray:
+    """The finite-difference gradient of ``f`` at ``theta`` (a float64 copy; ``theta`` is kept).
+
+    Args:
+        f: a function of a flat float64 vector returning a real number.
+        theta: the point (any shape; it is flattened).
+        eps: the step (1e-7 by default, as in the course).
+        two_sided: centred difference (default) or forward difference.
+        indices: flat positions to differentiate along (default: all of them).
+
+    Returns:
+        The gradient, shaped like the flattened ``theta`` (or one value per index).
+    """
+    eps = check_eps(eps)
+    point = _as_theta(theta)
+    positions = np.arange(point.size) if indices is None else np.asarray(indices, dtype=np.intp)
+    if positions.size and (positions.min() < 0 or positions.max() >= point.size):
+        raise DeepRecipeError(
+            f"indices reach outside theta (size {point.size}); accepted: 0..{point.size - 1}"
+        )
+    base = None if two_sided else _scalar(f, point.copy())
+    out = np.empty(positions.size)
+    for k, i in enumerate(positions):
+        original = point[i]
+        point[i] = original + eps
+        plus = _scalar(f, point)
+        if two_sided:
+            point[i] = original - eps
+            out[k] = (plus - _scalar(f, point)) / (2 * eps)
+        else:
+            out[k] = (plus - base) / eps
+        point[i] = original
+    return out
+
+
+def numerical_directional(
+    f: Callable[[np.ndarray], float],
+    theta: np.ndarray,
+    positions: np.ndarray,
+    directions: np.ndarray,
+    eps: float,
+    two_sided: bool,
+    base: float | None,
+) -> np.ndarray:
+    """``(f(theta + eps v) - f(theta - eps v)) / (2 eps)`` for each row ``v`` of ``directions``
+    (placed at ``positions``)."""
+    out = np.empty(len(directions))
+    point = theta.copy()
+    for k, v in enumerate(directions):
+        point[positions] = theta[positions] + eps * v
+        plus = _scalar(f, point)
+        if two_sided:
+            point[positions] = theta[positions] - eps * v
+            out[k] = (plus - _scalar(f, point)) / (2 * eps)
+        else:
+            out[k] = (plus - base) / eps
+        point[positions] = theta[positions]
+    return out
+
+
+def check_grad(
+    f: Callable[[np.ndarray], float],
+    grad_f: Callable[[np.ndarray], Any],
+    theta: Any,
+    *,
+    names: Mapping[str, Any] | None = None,
+    eps: float = DEFAULT_EPS,
+    two_sided: bool = True,
+    mode: str = "full",
+    n_samples: int = DEFAULT_SAMPLES,
+    n_directions: int = DEFAULT_DIRECTIONS,
+    seed: Any = 0,
+    thresholds: Any = None,
+    n_worst: int = DEFAULT_WORST,
+    label: str = "",
+) -> GradcheckResult:
+    """Check a user's gradient ``grad_f`` against the numerical gradient of ``f`` at ``theta``.
+
+    Args:
+        f: the cost, a function of a flat float64 vector.
+        grad_f: its claimed gradient, returning an array with as many entries as ``theta``.
+        theta: the point to check at (flattened; never modified).
+        names: optional mapping ``name -> slice``, ``(slice, shape)``, shape tuple or size that
+            names the tensors inside ``theta`` so the report can say where a bug is (shapes are
+            laid out back to back); unnamed entries are reported as ``rest``.
+        eps, two_sided: the finite difference (see :func:`numerical_gradient`).
+        mode: ``full`` (every entry), ``sampled`` (``n_samples`` random entries per tensor) or
+            ``directional`` (``n_directions`` random +-1 directions per tensor).
+        seed: drives the sampled entries and the directions.
+        thresholds: verdict bands (see :class:`~deeprecipe.check.result.Thresholds`).
+        n_worst: how many of the worst entries to report.
+
+    Returns:
+        A :class:`~deeprecipe.check.result.GradcheckResult`.
+    """
+    start = time.perf_counter()
+    eps = check_eps(eps)
+    mode, n_samples, n_directions = check_mode(mode, n_samples, n_directions)
+    thresholds = as_thresholds(thresholds)
+    n_worst = int(check_number("n_worst", n_worst, low=0, integer=True))
+    rng = check_rng(seed)
+    point = _as_theta(theta)
+    layouts = layout_from_names(names, point.size)
+    analytic = np.asarray(grad_f(point.copy()), dtype=np.float64).reshape(-1)
+    if analytic.size != point.size:
+        raise DeepRecipeError(
+            f"grad_f returned {analytic.size} values for a theta of {point.size}; accepted: one "
+            "partial derivative per entry of theta"
+        )
+    evaluations = 1
+    base = None
+    values: list[TensorValues] = []
+    if mode == "directional":
+        if not two_sided:
+            base = _scalar(f, point.copy())
+            evaluations += 1
+        for t, dirs in zip(layouts, rademacher_directions(layouts, n_directions, rng)):
+            numerical = numerical_directional(f, point, t.positions, dirs, eps, two_sided, base)
+            evaluations += len(dirs) * (2 if two_sided else 1)
+            values.append(
+                TensorValues(t, [(k,) for k in range(len(dirs))], dirs @ analytic[t.positions],
+                             numerical)
+            )
+    else:
+        chosen = select_entries(layouts, mode, n_samples, rng)
+        flat = np.concatenate([t.positions[local] for t, local in zip(layouts, chosen)])
+        numerical = numerical_gradient(f, point, eps, two_sided, indices=flat)
+        evaluations += flat.size * (2 if two_sided else 1) + (0 if two_sided else 1)
+        pieces = np.split(numerical, np.cumsum([local.size for local in chosen])[:-1])
+        for t, local, piece in zip(layouts, chosen, pieces):
+            values.append(entry_values(t, local, analytic, piece))
+    return build_result(
+        values,
+        thresholds=thresholds,
+        n_worst=n_worst,
+        n_parameters=point.size,
+        n_forward_passes=evaluations,
+        forward_pass_equivalents=float(evaluations),
+        mode=mode,
+        eps=eps,
+        two_sided=two_sided,
+        dropout="n/a",
+        seconds=time.perf_counter() - start,
+        label=label,
+    )

@@ -1,0 +1,286 @@
+"""What a gradient check found: the figure, its verdict, each tensor's figure, the worst entries.
+
+The figure is the course's relative difference between the numerical gradient ``g_approx`` and
+backprop's gradient ``g``::
+
+    difference = ||g_approx - g||_2 / (||g_approx||_2 + ||g||_2)
+
+(0 when both are zero). It is read against three thresholds (settable):
+
+=================== ============================ ===============================================
+verdict             difference                   what to do
+=================== ============================ ===============================================
+``great``           below ``great`` (1e-7)       nothing: backprop matches
+``look again``      up to ``look_again`` (1e-5)  probably fine; look at the worst entries
+``suspicious``      up to ``bug`` (1e-3)         the band the course leaves open: rarely a clean
+                                                 backprop (ReLU kinks, a float32 computation,
+                                                 a large eps); treat as failing until explained
+``likely a bug``    above ``bug`` (1e-3)         a bug in backprop, in the tensors named
+=================== ============================ ===============================================
+
+A check *passes* when its difference is at most ``look_again``; a tensor *fails* when its own
+difference is above ``look_again``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_number
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+
+GREAT, LOOK_AGAIN, SUSPICIOUS, LIKELY_BUG = "great", "look again", "suspicious", "likely a bug"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The bands of the verdict: ``great < look_again < bug`` (the course's 1e-7, 1e-5, 1e-3)."""
+
+    great: float = 1e-7
+    look_again: float = 1e-5
+    bug: float = 1e-3
+
+    def __post_init__(self) -> None:
+        for name in ("great", "look_again", "bug"):
+            check_number(f"thresholds.{name}", getattr(self, name), low=0.0, low_inclusive=False)
+        if not self.great < self.look_again < self.bug:
+            raise DeepRecipeError(
+                f"thresholds great={self.great}, look_again={self.look_again}, bug={self.bug} "
+                "must increase strictly; accepted: great < look_again < bug"
+            )
+
+    def verdict(self, difference: float) -> str:
+        """The band ``difference`` falls in (NaN counts as a bug)."""
+        if not difference <= self.bug:  # also catches NaN
+            return LIKELY_BUG
+        if difference < self.great:
+            return GREAT
+        if difference <= self.look_again:
+            return LOOK_AGAIN
+        return SUSPICIOUS
+
+    def fails(self, difference: float) -> bool:
+        return not difference <= self.look_again
+
+
+def as_thresholds(value: Any) -> Thresholds:
+    """Accept a :class:`Thresholds`, a mapping of its fields, a 3-tuple, or ``None`` (defaults)."""
+    if value is None:
+        return Thresholds()
+    if isinstance(value, Thresholds):
+        return value
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"great", "look_again", "bug"}
+        if unknown:
+            raise DeepRecipeError(
+                f"thresholds has unknown key(s) {sorted(unknown)}; accepted: great, look_again, bug"
+            )
+        return Thresholds(**dict(value))
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 3:
+        return Thresholds(*value)
+    raise DeepRecipeTypeError(
+        f"thresholds={value!r}; accepted: None, a Thresholds, a dict with keys great, "
+        "look_again, bug, or a tuple (great, look_again, bug)"
+    )
+
+
+def relative_difference(numerical: np.ndarray, analytic: np.ndarray) -> float:
+    """``||numerical - analytic|| / (||numerical|| + ||analytic||)``; 0 when both are zero."""
+    numerator = float(np.linalg.norm(numerical - analytic))
+    denominator = float(np.linalg.norm(numerical)) + float(np.linalg.norm(analytic))
+    if denominator == 0.0:
+        return 0.0 if numerator == 0.0 else math.inf
+    return numerator / denominator
+
+
+@dataclass(frozen=True)
+class TensorCheck:
+    """One parameter tensor's share of the check."""
+
+    name: str
+    shape: tuple[int, ...]
+    difference: float
+    verdict: str
+    n_checked: int
+    n_entries: int
+    analytic_norm: float
+    numerical_norm: float
+    max_abs_error: float
+
+
+@dataclass(frozen=True)
+class WorstEntry:
+    """One entry where backprop and the numerical gradient disagree most (by absolute error).
+
+    In directional mode ``index`` is ``(k,)``, the k-th random direction restricted to ``tensor``,
+    and the two values are the directional derivatives ``g . v``.
+    """
+
+    tensor: str
+    index: tuple[int, ...]
+    analytic: float
+    numerical: float
+    abs_error: float
+    rel_error: float
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3e}" if math.isfinite(value) else str(value)
+
+
+@dataclass
+class GradcheckResult:
+    """The outcome of a gradient check; ``str(result)`` is a readable plain-text table.
+
+    Attributes:
+        difference: the course's relative difference over every checked entry.
+        verdict: ``great``, ``look again``, ``suspicious`` or ``likely a bug``
+            (see :class:`Thresholds`).
+        per_tensor: each tensor's :class:`TensorCheck`, by name (``W1``, ``b1``, ...).
+        worst: the entries with the largest absolute error, largest first.
+        n_forward_passes: evaluations of the cost at perturbed parameters (what a course-style
+            loop would pay as whole forward passes), plus the one that gave backprop's gradient.
+        forward_pass_equivalents: the work actually done, in units of one whole forward pass
+            (a full check that recomputes only the layers above each perturbed weight costs
+            far fewer than ``n_forward_passes``).
+        notes: caveats found while checking (ReLU kinks, dropout handling, engine fallbacks).
+    """
+
+    difference: float
+    verdict: str
+    per_tensor: dict[str, TensorCheck]
+    worst: list[WorstEntry]
+    n_forward_passes: int
+    forward_pass_equivalents: float
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    mode: str = "full"
+    eps: float = 1e-7
+    two_sided: bool = True
+    dropout: str = "off"
+    n_parameters: int = 0
+    n_checked: int = 0
+    seconds: float = 0.0
+    label: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when the overall difference is at most ``thresholds.look_again``."""
+        return not self.thresholds.fails(self.difference)
+
+    @property
+    def failing_tensors(self) -> list[str]:
+        """Tensors whose own difference is above ``thresholds.look_again``, worst first."""
+        failing = [t for t in self.per_tensor.values() if self.thresholds.fails(t.difference)]
+        failing.sort(key=lambda t: -t.difference if math.isfinite(t.difference) else -math.inf)
+        return [t.name for t in failing]
+
+    @property
+    def worst_tensor(self) -> str | None:
+        """The tensor with the largest difference (``None`` when nothing was checked)."""
+        if not self.per_tensor:
+            return None
+        return max(
+            self.per_tensor.values(),
+            key=lambda t: math.inf if math.isnan(t.difference) else t.difference,
+        ).name
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data: every figure, the per-tensor table, the worst entries, notes."""
+
+        def clean(value: float) -> float | str:
+            return float(value) if math.isfinite(value) else str(value)
+
+        tensors = []
+        for t in self.per_tensor.values():
+            row = asdict(t)
+            row["shape"] = list(t.shape)
+            for key in ("difference", "analytic_norm", "numerical_norm", "max_abs_error"):
+                row[key] = clean(row[key])
+            row["failing"] = self.thresholds.fails(t.difference)
+            tensors.append(row)
+        worst = []
+        for w in self.worst:
+            row = asdict(w)
+            row["index"] = list(w.index)
+            for key in ("analytic", "numerical", "abs_error", "rel_error"):
+                row[key] = clean(row[key])
+            worst.append(row)
+        return {
+            "label": self.label,
+            "difference": clean(self.difference),
+            "verdict": self.verdict,
+            "passed": self.passed,
+            "failing_tensors": self.failing_tensors,
+            "worst_tensor": self.worst_tensor,
+            "thresholds": asdict(self.thresholds),
+            "mode": self.mode,
+            "eps": self.eps,
+            "two_sided": self.two_sided,
+            "dropout": self.dropout,
+            "n_parameters": self.n_parameters,
+            "n_checked": self.n_checked,
+            "n_forward_passes": self.n_forward_passes,
+            "forward_pass_equivalents": self.forward_pass_equivalents,
+            "seconds": self.seconds,
+            "per_tensor": tensors,
+            "worst": worst,
+            "notes": list(self.notes),
+        }
+
+    def __str__(self) -> str:
+        title = f"Gradient check{f' ({self.label})' if self.label else ''}: {self.mode} mode"
+        lines = [
+            title,
+            f"difference {_fmt(self.difference)}  ->  {self.verdict}"
+            f"  ({'passed' if self.passed else 'FAILED'}; great < {self.thresholds.great:g}, "
+            f"look again <= {self.thresholds.look_again:g}, bug > {self.thresholds.bug:g})",
+            f"checked {self.n_checked} of {self.n_parameters} entries, eps={self.eps:g} "
+            f"({'two' if self.two_sided else 'one'}-sided), dropout {self.dropout}; "
+            f"{self.n_forward_passes} cost evaluations = "
+            f"{self.forward_pass_equivalents:.1f} forward passes of work",
+            "",
+        ]
+        header = ("tensor", "shape", "checked", "difference", "verdict")
+        rows = [
+            (
+                t.name,
+                "x".join(map(str, t.shape)),
+                f"{t.n_checked}/{t.n_entries}",
+                _fmt(t.difference),
+                t.verdict + ("  <-- FAILING" if self.thresholds.fails(t.difference) else ""),
+            )
+            for t in self.per_tensor.values()
+        ]
+        lines += _table(header, rows)
+        if self.worst:
+            lines.append("")
+            lines.append("worst entries (largest |analytic - numerical|):")
+            header = ("tensor", "index", "analytic", "numerical", "abs error", "rel error")
+            rows = [
+                (
+                    w.tensor,
+                    str(w.index if len(w.index) > 1 else w.index[0]),
+                    f"{w.analytic:.6e}",
+                    f"{w.numerical:.6e}",
+                    _fmt(w.abs_error),
+                    _fmt(w.rel_error),
+                )
+                for w in self.worst
+            ]
+            lines += _table(header, rows)
+        if self.notes:
+            lines.append("")
+            lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
+    render = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return [render(header), render(["-" * w for w in widths]), *map(render, rows)]

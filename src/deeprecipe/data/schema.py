@@ -226,13 +226,15 @@ class TableSchema:
                 f"{source} lacks column(s) {', '.join(map(repr, missing))}; accepted: the "
                 f"training columns {', '.join(repr(n) for n in self.source_columns)}"
             )
-        known = {s.name for s in self.features} | {self.target}
+        # Columns the training file had but training left out (features=[...]) are ignored;
+        # columns training never saw are refused, as scikit-learn does for unseen feature names.
+        known = {s.name for s in self.features} | {self.target} | set(self.source_columns)
         extra = [n for n in columns if n not in known]
         if extra:
-            used = ", ".join(repr(n) for n in self.source_columns if n in known)
+            used = ", ".join(repr(n) for n in self.source_columns)
             raise DeepRecipeError(
                 f"{source} has column(s) {', '.join(map(repr, extra))} that training did not "
-                f"use; accepted: the training columns {used}"
+                f"see; accepted: the training columns {used}"
             )
         m = len(next(iter(columns.values())))
         blocks = []

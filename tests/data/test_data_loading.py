@@ -1,0 +1,251 @@
+"""Loading user files: CSV, Parquet, NPZ, DataFrames; encodings; every refusal names the problem."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from deeprecipe.data import (
+    TableSchema,
+    from_frame,
+    load_csv,
+    load_file,
+    load_npz,
+    load_parquet,
+)
+from deeprecipe.errors import DeepRecipeError
+
+CSV = """age,colour,income,label
+30,red,1000.5,yes
+40,blue,2000,no
+50,green,3000,yes
+35,red,1500,no
+"""
+
+
+@pytest.fixture
+def csv_path(tmp_path):
+    p = tmp_path / "people.csv"
+    p.write_text(CSV)
+    return p
+
+
+def _listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_csv_numeric_and_one_hot_columns_and_text_target(csv_path):
+    ds = load_csv(csv_path, "label")
+    assert ds.feature_names == ["age", "colour=blue", "colour=green", "colour=red", "income"]
+    np.testing.assert_array_equal(ds.X[0], [30, 0, 0, 1, 1000.5])
+    assert ds.X.dtype == np.float64
+    assert ds.task == "binary" and list(ds.classes) == ["no", "yes"]
+    np.testing.assert_array_equal(ds.y, [1, 0, 1, 0])
+    assert ds.name == "people"
+
+
+def test_csv_delimiters_quotes_and_bom(tmp_path):
+    p = tmp_path / "semi.csv"
+    p.write_text('\ufeffa;b;"the target"\n1;"x;y";3\n2;z;4\n', encoding="utf-8")
+    ds = load_csv(p, "the target", task="regression")
+    assert ds.feature_names == ["a", "b=x;y", "b=z"]
+    assert ds.task == "regression" and ds.y.dtype == np.float64
+    t = tmp_path / "tabs.tsv"
+    t.write_text("a\tb\n1\t2\n3\t4\n")
+    assert load_file(t, "b").X.tolist() == [[1.0], [3.0]]
+
+
+def test_numeric_target_rule(tmp_path):
+    p = tmp_path / "t.csv"
+    rows = "\n".join(f"{i},{i % 3}" for i in range(30))
+    p.write_text("x,y\n" + rows + "\n")
+    ds = load_csv(p, "y")
+    assert ds.task == "multiclass" and list(ds.classes) == [0, 1, 2]
+    q = tmp_path / "r.csv"
+    q.write_text("x,y\n" + "\n".join(f"{i},{i * 0.37}" for i in range(30)) + "\n")
+    assert load_csv(q, "y").task == "regression"
+    assert load_csv(p, "y", task="regression").task == "regression"
+
+
+def test_schema_encodes_a_dev_file_and_prediction_inputs_the_same_way(csv_path, tmp_path):
+    train = load_csv(csv_path, "label")
+    dev = tmp_path / "dev.csv"
+    dev.write_text("age,colour,income,label\n20,green,10,no\n")
+    d = load_csv(dev, "label", schema=train.schema)
+    assert d.feature_names == train.feature_names
+    np.testing.assert_array_equal(d.X, [[20, 0, 1, 0, 10]])
+    assert d.y.tolist() == [0]
+    new = tmp_path / "new.csv"
+    new.write_text("income,colour,age\n10,blue,1\n")  # no label, other column order
+    p = load_csv(new, schema=train.schema)
+    assert p.y is None and p.X.tolist() == [[1, 1, 0, 0, 10]]
+    again = TableSchema.from_dict(json.loads(json.dumps(train.schema.to_dict())))
+    assert again == train.schema
+
+
+def test_schema_refuses_what_training_never_saw(csv_path, tmp_path):
+    schema = load_csv(csv_path, "label").schema
+    cases = {
+        "age,colour,income,label\n1,purple,2,no\n": "'purple' at row 0.*accepted: 'blue'",
+        "age,colour,income,label\n1,red,2,maybe\n": "class 'maybe'.*accepted: 'no', 'yes'",
+        "age,colour,label\n1,red,no\n": "lacks column.*'income'",
+        "age,colour,income,id,label\n1,red,2,9,no\n": "'id' that training did not see",
+        "age,colour,income,label\nold,red,2,no\n": "'age'.*holds text",
+    }
+    for i, (text, match) in enumerate(cases.items()):
+        p = tmp_path / f"bad{i}.csv"
+        p.write_text(text)
+        with pytest.raises(DeepRecipeError, match=match):
+            load_csv(p, schema=schema)
+
+
+def test_categorical_error_mode_says_which_column(csv_path):
+    with pytest.raises(DeepRecipeError, match="'colour' is not numeric.*categorical='onehot'"):
+        load_csv(csv_path, "label", categorical="error")
+    ds = load_csv(csv_path, "label", features=["age", "income"], categorical="error")
+    assert ds.feature_names == ["age", "income"]
+
+
+def test_id_like_text_column_is_refused(tmp_path):
+    p = tmp_path / "ids.csv"
+    p.write_text("name,x,y\n" + "\n".join(f"user{i},{i},{i % 2}" for i in range(150)) + "\n")
+    with pytest.raises(DeepRecipeError, match="'name' has 150 distinct.*max_categories"):
+        load_csv(p, "y")
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("a,b,y\n1,2,0\n3,,1\n", r"'b' has a missing value at row 1 \(line 3"),
+        ("a,b,y\n1,2,0\n3,NaN,1\n", r"'b' has a missing value at row 1"),
+        ("a,b,y\n1,inf,0\n3,4,1\n", r"'b' has an infinite value \(inf\) at row 0 \(line 2"),
+        ("a,b,y\n1,2,0\n3,4,\n", r"target column 'y' has a missing value at row 1"),
+        ("a,b,y\n" + "1,2,0\n" * 20 + "3,4x,1\n", r"'b' .*numbers except '4x' at row 20"),
+        ("a,b,y\n1,2,0\n3,4\n", "line 3 has 2 fields but the header has 3"),
+        ("a,a,y\n1,2,0\n", "repeats 'a'"),
+        ("a,,y\n1,2,0\n", "column 2 of the header has no name"),
+        ("a,b,y\n", "no data rows"),
+        ("", "is empty"),
+        ('a,b,y\n1,"2,0\n', "could not be parsed"),
+        ("a,b,y\n1,2,0\n", "target column 'label' is not in"),
+    ],
+)
+def test_bad_csv_is_refused_with_column_and_row(tmp_path, text, match):
+    p = tmp_path / "bad.csv"
+    p.write_text(text)
+    with pytest.raises(DeepRecipeError, match=match):
+        load_csv(p, "label" if "label" in match else "y")
+    assert _listing(tmp_path) == ["bad.csv"]  # nothing written
+
+
+def test_missing_and_unreadable_files(tmp_path):
+    with pytest.raises(DeepRecipeError, match="does not exist"):
+        load_csv(tmp_path / "nope.csv", "y")
+    with pytest.raises(DeepRecipeError, match="is not a file"):
+        load_csv(tmp_path, "y")
+    binary = tmp_path / "x.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x01garbage")
+    with pytest.raises(DeepRecipeError, match="UTF-8|binary"):
+        load_csv(binary, "y")
+    with pytest.raises(DeepRecipeError, match="accepted: .csv"):
+        load_file(tmp_path / "data.xlsx")
+    notnpz = tmp_path / "x.npz"
+    notnpz.write_text("hello")
+    with pytest.raises(DeepRecipeError, match="could not be read as .npz"):
+        load_npz(notnpz)
+    notpq = tmp_path / "x.parquet"
+    notpq.write_text("hello")
+    with pytest.raises(DeepRecipeError, match="could not be read as Parquet"):
+        load_parquet(notpq)
+
+
+def test_parquet_and_dataframe_follow_the_same_rules(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    df = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, 3.0, 4.0],
+            "n": np.array([1, 2, 3, 4], dtype=np.int32),
+            "c": pd.Categorical(["x", "y", "x", "y"]),
+            "t": ["cat", "dog", "cat", "dog"],
+        }
+    )
+    path = tmp_path / "d.parquet"
+    df.to_parquet(path)
+    pq = load_file(path, "t")
+    fr = from_frame(df, "t")
+    for ds in (pq, fr):
+        assert ds.feature_names == ["a", "n", "c=x", "c=y"]
+        np.testing.assert_array_equal(ds.X[1], [2, 2, 0, 1])
+        assert ds.y.tolist() == [0, 1, 0, 1] and list(ds.classes) == ["cat", "dog"]
+    df.loc[2, "a"] = np.nan
+    df.to_parquet(path)
+    with pytest.raises(DeepRecipeError, match="'a' has a missing value at row 2"):
+        load_parquet(path, "t")
+    with pytest.raises(DeepRecipeError, match="'a' has a missing value at row 2"):
+        from_frame(df, "t")
+    df2 = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "t": [1]})
+    df2.to_parquet(path)
+    with pytest.raises(DeepRecipeError, match="'when'.*type timestamp"):
+        load_parquet(path, "t")
+
+
+def test_npz_table_and_images(tmp_path):
+    rng = np.random.default_rng(0)
+    p = tmp_path / "tab.npz"
+    np.savez(p, X=rng.normal(size=(10, 3)), y=np.arange(10) % 2)
+    ds = load_file(p)
+    assert ds.X.shape == (10, 3) and ds.image_shape is None and ds.task == "binary"
+
+    imgs = rng.integers(0, 256, size=(12, 5, 4, 3), dtype=np.uint8)
+    q = tmp_path / "img.npz"
+    np.savez(q, X=imgs, y=np.array(["cat", "dog", "emu"] * 4))
+    ds = load_npz(q)
+    assert ds.image_shape == (5, 4, 3) and ds.X.shape == (12, 60)
+    np.testing.assert_allclose(ds.X[3], imgs[3].ravel() / 255.0)
+    assert ds.task == "multiclass" and list(ds.classes) == ["cat", "dog", "emu"]
+    assert ds.y.tolist() == [0, 1, 2] * 4
+
+    g = tmp_path / "gray.npz"
+    np.savez(g, X=np.ones((4, 8, 8), np.float32), y=np.eye(2)[[0, 1, 1, 0]])
+    ds = load_npz(g)
+    assert ds.image_shape == (8, 8) and ds.X.max() == 1.0 and ds.y.tolist() == [0, 1, 1, 0]
+
+    u = tmp_path / "unlabeled.npz"
+    np.savez(u, X=np.zeros((3, 2)))
+    assert load_npz(u).y is None
+
+
+@pytest.mark.parametrize(
+    ("arrays", "match"),
+    [
+        ({"features": np.zeros((3, 2))}, "holds features; accepted: .*named X"),
+        ({"X": np.zeros((3, 2)), "y": np.zeros((1, 3))}, "transpose"),
+        ({"X": np.zeros((3, 2)), "y": np.zeros(4)}, "X has 3 rows"),
+        ({"X": np.zeros(3)}, r"shape \(3,\)"),
+        ({"X": np.array([[1.0, np.inf], [0, 0]])}, "inf at row 0, column 1"),
+        ({"X": np.zeros((2, 3, 3)) + np.array([0, 0, np.nan])}, r"row 0, pixel \(0, 2\)"),
+        ({"X": np.array([["a"]])}, "dtype"),
+        ({"X": np.zeros((3, 2)), "y": np.array([0.0, np.nan, 1.0])}, "'y' has a missing value"),
+    ],
+)  # fmt: skip
+def test_bad_npz_is_refused(tmp_path, arrays, match):
+    p = tmp_path / "bad.npz"
+    np.savez(p, **arrays)
+    with pytest.raises(DeepRecipeError, match=match):
+        load_npz(p)
+    with pytest.raises(DeepRecipeError, match="target"):
+        load_file(p, "label")
+
+
+def test_single_class_target_is_refused(tmp_path):
+    p = tmp_path / "one.csv"
+    p.write_text("x,y\n1,a\n2,a\n")
+    with pytest.raises(DeepRecipeError, match="single class"):
+        load_csv(p, "y")
+    with pytest.raises(DeepRecipeError, match="task='binary' but .* 3 classes"):
+        q = tmp_path / "three.csv"
+        q.write_text("x,y\n1,a\n2,b\n3,c\n")
+        load_csv(q, "y", task="binary")

@@ -1,0 +1,260 @@
+"""DeepClassifier: binary, multi-class and multi-label classification with a deeprecipe network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d
+
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.nn.activations import sigmoid
+from deeprecipe.nn.losses import log_sigmoid, log_softmax, softmax
+from deeprecipe.sklearn._base import DeepEstimatorBase
+
+_SHARED_DOC = """
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units per hidden layer, ``n[1], ..., n[L-1]``; ``()`` gives a linear model.
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid", "identity"} or tuple, default="relu"
+        Hidden activation, one name or one per hidden layer.
+    init : {"he", "xavier", "glorot", "lecun", "random", "zeros"} or None, default=None
+        Weight initializer; None picks the course's choice for ``activation`` (He for ReLU,
+        Xavier for tanh). Biases start at zero.
+    l2 : float, default=1e-4
+        The course's L2 strength lambda in
+
+            J = (1/m) sum_i L(yhat_i, y_i) + (lambda / (2m)) sum_l ||W[l]||_F^2
+
+        (biases are not penalized; ``m`` is the number of training examples). It is exactly
+        scikit-learn's ``MLPClassifier``/``MLPRegressor`` ``alpha`` (same default), the PyTorch
+        ``weight_decay`` ``lambda/m`` under plain gradient descent, and Keras ``L2(lambda/(2m))``.
+    keep_prob : float or tuple of float, default=1.0
+        Inverted-dropout keep probability of each hidden layer (1.0: no dropout); never applied
+        to the output layer, never at prediction time.
+    optimizer : {"adam", "momentum", "gd", "sgd"}, default="adam"
+        Update rule over mini-batches; ``gd``/``sgd`` is plain (mini-batch) gradient descent.
+    learning_rate : float, default=1e-3
+        The step size alpha.
+    batch_size : int or None, default=200
+        Mini-batch size (capped at the number of samples); None trains full-batch, the course's
+        batch gradient descent.
+    max_epochs : int, default=200
+        Passes over the training set in one ``fit`` (``partial_fit`` runs one).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified for classes) as a dev
+        set, stop when its cost J has not improved for ``patience`` epochs, and restore the
+        weights of the best epoch. Ignored by ``partial_fit``.
+    validation_fraction : float, default=0.1
+        Share of the rows held out when ``early_stopping``.
+    patience : int, default=10
+        Epochs without dev-cost improvement before early stopping ends training.
+    normalize : bool or {"standardize", "minmax"}, default=True
+        Normalize inputs with statistics of the training rows only (True: zero mean, unit
+        variance, ``x := (x - mu) / sigma``); the same statistics are reused for every
+        prediction and saved with the model. ``partial_fit`` fits them on its first batch.
+    random_state : int, RandomState, Generator or None, default=None
+        Seeds initialization, dropout, shuffling and the dev split; an int makes ``fit``
+        bit-for-bit repeatable.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the weights and of training; outputs are float64.
+    warm_start : bool, default=False
+        If True, ``fit`` continues from the fitted weights (and scaler) instead of starting
+        over; ``hidden_layer_sizes`` and ``dtype`` must be unchanged.
+
+    Input: NumPy arrays, pandas DataFrames (column names are recorded in
+    ``feature_names_in_`` and checked at prediction time) and SciPy sparse matrices, which are
+    DENSIFIED (the network is dense) when they have at most 100 million entries and refused
+    with a DeepRecipeError otherwise. Bad input raises :class:`deeprecipe.DeepRecipeError`
+    (a ``ValueError``); scikit-learn's own messages are kept inside it.
+
+    Attributes
+    ----------
+    network_ : deeprecipe.nn.Network
+        The trained network (float ``theta`` with ``W1, b1, ...`` views).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` had string column names.
+    history_ : deeprecipe.train.History
+        Per-epoch ``cost`` (and, with early stopping, ``train_error``, ``dev_cost``,
+        ``dev_error``, ``best_epoch``), accumulated over warm starts and ``partial_fit`` calls.
+    loss_curve_ : list of float
+        ``history_.cost``: the training cost J per epoch, L2 term included.
+    n_iter_ : int
+        Epochs trained so far.
+"""
+
+
+class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
+    __doc__ = (
+        """A dense neural network classifier trained by deeprecipe, as a scikit-learn estimator.
+
+    The target decides the output layer: two classes -> one sigmoid unit with binary
+    cross-entropy; K > 2 classes -> K softmax units with softmax cross-entropy; a 2-D 0/1
+    indicator matrix (multi-label) -> one sigmoid unit per column. Predictions threshold
+    probabilities at 0.5 (binary, multi-label) or take the most probable class.
+"""
+        + _SHARED_DOC
+        + """    classes_ : ndarray
+        The class labels (multi-label: the column indices ``0..n_labels-1``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from deeprecipe.sklearn import DeepClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = DeepClassifier((32,), l2=1.0, max_epochs=50, random_state=0).fit(X, y)
+    >>> bool(clf.score(X, y) > 0.95)
+    True
+"""
+    )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ----------------------------------------------------------------- targets
+    def _prepare_targets(self, y: Any, *, continuing: bool, classes: Any) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not continuing:
+            self._learn_layout(y, classes)
+        return self._encode(y)
+
+    def _learn_layout(self, y: np.ndarray, classes: Any) -> None:
+        if y.ndim == 2:
+            kind = type_of_target(y)
+            if kind != "multilabel-indicator":
+                raise DeepRecipeError(
+                    f"y is 2-D of type {kind!r}; DeepClassifier accepts 1-D class labels or a "
+                    "2-D 0/1 indicator matrix (multi-label)"
+                )
+            self.classes_ = np.arange(y.shape[1])
+            self._target = "multilabel"
+            self._label_dtype = y.dtype
+            return
+        check_classification_targets(y)
+        self.classes_ = unique_labels(y) if classes is None else unique_labels(classes)
+        if len(self.classes_) < 2:
+            raise DeepRecipeError(
+                f"y has one class ({self.classes_[0]!r}); a classifier needs examples of at "
+                "least 2 classes (for partial_fit, list them all in classes=)"
+                if len(self.classes_)
+                else "classes= is empty; accepted: every label y can take"
+            )
+        self._target = "binary" if len(self.classes_) == 2 else "multiclass"
+
+    def _encode(self, y: np.ndarray) -> np.ndarray:
+        if self._target == "multilabel":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise DeepRecipeError(
+                    f"y has shape {y.shape}; this multi-label classifier was fitted on "
+                    f"{len(self.classes_)} labels and accepts shape (n_samples, "
+                    f"{len(self.classes_)})"
+                )
+            if type_of_target(y) not in ("multilabel-indicator", "binary"):
+                raise DeepRecipeError("y must be a 0/1 indicator matrix for a multi-label fit")
+            return y.astype(self._network_dtype())
+        if y.ndim != 1:
+            raise DeepRecipeError(
+                f"y has shape {y.shape}; this classifier was fitted on 1-D labels"
+            )
+        check_classification_targets(y)
+        index = np.searchsorted(self.classes_, y)
+        index = np.clip(index, 0, len(self.classes_) - 1)
+        unknown = self.classes_[index] != y
+        if np.any(unknown):
+            raise DeepRecipeError(
+                f"y contains the label {y[unknown][0]!r}, which is not in classes_ "
+                f"{list(self.classes_)}; for partial_fit, pass every label in classes= on the "
+                "first call; with warm_start, refit with warm_start=False"
+            )
+        return index if self._target == "multiclass" else index.astype(self._network_dtype())
+
+    def _network_dtype(self) -> str:
+        from deeprecipe.sklearn._params import check_dtype
+
+        return check_dtype(self.dtype)
+
+    def _output_spec(self) -> tuple[int, str]:
+        if self._target == "multiclass":
+            return len(self.classes_), "softmax_crossentropy"
+        if self._target == "multilabel":
+            return len(self.classes_), "binary_crossentropy"
+        return 1, "binary_crossentropy"
+
+    def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
+        return None if self._target == "multilabel" else targets.astype(np.intp)
+
+    # ----------------------------------------------------------------- public API
+    def fit(self, X: Any, y: Any) -> DeepClassifier:
+        """Train on ``X`` (n_samples, n_features) and labels ``y`` (n_samples,), or a 0/1
+        indicator matrix (n_samples, n_labels) for multi-label; return ``self``."""
+        return self._fit(X, y, incremental=False)
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> DeepClassifier:
+        """One epoch over this batch, continuing the same network and optimizer.
+
+        ``classes`` (every label ``y`` may ever take) is required on the first call, unless
+        ``y`` is a multi-label indicator matrix.
+        """
+        if not hasattr(self, "network_") and classes is None and np.ndim(y) == 1:
+            raise DeepRecipeError(
+                "classes= is required on the first call to partial_fit; accepted: every label "
+                "y can take, e.g. classes=np.unique(y_all)"
+            )
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The logits Z[L], float64: (n_samples,) for binary (positive class when > 0),
+        (n_samples, n_classes) for multi-class, (n_samples, n_labels) for multi-label."""
+        logits = self._logits(X)
+        return logits[:, 0] if self._target == "binary" else logits
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probabilities, float64: (n_samples, n_classes) for binary and multi-class (rows sum
+        to 1), (n_samples, n_labels) independent sigmoids for multi-label."""
+        logits = self._logits(X)
+        if self._target == "multiclass":
+            return softmax(logits)
+        p = sigmoid(logits)
+        return p if self._target == "multilabel" else np.hstack([1.0 - p, p])
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """log of :meth:`predict_proba`, computed stably from the logits."""
+        logits = self._logits(X)
+        if self._target == "multiclass":
+            return log_softmax(logits)
+        if self._target == "multilabel":
+            return log_sigmoid(logits)
+        return np.hstack([log_sigmoid(-logits), log_sigmoid(logits)])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels (from ``classes_``), or a 0/1 matrix in ``y``'s dtype for multi-label."""
+        logits = self._logits(X)
+        if self._target == "multiclass":
+            return self.classes_[logits.argmax(axis=1)]
+        positive = logits > 0  # sigmoid(z) > 0.5
+        if self._target == "multilabel":
+            return positive.astype(self._label_dtype)
+        return self.classes_[positive[:, 0].astype(np.intp)]
+
+    # ----------------------------------------------------------------- model files
+    def _target_metadata(self) -> dict[str, Any]:
+        info = {"target": self._target, "classes_dtype": self.classes_.dtype.str}
+        if self._target == "multilabel":
+            info["label_dtype"] = np.dtype(self._label_dtype).str
+        return info
+
+    def _restore_targets(self, model: Any, info: dict[str, Any]) -> None:
+        self._target = info["target"]
+        dtype = np.dtype(info["classes_dtype"])
+        self.classes_ = np.asarray(model.classes, dtype=dtype if dtype.kind != "O" else object)
+        if self._target == "multilabel":
+            self._label_dtype = np.dtype(info["label_dtype"])

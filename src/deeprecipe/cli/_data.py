@@ -1,0 +1,181 @@
+"""Reading the examples a command works on, and splitting them into train / dev / test.
+
+An embedded dataset gets a numeric :class:`TableSchema` (its feature names, target column
+``target``), so a model trained on it can ``predict`` a CSV with those columns, exactly like a
+model trained on the user's own file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.data import ColumnSpec, Dataset, TableSchema, load_dataset, load_file, split
+from deeprecipe.errors import DeepRecipeError
+
+#: the loss and the number of output units for each task
+LOSSES = {
+    "binary": "binary_crossentropy",
+    "multiclass": "softmax_crossentropy",
+    "regression": "mse",
+}
+
+
+@dataclass
+class Prepared:
+    """The parts of the data a command trains and measures on (raw, not normalized)."""
+
+    name: str
+    task: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_dev: np.ndarray
+    y_dev: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    feature_names: list[str]
+    classes: list[Any] | None
+    schema: TableSchema
+    image_shape: tuple[int, ...] | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def loss(self) -> str:
+        return LOSSES[self.task]
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.classes) if self.task == "multiclass" else 1
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.X_train), "dev": len(self.X_dev), "test": len(self.X_test)}
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for results.json and the report."""
+        return {
+            **self.source,
+            "name": self.name,
+            "task": self.task,
+            "n_features": self.n_features,
+            "classes": self.classes,
+            "sizes": self.sizes(),
+        }
+
+
+def _plain_labels(classes: Any) -> list[Any] | None:
+    if classes is None:
+        return None
+    return [c.item() if isinstance(c, np.generic) else c for c in np.asarray(classes).tolist()]
+
+
+def embedded_schema(ds: Dataset) -> TableSchema:
+    """A numeric schema for an embedded dataset: its feature names, target column ``target``."""
+    names = list(ds.feature_names)
+    return TableSchema(
+        [ColumnSpec(n, "numeric") for n in names],
+        target="target",
+        task=ds.task,
+        classes=_plain_labels(ds.classes),
+        source_columns=[*names, "target"],
+    )
+
+
+def _load_user_file(path: Path, target: str | None, task: str | None) -> Dataset:
+    if path.suffix.lower() != ".npz" and not target:
+        raise DeepRecipeError(
+            f"--data {path} needs --target COLUMN, the column that holds the labels"
+        )
+    kwargs = {"task": task} if task else {}
+    ds = load_file(path, None if path.suffix.lower() == ".npz" else target, **kwargs)
+    if ds.y is None:
+        raise DeepRecipeError(f"{path} has no labels; accepted: a file with the --target column")
+    return ds
+
+
+def _load_part(path: Path, base: Dataset, target: str | None, what: str) -> Dataset:
+    """A fixed dev or test file, encoded with the training file's schema."""
+    if path.suffix.lower() == ".npz" or base.schema is None:
+        part = load_file(path, None, task=base.task)
+    else:
+        part = load_file(path, target, schema=base.schema)
+    if part.y is None:
+        raise DeepRecipeError(f"{what} {path} lacks the target column {target!r}")
+    if part.X.shape[1] != base.X.shape[1]:
+        raise DeepRecipeError(
+            f"{what} {path} has {part.X.shape[1]} features; the training data has {base.X.shape[1]}"
+        )
+    return part
+
+
+def prepare(
+    *,
+    dataset: str | None,
+    data_file: Path | None,
+    target: str | None,
+    dev_data: Path | None = None,
+    test_data: Path | None = None,
+    dev_size: float | int | None = None,
+    test_size: float | int | None = None,
+    task: str | None = None,
+    seed: int = 0,
+    default_dataset: str = "football",
+) -> Prepared:
+    """Load the examples and split them (stratified for classes, seeded)."""
+    if dataset and data_file:
+        raise DeepRecipeError("give --dataset or --data, not both")
+    if not data_file and (target or dev_data or test_data):
+        raise DeepRecipeError("--target, --dev-data and --test-data go with --data FILE")
+    if data_file:
+        ds = _load_user_file(Path(data_file), target, task)
+        schema = ds.schema if ds.schema is not None else embedded_schema(ds)
+        source = {"data": str(data_file), "target": target}
+    else:
+        ds = load_dataset(dataset or default_dataset, seed=seed)
+        if task and task != ds.task:
+            raise DeepRecipeError(f"dataset {ds.name!r} is a {ds.task} task, not {task}")
+        schema = embedded_schema(ds)
+        source = {"dataset": ds.name}
+
+    dev_part = _load_part(Path(dev_data), ds, target, "--dev-data") if dev_data else None
+    test_part = _load_part(Path(test_data), ds, target, "--test-data") if test_data else None
+    if dev_part is not None and dev_size is not None:
+        raise DeepRecipeError("give --dev-data or --dev, not both")
+    if test_part is not None and test_size is not None:
+        raise DeepRecipeError("give --test-data or --test, not both")
+    parts = split(
+        ds.X,
+        ds.y,
+        dev=0 if dev_part is not None else dev_size,
+        test=0 if test_part is not None else test_size,
+        seed=seed,
+    )
+    arrays = parts.apply(ds.X, ds.y)
+    X_dev, y_dev = (dev_part.X, dev_part.y) if dev_part else (arrays.X_dev, arrays.y_dev)
+    X_test, y_test = (test_part.X, test_part.y) if test_part else (arrays.X_test, arrays.y_test)
+    if len(X_dev) == 0:
+        raise DeepRecipeError("the dev set is empty; accepted: --dev above 0 or --dev-data FILE")
+    for name, path in (("dev_data", dev_data), ("test_data", test_data)):
+        if path:
+            source[name] = str(path)
+    return Prepared(
+        name=ds.name,
+        task=ds.task,
+        X_train=arrays.X_train,
+        y_train=arrays.y_train,
+        X_dev=X_dev,
+        y_dev=y_dev,
+        X_test=X_test,
+        y_test=y_test,
+        feature_names=list(ds.feature_names),
+        classes=_plain_labels(ds.classes),
+        schema=schema,
+        image_shape=ds.image_shape,
+        source=source,
+    )

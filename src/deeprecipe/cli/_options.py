@@ -1,0 +1,194 @@
+"""Options shared by several commands, and the parameter types they need."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from deeprecipe.cli._ui import UI
+
+
+class IntList(click.ParamType):
+    """Comma-separated positive integers: ``20,3``."""
+
+    name = "N,N,..."
+
+    def convert(self, value: Any, param, ctx) -> list[int]:
+        if isinstance(value, list):
+            return value
+        try:
+            numbers = [int(v) for v in str(value).split(",") if v.strip() != ""]
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a comma-separated list of integers (e.g. 20,3)", param, ctx
+            )
+        if not numbers or any(n < 1 for n in numbers):
+            self.fail(f"{value!r}: every size must be a positive integer (e.g. 20,3)", param, ctx)
+        return numbers
+
+
+class FloatList(click.ParamType):
+    """Comma-separated numbers in an interval: ``0.86`` or ``0.8,0.9``."""
+
+    name = "X[,X,...]"
+
+    def __init__(self, low: float, high: float, *, low_open: bool = False) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param, ctx) -> float | list[float]:
+        if isinstance(value, (float, list)):
+            return value
+        try:
+            numbers = [float(v) for v in str(value).split(",") if v.strip() != ""]
+        except ValueError:
+            self.fail(f"{value!r} is not a number or a comma-separated list of numbers", param, ctx)
+        left = "(" if self.low_open else "["
+        for n in numbers:
+            if not (self.low < n if self.low_open else self.low <= n) or not n <= self.high:
+                self.fail(
+                    f"{n:g} is not in the range {left}{self.low:g}, {self.high:g}]", param, ctx
+                )
+        if not numbers:
+            self.fail("no number given", param, ctx)
+        return numbers[0] if len(numbers) == 1 else numbers
+
+
+class SplitSize(click.ParamType):
+    """A part of the data: a fraction (``0.2``) or a number of examples (``100``)."""
+
+    name = "FRACTION|COUNT"
+
+    def convert(self, value: Any, param, ctx) -> float | int:
+        if isinstance(value, (int, float)):
+            return value
+        text = str(value).strip()
+        try:
+            number: float | int = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                self.fail(f"{value!r} is neither a fraction (0.2) nor a count (100)", param, ctx)
+            if not 0.0 <= number < 1.0:
+                self.fail(f"{value!r}: a fraction must be in [0, 1)", param, ctx)
+        if number < 0:
+            self.fail(f"{value!r}: a count must be >= 0", param, ctx)
+        return number
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--quiet`` and ``--json``; the command receives a :class:`UI` as ``ui``."""
+
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the result as one JSON document on stdout (no tables, no progress).",
+    )
+    @click.option(
+        "--quiet", "-q", is_flag=True, help="Print nothing but errors (files are still written)."
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, quiet: bool, as_json: bool, **kwargs: Any) -> Any:
+        if quiet:
+            warnings.simplefilter("ignore")
+        return command(*args, ui=UI(quiet=quiet, as_json=as_json), **kwargs)
+
+    return wrapper
+
+
+def seed_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Seed of every random draw (split, initialization, dropout, shuffling): the same "
+        "seed gives the same result.",
+    )(command)
+
+
+def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Where the examples come from: an embedded dataset, or the user's file(s)."""
+    shown = f" [default: {default_dataset}]" if default_dataset else ""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.option(
+                "--dataset",
+                metavar="NAME",
+                help="An embedded dataset (see 'deeprecipe datasets')." + shown,
+            ),
+            click.option(
+                "--data",
+                "data_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Your data: a .csv (header row), .parquet or .npz file. It is split "
+                "into train/dev/test unless --dev-data/--test-data give fixed parts.",
+            ),
+            click.option(
+                "--target",
+                metavar="COLUMN",
+                help="The column of --data holding the labels (not needed for .npz).",
+            ),
+            click.option(
+                "--dev-data",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="A fixed dev set, same columns as --data.",
+            ),
+            click.option(
+                "--test-data",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="A fixed test set, same columns as --data.",
+            ),
+            click.option(
+                "--dev",
+                "dev_size",
+                type=SplitSize(),
+                help="Dev set size: a fraction (0.2) or a count (100) [default: 20% up "
+                "to 50k examples, then 10k].",
+            ),
+            click.option(
+                "--test", "test_size", type=SplitSize(), help="Test set size, like --dev."
+            ),
+            click.option(
+                "--task",
+                type=click.Choice(["binary", "multiclass", "regression"]),
+                help="Force the task instead of inferring it from the target column.",
+            ),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help_text + " [default: runs/<timestamp>/]",
+    )
+
+
+def run_folder(out_dir: Path | None) -> Path:
+    """``out_dir``, created; by default ``runs/<UTC timestamp>/`` (a new one each time)."""
+    if out_dir is None:
+        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+        out_dir = Path("runs") / stamp
+        k = 1
+        while out_dir.exists():
+            k += 1
+            out_dir = Path("runs") / f"{stamp}-{k}"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.BadParameter(f"{out_dir} exists and is not a folder", param_hint="'--out'")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir

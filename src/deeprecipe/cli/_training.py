@@ -1,0 +1,98 @@
+"""Building, training, measuring and saving one network: what ``train`` does, reused elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.cli._data import Prepared
+from deeprecipe.data import make_scaler
+from deeprecipe.io import save_model
+from deeprecipe.model import Model
+from deeprecipe.nn import Network
+
+MODEL_FILE = "model.safetensors"
+
+
+def build_network(
+    data: Prepared,
+    layers: list[int],
+    *,
+    activation: str = "relu",
+    init: str | None = None,
+    l2: float = 0.0,
+    keep_prob: float | list[float] = 1.0,
+    seed: int = 0,
+) -> Network:
+    """``n_x - layers - n_y`` with the loss of the task."""
+    return Network(
+        [data.n_features, *layers, data.n_outputs],
+        activation=activation,
+        loss=data.loss,
+        init=init,
+        l2=l2,
+        keep_prob=keep_prob,
+        seed=seed,
+    )
+
+
+def scaled(data: Prepared, scaler_kind: str | None) -> tuple[Any, dict[str, np.ndarray]]:
+    """The scaler fitted on TRAIN only, and every part transformed with it."""
+    scaler = make_scaler(scaler_kind)
+    parts = {"train": data.X_train, "dev": data.X_dev, "test": data.X_test}
+    if scaler is None:
+        return None, parts
+    scaler.fit(data.X_train)
+    return scaler, {k: (scaler.transform(v) if len(v) else v) for k, v in parts.items()}
+
+
+def measure(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> dict[str, float] | None:
+    """Error (misclassification rate, or MSE for regression), accuracy and cost on one part."""
+    if len(X) == 0:
+        return None
+    error = net.error(X, y)
+    out = {"error": error, "cost": net.cost(X, y)}
+    if task != "regression":
+        out["accuracy"] = 1.0 - error
+    return out
+
+
+def measure_all(net: Network, X: dict[str, np.ndarray], data: Prepared) -> dict[str, Any]:
+    ys = {"train": data.y_train, "dev": data.y_dev, "test": data.y_test}
+    return {part: measure(net, X[part], ys[part], data.task) for part in ("train", "dev", "test")}
+
+
+def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[str, Any]) -> Path:
+    """The model file a ``predict`` can use on raw inputs: network, scaler, labels, schema."""
+    model = Model(
+        net,
+        scaler=scaler,
+        classes=data.classes if data.task != "regression" else None,
+        feature_names=data.feature_names,
+        metadata={
+            "schema": data.schema.to_dict(),
+            "task": data.task,
+            "data": data.describe(),
+            **extra,
+        },
+    )
+    return save_model(folder / MODEL_FILE, model)
+
+
+def error_rows(errors: dict[str, Any], task: str) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of the errors table."""
+    from deeprecipe.cli._ui import percent
+
+    if task == "regression":
+        columns = ["set", "MSE", "cost"]
+        rows = [[p, e["error"], e["cost"]] for p, e in errors.items() if e is not None]
+    else:
+        columns = ["set", "error", "accuracy", "cost"]
+        rows = [
+            [p, percent(e["error"]), percent(e["accuracy"]), e["cost"]]
+            for p, e in errors.items()
+            if e is not None
+        ]
+    return columns, rows

@@ -1,0 +1,211 @@
+"""``deeprecipe train``: one configuration, trained, measured and saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from deeprecipe.cli._data import prepare
+from deeprecipe.cli._options import (
+    FloatList,
+    IntList,
+    data_options,
+    out_option,
+    output_options,
+    run_folder,
+    seed_option,
+)
+from deeprecipe.cli._progress import EpochProgress
+from deeprecipe.cli._training import build_network, error_rows, measure_all, save, scaled
+from deeprecipe.cli._ui import UI, to_json
+from deeprecipe.cli.app import cli
+
+ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
+INITS = ["he", "xavier", "glorot", "lecun", "random", "zeros"]
+OPTIMIZERS = ["gd", "momentum", "adam"]
+
+
+def network_options(command):
+    """The architecture and regularization of one network."""
+    options = [
+        click.option(
+            "--layers",
+            type=IntList(),
+            default="20,3",
+            show_default=True,
+            help="Hidden layer sizes; the input and output sizes come from the data.",
+        ),
+        click.option(
+            "--activation",
+            type=click.Choice(ACTIVATIONS),
+            default="relu",
+            show_default=True,
+            help="Hidden activation.",
+        ),
+        click.option(
+            "--init",
+            type=click.Choice(INITS),
+            help="Weight initialization [default: He for relu, Xavier for tanh].",
+        ),
+        click.option(
+            "--l2",
+            type=click.FloatRange(min=0.0),
+            default=0.0,
+            show_default=True,
+            help="L2 strength lambda in J + lambda/(2m) sum ||W||^2.",
+        ),
+        click.option(
+            "--keep-prob",
+            type=FloatList(0.0, 1.0, low_open=True),
+            default="1.0",
+            show_default=True,
+            help="Inverted-dropout keep probability, one value or one per hidden layer "
+            "(1 = no dropout).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def training_options(command):
+    """How one network is trained."""
+    options = [
+        click.option(
+            "--optimizer",
+            type=click.Choice(OPTIMIZERS),
+            default="adam",
+            show_default=True,
+            help="Gradient descent, momentum or Adam.",
+        ),
+        click.option(
+            "--learning-rate",
+            type=click.FloatRange(min=0.0, min_open=True),
+            default=0.01,
+            show_default=True,
+            help="The step size alpha.",
+        ),
+        click.option(
+            "--epochs",
+            type=click.IntRange(min=1),
+            default=1000,
+            show_default=True,
+            help="Passes over the training set.",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(min=1),
+            help="Mini-batch size [default: the whole training set].",
+        ),
+        click.option(
+            "--early-stopping/--no-early-stopping",
+            default=False,
+            show_default=True,
+            help="Stop when the dev cost stops improving, and keep the best weights.",
+        ),
+        click.option(
+            "--patience",
+            type=click.IntRange(min=1),
+            default=50,
+            show_default=True,
+            help="Epochs without improvement before early stopping.",
+        ),
+        click.option(
+            "--scaler",
+            type=click.Choice(["standardize", "minmax", "none"]),
+            default="standardize",
+            show_default=True,
+            help="Input normalization, fitted on the training set only.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@data_options(default_dataset="football")
+@network_options
+@training_options
+@seed_option
+@out_option("Folder for model.safetensors, results.json and cost_curves.png.")
+@output_options
+def train(ui: UI, **options: Any) -> None:
+    """Train one configuration, print its train/dev/test errors, save the model.
+
+    \b
+    Examples:
+      deeprecipe train
+      deeprecipe train --layers 20,3 --l2 0.7 --epochs 3000 --out runs/l2
+      deeprecipe train --dataset digits --layers 64 --keep-prob 0.8 --early-stopping
+      deeprecipe train --data my.csv --target label --optimizer adam --batch-size 64
+    """
+    from deeprecipe.train import EarlyStopping, Trainer
+
+    data = prepare(
+        dataset=options["dataset"], data_file=options["data_file"], target=options["target"],
+        dev_data=options["dev_data"], test_data=options["test_data"],
+        dev_size=options["dev_size"], test_size=options["test_size"], task=options["task"],
+        seed=options["seed"],
+    )  # fmt: skip
+    net = build_network(
+        data, options["layers"], activation=options["activation"], init=options["init"],
+        l2=options["l2"], keep_prob=options["keep_prob"], seed=options["seed"],
+    )  # fmt: skip
+    scaler_kind = None if options["scaler"] == "none" else options["scaler"]
+    scaler, X = scaled(data, scaler_kind)
+    folder = run_folder(options["out_dir"])
+
+    callbacks = []
+    if options["early_stopping"]:
+        callbacks.append(EarlyStopping(monitor="dev_cost", patience=options["patience"]))
+    trainer = Trainer(
+        net, optimizer=options["optimizer"], learning_rate=options["learning_rate"],
+        batch_size=options["batch_size"], seed=options["seed"],
+    )  # fmt: skip
+    with ui.progress() as bars:
+        trainer.callbacks = [*callbacks, EpochProgress(bars, "training", options["epochs"])]
+        history = trainer.fit(
+            X["train"], data.y_train, epochs=options["epochs"], X_dev=X["dev"], y_dev=data.y_dev
+        )
+    errors = measure_all(net, X, data)
+    config = {
+        k: options[k]
+        for k in ("layers", "activation", "init", "l2", "keep_prob", "optimizer",
+                  "learning_rate", "epochs", "batch_size", "early_stopping", "patience",
+                  "scaler", "seed")
+    }  # fmt: skip
+    model_path = save(folder, net, scaler, data, {"config": config, "errors": errors})
+    result = {
+        "model": str(model_path),
+        "data": data.describe(),
+        "network": net.config,
+        "config": config,
+        "errors": errors,
+        "epochs_run": len(history),
+        "best_epoch": history.best_epoch,
+        "stopped_early": history.stopped_early,
+        "diverged": history.diverged,
+        "message": history.message,
+        "history": history.to_dict(),
+    }
+    _write_outputs(folder, result)
+
+    if history.message:
+        ui.note(f"Note: {history.message}")
+    columns, rows = error_rows(errors, data.task)
+    layers = "-".join(map(str, net.layer_sizes))
+    ui.table(f"{data.name}: network {layers}, {len(history)} epochs", columns, rows)
+    ui.say(f"Model saved to {model_path}")
+    ui.emit_json({k: v for k, v in result.items() if k != "history"})
+
+
+def _write_outputs(folder: Path, result: dict[str, Any]) -> None:
+    from deeprecipe._files import atomic_write_bytes, atomic_write_text
+    from deeprecipe.report.figures import cost_curves, png_bytes
+
+    atomic_write_text(folder / "results.json", to_json(result))
+    figure = cost_curves({"training": result["history"]})
+    atomic_write_bytes(folder / "cost_curves.png", png_bytes(figure))

@@ -1,4 +1,4 @@
-"""scikit-learn estimators over deeprecipe's engine: :class:`DeepClassifier`, :class:`DeepRegressor`.
+"""scikit-learn estimators over deeprecipe's engine: DeepClassifier and DeepRegressor.
 
 They pass scikit-learn's own estimator checks and work in ``Pipeline``, ``GridSearchCV`` and
 ``cross_val_score``; the course's regularization is ordinary hyperparameters (``l2``,

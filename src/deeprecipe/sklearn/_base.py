@@ -8,9 +8,11 @@ only, and model files go through :func:`deeprecipe.io.save_model`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,8 @@ from deeprecipe.data import make_scaler
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.io import load_model, save_model
 from deeprecipe.nn import Network
-from deeprecipe.train import EarlyStopping, History, Trainer, get_optimizer
 from deeprecipe.sklearn._params import Settings, check_settings, seed_sequence
+from deeprecipe.train import EarlyStopping, History, Trainer, get_optimizer
 
 #: sparse inputs are densified up to this many entries (400 MB in float32); larger ones refused
 MAX_DENSE_ENTRIES = 100_000_000
@@ -94,20 +96,13 @@ class DeepEstimatorBase(BaseEstimator):
         """scikit-learn's ``validate_data`` (it records ``n_features_in_`` and
         ``feature_names_in_`` and checks them later), with errors re-raised as
         DeepRecipeError that say which estimator refused the input."""
-        where = type(self).__name__
         no_y = isinstance(y, str) and y == "no_validation"
         targets = {} if no_y else {"multi_output": True, "y_numeric": self._is_regressor}
-        try:
+        with sklearn_errors(type(self).__name__):
             out = validate_data(
                 self, X, y, reset=reset, accept_sparse=True, dtype=(np.float64, np.float32),
                 **targets,
             )
-        except NotFittedError:
-            raise
-        except TypeError as exc:
-            raise DeepRecipeTypeError(f"{where}: {exc}") from exc
-        except ValueError as exc:
-            raise DeepRecipeError(f"{where}: {exc}") from exc
         if no_y:
             return self._densify(out)
         X, y = out
@@ -147,7 +142,8 @@ class DeepEstimatorBase(BaseEstimator):
         fitted = hasattr(self, "network_")
         continuing = fitted and (incremental or settings.warm_start)
         X, y = self._validate(X, y, reset=not continuing)
-        targets = self._prepare_targets(y, continuing=continuing, classes=classes)
+        with sklearn_errors(type(self).__name__):
+            targets = self._prepare_targets(y, continuing=continuing, classes=classes)
         if continuing:
             self._adapt_network(settings)
         else:
@@ -344,6 +340,20 @@ class DeepEstimatorBase(BaseEstimator):
         estimator._rng = np.random.default_rng(seed_sequence(estimator.random_state))
         estimator._optimizer = None
         return estimator
+
+
+@contextlib.contextmanager
+def sklearn_errors(where: str) -> Iterator[None]:
+    """Re-raise scikit-learn's ValueError/TypeError as DeepRecipeError (same message, prefixed
+    with the estimator's name); NotFittedError and our own errors pass through unchanged."""
+    try:
+        yield
+    except (NotFittedError, DeepRecipeError):
+        raise
+    except TypeError as exc:
+        raise DeepRecipeTypeError(f"{where}: {exc}") from exc
+    except ValueError as exc:
+        raise DeepRecipeError(f"{where}: {exc}") from exc
 
 
 def _jsonable(value: Any) -> Any:

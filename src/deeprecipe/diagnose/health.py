@@ -1,0 +1,372 @@
+"""Per-layer health of a network: activation and gradient statistics, histograms, warnings.
+
+One forward and backward pass on ``(X, y)`` in prediction mode (no dropout; the network's
+gradient buffer is restored afterwards) gives, for each layer ``l``:
+
+- the mean and standard deviation of ``Z[l]`` and ``A[l]``, and a histogram of ``A[l]``
+  (counts and bin edges as data, as in Deep Learning from Scratch's initialization experiment);
+- for ReLU layers, the fraction of *dead* units (``Z[l] <= 0`` on every example, so no gradient
+  ever flows through them) and the fraction of zero activations;
+- for sigmoid and tanh layers, the fraction of *saturated* activations (``|tanh| >=`` or
+  ``max(sigma, 1 - sigma) >= saturation_level``, default 0.99), where ``g'(z)`` is nearly 0;
+- ``||dW[l]||_F``, ``||db[l]||``, and ``||dW[l]|| / ||W[l]||``.
+
+Warnings: gradients *vanish* when ``||dW[1]|| / ||dW[L]||`` is below ``10**-gradient_orders``
+(default 2: a factor of 100 lost from the last layer to the first) and *explode* when above
+``10**gradient_orders``; a layer *saturates* or its ReLUs *die* when more than
+``saturation_threshold`` / ``dead_threshold`` (default 0.5) of it does; a layer that receives
+no gradient at all cannot learn (the symmetry of zero initialization); activations *explode*
+or *vanish* when ``std(A[L-1]) / std(A[1])`` leaves ``10**(+-gradient_orders)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_number
+from deeprecipe.nn.network import Network
+
+SATURATING = ("sigmoid", "tanh")
+RELU = ("relu",)
+
+VANISHING = "vanishing_gradients"
+EXPLODING = "exploding_gradients"
+SATURATION = "saturation"
+DEAD_RELU = "dead_relu"
+NO_GRADIENT = "no_gradient"
+NON_FINITE = "non_finite"
+EXPLODING_ACTIVATIONS = "exploding_activations"
+VANISHING_ACTIVATIONS = "vanishing_activations"
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts per bin; ``edges`` has one more entry than ``counts``."""
+
+    counts: list[int]
+    edges: list[float]
+
+    @classmethod
+    def of(cls, values: np.ndarray, bins: int, value_range: tuple[float, float] | None):
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return cls([0] * bins, list(np.linspace(0.0, 1.0, bins + 1)))
+        if value_range is None:
+            low, high = float(values.min()), float(values.max())
+            value_range = (low, high) if high > low else (low - 0.5, high + 0.5)
+        counts, edges = np.histogram(values, bins=bins, range=value_range)
+        return cls([int(c) for c in counts], [float(e) for e in edges])
+
+
+@dataclass(frozen=True)
+class HealthWarning:
+    """One finding: ``kind`` (a stable name), the layer it concerns (or None) and a sentence."""
+
+    kind: str
+    message: str
+    layer: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class LayerHealth:
+    """Statistics of layer ``layer`` (1-based; the last is the output layer's logits)."""
+
+    layer: int
+    activation: str
+    n_units: int
+    z_mean: float
+    z_std: float
+    a_mean: float
+    a_std: float
+    dead_fraction: float | None
+    zero_fraction: float | None
+    saturated_fraction: float | None
+    grad_norm_W: float
+    grad_norm_b: float
+    weight_norm_W: float
+    grad_to_weight: float | None
+    histogram: Histogram
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """:func:`layer_health`'s result. ``gradient_ratio = ||dW[1]|| / ||dW[L]||``."""
+
+    layers: tuple[LayerHealth, ...]
+    gradient_norms: dict[str, float]
+    gradient_ratio: float | None
+    orders_of_magnitude: float | None
+    cost: float
+    warnings: tuple[HealthWarning, ...]
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was flagged."""
+        return not self.warnings
+
+    @property
+    def messages(self) -> list[str]:
+        return [w.message for w in self.warnings]
+
+    def has(self, kind: str) -> bool:
+        """Whether a warning of this kind (``"vanishing_gradients"``, ...) was raised."""
+        return any(w.kind == kind for w in self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"ok": self.ok}
+
+    def plot_histograms(self, *, title: str | None = None, axes: Any = None) -> Any:
+        """One activation histogram per layer (matplotlib, headless); returns the Figure."""
+        from deeprecipe.diagnose.plots import plot_histograms
+
+        return plot_histograms(self, title=title, axes=axes)
+
+
+def _norm(array: np.ndarray) -> float:
+    return float(np.linalg.norm(array.astype(np.float64, copy=False).ravel()))
+
+
+def _histogram_range(activation: str, a: np.ndarray) -> tuple[float, float] | None:
+    if activation == "sigmoid":
+        return (0.0, 1.0)
+    if activation == "tanh":
+        return (-1.0, 1.0)
+    return None
+
+
+def _layer_stats(l: int, layer, activation: str, bins: int, saturation_level: float):
+    z = np.asarray(layer._z, dtype=np.float64)
+    a = np.asarray(layer._a, dtype=np.float64)
+    dead = zero = saturated = None
+    if activation in RELU:
+        dead = float(np.mean(np.all(z <= 0, axis=0)))
+        zero = float(np.mean(a == 0))
+    if activation == "sigmoid":
+        saturated = float(np.mean(np.maximum(a, 1 - a) >= saturation_level))
+    elif activation == "tanh":
+        saturated = float(np.mean(np.abs(a) >= saturation_level))
+    w_norm, g_norm = _norm(layer.W), _norm(layer.dW)
+    return LayerHealth(
+        layer=l,
+        activation=activation,
+        n_units=int(z.shape[1]),
+        z_mean=float(np.mean(z)),
+        z_std=float(np.std(z)),
+        a_mean=float(np.mean(a)),
+        a_std=float(np.std(a)),
+        dead_fraction=dead,
+        zero_fraction=zero,
+        saturated_fraction=saturated,
+        grad_norm_W=g_norm,
+        grad_norm_b=_norm(layer.db),
+        weight_norm_W=w_norm,
+        grad_to_weight=g_norm / w_norm if w_norm > 0 else None,
+        histogram=Histogram.of(a.ravel(), bins, _histogram_range(activation, a)),
+    )
+
+
+def _gradient_warnings(
+    layers, orders: float
+) -> tuple[list[HealthWarning], float | None, float | None]:
+    first, last = layers[0].grad_norm_W, layers[-1].grad_norm_W
+    L = len(layers)
+    warnings = []
+    silent = [h.layer for h in layers if h.grad_norm_W == 0]
+    if silent:
+        names = ", ".join(f"W{l}" for l in silent)
+        warnings.append(
+            HealthWarning(
+                NO_GRADIENT,
+                f"no gradient reaches {names}: those weights cannot learn (every unit of a layer "
+                "receives the same zero signal, as after zero initialization)",
+                silent[0],
+            )
+        )
+    if first == 0 or last == 0 or L < 2:
+        return warnings, None, None
+    ratio = first / last
+    magnitude = float(np.log10(ratio))
+    if magnitude < -orders:
+        warnings.append(
+            HealthWarning(
+                VANISHING,
+                f"vanishing gradients: ||dW1|| / ||dW{L}|| = {ratio:.3g}, the gradient shrinks by "
+                f"{-magnitude:.1f} orders of magnitude from the last layer to the first; try He "
+                "initialization with ReLU, Xavier with tanh, or a shallower network",
+                1,
+            )
+        )
+    elif magnitude > orders:
+        warnings.append(
+            HealthWarning(
+                EXPLODING,
+                f"exploding gradients: ||dW1|| / ||dW{L}|| = {ratio:.3g}, the gradient grows by "
+                f"{magnitude:.1f} orders of magnitude from the last layer to the first; try a "
+                "smaller initialization scale (He/Xavier) or a lower learning rate",
+                1,
+            )
+        )
+    return warnings, ratio, magnitude
+
+
+def _layer_list(layers) -> str:
+    names = ", ".join(str(h.layer) for h in layers)
+    kinds = sorted({h.activation for h in layers})
+    return f"layer{'s' if len(layers) > 1 else ''} {names} ({', '.join(kinds)})"
+
+
+def _activation_warnings(layers, orders: float) -> list[HealthWarning]:
+    """Activations whose spread grows or collapses by many orders from layer 1 to layer L-1."""
+    hidden = [h for h in layers[:-1]]
+    if len(hidden) < 2 or hidden[0].a_std == 0 or hidden[-1].a_std == 0:
+        return []
+    first, last = hidden[0], hidden[-1]
+    magnitude = float(np.log10(last.a_std / first.a_std))
+    if magnitude > orders:
+        return [
+            HealthWarning(
+                EXPLODING_ACTIVATIONS,
+                f"exploding activations: std(A{last.layer}) / std(A{first.layer}) = "
+                f"{last.a_std / first.a_std:.3g} ({magnitude:.1f} orders of magnitude); the "
+                "initialization scale is too large for this depth (use He or Xavier)",
+                last.layer,
+            )
+        ]
+    if magnitude < -orders:
+        return [
+            HealthWarning(
+                VANISHING_ACTIVATIONS,
+                f"vanishing activations: std(A{last.layer}) / std(A{first.layer}) = "
+                f"{last.a_std / first.a_std:.3g} ({-magnitude:.1f} orders of magnitude): the "
+                "units of the deep layers all output nearly the same value; the initialization "
+                "scale is too small for this depth (use He or Xavier)",
+                last.layer,
+            )
+        ]
+    return []
+
+
+def layer_health(
+    network: Network,
+    X: Any,
+    y: Any,
+    *,
+    bins: int = 30,
+    gradient_orders: float = 2.0,
+    saturation_level: float = 0.99,
+    saturation_threshold: float = 0.5,
+    dead_threshold: float = 0.5,
+) -> HealthReport:
+    """Per-layer activation and gradient statistics of ``network`` on ``(X, y)``, with warnings.
+
+    The pass runs in prediction mode (dropout off) and draws nothing from the network's random
+    stream, so calling it during training leaves the training bit-identical.
+    """
+    X = network.check_inputs(X)
+    targets = network.prepare_targets(y, X.shape[0])
+    return _health(
+        network,
+        X,
+        targets,
+        bins=int(check_number("bins", bins, low=1, integer=True)),
+        gradient_orders=check_number("gradient_orders", gradient_orders, low=0.0),
+        saturation_level=check_number(
+            "saturation_level", saturation_level, low=0.5, high=1.0, low_inclusive=False
+        ),
+        saturation_threshold=check_number(
+            "saturation_threshold", saturation_threshold, low=0.0, high=1.0
+        ),
+        dead_threshold=check_number("dead_threshold", dead_threshold, low=0.0, high=1.0),
+    )
+
+
+def _health(
+    network,
+    X,
+    targets,
+    *,
+    bins,
+    gradient_orders,
+    saturation_level,
+    saturation_threshold,
+    dead_threshold,
+) -> HealthReport:
+    saved_grad = network.grad.copy()
+    try:
+        cost = float(network.loss_and_gradient(X, targets, training=False))
+        activations = [*network.activations, "identity"]
+        layers = tuple(
+            _layer_stats(l + 1, layer, activations[l], bins, saturation_level)
+            for l, layer in enumerate(network.layers)
+        )
+        norms = {name: _norm(network.grad[s]) for name, (s, _) in network.parameter_slices.items()}
+        finite = np.isfinite(network.grad).all() and all(
+            np.isfinite(layer._z).all() for layer in network.layers
+        )
+    finally:
+        network.grad[...] = saved_grad
+        network.clear_cache()
+
+    warnings: list[HealthWarning] = []
+    if not finite or not np.isfinite(cost):
+        warnings.append(
+            HealthWarning(
+                NON_FINITE,
+                "non-finite activations, cost or gradients: lower the initialization scale or "
+                "the learning rate",
+            )
+        )
+    gradient_warnings, ratio, magnitude = _gradient_warnings(layers, gradient_orders)
+    warnings.extend(gradient_warnings)
+    warnings.extend(_activation_warnings(layers, gradient_orders))
+    saturated = [
+        h
+        for h in layers[:-1]
+        if h.saturated_fraction is not None and h.saturated_fraction > saturation_threshold
+    ]
+    if saturated:
+        worst = max(h.saturated_fraction for h in saturated)
+        warnings.append(
+            HealthWarning(
+                SATURATION,
+                f"{_layer_list(saturated)} saturate: up to {worst:.0%} of the activations are "
+                f"within {1 - saturation_level:.2g} of the asymptotes, where the derivative is "
+                "nearly 0; use a smaller initialization (Xavier) or normalized inputs",
+                saturated[0].layer,
+            )
+        )
+    dead = [
+        h for h in layers[:-1] if h.dead_fraction is not None and h.dead_fraction > dead_threshold
+    ]
+    if dead:
+        worst = max(h.dead_fraction for h in dead)
+        warnings.append(
+            HealthWarning(
+                DEAD_RELU,
+                f"dead ReLUs in {_layer_list(dead)}: up to {worst:.0%} of the units have Z <= 0 "
+                "on every example, so they never learn; lower the learning rate, use He "
+                "initialization, or leaky ReLU",
+                dead[0].layer,
+            )
+        )
+    return HealthReport(
+        layers=layers,
+        gradient_norms=norms,
+        gradient_ratio=ratio,
+        orders_of_magnitude=magnitude,
+        cost=cost,
+        warnings=tuple(warnings),
+        thresholds={
+            "gradient_orders": gradient_orders,
+            "saturation_level": saturation_level,
+            "saturation_threshold": saturation_threshold,
+            "dead_threshold": dead_threshold,
+        },
+    )

@@ -14,13 +14,25 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from deeprecipe.sklearn import DeepClassifier, DeepRegressor
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate=0.01, max_epochs=60, random_state=0)
+#: the course's regularizers and the other code paths: dropout, early stopping, min-max inputs,
+#: momentum, float64, full-batch training
+REGULARIZED = dict(
+    hidden_layer_sizes=(16, 8), keep_prob=0.9, early_stopping=True, validation_fraction=0.2,
+    optimizer="momentum", learning_rate=0.1, batch_size=None, max_epochs=150, patience=20,
+    normalize="minmax", dtype="float64", random_state=0,
+)
 
 #: check name -> reason, for checks these estimators are known to fail (none today)
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {"DeepClassifier": {}, "DeepRegressor": {}}
 
 
 @parametrize_with_checks(
-    [DeepClassifier(**FAST), DeepRegressor(**FAST)],
+    [
+        DeepClassifier(**FAST),
+        DeepRegressor(**FAST),
+        DeepClassifier(**REGULARIZED),
+        DeepRegressor(**REGULARIZED),
+    ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
     xfail_strict=True,
 )

@@ -166,3 +166,22 @@ def test_bad_input_is_named():
         ImageAugmenter((8, 8), max_shift=1.5)
     with pytest.raises(DeepRecipeError, match="not callable"):
         Compose([GaussianNoise(0.1), "flip"])
+
+
+def test_zoom_and_subpixel_shifts():
+    img = np.zeros((9, 9))
+    img[4, 4] = 1.0
+    aug = ImageAugmenter((9, 9), max_zoom=0.2)
+    out = aug.warp(img.reshape(1, -1), flips=np.array([False]), shifts=np.zeros((1, 2)),
+                   angles_deg=np.zeros(1), zooms=np.array([1.2])).reshape(9, 9)  # fmt: skip
+    assert out[4, 4] == 1.0  # the centre stays put under a zoom
+    half = aug.warp(img.reshape(1, -1), flips=np.array([False]), shifts=np.array([[0.0, 0.5]]),
+                    angles_deg=np.zeros(1)).reshape(9, 9)  # fmt: skip
+    np.testing.assert_allclose(half[4, 4:6], [0.5, 0.5])  # half a pixel right: split in two
+    sub = ImageAugmenter((8, 8), max_shift=0.5, integer_shifts=False, max_rotation_deg=0,
+                         flip=False)  # fmt: skip
+    X = _images(B=50).reshape(50, 64)
+    out = sub(X, np.random.default_rng(0))
+    assert out.shape == X.shape and not np.array_equal(out, X)
+    with pytest.raises(DeepRecipeError, match="max_zoom"):
+        ImageAugmenter((8, 8), max_zoom=1.0)

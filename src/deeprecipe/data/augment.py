@@ -113,11 +113,16 @@ class ImageAugmenter:
         Mirror left-right with probability 1/2. Only for classes that survive a mirror (a cat
         is still a cat; a handwritten 2 is not a 2): turn it off for digits and letters.
     max_shift:
-        Shift by a whole number of pixels drawn uniformly in ``[-max_shift, max_shift]`` along
-        each axis.
+        Shift by up to ``max_shift`` pixels along each axis: a whole number of pixels drawn
+        uniformly from ``-max_shift..max_shift``, or, with ``integer_shifts=False``, any
+        distance in ``[-max_shift, max_shift]`` (bilinear; suits tiny images such as 8x8
+        digits, where one whole pixel is 12% of the width).
     max_rotation_deg:
         Rotate about the image centre by an angle drawn uniformly in ``[-max, max]`` degrees
         (bilinear interpolation).
+    max_zoom:
+        Scale about the centre by a factor drawn uniformly in ``[1 - max_zoom, 1 + max_zoom]``
+        (a small distortion; 0 turns it off).
     noise_std:
         Standard deviation of Gaussian noise added to every pixel afterwards.
     fill:
@@ -143,6 +148,8 @@ class ImageAugmenter:
         cval: float = 0.0,
         clip: tuple[float, float] | None = None,
         scaler: Any = None,
+        integer_shifts: bool = True,
+        max_zoom: float = 0.0,
     ) -> None:
         shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
         if (
@@ -156,9 +163,11 @@ class ImageAugmenter:
             )
         self.image_shape = tuple(int(s) for s in shape)
         self.flip = bool(flip)
-        self.max_shift = int(check_number("max_shift", max_shift, low=0, integer=True))
+        self.integer_shifts = bool(integer_shifts)
+        self.max_shift = check_number("max_shift", max_shift, low=0, integer=self.integer_shifts)
         self.max_rotation_deg = check_number("max_rotation_deg", max_rotation_deg, low=0, high=180)
         self.noise_std = check_number("noise_std", noise_std, low=0.0)
+        self.max_zoom = check_number("max_zoom", max_zoom, low=0.0, high=1.0, high_inclusive=False)
         if fill not in ("constant", "nearest"):
             raise DeepRecipeError(f"fill={fill!r} is not known; accepted: constant, nearest")
         self.fill = fill
@@ -180,7 +189,7 @@ class ImageAugmenter:
         return (
             f"ImageAugmenter(image_shape={self.image_shape}, flip={self.flip}, "
             f"max_shift={self.max_shift}, max_rotation_deg={self.max_rotation_deg}, "
-            f"noise_std={self.noise_std})"
+            f"max_zoom={self.max_zoom}, noise_std={self.noise_std})"
         )
 
     def __call__(self, X_batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -189,10 +198,15 @@ class ImageAugmenter:
         B = X.shape[0]
         # One draw per image, always in the same order, so a seed fixes the whole batch.
         flips = rng.random(B) < 0.5 if self.flip else np.zeros(B, dtype=bool)
-        shifts = rng.integers(-self.max_shift, self.max_shift + 1, size=(B, 2))
+        if self.integer_shifts:
+            shifts = rng.integers(-self.max_shift, self.max_shift + 1, size=(B, 2))
+        else:
+            shifts = rng.uniform(-self.max_shift, self.max_shift, size=(B, 2))
         angles = rng.uniform(-self.max_rotation_deg, self.max_rotation_deg, size=B)
+        zooms = rng.uniform(1 - self.max_zoom, 1 + self.max_zoom, size=B)
         noise = rng.standard_normal((B, self.n_features)) if self.noise_std > 0 else None
-        return self.warp(X, flips=flips, shifts=shifts, angles_deg=angles, noise=noise)
+        return self.warp(X, flips=flips, shifts=shifts, angles_deg=angles, zooms=zooms,
+                         noise=noise)  # fmt: skip
 
     def warp(
         self,
@@ -201,11 +215,13 @@ class ImageAugmenter:
         flips: np.ndarray,
         shifts: np.ndarray,
         angles_deg: np.ndarray,
+        zooms: np.ndarray | None = None,
         noise: np.ndarray | None = None,
     ) -> np.ndarray:
         """The deterministic part: mirror the images where ``flips`` (B,) is true, rotate by
-        ``angles_deg`` (B,) about the centre, shift by ``shifts`` (B, 2) = (down, right) pixels,
-        then add ``noise_std * noise`` (B, n_x) if given."""
+        ``angles_deg`` (B,) and scale by ``zooms`` (B,) about the centre, shift by ``shifts``
+        (B, 2) = (down, right) pixels (fractions allowed), then add ``noise_std * noise``
+        (B, n_x) if given."""
         X = _check_batch("ImageAugmenter", X_batch, self.n_features)
         dtype = X.dtype
         B = X.shape[0]
@@ -217,14 +233,16 @@ class ImageAugmenter:
         shifts = np.asarray(shifts).reshape(B, 2)
         angles = np.deg2rad(np.asarray(angles_deg, dtype=np.float64).reshape(B))
 
-        # Inverse map, output pixel -> source pixel: undo the shift, rotate back about the
-        # centre, then mirror (a mirror is its own inverse).
+        # Inverse map, output pixel -> source pixel: undo the shift, rotate back and unzoom
+        # about the centre, then mirror (a mirror is its own inverse).
         cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
         yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64),
                              indexing="ij")  # fmt: skip
         dy = yy[None] - shifts[:, 0, None, None] - cy
         dx = xx[None] - shifts[:, 1, None, None] - cx
-        cos, sin = np.cos(angles)[:, None, None], np.sin(angles)[:, None, None]
+        zoom = np.ones(B) if zooms is None else np.asarray(zooms, dtype=np.float64).reshape(B)
+        cos = (np.cos(angles) / zoom)[:, None, None]
+        sin = (np.sin(angles) / zoom)[:, None, None]
         src_y = cos * dy - sin * dx + cy
         src_x = sin * dy + cos * dx + cx
         src_x = np.where(flips[:, None, None], (w - 1) - src_x, src_x)

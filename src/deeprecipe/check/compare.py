@@ -18,22 +18,32 @@ from deeprecipe.check.result import (
 
 @dataclass
 class TensorValues:
-    """The checked values of one tensor: entries (or directions) and both gradients there."""
+    """The checked values of one tensor: at entries ``local`` (flat, C order) of the tensor, or
+    along directions ``0..k-1`` when ``local`` is None."""
 
     layout: TensorLayout
-    index: list[tuple[int, ...]]
+    local: np.ndarray | None
     analytic: np.ndarray
     numerical: np.ndarray
+
+    def index(self, k: int) -> tuple[int, ...]:
+        """The tensor index (or ``(direction,)``) of the k-th checked value."""
+        return (k,) if self.local is None else self.layout.index_of(int(self.local[k]))
 
 
 def entry_values(
     layout: TensorLayout, local: np.ndarray, analytic_flat: np.ndarray, numerical: np.ndarray
 ) -> TensorValues:
     """Values at the tensor's ``local`` entries; ``analytic_flat`` is the whole gradient."""
-    index = [layout.index_of(int(i)) for i in local] if local.size <= 4096 else None
-    if index is None:  # large tensors: unravel all at once
-        index = list(zip(*(a.tolist() for a in np.unravel_index(local, layout.shape))))
-    return TensorValues(layout, index, analytic_flat[layout.positions[local]], numerical)
+    return TensorValues(layout, local, analytic_flat[layout.positions[local]], numerical)
+
+
+def direction_values(
+    layout: TensorLayout, directions: np.ndarray, analytic_flat: np.ndarray, numerical: np.ndarray
+) -> TensorValues:
+    """Directional derivatives: ``g . v`` for each row ``v`` of ``directions`` against the
+    numerical ones."""
+    return TensorValues(layout, None, directions @ analytic_flat[layout.positions], numerical)
 
 
 def build_result(
@@ -74,7 +84,7 @@ def build_result(
         worst.append(
             WorstEntry(
                 tensor=values[t].layout.name,
-                index=tuple(values[t].index[k - offset[t]]),
+                index=values[t].index(int(k - offset[t])),
                 analytic=a,
                 numerical=n,
                 abs_error=float(abs_error[k]),

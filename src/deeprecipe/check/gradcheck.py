@@ -21,7 +21,12 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
-from deeprecipe.check.compare import TensorValues, build_result, entry_values
+from deeprecipe.check.compare import (
+    TensorValues,
+    build_result,
+    direction_values,
+    entry_values,
+)
 from deeprecipe.check.layerwise import KINK_ACTIVATIONS, LayerwiseCost
 from deeprecipe.check.layout import (
     DEFAULT_DIRECTIONS,
@@ -117,8 +122,10 @@ def gradcheck(
     elif dropout == "frozen":
         notes.append("dropout='frozen' but the network has no dropout: nothing to freeze")
     elif has_dropout:
-        notes.append("dropout is off for the check (prediction mode); dropout='frozen' checks "
-                     "dropout's backward too")
+        notes.append(
+            "dropout is off for the check (prediction mode); dropout='frozen' checks "
+            "dropout's backward too"
+        )
 
     net.loss_and_gradient(X, targets, m=m, training=training, masks=masks)
     analytic = net.grad.copy()
@@ -140,10 +147,7 @@ def gradcheck(
         for t, dirs in zip(layouts, rademacher_directions(layouts, n_directions, rng)):
             numerical = numerical_directional(cost, theta, t.positions, dirs, eps, two_sided, base)
             evaluations += len(dirs) * (2 if two_sided else 1)
-            values.append(
-                TensorValues(t, [(k,) for k in range(len(dirs))], dirs @ analytic[t.positions],
-                             numerical)
-            )
+            values.append(direction_values(t, dirs, analytic, numerical))
         work = float(evaluations)
     else:
         chosen = select_entries(layouts, mode, n_samples, rng)
@@ -155,8 +159,10 @@ def gradcheck(
             evaluations += engine.evaluations + (0 if two_sided else 1)
             work += engine.work + (0 if two_sided else 1)
         else:
-            notes.append("the network's forward differs from the layer-wise engine's; "
-                         "fell back to one whole forward pass per perturbation")
+            notes.append(
+                "the network's forward differs from the layer-wise engine's; "
+                "fell back to one whole forward pass per perturbation"
+            )
             flat = np.concatenate([t.positions[local] for t, local in zip(layouts, chosen)])
             numerical = numerical_gradient(cost, theta, eps, two_sided, indices=flat)
             pieces = np.split(numerical, np.cumsum([local.size for local in chosen])[:-1])

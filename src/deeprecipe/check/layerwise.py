@@ -11,6 +11,12 @@ pre-activation: only column ``j`` of ``Z[l]`` moves, by ``+-eps * A[l-1][:, i]``
    perturbations at once: the perturbed copies are stacked as ``(P, m, n)`` arrays, ``P`` chosen
    so that a stack stays cache-sized, and each layer is one ``(P m, n) @ (n, n')`` product.
 
+4. an example whose layer output did not move at all (a ReLU unit that stays off, an input
+   that is exactly 0) contributes exactly the same loss to ``J(theta + eps e_i)`` and
+   ``J(theta - eps e_i)``, so it is left out of the stack; the difference is summed over the
+   examples that moved, which is the same number with less rounding noise. Entries are visited
+   column by column so that each stack shares one unit's set of moving examples.
+
 The cost with L2 is ``J = data_loss(Z[L]) + (lambda/(2m)) sum ||W||^2``; the L2 term's finite
 difference is computed on its own, entry by entry, from the same formula (it touches only the
 perturbed weight), which avoids summing every squared weight twice per perturbation.
@@ -21,32 +27,55 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
-from deeprecipe.nn.losses import log_softmax
 from deeprecipe.nn.network import Network
 
 #: a stack of perturbed activations is kept near this size (bytes), so it stays in cache
 CHUNK_BYTES = 1 << 21
 KINK_ACTIVATIONS = ("relu", "leaky_relu")
+_CONTROLLER: list[ThreadpoolController] = []
 
 
-def stacked_loss(loss, logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """The mean loss of each stacked copy of the logits, ``(P, m, n) -> (P,)``."""
-    m = logits.shape[1]
+def _one_blas_thread():
+    """A context holding BLAS to one thread (the library scan is done once and cached)."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+
+
+def example_losses(
+    loss, logits: np.ndarray, targets: np.ndarray, shift: np.ndarray | None = None
+) -> np.ndarray:
+    """Each example's loss in each stacked copy: logits ``(n_y, P, m)`` -> ``(P, m)``.
+
+    Same formulas as :mod:`deeprecipe.nn.losses` (whose ``value`` is the mean of these), for a
+    stack of ``P`` copies with one example per column.
+    """
     if loss.name == "binary_crossentropy":
-        per_entry = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
-        return per_entry.sum(axis=(1, 2)) / m
+        y = targets.T[:, None, :]
+        per_entry = np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
+        return per_entry.sum(axis=0)
     if loss.name == "softmax_crossentropy":
-        picked = np.take_along_axis(log_softmax(logits), targets[None, :, None], axis=2)
-        return -picked.sum(axis=(1, 2)) / m
+        # logsumexp per copy and example, shifted by the largest logit (by the base logits'
+        # largest when given: perturbed copies differ from them by O(eps))
+        top = logits.max(axis=0) if shift is None else shift
+        log_norm = np.log(np.exp(logits - top).sum(axis=0))
+        log_norm += top
+        picked = logits[targets, :, np.arange(logits.shape[2])]  # (m, P)
+        return log_norm - picked.T
     if loss.name == "mse":
-        diff = logits - targets
-        return 0.5 * np.einsum("pij,pij->p", diff, diff) / m
-    return np.array([loss.value(z, targets) for z in logits])
+        diff = logits - targets.T[:, None, :]
+        return 0.5 * np.einsum("ipj,ipj->pj", diff, diff)
+    raise NotImplementedError(loss.name)
 
 
 class LayerwiseCost:
     """Finite differences of ``J`` for chosen entries of a float64 network's parameters.
+
+    Internally every cached array is stored transposed, one example per column (the course's
+    layout): then a perturbed column of ``Z[l]`` is a contiguous row, and the outer product that
+    carries it to the next layer runs along contiguous memory.
 
     Args:
         net: a float64 :class:`Network` (the gradient check's private copy).
@@ -64,42 +93,54 @@ class LayerwiseCost:
         m: int,
         training: bool,
         masks: Sequence[np.ndarray | None] | None,
-        chunk_bytes: int = CHUNK_BYTES,
+        chunk_bytes: int | None = None,
     ) -> None:
         self.net, self.targets, self.m = net, targets, m
         self.loss = net.loss
-        self.chunk_bytes = chunk_bytes
+        self.chunk_bytes = CHUNK_BYTES if chunk_bytes is None else int(chunk_bytes)
+        self.n_examples = X.shape[0]
         n_layers = len(net.layers)
-        self.masks = [
+        masks = [
             masks[k] if masks is not None and k < len(masks) and k < n_layers - 1 else None
             for k in range(n_layers)
         ]
-        # one forward pass, every Z[l] and masked A[l] kept (A[-1] is X)
-        self.Z, self.A = [], []
+        self.masks_t = [None if d is None else np.ascontiguousarray(d.T) for d in masks]
+        self.weights_t = [np.ascontiguousarray(layer.W.T) for layer in net.layers]
+        # one forward pass; every Z[l] and masked A[l] kept, transposed (inputs_t[0] is X^T)
+        self.Z_t, self.A_t, self.inputs_t = [], [], []
         a = X
-        self.inputs = []
         for k, layer in enumerate(net.layers):
-            self.inputs.append(a)
+            self.inputs_t.append(np.ascontiguousarray(a.T))
             z = a @ layer.W + layer.b
             a = layer.activation.forward(z)
-            if self.masks[k] is not None:
-                a = a * self.masks[k]
-            self.Z.append(z)
-            self.A.append(a)
-        self.logits = self.Z[-1]
+            if masks[k] is not None:
+                a = a * masks[k]
+            self.Z_t.append(np.ascontiguousarray(z.T))
+            self.A_t.append(np.ascontiguousarray(a.T))
         reference = net.forward(X, training=training, masks=masks)
-        scale = max(1.0, float(np.abs(reference).max()))
-        #: False when the network's own forward computes something else (a custom layer):
+        #: False when the engine cannot reproduce the network's cost (a custom layer or loss):
         #: the caller then falls back to whole forward passes
-        self.matches_network = bool(np.abs(reference - self.logits).max() <= 1e-12 * scale)
-        self.data_loss = float(stacked_loss(self.loss, self.logits[None], targets)[0])
-        self.matches_network &= bool(
-            abs(self.data_loss - self.loss.value(self.logits, targets))
-            <= 1e-12 * max(1.0, abs(self.data_loss))
+        self.matches_network = self.loss.name in (
+            "binary_crossentropy",
+            "softmax_crossentropy",
+            "mse",
         )
+        #: the base logits' largest entry per example, the softmax's shift
+        self.top = self.Z_t[-1].max(axis=0) if self.loss.name == "softmax_crossentropy" else None
+        if self.matches_network:
+            self.base_losses = example_losses(self.loss, self.Z_t[-1][:, None], targets)[0]
+            data_loss = float(self.base_losses.sum() / self.n_examples)
+            scale = max(1.0, float(np.abs(reference).max()))
+            self.matches_network = bool(
+                np.abs(reference - z).max() <= 1e-12 * scale
+                and abs(data_loss - self.loss.value(reference, targets))
+                <= 1e-12 * max(1.0, abs(data_loss))
+            )
         sizes = net.layer_sizes
         self.full_work = float(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
+        #: the work done so far, in whole forward passes
         self.work = 0.0
+        #: perturbed evaluations of the cost so far
         self.evaluations = 0
 
     # ------------------------------------------------------------------ public
@@ -109,22 +150,14 @@ class LayerwiseCost:
         """Finite differences along entries ``local`` (flat, C order) of ``W`` or ``b`` of
         layer ``k`` (0-based)."""
         layer = self.net.layers[k]
-        n_out = layer.W.shape[1]
+        local = np.asarray(local, dtype=np.intp)
         if kind == "W":
-            rows, cols = np.divmod(local, n_out)
+            rows, cols = np.divmod(local, layer.W.shape[1])
         else:
-            rows, cols = None, np.asarray(local)
+            rows, cols = None, local
         out = np.empty(len(local))
-        per_item = self.m * (self._width_above(k) + 1) * (2 if two_sided else 1)
-        step = max(1, self.chunk_bytes // (8 * per_item))
-        for start in range(0, len(local), step):
-            part = slice(start, start + step)
-            inputs = (
-                self.inputs[k][:, rows[part]].T
-                if rows is not None
-                else np.ones((len(cols[part]), self.m))
-            )
-            out[part] = self._column_differences(k, cols[part], inputs, eps, two_sided)
+        with _one_blas_thread():
+            self._fill(k, rows, cols, out, eps, two_sided)
         if kind == "W" and self.net.l2:
             w = layer.W.reshape(-1)[local]
             coef = self.net.l2 / (2 * self.m)
@@ -134,59 +167,99 @@ class LayerwiseCost:
                 out += coef * ((w + eps) ** 2 - w**2) / eps
         return out
 
+    def _fill(self, k, rows, cols, out, eps, two_sided) -> None:
+        """The data-loss differences, column by column of ``Z[k]``, in cache-sized chunks.
+
+        BLAS is held to one thread: the products are small, and a second thread only contends
+        with the first (several-fold slower on a busy machine).
+        """
+        sizes = self.net.layer_sizes
+        per_item = 8 * self.n_examples * max(sizes[k + 2 :] if k + 2 < len(sizes) else sizes[-1:])
+        step = max(1, self.chunk_bytes // (per_item * (2 if two_sided else 1)))
+        order = np.argsort(cols, kind="stable")
+        bounds = np.flatnonzero(np.diff(cols[order])) + 1
+        for group in np.split(order, bounds):
+            for start in range(0, len(group), step):
+                part = group[start : start + step]
+                if rows is None:
+                    inputs = np.ones((len(part), self.n_examples))
+                else:
+                    inputs = self.inputs_t[k][rows[part]]
+                out[part] = self._column_differences(k, cols[part], inputs, eps, two_sided)
+
     def near_kinks(self, tolerance: float) -> tuple[int, int]:
         """How many ReLU-family pre-activations lie within ``tolerance`` of 0, out of how many."""
         near, total = 0, 0
-        for z, layer in zip(self.Z[:-1], self.net.layers[:-1]):
+        for z, layer in zip(self.Z_t[:-1], self.net.layers[:-1]):
             if layer.activation.name in KINK_ACTIVATIONS:
                 near += int(np.count_nonzero(np.abs(z) <= tolerance))
                 total += z.size
         return near, total
 
     # ------------------------------------------------------------------ internals
-    def _width_above(self, k: int) -> int:
-        return max(self.net.layer_sizes[k + 1 :])
-
     def _column_differences(
         self, k: int, cols: np.ndarray, inputs: np.ndarray, eps: float, two_sided: bool
     ) -> np.ndarray:
-        """Perturb column ``cols[p]`` of ``Z[k]`` by ``+-eps * inputs[p]``; the finite
+        """Perturb row ``cols[p]`` of ``Z[k]^T`` by ``+-eps * inputs[p]``; the finite
         difference of the data loss for each ``p``."""
-        n = len(cols)
-        z_col = self.Z[k][:, cols].T  # (n, m)
+        n, m = len(cols), self.n_examples
+        base = self.Z_t[k][cols]  # (n, examples): the perturbed unit's pre-activations
         if two_sided:
-            z_col = np.concatenate([z_col + eps * inputs, z_col - eps * inputs])
+            z_col = np.concatenate([base + eps * inputs, base - eps * inputs])
             cols = np.concatenate([cols, cols])
         else:
-            z_col = z_col + eps * inputs
-        losses = self._loss_after_column(k, cols, z_col)
+            z_col = base + eps * inputs
         self.evaluations += len(cols)
+        sums, moved = self._loss_after_column(k, cols, z_col)
         if two_sided:
-            return (losses[:n] - losses[n:]) / (2 * eps)
-        return (losses - self.data_loss) / eps
+            return (sums[:n] - sums[n:]) / (m * 2 * eps)
+        return (sums - self.base_losses[moved].sum()) / (m * eps)
 
-    def _loss_after_column(self, k: int, cols: np.ndarray, z_col: np.ndarray) -> np.ndarray:
+    def _loss_after_column(
+        self, k: int, cols: np.ndarray, z_col: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Replace row ``cols[p]`` of ``Z[k]^T`` by ``z_col[p]``; return, for each ``p``, the
+        summed loss of the examples that moved, and which examples those are.
+
+        Stacks are laid out ``(units, P, examples)``, so each layer above is ONE matrix product
+        ``W^T (n, P x examples)`` over the whole stack.
+        """
         layers = self.net.layers
         count = len(cols)
-        if k == len(layers) - 1:  # an output unit: replace one column of the logits
-            logits = np.repeat(self.logits[None], count, axis=0)
-            logits[np.arange(count), :, cols] = z_col
-            self.work += count * self.logits.shape[1] / self.full_work
-            return stacked_loss(self.loss, logits, self.targets)
-        a_col = layers[k].activation.forward(z_col)
-        if self.masks[k] is not None:
-            a_col *= self.masks[k][:, cols].T
-        a_col -= self.A[k][:, cols].T  # the change of column j of A[k]
-        above = layers[k + 1]
-        z = self.Z[k + 1][None] + a_col[:, :, None] * above.W[cols][:, None, :]
-        work = above.W.shape[1]
+        if k == len(layers) - 1:  # an output unit: replace one row of the logits
+            moved = np.flatnonzero((z_col != self.Z_t[k][cols]).any(axis=0))
+            logits = np.repeat(self.Z_t[k][:, None, moved], count, axis=1)
+            logits[cols, np.arange(count)] = z_col[:, moved]
+            self.work += count * moved.size * logits.shape[0] / (self.full_work * self.n_examples)
+            return self._summed(logits, moved), moved
+        change = np.array(layers[k].activation.forward(z_col), copy=True)
+        if self.masks_t[k] is not None:
+            change *= self.masks_t[k][cols]
+        change -= self.A_t[k][cols]  # how unit j's output moved, per example
+        moved = np.flatnonzero(change.any(axis=0))
+        if moved.size < change.shape[1]:
+            change = change[:, moved]
+        # Z[k+1] moves by the outer product of that change with unit j's outgoing weights
+        z = np.empty((self.weights_t[k + 1].shape[0], count, moved.size))
+        np.multiply(self.weights_t[k + 1][:, cols][:, :, None], change[None], out=z)
+        z += self.Z_t[k + 1][:, None, moved]
+        work = layers[k + 1].W.shape[1]
         for q in range(k + 1, len(layers) - 1):
             a = layers[q].activation.forward(z)
-            if self.masks[q] is not None:
-                a *= self.masks[q]
-            W = layers[q + 1].W
-            z = (a.reshape(-1, W.shape[0]) @ W).reshape(count, self.m, W.shape[1])
-            z += layers[q + 1].b
-            work += W.size
-        self.work += count * work / self.full_work
-        return stacked_loss(self.loss, z, self.targets)
+            if self.masks_t[q] is not None:
+                a = a * self.masks_t[q][:, None, moved]
+            W_t = self.weights_t[q + 1]
+            z = (W_t @ a.reshape(W_t.shape[1], -1)).reshape(W_t.shape[0], count, moved.size)
+            z += layers[q + 1].b[:, None, None]
+            work += W_t.size
+        self.work += count * work * moved.size / (self.full_work * self.n_examples)
+        return self._summed(z, moved), moved
+
+    def _summed(self, logits: np.ndarray, moved: np.ndarray) -> np.ndarray:
+        if moved.size == 0:
+            return np.zeros(logits.shape[1])
+        shift = self.top[moved] if self.top is not None else None
+        losses = example_losses(self.loss, logits, self.targets[moved], shift)
+        if shift is not None and not np.isfinite(losses).all():  # a perturbation too large
+            losses = example_losses(self.loss, logits, self.targets[moved])
+        return losses.sum(axis=1)

@@ -72,9 +72,7 @@ def layout_from_names(names: Mapping[str, Any] | None, n: int) -> list[TensorLay
     for name, spec in names.items():
         if isinstance(spec, slice):
             s, shape = spec, None
-        elif (
-            isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], slice)
-        ):
+        elif isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], slice):
             s, shape = spec[0], tuple(int(d) for d in np.atleast_1d(spec[1]))
         elif isinstance(spec, (int, np.integer)) or (
             isinstance(spec, tuple) and all(isinstance(d, (int, np.integer)) for d in spec)

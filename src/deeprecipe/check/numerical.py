@@ -21,7 +21,12 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_array, check_number, check_rng
-from deeprecipe.check.compare import TensorValues, build_result, entry_values
+from deeprecipe.check.compare import (
+    TensorValues,
+    build_result,
+    direction_values,
+    entry_values,
+)
 from deeprecipe.check.layout import (
     DEFAULT_DIRECTIONS,
     DEFAULT_SAMPLES,
@@ -183,10 +188,7 @@ def check_grad(
         for t, dirs in zip(layouts, rademacher_directions(layouts, n_directions, rng)):
             numerical = numerical_directional(f, point, t.positions, dirs, eps, two_sided, base)
             evaluations += len(dirs) * (2 if two_sided else 1)
-            values.append(
-                TensorValues(t, [(k,) for k in range(len(dirs))], dirs @ analytic[t.positions],
-                             numerical)
-            )
+            values.append(direction_values(t, dirs, analytic, numerical))
     else:
         chosen = select_entries(layouts, mode, n_samples, rng)
         flat = np.concatenate([t.positions[local] for t, local in zip(layouts, chosen)])

@@ -9,6 +9,7 @@ Each returns a :class:`GradcheckResult` (overall and per-tensor difference, verd
 entries, cost in forward passes) that prints as a table and converts to plain data.
 """
 
+from deeprecipe.check.during_training import TrainingGradcheck, gradcheck_during_training
 from deeprecipe.check.gradcheck import gradcheck
 from deeprecipe.check.numerical import check_grad, numerical_gradient
 from deeprecipe.check.result import GradcheckResult, TensorCheck, Thresholds, WorstEntry
@@ -17,8 +18,10 @@ __all__ = [
     "GradcheckResult",
     "TensorCheck",
     "Thresholds",
+    "TrainingGradcheck",
     "WorstEntry",
     "check_grad",
     "gradcheck",
+    "gradcheck_during_training",
     "numerical_gradient",
 ]

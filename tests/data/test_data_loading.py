@@ -249,3 +249,24 @@ def test_single_class_target_is_refused(tmp_path):
         q = tmp_path / "three.csv"
         q.write_text("x,y\n1,a\n2,b\n3,c\n")
         load_csv(q, "y", task="binary")
+
+
+def test_npz_dev_file_uses_the_training_classes(tmp_path):
+    train, dev = tmp_path / "train.npz", tmp_path / "dev.npz"
+    np.savez(train, X=np.zeros((6, 2)), y=np.array([0, 1, 3, 0, 1, 3]))
+    np.savez(dev, X=np.zeros((2, 2)), y=np.array([3, 3]))  # lacks classes 0 and 1
+    tr = load_npz(train)
+    assert list(tr.classes) == [0, 1, 3] and tr.y.tolist() == [0, 1, 2, 0, 1, 2]
+    dv = load_npz(dev, classes=tr.classes)
+    assert dv.y.tolist() == [2, 2] and dv.task == "multiclass"
+    with pytest.raises(DeepRecipeError, match="class 7 .*accepted: 0, 1"):
+        np.savez(dev, X=np.zeros((1, 2)), y=np.array([7]))
+        load_npz(dev, classes=[0, 1])
+
+
+def test_npz_integer_labels_are_classes_even_when_many(tmp_path):
+    p = tmp_path / "many.npz"
+    np.savez(p, X=np.zeros((50, 2)), y=np.arange(50) % 25)
+    assert load_npz(p).task == "multiclass" and len(load_npz(p).classes) == 25
+    np.savez(p, X=np.zeros((50, 2)), y=(np.arange(50) % 25).astype(float))
+    assert load_npz(p).task == "regression"

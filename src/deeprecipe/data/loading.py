@@ -280,7 +280,7 @@ def from_frame(
 # -- NPZ ---------------------------------------------------------------------------------------
 
 
-def _npz_target(y: np.ndarray, m: int, task: str | None, source: str):
+def _npz_target(y: np.ndarray, m: int, task: str | None, classes: Any, source: str):
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     elif y.ndim == 2 and y.shape[0] == m and set(np.unique(y).tolist()) <= {0, 1} and np.all(
@@ -293,20 +293,38 @@ def _npz_target(y: np.ndarray, m: int, task: str | None, source: str):
             f"({m},), ({m}, 1) or one-hot ({m}, k)"
             + (" (transpose it)" if y.shape[-1] == m else "")
         )
-    column = np.array(y.tolist(), dtype=object) if y.dtype.kind in "US" else y
-    if y.dtype.kind == "b":
+    if y.dtype.kind in "US":
+        column = np.array(y.tolist(), dtype=object)
+    elif y.dtype.kind in "biuf":
         column = y.astype(np.float64)
-    elif y.dtype.kind not in "OUS":
-        column = y.astype(np.float64)
+    else:
+        raise DeepRecipeError(f"y in {source} has dtype {y.dtype}; accepted: numbers or text")
     row: RowLabel = lambda i: f"row {i}"  # noqa: E731
     _refuse_missing("y", column, row, "target")
-    task_out, classes = TableSchema._target_task("y", column, task)
+    if classes is not None:
+        # Labels of a dev or test file: index them by the TRAINING classes.
+        classes = [c.item() if isinstance(c, np.generic) else c for c in np.asarray(classes)]
+        if len(classes) < 2:
+            raise DeepRecipeError(f"classes={classes!r}; accepted: at least two class labels")
+        task_out = "binary" if len(classes) == 2 else "multiclass"
+    else:
+        if task is None and y.dtype.kind in "biu":
+            task = "classification"  # integer labels are classes, as in scikit-learn
+        task_out, classes = TableSchema._target_task("y", column, task)
     encoded = TableSchema([], "y", task_out, classes)._encode_target(column, row, source)
     return encoded, task_out, classes
 
 
-def load_npz(path: str | os.PathLike[str], *, task: str | None = None) -> Dataset:
-    """An ``.npz`` file with ``X`` (and optionally ``y``); see the module docstring for images."""
+def load_npz(
+    path: str | os.PathLike[str], *, task: str | None = None, classes: Sequence[Any] | None = None
+) -> Dataset:
+    """An ``.npz`` file with ``X`` (and optionally ``y``); see the module docstring for images.
+
+    Integer ``y`` is class labels; float ``y`` follows the table rule (whole numbers with at
+    most 20 values are classes, otherwise regression); ``task=`` overrides. For a dev or test
+    file pass the training set's ``classes`` so labels get the training indices (a dev file
+    may lack a class, and then its own labels would be numbered differently).
+    """
     p = _existing_file(path, "NPZ")
     try:
         with np.load(p, allow_pickle=False) as npz:
@@ -344,7 +362,7 @@ def load_npz(path: str | os.PathLike[str], *, task: str | None = None) -> Datase
     names = [f"x{i}" for i in range(flat.shape[1])]
     if y is None:
         return Dataset(flat, None, None, names, image_shape=image_shape, name=p.stem)
-    y_enc, task_out, classes = _npz_target(np.asarray(y), m, task, str(p))
+    y_enc, task_out, classes = _npz_target(np.asarray(y), m, task, classes, str(p))
     return Dataset(
         X=flat,
         y=y_enc,

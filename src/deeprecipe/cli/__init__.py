@@ -3,7 +3,7 @@
 Each command lives in its own module and registers itself on :data:`cli`.
 """
 
-from deeprecipe.cli import datasets, diagnose, predict, train  # noqa: F401  (registration)
+from deeprecipe.cli import datasets, diagnose, gradcheck, predict, train  # noqa: F401
 from deeprecipe.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -24,10 +24,19 @@ def datasets_command(ui: UI) -> None:
 
     infos = list_datasets()
     rows = [
-        [i.name, str(i.n_samples), str(i.n_features), i.task,
-         "-" if i.n_classes is None else str(i.n_classes), i.description]
+        [
+            i.name,
+            str(i.n_samples),
+            str(i.n_features),
+            i.task,
+            "-" if i.n_classes is None else str(i.n_classes),
+            i.description,
+        ]
         for i in infos
-    ]  # fmt: skip
-    ui.table("Embedded datasets", ["name", "examples", "features", "task", "classes",
-                                   "description"], rows)  # fmt: skip
+    ]
+    ui.table(
+        "Embedded datasets",
+        ["name", "examples", "features", "task", "classes", "description"],
+        rows,
+    )
     ui.emit_json([asdict(i) for i in infos])

@@ -24,15 +24,24 @@ def diagnosis_rows(d: Any) -> list[list[str]]:
     def verdict(high: bool) -> str:
         return "HIGH" if high else "ok"
 
-    rows.append(["avoidable bias (train - Bayes)", percent(d.avoidable_bias),
-                 f"{verdict(d.high_bias)} (threshold {percent(d.bias_threshold)})"])  # fmt: skip
+    rows.append(
+        [
+            "avoidable bias (train - Bayes)",
+            percent(d.avoidable_bias),
+            f"{verdict(d.high_bias)} (threshold {percent(d.bias_threshold)})",
+        ]
+    )
     base = "train-dev" if d.train_dev_error is not None else "dev"
     variance_verdict = f"{verdict(d.high_variance)} (threshold {percent(d.variance_threshold)})"
     rows.append([f"variance ({base} - train)", percent(d.variance), variance_verdict])
     if d.data_mismatch is not None:
-        rows.append(["data mismatch (dev - train-dev)", percent(d.data_mismatch),
-                     f"{verdict(d.high_mismatch)} (threshold "
-                     f"{percent(d.mismatch_threshold)})"])  # fmt: skip
+        rows.append(
+            [
+                "data mismatch (dev - train-dev)",
+                percent(d.data_mismatch),
+                f"{verdict(d.high_mismatch)} (threshold {percent(d.mismatch_threshold)})",
+            ]
+        )
     return rows
 
 
@@ -57,8 +66,14 @@ def diagnosis_rows(d: Any) -> list[list[str]]:
     help="A gap above this (and above 10% of its reference error) is high.",
 )
 @output_options
-def diagnose_command(ui: UI, train_error: float, dev_error: float, bayes_error: float | None,
-                     train_dev_error: float | None, tolerance: float) -> None:  # fmt: skip
+def diagnose_command(
+    ui: UI,
+    train_error: float,
+    dev_error: float,
+    bayes_error: float | None,
+    train_dev_error: float | None,
+    tolerance: float,
+) -> None:
     """Bias or variance? The lecture's table, from the errors you measured.
 
     \b
@@ -72,10 +87,19 @@ def diagnose_command(ui: UI, train_error: float, dev_error: float, bayes_error: 
     from deeprecipe.diagnose import diagnose
 
     d = diagnose(
-        train_error, dev_error, bayes_error, train_dev_error,
-        bias_tolerance=tolerance, variance_tolerance=tolerance, mismatch_tolerance=tolerance,
-    )  # fmt: skip
-    ui.table(f"Diagnosis: {d.label}", ["", "value", "verdict"], diagnosis_rows(d),
-             caption="; ".join(d.notes) or None)  # fmt: skip
+        train_error,
+        dev_error,
+        bayes_error,
+        train_dev_error,
+        bias_tolerance=tolerance,
+        variance_tolerance=tolerance,
+        mismatch_tolerance=tolerance,
+    )
+    ui.table(
+        f"Diagnosis: {d.label}",
+        ["", "value", "verdict"],
+        diagnosis_rows(d),
+        caption="; ".join(d.notes) or None,
+    )
     ui.say("Next: " + "; ".join(d.actions))
     ui.emit_json(d.to_dict())

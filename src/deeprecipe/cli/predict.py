@@ -75,8 +75,9 @@ def _class_probabilities(proba: np.ndarray) -> np.ndarray:
     help="Add one probability column per class (classifiers).",
 )
 @output_options
-def predict_command(ui: UI, model_path: Path, data_file: Path, out_file: Path | None,
-                    proba: bool) -> None:  # fmt: skip
+def predict_command(
+    ui: UI, model_path: Path, data_file: Path, out_file: Path | None, proba: bool
+) -> None:
     """Predict with a saved model on raw inputs: it normalizes them with the training
     statistics, encodes text columns as in training, and maps indices back to class labels.
 
@@ -121,18 +122,23 @@ def predict_command(ui: UI, model_path: Path, data_file: Path, out_file: Path | 
 
     if metrics is not None:
         if classifier:
-            rows = [["error", percent(metrics["error"])],
-                    ["accuracy", percent(metrics["accuracy"])],
-                    ["examples", str(metrics["examples"])]]  # fmt: skip
+            rows = [
+                ["error", percent(metrics["error"])],
+                ["accuracy", percent(metrics["accuracy"])],
+                ["examples", str(metrics["examples"])],
+            ]
         else:
             rows = [["MSE", metrics["mse"]], ["examples", str(metrics["examples"])]]
         ui.table(f"{data_file.name}: predictions against its target column", ["", "value"], rows)
     if out_file is not None:
         ui.say(f"{len(predictions)} predictions written to {out_file}")
     result: dict[str, Any] = {
-        "model": str(model_path), "data": str(data_file), "n": len(predictions),
-        "out": None if out_file is None else str(out_file), "metrics": metrics,
-    }  # fmt: skip
+        "model": str(model_path),
+        "data": str(data_file),
+        "n": len(predictions),
+        "out": None if out_file is None else str(out_file),
+        "metrics": metrics,
+    }
     if out_file is None:
         result["predictions"] = predictions.tolist()
         if probabilities is not None and proba:

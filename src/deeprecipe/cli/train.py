@@ -145,15 +145,25 @@ def train(ui: UI, **options: Any) -> None:
     from deeprecipe.train import EarlyStopping, Trainer
 
     data = prepare(
-        dataset=options["dataset"], data_file=options["data_file"], target=options["target"],
-        dev_data=options["dev_data"], test_data=options["test_data"],
-        dev_size=options["dev_size"], test_size=options["test_size"], task=options["task"],
+        dataset=options["dataset"],
+        data_file=options["data_file"],
+        target=options["target"],
+        dev_data=options["dev_data"],
+        test_data=options["test_data"],
+        dev_size=options["dev_size"],
+        test_size=options["test_size"],
+        task=options["task"],
         seed=options["seed"],
-    )  # fmt: skip
+    )
     net = build_network(
-        data, options["layers"], activation=options["activation"], init=options["init"],
-        l2=options["l2"], keep_prob=options["keep_prob"], seed=options["seed"],
-    )  # fmt: skip
+        data,
+        options["layers"],
+        activation=options["activation"],
+        init=options["init"],
+        l2=options["l2"],
+        keep_prob=options["keep_prob"],
+        seed=options["seed"],
+    )
     scaler_kind = None if options["scaler"] == "none" else options["scaler"]
     scaler, X = scaled(data, scaler_kind)
     folder = run_folder(options["out_dir"])
@@ -162,9 +172,12 @@ def train(ui: UI, **options: Any) -> None:
     if options["early_stopping"]:
         callbacks.append(EarlyStopping(monitor="dev_cost", patience=options["patience"]))
     trainer = Trainer(
-        net, optimizer=options["optimizer"], learning_rate=options["learning_rate"],
-        batch_size=options["batch_size"], seed=options["seed"],
-    )  # fmt: skip
+        net,
+        optimizer=options["optimizer"],
+        learning_rate=options["learning_rate"],
+        batch_size=options["batch_size"],
+        seed=options["seed"],
+    )
     with ui.progress() as bars:
         trainer.callbacks = [*callbacks, EpochProgress(bars, "training", options["epochs"])]
         history = trainer.fit(
@@ -173,10 +186,22 @@ def train(ui: UI, **options: Any) -> None:
     errors = measure_all(net, X, data)
     config = {
         k: options[k]
-        for k in ("layers", "activation", "init", "l2", "keep_prob", "optimizer",
-                  "learning_rate", "epochs", "batch_size", "early_stopping", "patience",
-                  "scaler", "seed")
-    }  # fmt: skip
+        for k in (
+            "layers",
+            "activation",
+            "init",
+            "l2",
+            "keep_prob",
+            "optimizer",
+            "learning_rate",
+            "epochs",
+            "batch_size",
+            "early_stopping",
+            "patience",
+            "scaler",
+            "seed",
+        )
+    }
     model_path = save(folder, net, scaler, data, {"config": config, "errors": errors})
     result = {
         "model": str(model_path),

@@ -48,8 +48,10 @@ def cost_curves(histories: Mapping[str, Mapping[str, Any]], *, title: str = "") 
     for k, (label, h) in enumerate(histories.items()):
         color = colors[k % len(colors)]
         epochs = np.asarray(h.get("epoch") or range(1, len(h.get("cost", [])) + 1))
-        for ax, train_key, dev_key in ((ax_cost, "cost", "dev_cost"),
-                                       (ax_err, "train_error", "dev_error")):  # fmt: skip
+        for ax, train_key, dev_key in (
+            (ax_cost, "cost", "dev_cost"),
+            (ax_err, "train_error", "dev_error"),
+        ):
             train, dev = _values(h.get(train_key)), _values(h.get(dev_key))
             mask = np.isfinite(train) if train.size else None
             if _has(train):
@@ -58,8 +60,13 @@ def cost_curves(histories: Mapping[str, Mapping[str, Any]], *, title: str = "") 
                 ok = np.isfinite(dev)
                 ax.plot(epochs[ok], dev[ok], color=color, linestyle="--", label=f"{label}: dev")
         if h.get("best_epoch"):
-            ax_cost.axvline(h["best_epoch"], color=color, linestyle=":", linewidth=1,
-                            label=f"{label}: best epoch {h['best_epoch']}")  # fmt: skip
+            ax_cost.axvline(
+                h["best_epoch"],
+                color=color,
+                linestyle=":",
+                linewidth=1,
+                label=f"{label}: best epoch {h['best_epoch']}",
+            )
     ax_cost.set(title="Cost J per epoch", xlabel="epoch", ylabel="cost J")
     ax_err.set(title="Error per epoch", xlabel="epoch", ylabel="error")
     for ax in (ax_cost, ax_err):
@@ -138,8 +145,9 @@ def step_errors(
     figure = Figure(figsize=(max(6, 1.2 * len(labels) + 2), 4))
     ax = figure.subplots()
     x = np.arange(len(labels))
-    ax.bar(x - 0.2, np.nan_to_num(_values(train_errors)), 0.4, color=TRAIN_COLOR,
-           label="train error")  # fmt: skip
+    ax.bar(
+        x - 0.2, np.nan_to_num(_values(train_errors)), 0.4, color=TRAIN_COLOR, label="train error"
+    )
     ax.bar(x + 0.2, np.nan_to_num(_values(dev_errors)), 0.4, color=DEV_COLOR, label="dev error")
     ax.set_xticks(x, labels, rotation=20, ha="right")
     ax.set(title=title, xlabel="recipe step", ylabel="error")
@@ -165,10 +173,16 @@ def gradcheck_differences(
     colors = [TRAIN_COLOR, DEV_COLOR, EXTRA_COLOR]
     for k, (label, per_tensor) in enumerate(checks.items()):
         heights = [max(float(per_tensor.get(n, np.nan)), 1e-18) for n in names]
-        ax.bar(x + (k - (len(checks) - 1) / 2) * width, heights, width,
-               color=colors[k % len(colors)], label=label)  # fmt: skip
-    for value, name, style in zip(thresholds, ("great", "look again", "likely a bug"),
-                                  (":", "--", "-")):  # fmt: skip
+        ax.bar(
+            x + (k - (len(checks) - 1) / 2) * width,
+            heights,
+            width,
+            color=colors[k % len(colors)],
+            label=label,
+        )
+    for value, name, style in zip(
+        thresholds, ("great", "look again", "likely a bug"), (":", "--", "-")
+    ):
         ax.axhline(value, color="gray", linestyle=style, linewidth=1, label=f"{name} ({value:g})")
     ax.set_yscale("log")
     ax.set_xticks(x, names)
@@ -190,8 +204,10 @@ def layer_histograms(
     figure = Figure(figsize=(min(3.2 * n, 16), 5.5))
     axes = np.asarray(figure.subplots(2, n, squeeze=False))
     for k, layer in enumerate(layers):
-        for row, key, color, xlabel in ((0, "activations", TRAIN_COLOR, "activation a"),
-                                        (1, "gradients", DEV_COLOR, "gradient dW")):  # fmt: skip
+        for row, key, color, xlabel in (
+            (0, "activations", TRAIN_COLOR, "activation a"),
+            (1, "gradients", DEV_COLOR, "gradient dW"),
+        ):
             ax = axes[row, k]
             values = np.asarray(layer.get(key, []), dtype=float).ravel()
             values = values[np.isfinite(values)]
@@ -251,12 +267,23 @@ def decision_boundaries(
         if len(classes) <= 2:
             ax.contour(panel["xx"], panel["yy"], p, levels=[0.5], colors="k", linewidths=1)
         index = np.searchsorted(classes, y)
-        ax.scatter(X[:, 0], X[:, 1], c=index, cmap=cmap, s=12, edgecolors="k", linewidths=0.3,
-                   vmin=0, vmax=max(1, len(classes) - 1))  # fmt: skip
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=index,
+            cmap=cmap,
+            s=12,
+            edgecolors="k",
+            linewidths=0.3,
+            vmin=0,
+            vmax=max(1, len(classes) - 1),
+        )
         ax.set(title=panel.get("title", ""), xlabel="x1", ylabel="x2")
         shade = max(1, len(classes) - 1)
-        handles = [Line2D([], [], marker="o", linestyle="", color=cmap(k / shade),
-                          label=f"class {c}") for k, c in enumerate(classes)]  # fmt: skip
+        handles = [
+            Line2D([], [], marker="o", linestyle="", color=cmap(k / shade), label=f"class {c}")
+            for k, c in enumerate(classes)
+        ]
         ax.legend(handles=handles, fontsize="small", loc="best")
     figure.suptitle(title)
     figure.tight_layout()

@@ -1,0 +1,74 @@
+"""Writing a report folder: ``report.html``, one PNG per figure, ``results.json``.
+
+Every file is written atomically (temporary file, fsync, rename), and ``report.html`` last, so
+a folder that holds a ``report.html`` holds everything it shows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._files import atomic_write_bytes, atomic_write_text
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.report.html import Image, Section, page
+
+REPORT_FILE = "report.html"
+RESULTS_FILE = "results.json"
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready data: NumPy values become Python ones, NaN and infinity become None."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+@dataclass
+class Report:
+    """What a report shows (``sections``) and the plain data behind it (``results``)."""
+
+    title: str
+    subtitle: str
+    sections: list[Section] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def images(self) -> list[Image]:
+        return [image for section in self.sections for image in section.images]
+
+    def to_html(self) -> str:
+        return page(self.title, self.subtitle, self.sections)
+
+
+def write_report(report: Report, folder: str | os.PathLike[str]) -> Path:
+    """Write the report into ``folder`` (created if needed); return the path of report.html."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DeepRecipeError(f"report folder {folder} exists and is not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [image.name for image in report.images]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DeepRecipeError(f"report images share the name(s) {', '.join(duplicates)}")
+    for image in report.images:
+        atomic_write_bytes(folder / f"{image.name}.png", image.png)
+    text = json.dumps(plain(report.results), indent=2, allow_nan=False)
+    atomic_write_text(folder / RESULTS_FILE, text + "\n")
+    return atomic_write_text(folder / REPORT_FILE, report.to_html())

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_array, check_number
+from deeprecipe.diagnose._parallel import run_parallel
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.network import Network
 from deeprecipe.train.trainer import fit
@@ -205,9 +206,7 @@ def _train_point(
 
 
 def _run(tasks: list[tuple], n_jobs: int | None) -> list[tuple]:
-    from joblib import Parallel, delayed
-
-    return Parallel(n_jobs=n_jobs)(delayed(_train_point)(*task) for task in tasks)
+    return run_parallel(_train_point, tasks, n_jobs)
 
 
 def _repeat_seeds(seed: int | None, repeats: int) -> list[tuple[int, int, int]]:

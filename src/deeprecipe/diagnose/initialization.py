@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_array, check_choice, check_number
+from deeprecipe.diagnose._parallel import run_parallel
 from deeprecipe.diagnose.health import HealthReport, _health
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn.initializers import INITIALIZERS
@@ -266,9 +267,7 @@ def compare_initializations(
             )
         )
 
-    from joblib import Parallel, delayed
-
-    runs = Parallel(n_jobs=n_jobs)(delayed(_run_one)(*task) for task in tasks)
+    runs = run_parallel(_run_one, tasks, n_jobs)
     settings = {
         **{k: v for k, v in network_kwargs.items() if k != "dtype"},
         "dtype": np.dtype(dtype).name,

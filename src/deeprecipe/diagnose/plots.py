@@ -60,18 +60,21 @@ def plot_curve(curve: Curve, ax: Any = None, *, title: str | None = None) -> Any
         (line,) = ax.plot(x, mean, style, label=f"{label} {curve.metric}")
         if curve.repeats > 1:
             ax.fill_between(x, mean - std, mean + std, alpha=0.2, color=line.get_color())
-    if numeric and np.all(x > 0) and x.max() / x.min() >= 100:
-        ax.set_xscale("log")
+    positive = x[x > 0] if numeric else x[:0]
+    if positive.size >= 2 and np.all(x >= 0) and positive.max() / positive.min() >= 100:
+        if np.all(x > 0):
+            ax.set_xscale("log")
+        else:  # lambda = 0 beside 0.01 ... 100: linear near 0, logarithmic beyond
+            ax.set_xscale("symlog", linthresh=float(positive.min()))
     if not numeric:
         ax.set_xticks(x, [str(v) for v in values])
     if curve.kind == "validation":
         best = curve.best_index
         ax.axvline(x[best], color="grey", linestyle=":", label=f"lowest dev: {values[best]}")
-    ax.set_xlabel(_PARAM_LABEL.get(curve.param_name, curve.param_name))
+    xlabel = _PARAM_LABEL.get(curve.param_name, curve.param_name)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(_METRIC_LABEL.get(curve.metric, curve.metric))
-    default = (
-        "Learning curve" if curve.kind == "learning" else f"Validation curve: {curve.param_name}"
-    )
+    default = "Learning curve" if curve.kind == "learning" else f"Validation curve: {xlabel}"
     ax.set_title(title or default)
     ax.grid(True, alpha=0.3)
     ax.legend()

@@ -1,0 +1,156 @@
+"""Per-layer health: vanishing/exploding gradients, saturation, dead ReLUs, the monitor."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from deeprecipe.diagnose import HealthMonitor, layer_health
+from deeprecipe.diagnose.health import (
+    DEAD_RELU,
+    EXPLODING_ACTIVATIONS,
+    NO_GRADIENT,
+    SATURATION,
+    VANISHING,
+)
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.nn import Network
+from deeprecipe.train import fit
+
+DEEP = [10] + [20] * 9 + [1]  # ten weight layers
+
+
+@pytest.fixture(scope="module")
+def probe():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 10))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_deep_sigmoid_with_small_random_init_warns_of_vanishing_gradients(probe, seed):
+    net = Network(
+        DEEP, activation="sigmoid", init="random", init_scale=0.01, seed=seed, dtype="float64"
+    )
+    report = layer_health(net, *probe)
+    assert report.has(VANISHING)
+    first, last = report.layers[0].grad_norm_W, report.layers[-1].grad_norm_W
+    assert report.gradient_ratio == pytest.approx(first / last)
+    assert report.gradient_ratio < 1e-10
+    assert report.orders_of_magnitude == pytest.approx(np.log10(first / last))
+    message = next(w.message for w in report.warnings if w.kind == VANISHING)
+    assert "||dW1|| / ||dW10||" in message and "orders of magnitude" in message
+    assert f"{-report.orders_of_magnitude:.1f}" in message
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_same_depth_with_relu_and_he_raises_no_warning(probe, seed):
+    net = Network(DEEP, activation="relu", init="he", seed=seed, dtype="float64")
+    report = layer_health(net, *probe)
+    assert report.ok, report.messages
+    assert 1e-2 < report.gradient_ratio < 1e2
+
+
+def test_gradient_norms_are_those_of_backprop_and_the_buffer_is_restored(probe):
+    X, y = probe
+    net = Network([10, 8, 6, 1], activation="tanh", seed=3, dtype="float64")
+    net.grad[...] = 7.0
+    state = net.rng.bit_generator.state
+    theta = net.theta.copy()
+    report = layer_health(net, X, y)
+    assert np.all(net.grad == 7.0) and np.array_equal(net.theta, theta)
+    assert net.rng.bit_generator.state == state
+    net.loss_and_gradient(X, net.prepare_targets(y), training=False)
+    for name, (s, _) in net.parameter_slices.items():
+        assert report.gradient_norms[name] == pytest.approx(np.linalg.norm(net.grad[s]))
+    assert report.layers[1].grad_norm_W == pytest.approx(
+        np.linalg.norm(net.grad[net.parameter_slices["W2"][0]])
+    )
+    assert report.cost == pytest.approx(net.cost(X, y))
+
+
+def test_zero_initialization_reports_weights_that_get_no_gradient(probe):
+    net = Network([10, 5, 3, 1], activation="relu", init="zeros", seed=0)
+    report = layer_health(net, *probe)
+    assert report.has(NO_GRADIENT)
+    assert report.gradient_norms["W1"] == 0 and report.gradient_norms["b3"] > 0
+
+
+def test_large_tanh_weights_saturate(probe):
+    net = Network([10, 30, 30, 1], activation="tanh", init="random", init_scale=3.0, seed=0)
+    report = layer_health(net, *probe)
+    assert report.has(SATURATION)
+    assert report.layers[0].saturated_fraction > 0.5
+    calm = layer_health(Network([10, 30, 30, 1], activation="tanh", seed=0), *probe)
+    assert not calm.has(SATURATION) and calm.layers[0].saturated_fraction < 0.1
+
+
+def test_dead_relus_are_counted_and_reported(probe):
+    net = Network([10, 16, 1], activation="relu", seed=0, dtype="float64")
+    net["b1"][:12] = -100.0  # 12 of 16 units never fire
+    report = layer_health(net, *probe)
+    assert report.layers[0].dead_fraction == pytest.approx(12 / 16)
+    assert report.has(DEAD_RELU)
+    assert report.layers[0].zero_fraction >= 12 / 16
+
+
+def test_large_random_relu_weights_explode_the_activations(probe):
+    net = Network(DEEP, activation="relu", init="random", init_scale=10.0, seed=0)
+    report = layer_health(net, *probe)
+    assert report.has(EXPLODING_ACTIVATIONS)
+
+
+def test_histograms_are_data_and_the_report_is_json(probe):
+    X, y = probe
+    net = Network([10, 8, 4, 1], activation=["sigmoid", "relu"], seed=0)
+    report = layer_health(net, X, y, bins=12)
+    sigmoid_layer = report.layers[0]
+    assert len(sigmoid_layer.histogram.edges) == 13
+    assert sum(sigmoid_layer.histogram.counts) == X.shape[0] * 8
+    assert sigmoid_layer.histogram.edges[0] == 0.0 and sigmoid_layer.histogram.edges[-1] == 1.0
+    data = report.to_dict()
+    assert json.loads(json.dumps(data))["layers"][1]["activation"] == "relu"
+
+
+def test_histogram_plot_is_headless(probe):
+    had_pyplot = "matplotlib.pyplot" in sys.modules
+    net = Network([10, 8, 4, 1], seed=0)
+    fig = layer_health(net, *probe).plot_histograms(title="at init")
+    assert len(fig.axes) == 3
+    assert fig.axes[0].get_title() == "layer 1 (relu)"
+    assert fig.axes[2].get_title() == "layer 3 (logits)"
+    assert ("matplotlib.pyplot" in sys.modules) == had_pyplot
+
+
+def test_bad_options_are_named(probe):
+    net = Network([10, 4, 1], seed=0)
+    with pytest.raises(DeepRecipeError, match="bins"):
+        layer_health(net, *probe, bins=0)
+    with pytest.raises(DeepRecipeError, match="saturation_level"):
+        layer_health(net, *probe, saturation_level=0.3)
+    with pytest.raises(DeepRecipeError, match="features"):
+        layer_health(net, np.zeros((3, 2)), [0, 1, 0])
+    with pytest.raises(DeepRecipeError, match="unknown option"):
+        HealthMonitor(*probe, dead_fraction=0.2)
+
+
+def test_monitor_records_along_training_without_changing_it(probe):
+    X, y = probe
+
+    def run(callbacks):
+        net = Network([10, 12, 8, 1], keep_prob=0.8, seed=5)
+        fit(net, X, y, learning_rate=0.1, epochs=9, batch_size=64, seed=1, callbacks=callbacks)
+        return net
+
+    monitor = HealthMonitor(X[:50], y[:50], every=3)
+    watched, plain = run([monitor]), run([])
+    assert np.array_equal(watched.theta, plain.theta)
+    assert monitor.epochs == [0, 3, 6, 9]
+    norms = monitor.gradient_norms("W1")
+    assert len(norms) == 4 and all(n > 0 for n in norms)
+    assert norms[0] != norms[-1]
+    assert json.loads(json.dumps(monitor.to_dict()))["epochs"] == [0, 3, 6, 9]

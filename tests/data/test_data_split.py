@@ -111,6 +111,7 @@ def test_auto_stratifies_labels_not_continuous_targets():
     assert split(X, np.array(["cat", "dog", "emu"] * 100)).stratified
     assert split(X, (np.arange(300) % 3).astype(float)).stratified
     assert not split(X, np.linspace(0, 1, 300)).stratified
+    assert not split(X, np.arange(300.0)).stratified  # whole-dollar prices are not classes
     assert not split(X, np.arange(300) % 2, stratify=False).stratified
     onehot = np.eye(3)[np.arange(300) % 3]
     assert split(X, onehot).stratified

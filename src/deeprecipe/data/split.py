@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deeprecipe._validation import check_rng
+from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 
 __all__ = [
@@ -242,7 +243,8 @@ def split(
         training pool (same distribution as train, never trained on).
     stratify:
         ``"auto"`` stratifies when ``y`` holds class labels (integers, booleans, strings, or
-        floats that are all whole numbers) and not for continuous targets; ``True`` / ``False``
+        floats that are whole numbers with at most 20 distinct values) and not for continuous
+        targets; ``True`` / ``False``
         force it; an array of ``m`` group labels stratifies on those instead. Stratified parts
         keep each class's share to within one example; every class needs at least one example
         per non-empty part.
@@ -390,11 +392,13 @@ def _part_sizes(m: int, **given: Any) -> dict[str, int]:
 
 
 def _is_class_like(y: np.ndarray) -> bool:
+    """Labels, as scikit-learn's ``type_of_target`` sees them: text, booleans and integers are
+    classes; floats are classes only when all are whole numbers with at most 20 distinct values
+    (the rule the file loaders use), otherwise a continuous target."""
     if y.dtype.kind in "biuUSO":
         return True
-    if y.dtype.kind == "f":
-        finite = np.isfinite(y)
-        return bool(finite.all() and np.all(y == np.round(y)))
+    if y.dtype.kind == "f" and np.isfinite(y).all() and np.all(y == np.round(y)):
+        return len(np.unique(y)) <= MAX_CLASSES_AUTO
     return False
 
 
@@ -415,7 +419,10 @@ def _stratify_labels(stratify: Any, y: np.ndarray | None, m: int) -> np.ndarray 
         if y is None:
             raise DeepRecipeError("stratify=True needs y; accepted: pass y, or stratify=False")
         labels = _label_vector(y)
-        if not _is_class_like(labels):
+        whole = labels.dtype.kind != "f" or bool(
+            np.isfinite(labels).all() and np.all(labels == np.round(labels))
+        )
+        if not (whole or _is_class_like(labels)):
             raise DeepRecipeError(
                 "stratify=True but y is continuous (non-integer floats); accepted: class labels, "
                 "or stratify=False for regression targets"

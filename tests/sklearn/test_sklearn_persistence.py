@@ -1,0 +1,112 @@
+"""Save/load through deeprecipe's safe model format, and pickle round trips."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
+
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.io import load_model
+from deeprecipe.sklearn import DeepClassifier, DeepRegressor
+
+SMALL = dict(hidden_layer_sizes=(12, 6), learning_rate=0.01, max_epochs=20, random_state=0)
+
+
+def _fitted():
+    X, y = make_classification(n_samples=150, n_features=5, n_informative=3, n_classes=3,
+                               random_state=0)
+    Xb, yb = make_classification(n_samples=150, n_features=5, random_state=1)
+    Xm, Ym = make_multilabel_classification(n_samples=150, n_features=5, random_state=0)
+    Xr, Yr = make_regression(n_samples=150, n_features=5, n_targets=2, random_state=0)
+    return {
+        "multiclass-str": (DeepClassifier(**SMALL), X, np.array(["ant", "bee", "cat"])[y]),
+        "binary-bool": (DeepClassifier(**SMALL, keep_prob=0.8), Xb, yb.astype(bool)),
+        "binary-float": (DeepClassifier(**SMALL, normalize="minmax"), Xb, yb * 2.0 - 1.0),
+        "multilabel": (DeepClassifier(**SMALL, dtype="float64"), Xm, Ym),
+        "regression-1d": (DeepRegressor(**SMALL, normalize=False), Xr, Yr[:, 0] / 100),
+        "regression-2d": (DeepRegressor(**SMALL, early_stopping=True), Xr, Yr / 100),
+    }
+
+
+CASES = list(_fitted())
+
+
+def _outputs(estimator, X):
+    out = [estimator.predict(X)]
+    for method in ("predict_proba", "decision_function"):
+        if hasattr(estimator, method):
+            out.append(getattr(estimator, method)(X))
+    return out
+
+
+def _assert_same(a, b, X):
+    for left, right in zip(_outputs(a, X), _outputs(b, X)):
+        assert left.dtype == right.dtype
+        np.testing.assert_array_equal(left, right)
+    assert a.get_params() == b.get_params()
+    assert a.n_iter_ == b.n_iter_
+    assert a.loss_curve_ == b.loss_curve_
+    if hasattr(a, "classes_"):
+        np.testing.assert_array_equal(a.classes_, b.classes_)
+        assert a.classes_.dtype == b.classes_.dtype
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_save_load_gives_identical_predictions(case, tmp_path):
+    estimator, X, y = _fitted()[case]
+    estimator.fit(X, y)
+    path = estimator.save(tmp_path / "model.safetensors")
+    assert path.read_bytes()[:8]  # a real file, and no pickle inside:
+    assert b"\x80\x04\x95" not in path.read_bytes()[:64]
+    loaded = type(estimator).load(path)
+    _assert_same(estimator, loaded, X)
+    model = load_model(path)  # also readable as a plain deeprecipe Model
+    np.testing.assert_array_equal(model.network.theta, estimator.network_.theta)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_pickle_round_trip_keeps_predictions_and_the_flat_parameter_views(case):
+    estimator, X, y = _fitted()[case]
+    estimator.fit(X, y)
+    twin = pickle.loads(pickle.dumps(estimator))
+    _assert_same(estimator, twin, X)
+    net = twin.network_
+    assert np.shares_memory(net["W1"], net.theta)
+    assert all(np.shares_memory(layer.W, net.theta) for layer in net.layers)
+
+
+def test_loaded_and_unpickled_estimators_keep_training():
+    estimator, X, y = _fitted()["multiclass-str"]
+    estimator.fit(X, y)
+    twin = pickle.loads(pickle.dumps(estimator))
+    estimator.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    np.testing.assert_array_equal(estimator.network_.theta, twin.network_.theta)
+    assert twin.n_iter_ == SMALL["max_epochs"] + 1
+
+
+def test_dataframe_feature_names_survive_save_and_load(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    frame = pd.DataFrame(X, columns=["age", "height", "weight"])
+    reg = DeepRegressor(**SMALL).fit(frame, y / 100)
+    loaded = DeepRegressor.load(reg.save(tmp_path / "reg.safetensors"))
+    assert list(loaded.feature_names_in_) == ["age", "height", "weight"]
+    np.testing.assert_array_equal(loaded.predict(frame), reg.predict(frame))
+
+
+def test_load_refuses_another_estimators_file(tmp_path):
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    path = DeepRegressor(**SMALL).fit(X, y).save(tmp_path / "reg.safetensors")
+    with pytest.raises(DeepRecipeError, match="DeepClassifier.load accepts files written by"):
+        DeepClassifier.load(path)
+
+
+def test_save_needs_a_fitted_estimator(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        DeepClassifier().save(tmp_path / "x.safetensors")

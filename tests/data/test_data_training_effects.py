@@ -74,3 +74,22 @@ def test_augmentation_lowers_dev_error_of_an_overfitting_network_on_300_digits()
     # Measured (seeds 0-2): 5.03% without, 3.85% with; over seeds 0-9: 4.98% vs 3.64%,
     # better with augmentation for every seed.
     assert augmented < none - 0.005, dev_errors
+
+
+def test_augmenters_plug_into_the_trainer_on_training_batches_only():
+    ds = load_dataset("digits")
+    s = split(ds.X, ds.y, seed=0)
+    seen = []
+    image_aug = ImageAugmenter(ds.image_shape, flip=False, max_rotation_deg=5)
+
+    def spy(X_batch, rng):
+        seen.append(X_batch.copy())
+        return image_aug(X_batch, rng)
+
+    net = nn.Network([64, 16, 10], loss="softmax_crossentropy", seed=0)  # float32 by default
+    train.fit(net, s.X_train, s.y_train, optimizer="adam", learning_rate=1e-3, epochs=2,
+              batch_size=128, seed=0, X_dev=s.X_dev, y_dev=s.y_dev, augment=spy)  # fmt: skip
+    rows = np.concatenate(seen)
+    assert len(rows) == 2 * len(s.train_idx)  # every training row, every epoch, nothing else
+    train_rows = {r.tobytes() for r in s.X_train.astype(rows.dtype)}
+    assert all(r.tobytes() in train_rows for r in rows)

@@ -171,13 +171,20 @@ def gradcheck(
             work = float(evaluations)
     net.theta[...] = theta
 
-    near, total = engine.near_kinks(KINK_EPS_FACTOR * eps)
+    near, exact, total = engine.near_kinks(KINK_EPS_FACTOR * eps)
     if near:
-        kinds = sorted({a for a in net.activations if a in KINK_ACTIVATIONS})
+        kinds = "/".join(sorted({a for a in net.activations if a in KINK_ACTIVATIONS}))
+        zeros = (
+            f" ({exact} exactly 0: an example whose inputs to the unit are all 0 or dropped, "
+            "with a zero bias)"
+            if exact
+            else ""
+        )
         notes.append(
-            f"{near} of {total} {'/'.join(kinds)} pre-activations lie within "
-            f"{KINK_EPS_FACTOR:g}*eps of the kink at 0: a perturbation crossing it can make a "
-            "few entries disagree with backprop without a bug (check the worst entries)"
+            f"{near} of {total} {kinds} pre-activations lie within {KINK_EPS_FACTOR:g}*eps of "
+            f"the kink at 0{zeros}: a perturbation crossing it makes the finite difference "
+            "disagree with backprop there without a bug; if only the entries fed by those "
+            "units disagree, it is the kink (a tanh network or other data confirms)"
         )
     return build_result(
         values,

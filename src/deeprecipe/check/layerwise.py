@@ -187,14 +187,16 @@ class LayerwiseCost:
                     inputs = self.inputs_t[k][rows[part]]
                 out[part] = self._column_differences(k, cols[part], inputs, eps, two_sided)
 
-    def near_kinks(self, tolerance: float) -> tuple[int, int]:
-        """How many ReLU-family pre-activations lie within ``tolerance`` of 0, out of how many."""
-        near, total = 0, 0
+    def near_kinks(self, tolerance: float) -> tuple[int, int, int]:
+        """ReLU-family pre-activations within ``tolerance`` of the kink at 0, those exactly at
+        0, and how many there are in all."""
+        near, exact, total = 0, 0, 0
         for z, layer in zip(self.Z_t[:-1], self.net.layers[:-1]):
             if layer.activation.name in KINK_ACTIVATIONS:
                 near += int(np.count_nonzero(np.abs(z) <= tolerance))
+                exact += int(np.count_nonzero(z == 0))
                 total += z.size
-        return near, total
+        return near, exact, total
 
     # ------------------------------------------------------------------ internals
     def _column_differences(

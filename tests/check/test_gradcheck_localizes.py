@@ -1,0 +1,177 @@
+"""Each planted backprop bug is flagged, and the tensor named worst is the one with the bug."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deeprecipe.check import gradcheck, numerical_gradient
+from deeprecipe.nn import Network
+
+
+def make_net(sizes, *, activation="tanh", loss="softmax_crossentropy", seed=0, **options):
+    return Network(sizes, activation=activation, loss=loss, seed=seed, **options)
+
+
+def assert_localized(result, buggy: set[str]) -> None:
+    assert not result.passed, str(result)
+    assert result.worst_tensor in buggy, str(result)
+    assert set(result.failing_tensors) <= buggy, str(result)
+    assert result.failing_tensors, str(result)
+    assert result.worst[0].tensor in buggy
+
+
+def test_weight_gradient_scaled_by_two(plant, make_data):
+    net = make_net([5, 7, 6, 3])
+    X, y = make_data(5, 3, 24, 1, "softmax_crossentropy")
+    assert gradcheck(net, X, y).passed
+    plant.gradient(lambda g, net, m: g["W2"].__imul__(2))
+    result = gradcheck(net, X, y)
+    assert_localized(result, {"W2"})
+    assert result.failing_tensors == ["W2"]
+    assert result.per_tensor["W2"].difference == pytest.approx(1 / 3, rel=1e-5)
+
+
+def test_bias_gradient_off_by_a_constant_factor(plant, make_data):
+    net = make_net([5, 7, 6, 3], activation="relu")
+    X, y = make_data(5, 3, 24, 2, "softmax_crossentropy")
+    plant.gradient(lambda g, net, m: g["b1"].__imul__(4))
+    result = gradcheck(net, X, y)
+    assert_localized(result, {"b1"})
+    assert result.failing_tensors == ["b1"]
+
+
+def test_wrong_activation_derivative(plant, make_data):
+    """tanh' computed as 1 - a instead of 1 - a^2, in the first layer only."""
+    net = make_net([5, 7, 6, 3], activation="tanh")
+    X, y = make_data(5, 3, 24, 3, "softmax_crossentropy")
+    plant.layer((5, 7), activation_backward=lambda z, a, da: da * (1 - a))
+    result = gradcheck(net, X, y)
+    assert_localized(result, {"W1", "b1"})
+    for clean in ("W2", "b2", "W3", "b3"):
+        assert result.per_tensor[clean].verdict == "great"
+
+
+def test_missing_l2_term_in_one_layer(plant, make_data):
+    net = make_net([5, 7, 6, 3], l2=0.7)
+    X, y = make_data(5, 3, 16, 4, "softmax_crossentropy")
+    assert gradcheck(net, X, y).passed
+    plant.gradient(lambda g, net, m: g["W3"].__isub__(net.l2 / m * net["W3"]))
+    result = gradcheck(net, X, y)
+    assert_localized(result, {"W3"})
+    assert result.failing_tensors == ["W3"]
+
+
+def test_dropout_backward_forgetting_one_over_keep_prob(plant, make_data):
+    # tanh: with ReLU, an example whose every first-layer unit is dropped or off has
+    # Z2 = b2 = 0 exactly, on the kink, where no finite difference can agree with backprop
+    net = make_net(
+        [6, 8, 7, 2], activation="tanh", loss="binary_crossentropy", keep_prob=[0.7, 1.0]
+    )
+    X, y = make_data(6, 2, 32, 5, "binary_crossentropy")
+    assert gradcheck(net, X, y, dropout="frozen").passed
+    plant.layer((6, 8), forget_keep_prob=True)
+    frozen = gradcheck(net, X, y, dropout="frozen")
+    assert_localized(frozen, {"W1", "b1"})
+    # with dropout off (the course's advice) dropout's backward never runs: the bug hides
+    assert gradcheck(net, X, y, dropout="off").passed
+
+
+def test_transposed_weight_gradient_on_a_square_layer(plant, make_data):
+    net = make_net([5, 6, 6, 2], loss="mse")
+    X, y = make_data(5, 2, 20, 6, "mse")
+    plant.gradient(lambda g, net, m: g["W2"].__setitem__(Ellipsis, g["W2"].T.copy()))
+    result = gradcheck(net, X, y)
+    assert_localized(result, {"W2"})
+    assert result.failing_tensors == ["W2"]
+    worst = result.worst[0]
+    assert worst.index[0] != worst.index[1]  # the diagonal of a transpose is right
+
+
+@pytest.mark.parametrize("mode", ["sampled", "directional"])
+def test_cheap_modes_flag_and_localize_a_planted_bug(plant, make_data, mode):
+    net = make_net([20, 30, 16, 4], activation="relu")
+    X, y = make_data(20, 4, 32, 7, "softmax_crossentropy")
+    assert gradcheck(net, X, y, mode=mode, n_samples=16, n_directions=3).passed
+    plant.gradient(lambda g, net, m: g["W2"].__imul__(1.5))
+    result = gradcheck(net, X, y, mode=mode, n_samples=16, n_directions=3)
+    assert_localized(result, {"W2"})
+    assert result.n_checked < net.n_params
+    assert set(result.per_tensor) == set(net.parameter_names)  # every tensor represented
+
+
+def test_sampled_mode_finds_a_bug_in_a_single_entry(plant, make_data):
+    """A bug confined to one unit is found when that unit's entries are sampled."""
+    net = make_net([8, 10, 3])
+    X, y = make_data(8, 3, 16, 8, "softmax_crossentropy")
+
+    def one_unit(g, net, m):
+        g["W1"][:, 4] *= -1
+
+    plant.gradient(one_unit)
+    result = gradcheck(net, X, y, mode="sampled", n_samples=40)
+    assert_localized(result, {"W1"})
+    assert all(w.index[1] == 4 for w in result.worst if w.tensor == "W1" and w.abs_error > 1e-6)
+
+
+def test_forward_mismatch_falls_back_to_whole_forward_passes(monkeypatch, make_data):
+    """A network whose forward the engine cannot reproduce still gets a true check."""
+    original = Network.forward
+
+    def shifted_forward(self, X, **kwargs):
+        return original(self, X, **kwargs) + 0.25
+
+    monkeypatch.setattr(Network, "forward", shifted_forward)
+    net = make_net([4, 5, 3])
+    X, y = make_data(4, 3, 10, 9, "softmax_crossentropy")
+    result = gradcheck(net, X, y)
+    assert any("fell back" in note for note in result.notes)
+    assert result.difference < 2e-7
+    assert result.forward_pass_equivalents == result.n_forward_passes
+
+
+def whole_forward_cost(net, X, y, *, frozen: bool):
+    """J as a plain function of theta, the masks drawn as gradcheck draws them (seed 0)."""
+    twin = net.copy(dtype=np.float64)
+    twin.rng = np.random.default_rng(np.random.SeedSequence(0).spawn(2)[0])
+    targets = twin.prepare_targets(y, len(X))
+    masks = None
+    if frozen:
+        twin.forward(X, training=True)
+        masks = [layer.mask for layer in twin.layers]
+
+    def cost(theta):
+        twin.theta[...] = theta
+        logits = twin.forward(X, training=frozen, masks=masks)
+        return twin.loss.value(logits, targets) + twin.l2_cost(len(X))
+
+    return cost
+
+
+@pytest.mark.parametrize("two_sided", [True, False])
+@pytest.mark.parametrize(
+    ("sizes", "activation", "loss", "options"),
+    [
+        ([5, 6, 4, 3], "relu", "softmax_crossentropy", {"l2": 0.3, "keep_prob": [0.8, 0.6]}),
+        ([4, 5, 2], "sigmoid", "binary_crossentropy", {}),
+        ([3, 4, 4, 4, 2], "leaky_relu", "mse", {"l2": 1.0}),
+    ],
+)
+def test_finite_differences_match_a_per_parameter_loop(
+    make_data, sizes, activation, loss, options, two_sided
+):
+    """The layer-wise engine computes the same numbers as a plain loop of whole forwards."""
+    net = make_net(sizes, activation=activation, loss=loss, dtype=np.float64, **options)
+    X, y = make_data(sizes[0], sizes[-1], 12, 10, loss)
+    frozen = "keep_prob" in options
+    result = gradcheck(
+        net, X, y, dropout="frozen" if frozen else "off", two_sided=two_sided, n_worst=10**6
+    )
+    cost = whole_forward_cost(net, X, y, frozen=frozen)
+    loop = numerical_gradient(cost, net.theta.copy(), two_sided=two_sided)
+    engine = np.full_like(loop, np.nan)
+    slices = net.parameter_slices
+    for w in result.worst:
+        s, shape = slices[w.tensor]
+        engine[s.start + np.ravel_multi_index(w.index, shape)] = w.numerical
+    np.testing.assert_allclose(engine, loop, rtol=1e-6, atol=1e-7)

@@ -1,0 +1,164 @@
+"""The commands on small data: train -> predict on a user CSV, diagnose, datasets, gradcheck."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from deeprecipe.io import load_model
+
+
+@pytest.fixture(scope="module")
+def trained(user_csv, tmp_path_factory):
+    """A model trained by the command line on the user's CSV (text label, text feature)."""
+    from click.testing import CliRunner
+
+    from deeprecipe.cli import cli
+
+    out = tmp_path_factory.mktemp("trained")
+    args = ["train", "--data", str(user_csv["train"]), "--target", "label", "--layers", "8",
+            "--epochs", "150", "--out", str(out), "--json"]  # fmt: skip
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return out, json.loads(result.stdout)
+
+
+def test_train_saves_a_model_results_and_a_cost_plot(trained):
+    out, summary = trained
+    assert (out / "model.safetensors").exists()
+    assert (out / "cost_curves.png").read_bytes().startswith(b"\x89PNG")
+    results = json.loads((out / "results.json").read_text())
+    assert results["epochs_run"] == 150 == len(results["history"]["cost"])
+    assert summary["network"]["layer_sizes"] == [4, 8, 1]  # x1, x2, colour=green, colour=red
+    errors = summary["errors"]
+    assert set(errors) == {"train", "dev", "test"}
+    assert errors["train"]["error"] < 0.2  # the rule is nearly linear: it must be learned
+    assert errors["dev"]["accuracy"] == pytest.approx(1 - errors["dev"]["error"])
+
+
+def test_the_model_file_carries_scaler_labels_and_schema(trained):
+    model = load_model(trained[0] / "model.safetensors")
+    assert sorted(model.classes) == ["no", "yes"]
+    assert model.scaler is not None
+    assert model.metadata["schema"]["target"] == "label"
+    assert model.metadata["task"] == "binary"
+
+
+def test_predict_on_raw_rows_maps_back_to_the_text_labels(invoke, trained, user_csv, tmp_path):
+    out = tmp_path / "predictions.csv"
+    result = invoke("predict", "--model", trained[0] / "model.safetensors", "--data",
+                    user_csv["new"], "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 10
+    assert set(rows[0]) == {"prediction", "proba_no", "proba_yes"}
+    for row in rows:
+        assert row["prediction"] in ("yes", "no")
+        p_yes, p_no = float(row["proba_yes"]), float(row["proba_no"])
+        assert p_yes + p_no == pytest.approx(1.0, abs=1e-5)
+        assert row["prediction"] == ("yes" if p_yes > 0.5 else "no")
+
+
+def test_predict_scores_a_file_that_holds_the_target(invoke, trained, user_csv):
+    report = invoke.json("predict", "--model", trained[0] / "model.safetensors", "--data",
+                         user_csv["scored"])  # fmt: skip
+    truth = [r["label"] for r in csv.DictReader(user_csv["scored"].open())]
+    wrong = np.mean([p != t for p, t in zip(report["predictions"], truth)])
+    assert report["metrics"]["error"] == pytest.approx(wrong)
+    assert report["metrics"]["examples"] == 50
+
+
+def test_predict_without_out_writes_the_csv_to_stdout_only(invoke, trained, user_csv):
+    result = invoke("predict", "--model", trained[0] / "model.safetensors", "--data",
+                    user_csv["scored"], "--no-proba")  # fmt: skip
+    assert result.exit_code == 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "prediction" and len(lines) == 51  # the table went to stderr
+    assert "accuracy" in result.stderr
+
+
+def test_quiet_prints_nothing_and_json_prints_only_json(invoke, tmp_path):
+    quiet = invoke("train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out",
+                   tmp_path / "q", "--quiet")  # fmt: skip
+    assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
+    assert (tmp_path / "q" / "model.safetensors").exists()
+    loud = invoke("train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out",
+                  tmp_path / "l")  # fmt: skip
+    assert "Model saved to" in loud.stdout and "training" in loud.stderr  # table and progress
+    data = invoke.json("train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out",
+                       tmp_path / "j")  # fmt: skip
+    assert data["data"]["classes"] == ["setosa", "versicolor", "virginica"]
+
+
+def test_fixed_dev_and_test_files_replace_the_split(invoke, user_csv, tmp_path):
+    data = invoke.json("train", "--data", user_csv["train"], "--target", "label",
+                       "--dev-data", user_csv["scored"], "--test-data", user_csv["scored"],
+                       "--epochs", "2", "--out", tmp_path)  # fmt: skip
+    assert data["data"]["sizes"] == {"train": 300, "dev": 50, "test": 50}
+    assert data["errors"]["dev"] == data["errors"]["test"]
+
+
+def test_early_stopping_restores_and_reports_the_best_epoch(invoke, tmp_path):
+    data = invoke.json("train", "--dataset", "football", "--layers", "40,20", "--epochs", "400",
+                       "--learning-rate", "0.05", "--early-stopping", "--patience", "5",
+                       "--out", tmp_path)  # fmt: skip
+    assert data["stopped_early"] and data["epochs_run"] < 400
+    assert data["best_epoch"] <= data["epochs_run"] - 5
+
+
+@pytest.mark.parametrize(
+    ("train", "dev", "label"),
+    [(0.01, 0.11, "high variance"), (0.15, 0.16, "high bias"),
+     (0.15, 0.30, "high bias and high variance"), (0.005, 0.01, "low bias and low variance")],
+)  # fmt: skip
+def test_diagnose_gives_the_lectures_four_answers(invoke, train, dev, label):
+    d = invoke.json("diagnose", "--train-error", train, "--dev-error", dev)
+    assert d["label"] == label
+
+
+def test_diagnose_table_with_a_bayes_error(invoke):
+    result = invoke("diagnose", "--train-error", "0.08", "--dev-error", "0.12", "--bayes-error",
+                    "0.075")  # fmt: skip
+    assert result.exit_code == 0
+    assert "avoidable bias" in result.stdout and "0.50%" in result.stdout
+    assert "high variance" in result.stdout.splitlines()[0].lower()
+
+
+def test_datasets_lists_the_embedded_sets(invoke):
+    names = [d["name"] for d in invoke.json("datasets")]
+    assert {"football", "digits", "moons", "iris"} <= set(names)
+
+
+def test_gradcheck_passes_a_correct_network_and_names_every_tensor(invoke):
+    data = invoke.json("gradcheck", "--dataset", "moons", "--layers", "4,3", "--activation",
+                       "tanh", "--l2", "0.5", "--after-epochs", "20")  # fmt: skip
+    assert data["passed"]
+    assert [c["label"] for c in data["checks"]] == ["at initialization", "after 20 epochs"]
+    names = [t["name"] for t in data["checks"][0]["per_tensor"]]
+    assert names == ["W1", "b1", "W2", "b2", "W3", "b3"]
+
+
+def test_gradcheck_of_a_saved_model_prints_the_table(invoke, trained, user_csv):
+    result = invoke("gradcheck", "--model", trained[0] / "model.safetensors", "--data",
+                    user_csv["scored"], "--mode", "sampled", "--samples", "4")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "W1" in result.stdout and "sampled mode" in result.stdout
+
+
+def test_gradcheck_exit_code_1_when_backprop_is_wrong(invoke, monkeypatch):
+    from deeprecipe.nn import Network
+
+    original = Network.backward
+
+    def broken(self, dz_out, *, m):
+        grad = original(self, dz_out, m=m)
+        self.layers[0].dW *= 2  # the course's planted bug: one weight gradient doubled
+        return grad
+
+    monkeypatch.setattr(Network, "backward", broken)
+    result = invoke("gradcheck", "--dataset", "moons", "--layers", "3", "--activation", "tanh")
+    assert result.exit_code == 1
+    assert "FAILING" in result.stdout and "W1" in result.stdout

@@ -1,0 +1,97 @@
+"""Every error reaches the user as one line on stderr with exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from deeprecipe.cli import cli
+
+
+def _one_line_error(result, *needles: str) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if not line.startswith("Warning:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("Error: ")
+    assert "Traceback" not in result.stderr + result.stdout
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (
+            ["predict", "--model", "no/such/model.safetensors", "--data", "x.csv"],
+            ["does not exist"],
+        ),
+        (["train", "--keep-prob", "1.5"], ["--keep-prob", "1.5"]),
+        (["train", "--keep-prob", "0"], ["--keep-prob"]),
+        (["train", "--epochs", "0"], ["--epochs"]),
+        (["train", "--layers", "20,x"], ["--layers"]),
+        (["train", "--learning-rate", "-1"], ["--learning-rate"]),
+        (["train", "--dev", "1.5"], ["--dev"]),
+        (["train", "--dataset", "nope"], ["nope", "accepted"]),
+        (["train", "--dataset", "iris", "--data", "x.csv"], ["not both"]),
+        (["train", "--data", "missing.csv", "--target", "y"], ["missing.csv"]),
+        (["diagnose", "--train-error", "0.1"], ["--dev-error"]),
+        (["diagnose", "--train-error", "2", "--dev-error", "0.1"], ["--train-error"]),
+        (["train", "--no-such-option"], ["--no-such-option"]),
+        (["no-such-command"], ["no-such-command"]),
+        (["gradcheck", "--mode", "fast"], ["--mode"]),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(invoke, args, needles):
+    _one_line_error(invoke(*args), *needles)
+
+
+def test_a_bad_target_column_names_the_column_and_the_choices(invoke, user_csv, tmp_path):
+    result = invoke("train", "--data", user_csv["train"], "--target", "labels", "--epochs", "1",
+                    "--out", tmp_path)  # fmt: skip
+    line = _one_line_error(result, "'labels'")
+    assert "'label'" in line  # the accepted columns are listed
+
+
+def test_data_without_target_is_refused(invoke, user_csv):
+    _one_line_error(invoke("train", "--data", user_csv["train"]), "--target")
+
+
+def test_predict_refuses_a_file_with_other_columns(invoke, user_csv, tmp_path):
+    invoke("train", "--data", user_csv["train"], "--target", "label", "--epochs", "2",
+           "--out", tmp_path, "--quiet")  # fmt: skip
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    result = invoke("predict", "--model", tmp_path / "model.safetensors", "--data", other)
+    _one_line_error(result, "lacks column")
+
+
+def test_a_damaged_model_file_is_one_line(invoke, tmp_path):
+    bad = tmp_path / "model.safetensors"
+    bad.write_bytes(b"not a model at all")
+    _one_line_error(invoke("predict", "--model", bad, "--data", bad), "not a deeprecipe model")
+
+
+def test_an_unexpected_exception_is_still_one_line(monkeypatch, invoke):
+    import deeprecipe.diagnose
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom\nsecond line")
+
+    monkeypatch.setattr(deeprecipe.diagnose, "diagnose", boom)
+    monkeypatch.delenv("DEEPRECIPE_TRACEBACK", raising=False)
+    result = invoke("diagnose", "--train-error", "0.1", "--dev-error", "0.2")
+    _one_line_error(result, "RuntimeError", "kaboom second line", "DEEPRECIPE_TRACEBACK")
+
+
+def test_help_is_not_an_error(invoke):
+    result = invoke("--help")
+    assert result.exit_code == 0 and "deeprecipe run" in result.stdout
+
+
+def test_every_command_and_option_has_help_and_examples():
+    for name, command in cli.commands.items():
+        assert command.help and "Examples" in command.help, name
+        for param in command.params:
+            if param.param_type_name == "option" and param.name not in ("help",):
+                assert param.help, f"{name} {param.opts} has no help text"

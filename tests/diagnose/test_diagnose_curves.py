@@ -133,3 +133,24 @@ def test_learning_curve_plot_has_labels(digits_curve):
 def test_bad_arguments_are_named(digits, call, fragment):
     with pytest.raises(DeepRecipeError, match=fragment):
         call(digits)
+
+
+def test_a_dask_backend_runs_the_trainings():
+    distributed = pytest.importorskip("distributed")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    args = ({"layer_sizes": [5, 8, 1]}, X[:150], y[:150], X[150:], y[150:])
+    kwargs = {"sizes": [50, 150], "fit_kwargs": {"epochs": 5}}
+    local = learning_curve(*args, n_jobs=1, **kwargs)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        distributed.get_task_stream(client) as stream,
+        joblib.parallel_config(backend="dask"),
+    ):
+        remote = learning_curve(*args, **kwargs)
+    assert len(stream.data) >= 2  # the two trainings ran as Dask tasks
+    assert remote.to_dict() == local.to_dict()

@@ -109,3 +109,25 @@ def test_loss_metric_accepts_values_above_one():
 def test_bad_inputs_are_named(kwargs, fragment):
     with pytest.raises(DeepRecipeError, match=fragment):
         diagnose(**kwargs)
+
+
+def test_diagnose_network_measures_the_errors():
+    import numpy as np
+
+    from deeprecipe.diagnose import diagnose_network
+    from deeprecipe.nn import Network
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    net = Network([3, 4, 1], seed=0)
+    result = diagnose_network(
+        net, X[:40], y[:40], X[40:], y[40:], X_train_dev=X[:20], y_train_dev=y[:20], bayes_error=0.0
+    )
+    assert result.train_error == net.error(X[:40], y[:40])
+    assert result.dev_error == net.error(X[40:], y[40:])
+    assert result.train_dev_error == net.error(X[:20], y[:20])
+    regression = Network([3, 4, 1], loss="mse", seed=0)
+    assert diagnose_network(regression, X, X[:, 0] * 30, X, X[:, 0] * 30).metric == "loss"
+    with pytest.raises(DeepRecipeError, match="X_train_dev"):
+        diagnose_network(net, X, y, X, y, X_train_dev=X)

@@ -66,6 +66,7 @@ def test_validation_curve_over_lambda_on_football(football):
     assert 0 < best < len(values) - 1, dev  # the dev error dips in between
     assert dev[best] < dev[0] and dev[best] < dev[-1]
     assert curve.best_value == values[best]
+    assert curve.diagnose().dev_error == pytest.approx(dev[best])
     assert json.loads(json.dumps(curve.to_dict()))["best_value"] == values[best]
 
 
@@ -154,3 +155,10 @@ def test_a_dask_backend_runs_the_trainings():
         remote = learning_curve(*args, **kwargs)
     assert len(stream.data) >= 2  # the two trainings ran as Dask tasks
     assert remote.to_dict() == local.to_dict()
+
+
+def test_curves_diagnose_their_chosen_point(digits_curve):
+    at_end = digits_curve.diagnose(0.0)
+    assert at_end.train_error == digits_curve.train_error[-1]
+    at_start = digits_curve.diagnose(0.0, index=0)
+    assert at_start.dev_error == digits_curve.dev_error[0] and at_start.high_variance

@@ -25,6 +25,7 @@ from deeprecipe.diagnose.initialization import (
     course_weights,
 )
 from deeprecipe.diagnose.monitor import HealthMonitor
+from deeprecipe.diagnose.network import diagnose_network
 
 __all__ = [
     "LABELS",
@@ -42,6 +43,7 @@ __all__ = [
     "compare_initializations",
     "course_weights",
     "diagnose",
+    "diagnose_network",
     "layer_health",
     "learning_curve",
     "validation_curve",

@@ -103,6 +103,24 @@ class Curve:
             "repeats": self.repeats,
         }
 
+    def default_index(self) -> int:
+        """The point :meth:`diagnose` reads by default."""
+        return len(self.values) - 1
+
+    def diagnose(
+        self, bayes_error: float | None = None, *, index: int | None = None, **tolerances: Any
+    ):
+        """:func:`~deeprecipe.diagnose.diagnose` on the mean errors of one point: by default the
+        largest training set (learning curve) or the value with the lowest dev error
+        (validation curve). ``tolerances`` go to ``diagnose``."""
+        from deeprecipe.diagnose.bias_variance import diagnose
+
+        i = self.default_index() if index is None else int(index)
+        metric = "error" if self.metric == "error" else "loss"
+        return diagnose(
+            self.train_error[i], self.dev_error[i], bayes_error, metric=metric, **tolerances
+        )
+
     def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
         """Draw the curve (matplotlib, headless); returns the Figure. See :mod:`.plots`."""
         from deeprecipe.diagnose.plots import plot_curve
@@ -120,15 +138,6 @@ class LearningCurve(Curve):
     def sizes(self) -> list[int]:
         return list(self.values)
 
-    def diagnose(self, bayes_error: float | None = None, **tolerances: Any):
-        """:func:`~deeprecipe.diagnose.diagnose` at the largest training size."""
-        from deeprecipe.diagnose.bias_variance import diagnose
-
-        metric = "error" if self.metric == "error" else "loss"
-        return diagnose(
-            self.train_error[-1], self.dev_error[-1], bayes_error, metric=metric, **tolerances
-        )
-
 
 @dataclass(frozen=True)
 class ValidationCurve(Curve):
@@ -145,6 +154,9 @@ class ValidationCurve(Curve):
     def best_value(self) -> Any:
         """The value with the lowest mean dev error."""
         return self.values[self.best_index]
+
+    def default_index(self) -> int:
+        return self.best_index
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()

@@ -27,7 +27,7 @@ from deeprecipe.check.compare import (
     direction_values,
     entry_values,
 )
-from deeprecipe.check.layerwise import KINK_ACTIVATIONS, LayerwiseCost
+from deeprecipe.check.layerwise import KINK_ACTIVATIONS, LayerwiseCost, one_blas_thread
 from deeprecipe.check.layout import (
     DEFAULT_DIRECTIONS,
     DEFAULT_SAMPLES,
@@ -91,7 +91,46 @@ def gradcheck(
 
     Returns:
         A :class:`~deeprecipe.check.result.GradcheckResult`; ``print(result)`` shows the table.
+
+    BLAS runs on one thread during the check: its matrix products are small, and on a busy
+    machine a second BLAS thread makes them many times slower instead of faster.
     """
+    with one_blas_thread():
+        return _check_network(
+            network,
+            X,
+            y,
+            eps=eps,
+            two_sided=two_sided,
+            dropout=dropout,
+            mode=mode,
+            n_samples=n_samples,
+            n_directions=n_directions,
+            seed=seed,
+            thresholds=thresholds,
+            n_worst=n_worst,
+            m=m,
+            label=label,
+        )
+
+
+def _check_network(
+    network,
+    X,
+    y,
+    *,
+    eps,
+    two_sided,
+    dropout,
+    mode,
+    n_samples,
+    n_directions,
+    seed,
+    thresholds,
+    n_worst,
+    m,
+    label,
+) -> GradcheckResult:
     start = time.perf_counter()
     if not isinstance(network, Network):
         raise DeepRecipeTypeError(

@@ -24,7 +24,9 @@ perturbed weight), which avoids summing every squared weight twice per perturbat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -34,10 +36,12 @@ from deeprecipe.nn.network import Network
 #: a stack of perturbed activations is kept near this size (bytes), so it stays in cache
 CHUNK_BYTES = 1 << 21
 KINK_ACTIVATIONS = ("relu", "leaky_relu")
+#: chunks run on this many threads (NumPy releases the GIL inside each array operation)
+THREADS = min(2, os.cpu_count() or 1)
 _CONTROLLER: list[ThreadpoolController] = []
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """A context holding BLAS to one thread (the library scan is done once and cached)."""
     if not _CONTROLLER:
         _CONTROLLER.append(ThreadpoolController())
@@ -94,10 +98,12 @@ class LayerwiseCost:
         training: bool,
         masks: Sequence[np.ndarray | None] | None,
         chunk_bytes: int | None = None,
+        threads: int | None = None,
     ) -> None:
         self.net, self.targets, self.m = net, targets, m
         self.loss = net.loss
         self.chunk_bytes = CHUNK_BYTES if chunk_bytes is None else int(chunk_bytes)
+        self.threads = THREADS if threads is None else int(threads)
         self.n_examples = X.shape[0]
         n_layers = len(net.layers)
         masks = [
@@ -156,8 +162,7 @@ class LayerwiseCost:
         else:
             rows, cols = None, local
         out = np.empty(len(local))
-        with _one_blas_thread():
-            self._fill(k, rows, cols, out, eps, two_sided)
+        self._fill(k, rows, cols, out, eps, two_sided)
         if kind == "W" and self.net.l2:
             w = layer.W.reshape(-1)[local]
             coef = self.net.l2 / (2 * self.m)
@@ -170,22 +175,36 @@ class LayerwiseCost:
     def _fill(self, k, rows, cols, out, eps, two_sided) -> None:
         """The data-loss differences, column by column of ``Z[k]``, in cache-sized chunks.
 
-        BLAS is held to one thread: the products are small, and a second thread only contends
-        with the first (several-fold slower on a busy machine).
+        Run it under :func:`one_blas_thread`: the products are small, and a second BLAS thread
+        only contends with the first (several-fold slower on a busy machine).
         """
         sizes = self.net.layer_sizes
         per_item = 8 * self.n_examples * max(sizes[k + 2 :] if k + 2 < len(sizes) else sizes[-1:])
         step = max(1, self.chunk_bytes // (per_item * (2 if two_sided else 1)))
         order = np.argsort(cols, kind="stable")
         bounds = np.flatnonzero(np.diff(cols[order])) + 1
-        for group in np.split(order, bounds):
-            for start in range(0, len(group), step):
-                part = group[start : start + step]
-                if rows is None:
-                    inputs = np.ones((len(part), self.n_examples))
-                else:
-                    inputs = self.inputs_t[k][rows[part]]
-                out[part] = self._column_differences(k, cols[part], inputs, eps, two_sided)
+        parts = [
+            group[start : start + step]
+            for group in np.split(order, bounds)
+            for start in range(0, len(group), step)
+        ]
+
+        def run(part: np.ndarray) -> tuple[np.ndarray, float]:
+            if rows is None:
+                inputs = np.ones((len(part), self.n_examples))
+            else:
+                inputs = self.inputs_t[k][rows[part]]
+            return self._column_differences(k, cols[part], inputs, eps, two_sided)
+
+        if self.threads > 1 and len(parts) >= 4 * self.threads:
+            with ThreadPoolExecutor(self.threads) as pool:
+                done = list(pool.map(run, parts))
+        else:
+            done = [run(part) for part in parts]
+        for part, (values, work) in zip(parts, done):
+            out[part] = values
+            self.work += work
+            self.evaluations += len(part) * (2 if two_sided else 1)
 
     def near_kinks(self, tolerance: float) -> tuple[int, int, int]:
         """ReLU-family pre-activations within ``tolerance`` of the kink at 0, those exactly at
@@ -201,9 +220,9 @@ class LayerwiseCost:
     # ------------------------------------------------------------------ internals
     def _column_differences(
         self, k: int, cols: np.ndarray, inputs: np.ndarray, eps: float, two_sided: bool
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, float]:
         """Perturb row ``cols[p]`` of ``Z[k]^T`` by ``+-eps * inputs[p]``; the finite
-        difference of the data loss for each ``p``."""
+        difference of the data loss for each ``p``, and the work done."""
         n, m = len(cols), self.n_examples
         base = self.Z_t[k][cols]  # (n, examples): the perturbed unit's pre-activations
         if two_sided:
@@ -211,17 +230,17 @@ class LayerwiseCost:
             cols = np.concatenate([cols, cols])
         else:
             z_col = base + eps * inputs
-        self.evaluations += len(cols)
-        sums, moved = self._loss_after_column(k, cols, z_col)
+        sums, moved, work = self._loss_after_column(k, cols, z_col)
         if two_sided:
-            return (sums[:n] - sums[n:]) / (m * 2 * eps)
-        return (sums - self.base_losses[moved].sum()) / (m * eps)
+            return (sums[:n] - sums[n:]) / (m * 2 * eps), work
+        return (sums - self.base_losses[moved].sum()) / (m * eps), work
 
     def _loss_after_column(
         self, k: int, cols: np.ndarray, z_col: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         """Replace row ``cols[p]`` of ``Z[k]^T`` by ``z_col[p]``; return, for each ``p``, the
-        summed loss of the examples that moved, and which examples those are.
+        summed loss of the examples that moved, which examples those are, and the work done
+        (in whole forward passes).
 
         Stacks are laid out ``(units, P, examples)``, so each layer above is ONE matrix product
         ``W^T (n, P x examples)`` over the whole stack.
@@ -232,8 +251,8 @@ class LayerwiseCost:
             moved = np.flatnonzero((z_col != self.Z_t[k][cols]).any(axis=0))
             logits = np.repeat(self.Z_t[k][:, None, moved], count, axis=1)
             logits[cols, np.arange(count)] = z_col[:, moved]
-            self.work += count * moved.size * logits.shape[0] / (self.full_work * self.n_examples)
-            return self._summed(logits, moved), moved
+            work = count * moved.size * logits.shape[0] / (self.full_work * self.n_examples)
+            return self._summed(logits, moved), moved, work
         change = np.array(layers[k].activation.forward(z_col), copy=True)
         if self.masks_t[k] is not None:
             change *= self.masks_t[k][cols]
@@ -254,8 +273,8 @@ class LayerwiseCost:
             z = (W_t @ a.reshape(W_t.shape[1], -1)).reshape(W_t.shape[0], count, moved.size)
             z += layers[q + 1].b[:, None, None]
             work += W_t.size
-        self.work += count * work * moved.size / (self.full_work * self.n_examples)
-        return self._summed(z, moved), moved
+        work = count * work * moved.size / (self.full_work * self.n_examples)
+        return self._summed(z, moved), moved, work
 
     def _summed(self, logits: np.ndarray, moved: np.ndarray) -> np.ndarray:
         if moved.size == 0:

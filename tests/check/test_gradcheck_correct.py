@@ -1,0 +1,80 @@
+"""A correct backprop stays below the course's 2e-7, at initialization and after training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deeprecipe.check import gradcheck, gradcheck_during_training
+from deeprecipe.nn import Network
+
+COURSE_THRESHOLD = 2e-7
+
+ARCHITECTURES = [
+    # sizes, activation, loss, options, dropout mode
+    ([6, 9, 5, 3], "tanh", "softmax_crossentropy", {"l2": 0.5}, "off"),
+    ([4, 8, 1], "sigmoid", "binary_crossentropy", {}, "off"),
+    ([5, 7, 7, 2], "leaky_relu", "mse", {"l2": 1.0}, "off"),
+    ([6, 10, 8, 4], ["tanh", "relu"], "softmax_crossentropy", {"keep_prob": [0.8, 0.9]}, "frozen"),
+    ([3, 12, 2], "relu", "binary_crossentropy", {"keep_prob": 0.7, "l2": 0.2}, "frozen"),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(("sizes", "activation", "loss", "options", "dropout"), ARCHITECTURES)
+def test_correct_network_passes_at_init_and_after_100_steps(
+    make_data, sizes, activation, loss, options, dropout, seed
+):
+    net = Network(sizes, activation=activation, loss=loss, seed=seed, **options)
+    X, y = make_data(sizes[0], sizes[-1], 48, seed + 10, loss)
+    X = X + 0.1  # off-centre inputs, so that no ReLU sits exactly on its kink by symmetry
+    before = net.theta.copy()
+    run = gradcheck_during_training(
+        net,
+        X,
+        y,
+        epochs=(0, 100),
+        optimizer="adam",
+        learning_rate=0.01,
+        dropout=dropout,
+        check_examples=32,
+        seed=seed,
+    )
+    np.testing.assert_array_equal(net.theta, before)  # a copy trained, not the network
+    assert [epoch for epoch, _ in run.checks] == [0, 100]
+    assert run.history.cost[-1] < run.history.cost[0]  # it did train
+    for epoch, result in run.checks:
+        assert result.difference < COURSE_THRESHOLD, f"epoch {epoch}\n{result}"
+        assert result.failing_tensors == []
+    assert run.passed
+
+
+def test_float32_network_is_checked_in_float64():
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((20, 4)), rng.integers(0, 3, 20)
+    net = Network([4, 6, 3], activation="tanh", loss="softmax_crossentropy", dtype=np.float32)
+    result = gradcheck(net, X, y)
+    assert net.theta.dtype == np.float32
+    assert result.difference < COURSE_THRESHOLD
+
+
+def test_one_sided_difference_is_worse_than_two_sided():
+    """The course's lesson: the one-sided error is O(eps), the two-sided O(eps^2)."""
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((16, 3)), rng.integers(0, 2, 16)
+    net = Network([3, 5, 1], activation="tanh", seed=4)
+    two = gradcheck(net, X, y, eps=1e-4)
+    one = gradcheck(net, X, y, eps=1e-4, two_sided=False)
+    assert one.difference > 100 * two.difference
+    assert one.n_forward_passes < two.n_forward_passes
+
+
+def test_relu_kinks_are_noted():
+    """Zero biases and an all-zero example put ReLU pre-activations exactly on the kink."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((10, 3))
+    X[0] = 0.0
+    net = Network([3, 4, 2], activation="relu", loss="softmax_crossentropy")
+    result = gradcheck(net, X, rng.integers(0, 2, 10))
+    assert any("kink" in note and "4 exactly 0" in note for note in result.notes)
+    assert not any("kink" in n for n in gradcheck(net, X[1:], np.ones(9, int)).notes)

@@ -127,6 +127,7 @@ def test_learning_curve_plot_has_labels(digits_curve):
         (lambda d: learning_curve(lambda: "net", *d, sizes=[10]), "make_network"),
         (lambda d: learning_curve(42, *d), "make_network"),
         (lambda d: validation_curve(DIGITS_NET, "l2", [], *d), "values"),
+        (lambda d: validation_curve(DIGITS_NET, "lambd", [0.1], *d), "Network settings"),
         (lambda d: validation_curve(DIGITS_NET, "fit__seed", [1], *d), "seed"),
         (lambda d: learning_curve(DIGITS_NET, d[0], d[1][:5], d[2], d[3]), "y_train"),
     ],

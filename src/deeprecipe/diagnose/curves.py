@@ -175,13 +175,18 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------- one training
 def _build(make_network: NetworkFactory, params: Mapping[str, Any], init_seed: int) -> Network:
     """A fresh network for one point: built from the factory, weights redrawn from the seed."""
-    if isinstance(make_network, Network):
-        if params:
-            net = Network.from_config({**make_network.config, **params}, seed=init_seed)
-        else:
-            net = make_network.copy()
-    elif isinstance(make_network, Mapping):
-        net = Network.from_config({**make_network, **params}, seed=init_seed)
+    if isinstance(make_network, Network) and not params:
+        net = make_network.copy()
+    elif isinstance(make_network, (Network, Mapping)):
+        base = make_network.config if isinstance(make_network, Network) else make_network
+        try:
+            net = Network.from_config({**base, **params}, seed=init_seed)
+        except TypeError as exc:
+            raise DeepRecipeError(
+                f"the network could not be built from {sorted({**base, **params})}: {exc}; "
+                "accepted: Network settings (layer_sizes, activation, loss, init, init_scale, "
+                "keep_prob, l2, dtype), or 'fit__<name>' for a fit argument"
+            ) from None
     else:
         net = make_network(**params)
         if not isinstance(net, Network):
@@ -315,7 +320,9 @@ def learning_curve(
         sizes: fractions in (0, 1] (floats) or row counts (ints); default 10%, 25%, 50%,
             75%, 100%.
         fit_kwargs: passed to :func:`deeprecipe.train.fit` (``epochs``, ``learning_rate``,
-            ``optimizer``, ``batch_size``, ...).
+            ``optimizer``, ``batch_size``, ...). Callbacks given here are shared by every
+            training: use ones that reset in ``on_train_begin`` (as ``EarlyStopping`` does),
+            and a process backend when trainings run in threads.
         repeats: independent repetitions (other subsets, weights and shuffles); the result
             keeps every one and reports the mean and standard deviation.
         n_jobs: joblib workers; ``None`` follows ``joblib.parallel_config`` (sequential

@@ -155,7 +155,7 @@ def _check_network(
     training, masks = False, None
     if dropout == "frozen" and has_dropout:
         net.forward(X, training=True)
-        masks = [layer.mask for layer in net.layers]
+        masks = [None if layer.mask is None else layer.mask.copy() for layer in net.layers]
         training = True
         notes.append("dropout masks drawn once from the seed and frozen for every evaluation")
     elif dropout == "frozen":

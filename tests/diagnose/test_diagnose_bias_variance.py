@@ -131,3 +131,12 @@ def test_diagnose_network_measures_the_errors():
     assert diagnose_network(regression, X, X[:, 0] * 30, X, X[:, 0] * 30).metric == "loss"
     with pytest.raises(DeepRecipeError, match="X_train_dev"):
         diagnose_network(net, X, y, X, y, X_train_dev=X)
+
+
+def test_top_level_diagnose_is_callable_even_after_the_subpackage_is_imported():
+    import deeprecipe
+    import deeprecipe.diagnose.curves  # noqa: F401 - rebinds deeprecipe.diagnose to the module
+    from deeprecipe import diagnose as top_level
+
+    assert top_level(0.01, 0.11).label == "high variance"
+    assert deeprecipe.diagnose(0.15, 0.16).label == "high bias"

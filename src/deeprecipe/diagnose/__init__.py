@@ -3,6 +3,9 @@
 Nothing here imports matplotlib or joblib until a plot or a curve is asked for.
 """
 
+import sys
+import types
+
 from deeprecipe.diagnose.bias_variance import LABELS, Diagnosis, diagnose
 from deeprecipe.diagnose.curves import (
     Curve,
@@ -48,3 +51,16 @@ __all__ = [
     "learning_curve",
     "validation_curve",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``deeprecipe.diagnose`` names both this subpackage and its main function. Importing the
+    subpackage (``import deeprecipe.diagnose.curves``) rebinds the attribute ``diagnose`` of the
+    package to the module, so ``from deeprecipe import diagnose`` can yield the module instead of
+    the function; calling the module forwards to :func:`diagnose`, so both spellings work."""
+
+    def __call__(self, *args, **kwargs) -> Diagnosis:
+        return diagnose(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -22,13 +22,16 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/deeprecipe run
 
+# Two test workers on two cores: each keeps BLAS to one thread, or the pools oversubscribe.
+TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 ## make test: set up .venv with the test extras, run the whole suite.
 test: $(STAMP_TEST)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadfile -q --durations=15
 
 ## make quick: the fast subset, for iterating.
 quick: $(STAMP_TEST)
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks

@@ -19,53 +19,96 @@ from deeprecipe._validation import check_choice
 LEAKY_SLOPE = 0.01
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """sigma(z) = 1 / (1 + e^-z), computed without overflow for large |z|."""
     # 1/(1+exp(-z)) only overflows in exp(-z) for z << 0, where the result underflows to 0:
     # NumPy then returns the correct limit, so silence the overflow warning instead of branching.
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
+        if out is None:
+            return 1.0 / (1.0 + np.exp(-z))
+        np.negative(z, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.divide(1.0, out, out=out)
 
 
-def _relu(z):
-    return np.maximum(z, 0)
+# Every forward/backward takes an optional ``out`` array (never one of its inputs) and then
+# writes its result there instead of allocating: the training loop passes preallocated buffers.
 
 
-def _relu_backward(z, a, da):
-    return da * (z > 0)
+def _relu(z, out=None):
+    return np.maximum(z, 0, out=out)
 
 
-def _leaky_relu(z):
-    return np.where(z > 0, z, z * z.dtype.type(LEAKY_SLOPE))
+def _relu_backward(z, a, da, out=None):
+    # dz = da * [z > 0]
+    if out is None:
+        return da * (z > 0)
+    np.greater(z, 0, out=out)
+    out *= da
+    return out
 
 
-def _leaky_relu_backward(z, a, da):
-    return np.where(z > 0, da, da * da.dtype.type(LEAKY_SLOPE))
+def _leaky_relu(z, out=None):
+    if out is None:
+        return np.where(z > 0, z, z * z.dtype.type(LEAKY_SLOPE))
+    # for a slope below 1, leaky_relu(z) = max(z, slope * z)
+    np.multiply(z, z.dtype.type(LEAKY_SLOPE), out=out)
+    return np.maximum(z, out, out=out)
 
 
-def _tanh_backward(z, a, da):
-    return da * (1 - a * a)
+def _leaky_relu_backward(z, a, da, out=None):
+    # dz = da where z > 0, slope * da elsewhere
+    if out is None:
+        return np.where(z > 0, da, da * da.dtype.type(LEAKY_SLOPE))
+    np.multiply(da, da.dtype.type(LEAKY_SLOPE), out=out)
+    np.copyto(out, da, where=z > 0)
+    return out
 
 
-def _sigmoid_backward(z, a, da):
-    return da * (a * (1 - a))
+def _tanh(z, out=None):
+    return np.tanh(z, out=out)
 
 
-def _identity(z):
+def _tanh_backward(z, a, da, out=None):
+    # dz = da * (1 - a^2)
+    if out is None:
+        return da * (1 - a * a)
+    np.multiply(a, a, out=out)
+    np.subtract(1, out, out=out)
+    out *= da
+    return out
+
+
+def _sigmoid_backward(z, a, da, out=None):
+    # dz = da * a (1 - a)
+    if out is None:
+        return da * (a * (1 - a))
+    np.subtract(1, a, out=out)
+    out *= a
+    out *= da
+    return out
+
+
+def _identity(z, out=None):
     return z
 
 
-def _identity_backward(z, a, da):
+def _identity_backward(z, a, da, out=None):
     return da
 
 
 @dataclass(frozen=True)
 class Activation:
-    """A named activation: ``forward(z)`` and ``backward(z, a, da)``."""
+    """A named activation: ``forward(z, out=None)`` and ``backward(z, a, da, out=None)``.
+
+    With ``out`` (an array of the result's shape and dtype, not aliasing an input) the result is
+    written there and returned; ``identity`` returns its input unchanged either way.
+    """
 
     name: str
-    forward: Callable[[np.ndarray], np.ndarray]
-    backward: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    forward: Callable[..., np.ndarray]
+    backward: Callable[..., np.ndarray]
     #: the initializer the course recommends for it (He for the ReLU family, Xavier otherwise)
     recommended_init: str
 
@@ -73,14 +116,14 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation("relu", _relu, _relu_backward, "he"),
     "leaky_relu": Activation("leaky_relu", _leaky_relu, _leaky_relu_backward, "he"),
-    "tanh": Activation("tanh", np.tanh, _tanh_backward, "xavier"),
+    "tanh": Activation("tanh", _tanh, _tanh_backward, "xavier"),
     "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_backward, "xavier"),
     "identity": Activation("identity", _identity, _identity_backward, "xavier"),
 }
 
 
 def get_activation(name: str | Activation) -> Activation:
-    """Look an activation up by name (``relu``, ``leaky_relu``, ``tanh``, ``sigmoid``, ``identity``)."""
+    """Look an activation up by name: relu, leaky_relu, tanh, sigmoid or identity."""
     if isinstance(name, Activation):
         return name
     return ACTIVATIONS[check_choice("activation", name, ACTIVATIONS)]

@@ -13,6 +13,13 @@ Backward, given dJ/dA[l] (``m`` = training-set size, ``lambda`` the L2 strength)
     dW[l]   = A[l-1]^T dZ[l] + (lambda / m) W[l]
     db[l]   = sum over examples of dZ[l]
     dA[l-1] = dZ[l] W[l]^T
+
+Training reuses memory: with ``reuse_buffers=True`` (what :meth:`Network.loss_and_gradient`
+asks for) every array above is written into a buffer the layer keeps, through NumPy's ``out=``
+arguments, so a mini-batch step allocates nothing. The buffers hold as many rows as the largest
+batch seen and a smaller batch uses their first rows (a view, still contiguous); they are
+dropped by :meth:`clear_cache`. The price: ``mask``, ``_z``, ``_a`` and ``_input`` describe the
+LAST pass only and are overwritten by the next one (copy them to keep them).
 """
 
 from __future__ import annotations
@@ -45,7 +52,38 @@ class Dense:
         self._input: np.ndarray | None = None
         self._z: np.ndarray | None = None
         self._a: np.ndarray | None = None
+        self._reuse = False  # whether the last forward (and so the next backward) uses buffers
+        self._buffers: dict[str, np.ndarray] = {}
 
+    # ----------------------------------------------------------------- buffers
+    def _buffer(self, name: str, rows: int, cols: int, dtype) -> np.ndarray | None:
+        """A reusable ``(rows, cols)`` array (the first rows of a grow-only one), or None
+        when this pass allocates as usual."""
+        if not self._reuse:
+            return None
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.shape[0] < rows or buffer.shape[1:] != (cols,) or (
+            buffer.dtype != dtype
+        ):
+            buffer = self._buffers[name] = np.empty((rows, cols), dtype=dtype)
+        return buffer[:rows]
+
+    def _draw_mask(self, rng: np.random.Generator, rows: int, cols: int, dtype) -> np.ndarray:
+        """D / keep_prob with D = [U < keep_prob], U uniform in [0, 1) drawn IN ``dtype``.
+
+        Drawing float32 uniforms (not float64, not a bool or int mask) keeps a float32 network
+        in float32; comparing and scaling in place leaves one array of the activations' shape.
+        """
+        out = self._buffer("mask", rows, cols, dtype)
+        if out is None:
+            mask = rng.random((rows, cols), dtype=dtype)
+        else:
+            mask = rng.random(dtype=dtype, out=out)
+        np.less(mask, self.keep_prob, out=mask)  # D as 0.0 / 1.0
+        mask *= dtype.type(1.0 / self.keep_prob)
+        return mask
+
+    # ----------------------------------------------------------------- forward / backward
     def forward(
         self,
         a_prev: np.ndarray,
@@ -53,37 +91,54 @@ class Dense:
         training: bool,
         rng: np.random.Generator | None = None,
         mask: np.ndarray | None = None,
+        reuse_buffers: bool = False,
     ) -> np.ndarray:
         """Return this layer's output; with ``training`` and keep_prob < 1, apply dropout.
 
         ``mask`` (already divided by keep_prob) replaces a fresh draw: the same mask can then be
         used in several evaluations, which is how the gradient check tests dropout's backward.
+        ``reuse_buffers`` writes Z, A, the mask and the output into the layer's buffers (see the
+        module docstring): the returned array is then overwritten by the next such pass.
         """
-        z = a_prev @ self.W
+        self._reuse = reuse_buffers
+        rows, cols = a_prev.shape[0], self.W.shape[1]
+        dtype = np.result_type(a_prev.dtype, self.W.dtype)
+        z = np.matmul(a_prev, self.W, out=self._buffer("z", rows, cols, dtype))
         z += self.b
-        a = self.activation.forward(z)
+        a = self.activation.forward(z, out=self._buffer("a", rows, cols, dtype))
         self._input, self._z, self._a = a_prev, z, a
         self.mask = None
         if training and self.keep_prob < 1.0:
             if mask is None:
-                keep = rng.random(a.shape, dtype=a.dtype) < self.keep_prob
-                mask = keep.astype(a.dtype)
-                mask *= a.dtype.type(1.0 / self.keep_prob)
+                mask = self._draw_mask(rng, rows, cols, a.dtype)
             self.mask = mask
-            return a * mask
+            return np.multiply(a, mask, out=self._buffer("out", rows, cols, dtype))
         return a
 
     def backward(self, da: np.ndarray, *, l2_over_m: float = 0.0, input_grad: bool = True):
         """Fill ``dW`` and ``db`` from dJ/dA; return dJ/dA of the layer below (or None)."""
+        rows, cols = da.shape
         if self.mask is not None:
-            da = da * self.mask
-        dz = self.activation.backward(self._z, self._a, da)
+            da = np.multiply(da, self.mask, out=self._buffer("da", rows, cols, da.dtype))
+        dz = self.activation.backward(
+            self._z, self._a, da, out=self._buffer("dz", rows, cols, da.dtype)
+        )
         np.matmul(self._input.T, dz, out=self.dW)
         if l2_over_m:
-            self.dW += self.W.dtype.type(l2_over_m) * self.W
+            # dW += (lambda / m) W, the product through a scratch array the size of W
+            decay = self.W.dtype.type(l2_over_m)
+            if self._reuse:
+                scratch = self._buffer("decay", self.W.shape[0], self.W.shape[1], self.W.dtype)
+                self.dW += np.multiply(self.W, decay, out=scratch)
+            else:
+                self.dW += decay * self.W
         np.sum(dz, axis=0, out=self.db)
-        return dz @ self.W.T if input_grad else None
+        if not input_grad:
+            return None
+        n_in = self.W.shape[0]
+        return np.matmul(dz, self.W.T, out=self._buffer("da_prev", rows, n_in, dz.dtype))
 
     def clear_cache(self) -> None:
-        """Drop the cached activations (they can be large)."""
+        """Drop the cached activations and the reusable buffers (they can be large)."""
         self._input = self._z = self._a = self.mask = None
+        self._buffers = {}

@@ -63,6 +63,10 @@ class Loss:
     def output(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def value_and_gradient(self, z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(value(z, y), gradient(z, y))``; a loss may share the work between the two."""
+        return self.value(z, y), self.gradient(z, y)
+
 
 def _as_2d_targets(y, n_outputs: int, dtype, name: str) -> np.ndarray:
     y = np.asarray(y)
@@ -172,6 +176,22 @@ class SoftmaxCrossEntropy(Loss):
 
     def output(self, z):
         return softmax(z)
+
+    def value_and_gradient(self, z, y):
+        # one exponential for both: with s = z - max(z), log softmax(z)_y = s_y - log sum e^s
+        # and softmax(z) = e^s / sum e^s (the same operations as value and gradient, so the
+        # same bits)
+        m = z.shape[0]
+        rows = np.arange(m)
+        shifted = z - z.max(axis=-1, keepdims=True)
+        grad = np.exp(shifted)
+        total = grad.sum(axis=-1, keepdims=True)
+        log_p = shifted[rows, y] - np.log(total[:, 0])
+        value = float(-log_p.sum(dtype=np.float64) / m)
+        grad /= total
+        grad[rows, y] -= 1
+        grad /= m
+        return value, grad
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from deeprecipe.nn.initializers import initial_weights
 from deeprecipe.nn.losses import get_loss
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
+#: rows per chunk when :meth:`Network.evaluate` runs over a whole dataset
+EVAL_CHUNK_ROWS = 4096
 
 
 def _resolve_dtype(dtype: Any) -> np.dtype:
@@ -235,13 +237,21 @@ class Network:
 
     # ----------------------------------------------------------------- computation
     def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
-        """Validate ``X`` (2-D, finite, ``n_x`` columns) and cast it to the network's dtype."""
-        X = check_array(name, X, ndim=2)
+        """Validate ``X`` (2-D, finite, ``n_x`` columns) and cast it to the network's dtype.
+
+        An array already in the network's dtype is returned as is, never copied.
+        """
+        X = check_array(name, X, ndim=2, finite=False)
         if X.shape[1] != self.layer_sizes[0]:
             raise DeepRecipeError(
                 f"{name} has {X.shape[1]} features (shape {X.shape}); this network accepts "
                 f"{self.layer_sizes[0]}"
             )
+        # A sum is finite only if every entry is (NaN and infinity propagate), and it needs no
+        # temporary the size of X, unlike isfinite(X).all(). Only when it is not finite (a bad
+        # entry, or a sum that overflowed) does the full check run, to name the first bad entry.
+        if X.dtype.kind == "f" and not np.isfinite(X.sum()):
+            check_array(name, X, ndim=2)
         return X.astype(self.dtype, copy=False)
 
     def prepare_targets(self, y: Any, m: int | None = None) -> np.ndarray:
@@ -265,10 +275,15 @@ class Network:
         ``masks`` (one per hidden layer, as left in ``layer.mask`` by an earlier training pass)
         freezes dropout, so repeated evaluations see the same network.
         """
+        return self._forward(X, training=training, masks=masks, reuse_buffers=False)
+
+    def _forward(self, X, *, training, masks, reuse_buffers) -> np.ndarray:
         a = X
         for l, layer in enumerate(self.layers):
             mask = masks[l] if masks is not None and l < len(masks) else None
-            a = layer.forward(a, training=training, rng=self.rng, mask=mask)
+            a = layer.forward(
+                a, training=training, rng=self.rng, mask=mask, reuse_buffers=reuse_buffers
+            )
         return a
 
     def backward(self, dz_out: np.ndarray, *, m: int) -> np.ndarray:
@@ -300,12 +315,16 @@ class Network:
         ``X`` and ``targets`` must already be validated (:meth:`check_inputs`,
         :meth:`prepare_targets`). ``m`` is the training-set size the L2 term divides by
         (default: this batch's size, i.e. full-batch training).
+
+        This is the training step's hot path: each layer works in its reusable buffers, so the
+        layers' ``mask``, ``_z`` and ``_a`` are overwritten by the next call (copy a mask to
+        keep it; passing ``masks`` back in never overwrites them).
         """
         m = X.shape[0] if m is None else m
-        logits = self.forward(X, training=training, masks=masks)
-        cost = self.loss.value(logits, targets) + self.l2_cost(m)
-        self.backward(self.loss.gradient(logits, targets), m=m)
-        return cost
+        logits = self._forward(X, training=training, masks=masks, reuse_buffers=True)
+        value, dz_out = self.loss.value_and_gradient(logits, targets)
+        self.backward(dz_out, m=m)
+        return value + self.l2_cost(m)
 
     def cost(self, X: Any, y: Any, *, m: int | None = None) -> float:
         """J on ``(X, y)`` in prediction mode (no dropout), L2 term included."""
@@ -320,7 +339,9 @@ class Network:
 
     def predict(self, X: Any) -> np.ndarray:
         """Class indices (softmax), 0/1 labels with threshold 0.5 (sigmoid), or values (mse)."""
-        out = self.predict_proba(X)
+        return self._labels(self.predict_proba(X))
+
+    def _labels(self, out: np.ndarray) -> np.ndarray:
         if self.loss.name == "softmax_crossentropy":
             return out.argmax(axis=1)
         if self.loss.name == "binary_crossentropy":
@@ -338,6 +359,53 @@ class Network:
         if self.loss.name == "binary_crossentropy":
             truth = truth[:, 0] if truth.shape[1] == 1 else truth
         return float(np.mean(predictions != truth))
+
+    def _evaluate(
+        self,
+        X: np.ndarray,
+        targets: np.ndarray,
+        *,
+        y: Any = None,
+        m: int | None = None,
+        cost: bool = True,
+        chunk_rows: int = EVAL_CHUNK_ROWS,
+    ) -> tuple[float | None, float]:
+        """``(cost, error)`` on data already validated; the trainer's per-epoch metrics.
+
+        The same figures as :meth:`cost` and :meth:`error` (bit for bit when ``X`` has at most
+        ``chunk_rows`` rows), without validating ``X`` and ``y`` again, and in chunks of
+        ``chunk_rows`` rows so that no temporary grows with the dataset. ``targets`` come from
+        :meth:`prepare_targets`; for ``mse`` the error is measured against ``y`` as given
+        (float64), as :meth:`error` does. ``cost=False`` skips the cost (returned as None).
+        """
+        n = X.shape[0]
+        loss_sum = 0.0
+        wrong = 0.0
+        count = 0
+        truth_all = None
+        if self.loss.name == "mse":
+            truth_all = np.asarray(targets if y is None else y, dtype=np.float64)
+        for start in range(0, n, chunk_rows):
+            stop = min(start + chunk_rows, n)
+            logits = self._forward(X[start:stop], training=False, masks=None, reuse_buffers=False)
+            if cost:
+                value = self.loss.value(logits, targets[start:stop])
+                loss_sum += value if stop - start == n else value * (stop - start)
+            predictions = self._labels(self.loss.output(logits))
+            count += predictions.size
+            if truth_all is not None:
+                truth = truth_all[start:stop].reshape(predictions.shape)
+                wrong += float(np.sum((predictions - truth) ** 2))
+                continue
+            truth = targets[start:stop]
+            if self.loss.name == "binary_crossentropy" and truth.shape[1] == 1:
+                truth = truth[:, 0]
+            wrong += float(np.sum(predictions != truth))
+        error = wrong / count
+        if not cost:
+            return None, error
+        mean_loss = loss_sum if n <= chunk_rows else loss_sum / n
+        return mean_loss + self.l2_cost(n if m is None else m), error
 
     def clear_cache(self) -> None:
         for layer in self.layers:

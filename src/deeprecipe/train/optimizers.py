@@ -23,16 +23,30 @@ from deeprecipe._validation import check_choice, check_number
 
 
 class Optimizer:
-    """Base class. ``step(theta, grad)`` updates ``theta`` in place."""
+    """Base class. ``step(theta, grad)`` updates ``theta`` in place (``grad`` is left as is).
+
+    Each step works through one scratch vector shaped like ``theta``, allocated at the first
+    step, so a training loop allocates nothing per step.
+    """
 
     name = "optimizer"
 
     def __init__(self, learning_rate: float = 0.01) -> None:
-        self.learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_inclusive=False)
+        self.learning_rate = check_number(
+            "learning_rate", learning_rate, low=0.0, low_inclusive=False
+        )
         self.t = 0
+        self._buffer: np.ndarray | None = None
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
+
+    def _scratch(self, theta: np.ndarray) -> np.ndarray:
+        if self._buffer is None or self._buffer.shape != theta.shape or (
+            self._buffer.dtype != theta.dtype
+        ):
+            self._buffer = np.empty_like(theta)
+        return self._buffer
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume: hyperparameters, the step count and moment buffers."""
@@ -50,7 +64,7 @@ class GradientDescent(Optimizer):
 
     def step(self, theta, grad):
         self.t += 1
-        theta -= theta.dtype.type(self.learning_rate) * grad
+        theta -= np.multiply(grad, theta.dtype.type(self.learning_rate), out=self._scratch(theta))
 
 
 class Momentum(Optimizer):
@@ -67,10 +81,10 @@ class Momentum(Optimizer):
         if self.v is None:
             self.v = np.zeros_like(theta)
         self.t += 1
-        dtype = theta.dtype.type
+        dtype, buf = theta.dtype.type, self._scratch(theta)
         self.v *= dtype(self.beta)
-        self.v += dtype(1 - self.beta) * grad
-        theta -= dtype(self.learning_rate) * self.v
+        self.v += np.multiply(grad, dtype(1 - self.beta), out=buf)
+        theta -= np.multiply(self.v, dtype(self.learning_rate), out=buf)
 
     def state_dict(self):
         return {**super().state_dict(), "beta": self.beta, "v": self.v}
@@ -98,18 +112,15 @@ class Adam(Optimizer):
         self.epsilon = check_number("epsilon", epsilon, low=0.0, low_inclusive=False)
         self.v: np.ndarray | None = None
         self.s: np.ndarray | None = None
-        self._buffer: np.ndarray | None = None
 
     def step(self, theta, grad):
         if self.v is None:
             self.v, self.s = np.zeros_like(theta), np.zeros_like(theta)
-        if self._buffer is None or self._buffer.shape != theta.shape:
-            self._buffer = np.empty_like(theta)
         self.t += 1
         dtype = theta.dtype.type
-        v, s, buf = self.v, self.s, self._buffer
+        v, s, buf = self.v, self.s, self._scratch(theta)
         v *= dtype(self.beta1)
-        v += dtype(1 - self.beta1) * grad
+        v += np.multiply(grad, dtype(1 - self.beta1), out=buf)
         np.multiply(grad, grad, out=buf)
         s *= dtype(self.beta2)
         buf *= dtype(1 - self.beta2)

@@ -110,11 +110,15 @@ class Trainer:
                     break
                 last_good[...] = net.theta
             logs = {"epoch": self.epoch, "cost": cost}
-            if self.metrics_every and (self.epoch % self.metrics_every == 0 or self.epoch == final_epoch):
-                logs["train_error"] = net.error(X, y)
+            every = self.metrics_every
+            if every and (self.epoch % every == 0 or self.epoch == final_epoch):
+                # the data were validated once above: evaluate them in chunks, without
+                # validating (or copying) them again each epoch
+                _, logs["train_error"] = net._evaluate(X, targets, y=y, cost=False)
                 if dev is not None:
-                    logs["dev_cost"] = net.cost(dev[0], dev[2], m=m)
-                    logs["dev_error"] = net.error(dev[0], dev[2])
+                    logs["dev_cost"], logs["dev_error"] = net._evaluate(
+                        dev[0], dev[1], y=dev[2], m=m
+                    )
             self.history.append(logs)
             for callback in self.callbacks:
                 callback.on_epoch_end(self, logs)

@@ -19,8 +19,20 @@ def trained(user_csv, tmp_path_factory):
     from deeprecipe.cli import cli
 
     out = tmp_path_factory.mktemp("trained")
-    args = ["train", "--data", str(user_csv["train"]), "--target", "label", "--layers", "8",
-            "--epochs", "150", "--out", str(out), "--json"]  # fmt: skip
+    args = [
+        "train",
+        "--data",
+        str(user_csv["train"]),
+        "--target",
+        "label",
+        "--layers",
+        "8",
+        "--epochs",
+        "150",
+        "--out",
+        str(out),
+        "--json",
+    ]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     return out, json.loads(result.stdout)
@@ -49,8 +61,15 @@ def test_the_model_file_carries_scaler_labels_and_schema(trained):
 
 def test_predict_on_raw_rows_maps_back_to_the_text_labels(invoke, trained, user_csv, tmp_path):
     out = tmp_path / "predictions.csv"
-    result = invoke("predict", "--model", trained[0] / "model.safetensors", "--data",
-                    user_csv["new"], "--out", out)  # fmt: skip
+    result = invoke(
+        "predict",
+        "--model",
+        trained[0] / "model.safetensors",
+        "--data",
+        user_csv["new"],
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 10
@@ -63,8 +82,9 @@ def test_predict_on_raw_rows_maps_back_to_the_text_labels(invoke, trained, user_
 
 
 def test_predict_scores_a_file_that_holds_the_target(invoke, trained, user_csv):
-    report = invoke.json("predict", "--model", trained[0] / "model.safetensors", "--data",
-                         user_csv["scored"])  # fmt: skip
+    report = invoke.json(
+        "predict", "--model", trained[0] / "model.safetensors", "--data", user_csv["scored"]
+    )
     truth = [r["label"] for r in csv.DictReader(user_csv["scored"].open())]
     wrong = np.mean([p != t for p, t in zip(report["predictions"], truth)])
     assert report["metrics"]["error"] == pytest.approx(wrong)
@@ -72,8 +92,14 @@ def test_predict_scores_a_file_that_holds_the_target(invoke, trained, user_csv):
 
 
 def test_predict_without_out_writes_the_csv_to_stdout_only(invoke, trained, user_csv):
-    result = invoke("predict", "--model", trained[0] / "model.safetensors", "--data",
-                    user_csv["scored"], "--no-proba")  # fmt: skip
+    result = invoke(
+        "predict",
+        "--model",
+        trained[0] / "model.safetensors",
+        "--data",
+        user_csv["scored"],
+        "--no-proba",
+    )
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "prediction" and len(lines) == 51  # the table went to stderr
@@ -81,47 +107,89 @@ def test_predict_without_out_writes_the_csv_to_stdout_only(invoke, trained, user
 
 
 def test_quiet_prints_nothing_and_json_prints_only_json(invoke, tmp_path):
-    quiet = invoke("train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out",
-                   tmp_path / "q", "--quiet")  # fmt: skip
+    quiet = invoke(
+        "train",
+        "--dataset",
+        "iris",
+        "--layers",
+        "4",
+        "--epochs",
+        "3",
+        "--out",
+        tmp_path / "q",
+        "--quiet",
+    )
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
     assert (tmp_path / "q" / "model.safetensors").exists()
-    loud = invoke("train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out",
-                  tmp_path / "l")  # fmt: skip
+    loud = invoke(
+        "train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out", tmp_path / "l"
+    )
     assert "Model saved to" in loud.stdout and "training" in loud.stderr  # table and progress
-    data = invoke.json("train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out",
-                       tmp_path / "j")  # fmt: skip
+    data = invoke.json(
+        "train", "--dataset", "iris", "--layers", "4", "--epochs", "3", "--out", tmp_path / "j"
+    )
     assert data["data"]["classes"] == ["setosa", "versicolor", "virginica"]
 
 
 def test_fixed_dev_and_test_files_replace_the_split(invoke, user_csv, tmp_path):
-    data = invoke.json("train", "--data", user_csv["train"], "--target", "label",
-                       "--dev-data", user_csv["scored"], "--test-data", user_csv["scored"],
-                       "--epochs", "2", "--out", tmp_path)  # fmt: skip
+    data = invoke.json(
+        "train",
+        "--data",
+        user_csv["train"],
+        "--target",
+        "label",
+        "--dev-data",
+        user_csv["scored"],
+        "--test-data",
+        user_csv["scored"],
+        "--epochs",
+        "2",
+        "--out",
+        tmp_path,
+    )
     assert data["data"]["sizes"] == {"train": 300, "dev": 50, "test": 50}
     assert data["errors"]["dev"] == data["errors"]["test"]
 
 
 def test_early_stopping_restores_and_reports_the_best_epoch(invoke, tmp_path):
-    data = invoke.json("train", "--dataset", "football", "--layers", "40,20", "--epochs", "400",
-                       "--learning-rate", "0.05", "--early-stopping", "--patience", "5",
-                       "--out", tmp_path)  # fmt: skip
+    data = invoke.json(
+        "train",
+        "--dataset",
+        "football",
+        "--layers",
+        "40,20",
+        "--epochs",
+        "400",
+        "--learning-rate",
+        "0.05",
+        "--early-stopping",
+        "--patience",
+        "5",
+        "--out",
+        tmp_path,
+    )
     assert data["stopped_early"] and data["epochs_run"] < 400
     assert data["best_epoch"] <= data["epochs_run"] - 5
 
 
 @pytest.mark.parametrize(
     ("train", "dev", "label"),
-    [(0.01, 0.11, "high variance"), (0.15, 0.16, "high bias"),
-     (0.15, 0.30, "high bias and high variance"), (0.005, 0.01, "low bias and low variance")],
-)  # fmt: skip
+    [
+        (0.01, 0.11, "high variance"),
+        (0.15, 0.16, "high bias"),
+        (0.15, 0.30, "high bias and high variance"),
+        (0.005, 0.01, "low bias and low variance"),
+    ],
+)
 def test_diagnose_gives_the_lectures_four_answers(invoke, train, dev, label):
     d = invoke.json("diagnose", "--train-error", train, "--dev-error", dev)
     assert d["label"] == label
 
 
 def test_diagnose_table_with_a_bayes_error(invoke):
-    result = invoke("diagnose", "--train-error", "0.08", "--dev-error", "0.12", "--bayes-error",
-                    "0.075")  # fmt: skip
+    result = invoke(
+        "diagnose", "--train-error", "0.08", "--dev-error", "0.12", "--bayes-error", "0.075"
+    )
     assert result.exit_code == 0
     assert "avoidable bias" in result.stdout and "0.50%" in result.stdout
     assert "high variance" in result.stdout.splitlines()[0].lower()
@@ -133,8 +201,19 @@ def test_datasets_lists_the_embedded_sets(invoke):
 
 
 def test_gradcheck_passes_a_correct_network_and_names_every_tensor(invoke):
-    data = invoke.json("gradcheck", "--dataset", "moons", "--layers", "4,3", "--activation",
-                       "tanh", "--l2", "0.5", "--after-epochs", "20")  # fmt: skip
+    data = invoke.json(
+        "gradcheck",
+        "--dataset",
+        "moons",
+        "--layers",
+        "4,3",
+        "--activation",
+        "tanh",
+        "--l2",
+        "0.5",
+        "--after-epochs",
+        "20",
+    )
     assert data["passed"]
     assert [c["label"] for c in data["checks"]] == ["at initialization", "after 20 epochs"]
     names = [t["name"] for t in data["checks"][0]["per_tensor"]]
@@ -142,8 +221,17 @@ def test_gradcheck_passes_a_correct_network_and_names_every_tensor(invoke):
 
 
 def test_gradcheck_of_a_saved_model_prints_the_table(invoke, trained, user_csv):
-    result = invoke("gradcheck", "--model", trained[0] / "model.safetensors", "--data",
-                    user_csv["scored"], "--mode", "sampled", "--samples", "4")  # fmt: skip
+    result = invoke(
+        "gradcheck",
+        "--model",
+        trained[0] / "model.safetensors",
+        "--data",
+        user_csv["scored"],
+        "--mode",
+        "sampled",
+        "--samples",
+        "4",
+    )
     assert result.exit_code == 0, result.stderr
     assert "W1" in result.stdout and "sampled mode" in result.stdout
 

@@ -47,8 +47,17 @@ def test_user_errors_are_one_line_and_exit_2(invoke, args, needles):
 
 
 def test_a_bad_target_column_names_the_column_and_the_choices(invoke, user_csv, tmp_path):
-    result = invoke("train", "--data", user_csv["train"], "--target", "labels", "--epochs", "1",
-                    "--out", tmp_path)  # fmt: skip
+    result = invoke(
+        "train",
+        "--data",
+        user_csv["train"],
+        "--target",
+        "labels",
+        "--epochs",
+        "1",
+        "--out",
+        tmp_path,
+    )
     line = _one_line_error(result, "'labels'")
     assert "'label'" in line  # the accepted columns are listed
 
@@ -58,8 +67,18 @@ def test_data_without_target_is_refused(invoke, user_csv):
 
 
 def test_predict_refuses_a_file_with_other_columns(invoke, user_csv, tmp_path):
-    invoke("train", "--data", user_csv["train"], "--target", "label", "--epochs", "2",
-           "--out", tmp_path, "--quiet")  # fmt: skip
+    invoke(
+        "train",
+        "--data",
+        user_csv["train"],
+        "--target",
+        "label",
+        "--epochs",
+        "2",
+        "--out",
+        tmp_path,
+        "--quiet",
+    )
     other = tmp_path / "other.csv"
     other.write_text("a,b\n1,2\n")
     result = invoke("predict", "--model", tmp_path / "model.safetensors", "--data", other)

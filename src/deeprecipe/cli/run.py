@@ -1,0 +1,321 @@
+"""``deeprecipe run``: the whole basic recipe, with progress, a summary table and a report."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from deeprecipe.cli._data import Prepared, prepare
+from deeprecipe.cli._options import (
+    IntList,
+    data_options,
+    out_option,
+    output_options,
+    run_folder,
+    seed_option,
+)
+from deeprecipe.cli._ui import UI, percent
+from deeprecipe.cli.app import cli
+from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
+
+TRIALS_FOLDER = "trials"
+
+
+class RecipeProgress:
+    """Turns the recipe's events into progress bars (trainings of the budget, each step's
+    candidates) and one line per decision."""
+
+    def __init__(self, bars, budget: int | None) -> None:
+        self.bars = bars
+        self.budget = budget
+        self.total = None
+        self.step = None
+
+    def _line(self, text: str) -> None:
+        self.bars.console.print(text, markup=False, highlight=False)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if self.bars is None:
+            return
+        kind = event["event"]
+        if kind == "run_start":
+            self.total = self.bars.add_task("trainings", total=self.budget, status="")
+            where = event.get("where", "")
+            self._line(
+                f"train {event['n_train']} / dev {event['n_dev']} / test {event['n_test']} "
+                f"examples, {event['n_features']} features, {event['task']}; trials run {where}"
+            )
+        elif kind == "gradcheck":
+            verdict = "passed" if event.get("passed") else "FAILED"
+            self._line(
+                f"gradient check {event['label']}: {event['difference']:.3g} "
+                f"({event['verdict']}, {verdict})"
+            )
+        elif kind == "step_start":
+            self.step = self.bars.add_task(
+                f"step {event['step']}", total=event["n_candidates"], status=""
+            )
+        elif kind == "trial_done":
+            status = f"{event.get('label', '')}: dev {percent(event.get('dev_error'))}"
+            if self.step is not None:
+                self.bars.update(self.step, advance=1, status=status)
+            if self.total is not None:
+                self.bars.update(self.total, advance=1, status="")
+        elif kind == "step_end":
+            if self.step is not None:
+                self.bars.remove_task(self.step)
+                self.step = None
+            mark = "kept" if event.get("accepted") else "no change"
+            self._line(f"[{mark}] {event['step']}: {event.get('decision', '')}")
+        elif kind == "run_end" and self.total is not None:
+            done = next(t.completed for t in self.bars.tasks if t.id == self.total)
+            self.bars.update(self.total, total=done, completed=done)
+
+
+def _baseline_network(result: Any, folder: Path):
+    """The baseline's trained network, rebuilt from the run's trial record (None if absent)."""
+    from deeprecipe.recipe import TrialRecord, build_network
+
+    key = result.baseline.get("key")
+    theta = TrialRecord(folder / TRIALS_FOLDER).weights(key) if key else None
+    if theta is None or result.network is None:
+        return None
+    shape = types.SimpleNamespace(
+        n_features=result.network.layer_sizes[0],
+        n_outputs=result.network.layer_sizes[-1],
+        loss=result.network.loss.name,
+    )
+    net = build_network(result.baseline["spec"], shape)
+    if net.theta.shape != np.shape(theta):
+        return None
+    net.theta[...] = theta
+    return net
+
+
+def _proba(network, scaler):
+    if network is None:
+        return None
+    return lambda X: network.predict_proba(X if scaler is None else scaler.transform(X))
+
+
+def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
+    from deeprecipe.cli._training import save
+    from deeprecipe.report.build import build_report
+    from deeprecipe.report.from_recipe import report_data
+    from deeprecipe.report.writer import write_report
+
+    recipe = result.to_dict()
+    errors = recipe["errors"]
+    model_path = save(
+        folder,
+        result.network,
+        result.scaler,
+        data,
+        {"errors": errors, "recipe_final": recipe["final"]},
+    )
+    baseline = _baseline_network(result, folder)
+    scaler = result.scaler
+    X_scaled = data.X_train if scaler is None else scaler.transform(data.X_train)
+    source = data.source.get("data") or f"embedded dataset {data.name}"
+    run = report_data(
+        recipe,
+        title=f"deeprecipe report: {data.name}",
+        subtitle=f"{source}, {data.task}; {result.stopped_because}",
+        chosen=result.network,
+        baseline=baseline,
+        predict_chosen=_proba(result.network, scaler),
+        predict_baseline=_proba(baseline, scaler),
+        X_train=data.X_train,
+        y_train=data.y_train,
+        X_train_scaled=X_scaled,
+    )
+    run["data"] = data.describe()
+    run["model"] = str(model_path)
+    report = build_report(run)
+    return write_report(report, folder), model_path
+
+
+def _summary(ui: UI, result: Any, data: Prepared) -> None:
+    d = result.to_dict()
+    show = (lambda v: "-" if v is None else f"{v:.4g}") if data.task == "regression" else percent
+    base, final = d["errors"]["baseline"], d["errors"]["final"]
+    ui.table(
+        f"{data.name}: errors ({'MSE' if data.task == 'regression' else 'error rate'})",
+        ["model", "train", "dev", "test"],
+        [
+            ["baseline", show(base.get("train")), show(base.get("dev")), "-"],
+            ["chosen", show(final.get("train")), show(final.get("dev")), show(final.get("test"))],
+        ],
+    )
+    rows = [
+        [
+            step.name,
+            str(len(step.candidates)),
+            step.chosen or "-",
+            "kept" if step.accepted else "no change",
+        ]
+        for step in result.steps
+    ]
+    ui.table("Recipe steps", ["step", "tried", "chosen", "decision"], rows)
+    ui.say(f"Diagnosis of the chosen model: {result.final_diagnosis}")
+    ui.say(f"Stopped because {result.stopped_because}.")
+    for line in result.recommendations:
+        ui.say(f"Recommendation: {line}")
+    layers = "-".join(map(str, result.network.layer_sizes))
+    spec = result.final["spec"]
+    ui.say(
+        f"Chosen network {layers}, l2 {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
+        f"{spec['optimizer']} lr {spec['learning_rate']:g}, {spec['epochs']} epochs"
+    )
+
+
+@cli.command("run")
+@data_options(default_dataset="football")
+@click.option(
+    "--bayes-error",
+    type=click.FloatRange(0.0, 1.0),
+    help="Human-level (Bayes) error, 0-1 [default: unknown, 0 assumed].",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    default=40,
+    show_default=True,
+    help="At most this many trainings in the whole run.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="Stop starting new steps after this many seconds.",
+)
+@click.option(
+    "--layers",
+    type=IntList(),
+    default="20,3",
+    show_default=True,
+    help="The baseline's hidden layer sizes.",
+)
+@click.option(
+    "--activation",
+    type=click.Choice(ACTIVATIONS),
+    default="relu",
+    show_default=True,
+    help="Hidden activation.",
+)
+@click.option(
+    "--optimizer",
+    type=click.Choice(OPTIMIZERS),
+    default="adam",
+    show_default=True,
+    help="The baseline's optimizer (with gd, the recipe may switch to Adam).",
+)
+@click.option(
+    "--learning-rate",
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="The baseline's step size [default: 0.01 for Adam, 0.1 for gd/momentum].",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="The baseline's epochs (the recipe may train longer against bias).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Mini-batch size [default: the whole training set].",
+)
+@click.option(
+    "--jobs",
+    type=int,
+    default=-1,
+    show_default=True,
+    help="Local worker processes for the sweeps (-1: every core).",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the sweeps on a Dask cluster (tcp://host:8786); needs deeprecipe[dask].",
+)
+@seed_option
+@out_option(
+    "Folder for report.html, its PNGs, results.json, model.safetensors and the trial "
+    "record (run again with the same --out to resume)."
+)
+@output_options
+def run_command(ui: UI, **options: Any) -> None:
+    """Run the basic recipe: split, normalize, gradient-check, train a baseline, then fix
+    bias (bigger network, longer training, Adam) and variance (L2, dropout, augmentation,
+    early stopping), choosing every step by dev error; measure the test set once; write the
+    report and the chosen model.
+
+    \b
+    Examples:
+      deeprecipe run
+      deeprecipe run --dataset digits --budget 30 --out runs/digits
+      deeprecipe run --data my.csv --target label --bayes-error 0.02
+      deeprecipe run --data train.csv --test-data test.csv --target y --cluster tcp://host:8786
+    """
+    from deeprecipe.recipe import Recipe
+
+    data = prepare(
+        dataset=options["dataset"],
+        data_file=options["data_file"],
+        target=options["target"],
+        dev_data=options["dev_data"],
+        test_data=options["test_data"],
+        dev_size=options["dev_size"],
+        test_size=options["test_size"],
+        task=options["task"],
+        seed=options["seed"],
+    )
+    folder = run_folder(options["out_dir"])
+    settings = {
+        "task": data.task,
+        "bayes_error": options["bayes_error"],
+        "hidden": tuple(options["layers"]),
+        "activation": options["activation"],
+        "optimizer": options["optimizer"],
+        "learning_rate": options["learning_rate"]
+        or (0.01 if options["optimizer"] == "adam" else 0.1),
+        "epochs": options["epochs"],
+        "batch_size": options["batch_size"],
+        "max_trainings": options["budget"],
+        "max_seconds": options["time_limit"],
+        "seed": options["seed"],
+        "n_jobs": options["jobs"],
+        "cluster": options["cluster"],
+        "record_dir": str(folder / TRIALS_FOLDER),
+    }
+    with ui.progress() as bars:
+        recipe = Recipe(on_event=RecipeProgress(bars, options["budget"]), **settings)
+        result = recipe.run(
+            data.X_train,
+            data.y_train,
+            X_dev=data.X_dev,
+            y_dev=data.y_dev,
+            X_test=data.X_test if len(data.X_test) else None,
+            y_test=data.y_test if len(data.X_test) else None,
+            image_shape=data.image_shape,
+        )
+    report_path, model_path = _write(folder, result, data)
+    _summary(ui, result, data)
+    ui.say(f"Model: {model_path}")
+    ui.say(f"Report: {report_path}")
+    summary = result.to_dict()
+    ui.emit_json(
+        {
+            "report": str(report_path),
+            "model": str(model_path),
+            "errors": summary["errors"],
+            "stopped_because": summary["stopped_because"],
+            "steps": [[s.name, s.chosen, s.accepted] for s in result.steps],
+            "final": summary["final"]["spec"],
+            "trainings": summary["trainings"],
+        }
+    )

@@ -1,0 +1,164 @@
+"""A recipe run (``RecipeResult.to_dict()``) turned into what :func:`build_report` reads.
+
+The recipe records plain data; this module picks out, for each section of the report, the
+figures it needs (errors, diagnoses, steps with their candidates, histories of the baseline
+and the chosen model, curves, gradient checks), and adds what only the trained networks can
+give (per-layer histograms, decision boundaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.nn import Network
+from deeprecipe.report.probes import boundary_panel, layer_samples
+
+GRADCHECK_LABELS = {"init": "at initialization", "final": "after training (chosen network)"}
+
+
+def _candidate(steps: list[Mapping[str, Any]], key: str | None) -> Mapping[str, Any] | None:
+    """The trial with this key, wherever it was tried (the latest record of it)."""
+    found = None
+    for step in steps:
+        for candidate in step.get("candidates", []):
+            if candidate.get("key") == key:
+                found = candidate
+    return found
+
+
+def _steps(steps: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for step in steps:
+        trials = [
+            {
+                "label": c.get("label", ""),
+                "train_error": c.get("train_error"),
+                "dev_error": c.get("dev_error"),
+                "chosen": bool(step.get("accepted")) and c.get("key") == step.get("chosen_key"),
+            }
+            for c in step.get("candidates", [])
+        ]
+        if step.get("accepted"):
+            kept = _candidate([step], step.get("chosen_key")) or {}
+        else:
+            kept = step.get("incumbent_before") or {}
+        out.append(
+            {
+                "name": step.get("name", ""),
+                "decision": step.get("decision", ""),
+                "reason": step.get("reason", ""),
+                "trials": trials,
+                "kept": {
+                    "train_error": kept.get("train_error"),
+                    "dev_error": kept.get("dev_error"),
+                },
+            }
+        )
+    return out
+
+
+def _validation_curves(result: Mapping[str, Any]) -> dict[str, Any]:
+    curves = {}
+    steps = result.get("steps", [])
+    for parameter, step_name in (("l2", "l2"), ("keep_prob", "dropout")):
+        curve = (result.get("validation_curves") or {}).get(parameter)
+        if not curve:
+            continue
+        step = next((s for s in steps if s.get("name") == step_name), None)
+        chosen = None
+        if step is not None and step.get("accepted"):
+            kept = _candidate([step], step.get("chosen_key"))
+            chosen = None if kept is None else kept["spec"].get(parameter)
+        curves[parameter] = {
+            "values": curve.get("values", []),
+            "train_error": curve.get("train_error", []),
+            "dev_error": curve.get("dev_error", []),
+            "chosen": chosen,
+        }
+    return curves
+
+
+def _learning_curve(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    curve = result.get("learning_curve")
+    if not curve:
+        return None
+    return {
+        "sizes": curve.get("values", []),
+        "train_error": curve.get("train_error", []),
+        "dev_error": curve.get("dev_error", []),
+        "advice": " ".join(result.get("recommendations") or []),
+    }
+
+
+def report_data(
+    result: Mapping[str, Any],
+    *,
+    title: str,
+    subtitle: str = "",
+    chosen: Network | None = None,
+    baseline: Network | None = None,
+    predict_chosen: Any = None,
+    predict_baseline: Any = None,
+    X_train: np.ndarray | None = None,
+    y_train: np.ndarray | None = None,
+    X_train_scaled: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The mapping :func:`~deeprecipe.report.build.build_report` reads.
+
+    ``X_train``/``y_train`` are the raw training rows (for the decision boundary, drawn in the
+    units of the data); ``X_train_scaled`` the same rows as the network sees them (for the
+    histograms). ``predict_*`` map raw rows to probabilities (network + scaler).
+    """
+    steps = list(result.get("steps", []))
+    task = (result.get("targets") or {}).get("task", "binary")
+    errors = result.get("errors") or {}
+    baseline_key = (result.get("baseline") or {}).get("key")
+    final_key = (result.get("final") or {}).get("key")
+    histories = {}
+    for label, key in (("baseline", baseline_key), ("chosen", final_key)):
+        trial = _candidate(steps, key)
+        if trial and trial.get("history"):
+            histories[label] = trial["history"]
+    if histories.get("baseline") is histories.get("chosen"):
+        histories.pop("baseline", None)  # the baseline was kept: one curve, not two
+
+    data: dict[str, Any] = {
+        "title": title,
+        "subtitle": subtitle,
+        "task": task,
+        "bayes_error": (result.get("config") or {}).get("bayes_error"),
+        "errors": {
+            "baseline": errors.get("baseline", {}),
+            "chosen": errors.get("final", {}),
+        },
+        "diagnoses": {
+            "baseline": result.get("baseline_diagnosis"),
+            "chosen": result.get("final_diagnosis"),
+        },
+        "steps": _steps(steps),
+        "histories": histories,
+        "validation_curves": _validation_curves(result),
+        "learning_curve": _learning_curve(result),
+        "gradchecks": {
+            GRADCHECK_LABELS.get(k, k): v for k, v in (result.get("gradcheck") or {}).items() if v
+        },
+        "recipe": dict(result),
+    }
+    data["diagnoses"] = {k: v for k, v in data["diagnoses"].items() if v}
+    if chosen is not None and X_train_scaled is not None and y_train is not None:
+        from deeprecipe.diagnose import layer_health
+
+        data["layer_samples"] = layer_samples(chosen, X_train_scaled, y_train)
+        health = layer_health(chosen, X_train_scaled[:512], np.asarray(y_train)[:512])
+        data["health_warnings"] = list(health.messages)
+    two_d = X_train is not None and X_train.shape[1] == 2 and task != "regression"
+    if two_d and predict_chosen is not None:
+        panels = []
+        if predict_baseline is not None:
+            panels.append(boundary_panel("baseline", predict_baseline, X_train))
+        panels.append(boundary_panel("chosen model", predict_chosen, X_train))
+        data["boundary"] = {"X": X_train, "y": y_train, "panels": panels}
+    return data

@@ -1,0 +1,68 @@
+"""``deeprecipe run`` end to end on a tiny budget: summary, report, model, resume."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from deeprecipe.report.build import SECTIONS
+
+TINY = ["--dataset", "moons", "--budget", "3", "--epochs", "20", "--jobs", "1", "--seed", "3"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from deeprecipe.cli import cli
+
+    out = tmp_path_factory.mktemp("run")
+    result = CliRunner().invoke(cli, ["run", *TINY, "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return out, result
+
+
+def test_run_ends_with_the_summary_table_and_the_report_path(tiny_run):
+    out, result = tiny_run
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == f"Report: {out / 'report.html'}"
+    assert "moons: errors (error rate)" in result.stdout
+    assert "Recipe steps" in result.stdout and "baseline" in result.stdout
+    assert "gradient check at initialization" in result.stderr  # progress lines on stderr
+
+
+def test_run_writes_report_pngs_results_and_model(tiny_run):
+    out, _ = tiny_run
+    html = (out / "report.html").read_text()
+    for sid, _title in SECTIONS:
+        assert f'<section id="{sid}">' in html
+    assert "<script" not in html
+    images = re.findall(
+        r'<img src="data:image/png;base64,[^"]+" alt="[^"]*" data-name="(\w+)"', html
+    )
+    assert "decision_boundary" in images and "cost_curves" in images
+    assert sorted(p.stem for p in out.glob("*.png")) == sorted(images)
+    results = json.loads((out / "results.json").read_text())
+    recipe = results["recipe"]
+    assert recipe["trainings"]["total"] <= 3
+    assert set(results["errors"]["chosen"]) == {"train", "dev", "test"}
+    assert len(recipe["test_access"]) == 1  # the test set was read once, at the very end
+    assert (out / "model.safetensors").exists()
+
+
+def test_the_chosen_model_predicts_raw_rows(tiny_run, invoke, tmp_path):
+    out, _ = tiny_run
+    rows = tmp_path / "points.csv"
+    rows.write_text("x1,x2,target\n-1.0,0.2,0\n2.0,0.0,1\n0.5,-0.3,1\n")
+    report = invoke.json("predict", "--model", out / "model.safetensors", "--data", rows)
+    assert len(report["predictions"]) == 3
+    assert report["metrics"]["examples"] == 3
+
+
+def test_a_second_run_in_the_same_folder_reuses_every_trial(tiny_run, invoke):
+    out, _ = tiny_run
+    again = invoke.json("run", *TINY, "--out", out)
+    assert again["trainings"]["reused"] == again["trainings"]["total"] > 0
+    assert again["trainings"]["trained"] == 0

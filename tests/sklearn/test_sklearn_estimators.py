@@ -168,7 +168,7 @@ def test_partial_fit_needs_classes_first_then_runs_one_epoch_per_call(blobs):
 def test_partial_fit_regressor_learns():
     X, y = make_regression(n_samples=200, n_features=4, noise=0.5, random_state=0)
     y = y / y.std()
-    reg = DeepRegressor(**SMALL)
+    reg = DeepRegressor(**SMALL, batch_size=32)
     for _ in range(40):
         reg.partial_fit(X, y)
     assert reg.score(X, y) > 0.9
@@ -261,3 +261,20 @@ def test_divergence_is_reported_as_a_convergence_warning():
     with pytest.warns(ConvergenceWarning, match="diverged"):
         reg.fit(X, y * 100)
     assert np.isfinite(reg.network_.theta).all()
+
+
+def test_early_stopping_fits_the_scaler_on_training_rows_only(blobs, monkeypatch):
+    from deeprecipe.data import Standardizer
+    from deeprecipe.sklearn import _base
+
+    seen_rows = []
+
+    class RecordingStandardizer(Standardizer):
+        def fit(self, X):
+            seen_rows.append(len(X))
+            return super().fit(X)
+
+    monkeypatch.setattr(_base, "make_scaler", lambda kind: RecordingStandardizer())
+    X, y = blobs
+    DeepClassifier(**SMALL, early_stopping=True, validation_fraction=0.2).fit(X, y)
+    assert seen_rows == [len(X) - 60]

@@ -141,9 +141,17 @@ class DeepEstimatorBase(BaseEstimator):
         settings = check_settings(self.get_params(deep=False))
         fitted = hasattr(self, "network_")
         continuing = fitted and (incremental or settings.warm_start)
+        if not continuing:
+            self._forget_fit()  # a fit that fails leaves an unfitted estimator, not a mix
         X, y = self._validate(X, y, reset=not continuing)
         with sklearn_errors(type(self).__name__):
             targets = self._prepare_targets(y, continuing=continuing, classes=classes)
+        if not continuing:
+            self._rng = np.random.default_rng(seed_sequence(self.random_state))
+        early_stopping = settings.early_stopping and not incremental
+        X_dev = y_dev = None
+        if early_stopping:  # split first: the scaler must never see the dev rows
+            X, targets, X_dev, y_dev = self._split_dev(X, targets, settings)
         if continuing:
             self._adapt_network(settings)
         else:
@@ -153,11 +161,8 @@ class DeepEstimatorBase(BaseEstimator):
         else:
             self._optimizer.learning_rate = settings.learning_rate
         X = self._inputs(X)
-
-        early_stopping = settings.early_stopping and not incremental
-        X_dev = y_dev = None
         if early_stopping:
-            X, targets, X_dev, y_dev = self._split_dev(X, targets, settings)
+            X_dev = self._inputs(X_dev)
         trainer = Trainer(
             self.network_,
             optimizer=self._optimizer,
@@ -178,10 +183,15 @@ class DeepEstimatorBase(BaseEstimator):
             warnings.warn(self.history_.message, ConvergenceWarning, stacklevel=3)
         return self
 
+    def _forget_fit(self) -> None:
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+        for name in ("_rng", "_scaler", "_optimizer"):
+            self.__dict__.pop(name, None)
+
     def _start(self, X: np.ndarray, settings: Settings) -> None:
-        """A fresh fit: new seeds, scaler fitted on the training rows, new network."""
-        init_seq, self_seq = seed_sequence(self.random_state).spawn(2)
-        self._rng = np.random.default_rng(self_seq)
+        """A fresh fit: scaler fitted on the training rows only, new network."""
+        init_seed = self._rng.integers(2**63)
         scaler = make_scaler(settings.normalize)
         self._scaler = None if scaler is None else scaler.fit(X)
         n_outputs, loss = self._output_spec()
@@ -193,7 +203,7 @@ class DeepEstimatorBase(BaseEstimator):
             keep_prob=settings.keep_prob,
             l2=settings.l2,
             dtype=settings.dtype,
-            seed=np.random.default_rng(init_seq),
+            seed=np.random.default_rng(init_seed),
         )
         self.history_ = History()
         self.n_iter_ = 0
@@ -232,7 +242,8 @@ class DeepEstimatorBase(BaseEstimator):
         stratify = self._stratify(targets)
         if stratify is not None:
             counts = np.bincount(stratify)
-            if counts[counts > 0].min() < 2 or n_dev < np.count_nonzero(counts):
+            n_classes = np.count_nonzero(counts)
+            if counts[counts > 0].min() < 2 or min(n_dev, m - n_dev) < n_classes:
                 stratify = None
         X_train, X_dev, t_train, t_dev = train_test_split(
             X, targets, test_size=n_dev, random_state=int(self._rng.integers(2**31)),

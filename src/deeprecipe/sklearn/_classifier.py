@@ -204,7 +204,9 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
         ``classes`` (every label ``y`` may ever take) is required on the first call, unless
         ``y`` is a multi-label indicator matrix.
         """
-        if not hasattr(self, "network_") and classes is None and np.ndim(y) == 1:
+        shape = np.shape(y)
+        labels_1d = len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)
+        if not hasattr(self, "network_") and classes is None and labels_1d:
             raise DeepRecipeError(
                 "classes= is required on the first call to partial_fit; accepted: every label "
                 "y can take, e.g. classes=np.unique(y_all)"

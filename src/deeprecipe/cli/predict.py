@@ -34,7 +34,8 @@ def _csv_text(predictions: np.ndarray, proba: np.ndarray | None, classes: list |
         header += [f"proba_{c}" for c in classes]
     writer.writerow(header)
     for k, value in enumerate(predictions):
-        row = [value.item() if isinstance(value, np.generic) else value]
+        value = value.item() if isinstance(value, np.generic) else value
+        row = [f"{value:.7g}" if isinstance(value, float) else value]
         if proba is not None and classes is not None:
             row += [f"{p:.6g}" for p in proba[k]]
         writer.writerow(row)

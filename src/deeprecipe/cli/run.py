@@ -151,16 +151,15 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
             ["chosen", show(final.get("train")), show(final.get("dev")), show(final.get("test"))],
         ],
     )
-    rows = [
-        [
-            step.name,
-            str(len(step.candidates)),
-            step.chosen or "-",
-            "kept" if step.accepted else "no change",
-        ]
-        for step in result.steps
-    ]
-    ui.table("Recipe steps", ["step", "tried", "chosen", "decision"], rows)
+    rows = []
+    for step in result.steps:
+        devs = [c["dev_error"] for c in step.candidates if c.get("dev_error") is not None]
+        if step.kind == "learning_curve":
+            kept = "(a diagnostic: nothing to keep)"
+        else:
+            kept = (step.chosen or "-") if step.accepted else "(nothing better: unchanged)"
+        rows.append([step.name, str(len(step.candidates)), show(min(devs) if devs else None), kept])
+    ui.table("Recipe steps", ["step", "tried", "best dev", "kept"], rows)
     ui.say(f"Diagnosis of the chosen model: {result.final_diagnosis}")
     ui.say(f"Stopped because {result.stopped_because}.")
     for line in result.recommendations:

@@ -319,7 +319,27 @@ def to_markdown(rows: list[dict], *, rounds: int, repeats: int) -> str:
         )
         for error in r["errors"]:
             lines.append(f"\nError ({r['contender']}, {r['workload']}): {error[-300:]}")
+    lines += ["", *peer_ratios(rows)]
     return "\n".join(lines)
+
+
+def peer_ratios(rows: list[dict]) -> list[str]:
+    """One line per (threads, workload): deeprecipe's full check against each peer."""
+    out = []
+    for threads, workload in sorted({(r["threads"], r["workload"]) for r in rows}):
+        by_name = {r["contender"]: r["seconds"] for r in rows
+                   if r["threads"] == threads and r["workload"] == workload and r["seconds"]}
+        ours = next((n for n in ("deeprecipe", "deeprecipe-sampled") if n in by_name), None)
+        if ours is None:
+            continue
+        ratios = ", ".join(
+            f"{by_name[peer]['median'] / by_name[ours]['median']:.1f}x faster than {peer}"
+            if by_name[peer]["median"] >= by_name[ours]["median"]
+            else f"{by_name[ours]['median'] / by_name[peer]['median']:.1f}x slower than {peer}"
+            for peer in by_name if not peer.startswith("deeprecipe")
+        )
+        out.append(f"- {workload}, {threads} thread(s): {ours} is {ratios} (medians).")
+    return out
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -278,3 +278,13 @@ def test_early_stopping_fits_the_scaler_on_training_rows_only(blobs, monkeypatch
     X, y = blobs
     DeepClassifier(**SMALL, early_stopping=True, validation_fraction=0.2).fit(X, y)
     assert seen_rows == [len(X) - 60]
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from deeprecipe.sklearn import _classifier, _regressor
+
+    for module in (_classifier, _regressor):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -30,7 +30,8 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
     >>> import numpy as np
     >>> from deeprecipe.sklearn import DeepRegressor
     >>> X = np.linspace(-1, 1, 200)[:, None]
-    >>> reg = DeepRegressor((16,), max_epochs=300, random_state=0).fit(X, np.sin(3 * X[:, 0]))
+    >>> reg = DeepRegressor((16,), learning_rate=0.01, max_epochs=300, random_state=0)
+    >>> reg = reg.fit(X, np.sin(3 * X[:, 0]))
     >>> bool(reg.score(X, np.sin(3 * X[:, 0])) > 0.9)
     True
 """

@@ -175,3 +175,19 @@ def test_finite_differences_match_a_per_parameter_loop(
         s, shape = slices[w.tensor]
         engine[s.start + np.ravel_multi_index(w.index, shape)] = w.numerical
     np.testing.assert_allclose(engine, loop, rtol=1e-6, atol=1e-7)
+
+
+class HalvedOutputBias(Network):
+    """A developer's subclass whose backward halves db of the output layer."""
+
+    def backward(self, dz_out, *, m):
+        grad = super().backward(dz_out, m=m)
+        self.views(grad)[-1][...] *= 0.5
+        return grad
+
+
+def test_a_subclass_is_checked_as_itself(make_data):
+    net = HalvedOutputBias([4, 6, 3], activation="tanh", loss="softmax_crossentropy")
+    X, y = make_data(4, 3, 16, 12, "softmax_crossentropy")
+    result = gradcheck(net, X, y)
+    assert result.failing_tensors == ["b2"]

@@ -29,8 +29,12 @@ _SHARED_DOC = """
 
             J = (1/m) sum_i L(yhat_i, y_i) + (lambda / (2m)) sum_l ||W[l]||_F^2
 
-        (biases are not penalized; ``m`` is the number of training examples). It is exactly
-        scikit-learn's ``MLPClassifier``/``MLPRegressor`` ``alpha`` (same default), the PyTorch
+        (biases are not penalized; ``m`` is the number of training examples, also for each
+        mini-batch's gradient ``dW += (lambda/m) W``). It is scikit-learn's
+        ``MLPClassifier``/``MLPRegressor`` ``alpha`` (same formula, same default): identical in
+        full-batch training (``batch_size=None``); with mini-batches scikit-learn divides the
+        penalty by the batch size instead of ``m``, so its ``alpha`` then acts ``m/batch_size``
+        times stronger (``l2 = alpha * m / batch_size`` mimics it). It is also the PyTorch
         ``weight_decay`` ``lambda/m`` under plain gradient descent, and Keras ``L2(lambda/(2m))``.
     keep_prob : float or tuple of float, default=1.0
         Inverted-dropout keep probability of each hidden layer (1.0: no dropout); never applied

@@ -66,6 +66,19 @@ def percent(value: Any) -> str:
     return f"{100 * float(value):.2f}%"
 
 
+class _LazyProgress(Progress):
+    """A progress display that appears with its first bar: an error before any work starts
+    then stays one line, with no empty live display printed around it."""
+
+    def __enter__(self) -> _LazyProgress:
+        return self
+
+    def add_task(self, *args: Any, **kwargs: Any):
+        if not self.live.is_started:
+            self.start()
+        return super().add_task(*args, **kwargs)
+
+
 def _console(*, stderr: bool) -> Console:
     """A rich console; 120 columns when not a terminal (pipes, files, tests) unless COLUMNS."""
     console = Console(stderr=stderr, highlight=False, soft_wrap=False)
@@ -129,7 +142,7 @@ class UI:
         if not self.chatty:
             yield None
             return
-        bars = Progress(
+        bars = _LazyProgress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),

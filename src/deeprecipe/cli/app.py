@@ -77,6 +77,9 @@ class DeepRecipeGroup(click.Group):
                 code = 130
             except DeepRecipeError as exc:
                 code = _fail(str(exc))
+            except BrokenPipeError:
+                _silence_stdout()  # the reader went away (``| head``): nothing more to say
+                code = 1
             except FileNotFoundError as exc:
                 code = _fail(f"{exc.filename}: no such file or folder")
             except OSError as exc:
@@ -94,6 +97,14 @@ class DeepRecipeGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
 
 
 def _fail(message: str) -> int:

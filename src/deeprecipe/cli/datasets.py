@@ -32,7 +32,7 @@ def dataset_csv(name: str, *, seed: int = 0) -> tuple[str, int]:
     return buffer.getvalue(), ds.n_samples
 
 
-@cli.command("datasets")
+@cli.command("datasets", short_help="List the embedded datasets, or export one as CSV.")
 @click.option(
     "--export",
     "export_name",

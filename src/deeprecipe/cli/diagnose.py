@@ -45,7 +45,7 @@ def diagnosis_rows(d: Any) -> list[list[str]]:
     return rows
 
 
-@cli.command("diagnose")
+@cli.command("diagnose", short_help="Bias or variance? The lecture's table from your errors.")
 @click.option("--train-error", type=ERROR, required=True, help="Error on the training set (0-1).")
 @click.option("--dev-error", type=ERROR, required=True, help="Error on the dev set (0-1).")
 @click.option(

@@ -111,7 +111,7 @@ def _network_and_inputs(options: dict[str, Any]):
     return model.network, X, ds.y, ds.name
 
 
-@cli.command("gradcheck")
+@cli.command("gradcheck", short_help="Check backprop against numerical gradients, per tensor.")
 @click.option(
     "--model",
     "model_path",

@@ -58,7 +58,7 @@ def _cost_figure(runs: dict[str, Any]):
     return figure
 
 
-@cli.command("init-compare")
+@cli.command("init-compare", short_help="Train from zeros, random and He initializations.")
 @click.option(
     "--dataset",
     metavar="NAME",

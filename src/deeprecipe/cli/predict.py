@@ -47,7 +47,7 @@ def _class_probabilities(proba: np.ndarray) -> np.ndarray:
     return np.column_stack([1.0 - proba[:, 0], proba[:, 0]]) if proba.shape[1] == 1 else proba
 
 
-@cli.command("predict")
+@cli.command("predict", short_help="Predict raw rows with a saved model, as CSV.")
 @click.option(
     "--model",
     "model_path",

@@ -172,7 +172,7 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     )
 
 
-@cli.command("run")
+@cli.command("run", short_help="The whole basic recipe: steps, summary, HTML report, model.")
 @data_options(default_dataset="football")
 @click.option(
     "--bayes-error",

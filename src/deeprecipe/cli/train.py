@@ -125,7 +125,7 @@ def training_options(command):
     return command
 
 
-@cli.command()
+@cli.command("train", short_help="Train one configuration, print its errors, save the model.")
 @data_options(default_dataset="football")
 @network_options
 @training_options

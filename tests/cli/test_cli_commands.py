@@ -250,3 +250,41 @@ def test_gradcheck_exit_code_1_when_backprop_is_wrong(invoke, monkeypatch):
     result = invoke("gradcheck", "--dataset", "moons", "--layers", "3", "--activation", "tanh")
     assert result.exit_code == 1
     assert "FAILING" in result.stdout and "W1" in result.stdout
+
+
+def test_init_compare_shows_that_zeros_never_break_symmetry(invoke, tmp_path):
+    data = invoke.json("init-compare", "--inits", "zeros,he", "--epochs", "60", "--out", tmp_path)
+    assert data["data"] == "course circles"
+    assert data["runs"]["zeros"]["breaks_symmetry"] is False
+    assert data["runs"]["zeros"]["train_accuracy"] == pytest.approx(0.5)
+    assert data["runs"]["he"]["breaks_symmetry"] is True
+    assert (tmp_path / "init_costs.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(json.loads((tmp_path / "results.json").read_text())["ranking"]) == ["he", "zeros"]
+
+
+def test_init_compare_refuses_unknown_inits_and_multiclass_data(invoke):
+    for args in (["--inits", "zeros,magic"], ["--dataset", "iris"]):
+        result = invoke("init-compare", *args, "--epochs", "1")
+        assert result.exit_code == 2 and result.stderr.startswith("Error: ")
+
+
+def test_datasets_export_writes_a_csv_that_train_reads_back(invoke, tmp_path):
+    path = tmp_path / "cancer.csv"
+    assert invoke("datasets", "--export", "breast_cancer", "--to", path).exit_code == 0
+    header, first = path.read_text().splitlines()[:2]
+    assert header.endswith(",target") and len(header.split(",")) == 31
+    assert first.split(",")[-1] in ("malignant", "benign")
+    data = invoke.json(
+        "train",
+        "--data",
+        path,
+        "--target",
+        "target",
+        "--layers",
+        "4",
+        "--epochs",
+        "5",
+        "--out",
+        tmp_path / "m",
+    )
+    assert sorted(data["data"]["classes"]) == ["benign", "malignant"]

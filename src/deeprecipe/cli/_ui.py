@@ -73,6 +73,10 @@ class _LazyProgress(Progress):
     def __enter__(self) -> _LazyProgress:
         return self
 
+    def stop(self) -> None:
+        if self.live.is_started:
+            super().stop()
+
     def add_task(self, *args: Any, **kwargs: Any):
         if not self.live.is_started:
             self.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,10 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
 
     recipe = result.to_dict()
     errors = recipe["errors"]
+    if data.classes is not None and result.targets.get("classes") is not None:
+        # the recipe numbers the classes it saw in training; map them back to the labels
+        labels = [data.classes[int(c)] for c in result.targets["classes"]]
+        data = dataclasses.replace(data, classes=labels)
     model_path = save(
         folder,
         result.network,
@@ -170,6 +175,12 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
         f"Chosen network {layers}, l2 {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
         f"{spec['optimizer']} lr {spec['learning_rate']:g}, {spec['epochs']} epochs"
     )
+
+
+def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value == 0 or value < -1:
+        raise click.BadParameter(f"{value} is not accepted; accepted: -1 (every core) or >= 1")
+    return value
 
 
 @cli.command("run", short_help="The whole basic recipe: steps, summary, HTML report, model.")
@@ -234,6 +245,7 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     type=int,
     default=-1,
     show_default=True,
+    callback=_check_jobs,
     help="Local worker processes for the sweeps (-1: every core).",
 )
 @click.option(

@@ -36,6 +36,8 @@ from deeprecipe.nn.network import Network
 #: a stack of perturbed activations is kept near this size (bytes), so it stays in cache
 CHUNK_BYTES = 1 << 21
 KINK_ACTIVATIONS = ("relu", "leaky_relu")
+#: units with fewer entries than this on average (biases, samples) share chunks
+MIX_BELOW = 8
 #: chunks run on this many threads (NumPy releases the GIL inside each array operation)
 THREADS = min(2, os.cpu_count() or 1)
 _CONTROLLER: list[ThreadpoolController] = []
@@ -183,11 +185,16 @@ class LayerwiseCost:
         step = max(1, self.chunk_bytes // (per_item * (2 if two_sided else 1)))
         order = np.argsort(cols, kind="stable")
         bounds = np.flatnonzero(np.diff(cols[order])) + 1
-        parts = [
-            group[start : start + step]
-            for group in np.split(order, bounds)
-            for start in range(0, len(group), step)
-        ]
+        if len(cols) < MIX_BELOW * (len(bounds) + 1):
+            # few entries per unit (biases, samples): mix units in a chunk rather than pay
+            # Python's overhead once per unit
+            parts = [order[start : start + step] for start in range(0, len(order), step)]
+        else:
+            parts = [
+                group[start : start + step]
+                for group in np.split(order, bounds)
+                for start in range(0, len(group), step)
+            ]
 
         def run(part: np.ndarray) -> tuple[np.ndarray, float]:
             if rows is None:
@@ -260,9 +267,14 @@ class LayerwiseCost:
         moved = np.flatnonzero(change.any(axis=0))
         if moved.size < change.shape[1]:
             change = change[:, moved]
-        # Z[k+1] moves by the outer product of that change with unit j's outgoing weights
-        z = np.empty((self.weights_t[k + 1].shape[0], count, moved.size))
-        np.multiply(self.weights_t[k + 1][:, cols][:, :, None], change[None], out=z)
+        # Z[k+1] moves by the outer product of that change with unit j's outgoing weights.
+        # A chunk holds one unit j (entries are visited column by column), so the outer
+        # product of all its perturbations is one rank-1 matrix product.
+        z = np.empty((self.weights_t[k + 1].shape[0], count, moved.size))  # C order
+        if (cols == cols[0]).all():  # w[u] * change[p, e], one long loop per unit u
+            np.multiply(self.weights_t[k + 1][:, cols[0], None, None], change[None], out=z)
+        else:
+            np.multiply(self.weights_t[k + 1][:, cols][:, :, None], change[None], out=z)
         z += self.Z_t[k + 1][:, None, moved]
         work = layers[k + 1].W.shape[1]
         for q in range(k + 1, len(layers) - 1):
@@ -270,8 +282,9 @@ class LayerwiseCost:
             if self.masks_t[q] is not None:
                 a = a * self.masks_t[q][:, None, moved]
             W_t = self.weights_t[q + 1]
-            z = (W_t @ a.reshape(W_t.shape[1], -1)).reshape(W_t.shape[0], count, moved.size)
-            z += layers[q + 1].b[:, None, None]
+            z = W_t @ a.reshape(W_t.shape[1], -1)
+            z += layers[q + 1].b[:, None]
+            z = z.reshape(W_t.shape[0], count, moved.size)
             work += W_t.size
         work = count * work * moved.size / (self.full_work * self.n_examples)
         return self._summed(z, moved), moved, work

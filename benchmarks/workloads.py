@@ -129,7 +129,8 @@ def make_data(workload: Workload, rows: int | None = None) -> tuple[np.ndarray, 
     rng = np.random.default_rng(DATA_SEED + 1)
     y = rng.integers(0, n_classes, size=rows)
     X = rng.standard_normal((rows, n_x), dtype=np.float32)
-    X += centres[y]
+    for start in range(0, rows, 4096):  # in chunks: centres[y] whole would double the memory
+        X[start : start + 4096] += centres[y[start : start + 4096]]
     return X, y
 
 

@@ -61,6 +61,8 @@ def run_one(args, w) -> dict:
         seconds = time_run(lambda: timed.fit(X, y, epochs=epochs))
         return {"seconds": seconds, "samples": rows * epochs}
     if args.mode == "memory":
+        tiny_X, tiny_y = make_data(w, 512)
+        trainer(build(w), w).fit(tiny_X, tiny_y, epochs=1)  # imports and BLAS buffers first
         base = current_rss_bytes()
         X, y = make_data(w)
         net = build(w)

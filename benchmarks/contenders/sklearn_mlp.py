@@ -65,6 +65,7 @@ def run_one(args, w) -> dict:
         seconds = time_run(run)
         return {"seconds": seconds, "samples": rows * epochs, "dtype": str(clf.coefs_[0].dtype)}
     if args.mode == "memory":
+        build(w).fit(*make_data(w, 512))  # imports and BLAS buffers first
         base = current_rss_bytes()
         X, y = make_data(w)
         clf = build(w)

@@ -89,6 +89,10 @@ def run_one(args, w) -> dict:
         )
         return {"seconds": seconds, "samples": rows * epochs, "torch_blas": _torch_blas(torch)}
     if args.mode == "memory":
+        tiny_X, tiny_y = tensors(*make_data(w, 512))
+        tiny = build(torch, w)
+        train(torch, tiny, make_optimizer(torch, tiny, w, 512), loss_fn, tiny_X, tiny_y,
+              w.batch_size, 1, generator)  # imports, thread pools and allocator first
         base = current_rss_bytes()
         Xn, yn = make_data(w)
         X, y = tensors(Xn, yn)

@@ -54,19 +54,30 @@ class Dense:
         self._a: np.ndarray | None = None
         self._reuse = False  # whether the last forward (and so the next backward) uses buffers
         self._buffers: dict[str, np.ndarray] = {}
+        self._workspace_key: tuple | None = None
+        self._views: dict[str, np.ndarray] = {}
 
     # ----------------------------------------------------------------- buffers
     def _buffer(self, name: str, rows: int, cols: int, dtype) -> np.ndarray | None:
-        """A reusable ``(rows, cols)`` array (the first rows of a grow-only one), or None
-        when this pass allocates as usual."""
+        """This pass's ``name`` buffer, or None when this pass allocates as usual.
+
+        Buffers grow to the largest batch seen; a pass gets a view of their first ``rows`` rows
+        (still contiguous). The views are kept until the row count or dtype changes (the last,
+        smaller batch of an epoch), so a step only looks each one up in a dict.
+        """
         if not self._reuse:
             return None
-        buffer = self._buffers.get(name)
-        if buffer is None or buffer.shape[0] < rows or buffer.shape[1:] != (cols,) or (
-            buffer.dtype != dtype
-        ):
-            buffer = self._buffers[name] = np.empty((rows, cols), dtype=dtype)
-        return buffer[:rows]
+        if (rows, dtype) != self._workspace_key:
+            self._workspace_key, self._views = (rows, dtype), {}
+        view = self._views.get(name)
+        if view is None:
+            base = self._buffers.get(name)
+            if base is None or base.shape[0] < rows or base.shape[1] != cols or (
+                base.dtype != dtype
+            ):
+                base = self._buffers[name] = np.empty((rows, cols), dtype=dtype)
+            view = self._views[name] = base[:rows]
+        return view
 
     def _draw_mask(self, rng: np.random.Generator, rows: int, cols: int, dtype) -> np.ndarray:
         """D / keep_prob with D = [U < keep_prob], U uniform in [0, 1) drawn IN ``dtype``.
@@ -128,7 +139,9 @@ class Dense:
             # dW += (lambda / m) W, the product through a scratch array the size of W
             decay = self.W.dtype.type(l2_over_m)
             if self._reuse:
-                scratch = self._buffer("decay", self.W.shape[0], self.W.shape[1], self.W.dtype)
+                scratch = self._buffers.get("decay")
+                if scratch is None or scratch.dtype != self.W.dtype:
+                    scratch = self._buffers["decay"] = np.empty_like(self.W)
                 self.dW += np.multiply(self.W, decay, out=scratch)
             else:
                 self.dW += decay * self.W
@@ -141,4 +154,4 @@ class Dense:
     def clear_cache(self) -> None:
         """Drop the cached activations and the reusable buffers (they can be large)."""
         self._input = self._z = self._a = self.mask = None
-        self._buffers = {}
+        self._buffers, self._views, self._workspace_key = {}, {}, None

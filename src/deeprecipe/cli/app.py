@@ -123,7 +123,7 @@ def cli() -> None:
       deeprecipe run --data my.csv --target label
       deeprecipe train --layers 20,3 --l2 0.7 --epochs 3000
       deeprecipe predict --model runs/X/model.safetensors --data new.csv
-      deeprecipe gradcheck --layers 5,3 --dataset iris
+      deeprecipe gradcheck --layers 10,5 --dataset iris
       deeprecipe diagnose --train-error 0.01 --dev-error 0.11
 
     Every command takes --help. Errors are one line on stderr with exit code 2.

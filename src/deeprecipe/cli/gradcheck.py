@@ -181,7 +181,7 @@ def gradcheck_command(ui: UI, **options: Any) -> None:
 
     \b
     Examples:
-      deeprecipe gradcheck --layers 5,3 --dataset iris
+      deeprecipe gradcheck --layers 10,5 --dataset iris
       deeprecipe gradcheck --layers 20,3 --l2 0.7 --keep-prob 0.8 --dropout frozen
       deeprecipe gradcheck --layers 256,128 --dataset digits --mode sampled
       deeprecipe gradcheck --model runs/X/model.safetensors --data my.csv

@@ -66,3 +66,32 @@ def test_a_second_run_in_the_same_folder_reuses_every_trial(tiny_run, invoke):
     again = invoke.json("run", *TINY, "--out", out)
     assert again["trainings"]["reused"] == again["trainings"]["total"] > 0
     assert again["trainings"]["trained"] == 0
+
+
+def test_run_on_a_user_csv_with_a_fixed_test_file(invoke, user_csv, tmp_path):
+    summary = invoke.json(
+        "run",
+        "--data",
+        user_csv["train"],
+        "--target",
+        "label",
+        "--test-data",
+        user_csv["scored"],
+        "--budget",
+        "1",
+        "--epochs",
+        "5",
+        "--jobs",
+        "1",
+        "--out",
+        tmp_path,
+    )
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["recipe"]["data"]["n_test"] == 50  # the given file, not a split of --data
+    assert results["recipe"]["data"]["n_train"] + results["recipe"]["data"]["n_dev"] == 300
+    assert summary["errors"]["final"]["test"] is not None
+    html = (tmp_path / "report.html").read_text()
+    assert "the data is not 2-D" in html  # 4 features: no decision boundary, said so
+    from deeprecipe.io import load_model
+
+    assert sorted(load_model(tmp_path / "model.safetensors").classes) == ["no", "yes"]

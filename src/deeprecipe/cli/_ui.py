@@ -27,25 +27,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-
-def _plain(value: Any) -> Any:
-    """JSON-safe values: NumPy scalars and arrays become Python ones; NaN and inf become None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+from deeprecipe.report.writer import plain
 
 
 def to_json(data: Any) -> str:
     """``data`` as indented, strict JSON (no NaN)."""
-    return json.dumps(_plain(data), indent=2, allow_nan=False)
+    return json.dumps(plain(data), indent=2, allow_nan=False)
 
 
 def fmt(value: Any, digits: int = 4) -> str:

@@ -53,8 +53,11 @@ def _missing(why: str) -> Text:
     return Text(f"Not produced in this run: {why}.", "note")
 
 
-def errors_section(errors: Mapping[str, Mapping[str, Any]] | None, task: str) -> list[Any]:
-    """``errors``: model label -> {"train": e, "dev": e, "test": e}."""
+def errors_section(
+    errors: Mapping[str, Mapping[str, Any]] | None, task: str, summary: Sequence[str] = ()
+) -> list[Any]:
+    """``errors``: model label -> {"train": e, "dev": e, "test": e}; ``summary``: sentences
+    shown under the table (the chosen network, why the run stopped, recommendations)."""
     if not errors:
         return [_missing("no model was measured")]
     regression = task == "regression"
@@ -78,6 +81,7 @@ def errors_section(errors: Mapping[str, Mapping[str, Any]] | None, task: str) ->
             "note",
         )
     )
+    blocks += [Text(line, "verdict") for line in summary]
     return blocks
 
 
@@ -318,7 +322,7 @@ def build_report(run: Mapping[str, Any]) -> Report:
     task = run.get("task", "binary")
     bayes = run.get("bayes_error")
     content = {
-        "errors": errors_section(run.get("errors"), task),
+        "errors": errors_section(run.get("errors"), task, run.get("summary", [])),
         "diagnosis": diagnosis_section(run.get("diagnoses")),
         "steps": steps_section(run.get("steps"), task),
         "cost-curves": cost_section(run.get("histories")),

@@ -93,6 +93,25 @@ def _learning_curve(result: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _summary(result: Mapping[str, Any]) -> list[str]:
+    """Sentences for the top of the report: what was chosen, why the run stopped, what next."""
+    lines = []
+    final = (result.get("final") or {}).get("spec")
+    network = result.get("network") or {}
+    if final and network:
+        layers = "-".join(map(str, network.get("layer_sizes", [])))
+        lines.append(
+            f"Chosen network {layers}: {final['activation']}, L2 lambda {final['l2']:g}, "
+            f"keep_prob {final['keep_prob']}, {final['optimizer']} learning rate "
+            f"{final['learning_rate']:g}, {final['epochs']} epochs."
+        )
+    if result.get("stopped_because"):
+        lines.append(f"The recipe stopped because {result['stopped_because']}.")
+    lines += [f"Recommendation: {r}" for r in result.get("recommendations") or []]
+    lines += [f"Note: {n}" for n in result.get("notes") or []]
+    return lines
+
+
 def report_data(
     result: Mapping[str, Any],
     *,
@@ -148,6 +167,7 @@ def report_data(
         "recipe": dict(result),
     }
     data["diagnoses"] = {k: v for k, v in data["diagnoses"].items() if v}
+    data["summary"] = _summary(result)
     if chosen is not None and X_train_scaled is not None and y_train is not None:
         from deeprecipe.diagnose import layer_health
 

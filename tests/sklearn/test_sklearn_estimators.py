@@ -288,3 +288,15 @@ def test_docstring_examples_run():
     for module in (_classifier, _regressor):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_no_hidden_layer_is_logistic_regression_and_per_layer_settings_apply():
+    X, y = make_classification(n_samples=200, n_features=4, random_state=0)
+    linear = DeepClassifier((), learning_rate=0.05, max_epochs=50, random_state=0).fit(X, y)
+    assert linear.network_.layer_sizes == [4, 1]
+    assert linear.score(X, y) > 0.85
+    deep = DeepClassifier(
+        (8, 6), activation=("tanh", "relu"), keep_prob=(0.9, 0.8), max_epochs=2, random_state=0
+    ).fit(X, y)
+    assert deep.network_.activations == ["tanh", "relu"]
+    assert [layer.keep_prob for layer in deep.network_.layers] == [0.9, 0.8, 1.0]

@@ -39,7 +39,7 @@ ESTIMATOR_KEY = "sklearn_estimator"
 class DeepEstimatorBase(BaseEstimator):
     """Shared machinery; use :class:`DeepClassifier` or :class:`DeepRegressor`."""
 
-    #: loss name, chosen per target in the subclasses
+    #: regressors ask validate_data for numeric targets
     _is_regressor = False
 
     def __init__(
@@ -129,12 +129,19 @@ class DeepEstimatorBase(BaseEstimator):
         return X if self._scaler is None else self._scaler.transform(X)
 
     def _logits(self, X: Any) -> np.ndarray:
-        """Validated, normalized ``X`` through the network (prediction mode), as float64."""
+        """Validated, normalized ``X`` through the network (prediction mode), in float64.
+
+        The forward pass runs in float64 even for a float32 network (its weights are exact in
+        float64): a float32 matrix product rounds differently for different row counts, and
+        scikit-learn expects predictions not to depend on how the rows are batched.
+        """
         check_is_fitted(self, "network_")
-        X = self._validate(X, reset=False)
-        logits = self.network_.forward(self.network_.check_inputs(self._inputs(X)), training=False)
+        X = np.asarray(self._validate(X, reset=False), dtype=np.float64)
+        if self._scaler is not None:
+            X = self._scaler.transform(X)
+        logits = self.network_.forward(X, training=False)
         self.network_.clear_cache()
-        return logits.astype(np.float64)
+        return np.asarray(logits, dtype=np.float64)
 
     # ----------------------------------------------------------------- training
     def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None):

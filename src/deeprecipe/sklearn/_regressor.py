@@ -9,7 +9,7 @@ from sklearn.base import RegressorMixin
 
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.sklearn._base import DeepEstimatorBase
-from deeprecipe.sklearn._classifier import _SHARED_DOC
+from deeprecipe.sklearn._docs import SHARED_DOC
 from deeprecipe.sklearn._params import check_dtype
 
 
@@ -23,7 +23,7 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
     not rescaled: standardize them yourself (e.g. ``TransformedTargetRegressor``) when their
     scale is far from 1.
 """
-        + _SHARED_DOC
+        + SHARED_DOC
         + """
     Examples
     --------

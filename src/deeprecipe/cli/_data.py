@@ -7,13 +7,22 @@ model trained on the user's own file.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from deeprecipe.data import ColumnSpec, Dataset, TableSchema, load_dataset, load_file, split
+from deeprecipe.data import (
+    ColumnSpec,
+    Dataset,
+    SmallSplitWarning,
+    TableSchema,
+    load_dataset,
+    load_file,
+    split,
+)
 from deeprecipe.errors import DeepRecipeError
 
 #: the loss and the number of output units for each task
@@ -41,6 +50,8 @@ class Prepared:
     schema: TableSchema
     image_shape: tuple[int, ...] | None = None
     source: dict[str, Any] = field(default_factory=dict)
+    #: what the split warned about (a dev or test set too small to measure 1 point of error)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def loss(self) -> str:
@@ -66,6 +77,7 @@ class Prepared:
             "n_features": self.n_features,
             "classes": self.classes,
             "sizes": self.sizes(),
+            "notes": list(self.notes),
         }
 
 
@@ -149,13 +161,16 @@ def prepare(
         raise DeepRecipeError("give --dev-data or --dev, not both")
     if test_part is not None and test_size is not None:
         raise DeepRecipeError("give --test-data or --test, not both")
-    parts = split(
-        ds.X,
-        ds.y,
-        dev=0 if dev_part is not None else dev_size,
-        test=0 if test_part is not None else test_size,
-        seed=seed,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SmallSplitWarning)
+        parts = split(
+            ds.X,
+            ds.y,
+            dev=0 if dev_part is not None else dev_size,
+            test=0 if test_part is not None else test_size,
+            seed=seed,
+        )
+    notes = [" ".join(str(w.message).split()) for w in caught]
     arrays = parts.apply(ds.X, ds.y)
     X_dev, y_dev = (dev_part.X, dev_part.y) if dev_part else (arrays.X_dev, arrays.y_dev)
     X_test, y_test = (test_part.X, test_part.y) if test_part else (arrays.X_test, arrays.y_test)
@@ -178,4 +193,5 @@ def prepare(
         schema=schema,
         image_shape=ds.image_shape,
         source=source,
+        notes=notes,
     )

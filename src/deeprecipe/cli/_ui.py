@@ -99,6 +99,11 @@ class UI:
         if self.chatty:
             self.err.print(text, markup=False)
 
+    def warn(self, text: str) -> None:
+        """``Warning: ...`` on stderr (hidden by --quiet only: scripts reading JSON see it)."""
+        if not self.quiet:
+            self.err.print(f"Warning: {text}", markup=False, highlight=False, soft_wrap=True)
+
     def say(self, text: str) -> None:
         """A result line on stdout (hidden by --quiet and --json)."""
         if self.chatty:

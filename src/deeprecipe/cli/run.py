@@ -139,6 +139,7 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
         X_train_scaled=X_scaled,
     )
     run["data"] = data.describe()
+    run["summary"] = [*run.get("summary", []), *(f"Note: {note}" for note in data.notes)]
     run["model"] = str(model_path)
     report = build_report(run)
     return write_report(report, folder), model_path
@@ -285,6 +286,8 @@ def run_command(ui: UI, **options: Any) -> None:
         task=options["task"],
         seed=options["seed"],
     )
+    for note in data.notes:
+        ui.warn(note)
     folder = run_folder(options["out_dir"])
     settings = {
         "task": data.task,

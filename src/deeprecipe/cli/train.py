@@ -155,6 +155,8 @@ def train(ui: UI, **options: Any) -> None:
         task=options["task"],
         seed=options["seed"],
     )
+    for note in data.notes:
+        ui.warn(note)
     net = build_network(
         data,
         options["layers"],

@@ -24,7 +24,7 @@ perturbed weight), which avoids summing every squared weight twice per perturbat
 
 from __future__ import annotations
 
-import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -38,8 +38,9 @@ CHUNK_BYTES = 1 << 21
 KINK_ACTIVATIONS = ("relu", "leaky_relu")
 #: units with fewer entries than this on average (biases, samples) share chunks
 MIX_BELOW = 8
-#: chunks run on this many threads (NumPy releases the GIL inside each array operation)
-THREADS = min(2, os.cpu_count() or 1)
+#: chunks may run on several threads (NumPy releases the GIL inside each array operation);
+#: on a 2-core machine shared with other work one thread measured as fast or faster
+THREADS = 1
 _CONTROLLER: list[ThreadpoolController] = []
 
 
@@ -51,12 +52,17 @@ def one_blas_thread():
 
 
 def example_losses(
-    loss, logits: np.ndarray, targets: np.ndarray, shift: np.ndarray | None = None
+    loss,
+    logits: np.ndarray,
+    targets: np.ndarray,
+    shift: np.ndarray | None = None,
+    scratch: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each example's loss in each stacked copy: logits ``(n_y, P, m)`` -> ``(P, m)``.
 
     Same formulas as :mod:`deeprecipe.nn.losses` (whose ``value`` is the mean of these), for a
-    stack of ``P`` copies with one example per column.
+    stack of ``P`` copies with one example per column. ``scratch``, shaped like ``logits``,
+    saves an allocation.
     """
     if loss.name == "binary_crossentropy":
         y = targets.T[:, None, :]
@@ -66,7 +72,8 @@ def example_losses(
         # logsumexp per copy and example, shifted by the largest logit (by the base logits'
         # largest when given: perturbed copies differ from them by O(eps))
         top = logits.max(axis=0) if shift is None else shift
-        log_norm = np.log(np.exp(logits - top).sum(axis=0))
+        shifted = np.subtract(logits, top, out=scratch)
+        log_norm = np.log(np.exp(shifted, out=shifted).sum(axis=0))
         log_norm += top
         picked = logits[targets, :, np.arange(logits.shape[2])]  # (m, P)
         return log_norm - picked.T
@@ -74,6 +81,38 @@ def example_losses(
         diff = logits - targets.T[:, None, :]
         return 0.5 * np.einsum("ipj,ipj->pj", diff, diff)
     raise NotImplementedError(loss.name)
+
+
+def _activate(activation, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``activation.forward(z)`` written into ``out`` when the activation takes ``out=``
+    (``out`` never aliases ``z``; the identity returns ``z`` itself)."""
+    try:
+        result = activation.forward(z, out=out)
+    except TypeError:  # an activation without ``out=``
+        result = activation.forward(z)
+    if result is z:  # never hand back z: the next product writes into z's memory
+        np.copyto(out, z)
+        return out
+    return result
+
+
+class _Workspace:
+    """Grow-only flat float64 arrays handed out as C-ordered views of any shape.
+
+    ``get("z", shape)`` may return memory that an earlier ``get("z", ...)`` handed out: the
+    caller holds one live view per name. The stack of a matrix product therefore alternates
+    between the names ``z`` and ``a``.
+    """
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        size = int(np.prod(shape))
+        array = self.arrays.get(name)
+        if array is None or array.size < size:
+            array = self.arrays[name] = np.empty(max(size, 1))
+        return array[:size].reshape(shape)
 
 
 class LayerwiseCost:
@@ -106,6 +145,7 @@ class LayerwiseCost:
         self.loss = net.loss
         self.chunk_bytes = CHUNK_BYTES if chunk_bytes is None else int(chunk_bytes)
         self.threads = THREADS if threads is None else int(threads)
+        self._local = threading.local()
         self.n_examples = X.shape[0]
         n_layers = len(net.layers)
         masks = [
@@ -270,7 +310,9 @@ class LayerwiseCost:
         # Z[k+1] moves by the outer product of that change with unit j's outgoing weights.
         # A chunk holds one unit j (entries are visited column by column), so the outer
         # product of all its perturbations is one rank-1 matrix product.
-        z = np.empty((self.weights_t[k + 1].shape[0], count, moved.size))  # C order
+        space = self._workspace()
+        shape = (self.weights_t[k + 1].shape[0], count, moved.size)
+        z = space.get("z", shape)
         if (cols == cols[0]).all():  # w[u] * change[p, e], one long loop per unit u
             np.multiply(self.weights_t[k + 1][:, cols[0], None, None], change[None], out=z)
         else:
@@ -278,22 +320,32 @@ class LayerwiseCost:
         z += self.Z_t[k + 1][:, None, moved]
         work = layers[k + 1].W.shape[1]
         for q in range(k + 1, len(layers) - 1):
-            a = layers[q].activation.forward(z)
+            a = _activate(layers[q].activation, z, space.get("a", z.shape))
             if self.masks_t[q] is not None:
-                a = a * self.masks_t[q][:, None, moved]
+                a = np.multiply(a, self.masks_t[q][:, None, moved], out=space.get("a", z.shape))
             W_t = self.weights_t[q + 1]
-            z = W_t @ a.reshape(W_t.shape[1], -1)
-            z += layers[q + 1].b[:, None]
-            z = z.reshape(W_t.shape[0], count, moved.size)
+            flat = np.matmul(
+                W_t, a.reshape(W_t.shape[1], -1), out=space.get("z", (W_t.shape[0], a[0].size))
+            )
+            flat += layers[q + 1].b[:, None]
+            z = flat.reshape(W_t.shape[0], count, moved.size)
             work += W_t.size
         work = count * work * moved.size / (self.full_work * self.n_examples)
         return self._summed(z, moved), moved, work
+
+    def _workspace(self) -> _Workspace:
+        """This thread's reusable arrays (fresh large arrays cost a page fault per 4 KiB)."""
+        space = getattr(self._local, "space", None)
+        if space is None:
+            space = self._local.space = _Workspace()
+        return space
 
     def _summed(self, logits: np.ndarray, moved: np.ndarray) -> np.ndarray:
         if moved.size == 0:
             return np.zeros(logits.shape[1])
         shift = self.top[moved] if self.top is not None else None
-        losses = example_losses(self.loss, logits, self.targets[moved], shift)
+        scratch = self._workspace().get("a", logits.shape)  # free: logits never live in "a"
+        losses = example_losses(self.loss, logits, self.targets[moved], shift, scratch)
         if shift is not None and not np.isfinite(losses).all():  # a perturbation too large
             losses = example_losses(self.loss, logits, self.targets[moved])
         return losses.sum(axis=1)

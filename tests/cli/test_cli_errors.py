@@ -114,3 +114,20 @@ def test_every_command_and_option_has_help_and_examples():
         for param in command.params:
             if param.param_type_name == "option" and param.name not in ("help",):
                 assert param.help, f"{name} {param.opts} has no help text"
+
+
+def test_ctrl_c_is_aborted_with_exit_130(monkeypatch, invoke):
+    import deeprecipe.diagnose
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(deeprecipe.diagnose, "diagnose", interrupted)
+    result = invoke("diagnose", "--train-error", "0.1", "--dev-error", "0.2")
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "Aborted." and "Traceback" not in result.stderr
+
+
+def test_version(invoke):
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("deeprecipe, version ")

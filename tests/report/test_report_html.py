@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from html.parser import HTMLParser
 
@@ -88,6 +89,10 @@ def test_write_report_writes_every_file(report, tmp_path):
     assert results["errors"]["chosen"]["test"] == 0.1
     assert "layer_samples" not in results  # raw arrays stay out of results.json
     assert not list((tmp_path / "out").glob(".*.tmp"))  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    for written in (tmp_path / "out").iterdir():  # not the temporary file's private 0600
+        assert written.stat().st_mode & 0o777 == 0o666 & ~umask, written
 
 
 def test_write_report_refuses_a_file_in_place_of_the_folder(report, tmp_path):

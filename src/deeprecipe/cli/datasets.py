@@ -61,11 +61,11 @@ def datasets_command(ui: UI, export_name: str | None, to_file: Path | None) -> N
     if to_file is not None and export_name is None:
         raise click.UsageError("--to goes with --export NAME")
     if export_name is not None:
-        from deeprecipe._files import atomic_write_text
+        from deeprecipe.cli._write import write_text
 
         text, rows = dataset_csv(export_name)
         path = to_file or Path(f"{export_name}.csv")
-        atomic_write_text(path, text)
+        write_text(path, text)
         ui.say(f"{rows} rows of {export_name} written to {path}")
         ui.emit_json({"dataset": export_name, "rows": rows, "path": str(path)})
         return

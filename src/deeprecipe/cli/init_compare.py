@@ -177,12 +177,12 @@ def init_compare_command(
     result = comparison.to_dict()
     result["data"] = name
     if out_dir is not None:
-        from deeprecipe._files import atomic_write_bytes, atomic_write_text
+        from deeprecipe.cli._write import write_bytes, write_text
         from deeprecipe.report.figures import png_bytes
 
         out_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out_dir / "init_costs.png", png_bytes(_cost_figure(comparison.runs)))
-        atomic_write_text(out_dir / "results.json", to_json(result))
+        write_bytes(out_dir / "init_costs.png", png_bytes(_cost_figure(comparison.runs)))
+        write_text(out_dir / "results.json", to_json(result))
         ui.say(f"Written to {out_dir}")
     ui.emit_json(
         {k: result[k] for k in ("data", "settings", "ranking")}

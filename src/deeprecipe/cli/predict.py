@@ -88,7 +88,7 @@ def predict_command(
       deeprecipe predict --model runs/X/model.safetensors --data new.csv --out predictions.csv
       deeprecipe predict --model model.safetensors --data labelled.csv --no-proba --json
     """
-    from deeprecipe._files import atomic_write_text
+    from deeprecipe.cli._write import write_text
     from deeprecipe.io import load_model
 
     model = load_model(model_path)
@@ -116,7 +116,7 @@ def predict_command(
             metrics = {"mse": mse, "examples": len(ds.y)}
 
     if out_file is not None:
-        atomic_write_text(out_file, text)
+        write_text(out_file, text)
     elif not ui.as_json:
         click.echo(text, nl=False)
         ui.out = ui.err  # the CSV owns stdout: the summary goes to stderr

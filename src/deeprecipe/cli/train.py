@@ -230,9 +230,9 @@ def train(ui: UI, **options: Any) -> None:
 
 
 def _write_outputs(folder: Path, result: dict[str, Any]) -> None:
-    from deeprecipe._files import atomic_write_bytes, atomic_write_text
+    from deeprecipe.cli._write import write_bytes, write_text
     from deeprecipe.report.figures import cost_curves, png_bytes
 
-    atomic_write_text(folder / "results.json", to_json(result))
+    write_text(folder / "results.json", to_json(result))
     figure = cost_curves({"training": result["history"]})
-    atomic_write_bytes(folder / "cost_curves.png", png_bytes(figure))
+    write_bytes(folder / "cost_curves.png", png_bytes(figure))

@@ -93,6 +93,22 @@ def _learning_curve(result: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _without_histories(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The recipe's record for results.json, less each candidate's per-epoch history (megabytes
+    on a long run; the baseline's and the chosen model's are kept under ``histories``)."""
+    out = dict(result)
+    out["steps"] = [
+        {
+            **step,
+            "candidates": [
+                {k: v for k, v in c.items() if k != "history"} for c in step.get("candidates", [])
+            ],
+        }
+        for step in result.get("steps", [])
+    ]
+    return out
+
+
 def _summary(result: Mapping[str, Any]) -> list[str]:
     """Sentences for the top of the report: what was chosen, why the run stopped, what next."""
     lines = []
@@ -164,7 +180,7 @@ def report_data(
         "gradchecks": {
             GRADCHECK_LABELS.get(k, k): v for k, v in (result.get("gradcheck") or {}).items() if v
         },
-        "recipe": dict(result),
+        "recipe": _without_histories(result),
     }
     data["diagnoses"] = {k: v for k, v in data["diagnoses"].items() if v}
     data["summary"] = _summary(result)

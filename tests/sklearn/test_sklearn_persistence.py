@@ -110,3 +110,27 @@ def test_save_needs_a_fitted_estimator(tmp_path):
 
     with pytest.raises(NotFittedError):
         DeepClassifier().save(tmp_path / "x.safetensors")
+
+
+def test_a_plain_deeprecipe_model_file_loads_as_an_estimator(tmp_path):
+    from deeprecipe.data import Standardizer
+    from deeprecipe.io import save_model
+    from deeprecipe.nn import Network
+
+    X, y = make_classification(n_samples=80, n_features=4, n_informative=3, n_redundant=0,
+                               n_classes=3,
+                               random_state=0)
+    net = Network([4, 7, 3], activation="tanh", loss="softmax_crossentropy", l2=0.5, seed=3)
+    scaler = Standardizer().fit(X)
+    path = save_model(tmp_path / "plain.safetensors", net, scaler=scaler,
+                      classes=["x", "y", "z"])
+    clf = DeepClassifier.load(path)
+    assert clf.get_params()["hidden_layer_sizes"] == (7,)
+    assert clf.get_params()["activation"] == "tanh" and clf.get_params()["l2"] == 0.5
+    assert clf.get_params()["normalize"] == "standardize"
+    np.testing.assert_array_equal(clf.predict(X), load_model(path).predict(X).astype(str))
+    np.testing.assert_array_equal(clf.classes_, ["x", "y", "z"])
+    with pytest.raises(DeepRecipeError, match="DeepClassifier.load"):
+        DeepRegressor.load(path)
+    clf.partial_fit(X, np.array(["x", "y", "z"])[y])  # and it trains on
+    assert clf.n_iter_ == 1

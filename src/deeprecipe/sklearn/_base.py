@@ -299,6 +299,11 @@ class DeepEstimatorBase(BaseEstimator):
     def _restore_targets(self, model: Any, info: dict[str, Any]) -> None:
         pass
 
+    @classmethod
+    def _targets_from_network(cls, model: Any, source: Any) -> dict[str, Any]:
+        """The target layout of a model file that carries no estimator metadata."""
+        raise NotImplementedError
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write this fitted estimator to a deeprecipe model file (safetensors + JSON; no pickle).
 
@@ -330,16 +335,20 @@ class DeepEstimatorBase(BaseEstimator):
     def load(cls, path: str | os.PathLike):
         """Read an estimator written by :meth:`save`; it predicts exactly as the saved one did.
 
-        The optimizer's moment estimates are not stored: further ``partial_fit`` or warm-started
-        ``fit`` calls begin a fresh optimizer on the loaded weights.
+        Any other deeprecipe model file (from ``deeprecipe.io.save_model`` or the command
+        line) loads too: the hyperparameters and targets are then read off the network, and
+        ``history_`` is empty. The optimizer's moment estimates are never stored: further
+        ``partial_fit`` or warm-started ``fit`` calls begin a fresh optimizer.
         """
         model = load_model(path)
         info = model.metadata.get(ESTIMATOR_KEY) if isinstance(model.metadata, dict) else None
-        if not isinstance(info, dict) or info.get("class") != cls.__name__:
+        if info is None:
+            info = {**_info_from_network(model), **cls._targets_from_network(model, path)}
+        if not isinstance(info, dict) or info.get("class") not in (None, cls.__name__):
             found = info.get("class") if isinstance(info, dict) else "no estimator"
             raise DeepRecipeError(
-                f"{path} holds {found!r}; {cls.__name__}.load accepts files written by "
-                f"{cls.__name__}.save"
+                f"{path} holds a {found!r}; {cls.__name__}.load accepts files written by "
+                f"{cls.__name__}.save or plain deeprecipe model files"
             )
         params = dict(info["params"])
         for key in ("hidden_layer_sizes", "activation", "keep_prob"):
@@ -358,6 +367,24 @@ class DeepEstimatorBase(BaseEstimator):
         estimator._rng = np.random.default_rng(seed_sequence(estimator.random_state))
         estimator._optimizer = None
         return estimator
+
+
+def _info_from_network(model: Any) -> dict[str, Any]:
+    """Hyperparameters read off a bare network (a file not written by an estimator)."""
+    config = model.network.config
+    activations, keep_probs = config["activation"], config["keep_prob"]
+    params = {
+        "hidden_layer_sizes": tuple(config["layer_sizes"][1:-1]),
+        "activation": activations[0] if len(set(activations)) == 1 else tuple(activations),
+        "init": config["init"],
+        "l2": config["l2"],
+        "keep_prob": keep_probs[0] if len(set(keep_probs)) == 1 else tuple(keep_probs),
+        "normalize": False if model.scaler is None else model.scaler.kind,
+        "dtype": config["dtype"],
+    }
+    if not activations:  # no hidden layer: keep the defaults
+        del params["activation"], params["keep_prob"]
+    return {"params": params, "n_iter": 0, "history": History().to_dict()}
 
 
 @contextlib.contextmanager

@@ -185,6 +185,27 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
     def _restore_targets(self, model: Any, info: dict[str, Any]) -> None:
         self._target = info["target"]
         dtype = np.dtype(info["classes_dtype"])
-        self.classes_ = np.asarray(model.classes, dtype=dtype if dtype.kind != "O" else object)
+        classes = info.get("classes", model.classes)
+        self.classes_ = np.asarray(classes, dtype=dtype if dtype.kind != "O" else object)
         if self._target == "multilabel":
             self._label_dtype = np.dtype(info["label_dtype"])
+
+    @classmethod
+    def _targets_from_network(cls, model: Any, source: Any) -> dict[str, Any]:
+        loss, n_out = model.network.loss.name, model.network.layer_sizes[-1]
+        if loss == "mse":
+            raise DeepRecipeError(
+                f"{source} holds a regression network (mse loss); load it with DeepRegressor.load"
+            )
+        if loss == "binary_crossentropy" and n_out > 1:
+            return {"target": "multilabel", "classes": list(range(n_out)),
+                    "classes_dtype": "<i8", "label_dtype": "<i8"}
+        target = "multiclass" if loss == "softmax_crossentropy" else "binary"
+        classes = model.classes if model.classes is not None else list(range(max(n_out, 2)))
+        if len(classes) != max(n_out, 2):
+            raise DeepRecipeError(
+                f"{source} lists {len(classes)} classes for a {target} network with {n_out} "
+                "output unit(s)"
+            )
+        return {"target": target, "classes": list(classes),
+                "classes_dtype": np.asarray(classes).dtype.str}

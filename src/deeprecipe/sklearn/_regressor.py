@@ -85,3 +85,12 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
     def _restore_targets(self, model: Any, info: dict[str, Any]) -> None:
         self._y_ndim = int(info["y_ndim"])
         self._n_targets = model.network.layer_sizes[-1]
+
+    @classmethod
+    def _targets_from_network(cls, model: Any, source: Any) -> dict[str, Any]:
+        if model.network.loss.name != "mse":
+            raise DeepRecipeError(
+                f"{source} holds a classification network ({model.network.loss.name}); load it "
+                "with DeepClassifier.load"
+            )
+        return {"y_ndim": 1 if model.network.layer_sizes[-1] == 1 else 2}

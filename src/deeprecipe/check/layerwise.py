@@ -8,14 +8,17 @@ pre-activation: only column ``j`` of ``Z[l]`` moves, by ``+-eps * A[l-1][:, i]``
 2. ``A[l]`` changes in column ``j`` only, so ``Z[l+1]`` changes by the outer product
    ``(A[l]_perturbed - A[l])[:, j] W[l+1][j, :]``: O(m n[l+1]) work instead of a matrix product;
 3. only the layers above ``l+1`` need whole matrix products, and those are batched over many
-   perturbations at once: the perturbed copies are stacked as ``(P, m, n)`` arrays, ``P`` chosen
-   so that a stack stays cache-sized, and each layer is one ``(P m, n) @ (n, n')`` product.
-
+   perturbations at once: the perturbed copies are stacked as ``(n, P, m)`` arrays (units
+   first, the course's one-example-per-column layout), ``P`` chosen so that a stack stays
+   cache-sized, and each layer is one ``W^T (n, P m)`` product;
 4. an example whose layer output did not move at all (a ReLU unit that stays off, an input
    that is exactly 0) contributes exactly the same loss to ``J(theta + eps e_i)`` and
    ``J(theta - eps e_i)``, so it is left out of the stack; the difference is summed over the
    examples that moved, which is the same number with less rounding noise. Entries are visited
    column by column so that each stack shares one unit's set of moving examples.
+
+(Stacking thousands of perturbed copies of ALL the parameters and running whole forward
+passes over them does more work than the loop it replaces; the savings come from 1, 2 and 4.)
 
 The cost with L2 is ``J = data_loss(Z[L]) + (lambda/(2m)) sum ||W||^2``; the L2 term's finite
 difference is computed on its own, entry by entry, from the same formula (it touches only the

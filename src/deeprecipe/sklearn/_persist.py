@@ -1,0 +1,160 @@
+"""Persistence for the estimators: pickle, and deeprecipe's safe model files (no pickle).
+
+Pickling stores the network as (config, theta, random state), because its ``W``/``b`` are views
+into one flat vector, a link that pickling the arrays one by one would break. ``save``/``load``
+go through :func:`deeprecipe.io.save_model`/:func:`deeprecipe.io.load_model`, with the
+estimator's hyperparameters, ``n_iter_`` and ``history_`` in the file's JSON metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.io import load_model, save_model
+from deeprecipe.nn import Network
+from deeprecipe.sklearn._params import seed_sequence
+from deeprecipe.train import History
+
+#: the estimator that wrote a model file, by the name stored in its metadata
+ESTIMATOR_KEY = "sklearn_estimator"
+
+
+class PersistenceMixin:
+    """``save``/``load`` and pickling for :class:`DeepEstimatorBase`."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the network as (config, theta, random state), never its views."""
+        state = dict(super().__getstate__())
+        net = state.get("network_")
+        if isinstance(net, Network):
+            state["network_"] = {
+                "config": net.config,
+                "theta": net.theta.copy(),
+                "rng_state": net.rng.bit_generator.state,
+            }
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        net = state.get("network_")
+        if isinstance(net, dict):
+            network = Network.from_config(net["config"], seed=0)
+            network.theta[...] = net["theta"]
+            network.rng.bit_generator.state = net["rng_state"]
+            state = {**state, "network_": network}
+        super().__setstate__(state)
+
+    def _json_params(self) -> dict[str, Any]:
+        params = self.get_params(deep=False)
+        random_state = params["random_state"]
+        if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool):
+            params["random_state"] = None
+        params["dtype"] = self.network_.dtype.name
+        return json.loads(json.dumps(params, default=_jsonable))
+
+    def _target_metadata(self) -> dict[str, Any]:
+        return {}
+
+    def _restore_targets(self, model: Any, info: dict[str, Any]) -> None:
+        pass
+
+    @classmethod
+    def _targets_from_network(cls, model: Any, source: Any) -> dict[str, Any]:
+        """The target layout of a model file that carries no estimator metadata."""
+        raise NotImplementedError
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write this fitted estimator to a deeprecipe model file (safetensors + JSON; no pickle).
+
+        The file holds the weights, the input scaler, the classes, the feature names, and as
+        metadata the hyperparameters, ``n_iter_`` and ``history_``. :meth:`load` reads it back;
+        ``deeprecipe.io.load_model`` reads it as a plain :class:`deeprecipe.model.Model`.
+        """
+        check_is_fitted(self, "network_")
+        classes = getattr(self, "classes_", None)
+        metadata = {
+            ESTIMATOR_KEY: {
+                "class": type(self).__name__,
+                "params": self._json_params(),
+                "n_iter": int(self.n_iter_),
+                "history": self.history_.to_dict(),
+                **self._target_metadata(),
+            }
+        }
+        return save_model(
+            path,
+            self.network_,
+            scaler=self._scaler,
+            classes=None if classes is None else list(classes),
+            feature_names=getattr(self, "feature_names_in_", None),
+            metadata=metadata,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike):
+        """Read an estimator written by :meth:`save`; it predicts exactly as the saved one did.
+
+        Any other deeprecipe model file (from ``deeprecipe.io.save_model`` or the command
+        line) loads too: the hyperparameters and targets are then read off the network, and
+        ``history_`` is empty. The optimizer's moment estimates are never stored: further
+        ``partial_fit`` or warm-started ``fit`` calls begin a fresh optimizer.
+        """
+        model = load_model(path)
+        info = model.metadata.get(ESTIMATOR_KEY) if isinstance(model.metadata, dict) else None
+        if info is None:
+            info = {**_info_from_network(model), **cls._targets_from_network(model, path)}
+        if not isinstance(info, dict) or info.get("class") not in (None, cls.__name__):
+            found = info.get("class") if isinstance(info, dict) else "no estimator"
+            raise DeepRecipeError(
+                f"{path} holds a {found!r}; {cls.__name__}.load accepts files written by "
+                f"{cls.__name__}.save or plain deeprecipe model files"
+            )
+        params = dict(info["params"])
+        for key in ("hidden_layer_sizes", "activation", "keep_prob"):
+            if isinstance(params.get(key), list):
+                params[key] = tuple(params[key])
+        estimator = cls(**params)
+        estimator.network_ = model.network
+        estimator._scaler = model.scaler
+        estimator.n_features_in_ = model.network.layer_sizes[0]
+        if model.feature_names is not None:
+            estimator.feature_names_in_ = np.asarray(model.feature_names, dtype=object)
+        estimator.history_ = History.from_dict(info["history"])
+        estimator.n_iter_ = int(info["n_iter"])
+        estimator.loss_curve_ = list(estimator.history_.cost)
+        estimator._restore_targets(model, info)
+        estimator._rng = np.random.default_rng(seed_sequence(estimator.random_state))
+        estimator._optimizer = None
+        return estimator
+
+
+def _info_from_network(model: Any) -> dict[str, Any]:
+    """Hyperparameters read off a bare network (a file not written by an estimator)."""
+    config = model.network.config
+    activations, keep_probs = config["activation"], config["keep_prob"]
+    params = {
+        "hidden_layer_sizes": tuple(config["layer_sizes"][1:-1]),
+        "activation": activations[0] if len(set(activations)) == 1 else tuple(activations),
+        "init": config["init"],
+        "l2": config["l2"],
+        "keep_prob": keep_probs[0] if len(set(keep_probs)) == 1 else tuple(keep_probs),
+        "normalize": False if model.scaler is None else model.scaler.kind,
+        "dtype": config["dtype"],
+    }
+    if not activations:  # no hidden layer: keep the defaults
+        del params["activation"], params["keep_prob"]
+    return {"params": params, "n_iter": 0, "history": History().to_dict()}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, type):
+        return np.dtype(value).name
+    return str(value)

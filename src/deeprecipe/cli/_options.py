@@ -179,8 +179,10 @@ def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., A
     )
 
 
-def run_folder(out_dir: Path | None) -> Path:
-    """``out_dir``, created; by default ``runs/<UTC timestamp>/`` (a new one each time)."""
+def run_folder(out_dir: Path | None, *, create: bool = True) -> Path:
+    """``out_dir``, created; by default ``runs/<UTC timestamp>/`` (a new one each time).
+    With ``create=False`` the path is only chosen and checked (create it once the work is
+    sure to start, so a refused command leaves no empty folder behind)."""
     if out_dir is None:
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
         out_dir = Path("runs") / stamp
@@ -190,5 +192,6 @@ def run_folder(out_dir: Path | None) -> Path:
             out_dir = Path("runs") / f"{stamp}-{k}"
     if out_dir.exists() and not out_dir.is_dir():
         raise click.BadParameter(f"{out_dir} exists and is not a folder", param_hint="'--out'")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if create:
+        out_dir.mkdir(parents=True, exist_ok=True)
     return out_dir

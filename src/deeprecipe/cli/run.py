@@ -288,7 +288,7 @@ def run_command(ui: UI, **options: Any) -> None:
     )
     for note in data.notes:
         ui.warn(note)
-    folder = run_folder(options["out_dir"])
+    folder = run_folder(options["out_dir"], create=False)
     settings = {
         "task": data.task,
         "bayes_error": options["bayes_error"],
@@ -306,8 +306,11 @@ def run_command(ui: UI, **options: Any) -> None:
         "cluster": options["cluster"],
         "record_dir": str(folder / TRIALS_FOLDER),
     }
+    progress = RecipeProgress(None, options["budget"])
+    recipe = Recipe(on_event=progress, **settings)  # checks every setting before any file
+    folder.mkdir(parents=True, exist_ok=True)
     with ui.progress() as bars:
-        recipe = Recipe(on_event=RecipeProgress(bars, options["budget"]), **settings)
+        progress.bars = bars
         result = recipe.run(
             data.X_train,
             data.y_train,

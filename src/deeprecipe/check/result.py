@@ -240,7 +240,12 @@ class GradcheckResult:
             f"difference {_fmt(self.difference)}  ->  {self.verdict}"
             f"  ({'passed' if self.passed else 'FAILED'}; great < {self.thresholds.great:g}, "
             f"look again <= {self.thresholds.look_again:g}, bug > {self.thresholds.bug:g})",
-            f"checked {self.n_checked} of {self.n_parameters} entries, eps={self.eps:g} "
+            (
+                f"checked {self.n_checked} random directions over all {self.n_parameters} entries"
+                if self.mode == "directional"
+                else f"checked {self.n_checked} of {self.n_parameters} entries"
+            )
+            + f", eps={self.eps:g} "
             f"({'two' if self.two_sided else 'one'}-sided), dropout {self.dropout}; "
             f"{self.n_forward_passes} cost evaluations = "
             f"{self.forward_pass_equivalents:.1f} forward passes of work",
@@ -251,7 +256,9 @@ class GradcheckResult:
             (
                 t.name,
                 "x".join(map(str, t.shape)),
-                f"{t.n_checked}/{t.n_entries}",
+                f"{t.n_checked} dirs"
+                if self.mode == "directional"
+                else f"{t.n_checked}/{t.n_entries}",
                 _fmt(t.difference),
                 t.verdict + ("  <-- FAILING" if self.thresholds.fails(t.difference) else ""),
             )
@@ -260,7 +267,13 @@ class GradcheckResult:
         lines += _table(header, rows)
         if self.worst:
             lines.append("")
-            lines.append("worst entries (largest |analytic - numerical|):")
+            if self.mode == "directional":
+                lines.append(
+                    "worst directions (index = the random direction v; values are the "
+                    "directional derivatives g . v):"
+                )
+            else:
+                lines.append("worst entries (largest |analytic - numerical|):")
             header = ("tensor", "index", "analytic", "numerical", "abs error", "rel error")
             rows = [
                 (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deeprecipe.check import gradcheck, numerical_gradient
 from deeprecipe.nn import Network
@@ -191,3 +193,59 @@ def test_a_subclass_is_checked_as_itself(make_data):
     X, y = make_data(4, 3, 16, 12, "softmax_crossentropy")
     result = gradcheck(net, X, y)
     assert result.failing_tensors == ["b2"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+    activation=st.sampled_from(["relu", "leaky_relu", "tanh", "sigmoid", "identity"]),
+    loss=st.sampled_from(["binary_crossentropy", "softmax_crossentropy", "mse"]),
+    keep_prob=st.sampled_from([1.0, 0.6]),
+    l2=st.sampled_from([0.0, 0.8]),
+    m_examples=st.integers(1, 9),
+    seed=st.integers(0, 2**16),
+)
+def test_engine_equals_the_loop_on_random_networks(
+    sizes, activation, loss, keep_prob, l2, m_examples, seed
+):
+    """Random shapes, activations, losses, frozen dropout, L2 over a larger training set."""
+    if loss == "softmax_crossentropy" and sizes[-1] == 1:
+        sizes = [*sizes[:-1], 2]
+    net = Network(
+        sizes,
+        activation=activation,
+        loss=loss,
+        keep_prob=keep_prob,
+        l2=l2,
+        seed=seed,
+        dtype=np.float64,
+    )
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m_examples, sizes[0])) + 0.05
+    if loss == "mse":
+        y = rng.standard_normal((m_examples, sizes[-1]))
+    elif loss == "binary_crossentropy":
+        y = rng.integers(0, 2, (m_examples, sizes[-1]))
+    else:
+        y = rng.integers(0, sizes[-1], m_examples)
+    frozen = keep_prob < 1 and len(sizes) > 2
+    result = gradcheck(net, X, y, dropout="frozen" if frozen else "off", m=50, n_worst=10**6)
+    twin = net.copy()
+    twin.rng = np.random.default_rng(np.random.SeedSequence(0).spawn(2)[0])
+    targets = twin.prepare_targets(y, len(X))
+    masks = None
+    if frozen:
+        twin.forward(X, training=True)
+        masks = [layer.mask for layer in twin.layers]
+
+    def cost(theta):
+        twin.theta[...] = theta
+        logits = twin.forward(X, training=frozen, masks=masks)
+        return twin.loss.value(logits, targets) + twin.l2_cost(50)
+
+    loop = numerical_gradient(cost, net.theta.copy())
+    engine = np.full_like(loop, np.nan)
+    for w in result.worst:
+        s, shape = net.parameter_slices[w.tensor]
+        engine[s.start + np.ravel_multi_index(w.index, shape)] = w.numerical
+    np.testing.assert_allclose(engine, loop, rtol=1e-6, atol=1e-7)

@@ -131,7 +131,6 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
         title=f"deeprecipe report: {data.name}",
         subtitle=f"{source}, {data.task}; {result.stopped_because}",
         chosen=result.network,
-        baseline=baseline,
         predict_chosen=_proba(result.network, scaler),
         predict_baseline=_proba(baseline, scaler),
         X_train=data.X_train,

@@ -134,7 +134,6 @@ def report_data(
     title: str,
     subtitle: str = "",
     chosen: Network | None = None,
-    baseline: Network | None = None,
     predict_chosen: Any = None,
     predict_baseline: Any = None,
     X_train: np.ndarray | None = None,

@@ -40,6 +40,9 @@ def _one_line_error(result, *needles: str) -> str:
         (["train", "--no-such-option"], ["--no-such-option"]),
         (["no-such-command"], ["no-such-command"]),
         (["gradcheck", "--mode", "fast"], ["--mode"]),
+        (["run", "--budget", "0"], ["--budget"]),
+        (["run", "--budget", "5 minutes"], ["--budget"]),
+        (["run", "--jobs", "0"], ["--jobs"]),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(invoke, args, needles):

@@ -177,6 +177,30 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     )
 
 
+class Budget(click.ParamType):
+    """``40`` trainings, or a wall time: ``90s``, ``5m``, ``1h``."""
+
+    name = "N|TIME"
+    UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+    def convert(self, value: Any, param, ctx) -> tuple[int | None, float | None]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip().lower()
+        try:
+            if text[-1:] in self.UNITS:
+                seconds = float(text[:-1]) * self.UNITS[text[-1]]
+                if seconds > 0 and np.isfinite(seconds):
+                    return None, seconds
+            elif int(text) >= 1:
+                return int(text), None
+        except ValueError:
+            pass
+        self.fail(
+            f"{value!r} is neither a number of trainings (40) nor a time (90s, 5m, 1h)", param, ctx
+        )
+
+
 def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
     if value == 0 or value < -1:
         raise click.BadParameter(f"{value} is not accepted; accepted: -1 (every core) or >= 1")
@@ -192,15 +216,10 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
 )
 @click.option(
     "--budget",
-    type=click.IntRange(min=1),
-    default=40,
+    type=Budget(),
+    default="40",
     show_default=True,
-    help="At most this many trainings in the whole run.",
-)
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.0, min_open=True),
-    help="Stop starting new steps after this many seconds.",
+    help="A number of trainings (40), or wall time (90s, 5m, 1h) after which no new step starts.",
 )
 @click.option(
     "--layers",
@@ -268,7 +287,7 @@ def run_command(ui: UI, **options: Any) -> None:
     \b
     Examples:
       deeprecipe run
-      deeprecipe run --dataset digits --budget 30 --out runs/digits
+      deeprecipe run --dataset digits --budget 5m --out runs/digits
       deeprecipe run --data my.csv --target label --bayes-error 0.02
       deeprecipe run --data train.csv --test-data test.csv --target y --cluster tcp://host:8786
     """
@@ -298,14 +317,14 @@ def run_command(ui: UI, **options: Any) -> None:
         or (0.01 if options["optimizer"] == "adam" else 0.1),
         "epochs": options["epochs"],
         "batch_size": options["batch_size"],
-        "max_trainings": options["budget"],
-        "max_seconds": options["time_limit"],
+        "max_trainings": options["budget"][0],
+        "max_seconds": options["budget"][1],
         "seed": options["seed"],
         "n_jobs": options["jobs"],
         "cluster": options["cluster"],
         "record_dir": str(folder / TRIALS_FOLDER),
     }
-    progress = RecipeProgress(None, options["budget"])
+    progress = RecipeProgress(None, options["budget"][0])
     recipe = Recipe(on_event=progress, **settings)  # checks every setting before any file
     folder.mkdir(parents=True, exist_ok=True)
     with ui.progress() as bars:

@@ -81,7 +81,7 @@ def errors_section(
             "note",
         )
     )
-    blocks += [Text(line, "verdict") for line in summary]
+    blocks += [Text(line, "note" if line.startswith("Note:") else "verdict") for line in summary]
     return blocks
 
 

@@ -26,7 +26,7 @@ section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; margi
           padding: .4rem 1.2rem 1rem 1.2rem; }
 h2 { font-size: 1.25rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
-caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+caption { text-align: left; font-weight: 600; padding: .3rem 0; white-space: nowrap; }
 th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; vertical-align: top; }
 th { background: #f6f8fa; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }

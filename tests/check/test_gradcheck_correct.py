@@ -78,3 +78,38 @@ def test_relu_kinks_are_noted():
     result = gradcheck(net, X, rng.integers(0, 2, 10))
     assert any("kink" in note and "4 exactly 0" in note for note in result.notes)
     assert not any("kink" in n for n in gradcheck(net, X[1:], np.ones(9, int)).notes)
+
+
+def kinked_case():
+    """ReLU after dropout, zero biases: 3 of 32 examples have every first-layer unit off or
+    dropped, so Z2 = b2 = 0 exactly there, on the kink."""
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((32, 6)), rng.integers(0, 2, size=(32, 2))
+    net = Network(
+        [6, 8, 7, 2], activation="relu", loss="binary_crossentropy", keep_prob=[0.7, 1.0], seed=0
+    )
+    return net, X, y
+
+
+def test_kink_entries_are_told_apart_from_bugs():
+    net, X, y = kinked_case()
+    result = gradcheck(net, X, y, dropout="frozen")
+    assert result.kinks and {k.tensor for k in result.kinks} == {"b2"}
+    assert result.raw_difference > 1e-3  # the course's raw figure would call it a bug
+    assert result.passed and result.difference < COURSE_THRESHOLD
+    for kink in result.kinks:
+        assert abs(kink.left - kink.right) > 1e-4 * (abs(kink.left) + abs(kink.right))
+        one_sided = min(abs(kink.analytic - kink.left), abs(kink.analytic - kink.right))
+        assert one_sided < 1e-5 * abs(kink.analytic) + 1e-9  # O(eps): one-sided differences
+    data = result.to_dict()
+    assert data["raw_difference"] == result.raw_difference and len(data["kinks"]) == len(
+        result.kinks
+    )
+    assert "straddle a ReLU kink" in str(result)
+
+
+def test_a_bug_beside_a_kink_is_still_flagged(plant):
+    net, X, y = kinked_case()
+    plant.gradient(lambda g, net, m: g["b2"].__imul__(1.5))
+    result = gradcheck(net, X, y, dropout="frozen")
+    assert result.failing_tensors == ["b2"] and not result.kinks

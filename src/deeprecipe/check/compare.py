@@ -25,6 +25,8 @@ class TensorValues:
     local: np.ndarray | None
     analytic: np.ndarray
     numerical: np.ndarray
+    #: the numerical values as measured, when some were replaced (kinks)
+    raw_numerical: np.ndarray | None = None
 
     def index(self, k: int) -> tuple[int, ...]:
         """The tensor index (or ``(direction,)``) of the k-th checked value."""
@@ -58,6 +60,8 @@ def build_result(
     analytic = np.concatenate([v.analytic for v in values]) if values else np.zeros(0)
     numerical = np.concatenate([v.numerical for v in values]) if values else np.zeros(0)
     difference = relative_difference(numerical, analytic)
+    raw = [v.numerical if v.raw_numerical is None else v.raw_numerical for v in values]
+    raw_difference = relative_difference(np.concatenate(raw), analytic) if values else 0.0
     per_tensor = {}
     for v in values:
         d = relative_difference(v.numerical, v.analytic)
@@ -93,6 +97,7 @@ def build_result(
         )
     return GradcheckResult(
         difference=difference,
+        raw_difference=raw_difference,
         verdict=thresholds.verdict(difference),
         per_tensor=per_tensor,
         worst=worst,

@@ -27,6 +27,7 @@ from deeprecipe.check.compare import (
     direction_values,
     entry_values,
 )
+from deeprecipe.check.kinks import resolve_kinks
 from deeprecipe.check.layerwise import KINK_ACTIVATIONS, LayerwiseCost, one_blas_thread
 from deeprecipe.check.layout import (
     DEFAULT_DIRECTIONS,
@@ -210,6 +211,15 @@ def _check_network(
             work = float(evaluations)
     net.theta[...] = theta
 
+    kinks = []
+    if (
+        mode != "directional"
+        and engine.matches_network
+        and any(a in KINK_ACTIVATIONS for a in net.activations)
+    ):
+        evaluations_before = engine.evaluations
+        kinks = resolve_kinks(engine, values, eps)
+        evaluations += engine.evaluations - evaluations_before
     near, exact, total = engine.near_kinks(KINK_EPS_FACTOR * eps)
     if near:
         kinds = "/".join(sorted({a for a in net.activations if a in KINK_ACTIVATIONS}))
@@ -239,6 +249,7 @@ def _check_network(
         seconds=time.perf_counter() - start,
         label=label,
         notes=notes,
+        kinks=kinks,
     )
 
 

@@ -129,6 +129,19 @@ class WorstEntry:
     rel_error: float
 
 
+@dataclass(frozen=True)
+class KinkEntry:
+    """An entry whose finite difference straddles a ReLU kink: its two one-sided differences
+    ``left`` and ``right`` differ, and backprop's value equals one of them."""
+
+    tensor: str
+    index: tuple[int, ...]
+    analytic: float
+    numerical: float
+    left: float
+    right: float
+
+
 def _fmt(value: float) -> str:
     return f"{value:.3e}" if math.isfinite(value) else str(value)
 
@@ -149,6 +162,11 @@ class GradcheckResult:
             (a full check that recomputes only the layers above each perturbed weight costs
             far fewer than ``n_forward_passes``).
         notes: caveats found while checking (ReLU kinks, dropout handling, engine fallbacks).
+        raw_difference: the course's figure with every entry as measured. It differs from
+            ``difference`` only when ``kinks`` is not empty: an entry whose two one-sided
+            differences disagree (a ReLU kink within eps) and where backprop equals one of them
+            counts as agreeing in ``difference`` (see :mod:`deeprecipe.check.kinks`).
+        kinks: those entries, with both one-sided differences.
     """
 
     difference: float
@@ -167,6 +185,10 @@ class GradcheckResult:
     seconds: float = 0.0
     label: str = ""
     notes: list[str] = field(default_factory=list)
+    #: the course's figure with every entry as measured, kinks included
+    raw_difference: float | None = None
+    #: entries explained by a ReLU kink (counted as agreeing in ``difference``)
+    kinks: list[KinkEntry] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -228,6 +250,10 @@ class GradcheckResult:
             "n_forward_passes": self.n_forward_passes,
             "forward_pass_equivalents": self.forward_pass_equivalents,
             "seconds": self.seconds,
+            "raw_difference": clean(
+                self.difference if self.raw_difference is None else self.raw_difference
+            ),
+            "kinks": [{**asdict(k), "index": list(k.index)} for k in self.kinks],
             "per_tensor": tensors,
             "worst": worst,
             "notes": list(self.notes),
@@ -285,6 +311,26 @@ class GradcheckResult:
                     _fmt(w.rel_error),
                 )
                 for w in self.worst
+            ]
+            lines += _table(header, rows)
+        if self.kinks:
+            lines.append("")
+            lines.append(
+                f"{len(self.kinks)} entries straddle a ReLU kink (left and right slopes differ, "
+                "backprop takes one): counted as agreeing; the raw course figure is "
+                f"{_fmt(self.raw_difference)}"
+            )
+            header = ("tensor", "index", "analytic", "numerical", "left slope", "right slope")
+            rows = [
+                (
+                    k.tensor,
+                    str(k.index if len(k.index) > 1 else k.index[0]),
+                    f"{k.analytic:.6e}",
+                    f"{k.numerical:.6e}",
+                    f"{k.left:.6e}",
+                    f"{k.right:.6e}",
+                )
+                for k in self.kinks[:5]
             ]
             lines += _table(header, rows)
         if self.notes:

@@ -6,16 +6,24 @@
 * :func:`gradcheck_during_training` checks at initialization and again after some training.
 
 Each returns a :class:`GradcheckResult` (overall and per-tensor difference, verdict, worst
-entries, cost in forward passes) that prints as a table and converts to plain data.
+entries, cost in forward passes, entries explained by a ReLU kink) that prints as a table and
+converts to plain data (``to_dict()``).
 """
 
 from deeprecipe.check.during_training import TrainingGradcheck, gradcheck_during_training
 from deeprecipe.check.gradcheck import gradcheck
 from deeprecipe.check.numerical import check_grad, numerical_gradient
-from deeprecipe.check.result import GradcheckResult, TensorCheck, Thresholds, WorstEntry
+from deeprecipe.check.result import (
+    GradcheckResult,
+    KinkEntry,
+    TensorCheck,
+    Thresholds,
+    WorstEntry,
+)
 
 __all__ = [
     "GradcheckResult",
+    "KinkEntry",
     "TensorCheck",
     "Thresholds",
     "TrainingGradcheck",

@@ -93,6 +93,13 @@ def gradcheck(
     Returns:
         A :class:`~deeprecipe.check.result.GradcheckResult`; ``print(result)`` shows the table.
 
+    ReLU kinks: an entry whose finite difference straddles a kink (a pre-activation within
+    eps of 0, often exactly 0) disagrees with a correct backprop. Such entries, when their two
+    one-sided differences differ and backprop equals one of them, are listed in
+    ``result.kinks`` and counted as agreeing; ``result.raw_difference`` keeps the course's
+    figure with every entry as measured. Several kinks met by one perturbation cannot be told
+    apart this way; the result's notes then count the pre-activations near 0.
+
     BLAS runs on one thread during the check: its matrix products are small, and on a busy
     machine a second BLAS thread makes them many times slower instead of faster.
     """

@@ -28,6 +28,11 @@ DTYPES = {"float32": np.float32, "float64": np.float64}
 EVAL_CHUNK_ROWS = 4096
 
 
+def _sum_is_finite(X: np.ndarray) -> bool:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X.sum()))
+
+
 def _resolve_dtype(dtype: Any) -> np.dtype:
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     return np.dtype(DTYPES[check_choice("dtype", name, DTYPES)])
@@ -250,7 +255,7 @@ class Network:
         # A sum is finite only if every entry is (NaN and infinity propagate), and it needs no
         # temporary the size of X, unlike isfinite(X).all(). Only when it is not finite (a bad
         # entry, or a sum that overflowed) does the full check run, to name the first bad entry.
-        if X.dtype.kind == "f" and not np.isfinite(X.sum()):
+        if X.dtype.kind == "f" and not _sum_is_finite(X):
             check_array(name, X, ndim=2)
         return X.astype(self.dtype, copy=False)
 

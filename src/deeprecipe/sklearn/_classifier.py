@@ -14,6 +14,7 @@ from deeprecipe.nn.activations import sigmoid
 from deeprecipe.nn.losses import log_sigmoid, log_softmax, softmax
 from deeprecipe.sklearn._base import DeepEstimatorBase
 from deeprecipe.sklearn._docs import SHARED_DOC
+from deeprecipe.sklearn._params import check_dtype
 
 
 class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
@@ -106,8 +107,6 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
         return index if self._target == "multiclass" else index.astype(self._network_dtype())
 
     def _network_dtype(self) -> str:
-        from deeprecipe.sklearn._params import check_dtype
-
         return check_dtype(self.dtype)
 
     def _output_spec(self) -> tuple[int, str]:

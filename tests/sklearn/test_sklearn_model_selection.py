@@ -48,7 +48,6 @@ def test_regressor_in_cross_val_score():
     assert scores.mean() > 0.8
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("loader", [load_breast_cancer, load_digits], ids=["cancer", "digits"])
 def test_cross_val_accuracy_matches_mlpclassifier_with_matched_settings(loader):
     """Same folds, architecture, ReLU, Glorot initialization (MLPClassifier's), Adam with

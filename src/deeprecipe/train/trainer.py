@@ -2,7 +2,12 @@
 
 One epoch visits every training example once. With ``batch_size=None`` (or >= m) each epoch is
 one full-batch step, exactly the course's "iteration". Mini-batches are gathered by index into a
-preallocated buffer (rows of ``X``, never columns), so no epoch copies the whole dataset.
+preallocated buffer (rows of ``X``, never columns), so no epoch copies the whole dataset; the
+per-epoch metrics reuse the data validated at the start, in chunks (``Network._evaluate``).
+
+deeprecipe starts no threads of its own: the matrix multiplies run on as many BLAS threads as the
+user allows (``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, or
+``threadpoolctl.threadpool_limits(n)`` around :func:`fit`).
 """
 
 from __future__ import annotations

@@ -37,8 +37,6 @@ _HEADER_LIMIT = 100 * 1024 * 1024
 def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -> Path:
     """Save a :class:`Model` (or a bare :class:`Network` plus ``scaler=``, ``classes=``,
     ``feature_names=``, ``metadata=``) to ``path`` atomically."""
-    from safetensors.numpy import save
-
     if isinstance(model, Network):
         model = Model(model, **bundle)
     net = model.network
@@ -62,7 +60,25 @@ def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -
         "extra": json.dumps(model.metadata or {}),
     }
     metadata["sha256"] = _digest(metadata, tensors)
-    return atomic_write_bytes(path, save(tensors, metadata=metadata))
+    return atomic_write_bytes(path, safetensors_bytes(tensors, metadata))
+
+
+def safetensors_bytes(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
+    """The safetensors file of ``tensors`` and ``metadata``, byte for byte the same every time.
+
+    safetensors writes its metadata from a hash map whose order changes from one process to the
+    next, so two saves of the same model differed in their header. The header is rewritten here
+    as compact JSON with sorted keys, padded with spaces to 8 bytes as the format allows; the
+    tensor bytes and their offsets are left exactly as safetensors laid them out.
+    """
+    from safetensors.numpy import save
+
+    data = save(tensors, metadata=metadata)
+    (size,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + size])
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data[8 + size :]
 
 
 def load_model(path: str | os.PathLike) -> Model:

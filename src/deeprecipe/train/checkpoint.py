@@ -30,7 +30,7 @@ FORMAT_VERSION = "1"
 
 def save_checkpoint(path: str | os.PathLike, trainer: Trainer) -> Path:
     """Write the trainer's complete state to ``path`` atomically."""
-    from safetensors.numpy import save
+    from deeprecipe.io import safetensors_bytes
 
     optimizer_state = trainer.optimizer.state_dict()
     arrays = {"theta": trainer.network.theta}
@@ -55,7 +55,7 @@ def save_checkpoint(path: str | os.PathLike, trainer: Trainer) -> Path:
     }
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "state": json.dumps(state)}
     tensors = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-    return atomic_write_bytes(path, save(tensors, metadata=metadata))
+    return atomic_write_bytes(path, safetensors_bytes(tensors, metadata))
 
 
 def load_checkpoint(path: str | os.PathLike, **trainer_kwargs: Any) -> Trainer:

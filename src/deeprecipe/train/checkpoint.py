@@ -30,7 +30,7 @@ FORMAT_VERSION = "1"
 
 def save_checkpoint(path: str | os.PathLike, trainer: Trainer) -> Path:
     """Write the trainer's complete state to ``path`` atomically."""
-    from deeprecipe.io import safetensors_bytes
+    from deeprecipe.io import content_digest, safetensors_bytes
 
     optimizer_state = trainer.optimizer.state_dict()
     arrays = {"theta": trainer.network.theta}
@@ -55,6 +55,7 @@ def save_checkpoint(path: str | os.PathLike, trainer: Trainer) -> Path:
     }
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "state": json.dumps(state)}
     tensors = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    metadata["sha256"] = content_digest(metadata, tensors)
     return atomic_write_bytes(path, safetensors_bytes(tensors, metadata))
 
 
@@ -62,9 +63,13 @@ def load_checkpoint(path: str | os.PathLike, **trainer_kwargs: Any) -> Trainer:
     """Rebuild the :class:`Trainer` saved at ``path``, ready to ``fit`` the remaining epochs.
 
     ``trainer_kwargs`` passes what a checkpoint cannot hold (``callbacks``, ``augment``).
+    A damaged checkpoint (a flipped bit anywhere, a truncated file, a record that does not
+    parse) is refused with a :class:`DeepRecipeError`; it never loads different weights.
     """
     from safetensors import SafetensorError
     from safetensors.numpy import load
+
+    from deeprecipe.io import content_digest
 
     path = Path(path)
     try:
@@ -77,13 +82,28 @@ def load_checkpoint(path: str | os.PathLike, **trainer_kwargs: Any) -> Trainer:
         metadata = json.loads(data[8 : 8 + header_size])["__metadata__"]
     except (SafetensorError, ValueError, KeyError, TypeError):
         raise DeepRecipeError(f"{path} is not a readable deeprecipe checkpoint") from None
-    if metadata.get("format") != FORMAT or metadata.get("format_version") != FORMAT_VERSION:
+    if not isinstance(metadata, dict) or (
+        metadata.get("format") != FORMAT or metadata.get("format_version") != FORMAT_VERSION
+    ):
         raise DeepRecipeError(f"{path} is not a deeprecipe checkpoint (version {FORMAT_VERSION})")
-    state = json.loads(metadata["state"])
+    if metadata.get("sha256") != content_digest(metadata, tensors):
+        raise DeepRecipeError(f"checkpoint {path} is damaged: its checksum does not match")
+    try:
+        return _trainer_from_state(json.loads(metadata["state"]), tensors, trainer_kwargs)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, DeepRecipeError):
+            raise DeepRecipeError(f"checkpoint {path} holds an invalid state: {exc}") from None
+        raise DeepRecipeError(
+            f"checkpoint {path} holds an invalid state ({type(exc).__name__}: {exc})"
+        ) from None
 
+
+def _trainer_from_state(
+    state: dict[str, Any], tensors: dict[str, np.ndarray], trainer_kwargs: dict[str, Any]
+) -> Trainer:
     network = Network.from_config(state["network"])
     if tensors["theta"].shape != network.theta.shape:
-        raise DeepRecipeError(f"{path}: the weights do not match the saved architecture")
+        raise DeepRecipeError("the weights do not match the saved architecture")
     network.theta[...] = tensors["theta"]
     network.rng.bit_generator.state = state["rng"]["dropout"]
     optimizer_state = dict(state["optimizer"])

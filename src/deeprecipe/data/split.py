@@ -209,7 +209,8 @@ class Split:
         """Read a split written by :meth:`save`."""
         path = Path(path)
         if not path.is_file():
-            raise DeepRecipeError(f"split file {path} does not exist; accepted: a JSON file")
+            what = "is a folder" if path.is_dir() else "does not exist"
+            raise DeepRecipeError(f"split file {path} {what}; accepted: a JSON file")
         try:
             d = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:

@@ -109,9 +109,11 @@ class Standardizer(_Scaler):
         """Learn ``mean_``, ``var_`` and ``scale_`` from the training set ``X`` (m, n)."""
         X = check_array("X", X, ndim=2)
         X64 = X.astype(np.float64, copy=False)
-        self.mean_ = X64.mean(axis=0)
-        self.var_ = ((X64 - self.mean_) ** 2).mean(axis=0)  # 1/m, not 2/m
         constant = np.ptp(X64, axis=0) == 0
+        # a constant feature's mean is its value, exactly (a summed mean can be off by an ulp,
+        # and then the feature would not standardize to exactly 0)
+        self.mean_ = np.where(constant, X64[0], X64.mean(axis=0))
+        self.var_ = ((X64 - self.mean_) ** 2).mean(axis=0)  # 1/m, not 2/m
         self.scale_ = np.where(constant, 1.0, np.sqrt(self.var_))  # sigma, not sigma^2
         self.n_features_in_ = X.shape[1]
         return self
@@ -147,9 +149,12 @@ class MinMaxScaler(_Scaler):
     """Scale each feature linearly so the TRAIN set's range maps to ``feature_range``.
 
     As in scikit-learn: ``scale_ = (hi - lo) / (data_max_ - data_min_)`` and
-    ``min_ = lo - data_min_ * scale_``, so ``transform(x) = x * scale_ + min_``. A constant
-    feature gets a data range of 1 (it maps to ``lo``). Dev and test values outside the training
-    range land outside ``feature_range``; they are not clipped.
+    ``min_ = lo - data_min_ * scale_``, so ``transform(x) = x * scale_ + min_``, computed as
+    ``(x - data_min_) * scale_ + lo``: the same map, but it does not cancel digits when a
+    feature's range is tiny next to its values, so the training rows land inside
+    ``feature_range`` and a constant feature maps to exactly ``lo`` (its data range is taken
+    as 1). Dev and test values outside the training range land outside ``feature_range``; they
+    are not clipped.
     """
 
     kind: ClassVar[str] = "minmax"
@@ -193,18 +198,28 @@ class MinMaxScaler(_Scaler):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """``X * scale_ + min_``; a new array."""
+        """``X * scale_ + min_``, as ``(X - data_min_) * scale_ + lo``; a new array."""
         self._check_fitted()
         X = self._input("X", X)
         dtype = self._out_dtype(X)
-        return X.astype(dtype, copy=False) * self.scale_.astype(dtype) + self.min_.astype(dtype)
+        lo = dtype.type(self._range()[0])
+        out = X.astype(dtype, copy=True)
+        out -= self.data_min_.astype(dtype)
+        out *= self.scale_.astype(dtype)
+        out += lo
+        return out
 
     def inverse_transform(self, X: Any) -> np.ndarray:
-        """``(X - min_) / scale_``: back to the original units."""
+        """``(X - min_) / scale_``, as ``(X - lo) / scale_ + data_min_``: the original units."""
         self._check_fitted()
         X = self._input("X", X)
         dtype = self._out_dtype(X)
-        return (X.astype(dtype, copy=False) - self.min_.astype(dtype)) / self.scale_.astype(dtype)
+        lo = dtype.type(self._range()[0])
+        out = X.astype(dtype, copy=True)
+        out -= lo
+        out /= self.scale_.astype(dtype)
+        out += self.data_min_.astype(dtype)
+        return out
 
     def _load_state(self, arrays: dict[str, Any]) -> None:
         super()._load_state(arrays)
@@ -216,7 +231,11 @@ class MinMaxScaler(_Scaler):
         self.n_features_in_ = len(self.min_)
         if "feature_range" in arrays:
             lo, hi = np.asarray(arrays["feature_range"], dtype=np.float64).ravel()[:2]
-            self.feature_range = (float(lo), float(hi))
+        else:  # an older state: read the range off the first feature's map
+            data_range = self.data_max_[0] - self.data_min_[0] or 1.0
+            lo = self.min_[0] + self.data_min_[0] * self.scale_[0]
+            hi = lo + data_range * self.scale_[0]
+        self.feature_range = (float(lo), float(hi))
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The fitted arrays plus ``feature_range`` (2 values), float64."""

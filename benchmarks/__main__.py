@@ -5,7 +5,8 @@ goes into the combined results; one that returns nothing has simply run. A modul
 is reported and the others still run; the exit status is then 1.
 
 Usage: ``python -m benchmarks [--only NAME[,NAME]] [--quick] [--no-write]``; ``--quick`` is
-passed to modules that accept it (one round, one thread).
+passed to modules that accept it (one round, one thread). A partial run (``--only`` or
+``--quick``) prints its figures and leaves ``results/latest.*`` as they were.
 """
 
 from __future__ import annotations
@@ -97,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         + ([f"Failed: {', '.join(failures)}"] if failures else [])
     ) + "\n"
     print(markdown)
-    if not args.no_write:
+    if args.only or args.quick:
+        print("[benchmarks] partial run (--only/--quick): results/latest.* left as they were",
+              file=sys.stderr)
+    elif not args.no_write:
         write_atomically(RESULTS / "latest.md", markdown)
         payload = {"date": stamp, "machine": machine, "failed": failures,
                    "sections": {s["name"]: {"module": s["module"], "seconds": s["seconds"],

@@ -2,8 +2,9 @@
 
 The loop is the efficient one a PyTorch user writes: the whole dataset as one tensor, a fresh
 permutation per epoch, each mini-batch gathered by index (no DataLoader, whose per-sample
-collation would only slow PyTorch down). L2 is ``weight_decay = lambda / m``, which for both SGD
-and (non-decoupled) Adam is exactly deeprecipe's L2-in-the-gradient.
+collation would only slow PyTorch down). L2 is ``weight_decay = lambda / m`` on the weights only
+(biases are not penalized, as in the course), which for both SGD and (non-decoupled) Adam is
+exactly deeprecipe's L2-in-the-gradient.
 """
 
 from __future__ import annotations
@@ -38,10 +39,14 @@ def build(torch, workload):
 
 
 def make_optimizer(torch, model, workload, m: int):
-    decay = workload.l2 / m
+    """L2 on the weights only, as the course (and deeprecipe) define it: biases are not decayed."""
+    weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+    biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+    groups = [{"params": weights, "weight_decay": workload.l2 / m},
+              {"params": biases, "weight_decay": 0.0}]
     if workload.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=workload.learning_rate, weight_decay=decay)
-    return torch.optim.Adam(model.parameters(), lr=workload.learning_rate, weight_decay=decay)
+        return torch.optim.SGD(groups, lr=workload.learning_rate)
+    return torch.optim.Adam(groups, lr=workload.learning_rate)
 
 
 def train(torch, model, optimizer, loss_fn, X, y, batch: int, epochs: int, generator) -> None:

@@ -9,7 +9,9 @@ import warnings
 import numpy as np
 import pytest
 
+from deeprecipe import DeepRecipeError
 from deeprecipe.check import gradcheck
+from deeprecipe.data import Standardizer
 from deeprecipe.nn import Network, get_loss, log_sigmoid, log_softmax, sigmoid, softmax
 from deeprecipe.train import fit
 
@@ -222,3 +224,33 @@ def test_divergence_guard_restores_weights_whose_cost_was_measured_good():
     with np.errstate(all="ignore"):
         restored_cost = net.cost(X, y)
     assert restored_cost == pytest.approx(history.cost[-1], rel=1e-9)
+
+
+# -- inputs near the limits of the floating-point types ----------------------------------------
+
+
+def test_standardizer_on_features_near_the_float64_limit():
+    """Sums of 1e308-sized values overflow; the scaler measures them in their own units."""
+    X = np.array([[1e308, 1.0], [-1e308, 2.0], [5e307, 3.0]])
+    scaler = Standardizer().fit(X)
+    assert np.isfinite(scaler.mean_).all() and np.isfinite(scaler.scale_).all()
+    expected = [(X[:, 0] / 1e308).std() * 1e308, X[:, 1].std()]
+    np.testing.assert_allclose(scaler.scale_, expected, rtol=1e-12)
+    Z = scaler.transform(X)
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(scaler.inverse_transform(Z), X, rtol=1e-12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="nn/network.py Network.check_inputs casts float64 X to float32 with "
+    "astype(copy=False): values beyond float32's range (3.4e38) become inf silently, and "
+    "predict returns garbage / fit reports a divergence; check the range before the cast "
+    "and raise a DeepRecipeError naming the entry and suggesting dtype='float64' or scaling",
+)
+def test_inputs_beyond_float32_range_are_refused_by_a_float32_network():
+    X = np.ones((4, 3))
+    X[2, 1] = 1e39
+    with pytest.raises(DeepRecipeError, match="row 2"):
+        Network([3, 4, 1]).predict(X)

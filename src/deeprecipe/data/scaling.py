@@ -109,14 +109,34 @@ class Standardizer(_Scaler):
         """Learn ``mean_``, ``var_`` and ``scale_`` from the training set ``X`` (m, n)."""
         X = check_array("X", X, ndim=2)
         X64 = X.astype(np.float64, copy=False)
-        constant = np.ptp(X64, axis=0) == 0
-        # a constant feature's mean is its value, exactly (a summed mean can be off by an ulp,
-        # and then the feature would not standardize to exactly 0)
-        self.mean_ = np.where(constant, X64[0], X64.mean(axis=0))
-        self.var_ = ((X64 - self.mean_) ** 2).mean(axis=0)  # 1/m, not 2/m
-        self.scale_ = np.where(constant, 1.0, np.sqrt(self.var_))  # sigma, not sigma^2
+        with np.errstate(over="ignore", invalid="ignore"):
+            constant = np.ptp(X64, axis=0) == 0
+            # a constant feature's mean is its value, exactly (a summed mean can be off by an
+            # ulp, and then the feature would not standardize to exactly 0)
+            self.mean_ = np.where(constant, X64[0], X64.mean(axis=0))
+            self.var_ = ((X64 - self.mean_) ** 2).mean(axis=0)  # 1/m, not 2/m
+            self.scale_ = np.where(constant, 1.0, np.sqrt(self.var_))  # sigma, not sigma^2
+        if not (np.isfinite(self.mean_).all() and np.isfinite(self.scale_).all()):
+            self._fit_huge(X64)
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _fit_huge(self, X64: np.ndarray) -> None:
+        """Features near float64's limit (|x| ~ 1e308) overflow the sums above: measure them in
+        units of their largest magnitude instead, ``mu = s mean(x / s)``, ``sigma = s sqrt(mean(
+        ((x - mu) / s)^2))``. Only such features take this path, so ordinary data keep the
+        plain formulas (and their exact bits)."""
+        bad = ~(np.isfinite(self.mean_) & np.isfinite(self.scale_))
+        unit = np.abs(X64[:, bad]).max(axis=0)
+        scaled = X64[:, bad] / unit
+        mean = scaled.mean(axis=0)
+        spread = np.sqrt(((scaled - mean) ** 2).mean(axis=0))
+        with np.errstate(over="ignore"):
+            self.mean_[bad] = mean * unit
+            self.scale_[bad] = np.where(spread == 0, 1.0, spread * unit)
+            self.var_[bad] = self.scale_[bad] ** 2  # may be inf; scale_ is what transform uses
+        if not np.isfinite(self.scale_).all():  # pragma: no cover - spread * unit <= 2 * max
+            raise DeepRecipeError("X has features too large to standardize in float64")
 
     def transform(self, X: Any) -> np.ndarray:
         """``(X - mean_) / scale_`` with the fitted statistics; a new array."""

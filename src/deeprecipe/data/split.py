@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from deeprecipe._files import atomic_write_text
 from deeprecipe._validation import check_rng
 from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
@@ -189,20 +189,13 @@ class Split:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` as JSON, atomically (a temporary file renamed into place)."""
+        """Write :meth:`to_dict` as JSON, atomically (a temporary file in the same folder,
+        fsynced, then renamed into place)."""
         path = Path(path)
-        text = json.dumps(self.to_dict())
         directory = path.parent if str(path.parent) else Path(".")
         if not directory.is_dir():
             raise DeepRecipeError(f"cannot save the split to {path}: {directory} is not a folder")
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(path, json.dumps(self.to_dict()))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Split:

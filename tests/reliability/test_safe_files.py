@@ -1,0 +1,55 @@
+"""Files that never half-exist, and that look like ordinary files once they do."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::deeprecipe.data.SmallSplitWarning")
+
+from deeprecipe.data import Split, split
+from deeprecipe.io import save_model
+from deeprecipe.nn import Network
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_saved_split_round_trips_and_leaves_no_temporary_file(tmp_path):
+    X = np.arange(40.0).reshape(20, 2)
+    s = split(X, np.arange(20) % 2, dev=4, test=4, seed=3)
+    s.save(tmp_path / "split.json")
+    assert Split.load(tmp_path / "split.json") == s
+    assert [p.name for p in tmp_path.iterdir()] == ["split.json"]
+
+
+def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
+    X = np.arange(40.0).reshape(20, 2)
+    first = split(X, seed=1)
+    first.save(tmp_path / "split.json")
+    before = (tmp_path / "split.json").read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        split(X, seed=2).save(tmp_path / "split.json")
+    assert (tmp_path / "split.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["split.json"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_files.py atomic_write_bytes leaves mkstemp's mode 0600, so save_model, "
+    "Split.save and checkpoints make private files (only the CLI's publish() fixes its own); "
+    "fchmod the temporary file to 0o666 & ~umask before the rename",
+)
+def test_save_model_gives_the_permissions_open_would(tmp_path):
+    path = save_model(tmp_path / "m.safetensors", Network([2, 1]))
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~_umask()

@@ -1,0 +1,237 @@
+"""The recipe's settings, and how it reads the task off the targets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_choice, check_number
+from deeprecipe.errors import DeepRecipeError
+
+TASKS = ("auto", "binary", "multiclass", "regression")
+LOSS_FOR_TASK = {
+    "binary": "binary_crossentropy",
+    "multiclass": "softmax_crossentropy",
+    "regression": "mse",
+}
+#: the learning rate used when none is given, per optimizer
+DEFAULT_LEARNING_RATES = {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "adam": 0.001}
+
+
+@dataclass
+class RecipeConfig:
+    """Everything :class:`~deeprecipe.recipe.Recipe` may be told. Every field has a default.
+
+    Diagnosis
+        ``bayes_error``: human-level error as the proxy of Bayes error; ``None`` assumes 0 and
+        says so in the result. ``bias_tolerance``/``variance_tolerance``: a gap is high when it
+        exceeds ``max(tolerance, relative_tolerance * reference)`` (see
+        :func:`deeprecipe.diagnose.diagnose`); errors are rates (or the MSE for regression).
+    The starting network
+        ``hidden`` sizes, hidden ``activation``, ``init`` (None: He for ReLU, Xavier for tanh),
+        ``optimizer``, ``learning_rate`` (None: 0.1 for gd/momentum, 0.001 for Adam),
+        ``epochs``, ``batch_size`` (None: full batch), ``history_points`` (how many times per
+        training the train/dev figures are measured for the cost curves).
+    The actions
+        ``width_factors``, ``max_hidden_units``, ``max_hidden_layers`` (bigger network);
+        ``epoch_factors``, ``max_epochs`` (train longer); ``adam_learning_rates``;
+        ``l2_grid`` (lambda, a log grid); ``keep_prob_grid``; ``noise_grid`` (Gaussian noise
+        std for tabular data, in standardized units); ``image_shifts``/``image_rotations``/
+        ``image_flip`` (image augmentation); ``patience`` and ``min_delta`` (early stopping,
+        patience counted in measurements of the dev cost).
+    Data
+        ``dev``/``test`` (fractions or counts; None: sizes by :func:`deeprecipe.data.split`'s
+        rule), ``normalize`` (a Standardizer fitted on train only), ``refit`` (retrain the chosen
+        configuration on train + dev before the test; the selection itself stays on dev).
+    Budget and execution
+        ``max_trainings`` (every trial of the run counts, reused ones included, so a resumed run
+        makes the same decisions), ``max_seconds``, ``max_steps``; ``seed``; ``n_jobs`` (local
+        worker processes, -1 for all cores), ``cluster`` (a Dask scheduler address),
+        ``record_dir`` (where finished trials are kept for resuming), ``gradcheck_rows``,
+        ``learning_curve_fractions``.
+    """
+
+    task: str = "auto"
+    bayes_error: float | None = None
+    bias_tolerance: float = 0.02
+    variance_tolerance: float = 0.02
+    relative_tolerance: float = 0.1
+
+    hidden: Sequence[int] = (20,)
+    activation: str = "relu"
+    init: str | None = None
+    optimizer: str = "gd"
+    learning_rate: float | None = None
+    epochs: int = 1000
+    batch_size: int | None = None
+    history_points: int = 100
+
+    width_factors: Sequence[float] = (2, 4)
+    max_hidden_units: int = 1024
+    max_hidden_layers: int = 4
+    epoch_factors: Sequence[float] = (2, 4)
+    max_epochs: int = 100_000
+    adam_learning_rates: Sequence[float] = (0.001, 0.003, 0.01)
+    l2_grid: Sequence[float] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+    keep_prob_grid: Sequence[float] = (0.6, 0.75, 0.9)
+    noise_grid: Sequence[float] = (0.05, 0.1, 0.2)
+    image_shifts: Sequence[int] = (1, 2)
+    image_rotations: Sequence[float] = (10.0,)
+    image_flip: bool = False
+    patience: int = 10
+    min_delta: float = 0.0
+
+    dev: float | int | None = None
+    test: float | int | None = None
+    normalize: bool = True
+    refit: bool = False
+
+    max_trainings: int | None = 80
+    max_seconds: float | None = None
+    max_steps: int = 12
+    seed: int = 0
+    n_jobs: int = -1
+    cluster: Any = None
+    record_dir: str | None = None
+    gradcheck_rows: int = 32
+    learning_curve_fractions: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0)
+
+    def __post_init__(self) -> None:
+        self.task = check_choice("task", self.task, TASKS)
+        if self.bayes_error is not None:
+            self.bayes_error = check_number("bayes_error", self.bayes_error, low=0.0)
+        for name in ("bias_tolerance", "variance_tolerance", "relative_tolerance", "min_delta"):
+            setattr(self, name, check_number(name, getattr(self, name), low=0.0))
+        self.hidden = tuple(
+            int(check_number("hidden layer size", n, low=1, integer=True)) for n in self.hidden
+        )
+        for name in ("epochs", "history_points", "max_hidden_units", "max_hidden_layers",
+                     "max_epochs", "patience", "max_steps", "gradcheck_rows"):  # fmt: skip
+            setattr(self, name, int(check_number(name, getattr(self, name), low=1, integer=True)))
+        if self.batch_size is not None:
+            self.batch_size = int(check_number("batch_size", self.batch_size, low=1, integer=True))
+        if self.learning_rate is not None:
+            self.learning_rate = check_number(
+                "learning_rate", self.learning_rate, low=0.0, low_inclusive=False
+            )
+        self.optimizer = check_choice("optimizer", self.optimizer, DEFAULT_LEARNING_RATES)
+        if self.max_trainings is not None:
+            self.max_trainings = int(
+                check_number("max_trainings", self.max_trainings, low=1, integer=True)
+            )
+        if self.max_seconds is not None:
+            self.max_seconds = check_number("max_seconds", self.max_seconds, low=0.0)
+        for name, low, high in (("l2_grid", 0.0, None), ("keep_prob_grid", 0.0, 1.0),
+                                ("noise_grid", 0.0, None), ("width_factors", 1.0, None),
+                                ("epoch_factors", 1.0, None), ("adam_learning_rates", 0.0, None),
+                                ("learning_curve_fractions", 0.0, 1.0), ("image_rotations", 0, 180),
+                                ("image_shifts", 0, None)):  # fmt: skip
+            values = getattr(self, name)
+            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+                raise DeepRecipeError(f"{name}={values!r}; accepted: a list of numbers")
+            setattr(self, name, tuple(check_number(name, v, low=low, high=high) for v in values))
+        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs == 0:
+            raise DeepRecipeError(
+                f"n_jobs={self.n_jobs!r}; accepted: a positive int, or -1 for all cores"
+            )
+
+    @property
+    def effective_learning_rate(self) -> float:
+        return self.learning_rate or DEFAULT_LEARNING_RATES[self.optimizer]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready settings (a Dask client object is shown by its type)."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, tuple):
+                out[key] = list(value)
+        if self.cluster is not None and not isinstance(self.cluster, str):
+            out["cluster"] = type(self.cluster).__name__
+        return out
+
+    @classmethod
+    def field_names(cls) -> set[str]:
+        return {f.name for f in fields(cls)}
+
+
+@dataclass(frozen=True)
+class TargetEncoding:
+    """How raw targets become what the loss trains on."""
+
+    task: str
+    loss: str
+    n_outputs: int
+    classes: list[Any] | None
+
+    def encode(self, y: Any, name: str = "y") -> np.ndarray:
+        y = np.asarray(y)
+        if self.task == "regression":
+            values = y.astype(np.float64)
+            return values.reshape(len(values), -1) if values.ndim > 1 else values
+        labels = _label_vector(y, name)
+        known = np.asarray(self.classes)
+        index = np.searchsorted(known, labels)
+        index = np.clip(index, 0, len(known) - 1)
+        unknown = known[index] != labels
+        if unknown.any():
+            bad = labels[np.flatnonzero(unknown)[0]]
+            raise DeepRecipeError(
+                f"{name} holds the label {bad!r}, unseen in the training labels; accepted: "
+                f"{', '.join(map(str, self.classes))}"
+            )
+        return index.astype(np.int64)
+
+    def to_dict(self) -> dict[str, Any]:
+        classes = None if self.classes is None else [_plain(c) for c in self.classes]
+        return {"task": self.task, "loss": self.loss, "n_outputs": self.n_outputs,
+                "classes": classes}  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _label_vector(y: np.ndarray, name: str) -> np.ndarray:
+    if y.ndim == 1:
+        return y
+    if y.ndim == 2 and y.shape[1] == 1:
+        return y[:, 0]
+    if y.ndim == 2:
+        return np.argmax(y, axis=1)  # one-hot rows
+    raise DeepRecipeError(f"{name} has shape {y.shape}; accepted: (m,), (m, 1) or one-hot (m, k)")
+
+
+def infer_targets(y: Any, task: str = "auto") -> TargetEncoding:
+    """Read the task off ``y``: non-integer floats are regression, two labels binary, more
+    multiclass; ``task`` forces it."""
+    y = np.asarray(y)
+    if y.size == 0:
+        raise DeepRecipeError("y is empty; accepted: one target per row of X")
+    if task == "auto":
+        whole = y.dtype.kind in "biuUSO" or (
+            y.dtype.kind == "f" and np.isfinite(y).all() and np.all(y == np.round(y))
+        )
+        if not whole:
+            task = "regression"
+        else:
+            n = len(np.unique(_label_vector(y, "y")))
+            if n < 2:
+                raise DeepRecipeError(
+                    "y holds a single class; accepted: at least two classes, or task='regression'"
+                )
+            task = "binary" if n == 2 else "multiclass"
+    if task == "regression":
+        if y.dtype.kind not in "biuf":
+            raise DeepRecipeError(f"y has dtype {y.dtype}; regression accepts numbers only")
+        return TargetEncoding(task, "mse", 1 if y.ndim == 1 else y.shape[1], None)
+    classes = np.unique(_label_vector(y, "y"))
+    if task == "binary" and len(classes) != 2:
+        raise DeepRecipeError(
+            f"task='binary' but y holds {len(classes)} classes; accepted: exactly two, or "
+            "task='multiclass'"
+        )
+    n_outputs = 1 if task == "binary" else len(classes)
+    return TargetEncoding(task, LOSS_FOR_TASK[task], n_outputs, list(classes))

@@ -1,0 +1,166 @@
+"""What a recipe run leaves behind, as plain data: every step, every trial, every decision.
+
+:meth:`RecipeResult.to_dict` is JSON-ready and holds everything the report draws (errors
+table, diagnoses, steps with their candidates and cost curves, validation and learning curves,
+gradient checks). The chosen network and its scaler stay objects on the result
+(``network``, ``scaler``, ``model``) and are left out of ``to_dict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from deeprecipe.model import Model
+from deeprecipe.nn.network import Network
+
+
+@dataclass
+class RecipeStep:
+    """One step of the recipe: why it was taken, what it tried, what it kept and why.
+
+    ``kind`` is ``baseline``, ``bias``, ``variance``, ``learning_curve`` or ``refit``.
+    ``candidates`` are the trials' plain results (spec, train/dev errors, history, ...) with a
+    ``label``. ``chosen`` is the label kept (the incumbent's when no candidate beat it).
+    """
+
+    index: int
+    name: str
+    kind: str
+    reason: str
+    diagnosis_before: dict[str, Any] | None
+    incumbent_before: dict[str, Any] | None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    chosen: str | None = None
+    chosen_key: str | None = None
+    accepted: bool = False
+    decision: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "name": self.name,
+            "kind": self.kind,
+            "reason": self.reason,
+            "diagnosis_before": self.diagnosis_before,
+            "incumbent_before": self.incumbent_before,
+            "candidates": self.candidates,
+            "chosen": self.chosen,
+            "chosen_key": self.chosen_key,
+            "accepted": self.accepted,
+            "decision": self.decision,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass
+class RecipeResult:
+    """The outcome of :meth:`Recipe.run <deeprecipe.recipe.Recipe.run>`.
+
+    Errors are rates for classifiers and mean squared errors for regression. ``test_error`` is
+    measured once, by the final step. ``gradcheck`` holds the checks at initialization and on
+    the chosen network after training, as dicts. ``learning_curve`` and ``validation_curves``
+    are :class:`deeprecipe.diagnose.LearningCurve`/``ValidationCurve`` objects built from the
+    recipe's own trials (their ``to_dict`` goes into :meth:`to_dict`).
+    """
+
+    config: dict[str, Any]
+    targets: dict[str, Any]
+    data: dict[str, Any]
+    steps: list[RecipeStep]
+    baseline: dict[str, Any]
+    final: dict[str, Any]
+    baseline_diagnosis: Any
+    final_diagnosis: Any
+    train_error: float
+    dev_error: float
+    test_error: float | None
+    gradcheck: dict[str, Any]
+    learning_curve: Any
+    validation_curves: dict[str, Any]
+    recommendations: list[str]
+    stopped_because: str
+    trainings: dict[str, int]
+    seconds: float
+    test_access: list[dict[str, Any]]
+    notes: list[str]
+    network: Network | None = None
+    scaler: Any = None
+    refit: dict[str, Any] | None = None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        if self.test_error is None or self.targets["task"] == "regression":
+            return None
+        return 1.0 - self.test_error
+
+    @property
+    def chosen_spec(self) -> dict[str, Any]:
+        return self.final["spec"]
+
+    @property
+    def model(self) -> Model:
+        """The chosen network with its train-fitted scaler and class labels, for ``predict``
+        on raw inputs and for :func:`deeprecipe.io.save_model`."""
+        return Model(
+            self.network,
+            scaler=self.scaler,
+            classes=self.targets["classes"],
+            metadata={"recipe": {"final": self.final, "test_error": self.test_error}},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: everything the CLI and the HTML report need."""
+        return {
+            "format": "deeprecipe.recipe_result",
+            "version": 1,
+            "config": self.config,
+            "targets": self.targets,
+            "data": self.data,
+            "errors": {
+                "baseline": {"train": self.baseline["train_error"],
+                             "dev": self.baseline["dev_error"]},
+                "final": {"train": self.train_error, "dev": self.dev_error,
+                          "test": self.test_error},
+            },  # fmt: skip
+            "test_accuracy": self.test_accuracy,
+            "baseline": self.baseline,
+            "final": self.final,
+            "baseline_diagnosis": _as_dict(self.baseline_diagnosis),
+            "final_diagnosis": _as_dict(self.final_diagnosis),
+            "steps": [s.to_dict() for s in self.steps],
+            "gradcheck": self.gradcheck,
+            "learning_curve": _as_dict(self.learning_curve),
+            "validation_curves": {k: _as_dict(v) for k, v in self.validation_curves.items()},
+            "recommendations": self.recommendations,
+            "stopped_because": self.stopped_because,
+            "trainings": self.trainings,
+            "seconds": self.seconds,
+            "test_access": self.test_access,
+            "refit": self.refit,
+            "notes": self.notes,
+            "network": None if self.network is None else self.network.config,
+        }
+
+    def summary_rows(self) -> list[tuple[str, str, str, str]]:
+        """``(step, tried, chosen, dev error)`` per step: the table a CLI prints."""
+        rows = []
+        for step in self.steps:
+            best = min(
+                (c["dev_error"] for c in step.candidates if c.get("dev_error") is not None),
+                default=None,
+            )
+            rows.append((
+                step.name,
+                str(len(step.candidates)),
+                step.chosen or "-",
+                "-" if best is None else f"{best:.4f}",
+            ))  # fmt: skip
+        return rows
+
+
+def _as_dict(value: Any) -> Any:
+    if value is None:
+        return None
+    return value.to_dict() if hasattr(value, "to_dict") else value

@@ -1,0 +1,220 @@
+"""Sweeps: the candidate trainings of a step, run in parallel through joblib.
+
+joblib is the one abstraction. By default the trials run in local worker processes (joblib's
+``loky`` backend, ``n_jobs`` of them); given a Dask scheduler address, a
+``dask.distributed.Client`` is opened on it and the very same ``Parallel`` call runs inside
+``joblib.parallel_config(backend="dask")``, so the trials go to the cluster's workers. If a
+worker dies, the scheduler runs its trials again elsewhere. Every trial is a pure function of
+(spec, data, seed) with BLAS held to one thread, so results do not depend on where it ran.
+
+Finished trials reach the :class:`~deeprecipe.recipe.record.TrialRecord` one by one, as they
+arrive; trials the record already holds are loaded instead of trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.recipe.record import TrialRecord
+from deeprecipe.recipe.trial import TrialData, make_spec, run_trial, trial_key
+
+DASK_HINT = 'Dask is an optional extra: pip install "deeprecipe[dask]"'
+
+
+@dataclass
+class TrialOutcome:
+    """A finished trial: its plain-data result, and whether it was loaded from the record."""
+
+    result: dict[str, Any]
+    reused: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.result["key"]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.result["spec"]
+
+    @property
+    def train_error(self) -> float:
+        return self.result["train_error"]
+
+    @property
+    def dev_error(self) -> float | None:
+        return self.result["dev_error"]
+
+    @property
+    def dev_score(self) -> tuple[float, float]:
+        """What steps are chosen by: dev error, then the dev loss without L2 to break ties."""
+        error, loss = self.result["dev_error"], self.result["dev_loss"]
+        return (np.inf if error is None else error, np.inf if loss is None else loss)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.result, "reused": self.reused}
+
+
+def connect(cluster: Any):
+    """A ``dask.distributed.Client`` for a scheduler address (or the client given)."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise DeepRecipeError(f"cluster={cluster!r} needs Dask; {DASK_HINT}") from None
+    if isinstance(cluster, Client):
+        return cluster, False
+    if not isinstance(cluster, str):
+        raise DeepRecipeError(
+            f"cluster={cluster!r} is not accepted; accepted: a scheduler address such as "
+            "'tcp://host:8786', or a dask.distributed.Client"
+        )
+    try:
+        return Client(cluster, timeout=30), True
+    except OSError as exc:
+        raise DeepRecipeError(
+            f"cannot reach the Dask scheduler at {cluster!r} ({exc}); accepted: the address a "
+            "running 'dask scheduler' prints, such as tcp://host:8786"
+        ) from None
+
+
+class Sweeper:
+    """Runs lists of trial specs on one :class:`TrialData`, locally or on a Dask cluster.
+
+    Use it as a context manager when ``cluster`` is given, so the client it opens is closed.
+    ``on_event`` receives one ``{"event": "trial_done", ...}`` dict per finished trial.
+    """
+
+    def __init__(
+        self,
+        data: TrialData,
+        *,
+        n_jobs: int = 1,
+        cluster: Any = None,
+        record: TrialRecord | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+            raise DeepRecipeError(
+                f"n_jobs={n_jobs!r} is not accepted; accepted: a positive int, or -1 for all cores"
+            )
+        self.data = data
+        self.n_jobs = n_jobs
+        self.cluster = cluster
+        self.record = record if record is not None else TrialRecord()
+        self.on_event = on_event
+        self.n_trained = 0
+        self.n_reused = 0
+        self._client = None
+        self._owns_client = False
+
+    # ----------------------------------------------------------------- cluster lifetime
+    def __enter__(self) -> Sweeper:
+        if self.cluster is not None and self._client is None:
+            self._client, self._owns_client = connect(self.cluster)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None and self._owns_client:
+            self._client.close()
+        self._client = None
+
+    @property
+    def where(self) -> str:
+        """Where trials run, in words (for the record and the report)."""
+        if self.cluster is not None:
+            return f"dask cluster {self.cluster if isinstance(self.cluster, str) else 'client'}"
+        return "this process" if self.n_jobs == 1 else f"local processes (n_jobs={self.n_jobs})"
+
+    # ----------------------------------------------------------------- the sweep
+    def run(
+        self, specs: Sequence[Mapping[str, Any]], *, step: str = "", labels: Sequence[str] = ()
+    ) -> list[TrialOutcome]:
+        """Run (or load) every spec; return the outcomes in the order of ``specs``."""
+        specs = [make_spec(s) for s in specs]
+        keys = [trial_key(s, self.data) for s in specs]
+        outcomes: dict[str, TrialOutcome] = {}
+        todo: dict[str, dict[str, Any]] = {}
+        for key, spec in zip(keys, specs):
+            if key in outcomes or key in todo:
+                continue
+            if key in self.record:
+                outcomes[key] = TrialOutcome(self.record.result(key), reused=True)
+                self.n_reused += 1
+                self._emit(outcomes[key], step, keys, labels)
+            else:
+                todo[key] = spec
+        if todo:
+            for result, theta in self._execute(list(todo.values())):
+                self.record.add(result, theta)
+                outcome = TrialOutcome(result)
+                outcomes[result["key"]] = outcome
+                self.n_trained += 1
+                self._emit(outcome, step, keys, labels)
+        missing = [k for k in keys if k not in outcomes]
+        if missing:  # pragma: no cover - joblib raises before this can happen
+            raise DeepRecipeError(f"the sweep lost trial(s) {missing}")
+        return [outcomes[k] for k in keys]
+
+    def _execute(self, specs: list[dict[str, Any]]):
+        from joblib import Parallel, delayed, parallel_config
+
+        calls = (delayed(run_trial)(spec, self.data) for spec in specs)
+        if self.cluster is not None:
+            self.__enter__()
+            with parallel_config(backend="dask"):
+                parallel = Parallel(n_jobs=-1, batch_size=1, return_as="generator_unordered")
+                yield from parallel(calls)
+            return
+        if self.n_jobs == 1 or len(specs) == 1:
+            for spec in specs:  # in this process: no pickling, no worker start-up
+                yield run_trial(spec, self.data)
+            return
+        parallel = Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator_unordered")
+        yield from parallel(calls)
+
+    def _emit(self, outcome: TrialOutcome, step: str, keys: list[str], labels) -> None:
+        if self.on_event is None:
+            return
+        index = keys.index(outcome.key)
+        self.on_event(
+            {
+                "event": "trial_done",
+                "step": step,
+                "key": outcome.key,
+                "index": index,
+                "of": len(keys),
+                "label": labels[index] if index < len(labels) else "",
+                "train_error": outcome.train_error,
+                "dev_error": outcome.dev_error,
+                "seconds": outcome.result["seconds"],
+                "reused": outcome.reused,
+            }
+        )
+
+    def theta(self, key: str) -> np.ndarray:
+        """The trained parameters of a finished trial."""
+        theta = self.record.weights(key)
+        if theta is None:
+            raise DeepRecipeError(f"no stored weights for trial {key}")
+        return theta
+
+
+def sweep(
+    specs: Sequence[Mapping[str, Any]],
+    data: TrialData,
+    *,
+    n_jobs: int = 1,
+    cluster: Any = None,
+    record: TrialRecord | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+) -> list[TrialOutcome]:
+    """Run one sweep of ``specs`` on ``data`` (see :class:`Sweeper`)."""
+    with Sweeper(data, n_jobs=n_jobs, cluster=cluster, record=record, on_event=on_event) as s:
+        return s.run(specs)

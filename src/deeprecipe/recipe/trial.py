@@ -1,0 +1,275 @@
+"""One trial: train one configuration on one dataset and measure it. A pure function.
+
+A trial is fully described by its *spec* (plain JSON data: architecture, regularization,
+optimizer, epochs, seed) and the :class:`TrialData` it runs on. :func:`run_trial` builds the
+network, the optimizer and any augmenter inside the process that runs it, trains with BLAS
+held to one thread, and returns plain numbers plus the trained parameter vector. The same spec
+on the same data therefore gives bit-identical results in this process, in a local worker
+process or on a Dask worker of another machine, and :func:`trial_key` (a hash of spec, data
+fingerprint and seed) names the result wherever it is stored.
+
+Trials train in float64 by default (``dtype`` in the spec). Measured on this project's machines:
+float32 training of the same spec on the same data gave different low bits in a Dask worker's
+executor thread than in the main thread (and so, after thousands of epochs, slightly different
+weights), while float64 gave bit-identical results in the main process, loky workers and Dask
+workers. Reproducibility of the recipe's decisions is worth the slower arithmetic here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.nn.network import Network
+from deeprecipe.train.callbacks import EarlyStopping
+from deeprecipe.train.trainer import fit
+
+#: bump when the meaning of a spec or of a stored result changes: old records are then ignored
+TRIAL_FORMAT = 1
+
+#: every key a spec holds, with its default
+SPEC_DEFAULTS: dict[str, Any] = {
+    "hidden": [20],
+    "activation": "relu",
+    "init": None,
+    "l2": 0.0,
+    "keep_prob": 1.0,
+    "optimizer": "gd",
+    "learning_rate": 0.1,
+    "epochs": 1000,
+    "batch_size": None,
+    "metrics_every": 10,
+    "augment": None,
+    "early_stopping": None,
+    "train_fraction": 1.0,
+    "dtype": "float64",
+    "seed": 0,
+}
+
+
+def make_spec(base: Mapping[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+    """A complete spec: defaults, then ``base``, then ``changes``; unknown keys are refused."""
+    spec = dict(SPEC_DEFAULTS)
+    for source in (base or {}), changes:
+        unknown = set(source) - set(SPEC_DEFAULTS)
+        if unknown:
+            raise DeepRecipeError(
+                f"unknown trial setting(s) {sorted(unknown)}; accepted: {', '.join(SPEC_DEFAULTS)}"
+            )
+        spec.update(source)
+    spec["hidden"] = [int(n) for n in spec["hidden"]]
+    return json.loads(json.dumps(spec))  # plain data only: tuples become lists, no numpy scalars
+
+
+@dataclass(frozen=True, eq=False)
+class TrialData:
+    """What every trial of a run trains on: normalized train and dev arrays and their targets.
+
+    Inputs are stored C-contiguous in float64, the same layout in every process (BLAS takes other
+    code paths for Fortran-ordered or strided inputs, and rounds differently).
+
+    ``X_dev``/``y_dev`` may be None (a refit on train + dev). ``scaler`` is the fitted input
+    scaler, needed only to augment images in raw pixel units. The test set is never here.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_dev: np.ndarray | None
+    y_dev: np.ndarray | None
+    loss: str
+    n_outputs: int
+    image_shape: tuple[int, ...] | None = None
+    scaler: Any = None
+    fingerprint: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        # One memory layout everywhere: pickling to a worker would otherwise change it.
+        for name in ("X_train", "X_dev"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, np.ascontiguousarray(value, dtype=np.float64))
+        for name in ("y_train", "y_dev"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, np.ascontiguousarray(value))
+        if not self.fingerprint:
+            object.__setattr__(self, "fingerprint", self._fingerprint())
+
+    def _fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        parts = [self.X_train, self.y_train, self.X_dev, self.y_dev]
+        if self.scaler is not None and hasattr(self.scaler, "state_dict"):
+            parts += list(self.scaler.state_dict().values())
+        for array in parts:
+            if array is None:
+                digest.update(b"none")
+                continue
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(array.tobytes())
+        meta = {"loss": self.loss, "n_outputs": self.n_outputs, "image_shape": self.image_shape}
+        digest.update(json.dumps(meta, sort_keys=True).encode())
+        return digest.hexdigest()[:32]
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+
+def trial_key(spec: Mapping[str, Any], data: TrialData) -> str:
+    """sha256 of (format, spec, data fingerprint); the seed is part of the spec."""
+    payload = json.dumps(
+        {"format": TRIAL_FORMAT, "spec": make_spec(spec), "data": data.fingerprint},
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def build_network(spec: Mapping[str, Any], data: TrialData) -> Network:
+    """The untrained network a spec describes (initialized from the spec's seed)."""
+    return Network(
+        [data.n_features, *spec["hidden"], data.n_outputs],
+        activation=spec["activation"],
+        loss=data.loss,
+        init=spec["init"],
+        keep_prob=spec["keep_prob"],
+        l2=spec["l2"],
+        dtype=spec["dtype"],
+        seed=spec["seed"],
+    )
+
+
+class _EarlyStoppingEvery(EarlyStopping):
+    """:class:`EarlyStopping` when dev figures are measured every ``metrics_every`` epochs:
+    epochs without a measurement are skipped, so ``patience`` counts measurements."""
+
+    def on_epoch_end(self, trainer, logs):
+        if logs.get(self.monitor) is not None:
+            super().on_epoch_end(trainer, logs)
+
+
+def _augmenter(spec: Mapping[str, Any], data: TrialData):
+    setting = spec["augment"]
+    if not setting:
+        return None
+    from deeprecipe.data.augment import GaussianNoise, ImageAugmenter
+
+    kind = setting.get("kind")
+    if kind == "noise":
+        return GaussianNoise(setting["std"])
+    if kind == "image":
+        if data.image_shape is None:
+            raise DeepRecipeError("image augmentation needs image_shape; accepted: (h, w[, c])")
+        options = {k: v for k, v in setting.items() if k != "kind"}
+        return ImageAugmenter(data.image_shape, scaler=data.scaler, **options)
+    raise DeepRecipeError(f"augment kind {kind!r} is not known; accepted: noise, image")
+
+
+def _subset(spec: Mapping[str, Any], data: TrialData) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``train_fraction`` of a seeded permutation of the training rows."""
+    fraction = float(spec["train_fraction"])
+    if fraction >= 1.0:
+        return data.X_train, data.y_train
+    m = len(data.X_train)
+    order = np.random.default_rng(spec["seed"]).permutation(m)
+    keep = np.sort(order[: max(1, math.ceil(fraction * m))])
+    return data.X_train[keep], data.y_train[keep]
+
+
+def _finite(value: Any) -> Any:
+    """Floats made JSON-safe: NaN and infinity become None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _data_loss(net: Network, X: np.ndarray, y: np.ndarray) -> float:
+    """The mean loss without the L2 term, comparable across lambdas."""
+    logits = net.forward(net.check_inputs(X), training=False)
+    return float(net.loss.value(logits, net.prepare_targets(y, len(X))))
+
+
+def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any], np.ndarray]:
+    """Train ``spec`` on ``data``; return ``(result, theta)``.
+
+    ``result`` is plain JSON data: the key, the spec, final train/dev errors, the data loss on
+    dev without the L2 term (a tie-breaker that does not penalize regularization), the history
+    (cost curves), where and how long it ran. ``theta`` is the trained parameter vector.
+    """
+    from threadpoolctl import threadpool_limits
+
+    spec = make_spec(spec)
+    start = time.perf_counter()
+    with threadpool_limits(limits=1):
+        net = build_network(spec, data)
+        X, y = _subset(spec, data)
+        has_dev = data.X_dev is not None
+        callbacks = []
+        if spec["early_stopping"] and has_dev:
+            es = spec["early_stopping"]
+            callbacks.append(
+                _EarlyStoppingEvery(
+                    monitor=es.get("monitor", "dev_cost"),
+                    patience=es["patience"],
+                    min_delta=es.get("min_delta", 0.0),
+                )
+            )
+        history = fit(
+            net,
+            X,
+            y,
+            optimizer=spec["optimizer"],
+            learning_rate=spec["learning_rate"],
+            epochs=spec["epochs"],
+            batch_size=spec["batch_size"],
+            seed=spec["seed"],
+            X_dev=data.X_dev if has_dev else None,
+            y_dev=data.y_dev if has_dev else None,
+            callbacks=callbacks,
+            augment=_augmenter(spec, data),
+            metrics_every=spec["metrics_every"],
+        )
+        result = {
+            "key": trial_key(spec, data),
+            "spec": spec,
+            "n_train": int(len(X)),
+            "train_error": net.error(X, y),
+            "train_loss": _data_loss(net, X, y),
+            "dev_error": net.error(data.X_dev, data.y_dev) if has_dev else None,
+            "dev_loss": _data_loss(net, data.X_dev, data.y_dev) if has_dev else None,
+            "epochs_run": len(history),
+            "best_epoch": history.best_epoch,
+            "stopped_early": history.stopped_early,
+            "diverged": history.diverged,
+            "message": history.message,
+            "history": {k: _finite(v) for k, v in history.to_dict().items()},
+            "seconds": time.perf_counter() - start,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
+    result = {k: _finite(v) for k, v in result.items()}
+    return result, net.theta.copy()
+
+
+def network_from_trial(spec: Mapping[str, Any], data: TrialData, theta: np.ndarray) -> Network:
+    """Rebuild a trained network from its spec and stored parameter vector."""
+    net = build_network(make_spec(spec), data)
+    theta = np.asarray(theta)
+    if theta.shape != net.theta.shape:
+        raise DeepRecipeError(
+            f"stored parameters have shape {theta.shape}; this spec needs {net.theta.shape}"
+        )
+    net.theta[...] = theta
+    return net

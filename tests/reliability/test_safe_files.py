@@ -7,11 +7,11 @@ import os
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("ignore::deeprecipe.data.SmallSplitWarning")
-
 from deeprecipe.data import Split, split
 from deeprecipe.io import save_model
 from deeprecipe.nn import Network
+
+pytestmark = pytest.mark.filterwarnings("ignore::deeprecipe.data.SmallSplitWarning")
 
 
 def _umask() -> int:

@@ -53,7 +53,8 @@ def propose(
 def _wider(spec, config, image_shape):
     out = []
     for factor in config.width_factors:
-        hidden = [min(config.max_hidden_units, max(n + 1, round(n * factor))) for n in spec["hidden"]]
+        cap = config.max_hidden_units
+        hidden = [min(cap, max(n + 1, round(n * factor))) for n in spec["hidden"]]
         if hidden != spec["hidden"]:
             out.append((f"hidden {'-'.join(map(str, hidden))}", make_spec(spec, hidden=hidden)))
     return _unique(out)

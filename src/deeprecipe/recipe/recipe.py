@@ -447,6 +447,8 @@ class _Run:
         fractions = sorted(set(self.config.learning_curve_fractions) | {1.0})
         left = self.budget_left()
         todo = [f for f in fractions if f < 1.0]
+        if not todo:
+            return None
         if left is not None and left < len(todo):
             self.notes.append("the learning curve was skipped: the budget is spent")
             return None
@@ -485,8 +487,8 @@ class _Run:
             step = next((s for s in self.steps if s.name == name), None)
             if step is None or not step.candidates:
                 continue
-            points = [step.candidates[i] for i in
-                      np.argsort([c["spec"][param] for c in step.candidates], kind="stable")]  # fmt: skip
+            order = np.argsort([c["spec"][param] for c in step.candidates], kind="stable")
+            points = [step.candidates[i] for i in order]
             curves[param] = ValidationCurve(
                 param_name=param,
                 values=[c["spec"][param] for c in points],

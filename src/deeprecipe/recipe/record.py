@@ -2,7 +2,8 @@
 
 Layout of a record folder::
 
-    trials.json                 {"format": "deeprecipe.trials", "version": 1, "trials": {key: result}}
+    trials.json                 {"format": "deeprecipe.trials", "version": 1,
+                                 "trials": {key: result}}
     weights/<key>.safetensors   the trained parameter vector ``theta`` of each trial
 
 Each write goes to a temporary file beside the target, is fsynced and renamed into place, so a

@@ -100,19 +100,23 @@ def load_model(path: str | os.PathLike) -> Model:
 def model_from_bytes(data: bytes, *, source: str = "<bytes>") -> Model:
     """Parse the bytes of a model file (see :func:`load_model`)."""
     metadata = _read_metadata(data, source)
+    # the checksum first: nothing in a damaged file (an architecture asking for a billion
+    # weights, say) is acted upon
+    tensors = _read_tensors(data, source)
+    if metadata.get("sha256") != content_digest(metadata, tensors):
+        raise DeepRecipeError(f"{source} is damaged: its checksum does not match its contents")
     try:
         config = json.loads(metadata["network"])
         scaler_meta = json.loads(metadata.get("scaler", "null"))
         classes = json.loads(metadata.get("classes", "null"))
         feature_names = json.loads(metadata.get("feature_names", "null"))
         extra = json.loads(metadata.get("extra", "{}"))
+        _check_size(config, tensors, source)
         network = Network.from_config(config)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        if isinstance(exc, DeepRecipeError) and str(exc).startswith(source):
+            raise
         raise DeepRecipeError(f"{source} has an invalid architecture record: {exc}") from None
-
-    tensors = _read_tensors(data, source)
-    if metadata.get("sha256") != content_digest(metadata, tensors):
-        raise DeepRecipeError(f"{source} is damaged: its checksum does not match its contents")
     expected = dict(zip(network.parameter_names, network.shapes))
     names = {k for k in tensors if not k.startswith("scaler.")}
     if names != set(expected):
@@ -148,6 +152,22 @@ def model_from_bytes(data: bytes, *, source: str = "<bytes>") -> Model:
     return Model(
         network, scaler=scaler, classes=classes, feature_names=feature_names, metadata=extra
     )
+
+
+def _check_size(config: Any, tensors: dict[str, np.ndarray], source: str) -> None:
+    """Refuse an architecture that needs more weights than the file holds, before a network of
+    that size is allocated (the per-tensor check after it names the tensor that differs)."""
+    sizes = config["layer_sizes"]
+    if not isinstance(sizes, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes
+    ):
+        raise DeepRecipeError(f"{source}: layer_sizes={sizes!r} is not a list of positive ints")
+    needed = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    held = sum(int(v.size) for k, v in tensors.items() if not k.startswith("scaler."))
+    if needed > held:
+        raise DeepRecipeError(
+            f"{source}: the architecture {sizes} needs {needed} weights but the file holds {held}"
+        )
 
 
 def _read_metadata(data: bytes, source: str) -> dict[str, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
 import pytest
 
 from deeprecipe.data import Split, split
-from deeprecipe.io import save_model
+from deeprecipe import DeepRecipeError
+from deeprecipe.io import content_digest, model_from_bytes, safetensors_bytes, save_model
 from deeprecipe.nn import Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::deeprecipe.data.SmallSplitWarning")
@@ -53,3 +55,17 @@ def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
 def test_save_model_gives_the_permissions_open_would(tmp_path):
     path = save_model(tmp_path / "m.safetensors", Network([2, 1]))
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def test_a_model_file_asking_for_a_huge_network_is_refused_before_allocating():
+    """A file with a valid checksum whose architecture needs 10^12 weights (a crafted file, or
+    a bug): refused by name, not a MemoryError after trying to allocate 4 TB."""
+    tensors = {"W1": np.zeros((2, 1), np.float32), "b1": np.zeros(1, np.float32)}
+    config = Network([2, 1]).config
+    config["layer_sizes"] = [1_000_000, 1_000_000]
+    metadata = {"format": "deeprecipe.model", "format_version": "1",
+                "network": json.dumps(config), "scaler": "null", "classes": "null",
+                "feature_names": "null", "extra": "{}"}  # fmt: skip
+    metadata["sha256"] = content_digest(metadata, tensors)
+    with pytest.raises(DeepRecipeError, match=r"needs 1000001000000 weights .* holds 3"):
+        model_from_bytes(safetensors_bytes(tensors, metadata))

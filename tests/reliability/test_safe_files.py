@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from deeprecipe.data import Split, split
 from deeprecipe import DeepRecipeError
+from deeprecipe.data import Split, split
 from deeprecipe.io import content_digest, model_from_bytes, safetensors_bytes, save_model
 from deeprecipe.nn import Network
 

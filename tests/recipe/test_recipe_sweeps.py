@@ -1,0 +1,185 @@
+"""Sweeps: local processes, a Dask LocalCluster, a worker killed mid-way, and resuming."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.recipe import Recipe, Sweeper, TrialRecord, make_spec, sweep
+
+from ._fixtures_recipe import blobs, l2_specs, small_data
+
+
+def _same(a, b):
+    """Trial results equal: the same key and spec, identical errors, costs equal to float64
+    rounding (see the note in trial.py on where low bits can differ)."""
+    assert a.key == b.key and a.spec == b.spec
+    assert a.train_error == b.train_error and a.dev_error == b.dev_error
+    np.testing.assert_allclose(a.result["history"]["cost"], b.result["history"]["cost"],
+                               rtol=1e-9)  # fmt: skip
+
+
+def test_local_processes_match_serial_trial_for_trial():
+    data = small_data()
+    specs = l2_specs(4)
+    serial = sweep(specs, data, n_jobs=1)
+    parallel = sweep(specs, data, n_jobs=2)
+    assert len({o.result["pid"] for o in parallel}) >= 1
+    for a, b in zip(serial, parallel):
+        _same(a, b)
+        assert a.result["history"] == b.result["history"]  # bit-identical in loky workers
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("dask.distributed", reason="pip install deeprecipe[dask]")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    )  # fmt: skip
+    yield cluster
+    cluster.close()
+
+
+@pytest.mark.slow
+def test_dask_sweep_matches_local_trial_for_trial(dask_cluster):
+    data = small_data()
+    specs = l2_specs(6)
+    local = sweep(specs, data, n_jobs=1)
+    remote = sweep(specs, data, cluster=dask_cluster.scheduler_address)
+    assert len({o.result["pid"] for o in remote} - {os.getpid()}) >= 1  # ran on the workers
+    for a, b in zip(local, remote):
+        _same(a, b)
+
+
+@pytest.mark.slow
+def test_dask_sweep_survives_a_killed_worker(dask_cluster, tmp_path):
+    """One worker process is killed (SIGKILL) after the first trial is back: its trials are rerun on
+    the other (or the restarted) worker and the record has every trial."""
+    from dask.distributed import Client
+
+    data = small_data()
+    specs = l2_specs(8, epochs=3000)  # long enough that trials are still running
+    record = TrialRecord(tmp_path / "record")
+    first_done = threading.Event()
+    outcome: dict = {}
+    done_at: list[float] = []
+
+    def on_event(event):
+        done_at.append(time.monotonic())
+        first_done.set()
+
+    def go():
+        try:
+            outcome["result"] = sweep(
+                specs, data, cluster=dask_cluster.scheduler_address, record=record,
+                on_event=on_event,
+            )  # fmt: skip
+        except BaseException as exc:  # pragma: no cover - reported below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    assert first_done.wait(60)
+    with Client(dask_cluster.scheduler_address, timeout=30) as client:
+        pids = client.run(os.getpid)
+    killed = pids[sorted(pids)[0]]
+    os.kill(killed, signal.SIGKILL)  # a worker process dies mid-sweep
+    killed_at = time.monotonic()
+    thread.join(120)
+    assert not thread.is_alive() and "error" not in outcome, outcome.get("error")
+    results = outcome["result"]
+    assert len(results) == 8
+    assert sum(t > killed_at for t in done_at) >= 1  # the sweep was still running at the kill
+    assert any(o.result["pid"] != killed for o in results)
+    stored = json.loads((tmp_path / "record" / "trials.json").read_text())["trials"]
+    assert {o.key for o in results} == set(stored)
+    local = sweep(specs[:2], data, n_jobs=1)
+    for a, b in zip(local, results[:2]):
+        _same(a, b)
+
+
+def test_resume_after_interruption_skips_finished_trials(tmp_path):
+    """A run interrupted mid-sweep (an exception from the progress callback) keeps what it
+    finished; the rerun with the same settings loads those trials instead of training them,
+    and ends where an uninterrupted run ends."""
+    X, y = blobs(300)
+    settings = dict(hidden=(8,), learning_rate=0.5, epochs=150, n_jobs=1, max_steps=3,
+                    l2_grid=(0.01, 0.1, 1.0), keep_prob_grid=(0.8,), noise_grid=(0.1,),
+                    learning_curve_fractions=(0.5,), bias_tolerance=0.0,
+                    variance_tolerance=0.0, record_dir=str(tmp_path / "rec"))  # fmt: skip
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def interrupt(event):
+        if event["event"] == "trial_done":
+            seen.append(event)
+            if len(seen) == 3:
+                raise Stop
+
+    with pytest.raises(Stop):
+        Recipe(**settings, on_event=interrupt).run(X, y)
+    assert len(TrialRecord(tmp_path / "rec")) == 3
+
+    resumed = Recipe(**settings).run(X, y)
+    assert resumed.trainings["reused"] == 3
+    fresh = Recipe(**{**settings, "record_dir": None}).run(X, y)
+    assert resumed.trainings["total"] == fresh.trainings["total"]
+    assert resumed.trainings["trained"] == fresh.trainings["trained"] - 3
+    assert resumed.final == fresh.final and resumed.test_error == fresh.test_error
+    # and a third run trains nothing at all
+    again = Recipe(**settings).run(X, y)
+    assert again.trainings["trained"] == 0
+
+
+def test_budget_stop_then_rerun_reuses(tmp_path):
+    X, y = blobs(300)
+    settings = dict(hidden=(8,), learning_rate=0.5, epochs=100, n_jobs=1, max_steps=3,
+                    l2_grid=(0.01, 0.1, 1.0), bias_tolerance=0.0, variance_tolerance=0.0,
+                    learning_curve_fractions=(0.5,), record_dir=str(tmp_path / "rec"))  # fmt: skip
+    short = Recipe(**settings, max_trainings=3).run(X, y)
+    assert short.stopped_because == "the budget is spent"
+    assert short.trainings["total"] == 3
+    longer = Recipe(**settings, max_trainings=None).run(X, y)
+    assert longer.trainings["reused"] >= 3
+
+
+def test_record_is_atomic_and_damaged_weights_are_retrained(tmp_path):
+    data = small_data()
+    specs = l2_specs(2, epochs=50)
+    record = TrialRecord(tmp_path)
+    first = sweep(specs, data, record=record)
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+    (tmp_path / "weights" / f"{first[0].key}.safetensors").write_bytes(b"garbage")
+    with Sweeper(data, record=TrialRecord(tmp_path)) as again:
+        second = again.run(specs)
+    assert again.n_trained == 1 and again.n_reused == 1
+    _same(first[0], second[0])
+
+
+def test_missing_dask_or_bad_address_is_one_clear_error(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name.startswith("dask"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(DeepRecipeError, match=r"deeprecipe\[dask\]"):
+        sweep([make_spec(epochs=1)], small_data(), cluster="tcp://127.0.0.1:1")
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    with pytest.raises(DeepRecipeError, match="n_jobs"):
+        Sweeper(small_data(), n_jobs=0)

@@ -143,3 +143,20 @@ def test_task_inference_and_bad_settings():
         Recipe(hiden=(3,))
     with pytest.raises(DeepRecipeError, match="keep_prob_grid"):
         RecipeConfig(keep_prob_grid=(1.5,))
+
+
+def test_regression_runs_quietly_and_reports_events_in_order(capsys):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-2, 2, (300, 1))
+    y = np.sin(2 * X[:, 0]) + 0.1 * rng.standard_normal(300)
+    events = []
+    result = Recipe(hidden=(4,), learning_rate=0.1, epochs=200, bayes_error=0.01,
+                    bias_tolerance=0.01, variance_tolerance=0.01, max_steps=2, n_jobs=1,
+                    learning_curve_fractions=(0.5,), on_event=events.append).run(X, y)  # fmt: skip
+    assert result.targets["task"] == "regression" and result.test_accuracy is None
+    assert result.final_diagnosis.metric == "loss"
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "run_start" and kinds[-1] == "run_end"
+    assert kinds.index("gradcheck") < kinds.index("trial_done") < kinds.index("test_evaluated")
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 
-def one(mode: str, epochs: int) -> float:
+def one(mode: str, epochs: int) -> tuple[float, float]:
     import numpy as np
 
     from deeprecipe.recipe import TrialData, make_spec, sweep
@@ -32,8 +32,8 @@ def one(mode: str, epochs: int) -> float:
         for lam in np.geomspace(0.01, 10, 8)
     ]  # fmt: skip
     start = time.perf_counter()
-    sweep(specs, data, n_jobs=1 if mode == "serial" else 2)
-    return time.perf_counter() - start
+    outcomes = sweep(specs, data, n_jobs=1 if mode == "serial" else 2)
+    return time.perf_counter() - start, sum(o.result["seconds"] for o in outcomes)
 
 
 def main() -> None:
@@ -43,20 +43,28 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2000)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps({"seconds": one(args.one, args.epochs)}))
+        wall, busy = one(args.one, args.epochs)
+        print(json.dumps({"seconds": wall, "trial_seconds": busy}))
         return
     times: dict[str, list[float]] = {"serial": [], "parallel": []}
+    busy: dict[str, list[float]] = {"serial": [], "parallel": []}
     for _ in range(args.repeats):
         for mode in ("serial", "parallel"):
             out = subprocess.run(
                 [sys.executable, str(Path(__file__)), "--one", mode, "--epochs", str(args.epochs)],
                 check=True, capture_output=True, text=True,
             )  # fmt: skip
-            times[mode].append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+            figures = json.loads(out.stdout.strip().splitlines()[-1])
+            times[mode].append(figures["seconds"])
+            busy[mode].append(figures["trial_seconds"] / figures["seconds"])
     serial, parallel = (statistics.median(times[m]) for m in ("serial", "parallel"))
     print(f"serial   (n_jobs=1): median {serial:.2f} s  {times['serial']}")
     print(f"parallel (n_jobs=2): median {parallel:.2f} s  {times['parallel']}")
     print(f"parallel / serial = {parallel / serial:.2f}  (speed-up {serial / parallel:.2f}x)")
+    # trials running at once = summed trial time / wall time; with free cores the speed-up
+    # follows it, on a loaded machine each trial slows down instead
+    for mode in ("serial", "parallel"):
+        print(f"{mode}: trials running at once (median) {statistics.median(busy[mode]):.2f}")
 
 
 if __name__ == "__main__":

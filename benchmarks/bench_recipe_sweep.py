@@ -3,7 +3,7 @@
 Each contender runs in its own fresh process (worker start-up included in its time), the two
 are interleaved and repeated, and the medians and their ratio are printed. Not a test: run
 
-    .venv/bin/python tests/recipe/bench_sweep_parallel.py [--repeats 3] [--epochs 2000]
+    .venv/bin/python -m benchmarks.bench_recipe_sweep [--repeats 3] [--epochs 2000]
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ def one(mode: str, epochs: int) -> tuple[float, float]:
     return time.perf_counter() - start, sum(o.result["seconds"] for o in outcomes)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--one", choices=("serial", "parallel"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=2000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.one:
         wall, busy = one(args.one, args.epochs)
         print(json.dumps({"seconds": wall, "trial_seconds": busy}))

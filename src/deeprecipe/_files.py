@@ -19,6 +19,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         raise DeepRecipeError(f"cannot write {path}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp creates 0600; give the file the permissions an ordinary open() would
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -35,6 +37,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         finally:
             os.close(dir_fd)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

@@ -38,5 +38,5 @@ class Model:
         """Predicted labels (mapped back through ``classes``) or values, for raw inputs."""
         predictions = self.network.predict(self._inputs(X))
         if self.classes is not None and self.network.loss.name != "mse":
-            return np.asarray(self.classes, dtype=object)[predictions]
+            return np.asarray(self.classes)[predictions]
         return predictions

@@ -46,12 +46,6 @@ def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["split.json"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_files.py atomic_write_bytes leaves mkstemp's mode 0600, so save_model, "
-    "Split.save and checkpoints make private files (only the CLI's publish() fixes its own); "
-    "fchmod the temporary file to 0o666 & ~umask before the rename",
-)
 def test_save_model_gives_the_permissions_open_would(tmp_path):
     path = save_model(tmp_path / "m.safetensors", Network([2, 1]))
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~_umask()

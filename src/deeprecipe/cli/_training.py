@@ -12,7 +12,6 @@ from deeprecipe.data import make_scaler
 from deeprecipe.io import save_model
 from deeprecipe.model import Model
 from deeprecipe.nn import Network
-from deeprecipe.report.writer import publish
 
 MODEL_FILE = "model.safetensors"
 
@@ -79,7 +78,7 @@ def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[st
             **extra,
         },
     )
-    return publish(save_model(folder / MODEL_FILE, model))
+    return save_model(folder / MODEL_FILE, model)
 
 
 def error_rows(errors: dict[str, Any], task: str) -> tuple[list[str], list[list[Any]]]:

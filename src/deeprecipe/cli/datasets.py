@@ -61,7 +61,7 @@ def datasets_command(ui: UI, export_name: str | None, to_file: Path | None) -> N
     if to_file is not None and export_name is None:
         raise click.UsageError("--to goes with --export NAME")
     if export_name is not None:
-        from deeprecipe.cli._write import write_text
+        from deeprecipe._files import atomic_write_text as write_text
 
         text, rows = dataset_csv(export_name)
         path = to_file or Path(f"{export_name}.csv")

@@ -177,7 +177,8 @@ def init_compare_command(
     result = comparison.to_dict()
     result["data"] = name
     if out_dir is not None:
-        from deeprecipe.cli._write import write_bytes, write_text
+        from deeprecipe._files import atomic_write_bytes as write_bytes
+        from deeprecipe._files import atomic_write_text as write_text
         from deeprecipe.report.figures import png_bytes
 
         out_dir.mkdir(parents=True, exist_ok=True)

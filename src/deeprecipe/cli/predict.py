@@ -88,7 +88,7 @@ def predict_command(
       deeprecipe predict --model runs/X/model.safetensors --data new.csv --out predictions.csv
       deeprecipe predict --model model.safetensors --data labelled.csv --no-proba --json
     """
-    from deeprecipe.cli._write import write_text
+    from deeprecipe._files import atomic_write_text as write_text
     from deeprecipe.io import load_model
 
     model = load_model(model_path)

@@ -230,7 +230,8 @@ def train(ui: UI, **options: Any) -> None:
 
 
 def _write_outputs(folder: Path, result: dict[str, Any]) -> None:
-    from deeprecipe.cli._write import write_bytes, write_text
+    from deeprecipe._files import atomic_write_bytes as write_bytes
+    from deeprecipe._files import atomic_write_text as write_text
     from deeprecipe.report.figures import cost_curves, png_bytes
 
     write_text(folder / "results.json", to_json(result))

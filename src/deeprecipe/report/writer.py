@@ -6,7 +6,6 @@ a folder that holds a ``report.html`` holds everything it shows.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -58,20 +57,6 @@ class Report:
         return page(self.title, self.subtitle, self.sections)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def publish(path: Path) -> Path:
-    """Give a file written atomically (a private temporary file, mode 0600) the permissions a
-    plain ``open(path, "w")`` would have given it, so a report can be shared or served."""
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~_umask())
-    return path
-
-
 def write_report(report: Report, folder: str | os.PathLike[str]) -> Path:
     """Write the report into ``folder`` (created if needed); return the path of report.html."""
     folder = Path(folder)
@@ -83,7 +68,7 @@ def write_report(report: Report, folder: str | os.PathLike[str]) -> Path:
     if duplicates:
         raise DeepRecipeError(f"report images share the name(s) {', '.join(duplicates)}")
     for image in report.images:
-        publish(atomic_write_bytes(folder / f"{image.name}.png", image.png))
+        atomic_write_bytes(folder / f"{image.name}.png", image.png)
     text = json.dumps(plain(report.results), indent=2, allow_nan=False)
-    publish(atomic_write_text(folder / RESULTS_FILE, text + "\n"))
-    return publish(atomic_write_text(folder / REPORT_FILE, report.to_html()))
+    atomic_write_text(folder / RESULTS_FILE, text + "\n")
+    return atomic_write_text(folder / REPORT_FILE, report.to_html())

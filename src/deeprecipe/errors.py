@@ -18,3 +18,11 @@ class DeepRecipeTypeError(DeepRecipeError, TypeError):
 
 class DivergenceError(DeepRecipeError):
     """Training produced a non-finite or exploding cost and could not go on."""
+
+
+class NotFittedError(DeepRecipeError, AttributeError):
+    """An estimator or object was used before it was fitted.
+
+    The scikit-learn adapter raises a subclass that is also scikit-learn's NotFittedError,
+    so both ``except DeepRecipeError`` and scikit-learn's own checks catch it.
+    """

@@ -341,9 +341,7 @@ ESTIMATOR_CASES = [
          lambda d: _classifier(batch_size=None).fit(X, Y_BIN).predict(X[:, :2]),
          ("2 features", "expecting 3")),
     Case("classifier predicts before fit", lambda d: _classifier().predict(X),
-         ("not fitted",),
-         xfail="sklearn/_base.py raises sklearn's NotFittedError, not a DeepRecipeError; "
-               "raise a NotFittedError subclass that is also a DeepRecipeError"),
+         ("not fitted",)),
     Case("regressor text target", lambda d: _regressor().fit(X, np.where(Y_BIN, "a", "b")),
          ("'a'",)),
     Case("regressor infinite X", lambda d: _regressor().fit(X_INF, X[:, 0]), ("infinity",)),

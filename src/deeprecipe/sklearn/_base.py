@@ -17,11 +17,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from deeprecipe.data import make_scaler
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn import Network
+from deeprecipe.sklearn._fitted import require_fitted
 from deeprecipe.sklearn._params import Settings, check_settings, seed_sequence
 from deeprecipe.sklearn._persist import PersistenceMixin
 from deeprecipe.train import EarlyStopping, History, Trainer, get_optimizer
@@ -129,7 +130,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         float64): a float32 matrix product rounds differently for different row counts, and
         scikit-learn expects predictions not to depend on how the rows are batched.
         """
-        check_is_fitted(self, "network_")
+        require_fitted(self)
         X = np.asarray(self._validate(X, reset=False), dtype=np.float64)
         if self._scaler is not None:
             X = self._scaler.transform(X)

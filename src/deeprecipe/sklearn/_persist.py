@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.io import load_model, save_model
 from deeprecipe.nn import Network
+from deeprecipe.sklearn._fitted import require_fitted
 from deeprecipe.sklearn._params import seed_sequence
 from deeprecipe.train import History
 
@@ -76,7 +76,7 @@ class PersistenceMixin:
         metadata the hyperparameters, ``n_iter_`` and ``history_``. :meth:`load` reads it back;
         ``deeprecipe.io.load_model`` reads it as a plain :class:`deeprecipe.model.Model`.
         """
-        check_is_fitted(self, "network_")
+        require_fitted(self)
         classes = getattr(self, "classes_", None)
         metadata = {
             ESTIMATOR_KEY: {

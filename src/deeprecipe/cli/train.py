@@ -22,6 +22,7 @@ from deeprecipe.cli._training import build_network, error_rows, measure_all, sav
 from deeprecipe.cli._ui import UI, to_json
 from deeprecipe.cli.app import cli
 
+CHECKPOINT_FILE = "checkpoint.safetensors"
 ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
 INITS = ["he", "xavier", "glorot", "lecun", "random", "zeros"]
 OPTIMIZERS = ["gd", "momentum", "adam"]
@@ -113,6 +114,19 @@ def training_options(command):
             help="Epochs without improvement before early stopping.",
         ),
         click.option(
+            "--checkpoint-every",
+            type=click.IntRange(min=1),
+            help="Save a checkpoint (weights, optimizer and random state) to "
+            "OUT/checkpoint.safetensors every N epochs.",
+        ),
+        click.option(
+            "--resume",
+            is_flag=True,
+            help="Continue the training checkpointed in --out until --epochs epochs in all; "
+            "give the same data, network and seed options. The result is bit-identical to "
+            "an uninterrupted run.",
+        ),
+        click.option(
             "--scaler",
             type=click.Choice(["standardize", "minmax", "none"]),
             default="standardize",
@@ -141,8 +155,15 @@ def train(ui: UI, **options: Any) -> None:
       deeprecipe train --layers 20,3 --l2 0.7 --epochs 3000 --out runs/l2
       deeprecipe train --dataset digits --layers 64 --keep-prob 0.8 --early-stopping
       deeprecipe train --data my.csv --target label --optimizer adam --batch-size 64
+      deeprecipe train --epochs 5000 --checkpoint-every 100 --out runs/long
+      deeprecipe train --epochs 5000 --checkpoint-every 100 --out runs/long --resume
     """
+    from deeprecipe.errors import DeepRecipeError
     from deeprecipe.train import EarlyStopping, Trainer
+    from deeprecipe.train.checkpoint import Checkpoint, load_checkpoint
+
+    if options["resume"] and options["out_dir"] is None:
+        raise DeepRecipeError("--resume needs --out: the folder of the checkpointed training")
 
     data = prepare(
         dataset=options["dataset"],
@@ -168,23 +189,41 @@ def train(ui: UI, **options: Any) -> None:
     )
     scaler_kind = None if options["scaler"] == "none" else options["scaler"]
     scaler, X = scaled(data, scaler_kind)
-    folder = run_folder(options["out_dir"])
+    folder = run_folder(options["out_dir"], create=False)
+    checkpoint_path = folder / CHECKPOINT_FILE
+    if options["resume"] and not checkpoint_path.exists():
+        raise DeepRecipeError(f"--resume: there is no checkpoint at {checkpoint_path}")
+    folder.mkdir(parents=True, exist_ok=True)
 
     callbacks = []
     if options["early_stopping"]:
         callbacks.append(EarlyStopping(monitor="dev_cost", patience=options["patience"]))
-    trainer = Trainer(
-        net,
-        optimizer=options["optimizer"],
-        learning_rate=options["learning_rate"],
-        batch_size=options["batch_size"],
-        seed=options["seed"],
-    )
-    with ui.progress() as bars:
-        trainer.callbacks = [*callbacks, EpochProgress(bars, "training", options["epochs"])]
-        history = trainer.fit(
-            X["train"], data.y_train, epochs=options["epochs"], X_dev=X["dev"], y_dev=data.y_dev
+    if options["checkpoint_every"]:
+        callbacks.append(Checkpoint(checkpoint_path, every=options["checkpoint_every"]))
+    if options["resume"]:
+        trainer = load_checkpoint(checkpoint_path)
+        if trainer.network.config != net.config:
+            raise DeepRecipeError(
+                f"--resume: the checkpoint at {checkpoint_path} holds a different network "
+                f"({trainer.network!r}); give the options it was trained with"
+            )
+        net = trainer.network
+    else:
+        trainer = Trainer(
+            net,
+            optimizer=options["optimizer"],
+            learning_rate=options["learning_rate"],
+            batch_size=options["batch_size"],
+            seed=options["seed"],
         )
+    remaining = max(options["epochs"] - trainer.epoch, 0)
+    with ui.progress() as bars:
+        trainer.callbacks = [*callbacks, EpochProgress(bars, "training", remaining)]
+        history = trainer.history
+        if remaining:
+            history = trainer.fit(
+                X["train"], data.y_train, epochs=remaining, X_dev=X["dev"], y_dev=data.y_dev
+            )
     errors = measure_all(net, X, data)
     config = {
         k: options[k]
@@ -202,6 +241,7 @@ def train(ui: UI, **options: Any) -> None:
             "patience",
             "scaler",
             "seed",
+            "checkpoint_every",
         )
     }
     model_path = save(folder, net, scaler, data, {"config": config, "errors": errors})

@@ -185,3 +185,21 @@ def test_copy_is_independent():
     np.testing.assert_array_equal(twin.theta, net.theta.astype(np.float64))
     twin.theta[:] = 0
     assert net.theta.any()
+
+
+def test_pickle_and_deepcopy_keep_parameters_as_views():
+    import copy
+    import pickle
+
+    net = Network([3, 4, 2], loss="softmax_crossentropy", keep_prob=0.7, seed=1)
+    for twin in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        assert twin.theta.tobytes() == net.theta.tobytes()
+        assert twin.rng.bit_generator.state == net.rng.bit_generator.state
+        twin.theta[:] = 0
+        assert not twin["W1"].any() and not twin.layers[1].W.any()  # still views
+        assert net.theta.any()
+
+
+def test_from_config_refuses_unknown_keys():
+    with pytest.raises(DeepRecipeError, match="unknown key"):
+        Network.from_config({"layer_sizes": [2, 1], "width": 3})

@@ -211,12 +211,6 @@ def test_divergence_guard_stops_and_says_what_to_try():
     assert np.isfinite(net.theta).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="train/trainer.py: the guard restores the weights AFTER the last good epoch's "
-    "update, but a full-batch epoch's cost is measured BEFORE its update, so those weights "
-    "are the exploded ones (cost 1e13); keep the weights from the START of the last good epoch",
-)
 def test_divergence_guard_restores_weights_whose_cost_was_measured_good():
     net, history, X, y = _exploding_run(50)
     assert history.diverged
@@ -242,13 +236,6 @@ def test_standardizer_on_features_near_the_float64_limit():
     np.testing.assert_allclose(scaler.inverse_transform(Z), X, rtol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nn/network.py Network.check_inputs casts float64 X to float32 with "
-    "astype(copy=False): values beyond float32's range (3.4e38) become inf silently, and "
-    "predict returns garbage / fit reports a divergence; check the range before the cast "
-    "and raise a DeepRecipeError naming the entry and suggesting dtype='float64' or scaling",
-)
 def test_inputs_beyond_float32_range_are_refused_by_a_float32_network():
     X = np.ones((4, 3))
     X[2, 1] = 1e39

@@ -128,7 +128,10 @@ class Network:
             activation = self.activations[l] if hidden else "identity"
             layers.append(
                 Dense(
-                    views[2 * l], views[2 * l + 1], grads[2 * l], grads[2 * l + 1],
+                    views[2 * l],
+                    views[2 * l + 1],
+                    grads[2 * l],
+                    grads[2 * l + 1],
                     get_activation(activation),
                     keep_prob=self.keep_probs[l] if hidden else 1.0,
                 )
@@ -137,9 +140,13 @@ class Network:
 
     def initialize(self, init: str | None = None, *, scale: float | None = None) -> None:
         """(Re)draw every ``W[l]`` from the initializer and zero every ``b[l]``."""
-        name = init or self.init or get_activation(
-            self.activations[0] if self.activations else "identity"
-        ).recommended_init
+        name = (
+            init
+            or self.init
+            or get_activation(
+                self.activations[0] if self.activations else "identity"
+            ).recommended_init
+        )
         scale = self.init_scale if scale is None else scale
         for layer, (n_in, n_out) in zip(self.layers, self.shapes[::2]):
             layer.W[...] = initial_weights(name, n_in, n_out, self.rng, scale=scale)
@@ -220,6 +227,16 @@ class Network:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, seed=0) -> Network:
+        """A network from :attr:`config` (freshly initialized: set its weights afterwards)."""
+        if not isinstance(config, Mapping):
+            raise DeepRecipeTypeError(f"config={config!r}; accepted: a mapping like Network.config")
+        unknown = sorted(set(config) - set(_CONFIG_KEYS))
+        if unknown:
+            raise DeepRecipeError(
+                f"config has unknown key(s) {unknown}; accepted: {', '.join(_CONFIG_KEYS)}"
+            )
+        if "layer_sizes" not in config:
+            raise DeepRecipeError("config has no 'layer_sizes'; it is the one required key")
         return cls(**dict(config), seed=seed)
 
     def copy(self, *, dtype: Any = None) -> Network:
@@ -227,11 +244,19 @@ class Network:
         config = self.config
         if dtype is not None:
             config["dtype"] = _resolve_dtype(dtype).name
-        twin = Network.from_config(config, seed=0)
+        twin = type(self).from_config(config, seed=0)
         twin.theta[...] = self.theta
         twin.rng = np.random.Generator(type(self.rng.bit_generator)())
         twin.rng.bit_generator.state = self.rng.bit_generator.state
         return twin
+
+    def __reduce__(self):
+        """Pickle and deepcopy as (config, theta, random state), so the copy's ``W[l]`` and
+        ``b[l]`` are views into its own flat ``theta`` again, not loose arrays."""
+        return (
+            _rebuild,
+            (type(self), self.config, self.theta.copy(), self.rng.bit_generator.state),
+        )
 
     def __repr__(self) -> str:
         layers = "-".join(map(str, self.layer_sizes))
@@ -257,6 +282,8 @@ class Network:
         # entry, or a sum that overflowed) does the full check run, to name the first bad entry.
         if X.dtype.kind == "f" and not _sum_is_finite(X):
             check_array(name, X, ndim=2)
+        if X.dtype.itemsize > self.dtype.itemsize and X.size:
+            _check_fits(name, X, self.dtype)
         return X.astype(self.dtype, copy=False)
 
     def prepare_targets(self, y: Any, m: int | None = None) -> np.ndarray:
@@ -415,6 +442,37 @@ class Network:
     def clear_cache(self) -> None:
         for layer in self.layers:
             layer.clear_cache()
+
+
+def _rebuild(cls: type, config: dict, theta: np.ndarray, rng_state: dict) -> Network:
+    net = cls.from_config(config)
+    net.theta[...] = theta
+    net.rng.bit_generator.state = rng_state
+    return net
+
+
+_CONFIG_KEYS = (
+    "layer_sizes",
+    "activation",
+    "loss",
+    "init",
+    "init_scale",
+    "keep_prob",
+    "l2",
+    "dtype",
+)
+
+
+def _check_fits(name: str, X: np.ndarray, dtype: np.dtype) -> None:
+    """Refuse values that the cast to ``dtype`` would turn into infinity."""
+    limit = np.finfo(dtype).max
+    if max(X.max(), -X.min()) > limit:  # no temporary the size of X, unlike abs(X)
+        where = tuple(int(i) for i in np.argwhere(np.abs(X) > limit)[0])
+        raise DeepRecipeError(
+            f"{name} holds {X[where]:.4g} at row {where[0]}, column {where[1]}, beyond the "
+            f"{dtype.name} range of this network (|x| <= {limit:.3g}); normalize the inputs "
+            "or build the network with dtype='float64'"
+        )
 
 
 _INIT_NAMES = ("zeros", "random", "he", "xavier", "glorot", "lecun")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_number
-from deeprecipe.errors import DeepRecipeError
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.network import Network
 from deeprecipe.train.callbacks import Callback
 from deeprecipe.train.history import History
@@ -57,6 +57,17 @@ class Trainer:
             batch_size = int(check_number("batch_size", batch_size, low=1, integer=True))
         self.batch_size = batch_size
         self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            if not isinstance(callback, Callback):
+                raise DeepRecipeTypeError(
+                    f"callbacks contains {callback!r}; accepted: deeprecipe.train.Callback "
+                    "instances (subclass Callback and override its hooks)"
+                )
+        if augment is not None and not callable(augment):
+            raise DeepRecipeTypeError(
+                f"augment={augment!r} is not callable; accepted: None or a function "
+                "augment(X_batch, rng) -> X_batch"
+            )
         self.augment = augment
         self.metrics_every = int(check_number("metrics_every", metrics_every, low=0, integer=True))
         self.divergence_guard = divergence_guard
@@ -93,7 +104,12 @@ class Trainer:
         batch = m if self.batch_size is None else min(self.batch_size, m)
         x_buffer = np.empty((batch, X.shape[1]), dtype=X.dtype)
         t_buffer = np.empty((batch, *targets.shape[1:]), dtype=targets.dtype)
+        # An epoch's cost is measured on the weights it starts from (exactly so in full-batch
+        # training), so the weights worth restoring are those at the START of the last epoch
+        # whose cost was good, not those its update produced.
+        epoch_start = net.theta.copy()
         last_good = net.theta.copy()
+        last_good_epoch = self.epoch + 1
         first_cost: float | None = None
 
         self.stop_training = False
@@ -101,6 +117,8 @@ class Trainer:
             callback.on_train_begin(self)
         final_epoch = self.epoch + epochs
         while self.epoch < final_epoch and not self.stop_training:
+            if self.divergence_guard:
+                epoch_start[...] = net.theta
             cost = self._run_epoch(X, targets, m, batch, x_buffer, t_buffer)
             self.epoch += 1
             if self.divergence_guard:
@@ -110,10 +128,12 @@ class Trainer:
                     self.history.diverged = True
                     self.history.message = (
                         f"training diverged at epoch {self.epoch} (cost {cost:.4g}); the weights "
-                        f"of epoch {self.epoch - 1} were restored; {DIVERGENCE_ADVICE}"
+                        f"from the start of epoch {last_good_epoch}, whose cost was still finite, "
+                        f"were restored; {DIVERGENCE_ADVICE}"
                     )
                     break
-                last_good[...] = net.theta
+                last_good[...] = epoch_start
+                last_good_epoch = self.epoch
             logs = {"epoch": self.epoch, "cost": cost}
             every = self.metrics_every
             if every and (self.epoch % every == 0 or self.epoch == final_epoch):

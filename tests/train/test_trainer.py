@@ -177,3 +177,12 @@ def test_trainer_continues_where_it_stopped(blobs):
     twice.fit(X, y, epochs=4)
     assert twice.epoch == 6
     np.testing.assert_array_equal(a.theta, b.theta)
+
+
+def test_early_stopping_counts_measurements_when_metrics_are_sparse(blobs):
+    X, y, Xd, yd = blobs
+    net = Network([4, 64, 64, 1], seed=0)
+    history = fit(net, X, y, optimizer="adam", learning_rate=0.02, epochs=500, batch_size=16,
+                  X_dev=Xd, y_dev=yd, metrics_every=5, callbacks=[EarlyStopping(patience=3)])
+    assert history.stopped_early and history.best_epoch % 5 == 0
+    assert len(history) - history.best_epoch == 15  # three measurements, five epochs apart

@@ -149,15 +149,6 @@ def build_network(spec: Mapping[str, Any], data: TrialData) -> Network:
     )
 
 
-class _EarlyStoppingEvery(EarlyStopping):
-    """:class:`EarlyStopping` when dev figures are measured every ``metrics_every`` epochs:
-    epochs without a measurement are skipped, so ``patience`` counts measurements."""
-
-    def on_epoch_end(self, trainer, logs):
-        if logs.get(self.monitor) is not None:
-            super().on_epoch_end(trainer, logs)
-
-
 def _augmenter(spec: Mapping[str, Any], data: TrialData):
     setting = spec["augment"]
     if not setting:
@@ -220,7 +211,7 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
         if spec["early_stopping"] and has_dev:
             es = spec["early_stopping"]
             callbacks.append(
-                _EarlyStoppingEvery(
+                EarlyStopping(
                     monitor=es.get("monitor", "dev_cost"),
                     patience=es["patience"],
                     min_delta=es.get("min_delta", 0.0),

@@ -27,8 +27,8 @@ class Callback:
 
 class EarlyStopping(Callback):
     """Stop when the monitored dev figure has not improved by ``min_delta`` for ``patience``
-    epochs, and ALWAYS restore the weights of the best epoch (also when training ran to the
-    end without stopping).
+    measurements (each epoch, or every ``metrics_every`` epochs), and ALWAYS restore the
+    weights of the best epoch (also when training ran to the end without stopping).
     """
 
     def __init__(self, monitor: str = "dev_cost", patience: int = 10, min_delta: float = 0.0):
@@ -44,6 +44,8 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, trainer, logs):
         value = logs.get(self.monitor)
+        if value is None and trainer.metrics_every and self.monitor != "cost":
+            return  # measured every metrics_every epochs: patience counts measurements
         if value is None:
             from deeprecipe.errors import DeepRecipeError
 

@@ -113,7 +113,10 @@ def _load_user_file(path: Path, target: str | None, task: str | None) -> Dataset
 
 def _load_part(path: Path, base: Dataset, target: str | None, what: str) -> Dataset:
     """A fixed dev or test file, encoded with the training file's schema."""
-    if path.suffix.lower() == ".npz" or base.schema is None:
+    if path.suffix.lower() == ".npz":
+        # index the labels by the TRAINING classes, even when this part lacks some of them
+        part = load_file(path, None, task=base.task, classes=base.classes)
+    elif base.schema is None:
         part = load_file(path, None, task=base.task)
     else:
         part = load_file(path, target, schema=base.schema)

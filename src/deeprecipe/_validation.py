@@ -32,7 +32,8 @@ def check_number(
     kind = "an integer" if integer else "a number"
     lo = "" if low is None else ("[" if low_inclusive else "(") + f"{low}"
     hi = "" if high is None else f"{high}" + ("]" if high_inclusive else ")")
-    interval = f" in {lo or '(-inf'}, {hi or 'inf)'}" if (low is not None or high is not None) else ""
+    bounded = low is not None or high is not None
+    interval = f" in {lo or '(-inf'}, {hi or 'inf)'}" if bounded else ""
     accepted = f"{kind}{interval}"
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise DeepRecipeTypeError(f"{name}={value!r} must be {accepted}")

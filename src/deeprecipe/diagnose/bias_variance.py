@@ -12,13 +12,14 @@ A gap is *high* when it is strictly larger than its threshold::
     threshold = max(tolerance, relative_tolerance * reference)
 
 where ``tolerance`` is absolute (in the units of the errors: 0.015 is one and a half percentage
-points of error rate), and ``reference`` is the lower of the two errors the gap compares (the Bayes error for
-the bias, the train error for the variance, the train-dev error for the mismatch). The relative
-share keeps a one-point gap between 15% and 16% from counting as variance while a ten-point gap
-between 1% and 11% does. With the defaults (0.015 and 0.1) the lecture's four examples come out as
-the lecture says: (1%, 11%) high variance; (15%, 16%) high bias; (15%, 30%) high bias and high
-variance; (0.5%, 1%) low bias and low variance; and its human-level example (Bayes 7.5%, train
-8%, dev 10%) says to work on variance, a two-point gap against a half-point one.
+points of error rate), and ``reference`` is the lower of the two errors the gap compares (the
+Bayes error for the bias, the train error for the variance, the train-dev error for the
+mismatch). The relative share keeps a one-point gap between 15% and 16% from counting as
+variance while a ten-point gap between 1% and 11% does. With the defaults (0.015 and 0.1) the
+lecture's four examples come out as the lecture says: (1%, 11%) high variance; (15%, 16%) high
+bias; (15%, 30%) high bias and high variance; (0.5%, 1%) low bias and low variance; and its
+human-level example (Bayes 7.5%, train 8%, dev 10%) says to work on variance, a two-point gap
+against a half-point one.
 
 The labels are stable strings, listed in :data:`LABELS`: the names of the high gaps joined in
 the order bias, variance, mismatch ("high bias", "high variance", "data mismatch",

@@ -28,7 +28,7 @@ import numpy as np
 from deeprecipe._validation import check_array, check_number
 from deeprecipe.diagnose._parallel import run_parallel
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.nn.network import Network
+from deeprecipe.nn.network import CONFIG_KEYS, Network
 from deeprecipe.train.trainer import fit
 
 #: prefix that sends a validation-curve parameter to ``fit`` instead of the network factory
@@ -179,14 +179,13 @@ def _build(make_network: NetworkFactory, params: Mapping[str, Any], init_seed: i
         net = make_network.copy()
     elif isinstance(make_network, (Network, Mapping)):
         base = make_network.config if isinstance(make_network, Network) else make_network
-        try:
-            net = Network.from_config({**base, **params}, seed=init_seed)
-        except TypeError as exc:
+        unknown = sorted(set(params) - set(CONFIG_KEYS))
+        if unknown:
             raise DeepRecipeError(
-                f"the network could not be built from {sorted({**base, **params})}: {exc}; "
-                "accepted: Network settings (layer_sizes, activation, loss, init, init_scale, "
-                "keep_prob, l2, dtype), or 'fit__<name>' for a fit argument"
-            ) from None
+                f"parameter(s) {unknown} are not network settings; accepted: Network settings "
+                f"({', '.join(CONFIG_KEYS)}), or 'fit__<name>' for a fit argument"
+            )
+        net = Network.from_config({**base, **params}, seed=init_seed)
     else:
         net = make_network(**params)
         if not isinstance(net, Network):

@@ -49,6 +49,19 @@ def _per_hidden_layer(name: str, value: Any, n_hidden: int) -> list:
     return [value] * n_hidden
 
 
+#: The settings a network is built from: ``Network(**config)`` and ``Network.config``.
+CONFIG_KEYS = (
+    "layer_sizes",
+    "activation",
+    "loss",
+    "init",
+    "init_scale",
+    "keep_prob",
+    "l2",
+    "dtype",
+)
+
+
 class Network:
     """A fully connected network: hidden layers with ``activation``, logits into ``loss``.
 
@@ -230,10 +243,10 @@ class Network:
         """A network from :attr:`config` (freshly initialized: set its weights afterwards)."""
         if not isinstance(config, Mapping):
             raise DeepRecipeTypeError(f"config={config!r}; accepted: a mapping like Network.config")
-        unknown = sorted(set(config) - set(_CONFIG_KEYS))
+        unknown = sorted(set(config) - set(CONFIG_KEYS))
         if unknown:
             raise DeepRecipeError(
-                f"config has unknown key(s) {unknown}; accepted: {', '.join(_CONFIG_KEYS)}"
+                f"config has unknown key(s) {unknown}; accepted: {', '.join(CONFIG_KEYS)}"
             )
         if "layer_sizes" not in config:
             raise DeepRecipeError("config has no 'layer_sizes'; it is the one required key")
@@ -451,16 +464,6 @@ def _rebuild(cls: type, config: dict, theta: np.ndarray, rng_state: dict) -> Net
     return net
 
 
-_CONFIG_KEYS = (
-    "layer_sizes",
-    "activation",
-    "loss",
-    "init",
-    "init_scale",
-    "keep_prob",
-    "l2",
-    "dtype",
-)
 
 
 def _check_fits(name: str, X: np.ndarray, dtype: np.dtype) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
+from deeprecipe.errors import DeepRecipeError
 
 if TYPE_CHECKING:
     from deeprecipe.train.trainer import Trainer
@@ -37,6 +38,11 @@ class EarlyStopping(Callback):
         self.min_delta = check_number("min_delta", min_delta, low=0.0)
 
     def on_train_begin(self, trainer):
+        if self.monitor != "cost" and not trainer.measures_dev:
+            raise DeepRecipeError(
+                f"early stopping monitors {self.monitor!r} but the trainer does not measure it; "
+                "give X_dev and y_dev (and metrics_every >= 1), or monitor 'cost'"
+            )
         self.best = np.inf
         self.best_epoch: int | None = None
         self.best_theta = trainer.network.theta.copy()
@@ -44,15 +50,8 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, trainer, logs):
         value = logs.get(self.monitor)
-        if value is None and trainer.metrics_every and self.monitor != "cost":
-            return  # measured every metrics_every epochs: patience counts measurements
         if value is None:
-            from deeprecipe.errors import DeepRecipeError
-
-            raise DeepRecipeError(
-                f"early stopping monitors {self.monitor!r} but the trainer does not measure it; "
-                "give X_dev and y_dev (and metrics_every >= 1), or monitor 'cost'"
-            )
+            return  # measured every metrics_every epochs: patience counts measurements
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, logs["epoch"], 0
             self.best_theta[...] = trainer.network.theta

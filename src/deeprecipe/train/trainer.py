@@ -77,6 +77,7 @@ class Trainer:
         self.history = History()
         self.epoch = 0
         self.stop_training = False
+        self.measures_dev = False  # set by fit(): whether dev figures will be in the logs
 
     # ----------------------------------------------------------------- the loop
     def fit(
@@ -113,6 +114,7 @@ class Trainer:
         first_cost: float | None = None
 
         self.stop_training = False
+        self.measures_dev = dev is not None and self.metrics_every > 0
         for callback in self.callbacks:
             callback.on_train_begin(self)
         final_epoch = self.epoch + epochs

@@ -95,3 +95,18 @@ def test_run_on_a_user_csv_with_a_fixed_test_file(invoke, user_csv, tmp_path):
     from deeprecipe.io import load_model
 
     assert sorted(load_model(tmp_path / "model.safetensors").classes) == ["no", "yes"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [([], 0.06), (["--bayes-error", "0.01"], 0.01)], ids=["known", "given"]
+)
+def test_run_on_football_uses_its_known_bayes_error_unless_given(invoke, tmp_path, given, expected):
+    """football's labels are flipped at 6% by construction, so the recipe diagnoses against
+    6% rather than an assumed 0 (which would call a perfect model's 6% train error bias)."""
+    out = tmp_path / "run"
+    args = ["run", "--dataset", "football", "--budget", "1", "--epochs", "5", "--jobs", "1"]
+    result = invoke(*args, *given, "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert ("labels are flipped at that rate" in result.stderr) == (not given)
+    results = json.loads((out / "results.json").read_text())
+    assert results["bayes_error"] == expected

@@ -52,6 +52,8 @@ class Prepared:
     source: dict[str, Any] = field(default_factory=dict)
     #: what the split warned about (a dev or test set too small to measure 1 point of error)
     notes: list[str] = field(default_factory=list)
+    #: the Bayes error where the dataset's construction fixes it (generated data), else None
+    bayes_error: float | None = None
 
     @property
     def loss(self) -> str:
@@ -197,4 +199,5 @@ def prepare(
         image_shape=ds.image_shape,
         source=source,
         notes=notes,
+        bayes_error=ds.bayes_error,
     )

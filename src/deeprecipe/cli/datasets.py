@@ -78,13 +78,14 @@ def datasets_command(ui: UI, export_name: str | None, to_file: Path | None) -> N
             str(i.n_features),
             i.task,
             "-" if i.n_classes is None else str(i.n_classes),
+            "-" if i.bayes_error is None else f"{i.bayes_error:.0%}",
             i.description,
         ]
         for i in infos
     ]
     ui.table(
         "Embedded datasets",
-        ["name", "examples", "features", "task", "classes", "description"],
+        ["name", "examples", "features", "task", "classes", "Bayes error", "description"],
         rows,
     )
     ui.emit_json([asdict(i) for i in infos])

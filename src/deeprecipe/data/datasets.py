@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 TASKS = ("binary", "multiclass", "regression")
+FOOTBALL_FLIP_RATE = 0.06
 
 
 @dataclass
@@ -44,7 +45,9 @@ class Dataset:
     regression ``y`` is float64 and ``classes`` is ``None``; ``y`` is ``None`` for unlabeled
     data. ``image_shape`` is ``(height, width[, channels])`` when each row is a flattened image.
     ``schema`` (from the file loaders) says how raw table columns become ``X``, so new rows can
-    be encoded the same way at prediction time.
+    be encoded the same way at prediction time. ``bayes_error`` is the error of the best
+    possible classifier where the data's construction fixes it (a generated set whose labels are
+    flipped at a known rate), and ``None`` where it is unknown.
     """
 
     X: np.ndarray
@@ -56,6 +59,7 @@ class Dataset:
     name: str = ""
     description: str = ""
     schema: Any = field(default=None, repr=False)
+    bayes_error: float | None = None
 
     @property
     def n_samples(self) -> int:
@@ -88,6 +92,7 @@ class DatasetInfo:
     n_classes: int | None
     description: str
     image_shape: tuple[int, ...] | None = None
+    bayes_error: float | None = None
 
 
 def _task_for(n_classes: int) -> str:
@@ -144,6 +149,7 @@ def _planar(name: str, X: np.ndarray, y: np.ndarray) -> Dataset:
         classes=np.array([0, 1]),
         name=name,
         description=_INFO[name].description,
+        bayes_error=_INFO[name].bayes_error,
     )
 
 
@@ -177,7 +183,9 @@ def _flower(seed: int) -> Dataset:
 
 def _football(seed: int) -> Dataset:
     """Points scattered over a disc-like field; class 1 above a wavy diagonal boundary, with
-    about 6% of labels flipped so that a big unregularized network overfits the noise."""
+    each label flipped with probability 6% so that a big unregularized network overfits the
+    noise. The Bayes error is that 6%: the true boundary is the best possible classifier, and
+    it still misses every flipped label."""
     rng = check_rng(seed)
     m = 411  # the course's 211 training + 200 test examples
     radius = 0.48 * np.sqrt(rng.random(m))
@@ -186,7 +194,7 @@ def _football(seed: int) -> Dataset:
     x2 = -0.08 + radius * np.sin(angle) * 1.3
     boundary = 1.3 * (x1 + 0.2) - 0.15 + 0.08 * np.sin(12 * x1)
     y = (x2 > boundary).astype(np.int64)
-    flip = rng.random(m) < 0.06
+    flip = rng.random(m) < FOOTBALL_FLIP_RATE
     y[flip] = 1 - y[flip]
     return _planar("football", np.column_stack([x1, x2]), y)
 
@@ -213,7 +221,8 @@ _INFO: dict[str, DatasetInfo] = {
                     "(generated)"),
         DatasetInfo("football", 411, 2, "binary", 2,
                     "lookalike of the course's regularization data: noisy labels either side "
-                    "of a wavy diagonal on a football field (generated)"),
+                    "of a wavy diagonal on a football field (generated)",
+                    bayes_error=FOOTBALL_FLIP_RATE),
     )
 }  # fmt: skip
 

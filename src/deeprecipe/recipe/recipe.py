@@ -380,7 +380,7 @@ class _Run:
         )  # fmt: skip
         step.chosen, step.chosen_key, step.accepted = label, outcome.key, True
         diagnosis = self.diagnose(outcome)
-        step.decision = f"baseline: {diagnosis}"
+        step.decision = f"diagnosed {diagnosis}"
         self.emit("step_end", step="baseline", index=0, chosen=label, accepted=True,
                   decision=step.decision, diagnosis=diagnosis.to_dict())  # fmt: skip
         return outcome

@@ -40,6 +40,7 @@ def _one_line_error(result, *needles: str) -> str:
         (["train", "--no-such-option"], ["--no-such-option"]),
         (["no-such-command"], ["no-such-command"]),
         (["gradcheck", "--mode", "fast"], ["--mode"]),
+        (["gradcheck", "--model", "m.safetensors", "--layers", "5"], ["--layers", "--model"]),
         (["run", "--budget", "0"], ["--budget"]),
         (["run", "--budget", "5 minutes"], ["--budget"]),
         (["run", "--jobs", "0"], ["--jobs"]),

@@ -119,7 +119,7 @@ def test_digits_small_training_set_variance_reduced_by_regularization():
     result = Recipe(
         hidden=(64,), optimizer="adam", learning_rate=0.003, epochs=150, batch_size=64,
         bayes_error=0.0, normalize=False, n_jobs=2, max_steps=5, l2_grid=(0.3, 1.0, 3.0, 10.0),
-        keep_prob_grid=(0.6, 0.8), image_shifts=(1,), image_rotations=(10.0,),
+        keep_prob_grid=(0.6, 0.8), image_shifts=(0.06,), image_rotations=(10.0,),
         learning_curve_fractions=(0.5, 1.0),
     ).run(ds.X[tr], ds.y[tr], X_dev=ds.X[dv], y_dev=ds.y[dv], X_test=ds.X[te], y_test=ds.y[te],
           image_shape=ds.image_shape)  # fmt: skip

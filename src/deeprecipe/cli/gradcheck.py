@@ -64,6 +64,21 @@ def show_check(ui: UI, check: dict[str, Any]) -> None:
         ui.note(f"note: {note}")
 
 
+def _refuse_network_options_with_a_model() -> None:
+    """--layers, --l2, ... describe a new network: with --model they would be silently ignored."""
+    ctx = click.get_current_context()
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("layers", "activation", "init", "l2", "keep_prob")
+        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+    ]
+    if given:
+        raise click.UsageError(
+            f"{', '.join(given)} describe(s) a new network, but --model checks the saved one; "
+            "accepted: --model alone, or the network options without --model"
+        )
+
+
 def _network_and_inputs(options: dict[str, Any]):
     """The network to check and the (normalized) examples to check it on."""
     if options["model_path"] is None:
@@ -190,6 +205,8 @@ def gradcheck_command(ui: UI, **options: Any) -> None:
     from deeprecipe.check import gradcheck
     from deeprecipe.train import fit
 
+    if options["model_path"] is not None:
+        _refuse_network_options_with_a_model()
     net, X, y, name = _network_and_inputs(options)
     k = min(options["examples"], len(X))
     X_check, y_check = X[:k], np.asarray(y)[:k]

@@ -112,12 +112,16 @@ def _augment(spec, config, image_shape):
         return []
     if image_shape is not None:
         out = []
-        for shift in config.image_shifts:
+        width = image_shape[1]
+        for fraction in config.image_shifts:
             for rotation in config.image_rotations:
-                setting = {"kind": "image", "flip": config.image_flip, "max_shift": int(shift),
-                           "max_rotation_deg": float(rotation)}  # fmt: skip
-                label = f"images: shift {int(shift)} px, rotate {rotation:g} deg" + (
-                    ", flip" if config.image_flip else ""
+                shift = round(fraction * width, 3)
+                setting = {"kind": "image", "flip": config.image_flip, "max_shift": shift,
+                           "integer_shifts": False, "max_rotation_deg": float(rotation),
+                           "max_zoom": config.image_zoom}  # fmt: skip
+                label = (
+                    f"images: shift {shift:g} px, rotate {rotation:g} deg, "
+                    f"zoom {config.image_zoom:.0%}" + (", flip" if config.image_flip else "")
                 )
                 out.append((label, make_spec(spec, augment=setting)))
         return out

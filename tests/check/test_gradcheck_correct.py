@@ -69,6 +69,37 @@ def test_one_sided_difference_is_worse_than_two_sided():
     assert one.n_forward_passes < two.n_forward_passes
 
 
+@pytest.mark.parametrize("loss", ["softmax_crossentropy", "binary_crossentropy"])
+@pytest.mark.parametrize("margin", [8.0, 12.0, 16.0])
+def test_a_confidently_right_output_still_passes(loss, margin):
+    """A saturated output (loss ~e^-margin, gradient as small) leaves the finite differences
+    nothing but rounding unless the loss keeps its digits (log1p, not log(1 + r)): before, a
+    correct network scored 1.5e-3 at margin 12, "likely a bug"."""
+    n_out = 2 if loss == "softmax_crossentropy" else 1
+    net = Network([4, 4, n_out], activation="tanh", loss=loss, dtype=np.float64, seed=0)
+    net["b2"][...] = [0.0, margin] if n_out == 2 else [margin]
+    X = np.random.default_rng(1).standard_normal((3, 4))
+    y = np.array([1, 1, 1]) if n_out == 2 else np.ones((3, 1))
+    result = gradcheck(net, X, y)
+    assert result.verdict == "great", str(result)
+
+
+def test_rounding_noise_is_named_when_it_explains_a_failure():
+    """The same check with a cost computed the imprecise way: the result says the errors are
+    within rounding noise rather than leaving a bare "suspicious"."""
+    from deeprecipe.check.gradcheck import rounding_note
+    from deeprecipe.check.result import GradcheckResult, WorstEntry
+
+    worst = [WorstEntry("W1", (0, 1), 1e-5, 1e-5 + 4e-9, 4e-9, 4e-4)]
+    failed = GradcheckResult(difference=3e-4, verdict="suspicious", per_tensor={}, worst=worst,
+                             n_forward_passes=1, forward_pass_equivalents=1.0)  # fmt: skip
+    assert "rounding noise" in rounding_note(failed, scale=12.0)
+    assert rounding_note(failed, scale=1e-6) is None  # errors far above the noise: no excuse
+    bug = GradcheckResult(difference=0.2, verdict="likely a bug", per_tensor={}, worst=worst,
+                          n_forward_passes=1, forward_pass_equivalents=1.0)  # fmt: skip
+    assert rounding_note(bug, scale=12.0) is None
+
+
 def test_relu_kinks_are_noted():
     """Zero biases and an all-zero example put ReLU pre-activations exactly on the kink."""
     rng = np.random.default_rng(5)

@@ -34,7 +34,20 @@ def log_sigmoid(z: np.ndarray) -> np.ndarray:
 def log_softmax(z: np.ndarray) -> np.ndarray:
     """log softmax(z) along the last axis, shifted by the row maximum so nothing overflows."""
     shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted - _log_sum_exp_shifted(shifted, np.exp(shifted))
+
+
+def _log_sum_exp_shifted(shifted: np.ndarray, exp_shifted: np.ndarray) -> np.ndarray:
+    """``log sum_k e^{s_k}`` of max-shifted logits ``s``, as ``log1p`` of the terms but the max's.
+
+    The max's term is exactly 1, so the sum is ``1 + r``. ``log(1 + r)`` would round ``r`` away
+    when the softmax saturates (r ~ 1e-6 keeps only 10 of its digits), and with it the loss of a
+    confidently right example: its finite differences become rounding noise and a correct
+    gradient fails its check. ``log1p(r)`` keeps ``r`` to full precision.
+    """
+    rest = exp_shifted.copy()
+    np.put_along_axis(rest, shifted.argmax(axis=-1)[..., None], 0.0, axis=-1)
+    return np.log1p(rest.sum(axis=-1, keepdims=True))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -186,7 +199,7 @@ class SoftmaxCrossEntropy(Loss):
         shifted = z - z.max(axis=-1, keepdims=True)
         grad = np.exp(shifted)
         total = grad.sum(axis=-1, keepdims=True)
-        log_p = shifted[rows, y] - np.log(total[:, 0])
+        log_p = shifted[rows, y] - _log_sum_exp_shifted(shifted, grad)[:, 0]
         value = float(-log_p.sum(dtype=np.float64) / m)
         grad /= total
         grad[rows, y] -= 1

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI draws the same property-test examples on every run (a red build is then reproducible and
+# never a new draw's luck); a developer's runs keep drawing fresh ones, which is how bugs are found.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parents[1]
 #: the course's datasets, beside the repository (absent in a user's fresh clone)

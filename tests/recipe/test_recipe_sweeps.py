@@ -60,6 +60,25 @@ def test_dask_sweep_matches_local_trial_for_trial(dask_cluster):
 
 
 @pytest.mark.slow
+def test_a_recipe_runs_on_a_live_dask_client_as_on_local_processes(dask_cluster):
+    """``Recipe(cluster=client)`` with a ``dask.distributed.Client`` object (not an address):
+    the client is used as given, left open, and the run ends where the local one ends."""
+    from dask.distributed import Client
+
+    X, y = blobs(300)
+    settings = dict(hidden=(8,), learning_rate=0.5, epochs=150, max_steps=2, l2_grid=(0.01, 1.0),
+                    keep_prob_grid=(0.8,), noise_grid=(0.1,), learning_curve_fractions=(0.5,),
+                    bias_tolerance=0.0, variance_tolerance=0.0)  # fmt: skip
+    local = Recipe(**settings, n_jobs=1).run(X, y)
+    with Client(dask_cluster.scheduler_address, timeout=30) as client:
+        remote = Recipe(**settings, cluster=client).run(X, y)
+        assert client.status == "running"
+    assert remote.config["cluster"] == "Client"
+    assert [s.chosen for s in remote.steps] == [s.chosen for s in local.steps]
+    assert remote.final == local.final and remote.test_error == local.test_error
+
+
+@pytest.mark.slow
 def test_dask_sweep_survives_a_killed_worker(dask_cluster, tmp_path):
     """One worker process is killed (SIGKILL) after the first trial is back: its trials are rerun on
     the other (or the restarted) worker and the record has every trial."""

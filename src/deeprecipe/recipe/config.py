@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -150,7 +150,8 @@ class RecipeConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready settings (a Dask client object is shown by its type)."""
-        out = asdict(self)
+        # not asdict(): it deep-copies every field, and a live Dask client cannot be copied
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         for key, value in out.items():
             if isinstance(value, tuple):
                 out[key] = list(value)

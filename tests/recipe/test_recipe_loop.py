@@ -128,6 +128,9 @@ def test_digits_small_training_set_variance_reduced_by_regularization():
     assert {"l2", "dropout", "augment"} <= set(names)
     augment = next(s for s in result.steps if s.name == "augment")
     assert augment.candidates[0]["spec"]["augment"]["kind"] == "image"
+    # sub-pixel shifts, trained twice as long, are kept (whole-pixel ones were 2x worse on 8x8)
+    assert result.final["spec"]["augment"]["kind"] == "image"
+    assert result.final["spec"]["augment"]["max_shift"] < 1
     assert result.dev_error < result.baseline["dev_error"]
     assert set(result.validation_curves) == {"l2", "keep_prob"}
     assert result.learning_curve is not None and result.recommendations

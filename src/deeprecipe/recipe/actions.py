@@ -107,11 +107,23 @@ def _dropout(spec, config, image_shape):
     ]
 
 
+def _and_twice_as_long(spec, config, label: str, up_to: bool = False, **changes) -> list[Candidate]:
+    """The change as it is, and with twice the epochs: a regularizer that slows fitting (more
+    varied examples, an earlier stop) may need longer to reach its better dev error."""
+    out = [(label, make_spec(spec, **changes))]
+    epochs = min(config.max_epochs, spec["epochs"] * 2)
+    if epochs > spec["epochs"]:
+        every = max(1, epochs // config.history_points)
+        out.append((f"{label}, {'up to ' if up_to else ''}{epochs} epochs",
+                     make_spec(spec, **changes, epochs=epochs, metrics_every=every)))  # fmt: skip
+    return out
+
+
 def _augment(spec, config, image_shape):
     if spec["augment"]:
         return []
+    out = []
     if image_shape is not None:
-        out = []
         width = image_shape[1]
         for fraction in config.image_shifts:
             for rotation in config.image_rotations:
@@ -123,28 +135,22 @@ def _augment(spec, config, image_shape):
                     f"images: shift {shift:g} px, rotate {rotation:g} deg, "
                     f"zoom {config.image_zoom:.0%}" + (", flip" if config.image_flip else "")
                 )
-                out.append((label, make_spec(spec, augment=setting)))
+                out += _and_twice_as_long(spec, config, label, augment=setting)
         return out
-    return [
-        (f"Gaussian noise std={std:g}", make_spec(spec, augment={"kind": "noise", "std": std}))
-        for std in config.noise_grid
-    ]
+    for std in config.noise_grid:
+        setting = {"kind": "noise", "std": std}
+        out += _and_twice_as_long(spec, config, f"Gaussian noise std={std:g}", augment=setting)
+    return out
 
 
 def _early_stopping(spec, config, image_shape):
     if spec["early_stopping"]:
         return []
     setting = {"monitor": "dev_cost", "patience": config.patience, "min_delta": config.min_delta}
-    out = [(f"early stopping, patience {config.patience}",
-            make_spec(spec, early_stopping=setting))]  # fmt: skip
-    epochs = min(config.max_epochs, spec["epochs"] * 2)
-    if epochs > spec["epochs"]:
-        out.append((
-            f"early stopping, patience {config.patience}, up to {epochs} epochs",
-            make_spec(spec, early_stopping=setting, epochs=epochs,
-                      metrics_every=max(1, epochs // config.history_points)),
-        ))  # fmt: skip
-    return out
+    return _and_twice_as_long(
+        spec, config, f"early stopping, patience {config.patience}", up_to=True,
+        early_stopping=setting,
+    )
 
 
 def _unique(candidates: list[Candidate]) -> list[Candidate]:

@@ -122,6 +122,19 @@ def test_early_stopping_always_restores_the_best_weights(blobs):
     np.testing.assert_array_equal(net.theta, snapshots[best])
 
 
+def test_early_stopping_on_the_training_cost_restores_the_weights_that_cost_was_measured_on():
+    """An epoch's cost is measured before its update: the weights restored must give it back.
+    Learning rate 2.3 on this least-squares problem oscillates, so the best cost is early."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = X @ np.array([1.0, 2.0])
+    net = Network([2, 1], loss="mse", dtype=np.float64, seed=0)
+    history = fit(net, X, y, learning_rate=2.3, epochs=50,
+                  callbacks=[EarlyStopping(monitor="cost", patience=3)])  # fmt: skip
+    assert history.best_epoch is not None and history.stopped_early
+    assert net.cost(X, y) == pytest.approx(min(history.cost), rel=1e-12)
+
+
 def test_early_stopping_stops_after_patience(blobs):
     X, y, Xd, yd = blobs
     net = Network([4, 64, 64, 1], seed=0)

@@ -19,6 +19,9 @@ class Callback:
     def on_train_begin(self, trainer: Trainer) -> None:
         pass
 
+    def on_epoch_begin(self, trainer: Trainer) -> None:
+        pass
+
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
         pass
 
@@ -30,6 +33,11 @@ class EarlyStopping(Callback):
     """Stop when the monitored dev figure has not improved by ``min_delta`` for ``patience``
     measurements (each epoch, or every ``metrics_every`` epochs), and ALWAYS restore the
     weights of the best epoch (also when training ran to the end without stopping).
+
+    The dev figures are measured on the weights an epoch ends with, and those are restored. The
+    training ``cost`` is measured on the weights an epoch starts from (exactly so full-batch;
+    mini-batch, the average along the epoch's path), so with ``monitor="cost"`` the weights
+    restored are those at the START of the best epoch: the ones that cost was measured on.
     """
 
     def __init__(self, monitor: str = "dev_cost", patience: int = 10, min_delta: float = 0.0):
@@ -46,7 +54,12 @@ class EarlyStopping(Callback):
         self.best = np.inf
         self.best_epoch: int | None = None
         self.best_theta = trainer.network.theta.copy()
+        self.epoch_start = trainer.network.theta.copy() if self.monitor == "cost" else None
         self.wait = 0
+
+    def on_epoch_begin(self, trainer):
+        if self.epoch_start is not None:
+            self.epoch_start[...] = trainer.network.theta
 
     def on_epoch_end(self, trainer, logs):
         value = logs.get(self.monitor)
@@ -54,7 +67,10 @@ class EarlyStopping(Callback):
             return  # measured every metrics_every epochs: patience counts measurements
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, logs["epoch"], 0
-            self.best_theta[...] = trainer.network.theta
+            if self.epoch_start is not None:  # swap: no copy, the next epoch overwrites it
+                self.best_theta, self.epoch_start = self.epoch_start, self.best_theta
+            else:
+                self.best_theta[...] = trainer.network.theta
         else:
             self.wait += 1
             if self.wait >= self.patience:

@@ -121,6 +121,8 @@ class Trainer:
         while self.epoch < final_epoch and not self.stop_training:
             if self.divergence_guard:
                 epoch_start[...] = net.theta
+            for callback in self.callbacks:
+                callback.on_epoch_begin(self)
             cost = self._run_epoch(X, targets, m, batch, x_buffer, t_buffer)
             self.epoch += 1
             if self.divergence_guard:

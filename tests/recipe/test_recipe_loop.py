@@ -163,3 +163,16 @@ def test_regression_runs_quietly_and_reports_events_in_order(capsys):
     assert kinds.index("gradcheck") < kinds.index("trial_done") < kinds.index("test_evaluated")
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_a_budget_spent_before_the_baseline_still_trains_the_baseline():
+    """max_seconds=0: the baseline is what everything is measured against, so it is trained and
+    the run ends at once, saying why (it used to fail unpacking an empty sweep)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] > 0).astype(int)
+    result = Recipe(max_seconds=0, n_jobs=1, epochs=20, learning_curve_fractions=(0.5,)).run(X, y)
+    assert [s.name for s in result.steps] == ["baseline"]
+    assert result.stopped_because == "the budget is spent"
+    assert any("before the baseline" in note for note in result.notes)
+    assert result.test_error is not None

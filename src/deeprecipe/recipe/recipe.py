@@ -339,6 +339,10 @@ class _Run:
     def run_step(self, name, kind, reason, candidates, incumbent, diagnosis):
         """Sweep ``candidates`` ([(label, spec)]) and record the step; return the outcomes."""
         left = self.budget_left()
+        if kind == "baseline" and left == 0:
+            # everything after is measured against the baseline: it is trained whatever is left
+            self.notes.append("the budget was spent before the baseline; it was trained anyway")
+            left = None
         if left is not None and len(candidates) > left:
             self.notes.append(
                 f"step {name}: the budget allowed {left} of its {len(candidates)} candidates"

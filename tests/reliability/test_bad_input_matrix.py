@@ -1,8 +1,8 @@
 """The bad-input matrix: every refusal is a DeepRecipeError that names the offending input.
 
-154 distinct bad inputs, in four tables (4 of them expected failures, see below):
+165 distinct bad inputs, in four tables:
 
-- ``API_CASES`` (109): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
+- ``API_CASES`` (120): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
   Standardizer/MinMaxScaler, the file loaders, gradcheck, diagnose and the curves, Recipe,
   save_model/load_model and checkpoints;
 - ``ESTIMATOR_CASES`` (18): DeepClassifier and DeepRegressor;
@@ -17,8 +17,7 @@ no "unexpected ... (a bug in deeprecipe)" line, and leaves the working folder ex
 (a refused command writes nothing, not even an empty ``--out`` folder).
 
 Every input is a few dozen rows at most and training runs for one epoch, so nothing can hang.
-Cases marked ``xfail(strict=True)`` are bugs in rooms this one may not edit; each reason names
-the file and the fix (see the reliability report).
+A case may carry ``xfail`` (a known bug, strict: it fails the suite once fixed); none does now.
 """
 
 from __future__ import annotations
@@ -293,6 +292,26 @@ API_CASES = [
          ("X", "nan", "row 3")),
     Case("recipe on a single class", lambda d: _recipe(max_trainings=1).run(X, np.zeros(24)),
          ("single class",)),
+    Case("recipe image_shape of one number", lambda d: _recipe(max_trainings=1).run(
+        X, Y_BIN, image_shape=(3,)), ("image_shape=(3,)", "(height, width)")),
+    Case("recipe image_shape not whole", lambda d: _recipe(max_trainings=1).run(
+        X, Y_BIN, image_shape=(1, 2.5)), ("image_shape", "whole numbers")),
+    Case("recipe image_shape text", lambda d: _recipe(max_trainings=1).run(
+        X, Y_BIN, image_shape="13"), ("image_shape='13'",)),
+    Case("recipe bayes_error above 1", lambda d: _recipe(max_trainings=1, bayes_error=2.0).run(
+        X, Y_BIN), ("bayes_error=2.0", "[0, 1]")),
+    Case("recipe y_test short", lambda d: _recipe(max_trainings=1).run(
+        X, Y_BIN, X_test=X[:5], y_test=Y_BIN[:4]), ("y_test has 4 rows", "X_test has 5")),
+    Case("recipe y_dev short", lambda d: _recipe(max_trainings=1).run(
+        X, Y_BIN, X_dev=X[:5], y_dev=Y_BIN[:4]), ("y_dev has 4 rows", "X_dev has 5")),
+    Case("recipe NaN in X_test, before training", lambda d: _recipe(max_trainings=1).run(
+        X, Y_BIN, X_test=X_NAN, y_test=Y_BIN), ("X_test", "nan")),
+    Case("recipe unseen label in y_test", lambda d: _recipe(max_trainings=1).run(
+        X, Y_BIN, X_test=X[:4], y_test=np.array([0, 1, 7, 1])), ("y_test", "label 7")),
+    Case("recipe NaN regression target", lambda d: _recipe(max_trainings=1, task="regression")
+         .run(X, np.where(Y_BIN > 0, np.nan, 1.0)), ("y", "NaN")),
+    Case("recipe hidden not a list", lambda d: _recipe(hidden=20), ("hidden=20",)),
+    Case("recipe config not a config", lambda d: _recipe(config=5), ("config=5",)),
 ]
 
 

@@ -111,6 +111,10 @@ class RecipeConfig:
         self.image_zoom = check_number(
             "image_zoom", self.image_zoom, low=0.0, high=1.0, high_inclusive=False
         )
+        if isinstance(self.hidden, (str, bytes)) or not isinstance(self.hidden, Sequence):
+            raise DeepRecipeError(
+                f"hidden={self.hidden!r}; accepted: a list of hidden-layer sizes, e.g. (20, 3)"
+            )
         self.hidden = tuple(
             int(check_number("hidden layer size", n, low=1, integer=True)) for n in self.hidden
         )
@@ -176,7 +180,17 @@ class TargetEncoding:
     def encode(self, y: Any, name: str = "y") -> np.ndarray:
         y = np.asarray(y)
         if self.task == "regression":
-            values = y.astype(np.float64)
+            try:
+                values = y.astype(np.float64)
+            except (TypeError, ValueError):
+                raise DeepRecipeError(
+                    f"{name} holds values that are not numbers (dtype {y.dtype}); accepted: "
+                    "numeric targets for regression"
+                ) from None
+            if not np.isfinite(values).all():
+                raise DeepRecipeError(
+                    f"{name} contains NaN or infinity; accepted: finite regression targets"
+                )
             return values.reshape(len(values), -1) if values.ndim > 1 else values
         labels = _label_vector(y, name)
         known = np.asarray(self.classes)
@@ -184,7 +198,7 @@ class TargetEncoding:
         index = np.clip(index, 0, len(known) - 1)
         unknown = known[index] != labels
         if unknown.any():
-            bad = labels[np.flatnonzero(unknown)[0]]
+            bad = _plain(labels[np.flatnonzero(unknown)[0]])
             raise DeepRecipeError(
                 f"{name} holds the label {bad!r}, unseen in the training labels; accepted: "
                 f"{', '.join(map(str, self.classes))}"

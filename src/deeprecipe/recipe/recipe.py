@@ -58,11 +58,18 @@ class Recipe:
 
     def __init__(
         self,
-        config: RecipeConfig | None = None,
+        config: RecipeConfig | Mapping[str, Any] | None = None,
         *,
         on_event: EventCallback | None = None,
         **settings: Any,
     ) -> None:
+        if isinstance(config, Mapping):
+            settings = {**config, **settings}
+            config = None
+        if config is not None and not isinstance(config, RecipeConfig):
+            raise DeepRecipeError(
+                f"config={config!r}; accepted: a RecipeConfig, a dict of its settings, or None"
+            )
         unknown = set(settings) - RecipeConfig.field_names()
         if unknown:
             raise DeepRecipeError(
@@ -95,6 +102,19 @@ class Recipe:
         return _Run(self.config, self.on_event).execute(
             X, y, X_dev, y_dev, X_test, y_test, image_shape
         )
+
+
+def check_image_shape(image_shape: Any) -> tuple[int, ...]:
+    """``(height, width)`` or ``(height, width, channels)``, positive whole numbers."""
+    accepted = "accepted: (height, width) or (height, width, channels), positive whole numbers"
+    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__"):
+        raise DeepRecipeError(f"image_shape={image_shape!r}; {accepted}")
+    values = list(image_shape)
+    if len(values) not in (2, 3) or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in values
+    ):
+        raise DeepRecipeError(f"image_shape={tuple(values)!r}; {accepted}")
+    return tuple(int(v) for v in values)
 
 
 class _Run:
@@ -268,8 +288,27 @@ class _Run:
                     f"{name} has shape {shape}; accepted: a 2-D array with {X.shape[1]} columns "
                     "like X"
                 )
+        for name, a, b in (("dev", X_dev, y_dev), ("test", X_test, y_test)):
+            if len(np.asarray(b)) != len(a):
+                raise DeepRecipeError(
+                    f"y_{name} has {len(np.asarray(b))} rows but X_{name} has {len(a)}; "
+                    f"accepted: one target per row of X_{name}"
+                )
+        # The test set's form is checked now, so a bad one fails before the trainings rather
+        # than after them; its values decide nothing until the one read at the end.
+        check_array("X_test", X_test, ndim=2, allow_empty=True)
+        self.targets.encode(y_test, "y_test")
+        if (
+            cfg.bayes_error is not None
+            and self.targets.task != "regression"
+            and cfg.bayes_error > 1
+        ):
+            raise DeepRecipeError(
+                f"bayes_error={cfg.bayes_error} for a {self.targets.task} task; accepted: an "
+                "error rate in [0, 1]"
+            )
         if image_shape is not None:
-            image_shape = tuple(int(s) for s in image_shape)
+            image_shape = check_image_shape(image_shape)
             if int(np.prod(image_shape)) != X.shape[1]:
                 raise DeepRecipeError(
                     f"image_shape={image_shape} holds {int(np.prod(image_shape))} values but X "

@@ -44,6 +44,7 @@ def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -
             f"model is a {type(model).__name__}; accepted: a deeprecipe Model or Network"
         )
     net = model.network
+    _check_savable(model, path)
     tensors = {name: np.ascontiguousarray(net[name]) for name in net.parameter_names}
     scaler_meta = None
     if model.scaler is not None:
@@ -65,6 +66,39 @@ def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -
     }
     metadata["sha256"] = content_digest(metadata, tensors)
     return atomic_write_bytes(path, safetensors_bytes(tensors, metadata))
+
+
+def _check_savable(model: Model, path: Any) -> None:
+    """Refuse, before writing, what :func:`load_model` would refuse to read back."""
+    net = model.network
+    if not np.isfinite(net.theta).all():
+        bad = next(n for n in net.parameter_names if not np.isfinite(net[n]).all())
+        raise DeepRecipeError(
+            f"the network's {bad} holds NaN or infinite weights (diverged training, or values "
+            f"beyond {net.dtype.name}'s range); accepted: finite weights; nothing was written "
+            f"to {os.fspath(path)!r}"
+        )
+    if model.scaler is not None:
+        if not (hasattr(model.scaler, "state_dict") and hasattr(model.scaler, "kind")):
+            raise DeepRecipeTypeError(
+                f"scaler is a {type(model.scaler).__name__}; accepted: a fitted deeprecipe "
+                "Standardizer or MinMaxScaler (scikit-learn scalers belong in a Pipeline)"
+            )
+        width = getattr(model.scaler, "n_features_in_", net.layer_sizes[0])
+        if width != net.layer_sizes[0]:
+            raise DeepRecipeError(
+                f"the scaler was fitted on {width} features but the network takes "
+                f"{net.layer_sizes[0]}; accepted: a scaler fitted on the network's inputs"
+            )
+    if model.classes is not None and net.loss.name != "mse":
+        n_classes = net.layer_sizes[-1] if net.loss.name == "softmax_crossentropy" else 2
+        if net.loss.name == "binary_crossentropy" and net.layer_sizes[-1] > 1:
+            n_classes = None  # multi-label: classes name the outputs, not their values
+        if n_classes is not None and len(model.classes) != n_classes:
+            raise DeepRecipeError(
+                f"classes has {len(model.classes)} labels but the network's output gives "
+                f"{n_classes}; accepted: one label per class"
+            )
 
 
 def safetensors_bytes(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:

@@ -1,8 +1,8 @@
 """The bad-input matrix: every refusal is a DeepRecipeError that names the offending input.
 
-165 distinct bad inputs, in four tables:
+171 distinct bad inputs, in four tables:
 
-- ``API_CASES`` (120): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
+- ``API_CASES`` (126): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
   Standardizer/MinMaxScaler, the file loaders, gradcheck, diagnose and the curves, Recipe,
   save_model/load_model and checkpoints;
 - ``ESTIMATOR_CASES`` (18): DeepClassifier and DeepRegressor;
@@ -62,6 +62,12 @@ X_NAN = X.copy()
 X_NAN[3, 1] = np.nan
 X_INF = X.copy()
 X_INF[5, 2] = np.inf
+
+
+def _diverged() -> Network:
+    net = _net()
+    net.theta[:] = np.nan
+    return net
 
 
 def _net(**kwargs) -> Network:
@@ -257,6 +263,19 @@ API_CASES = [
     Case("save into a missing folder", lambda d: save_model(d / "no" / "m.safetensors", _net()),
          ("no", "does not exist")),
     Case("save a non-model", lambda d: save_model(d / "m.safetensors", "net"), ("str",)),
+    Case("save diverged weights", lambda d: save_model(d / "m.safetensors", _diverged()),
+         ("W1", "NaN or infinite")),
+    Case("save with a scaler of another width", lambda d: save_model(
+        d / "m.safetensors", _net(), scaler=Standardizer().fit(X[:, :2])),
+         ("fitted on 2 features",)),
+    Case("save with a scikit-learn scaler", lambda d: save_model(
+        d / "m.safetensors", _net(), scaler=object()), ("scaler is a object",)),
+    Case("save with too few classes", lambda d: save_model(
+        d / "m.safetensors", Network([3, 4, 3], loss="softmax_crossentropy"), classes=["a"]),
+         ("classes has 1 labels", "gives 3")),
+    Case("set_weights beyond float32", lambda d: _net().set_weights({"W1": np.full((3, 4), 1e300)}),
+         ("W1", "float32's range")),
+    Case("set_weights not a dict", lambda d: _net().set_weights(None), ("weights is a NoneType",)),
     Case("load a missing model", lambda d: load_model(d / "nope.safetensors"),
          ("nope.safetensors", "does not exist")),
     Case("load a folder as a model", lambda d: load_model(d / "a_folder"), ("a_folder",)),

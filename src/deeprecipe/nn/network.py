@@ -209,6 +209,11 @@ class Network:
     def set_weights(self, weights: Mapping[str, Any]) -> None:
         """Set tensors from arrays by name; shapes must match exactly (a bias may be (n, 1))."""
         slices = self.parameter_slices
+        if not isinstance(weights, Mapping):
+            raise DeepRecipeError(
+                f"weights is a {type(weights).__name__}; accepted: a dict of arrays by name "
+                f"({', '.join(slices)})"
+            )
         unknown = set(weights) - set(slices)
         if unknown:
             raise DeepRecipeError(
@@ -221,6 +226,12 @@ class Network:
             if array.shape != shape and not column_bias:
                 raise DeepRecipeError(
                     f"{name} has shape {array.shape}; this network accepts shape {shape}"
+                )
+            limit = np.finfo(self.dtype).max
+            if np.abs(array).max(initial=0.0) > limit:
+                raise DeepRecipeError(
+                    f"{name} holds values beyond {self.dtype.name}'s range (|w| <= {limit:.3g}); "
+                    "accepted: weights this network's dtype can hold (or dtype=float64)"
                 )
             self[name][...] = array.reshape(shape)
 

@@ -75,6 +75,19 @@ def test_constant_feature_gets_sigma_one():
     assert np.all(np.isfinite(Z)) and np.allclose(Z[:, [0, 2]], 0)
 
 
+def test_a_spread_of_rounding_noise_counts_as_constant():
+    """0.1 and 0.3 - 0.2 differ in the last bit; blown up to -1 and +1 they would be a feature.
+    The same bound as scikit-learn's StandardScaler: its output is matched."""
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([[0.1, 0.3 - 0.2] * 5, 1e8 + 1e-8 * rng.normal(size=10),
+                         rng.normal(size=10)])  # fmt: skip
+    s = Standardizer().fit(X)
+    assert s.scale_[0] == 1.0 and s.scale_[1] == 1.0 and s.scale_[2] != 1.0
+    np.testing.assert_allclose(s.transform(X), StandardScaler().fit_transform(X), atol=1e-7)
+
+
 @pytest.mark.parametrize("cls", [Standardizer, MinMaxScaler])
 def test_float32_stays_float32_ints_become_float64(cls, X):
     s = cls().fit(X)

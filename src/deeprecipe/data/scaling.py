@@ -94,8 +94,9 @@ class Standardizer(_Scaler):
 
     ``mean_ = (1/m) sum x``; ``scale_ = sqrt((1/m) sum (x - mean_)^2)`` (population standard
     deviation, ``ddof=0``, as in the course and in scikit-learn's ``StandardScaler``), replaced
-    by 1 for a feature that is constant in the training set. ``transform(x) = (x - mean_) /
-    scale_``; ``inverse_transform(z) = z * scale_ + mean_``.
+    by 1 for a feature that is constant in the training set (or varies only by the rounding of
+    its mean). ``transform(x) = (x - mean_) / scale_``; ``inverse_transform(z) = z * scale_ +
+    mean_``.
     """
 
     kind: ClassVar[str] = "standardize"
@@ -115,6 +116,12 @@ class Standardizer(_Scaler):
             # ulp, and then the feature would not standardize to exactly 0)
             self.mean_ = np.where(constant, X64[0], X64.mean(axis=0))
             self.var_ = ((X64 - self.mean_) ** 2).mean(axis=0)  # 1/m, not 2/m
+            # A spread within the rounding of the mean's sum is noise, not signal (0.1 and
+            # 0.3 - 0.2 would become -1 and +1): such features count as constant, with
+            # scikit-learn's bound for it
+            eps, m = np.finfo(np.float64).eps, X64.shape[0]
+            bound = m * eps * self.var_ + (m * self.mean_ * eps) ** 2
+            constant |= np.isfinite(bound) & (self.var_ <= bound)
             self.scale_ = np.where(constant, 1.0, np.sqrt(self.var_))  # sigma, not sigma^2
         if not (np.isfinite(self.mean_).all() and np.isfinite(self.scale_).all()):
             self._fit_huge(X64)

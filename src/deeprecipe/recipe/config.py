@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
+from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError
 
 TASKS = ("auto", "binary", "multiclass", "regression")
@@ -226,14 +227,19 @@ def _label_vector(y: np.ndarray, name: str) -> np.ndarray:
 
 
 def infer_targets(y: Any, task: str = "auto") -> TargetEncoding:
-    """Read the task off ``y``: non-integer floats are regression, two labels binary, more
-    multiclass; ``task`` forces it."""
+    """Read the task off ``y``: floats are regression unless they are whole numbers with at
+    most 20 distinct values; then two labels are binary, more multiclass. ``task`` forces it."""
     y = np.asarray(y)
     if y.size == 0:
         raise DeepRecipeError("y is empty; accepted: one target per row of X")
     if task == "auto":
+        # the rule split() and the file loaders use: floats are labels only when they are
+        # whole numbers with at most MAX_CLASSES_AUTO distinct values
         whole = y.dtype.kind in "biuUSO" or (
-            y.dtype.kind == "f" and np.isfinite(y).all() and np.all(y == np.round(y))
+            y.dtype.kind == "f"
+            and np.isfinite(y).all()
+            and np.all(y == np.round(y))
+            and len(np.unique(y)) <= MAX_CLASSES_AUTO
         )
         if not whole:
             task = "regression"

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_array
+from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn.activations import get_activation
 from deeprecipe.recipe.actions import BIAS_ACTIONS, VARIANCE_ACTIONS, WHY, propose
@@ -264,12 +265,15 @@ class _Run:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SmallSplitWarning)
             if X_dev is None or X_test is None:
-                parts = split(
-                    X, y,
-                    dev=0 if X_dev is not None else cfg.dev,
-                    test=0 if X_test is not None else cfg.test,
-                    seed=cfg.seed,
-                )  # fmt: skip
+                try:
+                    parts = split(
+                        X, y,
+                        dev=0 if X_dev is not None else cfg.dev,
+                        test=0 if X_test is not None else cfg.test,
+                        seed=cfg.seed,
+                    )  # fmt: skip
+                except DeepRecipeError as exc:
+                    raise DeepRecipeError(f"{exc}{self.many_classes_hint()}") from None
                 X_train, y_train = parts.X_train, parts.y_train
                 if X_dev is None:
                     X_dev, y_dev = parts.X_dev, parts.y_dev
@@ -338,6 +342,16 @@ class _Run:
             "image_shape": None if image_shape is None else list(image_shape),
         }
         return data, heldout, info
+
+    def many_classes_hint(self) -> str:
+        """A hint when y was read as many integer classes: it may be a quantity."""
+        classes = self.targets.classes or []
+        if self.config.task != "auto" or len(classes) <= MAX_CLASSES_AUTO:
+            return ""
+        return (
+            f" (y was read as {len(classes)} integer classes; if it is a quantity, pass "
+            "task='regression')"
+        )
 
     def base_spec(self, data: TrialData) -> dict[str, Any]:
         cfg = self.config

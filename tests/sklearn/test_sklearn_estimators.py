@@ -144,6 +144,14 @@ def test_warm_start_continues_and_accumulates_history(blobs):
     clf.set_params(hidden_layer_sizes=(8,))
     with pytest.raises(DeepRecipeError, match="hidden_layer_sizes"):
         clf.fit(X, y)
+    # what the continued network cannot take is refused, never silently ignored
+    for change in ({"activation": "tanh"}, {"normalize": "minmax"}, {"normalize": False}):
+        clf.set_params(hidden_layer_sizes=SMALL.get("hidden_layer_sizes", (100,)), **change)
+        with pytest.raises(DeepRecipeError, match=next(iter(change))):
+            clf.fit(X, y)
+        clf.set_params(activation="relu", normalize=True)
+    clf.fit(X, y)  # back to the fitted settings: it continues
+    assert clf.n_iter_ == 30
     cold = DeepClassifier(**{**SMALL, "max_epochs": 10}).fit(X, y)
     cold.fit(X, y)
     assert cold.n_iter_ == 10

@@ -212,7 +212,9 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         self._optimizer = None
 
     def _adapt_network(self, settings: Settings) -> None:
-        """warm_start / partial_fit: keep the weights; take the new l2 and keep_prob."""
+        """warm_start / partial_fit: keep the weights; take the new l2 and keep_prob. A new
+        architecture, activation, dtype or normalization is refused (``init`` only shapes a
+        fresh network, so it has nothing to change here)."""
         net = self.network_
         hidden = tuple(net.layer_sizes[1:-1])
         if hidden != settings.hidden_layer_sizes or settings.dtype != net.dtype.name:
@@ -221,6 +223,18 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
                 f"differ from the fitted network's {hidden} and {net.dtype.name!r}; warm_start "
                 "and partial_fit continue the same network (set warm_start=False to start over)"
             )
+        activations = settings.activation
+        if isinstance(activations, str):
+            activations = [activations] * len(hidden)
+        scaler = None if self._scaler is None else self._scaler.kind
+        for name, wanted, fitted in (("activation", list(activations), net.activations),
+                                     ("normalize", settings.normalize, scaler)):  # fmt: skip
+            if wanted != fitted:
+                raise DeepRecipeError(
+                    f"{name}={getattr(self, name)!r} differs from the fitted network's "
+                    f"{fitted!r}; warm_start and partial_fit continue the same network (set "
+                    "warm_start=False to start over)"
+                )
         net.l2 = settings.l2
         keep = settings.keep_prob
         keep_probs = list(keep) if isinstance(keep, list) else [keep] * len(hidden)

@@ -1,8 +1,8 @@
 """The bad-input matrix: every refusal is a DeepRecipeError that names the offending input.
 
-171 distinct bad inputs, in four tables:
+174 distinct bad inputs, in four tables:
 
-- ``API_CASES`` (126): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
+- ``API_CASES`` (129): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
   Standardizer/MinMaxScaler, the file loaders, gradcheck, diagnose and the curves, Recipe,
   save_model/load_model and checkpoints;
 - ``ESTIMATOR_CASES`` (18): DeepClassifier and DeepRegressor;
@@ -275,6 +275,12 @@ API_CASES = [
          ("classes has 1 labels", "gives 3")),
     Case("set_weights beyond float32", lambda d: _net().set_weights({"W1": np.full((3, 4), 1e300)}),
          ("W1", "float32's range")),
+    Case("mse error, y too short", lambda d: _net(loss="mse").error(X, np.zeros(7)),
+         ("y has 7 rows",)),
+    Case("mse error, y text", lambda d: _net(loss="mse").error(X, np.array(["a"] * 24)),
+         ("numbers only",)),
+    Case("mse error, y NaN", lambda d: _net(loss="mse").error(X, np.full(24, np.nan)),
+         ("NaN",)),
     Case("set_weights not a dict", lambda d: _net().set_weights(None), ("weights is a NoneType",)),
     Case("load a missing model", lambda d: load_model(d / "nope.safetensors"),
          ("nope.safetensors", "does not exist")),

@@ -409,6 +409,7 @@ class Network:
         """Misclassification rate for classifiers; the mean squared error for ``mse``."""
         predictions = self.predict(X)
         if self.loss.name == "mse":
+            self.prepare_targets(y, len(predictions))  # refuses a wrong length, text, NaN
             truth = np.asarray(y, dtype=np.float64).reshape(predictions.shape)
             return float(np.mean((predictions - truth) ** 2))
         truth = self.prepare_targets(y, len(predictions))

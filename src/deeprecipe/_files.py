@@ -17,6 +17,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise DeepRecipeError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise DeepRecipeError(
+            f"cannot write {path}: it is a folder; accepted: a file path, e.g. {path / 'model'}"
+            f"{path.suffix or '.safetensors'}"
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         # mkstemp creates 0600; give the file the permissions an ordinary open() would

@@ -108,3 +108,20 @@ def check_rng(seed: Any) -> np.random.Generator:
     raise DeepRecipeTypeError(
         f"seed={seed!r} is not accepted; use None, a non-negative int or a numpy.random.Generator"
     )
+
+
+def check_seed_sequence(seed: Any, name: str = "seed") -> np.random.SeedSequence:
+    """A SeedSequence from ``None`` (fresh entropy), a non-negative int, a SeedSequence, or a
+    Generator (one draw from it, so the Generator's stream decides)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(2**63)))
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.SeedSequence(int(seed))
+    raise DeepRecipeError(
+        f"{name}={seed!r} is not accepted; accepted: None, a non-negative int, or a "
+        "numpy.random.Generator"
+    )

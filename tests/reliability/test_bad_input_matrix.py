@@ -1,8 +1,8 @@
 """The bad-input matrix: every refusal is a DeepRecipeError that names the offending input.
 
-174 distinct bad inputs, in four tables:
+185 distinct bad inputs, in four tables:
 
-- ``API_CASES`` (129): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
+- ``API_CASES`` (140): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
   Standardizer/MinMaxScaler, the file loaders, gradcheck, diagnose and the curves, Recipe,
   save_model/load_model and checkpoints;
 - ``ESTIMATOR_CASES`` (18): DeepClassifier and DeepRegressor;
@@ -34,7 +34,7 @@ import pytest
 from click.testing import CliRunner
 
 from deeprecipe import DeepRecipeError
-from deeprecipe.check import gradcheck
+from deeprecipe.check import check_grad, gradcheck
 from deeprecipe.cli import cli
 from deeprecipe.data import (
     GaussianNoise,
@@ -281,6 +281,23 @@ API_CASES = [
          ("numbers only",)),
     Case("mse error, y NaN", lambda d: _net(loss="mse").error(X, np.full(24, np.nan)),
          ("NaN",)),
+    Case("fit seed negative", lambda d: fit(_net(), X, Y_BIN, epochs=1, seed=-1), ("seed=-1",)),
+    Case("fit seed text", lambda d: fit(_net(), X, Y_BIN, epochs=1, seed="x"), ("seed='x'",)),
+    Case("fit callbacks not a list", lambda d: fit(_net(), X, Y_BIN, epochs=1, callbacks=5),
+         ("callbacks=5",)),
+    Case("network dtype a number", lambda d: _net(dtype=5), ("dtype=5",)),
+    Case("network dtype None", lambda d: _net(dtype=None), ("dtype=None",)),
+    Case("save to a folder", lambda d: save_model(d / "a_folder", _net()), ("is a folder",)),
+    Case("check_grad f not callable", lambda d: check_grad(5, lambda t: t, np.ones(2)),
+         ("f=5", "not callable")),
+    Case("check_grad gradient text", lambda d: check_grad(lambda t: 0.0, lambda t: "g",
+                                                          np.ones(2)), ("grad_f returned str",)),
+    Case("check_grad gradient ragged", lambda d: check_grad(lambda t: 0.0, lambda t: [[1], [2, 3]],
+                                                            np.ones(2)), ("grad_f returned",)),
+    Case("check_grad cost text", lambda d: check_grad(lambda t: "1.0", lambda t: t, np.ones(2)),
+         ("f returned str",)),
+    Case("split mixed label types", lambda d: split(X, np.array(["a", 1] * 12, dtype=object)),
+         ("mixes label types",)),
     Case("set_weights not a dict", lambda d: _net().set_weights(None), ("weights is a NoneType",)),
     Case("load a missing model", lambda d: load_model(d / "nope.safetensors"),
          ("nope.safetensors", "does not exist")),

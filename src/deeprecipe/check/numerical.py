@@ -49,12 +49,31 @@ def check_eps(eps: Any) -> float:
 def _scalar(f: Callable, theta: np.ndarray) -> float:
     value = f(theta)
     try:
+        if isinstance(value, (str, bytes)) or np.iscomplexobj(value):
+            raise TypeError
         value = float(value)
     except (TypeError, ValueError):
         raise DeepRecipeTypeError(
             f"f returned {type(value).__name__} {value!r}; accepted: a real scalar"
         ) from None
     return value
+
+
+def _gradient_array(value: Any) -> np.ndarray:
+    """grad_f's answer as float64 numbers, or an error saying what it returned."""
+    accepted = "accepted: an array of real numbers, one per entry of theta"
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise DeepRecipeTypeError(f"grad_f returned {type(value).__name__}; {accepted}")
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            raise TypeError
+        return array.astype(np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise DeepRecipeTypeError(
+            f"grad_f returned a {type(value).__name__} that is not an array of real numbers; "
+            f"{accepted}"
+        ) from None
 
 
 def _as_theta(theta: Any) -> np.ndarray:
@@ -172,7 +191,12 @@ def check_grad(
     rng = check_rng(seed)
     point = _as_theta(theta)
     layouts = layout_from_names(names, point.size)
-    analytic = np.asarray(grad_f(point.copy()), dtype=np.float64).reshape(-1)
+    for name, fn in (("f", f), ("grad_f", grad_f)):
+        if not callable(fn):
+            raise DeepRecipeTypeError(
+                f"{name}={fn!r} is not callable; accepted: a function of theta (a 1-D array)"
+            )
+    analytic = _gradient_array(grad_f(point.copy()))
     if analytic.size != point.size:
         raise DeepRecipeError(
             f"grad_f returned {analytic.size} values for a theta of {point.size}; accepted: one "

@@ -304,7 +304,7 @@ class GradcheckResult:
             rows = [
                 (
                     w.tensor,
-                    str(w.index if len(w.index) > 1 else w.index[0]),
+                    _index_text(w.index),
                     f"{w.analytic:.6e}",
                     f"{w.numerical:.6e}",
                     _fmt(w.abs_error),
@@ -324,7 +324,7 @@ class GradcheckResult:
             rows = [
                 (
                     k.tensor,
-                    str(k.index if len(k.index) > 1 else k.index[0]),
+                    _index_text(k.index),
                     f"{k.analytic:.6e}",
                     f"{k.numerical:.6e}",
                     f"{k.left:.6e}",
@@ -343,3 +343,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
     render = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return [render(header), render(["-" * w for w in widths]), *map(render, rows)]
+
+
+def _index_text(index: tuple[int, ...]) -> str:
+    """An entry's index as printed: ``(1, 0)`` in a matrix, ``3`` in a vector, ``()`` in a
+    scalar tensor."""
+    return str(index[0]) if len(index) == 1 else str(index)

@@ -255,6 +255,15 @@ def split(
     rng = check_rng(seed)
     sizes = _part_sizes(m, dev=dev, test=test, train_dev=train_dev, train=train)
     labels = _stratify_labels(stratify, y, m)
+    if labels is not None and labels.dtype == object:
+        try:
+            np.unique(labels)
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in labels})
+            raise DeepRecipeError(
+                f"y mixes label types ({', '.join(kinds)}) that cannot be ordered; accepted: "
+                "labels of one type (convert them, e.g. y.astype(str))"
+            ) from None
 
     if labels is None:
         order = rng.permutation(m)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._validation import check_array, check_number
+from deeprecipe._validation import check_array, check_number, check_seed_sequence
 from deeprecipe.diagnose._parallel import run_parallel
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.network import CONFIG_KEYS, Network
@@ -228,7 +228,7 @@ def _run(tasks: list[tuple], n_jobs: int | None) -> list[tuple]:
 def _repeat_seeds(seed: int | None, repeats: int) -> list[tuple[int, int, int]]:
     """(subset, init, fit) integer seeds per repeat, all from one SeedSequence."""
     out = []
-    for child in np.random.SeedSequence(seed).spawn(repeats):
+    for child in check_seed_sequence(seed).spawn(repeats):
         a, b, c = (int(s) for s in child.generate_state(3, np.uint32))
         out.append((a, b, c))
     return out

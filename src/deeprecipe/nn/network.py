@@ -34,7 +34,14 @@ def _sum_is_finite(X: np.ndarray) -> bool:
 
 
 def _resolve_dtype(dtype: Any) -> np.dtype:
-    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if dtype is None or not isinstance(dtype, (str, type, np.dtype)):
+        raise DeepRecipeError(f"dtype={dtype!r} is not accepted; accepted: {', '.join(DTYPES)}")
+    try:
+        name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    except TypeError:
+        raise DeepRecipeError(
+            f"dtype={dtype!r} is not accepted; accepted: {', '.join(DTYPES)}"
+        ) from None
     return np.dtype(DTYPES[check_choice("dtype", name, DTYPES)])
 
 

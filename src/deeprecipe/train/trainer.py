@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._validation import check_number
+from deeprecipe._validation import check_number, check_seed_sequence
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.network import Network
 from deeprecipe.train.callbacks import Callback
@@ -45,7 +45,7 @@ class Trainer:
         optimizer: str | Optimizer = "gd",
         learning_rate: float | None = None,
         batch_size: int | None = None,
-        seed: int | None = 0,
+        seed: int | np.random.Generator | None = 0,
         callbacks: Sequence[Callback] = (),
         augment: Augmenter | None = None,
         metrics_every: int = 1,
@@ -56,6 +56,13 @@ class Trainer:
         if batch_size is not None:
             batch_size = int(check_number("batch_size", batch_size, low=1, integer=True))
         self.batch_size = batch_size
+        if isinstance(callbacks, Callback):
+            callbacks = [callbacks]
+        if not isinstance(callbacks, (list, tuple)):
+            raise DeepRecipeTypeError(
+                f"callbacks={callbacks!r}; accepted: a list of deeprecipe.train.Callback "
+                "instances"
+            )
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
@@ -71,7 +78,7 @@ class Trainer:
         self.augment = augment
         self.metrics_every = int(check_number("metrics_every", metrics_every, low=0, integer=True))
         self.divergence_guard = divergence_guard
-        shuffle_seq, augment_seq = np.random.SeedSequence(seed).spawn(2)
+        shuffle_seq, augment_seq = check_seed_sequence(seed).spawn(2)
         self.shuffle_rng = np.random.default_rng(shuffle_seq)
         self.augment_rng = np.random.default_rng(augment_seq)
         self.history = History()
@@ -186,7 +193,7 @@ def fit(
     learning_rate: float | None = None,
     epochs: int = 100,
     batch_size: int | None = None,
-    seed: int | None = 0,
+    seed: int | np.random.Generator | None = 0,
     X_dev: Any = None,
     y_dev: Any = None,
     callbacks: Sequence[Callback] = (),

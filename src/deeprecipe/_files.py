@@ -14,6 +14,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never
     a truncated mix. The temporary file sits in the same folder, so the rename is atomic."""
     path = Path(path)
+    if path.is_symlink():  # replace what the link points at, and keep the link
+        path = path.resolve()
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # a device or a pipe (/dev/null, /dev/stdout, a FIFO): written through, as open()
+        # would; renaming a file over it would replace the device for everyone
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return path
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise DeepRecipeError(f"cannot write {path}: the folder {folder} does not exist")

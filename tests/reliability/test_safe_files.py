@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from deeprecipe import DeepRecipeError
+from deeprecipe._files import atomic_write_text
 from deeprecipe.data import Split, split
 from deeprecipe.io import content_digest, model_from_bytes, safetensors_bytes, save_model
 from deeprecipe.nn import Network
@@ -63,3 +64,28 @@ def test_a_model_file_asking_for_a_huge_network_is_refused_before_allocating():
     metadata["sha256"] = content_digest(metadata, tensors)
     with pytest.raises(DeepRecipeError, match=r"needs 1000001000000 weights .* holds 3"):
         model_from_bytes(safetensors_bytes(tensors, metadata))
+
+
+def test_a_symlink_target_is_replaced_and_the_link_kept(tmp_path):
+    """Writing to a link writes the file it points at (atomically); the link stays a link."""
+    real = tmp_path / "real.txt"
+    real.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    atomic_write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_a_device_or_pipe_is_written_through_never_replaced(tmp_path):
+    """/dev/null or a FIFO as the output: a rename over it would replace the device itself
+    (a QA run did that to /dev/null). A FIFO stands in here for every non-regular file."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    atomic_write_text(fifo, "through the pipe")
+    reader.join(10)
+    assert received == ["through the pipe"] and not fifo.is_file()

@@ -9,6 +9,7 @@ import click
 from deeprecipe.cli._options import output_options
 from deeprecipe.cli._ui import UI, percent
 from deeprecipe.cli.app import cli
+from deeprecipe.diagnose.bias_variance import DEFAULT_TOLERANCE
 
 ERROR = click.FloatRange(0.0, 1.0)
 
@@ -61,7 +62,7 @@ def diagnosis_rows(d: Any) -> list[list[str]]:
 @click.option(
     "--tolerance",
     type=click.FloatRange(0.0, 1.0),
-    default=0.02,
+    default=DEFAULT_TOLERANCE,  # the library's: the CLI must give the lecture's answers too
     show_default=True,
     help="A gap above this (and above 10% of its reference error) is high.",
 )
@@ -82,7 +83,7 @@ def diagnose_command(
       deeprecipe diagnose --train-error 0.15 --dev-error 0.16     # high bias
       deeprecipe diagnose --train-error 0.15 --dev-error 0.30     # both
       deeprecipe diagnose --train-error 0.005 --dev-error 0.01    # neither
-      deeprecipe diagnose --train-error 0.08 --dev-error 0.10 --bayes-error 0.075
+      deeprecipe diagnose --train-error 0.08 --dev-error 0.10 --bayes-error 0.075  # variance
     """
     from deeprecipe.diagnose import diagnose
 

@@ -129,7 +129,20 @@ def test_ctrl_c_is_aborted_with_exit_130(monkeypatch, invoke):
     monkeypatch.setattr(deeprecipe.diagnose, "diagnose", interrupted)
     result = invoke("diagnose", "--train-error", "0.1", "--dev-error", "0.2")
     assert result.exit_code == 130
-    assert result.stderr.strip() == "Aborted." and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Interrupted.") and "resumes" in lines[0]
+
+
+def test_no_command_prints_the_help(invoke):
+    result = invoke()
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ") and "Commands:" in result.stdout
+    assert not result.stderr
+
+
+def test_empty_layer_sizes_are_refused(invoke):
+    result = invoke("train", "--layers", "20,,3")
+    assert result.exit_code == 2 and "--layers" in result.stderr and "20,,3" in result.stderr
 
 
 def test_version(invoke):

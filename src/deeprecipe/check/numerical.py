@@ -42,8 +42,19 @@ DEFAULT_EPS = 1e-7
 DEFAULT_WORST = 10
 
 
+#: below this a float64 step drowns in rounding: theta + eps keeps too few digits of eps
+MIN_EPS = 1e-12
+
+
 def check_eps(eps: Any) -> float:
-    return check_number("eps", eps, low=0.0, low_inclusive=False, high=1.0)
+    eps = check_number("eps", eps, low=0.0, low_inclusive=False, high=1.0)
+    if eps < MIN_EPS:
+        raise DeepRecipeError(
+            f"eps={eps:g} is too small: theta + eps keeps almost none of eps in float64 (16 "
+            f"digits), so the finite differences are rounding noise; accepted: {MIN_EPS:g} <= "
+            "eps <= 1 (the course's 1e-7)"
+        )
+    return eps
 
 
 def _scalar(f: Callable, theta: np.ndarray) -> float:

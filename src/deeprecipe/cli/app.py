@@ -68,12 +68,20 @@ class DeepRecipeGroup(click.Group):
                 code = result if isinstance(result, int) else 0
             except click.exceptions.Exit as exc:
                 code = exc.exit_code
+            except NO_ARGS_IS_HELP as exc:  # plain ``deeprecipe``: the help, as it reads
+                click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+                code = 0
             except click.UsageError as exc:
                 code = _fail(_usage_message(exc))
             except click.ClickException as exc:  # click.FileError and friends
                 code = _fail(exc.format_message())
             except click.Abort:
-                click.echo("Aborted.", err=True)
+                click.echo(
+                    "Interrupted. Files are written whole or not at all; rerun the same command "
+                    "(the same --out) and a run resumes from its finished trials.",
+                    err=True,
+                )
+                _silence_stderr()  # worker pools shutting down after Ctrl-C print tracebacks
                 code = 130
             except DeepRecipeError as exc:
                 code = _fail(str(exc))
@@ -99,10 +107,23 @@ class DeepRecipeGroup(click.Group):
         return code
 
 
+#: click >= 8.2 raises this for a group called without a command (older clicks print help)
+NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
+
+
+def _silence_stderr() -> None:
+    try:
+        sys.stderr.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stderr.fileno())
     except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
         pass
 

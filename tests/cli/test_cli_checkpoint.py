@@ -55,4 +55,22 @@ def test_resume_with_another_network_is_refused(tmp_path):
         ],
     )
     assert result.exit_code == 2
-    assert "different network" in result.output
+    assert "--layers is [9]" in result.output  # named by the recorded settings
+
+
+def test_resume_with_another_split_or_optimizer_is_refused(tmp_path):
+    """A different --seed re-splits the data: the checkpoint's training rows could land in the
+    new test set and its test error would lie. Each such option is named; epochs may grow."""
+    _train("--epochs", "20", "--checkpoint-every", "10", "--out", str(tmp_path))
+    for option, value in (("--seed", "5"), ("--test", "0.5"), ("--learning-rate", "0.5"),
+                          ("--optimizer", "momentum")):  # fmt: skip
+        args = [a for a in BASE if a != "1"] if option == "--seed" else list(BASE)
+        if option == "--seed":
+            args.remove("--seed")
+        result = CliRunner().invoke(cli, [*args, option, value, "--epochs", "40",
+                                          "--out", str(tmp_path), "--resume"])  # fmt: skip
+        assert result.exit_code == 2, (option, result.output)
+        assert option in result.output and "the checkpoint was trained with" in result.output
+    result = CliRunner().invoke(cli, [*BASE, "--epochs", "5", "--out", str(tmp_path), "--resume"])
+    assert result.exit_code == 2 and "below the 20 epochs" in result.output
+    _train("--epochs", "40", "--out", str(tmp_path), "--resume")

@@ -145,6 +145,12 @@ def test_empty_layer_sizes_are_refused(invoke):
     assert result.exit_code == 2 and "--layers" in result.stderr and "20,,3" in result.stderr
 
 
+def test_library_errors_name_the_command_line_option(invoke):
+    result = invoke("train", "--learning-rate", "nan", "--epochs", "1")
+    assert result.exit_code == 2
+    assert "--learning-rate nan" in result.stderr and "learning_rate=" not in result.stderr
+
+
 def test_version(invoke):
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.startswith("deeprecipe, version ")

@@ -482,7 +482,7 @@ CLI_CASES = [
             ("good.csv", "not a deeprecipe model")),
     CliCase("gradcheck eps 0", ("gradcheck", "--layers", "5", "--eps", "0"), ("--eps",)),
     CliCase("diagnose NaN", ("diagnose", "--train-error", "nan", "--dev-error", "0.1"),
-            ("train_error=nan",)),
+            ("--train-error nan",)),
     CliCase("run on a single class", ("run", "--data", "one_class.csv", "--target", "y",
                                       "--budget", "1"), ("single class",)),
     CliCase("run bayes error 1.5", ("run", "--bayes-error", "1.5"), ("--bayes-error",)),

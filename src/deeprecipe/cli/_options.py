@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import click
 
 from deeprecipe.cli._ui import UI
+from deeprecipe.errors import DeepRecipeError
 
 
 class IntList(click.ParamType):
@@ -98,9 +100,25 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, quiet: bool, as_json: bool, **kwargs: Any) -> Any:
         if quiet:
             warnings.simplefilter("ignore")
-        return command(*args, ui=UI(quiet=quiet, as_json=as_json), **kwargs)
+        try:
+            return command(*args, ui=UI(quiet=quiet, as_json=as_json), **kwargs)
+        except DeepRecipeError as exc:
+            worded = in_flags(str(exc), click.get_current_context())
+            if worded == str(exc):
+                raise
+            raise DeepRecipeError(worded) from exc
 
     return wrapper
+
+
+def in_flags(message: str, ctx: click.Context) -> str:
+    """A library message in the command line's words: ``learning_rate=nan`` becomes
+    ``--learning-rate nan`` for each option of the running command."""
+    for param in ctx.command.params:
+        flag = next((o for o in param.opts if o.startswith("--")), None)
+        if flag and param.name:
+            message = re.sub(rf"(?<![\w-]){re.escape(param.name)}=", f"{flag} ", message)
+    return message
 
 
 def seed_option(command: Callable[..., Any]) -> Callable[..., Any]:

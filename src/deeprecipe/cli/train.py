@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,15 @@ from deeprecipe.cli._ui import UI, to_json
 from deeprecipe.cli.app import cli
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
+#: beside the checkpoint: the options it was trained with, which --resume must repeat
+CHECKPOINT_SETTINGS_FILE = "checkpoint_settings.json"
+#: what a resumed training must share with the checkpointed one: the data and its split (else
+#: the test rows may be rows the network trained on), the network and the optimizer
+RESUME_MUST_MATCH = (
+    "dataset", "data_file", "target", "dev_data", "test_data", "dev_size", "test_size", "task",
+    "seed", "scaler", "layers", "activation", "init", "l2", "keep_prob", "optimizer",
+    "learning_rate", "batch_size", "early_stopping", "patience",
+)  # fmt: skip
 ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
 INITS = ["he", "xavier", "glorot", "lecun", "random", "zeros"]
 OPTIMIZERS = ["gd", "momentum", "adam"]
@@ -193,15 +203,22 @@ def train(ui: UI, **options: Any) -> None:
     checkpoint_path = folder / CHECKPOINT_FILE
     if options["resume"] and not checkpoint_path.exists():
         raise DeepRecipeError(f"--resume: there is no checkpoint at {checkpoint_path}")
-    folder.mkdir(parents=True, exist_ok=True)
 
     callbacks = []
     if options["early_stopping"]:
         callbacks.append(EarlyStopping(monitor="dev_cost", patience=options["patience"]))
     if options["checkpoint_every"]:
         callbacks.append(Checkpoint(checkpoint_path, every=options["checkpoint_every"]))
+    settings = _resume_settings(options)
     if options["resume"]:
+        _check_same_settings(folder / CHECKPOINT_SETTINGS_FILE, settings)
         trainer = load_checkpoint(checkpoint_path)
+        if options["epochs"] < trainer.epoch:
+            raise DeepRecipeError(
+                f"--epochs {options['epochs']} is below the {trainer.epoch} epochs the "
+                f"checkpoint at {checkpoint_path} already ran; accepted: --epochs "
+                f"{trainer.epoch} or more (the total to reach)"
+            )
         if trainer.network.config != net.config:
             raise DeepRecipeError(
                 f"--resume: the checkpoint at {checkpoint_path} holds a different network "
@@ -216,6 +233,11 @@ def train(ui: UI, **options: Any) -> None:
             batch_size=options["batch_size"],
             seed=options["seed"],
         )
+    folder.mkdir(parents=True, exist_ok=True)  # only once every option has been accepted
+    if options["checkpoint_every"] and not options["resume"]:
+        from deeprecipe._files import atomic_write_text
+
+        atomic_write_text(folder / CHECKPOINT_SETTINGS_FILE, to_json(settings))
     remaining = max(options["epochs"] - trainer.epoch, 0)
     with ui.progress() as bars:
         trainer.callbacks = [*callbacks, EpochProgress(bars, "training", remaining)]
@@ -277,3 +299,34 @@ def _write_outputs(folder: Path, result: dict[str, Any]) -> None:
     write_text(folder / "results.json", to_json(result))
     figure = cost_curves({"training": result["history"]})
     write_bytes(folder / "cost_curves.png", png_bytes(figure))
+
+
+def _resume_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The options a resumed training must repeat, as plain JSON data (file paths resolved)."""
+    settings = {}
+    for name in RESUME_MUST_MATCH:
+        value = options.get(name)
+        if name in ("data_file", "dev_data", "test_data") and value is not None:
+            value = str(Path(value).resolve())
+        settings[name] = list(value) if isinstance(value, tuple) else value
+    return json.loads(to_json(settings))
+
+
+def _check_same_settings(path: Path, settings: dict[str, Any]) -> None:
+    """Refuse a --resume whose options differ from the checkpointed training's."""
+    from deeprecipe.errors import DeepRecipeError
+
+    if not path.exists():
+        return  # a checkpoint from before the settings were recorded: the network check remains
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise DeepRecipeError(f"--resume: cannot read {path} ({exc})") from None
+    flags = {p.name: p.opts[0] for p in click.get_current_context().command.params}
+    for name, value in settings.items():
+        if name in saved and saved[name] != value:
+            raise DeepRecipeError(
+                f"--resume: {flags.get(name, name)} is {value!r} but the checkpoint was trained "
+                f"with {saved[name]!r}; accepted: the same data, split, network and optimizer "
+                "options (a different split could put training rows in the test set)"
+            )

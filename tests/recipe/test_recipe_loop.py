@@ -182,3 +182,16 @@ def test_a_budget_spent_before_the_baseline_still_trains_the_baseline():
     assert result.stopped_because == "the budget is spent"
     assert any("before the baseline" in note for note in result.notes)
     assert result.test_error is not None
+
+
+def test_a_diverged_choice_is_said_and_blamed_on_the_learning_rate():
+    """Every training diverges at lr 1e4: the result says so and points at the learning rate,
+    not at the architecture (a diverged network's errors say nothing about bias)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    result = Recipe(hidden=(8,), optimizer="gd", learning_rate=1e4, epochs=30, max_trainings=3,
+                    n_jobs=1, learning_curve_fractions=(0.5,)).run(X, y)  # fmt: skip
+    assert result.final["diverged"]
+    assert "lower the learning rate" in result.recommendations[0]
+    assert not any("architecture" in line for line in result.recommendations)

@@ -170,10 +170,16 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     for line in result.recommendations:
         ui.say(f"Recommendation: {line}")
     layers = "-".join(map(str, result.network.layer_sizes))
-    spec = result.final["spec"]
+    final = result.final
+    spec, ran = final["spec"], final.get("epochs_run")
+    epochs = f"{spec['epochs']} epochs"
+    if final.get("diverged"):
+        epochs += f" (diverged: its weights are from epoch {ran})"
+    elif final.get("stopped_early"):
+        epochs += f" (stopped early after {ran}, best weights restored)"
     ui.say(
         f"Chosen network {layers}, l2 {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
-        f"{spec['optimizer']} lr {spec['learning_rate']:g}, {spec['epochs']} epochs"
+        f"{spec['optimizer']} lr {spec['learning_rate']:g}, {epochs}"
     )
 
 

@@ -173,6 +173,9 @@ class _Run:
             "train_error": outcome.train_error,
             "dev_error": outcome.dev_error,
             "dev_loss": outcome.result["dev_loss"],
+            "epochs_run": outcome.result.get("epochs_run"),
+            "stopped_early": bool(outcome.result.get("stopped_early")),
+            "diverged": bool(outcome.result.get("diverged")),
         }
 
     # ----------------------------------------------------------------- the run
@@ -211,7 +214,7 @@ class _Run:
             }
         baseline_diagnosis = self.diagnose(baseline)
         final_diagnosis = self.diagnose(incumbent)
-        recommendations = self.recommend(final_diagnosis, curve)
+        recommendations = self.recommend(final_diagnosis, curve, incumbent, stopped)
         seconds = time.monotonic() - self.start
         self.emit("run_end", stopped_because=stopped, test_error=test_error, seconds=seconds,
                   trainings=trainings)  # fmt: skip
@@ -559,9 +562,37 @@ class _Run:
             )
         return curves
 
-    def recommend(self, diagnosis, curve) -> list[str]:
+    def recommend(self, diagnosis, curve, incumbent: TrialOutcome, stopped: str) -> list[str]:
+        """What to do next, from the final diagnosis, the learning curve, what was tried and
+        why the run stopped."""
         out = []
-        if diagnosis.high_bias:
+        diverged = [
+            c for step in self.steps for c in step.candidates if c.get("diverged")
+        ]  # fmt: skip
+        if incumbent.result.get("diverged"):
+            lr = incumbent.spec["learning_rate"]
+            out.append(
+                f"the chosen training diverged (its cost exploded, and the weights from before "
+                f"were kept): lower the learning rate, now {lr:g}, e.g. to {lr / 10:g}"
+            )
+            return out  # its errors say nothing about bias or variance yet
+        elif diverged:
+            out.append(
+                f"{len(diverged)} of the trainings diverged and lost to the others; a lower "
+                "learning rate would give them a fair chance"
+            )
+        tried = {step.kind for step in self.steps if step.kind in ("bias", "variance")}
+        budget_spent = stopped == "the budget is spent"
+        for kind, high in (("bias", diagnosis.high_bias), ("variance", diagnosis.high_variance)):
+            if high and budget_spent and kind not in tried:
+                fixes = ("a bigger network, longer training" if kind == "bias"
+                         else "regularization, augmentation, early stopping")  # fmt: skip
+                out.append(
+                    f"{'avoidable bias' if kind == 'bias' else 'variance'} is still high and the "
+                    f"budget ran out before the recipe tried its fixes ({fixes}): raise the "
+                    "budget"
+                )
+        if diagnosis.high_bias and not (budget_spent and "bias" not in tried):
             out.append(
                 "avoidable bias is still high: try another architecture, or check the Bayes "
                 "(human-level) error estimate"
@@ -581,6 +612,11 @@ class _Run:
                 )
             elif diagnosis.high_bias:
                 out.append("more data will not fix bias: the curves have met at a high error")
+        elif diagnosis.high_variance and "variance" in tried:
+            out.append(
+                "variance is still high after the recipe's regularization: more data, or "
+                "stronger settings than its grids (l2_grid, keep_prob_grid)"
+            )
         if not diagnosis.high_bias and not diagnosis.high_variance:
             out.append("both gaps are within tolerance: the model is done")
         return out

@@ -21,6 +21,7 @@ from deeprecipe.data import (
     TableSchema,
     load_dataset,
     load_file,
+    overlap_notes,
     split,
 )
 from deeprecipe.errors import DeepRecipeError
@@ -184,6 +185,8 @@ def prepare(
     for name, path in (("dev_data", dev_data), ("test_data", test_data)):
         if path:
             source[name] = str(path)
+    given = {"dev": X_dev if dev_part else None, "test": X_test if test_part else None}
+    notes += overlap_notes(arrays.X_train, given)
     return Prepared(
         name=ds.name,
         task=ds.task,

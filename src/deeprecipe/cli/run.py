@@ -138,7 +138,8 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
         X_train_scaled=X_scaled,
     )
     run["data"] = data.describe()
-    run["summary"] = [*run.get("summary", []), *(f"Note: {note}" for note in data.notes)]
+    summary = run.get("summary", [])
+    run["summary"] = [*summary, *(f"Note: {n}" for n in data.notes if f"Note: {n}" not in summary)]
     run["model"] = str(model_path)
     report = build_report(run)
     return write_report(report, folder), model_path

@@ -12,6 +12,7 @@ from deeprecipe.data.datasets import (
     load_course_football,
     load_dataset,
 )
+from deeprecipe.data.leakage import overlap_notes, shared_rows
 from deeprecipe.data.loading import from_frame, load_csv, load_file, load_npz, load_parquet
 from deeprecipe.data.scaling import (
     SCALERS,
@@ -58,5 +59,7 @@ __all__ = [
     "load_file",
     "load_npz",
     "load_parquet",
+    "overlap_notes",
+    "shared_rows",
     "split",
 ]

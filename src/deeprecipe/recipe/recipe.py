@@ -251,7 +251,7 @@ class _Run:
 
     # ----------------------------------------------------------------- data
     def prepare(self, X, y, X_dev, y_dev, X_test, y_test, image_shape):
-        from deeprecipe.data import SmallSplitWarning, Standardizer, split
+        from deeprecipe.data import SmallSplitWarning, Standardizer, overlap_notes, split
 
         cfg = self.config
         X = check_array("X", X, ndim=2)
@@ -265,6 +265,7 @@ class _Run:
             if (a is None) != (b is None):
                 raise DeepRecipeError(f"X_{name} and y_{name} go together; give both or neither")
         self.targets = infer_targets(y, cfg.task)
+        given = {"dev": X_dev is not None, "test": X_test is not None}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SmallSplitWarning)
             if X_dev is None or X_test is None:
@@ -305,6 +306,8 @@ class _Run:
         # than after them; its values decide nothing until the one read at the end.
         check_array("X_test", X_test, ndim=2, allow_empty=True)
         self.targets.encode(y_test, "y_test")
+        own = {"dev": X_dev, "test": X_test}
+        self.notes += overlap_notes(X_train, {k: own[k] for k in own if given[k]})
         if (
             cfg.bayes_error is not None
             and self.targets.task != "regression"

@@ -94,7 +94,10 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Print the result as one JSON document on stdout (no tables, no progress).",
     )
     @click.option(
-        "--quiet", "-q", is_flag=True, help="Print nothing but errors (files are still written)."
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="Print nothing but errors (any output files are still written).",
     )
     @functools.wraps(command)
     def wrapper(*args: Any, quiet: bool, as_json: bool, **kwargs: Any) -> Any:

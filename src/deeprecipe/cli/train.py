@@ -286,7 +286,10 @@ def train(ui: UI, **options: Any) -> None:
         ui.note(f"Note: {history.message}")
     columns, rows = error_rows(errors, data.task)
     layers = "-".join(map(str, net.layer_sizes))
-    ui.table(f"{data.name}: network {layers}, {len(history)} epochs", columns, rows)
+    ran = f"{len(history)} epoch{'s' if len(history) != 1 else ''}"
+    if history.stopped_early:
+        ran += f", stopped early: the weights of epoch {history.best_epoch}"
+    ui.table(f"{data.name}: network {layers}, {ran}", columns, rows)
     ui.say(f"Model saved to {model_path}")
     ui.emit_json({k: v for k, v in result.items() if k != "history"})
 

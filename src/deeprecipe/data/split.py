@@ -281,7 +281,7 @@ def split(
         n = len(parts[name])
         if 0 < n < MIN_EVAL_EXAMPLES:
             warnings.warn(
-                f"the {name} set has only {n} examples: one example is worth "
+                f"the {name} set has only {n} example{'s' if n != 1 else ''}: one example is worth "
                 f"{100 / n:.1f} percentage points of error, so a 1-point difference cannot be "
                 f"measured on it; use at least {MIN_EVAL_EXAMPLES} (ideally thousands), or "
                 "cross-validation",

@@ -479,7 +479,7 @@ class _Run:
             if not candidates:
                 failed[focus].add(action)
                 continue
-            reason = f"{diagnosis.label} ({diagnosis}); {WHY[action]}"
+            reason = f"{diagnosis}; {WHY[action]}"
             step, outcomes = self.run_step(action, focus, reason, candidates, incumbent, diagnosis)
             best = min(outcomes, key=lambda o: o.dev_score)
             if best.dev_score < incumbent.dev_score:
@@ -489,6 +489,11 @@ class _Run:
                     f"{best.dev_error:.4g} (train error {incumbent.train_error:.4g} -> "
                     f"{best.train_error:.4g})"
                 )
+                if best.dev_error == incumbent.dev_error:
+                    step.decision += (
+                        f"; a tie on dev error, broken by the lower dev cost "
+                        f"{incumbent.result['dev_loss']:.4g} -> {best.result['dev_loss']:.4g}"
+                    )
                 incumbent = best
                 failed = {"bias": set(), "variance": set()}
             else:

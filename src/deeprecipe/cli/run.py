@@ -218,9 +218,10 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @data_options(default_dataset="football")
 @click.option(
     "--bayes-error",
-    type=click.FloatRange(0.0, 1.0),
-    help="Human-level (Bayes) error, 0-1 [default: the embedded dataset's, where its "
-    "construction fixes it (football: 6%); otherwise unknown, 0 assumed].",
+    type=click.FloatRange(0.0),
+    help="Human-level (Bayes) error: a rate 0-1, or for regression a mean squared error "
+    "[default: the embedded dataset's, where its construction fixes it (football: 6%); "
+    "otherwise unknown, 0 assumed].",
 )
 @click.option(
     "--budget",

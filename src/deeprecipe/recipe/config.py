@@ -30,7 +30,10 @@ class RecipeConfig:
         ``bayes_error``: human-level error as the proxy of Bayes error; ``None`` assumes 0 and
         says so in the result. ``bias_tolerance``/``variance_tolerance``: a gap is high when it
         exceeds ``max(tolerance, relative_tolerance * reference)`` (see
-        :func:`deeprecipe.diagnose.diagnose`); errors are rates (or the MSE for regression).
+        :func:`deeprecipe.diagnose.diagnose`); errors are rates. For regression they are
+        mean squared errors and the tolerances are shares of the training targets' variance
+        (0.02: 2% of the variance left unexplained), so the verdict does not depend on the
+        target's units.
     The starting network
         ``hidden`` sizes, hidden ``activation``, ``init`` (None: He for ReLU, Xavier for tanh),
         ``optimizer``, ``learning_rate`` (None: 0.1 for gd/momentum, 0.001 for Adam),

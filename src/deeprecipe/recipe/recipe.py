@@ -155,12 +155,13 @@ class _Run:
         from deeprecipe.diagnose import diagnose
 
         cfg = self.config
+        scale = self.target_variance if self.targets.task == "regression" else 1.0
         return diagnose(
             outcome.train_error,
             outcome.dev_error,
             cfg.bayes_error,
-            bias_tolerance=cfg.bias_tolerance,
-            variance_tolerance=cfg.variance_tolerance,
+            bias_tolerance=cfg.bias_tolerance * scale,
+            variance_tolerance=cfg.variance_tolerance * scale,
             relative_tolerance=cfg.relative_tolerance,
             metric="loss" if self.targets.task == "regression" else "error",
         )
@@ -337,6 +338,9 @@ class _Run:
             scaler=scaler,
         )
         self.raw_train = (X_train, y_train, X_dev, y_dev)
+        # regression tolerances are shares of this (a constant target: 1, as if unscaled)
+        variance = float(np.var(np.asarray(data.y_train, dtype=np.float64), axis=0).mean())
+        self.target_variance = variance if variance > 0 else 1.0
         heldout = HeldOutSet(X_test, y_test) if len(X_test) else None
         info = {
             "n_train": int(len(X_train)),

@@ -45,6 +45,11 @@ def _pct(value: Any) -> str:
     return "-" if value is None else f"{100 * float(value):.2f}%"
 
 
+
+def _number(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.4g}"
+
+
 def _image(name: str, figure: Any, caption: str) -> Image:
     return Image(name, figures.png_bytes(figure), caption)
 
@@ -91,32 +96,35 @@ def diagnosis_section(diagnoses: Mapping[str, Mapping[str, Any]] | None) -> list
         return [_missing("no diagnosis")]
     blocks: list[Any] = []
     for label, d in diagnoses.items():
-        bayes = _pct(d["bayes_error"]) + (" (assumed)" if d.get("bayes_error_assumed") else "")
+        # error rates as percentages; a regression's mean squared errors as numbers
+        show = _pct if d.get("metric", "error") == "error" else _number
+        what = "error" if d.get("metric", "error") == "error" else "MSE"
+        bayes = show(d["bayes_error"]) + (" (assumed)" if d.get("bayes_error_assumed") else "")
         rows = [
-            ["Bayes (human-level) error", bayes, ""],
-            ["train error", _pct(d["train_error"]), ""],
+            [f"Bayes (human-level) {what}", bayes, ""],
+            [f"train {what}", show(d["train_error"]), ""],
         ]
         if d.get("train_dev_error") is not None:
-            rows.append(["train-dev error", _pct(d["train_dev_error"]), ""])
-        rows.append(["dev error", _pct(d["dev_error"]), ""])
+            rows.append([f"train-dev {what}", show(d["train_dev_error"]), ""])
+        rows.append([f"dev {what}", show(d["dev_error"]), ""])
         rows.append(
             [
                 "avoidable bias",
-                _pct(d["avoidable_bias"]),
-                ("HIGH" if d["high_bias"] else "ok") + f" (threshold {_pct(d['bias_threshold'])})",
+                show(d["avoidable_bias"]),
+                ("HIGH" if d["high_bias"] else "ok") + f" (threshold {show(d['bias_threshold'])})",
             ]
         )
         rows.append(
             [
                 "variance",
-                _pct(d["variance"]),
+                show(d["variance"]),
                 ("HIGH" if d["high_variance"] else "ok")
-                + f" (threshold {_pct(d['variance_threshold'])})",
+                + f" (threshold {show(d['variance_threshold'])})",
             ]
         )
         if d.get("data_mismatch") is not None:
             rows.append(
-                ["data mismatch", _pct(d["data_mismatch"]), "HIGH" if d["high_mismatch"] else "ok"]
+                ["data mismatch", show(d["data_mismatch"]), "HIGH" if d["high_mismatch"] else "ok"]
             )
         blocks.append(Table(["", "value", "verdict"], rows, caption=f"{label}: {d['label']}"))
         blocks.append(

@@ -91,6 +91,22 @@ def test_predict_scores_a_file_that_holds_the_target(invoke, trained, user_csv):
     assert report["metrics"]["examples"] == 50
 
 
+def test_predict_on_a_file_whose_labels_are_blank_predicts_every_row(invoke, trained, user_csv,
+                                                                     tmp_path):
+    """The target column is there but empty (labels not known yet): predict, do not score."""
+    rows = list(csv.DictReader(user_csv["scored"].open()))
+    blank = tmp_path / "blank.csv"
+    with blank.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**r, "label": ""} for r in rows)
+    result = invoke("predict", "--model", trained[0] / "model.safetensors", "--data", blank,
+                    "--out", tmp_path / "p.csv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "none is scored" in result.stderr
+    assert len(list(csv.DictReader((tmp_path / "p.csv").open()))) == len(rows)
+
+
 def test_predict_without_out_writes_the_csv_to_stdout_only(invoke, trained, user_csv):
     result = invoke(
         "predict",

@@ -112,7 +112,7 @@ def _network_and_inputs(options: dict[str, Any]):
     model = load_model(options["model_path"])
     meta = model.metadata or {}
     if options["data_file"] is not None:
-        ds = _read_inputs(Path(options["data_file"]), meta)
+        ds, _ = _read_inputs(Path(options["data_file"]), meta)
         if ds.y is None:
             raise DeepRecipeError(
                 f"{options['data_file']} lacks the target column the model was trained on"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,17 @@ def _read_inputs(path: Path, metadata: dict[str, Any]):
 
     schema_dict = metadata.get("schema")
     if path.suffix.lower() == ".npz" or not schema_dict:
-        return load_file(path, None)
-    return load_file(path, None, schema=TableSchema.from_dict(schema_dict))
+        return load_file(path, None), None
+    schema = TableSchema.from_dict(schema_dict)
+    try:
+        return load_file(path, None, schema=schema), None
+    except DeepRecipeError as exc:
+        if schema.target is None or not str(exc).startswith(f"target column {schema.target!r}"):
+            raise
+        # labels missing (or unusable) in the target column: predict every row, score none
+        unlabelled = dataclasses.replace(schema, target=None)
+        note = f"{str(exc).split(';')[0]}: every row is predicted, none is scored"
+        return load_file(path, None, schema=unlabelled), note
 
 
 def _csv_text(predictions: np.ndarray, proba: np.ndarray | None, classes: list | None) -> str:
@@ -93,7 +103,9 @@ def predict_command(
 
     model = load_model(model_path)
     metadata = model.metadata or {}
-    ds = _read_inputs(data_file, metadata)
+    ds, note = _read_inputs(data_file, metadata)
+    if note:
+        ui.warn(note)
     if ds.X.shape[1] != model.network.layer_sizes[0]:
         raise DeepRecipeError(
             f"{data_file} gives {ds.X.shape[1]} features; the model takes "

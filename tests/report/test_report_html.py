@@ -95,6 +95,25 @@ def test_write_report_writes_every_file(report, tmp_path):
         assert written.stat().st_mode & 0o777 == 0o666 & ~umask, written
 
 
+def test_a_second_report_in_the_same_folder_removes_only_the_first_ones_stale_images(
+    report, tmp_path
+):
+    """The first report's images that the second lacks go; a user's own file stays."""
+    import dataclasses
+
+    out = tmp_path / "out"
+    write_report(report, out)
+    (out / "mine.png").write_bytes(PNG_SIGNATURE)
+    gone = next(section for section in report.sections if section.images)
+    second = dataclasses.replace(report, sections=[s for s in report.sections if s is not gone])
+    write_report(second, out)
+    assert all(not (out / f"{image.name}.png").exists() for image in gone.images)
+    assert (out / "mine.png").exists()
+    assert sorted(p.stem for p in out.glob("*.png")) == sorted(
+        ["mine", *(i.name for i in second.images)]
+    )
+
+
 def test_write_report_refuses_a_file_in_place_of_the_folder(report, tmp_path):
     from deeprecipe.errors import DeepRecipeError
 

@@ -313,9 +313,14 @@ def run_command(ui: UI, **options: Any) -> None:
         task=options["task"],
         seed=options["seed"],
     )
+    bayes_error = options["bayes_error"]
+    if bayes_error is not None and data.task != "regression" and bayes_error > 1:
+        raise click.BadParameter(
+            f"{bayes_error:g} for a {data.task} task; accepted: an error rate in [0, 1]",
+            param_hint="--bayes-error",
+        )
     for note in data.notes:
         ui.warn(note)
-    bayes_error = options["bayes_error"]
     if bayes_error is None and data.bayes_error is not None:
         bayes_error = data.bayes_error
         ui.note(

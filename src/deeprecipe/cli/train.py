@@ -186,8 +186,6 @@ def train(ui: UI, **options: Any) -> None:
         task=options["task"],
         seed=options["seed"],
     )
-    for note in data.notes:
-        ui.warn(note)
     net = build_network(
         data,
         options["layers"],
@@ -234,6 +232,8 @@ def train(ui: UI, **options: Any) -> None:
             seed=options["seed"],
         )
     folder.mkdir(parents=True, exist_ok=True)  # only once every option has been accepted
+    for note in data.notes:
+        ui.warn(note)
     if options["checkpoint_every"] and not options["resume"]:
         from deeprecipe._files import atomic_write_text
 

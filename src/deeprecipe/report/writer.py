@@ -69,6 +69,22 @@ def write_report(report: Report, folder: str | os.PathLike[str]) -> Path:
         raise DeepRecipeError(f"report images share the name(s) {', '.join(duplicates)}")
     for image in report.images:
         atomic_write_bytes(folder / f"{image.name}.png", image.png)
-    text = json.dumps(plain(report.results), indent=2, allow_nan=False)
+    _remove_stale_images(folder, set(names))
+    results = {**report.results, "report_images": [f"{n}.png" for n in names]}
+    text = json.dumps(plain(results), indent=2, allow_nan=False)
     atomic_write_text(folder / RESULTS_FILE, text + "\n")
     return atomic_write_text(folder / REPORT_FILE, report.to_html())
+
+
+def _remove_stale_images(folder: Path, names: set[str]) -> None:
+    """A report written into a folder that held an earlier one: the earlier report's images
+    that this one does not have (a decision boundary of other data) would sit beside it and
+    mislead. Only files the earlier report listed as its own are removed."""
+    try:
+        earlier = json.loads((folder / RESULTS_FILE).read_text()).get("report_images", [])
+    except (OSError, ValueError, AttributeError):
+        return
+    for file in earlier:
+        if isinstance(file, str) and file.endswith(".png") and file[:-4] not in names:
+            if Path(file).name == file:  # a bare file name, never a path elsewhere
+                (folder / file).unlink(missing_ok=True)

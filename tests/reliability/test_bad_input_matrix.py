@@ -1,8 +1,8 @@
 """The bad-input matrix: every refusal is a DeepRecipeError that names the offending input.
 
-185 distinct bad inputs, in four tables:
+188 distinct bad inputs, in four tables:
 
-- ``API_CASES`` (140): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
+- ``API_CASES`` (143): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
   Standardizer/MinMaxScaler, the file loaders, gradcheck, diagnose and the curves, Recipe,
   save_model/load_model and checkpoints;
 - ``ESTIMATOR_CASES`` (18): DeepClassifier and DeepRegressor;
@@ -298,6 +298,12 @@ API_CASES = [
          ("f returned str",)),
     Case("split mixed label types", lambda d: split(X, np.array(["a", 1] * 12, dtype=object)),
          ("mixes label types",)),
+    Case("recipe dev=0", lambda d: _recipe(dev=0, max_trainings=1).run(X, Y_BIN),
+         ("dev=0", "no dev set")),
+    Case("initialize with a negative scale", lambda d: _net().initialize("random", scale=-1),
+         ("scale=-1",)),
+    Case("learning curve unknown fit argument", lambda d: learning_curve(
+        _net(), X, Y_BIN, X, Y_BIN, fit_kwargs={"epoch": 5}), ("epoch",)),
     Case("set_weights not a dict", lambda d: _net().set_weights(None), ("weights is a NoneType",)),
     Case("load a missing model", lambda d: load_model(d / "nope.safetensors"),
          ("nope.safetensors", "does not exist")),

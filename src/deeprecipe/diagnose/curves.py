@@ -265,13 +265,19 @@ def _check_factory(make_network: Any) -> None:
 
 
 def _check_fit_kwargs(fit_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
+    if fit_kwargs is not None and not isinstance(fit_kwargs, Mapping):
+        raise DeepRecipeTypeError(f"fit_kwargs={fit_kwargs!r}; accepted: a dict of fit arguments")
     fit_kwargs = dict(fit_kwargs or {})
+    accepted = ("epochs, learning_rate, optimizer, batch_size, callbacks, augment, "
+                "divergence_guard")  # fmt: skip
     reserved = {"seed", "metrics_every", "X_dev", "y_dev"} & set(fit_kwargs)
     if reserved:
         raise DeepRecipeError(
-            f"fit_kwargs sets {sorted(reserved)}, which the curve controls; accepted: epochs, "
-            "learning_rate, optimizer, batch_size, callbacks, augment, divergence_guard"
+            f"fit_kwargs sets {sorted(reserved)}, which the curve controls; accepted: {accepted}"
         )
+    unknown = set(fit_kwargs) - set(accepted.split(", "))
+    if unknown:
+        raise DeepRecipeError(f"fit_kwargs has unknown {sorted(unknown)}; accepted: {accepted}")
     return fit_kwargs
 
 

@@ -167,7 +167,7 @@ class Network:
                 self.activations[0] if self.activations else "identity"
             ).recommended_init
         )
-        scale = self.init_scale if scale is None else scale
+        scale = self.init_scale if scale is None else check_number("scale", scale, low=0.0)
         for layer, (n_in, n_out) in zip(self.layers, self.shapes[::2]):
             layer.W[...] = initial_weights(name, n_in, n_out, self.rng, scale=scale)
             layer.b[...] = 0

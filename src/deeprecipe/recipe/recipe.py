@@ -289,6 +289,11 @@ class _Run:
                 X_train, y_train = X, y
                 made = "given"
         self.notes += [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
+        if len(X_dev) == 0:
+            raise DeepRecipeError(
+                f"dev={cfg.dev!r} leaves no dev set, and the recipe makes every choice on dev "
+                "error; accepted: dev above 0 (a fraction or a count), or X_dev and y_dev"
+            )
         X_dev = check_array("X_dev", X_dev, ndim=2)
         for name, part in (("X_dev", X_dev), ("X_test", X_test)):
             shape = np.shape(part)  # the test set's shape only: its values stay unread

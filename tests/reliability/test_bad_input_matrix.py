@@ -1,8 +1,8 @@
 """The bad-input matrix: every refusal is a DeepRecipeError that names the offending input.
 
-188 distinct bad inputs, in four tables:
+190 distinct bad inputs, in four tables:
 
-- ``API_CASES`` (143): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
+- ``API_CASES`` (145): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
   Standardizer/MinMaxScaler, the file loaders, gradcheck, diagnose and the curves, Recipe,
   save_model/load_model and checkpoints;
 - ``ESTIMATOR_CASES`` (18): DeepClassifier and DeepRegressor;
@@ -304,6 +304,10 @@ API_CASES = [
          ("scale=-1",)),
     Case("learning curve unknown fit argument", lambda d: learning_curve(
         _net(), X, Y_BIN, X, Y_BIN, fit_kwargs={"epoch": 5}), ("epoch",)),
+    Case("fit y_dev with an unknown label", lambda d: fit(_net(), X, Y_BIN, epochs=1, X_dev=X,
+                                                          y_dev=Y_BIN + 3), ("y_dev", "label")),
+    Case("fit y_dev too short", lambda d: fit(_net(), X, Y_BIN, epochs=1, X_dev=X,
+                                              y_dev=Y_BIN[:5]), ("y_dev has 5 rows", "X_dev")),
     Case("set_weights not a dict", lambda d: _net().set_weights(None), ("weights is a NoneType",)),
     Case("load a missing model", lambda d: load_model(d / "nope.safetensors"),
          ("nope.safetensors", "does not exist")),

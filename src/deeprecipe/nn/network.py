@@ -11,6 +11,7 @@ Cost with L2 regularization (``m`` = training-set size; biases are not penalized
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -317,12 +318,20 @@ class Network:
             _check_fits(name, X, self.dtype)
         return X.astype(self.dtype, copy=False)
 
-    def prepare_targets(self, y: Any, m: int | None = None) -> np.ndarray:
-        """Validate ``y`` for the loss and convert it to the form the loss uses."""
-        targets = self.loss.prepare_targets(y, self.layer_sizes[-1], self.dtype)
+    def prepare_targets(self, y: Any, m: int | None = None, *, name: str = "y") -> np.ndarray:
+        """Validate ``y`` for the loss and convert it to the form the loss uses; errors call it
+        ``name`` (``y_dev`` for a dev set) and its inputs ``X`` + the same suffix."""
+        try:
+            targets = self.loss.prepare_targets(y, self.layer_sizes[-1], self.dtype)
+        except DeepRecipeError as exc:
+            if name == "y":
+                raise
+            raise type(exc)(re.sub(r"^y\b", name, str(exc))) from None
         if m is not None and targets.shape[0] != m:
+            inputs = "X" + name[1:]
             raise DeepRecipeError(
-                f"y has {targets.shape[0]} rows but X has {m}; accepted: one label per row of X"
+                f"{name} has {targets.shape[0]} rows but {inputs} has {m}; accepted: one label "
+                f"per row of {inputs}"
             )
         return targets
 

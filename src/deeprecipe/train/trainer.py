@@ -106,7 +106,7 @@ class Trainer:
             raise DeepRecipeError("X_dev and y_dev go together; give both or neither")
         if X_dev is not None:
             X_dev = net.check_inputs(X_dev, "X_dev")
-            dev = (X_dev, net.prepare_targets(y_dev, X_dev.shape[0]), y_dev)
+            dev = (X_dev, net.prepare_targets(y_dev, X_dev.shape[0], name="y_dev"), y_dev)
 
         m = X.shape[0]
         batch = m if self.batch_size is None else min(self.batch_size, m)

@@ -527,7 +527,10 @@ class _Run:
         if not todo:
             return None
         if left is not None and left < len(todo):
-            self.notes.append("the learning curve was skipped: the budget is spent")
+            self.notes.append(
+                f"the learning curve was skipped: it needs {len(todo)} trainings and the budget "
+                f"has {left} left"
+            )
             return None
         candidates = [
             (f"{f:.0%} of the training set", make_spec(incumbent.spec, train_fraction=f))

@@ -1,8 +1,8 @@
 """The bad-input matrix: every refusal is a DeepRecipeError that names the offending input.
 
-190 distinct bad inputs, in four tables:
+193 distinct bad inputs, in four tables:
 
-- ``API_CASES`` (145): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
+- ``API_CASES`` (148): the Python API, i.e. Network, fit/Trainer/EarlyStopping, split,
   Standardizer/MinMaxScaler, the file loaders, gradcheck, diagnose and the curves, Recipe,
   save_model/load_model and checkpoints;
 - ``ESTIMATOR_CASES`` (18): DeepClassifier and DeepRegressor;
@@ -47,11 +47,11 @@ from deeprecipe.data import (
     load_npz,
     split,
 )
-from deeprecipe.diagnose import diagnose, learning_curve
+from deeprecipe.diagnose import diagnose, layer_health, learning_curve
 from deeprecipe.io import load_model, save_model
 from deeprecipe.model import Model
 from deeprecipe.nn import Network
-from deeprecipe.train import EarlyStopping, fit
+from deeprecipe.train import EarlyStopping, History, fit
 from deeprecipe.train.checkpoint import load_checkpoint
 
 RNG = np.random.default_rng(0)
@@ -308,6 +308,10 @@ API_CASES = [
                                                           y_dev=Y_BIN + 3), ("y_dev", "label")),
     Case("fit y_dev too short", lambda d: fit(_net(), X, Y_BIN, epochs=1, X_dev=X,
                                               y_dev=Y_BIN[:5]), ("y_dev has 5 rows", "X_dev")),
+    Case("split description with a text seed", lambda d: Split.from_dict(
+        {**split(X, Y_BIN, seed=0).to_dict(), "seed": "x"}), ("seed='x'",)),
+    Case("history from a list", lambda d: History.from_dict([1]), ("a history is a dict",)),
+    Case("layer health of a text", lambda d: layer_health("x", X, Y_BIN), ("network is a str",)),
     Case("set_weights not a dict", lambda d: _net().set_weights(None), ("weights is a NoneType",)),
     Case("load a missing model", lambda d: load_model(d / "nope.safetensors"),
          ("nope.safetensors", "does not exist")),

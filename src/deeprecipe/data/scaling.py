@@ -295,5 +295,11 @@ def scaler_from_state(kind: str, arrays: dict[str, Any]) -> Standardizer | MinMa
             f"scaler state is {type(arrays).__name__}; accepted: a dict of arrays"
         )
     scaler = SCALERS[kind]()
-    scaler._load_state(arrays)
+    try:
+        scaler._load_state(arrays)
+    except (TypeError, ValueError) as exc:
+        raise DeepRecipeError(
+            f"the {kind} scaler's state is invalid ({exc}); accepted: the arrays of its "
+            "state_dict()"
+        ) from None
     return scaler  # type: ignore[return-value]

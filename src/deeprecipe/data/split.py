@@ -178,6 +178,14 @@ class Split:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise DeepRecipeError(f"n_samples={n!r} must be a positive integer")
         arrays = {p: _index_array(f"{p}_idx", d.get(f"{p}_idx", [])) for p in _PARTS}
+        seed = d.get("seed")
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+        ):
+            raise DeepRecipeError(
+                f"seed={seed!r} in the split description; accepted: a non-negative integer or "
+                "null"
+            )
         return cls(
             train_idx=arrays["train"],
             dev_idx=arrays["dev"],

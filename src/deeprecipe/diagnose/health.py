@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_number
+from deeprecipe.errors import DeepRecipeTypeError
 from deeprecipe.nn.network import Network
 
 SATURATING = ("sigmoid", "tanh")
@@ -269,6 +270,10 @@ def layer_health(
     The pass runs in prediction mode (dropout off) and draws nothing from the network's random
     stream, so calling it during training leaves the training bit-identical.
     """
+    if not isinstance(network, Network):
+        raise DeepRecipeTypeError(
+            f"network is a {type(network).__name__}; accepted: a deeprecipe Network"
+        )
     X = network.check_inputs(X)
     targets = network.prepare_targets(y, X.shape[0])
     return _health(

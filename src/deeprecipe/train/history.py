@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from deeprecipe.errors import DeepRecipeError
 
 
 @dataclass
@@ -39,4 +41,18 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
+        """Rebuild a history saved with :meth:`to_dict` (lists of equal length per figure)."""
+        names = [f.name for f in fields(cls)]
+        if not isinstance(data, dict) or set(data) - set(names):
+            extra = sorted(set(data) - set(names)) if isinstance(data, dict) else None
+            raise DeepRecipeError(
+                f"a history is a dict of {', '.join(names)}; got "
+                f"{extra if extra else type(data).__name__}"
+            )
+        lists = [n for n in names[:5] if n in data]
+        for name in lists:
+            if not isinstance(data[name], list):
+                raise DeepRecipeError(f"history[{name!r}] is not a list of per-epoch figures")
+        if len({len(data[n]) for n in lists}) > 1:
+            raise DeepRecipeError("a history's per-epoch lists differ in length")
         return cls(**data)

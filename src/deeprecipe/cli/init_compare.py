@@ -8,7 +8,7 @@ from typing import Any
 import click
 import numpy as np
 
-from deeprecipe.cli._options import output_options, seed_option
+from deeprecipe.cli._options import IntList, output_options, seed_option
 from deeprecipe.cli._ui import UI, percent, to_json
 from deeprecipe.cli.app import cli
 from deeprecipe.errors import DeepRecipeError
@@ -71,7 +71,11 @@ def _cost_figure(runs: dict[str, Any]):
     help=f"Comma-separated initializations among {', '.join(INITS)}.",
 )
 @click.option(
-    "--layers", default="10,5", show_default=True, help="Hidden layer sizes (the course: 10,5)."
+    "--layers",
+    type=IntList(),
+    default="10,5",
+    show_default=True,
+    help="Hidden layer sizes (the course: 10,5).",
 )
 @click.option(
     "--random-scale",
@@ -129,11 +133,10 @@ def init_compare_command(
       deeprecipe init-compare --course-weights --inits zeros,random,he
       deeprecipe init-compare --dataset moons --epochs 2000 --out runs/init
     """
-    from deeprecipe.cli._options import IntList
     from deeprecipe.diagnose import compare_initializations
 
     names = _names(inits)
-    hidden = IntList().convert(layers, None, None)
+    hidden = list(layers)
     name, X_train, y_train, X_test, y_test = _data(dataset, seed)
     # a huge random scale overflows on purpose (it is the lesson); the table says "diverged"
     with ui.progress() as bars, np.errstate(over="ignore", invalid="ignore", divide="ignore"):

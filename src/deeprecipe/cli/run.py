@@ -300,6 +300,7 @@ def run_command(ui: UI, **options: Any) -> None:
       deeprecipe run --data my.csv --target label --bayes-error 0.02
       deeprecipe run --data train.csv --test-data test.csv --target y --cluster tcp://host:8786
     """
+    from deeprecipe.errors import DeepRecipeError
     from deeprecipe.recipe import Recipe
 
     data = prepare(
@@ -347,8 +348,9 @@ def run_command(ui: UI, **options: Any) -> None:
     }
     progress = RecipeProgress(None, options["budget"][0])
     recipe = Recipe(on_event=progress, **settings)  # checks every setting before any file
-    folder.mkdir(parents=True, exist_ok=True)
-    with ui.progress() as bars:
+    if folder.exists() and not folder.is_dir():
+        raise DeepRecipeError(f"--out {folder} is a file; accepted: a folder (created if absent)")
+    with ui.progress() as bars:  # the folder appears with the first finished trial
         progress.bars = bars
         result = recipe.run(
             data.X_train,
@@ -359,6 +361,7 @@ def run_command(ui: UI, **options: Any) -> None:
             y_test=data.y_test if len(data.X_test) else None,
             image_shape=data.image_shape,
         )
+    folder.mkdir(parents=True, exist_ok=True)
     report_path, model_path = _write(folder, result, data)
     _summary(ui, result, data)
     ui.say(f"Model: {model_path}")

@@ -42,8 +42,7 @@ class TrialRecord:
                 raise DeepRecipeError(
                     f"record folder {self.folder} is a file; accepted: a folder (created if absent)"
                 )
-            (self.folder / "weights").mkdir(parents=True, exist_ok=True)
-            self._load()
+            self._load()  # the folder is made by the first trial stored, not before
 
     @property
     def path(self) -> Path | None:
@@ -106,6 +105,7 @@ class TrialRecord:
         from safetensors.numpy import save
 
         blob = save({"theta": np.ascontiguousarray(theta)}, metadata={"key": key})
+        (self.folder / "weights").mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self._weights_path(key), blob)
         document = {"format": FORMAT, "version": TRIAL_FORMAT, "trials": self._results}
         atomic_write_text(self.path, json.dumps(document, allow_nan=False))

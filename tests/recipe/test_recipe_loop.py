@@ -198,16 +198,18 @@ def test_a_diverged_choice_is_said_and_blamed_on_the_learning_rate():
 
 
 def test_a_regression_verdict_does_not_depend_on_the_target_units():
-    """Tolerances for a regression are shares of the targets' variance: y in millimetres
-    gets thresholds a million times those of y in metres (the trainings themselves differ:
-    targets are not standardized, see the closing note)."""
+    """Trials train on standardized targets and the tolerances are shares of the targets'
+    variance: y in millimetres gives the run of y in metres, its MSEs a million times larger."""
     rng = np.random.default_rng(1)
     X = rng.uniform(-2, 2, (300, 1))
     y = np.sin(2 * X[:, 0]) + 0.1 * rng.standard_normal(300)
     settings = dict(hidden=(8,), learning_rate=0.05, epochs=150, max_steps=2, n_jobs=1,
                     learning_curve_fractions=(0.5,), optimizer="adam")  # fmt: skip
     metres = Recipe(**settings).run(X, y)
-    millimetres = Recipe(**{**settings, "learning_rate": 0.05}).run(X, 1000 * y)
+    millimetres = Recipe(**settings).run(X, 1000 * y)
     assert metres.baseline_diagnosis.bias_threshold * 1e6 == pytest.approx(
         millimetres.baseline_diagnosis.bias_threshold
     )
+    assert [s.chosen for s in metres.steps] == [s.chosen for s in millimetres.steps]
+    assert metres.final_diagnosis.label == millimetres.final_diagnosis.label
+    assert metres.test_error * 1e6 == pytest.approx(millimetres.test_error, rel=1e-6)

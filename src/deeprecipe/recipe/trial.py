@@ -35,7 +35,7 @@ from deeprecipe.train.callbacks import EarlyStopping
 from deeprecipe.train.trainer import fit
 
 #: bump when the meaning of a spec or of a stored result changes: old records are then ignored
-TRIAL_FORMAT = 1
+TRIAL_FORMAT = 2  # 2: regression trials train on standardized targets
 
 #: every key a spec holds, with its default
 SPEC_DEFAULTS: dict[str, Any] = {
@@ -192,12 +192,45 @@ def _data_loss(net: Network, X: np.ndarray, y: np.ndarray) -> float:
     return float(net.loss.value(logits, net.prepare_targets(y, len(X))))
 
 
+def _target_scale(data: TrialData) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per-output mean and standard deviation of a regression's training targets (None for a
+    classifier). A constant output keeps the spread 1."""
+    if data.loss != "mse":
+        return None, None
+    y = np.asarray(data.y_train, dtype=np.float64).reshape(len(data.y_train), -1)
+    spread = y.std(axis=0)
+    return y.mean(axis=0), np.where(spread > 0, spread, 1.0)
+
+
+def _standardized(y: Any, centre: np.ndarray | None, spread: np.ndarray | None) -> Any:
+    if centre is None:
+        return y
+    y = np.asarray(y, dtype=np.float64)
+    return ((y.reshape(len(y), -1) - centre) / spread).reshape(y.shape)
+
+
+def _unstandardize_output(net: Network, centre: np.ndarray | None, spread: np.ndarray | None):
+    """``y = spread * t + centre`` folded into the output layer: ``W[L] *= spread``,
+    ``b[L] = spread * b[L] + centre``, so the network predicts the targets in their own units."""
+    if centre is None:
+        return
+    last = len(net.layers)
+    W, b = net[f"W{last}"], net[f"b{last}"]
+    W *= spread.astype(W.dtype)
+    b *= spread.astype(b.dtype)
+    b += centre.astype(b.dtype)
+
+
 def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any], np.ndarray]:
     """Train ``spec`` on ``data``; return ``(result, theta)``.
 
     ``result`` is plain JSON data: the key, the spec, final train/dev errors, the data loss on
     dev without the L2 term (a tie-breaker that does not penalize regularization), the history
     (cost curves), where and how long it ran. ``theta`` is the trained parameter vector.
+
+    A regression trains on standardized targets, ``t = (y - mean) / std`` per output, so its
+    cost curves are in those units; the scale is then folded into the output layer, and the
+    errors and ``theta`` are in the targets' own units.
     """
     from threadpoolctl import threadpool_limits
 
@@ -217,21 +250,25 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
                     min_delta=es.get("min_delta", 0.0),
                 )
             )
+        # a regression trains on standardized targets (the step sizes and the L2 term then do
+        # not depend on the target's units); the scale is folded back into the output layer
+        centre, spread = _target_scale(data)
         history = fit(
             net,
             X,
-            y,
+            _standardized(y, centre, spread),
             optimizer=spec["optimizer"],
             learning_rate=spec["learning_rate"],
             epochs=spec["epochs"],
             batch_size=spec["batch_size"],
             seed=spec["seed"],
             X_dev=data.X_dev if has_dev else None,
-            y_dev=data.y_dev if has_dev else None,
+            y_dev=_standardized(data.y_dev, centre, spread) if has_dev else None,
             callbacks=callbacks,
             augment=_augmenter(spec, data),
             metrics_every=spec["metrics_every"],
         )
+        _unstandardize_output(net, centre, spread)
         result = {
             "key": trial_key(spec, data),
             "spec": spec,

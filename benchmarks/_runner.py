@@ -93,6 +93,14 @@ def summarize(values: list[float]) -> dict | None:
             "n": len(values), "values": values}
 
 
+def median_cell(summary: dict | None, digits: int = 3) -> str:
+    """A table cell ``median (min-max)`` from :func:`summarize`; ``n/a`` when nothing ran."""
+    if summary is None:
+        return "n/a"
+    median, low, high = (f"{summary[k]:.{digits}f}" for k in ("median", "min", "max"))
+    return f"{median} ({low}-{high})"
+
+
 def machine_description() -> dict:
     """CPU model, cores, memory and library versions of this machine."""
     model = "?"

@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks._runner import ROOT, child_env, machine_description, summarize
+from benchmarks._runner import ROOT, child_env, machine_description, median_cell, summarize
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKLOADS = {
@@ -271,12 +271,6 @@ def summarize_records(records: list[dict]) -> list[dict]:
     return rows
 
 
-def _seconds(summary: dict | None) -> str:
-    if summary is None:
-        return "n/a"
-    return f"{summary['median']:.3f} ({summary['min']:.3f}-{summary['max']:.3f})"
-
-
 def _outcome(row: dict) -> str:
     if row.get("difference") is not None:
         return f"difference {row['difference']:.2e}"
@@ -314,7 +308,7 @@ def to_markdown(rows: list[dict], *, rounds: int, repeats: int) -> str:
         size = "x".join(map(str, WORKLOADS[r["workload"]]["sizes"]))
         lines.append(
             f"| {r['threads']} | {r['workload']} ({size}) | {r['contender']} | "
-            f"{_seconds(r['seconds'])} | {ratio} | {per_round} | {r.get('checked') or 'n/a'} | "
+            f"{median_cell(r['seconds'])} | {ratio} | {per_round} | {r.get('checked') or 'n/a'} | "
             f"{_outcome(r)} | {_cost(r)} |"
         )
         for error in r["errors"]:

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks._runner import ROOT, child_env, machine_description, summarize
+from benchmarks._runner import ROOT, child_env, machine_description, median_cell, summarize
 
 CONTENDERS = ("serial", "local", "dask")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -121,12 +121,6 @@ def summarize_records(records: list[dict], contenders: list[str]) -> list[dict]:
     return rows
 
 
-def _cell(summary: dict | None, unit: str = "") -> str:
-    if summary is None:
-        return "n/a"
-    return f"{summary['median']:.2f}{unit} ({summary['min']:.2f}-{summary['max']:.2f})"
-
-
 def to_markdown(rows: list[dict], *, rounds: int, epochs: int) -> str:
     lines = [
         "### Recipe sweeps: serial vs local worker processes vs a Dask cluster",
@@ -149,8 +143,10 @@ def to_markdown(rows: list[dict], *, rounds: int, epochs: int) -> str:
             continue
         same = {True: "yes", False: "NO", None: "n/a"}[row["same_results"]]
         speedup = "n/a" if row["speedup"] is None else f"{row['speedup']:.2f}x"
-        lines.append(f"| {row['contender']} | {_cell(row['seconds'])} | {speedup} | "
-                     f"{_cell(row['at_once'])} | {_cell(row['startup'])} | {same} |")  # fmt: skip
+        seconds, at_once, startup = (median_cell(row[k], 2) for k in ("seconds", "at_once",
+                                                                        "startup"))
+        lines.append(f"| {row['contender']} | {seconds} | {speedup} | {at_once} | {startup} | "
+                     f"{same} |")  # fmt: skip
     best = [r for r in rows if r["speedup"] and r["contender"] != "serial"]
     if best:
         lines.append("")

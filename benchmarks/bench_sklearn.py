@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks._runner import ROOT, child_env, machine_description, summarize
+from benchmarks._runner import ROOT, child_env, machine_description, median_cell, summarize
 
 CONTENDERS = ("deeprecipe", "sklearn-mlp")
 DATASETS = ("breast_cancer", "digits")
@@ -159,12 +159,6 @@ def summarize_records(records: list[dict]) -> list[dict]:
     return rows
 
 
-def _seconds(summary: dict | None) -> str:
-    if summary is None:
-        return "n/a"
-    return f"{summary['median']:.3f} ({summary['min']:.3f}-{summary['max']:.3f})"
-
-
 def to_markdown(rows: list[dict], *, rounds: int, repeats: int, epochs: int) -> str:
     lines = [
         "### scikit-learn estimators: DeepClassifier vs MLPClassifier",
@@ -185,8 +179,8 @@ def to_markdown(rows: list[dict], *, rounds: int, repeats: int, epochs: int) -> 
         ratio = "n/a" if r["speedup"] is None else f"{r['speedup']:.2f}x"
         per_round = ", ".join(f"{x:.2f}" for x in r["speedup_per_round"])
         lines.append(
-            f"| {r['threads']} | {r['dataset']} | {_seconds(r['fit_s']['deeprecipe'])} | "
-            f"{_seconds(r['fit_s']['sklearn-mlp'])} | {ratio} | {per_round} | "
+            f"| {r['threads']} | {r['dataset']} | {median_cell(r['fit_s']['deeprecipe'])} | "
+            f"{median_cell(r['fit_s']['sklearn-mlp'])} | {ratio} | {per_round} | "
             + " / ".join("n/a" if acc[c] is None else f"{acc[c]['median']:.3f}"
                          for c in CONTENDERS)
             + " | "

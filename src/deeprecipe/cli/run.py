@@ -315,19 +315,9 @@ def run_command(ui: UI, **options: Any) -> None:
         seed=options["seed"],
     )
     bayes_error = options["bayes_error"]
-    if bayes_error is not None and data.task != "regression" and bayes_error > 1:
-        raise click.BadParameter(
-            f"{bayes_error:g} for a {data.task} task; accepted: an error rate in [0, 1]",
-            param_hint="--bayes-error",
-        )
-    for note in data.notes:
-        ui.warn(note)
-    if bayes_error is None and data.bayes_error is not None:
+    from_dataset = bayes_error is None and data.bayes_error is not None
+    if from_dataset:
         bayes_error = data.bayes_error
-        ui.note(
-            f"Bayes error {bayes_error:.0%}: {data.name}'s labels are flipped at that rate by "
-            "construction (--bayes-error overrides)"
-        )
     folder = run_folder(options["out_dir"], create=False)
     settings = {
         "task": data.task,
@@ -348,6 +338,13 @@ def run_command(ui: UI, **options: Any) -> None:
     }
     progress = RecipeProgress(None, options["budget"][0])
     recipe = Recipe(on_event=progress, **settings)  # checks every setting before any file
+    for note in data.notes:  # after the checks: a refused option stays a one-line error
+        ui.warn(note)
+    if from_dataset:
+        ui.note(
+            f"Bayes error {bayes_error:.0%}: {data.name}'s labels are flipped at that rate by "
+            "construction (--bayes-error overrides)"
+        )
     if folder.exists() and not folder.is_dir():
         raise DeepRecipeError(f"--out {folder} is a file; accepted: a folder (created if absent)")
     with ui.progress() as bars:  # the folder appears with the first finished trial

@@ -110,6 +110,7 @@ class RecipeConfig:
         self.task = check_choice("task", self.task, TASKS)
         if self.bayes_error is not None:
             self.bayes_error = check_number("bayes_error", self.bayes_error, low=0.0)
+            check_bayes_error_for_task(self.bayes_error, self.task)
         for name in ("bias_tolerance", "variance_tolerance", "relative_tolerance", "min_delta"):
             setattr(self, name, check_number(name, getattr(self, name), low=0.0))
         self.image_zoom = check_number(
@@ -170,6 +171,14 @@ class RecipeConfig:
     @classmethod
     def field_names(cls) -> set[str]:
         return {f.name for f in fields(cls)}
+
+
+def check_bayes_error_for_task(bayes_error: float | None, task: str) -> None:
+    """A classifier's Bayes error is an error rate; a regression's is an MSE, any size."""
+    if bayes_error is not None and task in ("binary", "multiclass") and bayes_error > 1:
+        raise DeepRecipeError(
+            f"bayes_error={bayes_error!r} for a {task} task; accepted: an error rate in [0, 1]"
+        )
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,18 @@ from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn.activations import get_activation
 from deeprecipe.recipe.actions import BIAS_ACTIONS, VARIANCE_ACTIONS, WHY, propose
-from deeprecipe.recipe.config import RecipeConfig, infer_targets
+from deeprecipe.recipe.config import RecipeConfig, check_bayes_error_for_task, infer_targets
 from deeprecipe.recipe.heldout import HeldOutSet
 from deeprecipe.recipe.record import TrialRecord
 from deeprecipe.recipe.result import RecipeResult, RecipeStep
 from deeprecipe.recipe.sweep import Sweeper, TrialOutcome
-from deeprecipe.recipe.trial import TrialData, build_network, make_spec, network_from_trial
+from deeprecipe.recipe.trial import (
+    TrialData,
+    build_network,
+    make_spec,
+    network_from_trial,
+    target_scale,
+)
 
 EventCallback = Callable[[dict[str, Any]], None]
 
@@ -314,15 +320,7 @@ class _Run:
         self.targets.encode(y_test, "y_test")
         own = {"dev": X_dev, "test": X_test}
         self.notes += overlap_notes(X_train, {k: own[k] for k in own if given[k]})
-        if (
-            cfg.bayes_error is not None
-            and self.targets.task != "regression"
-            and cfg.bayes_error > 1
-        ):
-            raise DeepRecipeError(
-                f"bayes_error={cfg.bayes_error} for a {self.targets.task} task; accepted: an "
-                "error rate in [0, 1]"
-            )
+        check_bayes_error_for_task(cfg.bayes_error, self.targets.task)  # task="auto" read off y
         if image_shape is not None:
             image_shape = check_image_shape(image_shape)
             if int(np.prod(image_shape)) != X.shape[1]:
@@ -343,9 +341,9 @@ class _Run:
             scaler=scaler,
         )
         self.raw_train = (X_train, y_train, X_dev, y_dev)
-        # regression tolerances are shares of this (a constant target: 1, as if unscaled)
-        variance = float(np.var(np.asarray(data.y_train, dtype=np.float64), axis=0).mean())
-        self.target_variance = variance if variance > 0 else 1.0
+        # regression tolerances are shares of the targets' variance (the scale trials train at)
+        _, spread = target_scale(data)
+        self.target_variance = 1.0 if spread is None else float(np.mean(spread**2))
         heldout = HeldOutSet(X_test, y_test) if len(X_test) else None
         info = {
             "n_train": int(len(X_train)),
@@ -596,7 +594,7 @@ class _Run:
                 f"were kept): lower the learning rate, now {lr:g}, e.g. to {lr / 10:g}"
             )
             return out  # its errors say nothing about bias or variance yet
-        elif diverged:
+        if diverged:
             out.append(
                 f"{len(diverged)} of the trainings diverged and lost to the others; a lower "
                 "learning rate would give them a fair chance"

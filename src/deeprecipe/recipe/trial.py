@@ -192,7 +192,7 @@ def _data_loss(net: Network, X: np.ndarray, y: np.ndarray) -> float:
     return float(net.loss.value(logits, net.prepare_targets(y, len(X))))
 
 
-def _target_scale(data: TrialData) -> tuple[np.ndarray | None, np.ndarray | None]:
+def target_scale(data: TrialData) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Per-output mean and standard deviation of a regression's training targets (None for a
     classifier). A constant output keeps the spread 1."""
     if data.loss != "mse":
@@ -252,7 +252,7 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
             )
         # a regression trains on standardized targets (the step sizes and the L2 term then do
         # not depend on the target's units); the scale is folded back into the output layer
-        centre, spread = _target_scale(data)
+        centre, spread = target_scale(data)
         history = fit(
             net,
             X,

@@ -223,11 +223,13 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
                 f"differ from the fitted network's {hidden} and {net.dtype.name!r}; warm_start "
                 "and partial_fit continue the same network (set warm_start=False to start over)"
             )
-        activations = settings.activation
-        if isinstance(activations, str):
-            activations = [activations] * len(hidden)
+
+        def per_layer(value):
+            return list(value) if isinstance(value, list) else [value] * len(hidden)
+
         scaler = None if self._scaler is None else self._scaler.kind
-        for name, wanted, fitted in (("activation", list(activations), net.activations),
+        for name, wanted, fitted in (("activation", per_layer(settings.activation),
+                                      net.activations),
                                      ("normalize", settings.normalize, scaler)):  # fmt: skip
             if wanted != fitted:
                 raise DeepRecipeError(
@@ -236,8 +238,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
                     "warm_start=False to start over)"
                 )
         net.l2 = settings.l2
-        keep = settings.keep_prob
-        keep_probs = list(keep) if isinstance(keep, list) else [keep] * len(hidden)
+        keep_probs = per_layer(settings.keep_prob)
         net.keep_probs = keep_probs
         for layer, k in zip(net.layers[:-1], keep_probs):
             layer.keep_prob = float(k)

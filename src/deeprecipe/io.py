@@ -90,15 +90,18 @@ def _check_savable(model: Model, path: Any) -> None:
                 f"the scaler was fitted on {width} features but the network takes "
                 f"{net.layer_sizes[0]}; accepted: a scaler fitted on the network's inputs"
             )
-    if model.classes is not None and net.loss.name != "mse":
-        n_classes = net.layer_sizes[-1] if net.loss.name == "softmax_crossentropy" else 2
-        if net.loss.name == "binary_crossentropy" and net.layer_sizes[-1] > 1:
-            n_classes = None  # multi-label: classes name the outputs, not their values
-        if n_classes is not None and len(model.classes) != n_classes:
-            raise DeepRecipeError(
-                f"classes has {len(model.classes)} labels but the network's output gives "
-                f"{n_classes}; accepted: one label per class"
-            )
+    outputs = net.layer_sizes[-1]
+    if net.loss.name == "softmax_crossentropy":
+        n_classes = outputs
+    elif net.loss.name == "binary_crossentropy" and outputs == 1:
+        n_classes = 2
+    else:
+        n_classes = None  # regression, or multi-label: classes name outputs, not values
+    if model.classes is not None and n_classes is not None and len(model.classes) != n_classes:
+        raise DeepRecipeError(
+            f"classes has {len(model.classes)} labels but the network's output gives "
+            f"{n_classes}; accepted: one label per class"
+        )
 
 
 def safetensors_bytes(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:

@@ -84,7 +84,7 @@ def test_a_device_or_pipe_is_written_through_never_replaced(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
     reader.start()
     atomic_write_text(fifo, "through the pipe")
     reader.join(10)

@@ -38,12 +38,12 @@ def overlap_notes(X_train: Any, parts: dict[str, Any]) -> list[str]:
     notes = []
     if len(X_train) == 0:
         return notes
-    keys = _row_keys(X_train)
+    keys = _row_keys(X_train)  # once, for every part
     repeated_within = 1.0 - len(np.unique(keys)) / len(keys)
     for name, X in parts.items():
         if X is None or len(X) == 0:
             continue
-        count = shared_rows(X_train, X)
+        count = int(np.isin(_row_keys(X), keys).sum())
         if count / len(X) > 2 * repeated_within + 0.05:
             notes.append(
                 f"{count} of the {len(X)} {name} rows ({count / len(X):.0%}) also appear in the "

@@ -20,6 +20,7 @@ pre-activation: only column ``j`` of ``Z[l]`` moves, by ``+-eps * A[l-1][:, i]``
 (Stacking thousands of perturbed copies of ALL the parameters and running whole forward
 passes over them does more work than the loop it replaces; the savings come from 1, 2 and 4.)
 
+The per-example losses are the task's (:meth:`deeprecipe.task.Task.example_losses`).
 The cost with L2 is ``J = data_loss(Z[L]) + (lambda/(2m)) sum ||W||^2``; the L2 term's finite
 difference is computed on its own, entry by entry, from the same formula (it touches only the
 perturbed weight), which avoids summing every squared weight twice per perturbation.
@@ -35,6 +36,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from deeprecipe.nn.network import Network
+from deeprecipe.task import Task
 
 #: a stack of perturbed activations is kept near this size (bytes), so it stays in cache
 CHUNK_BYTES = 1 << 21
@@ -52,39 +54,6 @@ def one_blas_thread():
     if not _CONTROLLER:
         _CONTROLLER.append(ThreadpoolController())
     return _CONTROLLER[0].limit(limits=1, user_api="blas")
-
-
-def example_losses(
-    loss,
-    logits: np.ndarray,
-    targets: np.ndarray,
-    scratch: np.ndarray | None = None,
-) -> np.ndarray:
-    """Each example's loss in each stacked copy: logits ``(n_y, P, m)`` -> ``(P, m)``.
-
-    Same formulas as :mod:`deeprecipe.nn.losses` (whose ``value`` is the mean of these), for a
-    stack of ``P`` copies with one example per column. ``scratch``, shaped like ``logits``,
-    saves an allocation.
-    """
-    if loss.name == "binary_crossentropy":
-        y = targets.T[:, None, :]
-        per_entry = np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
-        return per_entry.sum(axis=0)
-    if loss.name == "softmax_crossentropy":
-        # -log softmax(z)_y = log sum_k e^{d_k} with d = z - z_y; with t = max(d) >= 0 that is
-        # t + log1p(the terms e^{d_k - t} but the max's 1). For a confidently right example
-        # (t = 0, the loss ~1e-6) nothing cancels: its finite differences keep their digits.
-        index = np.broadcast_to(targets[None, None, :], (1, *logits.shape[1:]))
-        d = np.subtract(logits, np.take_along_axis(logits, index, axis=0), out=scratch)
-        top = d.max(axis=0)
-        d -= top
-        np.exp(d, out=d)
-        np.put_along_axis(d, d.argmax(axis=0)[None], 0.0, axis=0)
-        return np.log1p(d.sum(axis=0)) + top
-    if loss.name == "mse":
-        diff = logits - targets.T[:, None, :]
-        return 0.5 * np.einsum("ipj,ipj->pj", diff, diff)
-    raise NotImplementedError(loss.name)
 
 
 def _activate(activation, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -170,15 +139,15 @@ class LayerwiseCost:
             self.Z_t.append(np.ascontiguousarray(z.T))
             self.A_t.append(np.ascontiguousarray(a.T))
         reference = net.forward(X, training=training, masks=masks)
-        #: False when the engine cannot reproduce the network's cost (a custom layer or loss):
-        #: the caller then falls back to whole forward passes
-        self.matches_network = self.loss.name in (
-            "binary_crossentropy",
-            "softmax_crossentropy",
-            "mse",
-        )
+        #: False when the engine cannot reproduce the network's cost (a custom layer, or a task
+        #: without per-example losses): the caller then falls back to whole forward passes
+        self.matches_network = isinstance(self.loss, Task)
         if self.matches_network:
-            self.base_losses = example_losses(self.loss, self.Z_t[-1][:, None], targets)[0]
+            try:
+                self.base_losses = self.loss.example_losses(self.Z_t[-1][:, None], targets)[0]
+            except NotImplementedError:
+                self.matches_network = False
+        if self.matches_network:
             data_loss = float(self.base_losses.sum() / self.n_examples)
             scale = max(1.0, float(np.abs(reference).max()))
             self.matches_network = bool(
@@ -346,4 +315,4 @@ class LayerwiseCost:
         if moved.size == 0:
             return np.zeros(logits.shape[1])
         scratch = self._workspace().get("a", logits.shape)  # free: logits never live in "a"
-        return example_losses(self.loss, logits, self.targets[moved], scratch).sum(axis=1)
+        return self.loss.example_losses(logits, self.targets[moved], scratch).sum(axis=1)

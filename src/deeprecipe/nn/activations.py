@@ -4,7 +4,7 @@ Each activation is a pair ``forward(z) -> a`` and ``backward(z, a, da) -> dz = d
 The backward receives both ``z`` and ``a = g(z)`` so each derivative uses whichever is cheaper
 (``sigmoid' = a (1 - a)``, ``tanh' = 1 - a^2``, ``relu' = [z > 0]``).
 The output layer is always ``identity``: its logits go to a loss that applies sigmoid or
-softmax itself, in numerically stable form (see :mod:`deeprecipe.nn.losses`).
+softmax itself, in numerically stable form (see :mod:`deeprecipe.task`).
 """
 
 from __future__ import annotations
@@ -15,21 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from deeprecipe._validation import check_choice
+from deeprecipe.task import sigmoid  # the output head needs it too; its home is the task
 
 LEAKY_SLOPE = 0.01
-
-
-def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """sigma(z) = 1 / (1 + e^-z), computed without overflow for large |z|."""
-    # 1/(1+exp(-z)) only overflows in exp(-z) for z << 0, where the result underflows to 0:
-    # NumPy then returns the correct limit, so silence the overflow warning instead of branching.
-    with np.errstate(over="ignore"):
-        if out is None:
-            return 1.0 / (1.0 + np.exp(-z))
-        np.negative(z, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        return np.divide(1.0, out, out=out)
 
 
 # Every forward/backward takes an optional ``out`` array (never one of its inputs) and then

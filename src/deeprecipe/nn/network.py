@@ -21,8 +21,8 @@ from deeprecipe._validation import check_array, check_choice, check_number, chec
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.activations import get_activation
 from deeprecipe.nn.dense import Dense
-from deeprecipe.nn.initializers import initial_weights
-from deeprecipe.nn.losses import get_loss
+from deeprecipe.nn.initializers import INITIALIZERS, initial_weights
+from deeprecipe.task import Task, get_loss
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 #: rows per chunk when :meth:`Network.evaluate` runs over a whole dataset
@@ -111,7 +111,7 @@ class Network:
         ]
         self.loss = get_loss(loss)
         self.l2 = check_number("l2", l2, low=0.0)
-        self.init = init if init is None else check_choice("init", init, _INIT_NAMES)
+        self.init = init if init is None else check_choice("init", init, INITIALIZERS)
         self.init_scale = check_number("init_scale", init_scale, low=0.0)
         self.dtype = _resolve_dtype(dtype)
         self.rng = check_rng(seed)
@@ -174,6 +174,12 @@ class Network:
             layer.b[...] = 0
 
     # ----------------------------------------------------------------- structure
+    @property
+    def task(self) -> Task:
+        """The output head (:mod:`deeprecipe.task`): loss, output activation, error metric,
+        label decoding. The same object as :attr:`loss`."""
+        return self.loss
+
     @property
     def n_layers(self) -> int:
         """L, the number of weight layers (hidden layers + the output layer)."""
@@ -414,24 +420,14 @@ class Network:
         return self._labels(self.predict_proba(X))
 
     def _labels(self, out: np.ndarray) -> np.ndarray:
-        if self.loss.name == "softmax_crossentropy":
-            return out.argmax(axis=1)
-        if self.loss.name == "binary_crossentropy":
-            labels = (out > 0.5).astype(np.int64)
-            return labels[:, 0] if labels.shape[1] == 1 else labels
-        return out[:, 0] if out.shape[1] == 1 else out
+        return self.loss.predictions(out)
 
     def error(self, X: Any, y: Any) -> float:
-        """Misclassification rate for classifiers; the mean squared error for ``mse``."""
+        """The task's error metric: misclassification rate for classifiers; the mean squared
+        error for ``mse``."""
         predictions = self.predict(X)
-        if self.loss.name == "mse":
-            self.prepare_targets(y, len(predictions))  # refuses a wrong length, text, NaN
-            truth = np.asarray(y, dtype=np.float64).reshape(predictions.shape)
-            return float(np.mean((predictions - truth) ** 2))
-        truth = self.prepare_targets(y, len(predictions))
-        if self.loss.name == "binary_crossentropy":
-            truth = truth[:, 0] if truth.shape[1] == 1 else truth
-        return float(np.mean(predictions != truth))
+        targets = self.prepare_targets(y, len(predictions))  # refuses a wrong length, text, NaN
+        return float(np.mean(self.loss.error_terms(predictions, targets, y)))
 
     def _evaluate(
         self,
@@ -455,9 +451,7 @@ class Network:
         loss_sum = 0.0
         wrong = 0.0
         count = 0
-        truth_all = None
-        if self.loss.name == "mse":
-            truth_all = np.asarray(targets if y is None else y, dtype=np.float64)
+        truth_all = None if y is None else np.asarray(y)
         for start in range(0, n, chunk_rows):
             stop = min(start + chunk_rows, n)
             logits = self._forward(X[start:stop], training=False, masks=None, reuse_buffers=False)
@@ -466,14 +460,8 @@ class Network:
                 loss_sum += value if stop - start == n else value * (stop - start)
             predictions = self._labels(self.loss.output(logits))
             count += predictions.size
-            if truth_all is not None:
-                truth = truth_all[start:stop].reshape(predictions.shape)
-                wrong += float(np.sum((predictions - truth) ** 2))
-                continue
-            truth = targets[start:stop]
-            if self.loss.name == "binary_crossentropy" and truth.shape[1] == 1:
-                truth = truth[:, 0]
-            wrong += float(np.sum(predictions != truth))
+            given = None if truth_all is None else truth_all[start:stop]
+            wrong += float(np.sum(self.loss.error_terms(predictions, targets[start:stop], given)))
         error = wrong / count
         if not cost:
             return None, error
@@ -504,6 +492,3 @@ def _check_fits(name: str, X: np.ndarray, dtype: np.dtype) -> None:
             f"{dtype.name} range of this network (|x| <= {limit:.3g}); normalize the inputs "
             "or build the network with dtype='float64'"
         )
-
-
-_INIT_NAMES = ("zeros", "random", "he", "xavier", "glorot", "lecun")

@@ -1,0 +1,579 @@
+"""The task, or output head: everything about a network's output, in one object per task.
+
+============== ============ ======================= ============================================
+task (kind)    output A[L]  loss (``name``)         per-example loss L(z, y)
+============== ============ ======================= ============================================
+``binary``     sigmoid      ``binary_crossentropy`` ``max(z, 0) - z y + log(1 + e^-|z|)``
+``multiclass`` softmax      ``softmax_crossentropy`` ``logsumexp(z) - z_y``
+``regression`` identity     ``mse``                 ``(1/2) ||z - y||^2`` (the course's 1/2)
+============== ============ ======================= ============================================
+
+A :class:`Task` owns, for its kind of output: the output activation and the loss (``value`` is
+the MEAN loss ``(1/m) sum_i L(z_i, y_i)``, ``gradient`` its derivative ``dJ/dZ = (A[L] - Y)/m``,
+already divided by the batch size), the per-example loss and gradient (the gradient checker's
+layer-wise engine sums them over stacks of perturbed copies), label encoding and decoding, the
+error metric with its name and display format, the trivial reference prediction, and target
+scaling with its fold into the output layer. Every room asks the task; nobody compares task or
+loss names as strings, and a new task (multi-label, a Huber loss) is one new class here plus its
+line in :data:`TASKS`.
+
+Why a module of its own at the bottom of the package: ``data/`` (which encodes labels and
+infers the task from a target column) and ``nn/`` (whose network trains on the loss) both need
+it, and data sits BELOW nn in the one-way import order (data -> nn -> train -> ...). So the task
+imports only NumPy, :mod:`deeprecipe.errors` and :mod:`deeprecipe._validation`, and owns the
+loss maths itself; :mod:`deeprecipe.nn.losses` re-exports it under its old names.
+
+A task is stored by name: model files and network configs keep the loss name (``"mse"``), the
+table schema and results keep the kind (``"regression"``); :func:`get_task` accepts either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_choice
+from deeprecipe.errors import DeepRecipeError
+
+#: A numeric target with whole-number values and at most this many distinct values is taken
+#: as class labels; otherwise it is a regression target. Pass ``task=`` to decide yourself.
+MAX_CLASSES_AUTO = 20
+
+
+# ----------------------------------------------------------------------- stable maths
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """sigma(z) = 1 / (1 + e^-z), computed without overflow for large |z|."""
+    # 1/(1+exp(-z)) only overflows in exp(-z) for z << 0, where the result underflows to 0:
+    # NumPy then returns the correct limit, so silence the overflow warning instead of branching.
+    with np.errstate(over="ignore"):
+        if out is None:
+            return 1.0 / (1.0 + np.exp(-z))
+        np.negative(z, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.divide(1.0, out, out=out)
+
+
+def log_sigmoid(z: np.ndarray) -> np.ndarray:
+    """log sigma(z) = -(max(-z, 0) + log(1 + e^-|z|)), finite for every finite z."""
+    return -(np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z))))
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """log softmax(z) along the last axis, shifted by the row maximum so nothing overflows."""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - _log_sum_exp_shifted(shifted, np.exp(shifted))
+
+
+def _log_sum_exp_shifted(shifted: np.ndarray, exp_shifted: np.ndarray) -> np.ndarray:
+    """``log sum_k e^{s_k}`` of max-shifted logits ``s``, as ``log1p`` of the terms but the max's.
+
+    The max's term is exactly 1, so the sum is ``1 + r``. ``log(1 + r)`` would round ``r`` away
+    when the softmax saturates (r ~ 1e-6 keeps only 10 of its digits), and with it the loss of a
+    confidently right example: its finite differences become rounding noise and a correct
+    gradient fails its check. ``log1p(r)`` keeps ``r`` to full precision.
+    """
+    rest = exp_shifted.copy()
+    top = shifted.argmax(axis=-1)
+    if rest.ndim == 2:  # a batch of rows, the training path: plain indexing is the quickest
+        rest[np.arange(rest.shape[0]), top] = 0.0
+    else:
+        np.put_along_axis(rest, top[..., None], 0.0, axis=-1)
+    return np.log1p(rest.sum(axis=-1, keepdims=True))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """softmax(z)_k = e^{z_k} / sum_j e^{z_j}, computed on the max-shifted logits."""
+    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+    shifted /= shifted.sum(axis=-1, keepdims=True)
+    return shifted
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * float(value):.2f}%"
+
+
+def _plain_number(value: float | None) -> str:
+    return "-" if value is None else f"{float(value):.4g}"
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _label_vector(y: np.ndarray, name: str) -> np.ndarray:
+    """Labels as a vector: ``(m,)`` as is, ``(m, 1)`` flattened, one-hot ``(m, k)`` argmaxed."""
+    if y.ndim == 1:
+        return y
+    if y.ndim == 2 and y.shape[1] == 1:
+        return y[:, 0]
+    if y.ndim == 2:
+        return np.argmax(y, axis=1)  # one-hot rows
+    raise DeepRecipeError(f"{name} has shape {y.shape}; accepted: (m,), (m, 1) or one-hot (m, k)")
+
+
+def _as_2d_targets(y, n_outputs: int, dtype, name: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise DeepRecipeError(f"y has dtype {y.dtype}; the {name} loss accepts numbers only")
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[1] != n_outputs:
+        raise DeepRecipeError(
+            f"y has shape {np.shape(y)}; the {name} loss on {n_outputs} output unit(s) accepts "
+            f"shape (m,) or (m, {n_outputs})" if n_outputs == 1 else
+            f"y has shape {np.shape(y)}; the {name} loss on {n_outputs} output units accepts "
+            f"shape (m, {n_outputs})"
+        )  # fmt: skip
+    y = y.astype(dtype, copy=False)
+    if not np.isfinite(y).all():
+        raise DeepRecipeError(f"y contains NaN or infinity; the {name} loss accepts finite values")
+    return y
+
+
+# ----------------------------------------------------------------------- the tasks
+@dataclass(frozen=True)
+class Task:
+    """Base class: one kind of output (see the module docstring for what a task owns).
+
+    Attributes:
+        kind: the task as users name it (``binary``, ``multiclass``, ``regression``).
+        name: the loss's name, as network configs and model files store it.
+        output_activation: the activation the loss applies to the logits.
+        metric: the error metric's short name (``error`` or ``mse``).
+        metric_label: its name for people (``error rate`` or ``MSE``).
+    """
+
+    kind: str = ""
+    name: str = ""
+    output_activation: str = ""
+    metric: str = "error"
+    metric_label: str = "error rate"
+
+    # -- what kind of output -----------------------------------------------------------------
+    @property
+    def is_classifier(self) -> bool:
+        """True when outputs are class labels (decoded through ``classes``)."""
+        return self.metric == "error"
+
+    @property
+    def metric_is_rate(self) -> bool:
+        """True when the error metric is a rate in [0, 1] (shown in percent)."""
+        return self.metric == "error"
+
+    @property
+    def diagnosis_metric(self) -> str:
+        """The metric as :func:`deeprecipe.diagnose.diagnose` names it: ``error`` for a rate in
+        [0, 1], ``loss`` for any non-negative value."""
+        return "error" if self.metric_is_rate else "loss"
+
+    def format_metric(self, value: float | None) -> str:
+        """The error metric for display: a percentage for rates, 4 digits for an MSE."""
+        return _percent(value) if self.metric_is_rate else _plain_number(value)
+
+    def n_outputs(self, classes: Sequence[Any] | None, y: Any = None) -> int:
+        """Output units for these classes (classifiers) or targets ``y`` (regression)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def check_classes(self, classes: Sequence[Any]) -> None:
+        """Refuse a set of class labels this task cannot learn."""
+
+    def n_classes(self, n_outputs: int) -> int | None:
+        """How many class labels a network with ``n_outputs`` units predicts (None: values)."""
+        return None
+
+    # -- the loss on logits ------------------------------------------------------------------
+    def prepare_targets(self, y, n_outputs: int, dtype) -> np.ndarray:  # pragma: no cover
+        """Validate encoded targets and convert them to the form the loss uses."""
+        raise NotImplementedError
+
+    def output(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """The output activation ``A[L]`` of the logits."""
+        raise NotImplementedError
+
+    def example_gradient(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """``dL(z_i, y_i)/dz_i`` for every example: ``A[L] - Y``, shaped like ``z``."""
+        raise NotImplementedError
+
+    def example_losses(
+        self, logits: np.ndarray, targets: np.ndarray, scratch: np.ndarray | None = None
+    ) -> np.ndarray:  # pragma: no cover
+        """Each example's loss in each of ``P`` stacked copies: logits ``(n_y, P, m)`` (one
+        example per column) -> ``(P, m)``. ``value`` is the mean of these; ``scratch``, shaped
+        like ``logits``, saves an allocation."""
+        raise NotImplementedError
+
+    def value(self, z: np.ndarray, y: np.ndarray) -> float:  # pragma: no cover
+        """The mean loss ``(1/m) sum_i L(z_i, y_i)``."""
+        raise NotImplementedError
+
+    def gradient(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``dJ/dZ = (A[L] - Y) / m``, the mean loss's gradient."""
+        grad = self.example_gradient(z, y)
+        grad /= z.shape[0]
+        return grad
+
+    def value_and_gradient(self, z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(value(z, y), gradient(z, y))``; a task may share the work between the two."""
+        return self.value(z, y), self.gradient(z, y)
+
+    # -- predictions and the error metric ----------------------------------------------------
+    def predictions(self, out: np.ndarray) -> np.ndarray:
+        """Outputs ``A[L]`` -> predictions: class indices, 0/1 labels, or values."""
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def error_terms(self, predictions: np.ndarray, targets: np.ndarray, y: Any = None):
+        """Per-entry errors whose mean is the metric; ``targets`` from :meth:`prepare_targets`,
+        ``y`` the targets as given (a regression measures against them in float64)."""
+        raise NotImplementedError  # pragma: no cover
+
+    # -- labels ------------------------------------------------------------------------------
+    def encode(self, y: Any, classes: Sequence[Any] | None, name: str = "y") -> np.ndarray:
+        """Raw targets -> what the loss trains on (class indices, or float64 values)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def decode(self, predictions: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray:
+        """Predictions -> raw labels (through ``classes``) or values."""
+        return predictions
+
+    def trivial_prediction(self, targets: Any) -> Any:
+        """The best constant prediction learned from encoded training targets: the majority
+        class, or the mean; any model worth training beats it."""
+        raise NotImplementedError  # pragma: no cover
+
+    # -- target scaling ----------------------------------------------------------------------
+    def target_scale(self, y_train: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Per-output ``(mean, std)`` to standardize training targets by; ``(None, None)`` when
+        the targets are labels."""
+        return None, None
+
+    def standardize(self, y: Any, centre: np.ndarray | None, spread: np.ndarray | None) -> Any:
+        """``t = (y - centre) / spread`` per output (``y`` unchanged without a scale)."""
+        if centre is None:
+            return y
+        y = np.asarray(y, dtype=np.float64)
+        return ((y.reshape(len(y), -1) - centre) / spread).reshape(y.shape)
+
+    def fold_scale(
+        self, W: np.ndarray, b: np.ndarray, centre: np.ndarray | None, spread: np.ndarray | None
+    ) -> None:
+        """Fold ``y = spread * t + centre`` into the output layer, in place: ``W[L] *= spread``,
+        ``b[L] = spread * b[L] + centre``, so a network trained on standardized targets predicts
+        them in their own units."""
+        if centre is None:
+            return
+        W *= spread.astype(W.dtype)
+        b *= spread.astype(b.dtype)
+        b += centre.astype(b.dtype)
+
+
+class _ClassLabels:
+    """Encoding shared by the classification tasks: labels -> indices into sorted ``classes``."""
+
+    def encode(self, y, classes, name="y"):
+        labels = _label_vector(np.asarray(y), name)
+        known = np.asarray(classes)
+        index = np.searchsorted(known, labels)
+        index = np.clip(index, 0, len(known) - 1)
+        unknown = known[index] != labels
+        if unknown.any():
+            bad = _plain(labels[np.flatnonzero(unknown)[0]])
+            raise DeepRecipeError(
+                f"{name} holds the label {bad!r}, unseen in the training labels; accepted: "
+                f"{', '.join(map(str, classes))}"
+            )
+        return index.astype(np.int64)
+
+    def decode(self, predictions, classes):
+        return predictions if classes is None else np.asarray(classes)[predictions]
+
+    def trivial_prediction(self, targets):
+        values, counts = np.unique(np.asarray(targets), return_counts=True)
+        return _plain(values[np.argmax(counts)])  # ties: the smallest label
+
+
+@dataclass(frozen=True)
+class BinaryCrossEntropy(_ClassLabels, Task):
+    """J = -(1/m) sum [y log a + (1 - y) log(1 - a)], a = sigmoid(z); one sigmoid per output
+    unit, so several output units make a multi-label classifier."""
+
+    kind: str = "binary"
+    name: str = "binary_crossentropy"
+    output_activation: str = "sigmoid"
+
+    def n_outputs(self, classes, y=None):
+        return 1
+
+    def check_classes(self, classes):
+        if len(classes) != 2:
+            raise DeepRecipeError(
+                f"task='{self.kind}' but y holds {len(classes)} classes; accepted: exactly two, "
+                "or task='multiclass'"
+            )
+
+    def n_classes(self, n_outputs):
+        return 2 if n_outputs == 1 else None  # several units: labels name outputs, not values
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = _as_2d_targets(y, n_outputs, dtype, self.name)
+        if not np.isin(y, (0, 1)).all():
+            bad = y[~np.isin(y, (0, 1))][0]
+            raise DeepRecipeError(
+                f"y contains the label {bad}; binary_crossentropy accepts labels 0 and 1 only"
+            )
+        return y
+
+    def example_losses(self, logits, targets, scratch=None):
+        y = targets.T[:, None, :]
+        per_entry = np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
+        return per_entry.sum(axis=0)
+
+    def value(self, z, y):
+        m = z.shape[0]
+        per_entry = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return float(per_entry.sum(dtype=np.float64) / m)
+
+    def example_gradient(self, z, y):
+        grad = sigmoid(z)
+        grad -= y
+        return grad
+
+    def output(self, z):
+        return sigmoid(z)
+
+    def predictions(self, out):
+        labels = (out > 0.5).astype(np.int64)
+        return labels[:, 0] if labels.shape[1] == 1 else labels
+
+    def error_terms(self, predictions, targets, y=None):
+        truth = targets[:, 0] if targets.shape[1] == 1 else targets
+        return predictions != truth
+
+
+@dataclass(frozen=True)
+class SoftmaxCrossEntropy(_ClassLabels, Task):
+    """J = -(1/m) sum_i log softmax(z_i)_{y_i}; targets are class indices 0..K-1."""
+
+    kind: str = "multiclass"
+    name: str = "softmax_crossentropy"
+    output_activation: str = "softmax"
+
+    def n_outputs(self, classes, y=None):
+        return len(classes)
+
+    def n_classes(self, n_outputs):
+        return n_outputs
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == n_outputs and y.shape[1] > 1:
+            # one-hot rows: turn them into indices
+            if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+                raise DeepRecipeError(
+                    "y is 2-D but not one-hot; softmax_crossentropy accepts class indices of "
+                    f"shape (m,) or one-hot rows of shape (m, {n_outputs})"
+                )
+            y = y.argmax(axis=1)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise DeepRecipeError(
+                f"y has shape {y.shape}; softmax_crossentropy accepts class indices of shape (m,)"
+            )
+        if y.dtype.kind == "f":
+            if not np.isfinite(y).all() or not (y == np.round(y)).all():
+                raise DeepRecipeError(
+                    "y contains non-integer values; softmax_crossentropy accepts class indices "
+                    f"0..{n_outputs - 1}"
+                )
+        elif y.dtype.kind not in "biu":
+            raise DeepRecipeError(
+                f"y has dtype {y.dtype}; softmax_crossentropy accepts integer class indices "
+                f"0..{n_outputs - 1}"
+            )
+        y = y.astype(np.intp)
+        if y.size and (y.min() < 0 or y.max() >= n_outputs):
+            bad = y[(y < 0) | (y >= n_outputs)][0]
+            raise DeepRecipeError(
+                f"y contains the class index {bad}; a network with {n_outputs} output units "
+                f"accepts class indices 0..{n_outputs - 1}"
+            )
+        return y
+
+    def example_losses(self, logits, targets, scratch=None):
+        # -log softmax(z)_y = log sum_k e^{d_k} with d = z - z_y; with t = max(d) >= 0 that is
+        # t + log1p(the terms e^{d_k - t} but the max's 1). For a confidently right example
+        # (t = 0, the loss ~1e-6) nothing cancels: its finite differences keep their digits.
+        index = np.broadcast_to(targets[None, None, :], (1, *logits.shape[1:]))
+        d = np.subtract(logits, np.take_along_axis(logits, index, axis=0), out=scratch)
+        top = d.max(axis=0)
+        d -= top
+        np.exp(d, out=d)
+        np.put_along_axis(d, d.argmax(axis=0)[None], 0.0, axis=0)
+        return np.log1p(d.sum(axis=0)) + top
+
+    def value(self, z, y):
+        m = z.shape[0]
+        log_p = log_softmax(z)
+        return float(-log_p[np.arange(m), y].sum(dtype=np.float64) / m)
+
+    def example_gradient(self, z, y):
+        grad = softmax(z)
+        grad[np.arange(z.shape[0]), y] -= 1
+        return grad
+
+    def output(self, z):
+        return softmax(z)
+
+    def value_and_gradient(self, z, y):
+        # one exponential for both: with s = z - max(z), log softmax(z)_y = s_y - log sum e^s
+        # and softmax(z) = e^s / sum e^s (the same operations as value and gradient, so the
+        # same bits)
+        m = z.shape[0]
+        rows = np.arange(m)
+        shifted = z - z.max(axis=-1, keepdims=True)
+        grad = np.exp(shifted)
+        total = grad.sum(axis=-1, keepdims=True)
+        log_p = shifted[rows, y] - _log_sum_exp_shifted(shifted, grad)[:, 0]
+        value = float(-log_p.sum(dtype=np.float64) / m)
+        grad /= total
+        grad[rows, y] -= 1
+        grad /= m
+        return value, grad
+
+    def predictions(self, out):
+        return out.argmax(axis=1)
+
+    def error_terms(self, predictions, targets, y=None):
+        return predictions != targets
+
+
+@dataclass(frozen=True)
+class MeanSquaredError(Task):
+    """J = (1/m) sum_i (1/2) ||z_i - y_i||^2; the output is the logits themselves. The error
+    metric is the plain mean squared error ``(1/m) sum_i ||yhat_i - y_i||^2 / n_y``."""
+
+    kind: str = "regression"
+    name: str = "mse"
+    output_activation: str = "identity"
+    metric: str = "mse"
+    metric_label: str = "MSE"
+
+    def n_outputs(self, classes, y=None):
+        y = np.asarray(y) if y is not None else np.empty(0)
+        return 1 if y.ndim <= 1 else y.shape[1]
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        return _as_2d_targets(y, n_outputs, dtype, self.name)
+
+    def example_losses(self, logits, targets, scratch=None):
+        diff = logits - targets.T[:, None, :]
+        return 0.5 * np.einsum("ipj,ipj->pj", diff, diff)
+
+    def value(self, z, y):
+        diff = z - y
+        return float(0.5 * np.einsum("ij,ij->", diff, diff, dtype=np.float64) / z.shape[0])
+
+    def example_gradient(self, z, y):
+        return z - y
+
+    def output(self, z):
+        return z
+
+    def error_terms(self, predictions, targets, y=None):
+        truth = np.asarray(targets if y is None else y, dtype=np.float64)
+        return (predictions - truth.reshape(predictions.shape)) ** 2
+
+    def encode(self, y, classes, name="y"):
+        y = np.asarray(y)
+        try:
+            values = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise DeepRecipeError(
+                f"{name} holds values that are not numbers (dtype {y.dtype}); accepted: "
+                "numeric targets for regression"
+            ) from None
+        if not np.isfinite(values).all():
+            raise DeepRecipeError(
+                f"{name} contains NaN or infinity; accepted: finite regression targets"
+            )
+        return values.reshape(len(values), -1) if values.ndim > 1 else values
+
+    def trivial_prediction(self, targets):
+        y = np.asarray(targets, dtype=np.float64)
+        return y.mean(axis=0)
+
+    def target_scale(self, y_train):
+        y = np.asarray(y_train, dtype=np.float64).reshape(len(y_train), -1)
+        spread = y.std(axis=0)
+        return y.mean(axis=0), np.where(spread > 0, spread, 1.0)
+
+
+#: every task by its kind; adding a task is one class above and one line here
+TASKS: dict[str, Task] = {
+    task.kind: task for task in (BinaryCrossEntropy(), SoftmaxCrossEntropy(), MeanSquaredError())
+}
+#: the same tasks by their loss's name (what network configs and model files store)
+LOSSES: dict[str, Task] = {task.name: task for task in TASKS.values()}
+
+#: Kept so that ``isinstance(x, Loss)`` in older code still reads well: a loss is a task.
+Loss = Task
+
+
+def get_task(name: str | Task) -> Task:
+    """A task by its kind (``binary``, ``multiclass``, ``regression``) or its loss's name
+    (``binary_crossentropy``, ``softmax_crossentropy``, ``mse``)."""
+    if isinstance(name, Task):
+        return name
+    if isinstance(name, str) and name in TASKS:
+        return TASKS[name]
+    return LOSSES[check_choice("task", name, [*TASKS, *LOSSES])]
+
+
+def get_loss(name: str | Task) -> Task:
+    """Look a loss up by name: ``binary_crossentropy``, ``softmax_crossentropy`` or ``mse``."""
+    if isinstance(name, Task):
+        return name
+    return LOSSES[check_choice("loss", name, LOSSES)]
+
+
+def classification_task(n_classes: int) -> Task:
+    """The task that learns ``n_classes`` labels: one sigmoid for two, a softmax for more."""
+    return TASKS["binary"] if n_classes == 2 else TASKS["multiclass"]
+
+
+def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
+    """Read the task off raw targets ``y``; return it with the sorted class labels (None for
+    regression). Floats are regression unless they are whole numbers with at most
+    :data:`MAX_CLASSES_AUTO` distinct values; then two labels are binary, more multiclass.
+    ``kind`` (a task's kind, or ``auto``) forces it."""
+    y = np.asarray(y)
+    if y.size == 0:
+        raise DeepRecipeError("y is empty; accepted: one target per row of X")
+    if kind == "auto":
+        whole = y.dtype.kind in "biuUSO" or (
+            y.dtype.kind == "f"
+            and np.isfinite(y).all()
+            and np.all(y == np.round(y))
+            and len(np.unique(y)) <= MAX_CLASSES_AUTO
+        )
+        if not whole:
+            kind = TASKS["regression"].kind
+        else:
+            n = len(np.unique(_label_vector(y, "y")))
+            if n < 2:
+                raise DeepRecipeError(
+                    "y holds a single class; accepted: at least two classes, or task='regression'"
+                )
+            kind = classification_task(n).kind
+    task = get_task(kind)
+    if not task.is_classifier:
+        if y.dtype.kind not in "biuf":
+            raise DeepRecipeError(f"y has dtype {y.dtype}; regression accepts numbers only")
+        return task, None
+    classes = list(np.unique(_label_vector(y, "y")))
+    task.check_classes(classes)
+    return task, classes

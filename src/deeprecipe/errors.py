@@ -16,10 +16,6 @@ class DeepRecipeTypeError(DeepRecipeError, TypeError):
     """An argument of the wrong type (also a :class:`TypeError`)."""
 
 
-class DivergenceError(DeepRecipeError):
-    """Training produced a non-finite or exploding cost and could not go on."""
-
-
 class NotFittedError(DeepRecipeError, AttributeError):
     """An estimator or object was used before it was fitted.
 

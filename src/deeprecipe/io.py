@@ -90,13 +90,8 @@ def _check_savable(model: Model, path: Any) -> None:
                 f"the scaler was fitted on {width} features but the network takes "
                 f"{net.layer_sizes[0]}; accepted: a scaler fitted on the network's inputs"
             )
-    outputs = net.layer_sizes[-1]
-    if net.loss.name == "softmax_crossentropy":
-        n_classes = outputs
-    elif net.loss.name == "binary_crossentropy" and outputs == 1:
-        n_classes = 2
-    else:
-        n_classes = None  # regression, or multi-label: classes name outputs, not values
+    # None for regression, or multi-label: classes name outputs, not values
+    n_classes = net.task.n_classes(net.layer_sizes[-1])
     if model.classes is not None and n_classes is not None and len(model.classes) != n_classes:
         raise DeepRecipeError(
             f"classes has {len(model.classes)} labels but the network's output gives "
@@ -255,8 +250,6 @@ def content_digest(metadata: dict[str, str], tensors: dict[str, np.ndarray]) -> 
         sha.update(array.tobytes())
     return sha.hexdigest()
 
-
-_digest = content_digest  # the name the model-file tests use
 
 
 def _plain(value: Any) -> Any:

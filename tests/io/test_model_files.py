@@ -10,7 +10,7 @@ import pytest
 from safetensors.numpy import save
 
 from deeprecipe import DeepRecipeError
-from deeprecipe.io import _digest, load_model, model_from_bytes, save_model
+from deeprecipe.io import content_digest, load_model, model_from_bytes, save_model
 from deeprecipe.model import Model
 from deeprecipe.nn import Network
 
@@ -95,11 +95,11 @@ def test_refuses_shapes_that_do_not_match_the_architecture(network):
         "feature_names": "null",
         "extra": "{}",
     }
-    metadata["sha256"] = _digest(metadata, tensors)
+    metadata["sha256"] = content_digest(metadata, tensors)
     with pytest.raises(DeepRecipeError, match=r"tensor W2 is float32\[6, 4\]"):
         model_from_bytes(save(tensors, metadata=metadata))
     tensors["W2"] = np.zeros((6, 3), dtype=np.float64)
-    metadata["sha256"] = _digest(metadata, tensors)
+    metadata["sha256"] = content_digest(metadata, tensors)
     with pytest.raises(DeepRecipeError, match="W2 is float64"):
         model_from_bytes(save(tensors, metadata=metadata))
 

@@ -152,7 +152,9 @@ def _check_network(
     n_worst = int(check_number("n_worst", n_worst, low=0, integer=True))
     mask_seed, pick_seed = np.random.SeedSequence(_entropy(seed)).spawn(2)
 
-    net = _float64_twin(network)
+    # copy() builds the network's own class: a subclass that overrides ``backward`` (a
+    # developer's custom layer) is checked as itself, not as a plain Network
+    net = network.copy(dtype=np.float64)
     net.rng = np.random.default_rng(mask_seed)
     X = net.check_inputs(X)
     targets = net.prepare_targets(y, X.shape[0])
@@ -288,20 +290,6 @@ def rounding_note(result: GradcheckResult, scale: float) -> str | None:
         "and the gradient itself is small; the relative difference is then not evidence of a "
         "bug; check again on examples the network fits less perfectly"
     )
-
-
-def _float64_twin(network: Network) -> Network:
-    """``network.copy(dtype=float64)``, of the network's own class: a subclass that overrides
-    ``backward`` (a developer's custom layer) must be checked as itself, not as a plain Network.
-    """
-    twin = network.copy(dtype=np.float64)
-    if type(twin) is type(network):
-        return twin
-    config = dict(network.config)
-    config["dtype"] = "float64"
-    own = type(network).from_config(config, seed=0)
-    own.theta[...] = network.theta
-    return own
 
 
 def _entropy(seed: Any) -> Any:

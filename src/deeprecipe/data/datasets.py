@@ -22,6 +22,7 @@ import numpy as np
 
 from deeprecipe._validation import check_rng
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.task import classification_task
 
 __all__ = [
     "Dataset",
@@ -32,7 +33,6 @@ __all__ = [
     "load_dataset",
 ]
 
-TASKS = ("binary", "multiclass", "regression")
 FOOTBALL_FLIP_RATE = 0.06
 
 
@@ -96,7 +96,7 @@ class DatasetInfo:
 
 
 def _task_for(n_classes: int) -> str:
-    return "binary" if n_classes == 2 else "multiclass"
+    return classification_task(n_classes).kind
 
 
 def _from_sklearn(loader: Callable[..., Any], name: str, description: str) -> Dataset:

@@ -37,6 +37,6 @@ class Model:
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels (mapped back through ``classes``) or values, for raw inputs."""
         predictions = self.network.predict(self._inputs(X))
-        if self.classes is not None and self.network.loss.name != "mse":
-            return np.asarray(self.classes)[predictions]
-        return predictions
+        if self.classes is None:
+            return predictions
+        return self.network.task.decode(predictions, self.classes)

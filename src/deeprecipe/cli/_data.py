@@ -25,13 +25,7 @@ from deeprecipe.data import (
     split,
 )
 from deeprecipe.errors import DeepRecipeError
-
-#: the loss and the number of output units for each task
-LOSSES = {
-    "binary": "binary_crossentropy",
-    "multiclass": "softmax_crossentropy",
-    "regression": "mse",
-}
+from deeprecipe.task import Task, get_task
 
 
 @dataclass
@@ -57,12 +51,17 @@ class Prepared:
     bayes_error: float | None = None
 
     @property
+    def head(self) -> Task:
+        """The task object (the output head) that :attr:`task` names."""
+        return get_task(self.task)
+
+    @property
     def loss(self) -> str:
-        return LOSSES[self.task]
+        return self.head.name
 
     @property
     def n_outputs(self) -> int:
-        return len(self.classes) if self.task == "multiclass" else 1
+        return self.head.n_outputs(self.classes, self.y_train)
 
     @property
     def n_features(self) -> int:

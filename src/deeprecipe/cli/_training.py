@@ -12,6 +12,7 @@ from deeprecipe.data import make_scaler
 from deeprecipe.io import save_model
 from deeprecipe.model import Model
 from deeprecipe.nn import Network
+from deeprecipe.task import get_task
 
 MODEL_FILE = "model.safetensors"
 
@@ -54,7 +55,7 @@ def measure(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> dict[str, 
         return None
     error = net.error(X, y)
     out = {"error": error, "cost": net.cost(X, y)}
-    if task != "regression":
+    if get_task(task).metric_is_rate:
         out["accuracy"] = 1.0 - error
     return out
 
@@ -69,7 +70,7 @@ def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[st
     model = Model(
         net,
         scaler=scaler,
-        classes=data.classes if data.task != "regression" else None,
+        classes=data.classes if data.head.is_classifier else None,
         feature_names=data.feature_names,
         metadata={
             "schema": data.schema.to_dict(),
@@ -85,8 +86,8 @@ def error_rows(errors: dict[str, Any], task: str) -> tuple[list[str], list[list[
     """Columns and rows of the errors table."""
     from deeprecipe.cli._ui import percent
 
-    if task == "regression":
-        columns = ["set", "MSE", "cost"]
+    if not get_task(task).metric_is_rate:
+        columns = ["set", get_task(task).metric_label, "cost"]
         rows = [[p, e["error"], e["cost"]] for p, e in errors.items() if e is not None]
     else:
         columns = ["set", "error", "accuracy", "cost"]

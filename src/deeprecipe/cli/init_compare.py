@@ -12,6 +12,7 @@ from deeprecipe.cli._options import IntList, output_options, seed_option
 from deeprecipe.cli._ui import UI, percent, to_json
 from deeprecipe.cli.app import cli
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.task import TASKS, get_task
 
 INITS = ("zeros", "random", "xavier", "he", "glorot", "lecun")
 
@@ -33,7 +34,7 @@ def _data(dataset: str | None, seed: int):
     if dataset is None:
         return ("course circles", *course_circles())
     ds = load_dataset(dataset, seed=seed)
-    if ds.task != "binary":
+    if get_task(ds.task) is not TASKS["binary"]:
         raise DeepRecipeError(
             f"dataset {ds.name!r} is {ds.task}; init-compare takes a binary dataset "
             "(moons, circles, flower, football, breast_cancer)"

@@ -112,7 +112,7 @@ def predict_command(
             f"{model.network.layer_sizes[0]} ({', '.join(model.feature_names or [])})"
         )
     predictions = np.asarray(model.predict(ds.X))
-    classifier = model.network.loss.name != "mse"
+    classifier = model.network.task.is_classifier
     classes = list(model.classes) if (classifier and model.classes is not None) else None
     probabilities = _class_probabilities(model.predict_proba(ds.X)) if classifier else None
     text = _csv_text(predictions, probabilities if proba else None, classes)

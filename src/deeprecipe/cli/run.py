@@ -88,7 +88,7 @@ def _baseline_network(result: Any, folder: Path):
     shape = types.SimpleNamespace(
         n_features=result.network.layer_sizes[0],
         n_outputs=result.network.layer_sizes[-1],
-        loss=result.network.loss.name,
+        loss=result.network.task,
     )
     net = build_network(result.baseline["spec"], shape)
     if net.theta.shape != np.shape(theta):
@@ -147,10 +147,10 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
 
 def _summary(ui: UI, result: Any, data: Prepared) -> None:
     d = result.to_dict()
-    show = (lambda v: "-" if v is None else f"{v:.4g}") if data.task == "regression" else percent
+    show = data.head.format_metric
     base, final = d["errors"]["baseline"], d["errors"]["final"]
     ui.table(
-        f"{data.name}: errors ({'MSE' if data.task == 'regression' else 'error rate'})",
+        f"{data.name}: errors ({data.head.metric_label})",
         ["model", "train", "dev", "test"],
         [
             ["baseline", show(base.get("train")), show(base.get("dev")), "-"],

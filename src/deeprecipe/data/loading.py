@@ -34,6 +34,7 @@ import numpy as np
 from deeprecipe.data.datasets import Dataset
 from deeprecipe.data.schema import RowLabel, TableSchema, _refuse_missing
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+from deeprecipe.task import classification_task
 
 __all__ = ["from_frame", "load_csv", "load_file", "load_npz", "load_parquet"]
 
@@ -306,7 +307,7 @@ def _npz_target(y: np.ndarray, m: int, task: str | None, classes: Any, source: s
         classes = [c.item() if isinstance(c, np.generic) else c for c in np.asarray(classes)]
         if len(classes) < 2:
             raise DeepRecipeError(f"classes={classes!r}; accepted: at least two class labels")
-        task_out = "binary" if len(classes) == 2 else "multiclass"
+        task_out = classification_task(len(classes)).kind
     else:
         if task is None and y.dtype.kind in "biu":
             task = "classification"  # integer labels are classes, as in scikit-learn

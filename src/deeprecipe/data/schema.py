@@ -19,14 +19,13 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+from deeprecipe.task import MAX_CLASSES_AUTO, TASKS, classification_task, get_task
 
 __all__ = ["MAX_CLASSES_AUTO", "ColumnSpec", "TableSchema"]
 
-#: A numeric target with whole-number values and at most this many distinct values is taken
-#: as class labels; otherwise it is a regression target. Pass ``task=`` to decide yourself.
-MAX_CLASSES_AUTO = 20
-
 RowLabel = Callable[[int], str]
+#: ``task=`` for "some classification task": binary or multiclass, read off the classes
+CLASSIFICATION = "classification"
 
 
 def _row(i: int) -> str:
@@ -117,7 +116,7 @@ class TableSchema:
                 f"categorical={categorical!r} is not known; accepted: 'onehot' (encode text "
                 "columns as 0/1 columns) or 'error' (refuse them)"
             )
-        if task is not None and task not in ("binary", "multiclass", "regression"):
+        if task is not None and task not in TASKS:
             raise DeepRecipeError(
                 f"task={task!r} is not known; accepted: binary, multiclass, regression or None "
                 "(inferred from the target)"
@@ -174,8 +173,9 @@ class TableSchema:
 
     @staticmethod
     def _target_task(name: str, y: np.ndarray, task: str | None) -> tuple[str, list | None]:
+        decided = None if task in (None, CLASSIFICATION) else get_task(task)
         if _is_text(y):
-            if task == "regression":
+            if decided is not None and not decided.is_classifier:
                 raise DeepRecipeError(
                     f"task='regression' but target column {name!r} holds text (e.g. {y[0]!r}); "
                     "accepted: numbers for regression, or a classification task"
@@ -184,23 +184,25 @@ class TableSchema:
         else:
             uniq = np.unique(y)
             whole = bool(np.all(uniq == np.round(uniq)))
-            if task is None:
-                task = "classification" if whole and len(uniq) <= MAX_CLASSES_AUTO else "regression"
-            if task == "regression":
-                return "regression", None
+            if task is None and not (whole and len(uniq) <= MAX_CLASSES_AUTO):
+                decided = TASKS["regression"]
+            if decided is not None and not decided.is_classifier:
+                return decided.kind, None
             classes = [_label(v) for v in uniq]
         if len(classes) < 2:
             raise DeepRecipeError(
                 f"target column {name!r} holds a single class ({classes[0]!r}); accepted: at "
                 "least two classes (or task='regression')"
             )
-        inferred = "binary" if len(classes) == 2 else "multiclass"
-        if task == "binary" and inferred != "binary":
+        inferred = classification_task(len(classes))
+        if decided is None:
+            return inferred.kind, classes
+        if decided.n_outputs(classes) == 1 and len(classes) != 2:  # one unit: two classes
             raise DeepRecipeError(
-                f"task='binary' but target column {name!r} has {len(classes)} classes; "
+                f"task={task!r} but target column {name!r} has {len(classes)} classes; "
                 "accepted: exactly 2 for binary, or task='multiclass'"
             )
-        return (inferred if task in (None, "classification") else task), classes
+        return decided.kind, classes
 
     # -- using it ----------------------------------------------------------------------------
     @property
@@ -272,7 +274,7 @@ class TableSchema:
     def _encode_target(self, y: np.ndarray, row: RowLabel, source: str) -> np.ndarray:
         name = self.target
         _refuse_missing(str(name), y, row, "target")
-        if self.task == "regression":
+        if not get_task(self.task).is_classifier:
             if _is_text(y):
                 raise DeepRecipeError(
                     f"target column {name!r} in {source} holds text but the task is regression; "

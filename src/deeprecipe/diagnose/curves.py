@@ -210,7 +210,7 @@ def _train_point(
 ) -> tuple[float, float, float, float, bool, str]:
     net = _build(make_network, params, init_seed)
     history = fit(net, X, y, seed=fit_seed, metrics_every=0, **fit_kwargs)
-    metric = "mse" if net.loss.name == "mse" else "error"
+    metric = net.task.metric
     return (
         net.error(X, y),
         net.error(X_dev, y_dev),

@@ -38,6 +38,7 @@ from deeprecipe.diagnose.health import HealthReport, _health
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn.initializers import INITIALIZERS
 from deeprecipe.nn.network import Network
+from deeprecipe.task import TASKS
 from deeprecipe.train.trainer import fit
 
 COURSE_LAYER_SIZES = (2, 10, 5, 1)
@@ -234,7 +235,7 @@ def compare_initializations(
     network_kwargs = {
         "layer_sizes": list(layer_sizes),
         "activation": activation,
-        "loss": "binary_crossentropy",
+        "loss": TASKS["binary"].name,
         "init_scale": random_scale,
         "dtype": dtype,
     }

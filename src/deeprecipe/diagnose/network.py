@@ -30,7 +30,7 @@ def diagnose_network(
     if (X_train_dev is None) != (y_train_dev is None):
         raise DeepRecipeError("X_train_dev and y_train_dev go together; give both or neither")
     train_dev = None if X_train_dev is None else network.error(X_train_dev, y_train_dev)
-    metric = "loss" if network.loss.name == "mse" else "error"
+    metric = network.task.diagnosis_metric
     return diagnose(
         network.error(X_train, y_train),
         network.error(X_dev, y_dev),

@@ -9,15 +9,11 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
-from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.task import TASKS as TASK_OBJECTS
+from deeprecipe.task import Task, get_task, infer_task
 
-TASKS = ("auto", "binary", "multiclass", "regression")
-LOSS_FOR_TASK = {
-    "binary": "binary_crossentropy",
-    "multiclass": "softmax_crossentropy",
-    "regression": "mse",
-}
+TASKS = ("auto", *TASK_OBJECTS)
 #: the learning rate used when none is given, per optimizer
 DEFAULT_LEARNING_RATES = {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "adam": 0.001}
 
@@ -175,7 +171,8 @@ class RecipeConfig:
 
 def check_bayes_error_for_task(bayes_error: float | None, task: str) -> None:
     """A classifier's Bayes error is an error rate; a regression's is an MSE, any size."""
-    if bayes_error is not None and task in ("binary", "multiclass") and bayes_error > 1:
+    rate = task != "auto" and get_task(task).metric_is_rate
+    if bayes_error is not None and rate and bayes_error > 1:
         raise DeepRecipeError(
             f"bayes_error={bayes_error!r} for a {task} task; accepted: an error rate in [0, 1]"
         )
@@ -183,40 +180,20 @@ def check_bayes_error_for_task(bayes_error: float | None, task: str) -> None:
 
 @dataclass(frozen=True)
 class TargetEncoding:
-    """How raw targets become what the loss trains on."""
+    """How raw targets become what the loss trains on (the task does the work)."""
 
     task: str
     loss: str
     n_outputs: int
     classes: list[Any] | None
 
+    @property
+    def head(self) -> Task:
+        """The task object (the output head) that :attr:`task` names."""
+        return get_task(self.task)
+
     def encode(self, y: Any, name: str = "y") -> np.ndarray:
-        y = np.asarray(y)
-        if self.task == "regression":
-            try:
-                values = y.astype(np.float64)
-            except (TypeError, ValueError):
-                raise DeepRecipeError(
-                    f"{name} holds values that are not numbers (dtype {y.dtype}); accepted: "
-                    "numeric targets for regression"
-                ) from None
-            if not np.isfinite(values).all():
-                raise DeepRecipeError(
-                    f"{name} contains NaN or infinity; accepted: finite regression targets"
-                )
-            return values.reshape(len(values), -1) if values.ndim > 1 else values
-        labels = _label_vector(y, name)
-        known = np.asarray(self.classes)
-        index = np.searchsorted(known, labels)
-        index = np.clip(index, 0, len(known) - 1)
-        unknown = known[index] != labels
-        if unknown.any():
-            bad = _plain(labels[np.flatnonzero(unknown)[0]])
-            raise DeepRecipeError(
-                f"{name} holds the label {bad!r}, unseen in the training labels; accepted: "
-                f"{', '.join(map(str, self.classes))}"
-            )
-        return index.astype(np.int64)
+        return self.head.encode(y, self.classes, name)
 
     def to_dict(self) -> dict[str, Any]:
         classes = None if self.classes is None else [_plain(c) for c in self.classes]
@@ -228,49 +205,9 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _label_vector(y: np.ndarray, name: str) -> np.ndarray:
-    if y.ndim == 1:
-        return y
-    if y.ndim == 2 and y.shape[1] == 1:
-        return y[:, 0]
-    if y.ndim == 2:
-        return np.argmax(y, axis=1)  # one-hot rows
-    raise DeepRecipeError(f"{name} has shape {y.shape}; accepted: (m,), (m, 1) or one-hot (m, k)")
-
-
 def infer_targets(y: Any, task: str = "auto") -> TargetEncoding:
-    """Read the task off ``y``: floats are regression unless they are whole numbers with at
-    most 20 distinct values; then two labels are binary, more multiclass. ``task`` forces it."""
-    y = np.asarray(y)
-    if y.size == 0:
-        raise DeepRecipeError("y is empty; accepted: one target per row of X")
-    if task == "auto":
-        # the rule split() and the file loaders use: floats are labels only when they are
-        # whole numbers with at most MAX_CLASSES_AUTO distinct values
-        whole = y.dtype.kind in "biuUSO" or (
-            y.dtype.kind == "f"
-            and np.isfinite(y).all()
-            and np.all(y == np.round(y))
-            and len(np.unique(y)) <= MAX_CLASSES_AUTO
-        )
-        if not whole:
-            task = "regression"
-        else:
-            n = len(np.unique(_label_vector(y, "y")))
-            if n < 2:
-                raise DeepRecipeError(
-                    "y holds a single class; accepted: at least two classes, or task='regression'"
-                )
-            task = "binary" if n == 2 else "multiclass"
-    if task == "regression":
-        if y.dtype.kind not in "biuf":
-            raise DeepRecipeError(f"y has dtype {y.dtype}; regression accepts numbers only")
-        return TargetEncoding(task, "mse", 1 if y.ndim == 1 else y.shape[1], None)
-    classes = np.unique(_label_vector(y, "y"))
-    if task == "binary" and len(classes) != 2:
-        raise DeepRecipeError(
-            f"task='binary' but y holds {len(classes)} classes; accepted: exactly two, or "
-            "task='multiclass'"
-        )
-    n_outputs = 1 if task == "binary" else len(classes)
-    return TargetEncoding(task, LOSS_FOR_TASK[task], n_outputs, list(classes))
+    """Read the task off ``y`` (:func:`deeprecipe.task.infer_task`): floats are regression unless
+    they are whole numbers with at most 20 distinct values; then two labels are binary, more
+    multiclass. ``task`` forces it."""
+    head, classes = infer_task(y, task)
+    return TargetEncoding(head.kind, head.name, head.n_outputs(classes, y), classes)

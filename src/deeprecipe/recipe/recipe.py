@@ -161,7 +161,7 @@ class _Run:
         from deeprecipe.diagnose import diagnose
 
         cfg = self.config
-        scale = self.target_variance if self.targets.task == "regression" else 1.0
+        scale = 1.0 if self.targets.head.metric_is_rate else self.target_variance
         return diagnose(
             outcome.train_error,
             outcome.dev_error,
@@ -169,7 +169,7 @@ class _Run:
             bias_tolerance=cfg.bias_tolerance * scale,
             variance_tolerance=cfg.variance_tolerance * scale,
             relative_tolerance=cfg.relative_tolerance,
-            metric="loss" if self.targets.task == "regression" else "error",
+            metric=self.targets.head.diagnosis_metric,
         )
 
     def describe(self, outcome: TrialOutcome) -> dict[str, Any]:
@@ -551,7 +551,7 @@ class _Run:
             dev_errors=[[o.dev_error] for o in outcomes],
             train_costs=[[o.result["train_loss"]] for o in outcomes],
             dev_costs=[[o.result["dev_loss"]] for o in outcomes],
-            metric="mse" if self.targets.task == "regression" else "error",
+            metric=self.targets.head.metric,
             seed=self.config.seed,
             diverged=[[bool(o.result["diverged"])] for o in outcomes],
         )
@@ -574,7 +574,7 @@ class _Run:
                 dev_errors=[[c["dev_error"]] for c in points],
                 train_costs=[[c["train_loss"]] for c in points],
                 dev_costs=[[c["dev_loss"]] for c in points],
-                metric="mse" if self.targets.task == "regression" else "error",
+                metric=self.targets.head.metric,
                 seed=self.config.seed,
                 diverged=[[bool(c["diverged"])] for c in points],
             )

@@ -13,6 +13,7 @@ from typing import Any
 
 from deeprecipe.model import Model
 from deeprecipe.nn.network import Network
+from deeprecipe.task import get_task
 
 
 @dataclass
@@ -91,7 +92,7 @@ class RecipeResult:
 
     @property
     def test_accuracy(self) -> float | None:
-        if self.test_error is None or self.targets["task"] == "regression":
+        if self.test_error is None or not get_task(self.targets["task"]).metric_is_rate:
             return None
         return 1.0 - self.test_error
 

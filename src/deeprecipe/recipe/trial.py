@@ -31,6 +31,7 @@ import numpy as np
 
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn.network import Network
+from deeprecipe.task import get_task
 from deeprecipe.train.callbacks import EarlyStopping
 from deeprecipe.train.trainer import fit
 
@@ -194,31 +195,8 @@ def _data_loss(net: Network, X: np.ndarray, y: np.ndarray) -> float:
 
 def target_scale(data: TrialData) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Per-output mean and standard deviation of a regression's training targets (None for a
-    classifier). A constant output keeps the spread 1."""
-    if data.loss != "mse":
-        return None, None
-    y = np.asarray(data.y_train, dtype=np.float64).reshape(len(data.y_train), -1)
-    spread = y.std(axis=0)
-    return y.mean(axis=0), np.where(spread > 0, spread, 1.0)
-
-
-def _standardized(y: Any, centre: np.ndarray | None, spread: np.ndarray | None) -> Any:
-    if centre is None:
-        return y
-    y = np.asarray(y, dtype=np.float64)
-    return ((y.reshape(len(y), -1) - centre) / spread).reshape(y.shape)
-
-
-def _unstandardize_output(net: Network, centre: np.ndarray | None, spread: np.ndarray | None):
-    """``y = spread * t + centre`` folded into the output layer: ``W[L] *= spread``,
-    ``b[L] = spread * b[L] + centre``, so the network predicts the targets in their own units."""
-    if centre is None:
-        return
-    last = len(net.layers)
-    W, b = net[f"W{last}"], net[f"b{last}"]
-    W *= spread.astype(W.dtype)
-    b *= spread.astype(b.dtype)
-    b += centre.astype(b.dtype)
+    classifier). A constant output keeps the spread 1. The task owns the rule."""
+    return get_task(data.loss).target_scale(data.y_train)
 
 
 def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any], np.ndarray]:
@@ -256,19 +234,19 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
         history = fit(
             net,
             X,
-            _standardized(y, centre, spread),
+            net.task.standardize(y, centre, spread),
             optimizer=spec["optimizer"],
             learning_rate=spec["learning_rate"],
             epochs=spec["epochs"],
             batch_size=spec["batch_size"],
             seed=spec["seed"],
             X_dev=data.X_dev if has_dev else None,
-            y_dev=_standardized(data.y_dev, centre, spread) if has_dev else None,
+            y_dev=net.task.standardize(data.y_dev, centre, spread) if has_dev else None,
             callbacks=callbacks,
             augment=_augmenter(spec, data),
             metrics_every=spec["metrics_every"],
         )
-        _unstandardize_output(net, centre, spread)
+        net.task.fold_scale(net.layers[-1].W, net.layers[-1].b, centre, spread)
         result = {
             "key": trial_key(spec, data),
             "spec": spec,

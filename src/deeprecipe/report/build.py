@@ -27,6 +27,7 @@ from typing import Any
 from deeprecipe.report import figures
 from deeprecipe.report.html import Image, Section, Table, Text
 from deeprecipe.report.writer import Report, plain
+from deeprecipe.task import get_task
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("errors", "Errors"),
@@ -65,7 +66,7 @@ def errors_section(
     shown under the table (the chosen network, why the run stopped, recommendations)."""
     if not errors:
         return [_missing("no model was measured")]
-    regression = task == "regression"
+    regression = not get_task(task).metric_is_rate
     rows = []
     for label, parts in errors.items():
         values = [parts.get(p) for p in ("train", "dev", "test")]
@@ -140,7 +141,7 @@ def steps_section(steps: Sequence[Mapping[str, Any]] | None, task: str) -> list[
     ``label``, ``train_error``, ``dev_error`` and ``chosen``)."""
     if not steps:
         return [_missing("the recipe recorded no steps")]
-    show = (lambda v: v) if task == "regression" else _pct
+    show = _pct if get_task(task).metric_is_rate else (lambda v: v)
     blocks: list[Any] = []
     for k, step in enumerate(steps, start=1):
         trials = step.get("trials") or []

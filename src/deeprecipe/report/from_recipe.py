@@ -15,6 +15,7 @@ import numpy as np
 
 from deeprecipe.nn import Network
 from deeprecipe.report.probes import boundary_panel, layer_samples
+from deeprecipe.task import get_task
 
 GRADCHECK_LABELS = {"init": "at initialization", "final": "after training (chosen network)"}
 
@@ -189,7 +190,7 @@ def report_data(
         data["layer_samples"] = layer_samples(chosen, X_train_scaled, y_train)
         health = layer_health(chosen, X_train_scaled[:512], np.asarray(y_train)[:512])
         data["health_warnings"] = list(health.messages)
-    two_d = X_train is not None and X_train.shape[1] == 2 and task != "regression"
+    two_d = X_train is not None and X_train.shape[1] == 2 and get_task(task).is_classifier
     if two_d and predict_chosen is not None:
         panels = []
         if predict_baseline is not None:

@@ -25,6 +25,7 @@ from deeprecipe.nn import Network
 from deeprecipe.sklearn._fitted import require_fitted
 from deeprecipe.sklearn._params import Settings, check_settings, seed_sequence
 from deeprecipe.sklearn._persist import PersistenceMixin
+from deeprecipe.task import Task
 from deeprecipe.train import EarlyStopping, History, Trainer, get_optimizer
 
 #: sparse inputs are densified up to this many entries (400 MB in float32); larger ones refused
@@ -79,8 +80,8 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         """Validate ``y``; on a fresh fit also learn the target layout. Return network targets."""
         raise NotImplementedError
 
-    def _output_spec(self) -> tuple[int, str]:
-        """(number of output units, loss name) for the target layout learned from ``y``."""
+    def _output_spec(self) -> tuple[int, Task]:
+        """(number of output units, the task) for the target layout learned from ``y``."""
         raise NotImplementedError
 
     def _stratify(self, targets: np.ndarray) -> np.ndarray | None:

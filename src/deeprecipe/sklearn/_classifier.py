@@ -15,6 +15,7 @@ from deeprecipe.nn.losses import log_sigmoid, log_softmax, softmax
 from deeprecipe.sklearn._base import DeepEstimatorBase
 from deeprecipe.sklearn._docs import SHARED_DOC
 from deeprecipe.sklearn._params import check_dtype
+from deeprecipe.task import TASKS, Task
 
 
 class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
@@ -109,12 +110,12 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
     def _network_dtype(self) -> str:
         return check_dtype(self.dtype)
 
-    def _output_spec(self) -> tuple[int, str]:
+    def _output_spec(self) -> tuple[int, Task]:
         if self._target == "multiclass":
-            return len(self.classes_), "softmax_crossentropy"
-        if self._target == "multilabel":
-            return len(self.classes_), "binary_crossentropy"
-        return 1, "binary_crossentropy"
+            return len(self.classes_), TASKS["multiclass"]
+        if self._target == "multilabel":  # one sigmoid per label
+            return len(self.classes_), TASKS["binary"]
+        return 1, TASKS["binary"]
 
     def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
         return None if self._target == "multilabel" else targets.astype(np.intp)
@@ -191,15 +192,16 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
 
     @classmethod
     def _targets_from_network(cls, model: Any, source: Any) -> dict[str, Any]:
-        loss, n_out = model.network.loss.name, model.network.layer_sizes[-1]
-        if loss == "mse":
+        task, n_out = model.network.task, model.network.layer_sizes[-1]
+        if not task.is_classifier:
             raise DeepRecipeError(
-                f"{source} holds a regression network (mse loss); load it with DeepRegressor.load"
+                f"{source} holds a regression network ({task.name} loss); load it with "
+                "DeepRegressor.load"
             )
-        if loss == "binary_crossentropy" and n_out > 1:
+        if task.n_classes(n_out) is None:  # several sigmoid units: one per label
             return {"target": "multilabel", "classes": list(range(n_out)),
                     "classes_dtype": "<i8", "label_dtype": "<i8"}
-        target = "multiclass" if loss == "softmax_crossentropy" else "binary"
+        target = task.kind
         classes = model.classes if model.classes is not None else list(range(max(n_out, 2)))
         if len(classes) != max(n_out, 2):
             raise DeepRecipeError(

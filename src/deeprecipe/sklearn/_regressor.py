@@ -11,6 +11,7 @@ from deeprecipe.errors import DeepRecipeError
 from deeprecipe.sklearn._base import DeepEstimatorBase
 from deeprecipe.sklearn._docs import SHARED_DOC
 from deeprecipe.sklearn._params import check_dtype
+from deeprecipe.task import TASKS, Task
 
 
 class DeepRegressor(RegressorMixin, DeepEstimatorBase):
@@ -62,8 +63,8 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
             )
         return y.reshape(len(y), n_targets).astype(check_dtype(self.dtype))
 
-    def _output_spec(self) -> tuple[int, str]:
-        return self._n_targets, "mse"
+    def _output_spec(self) -> tuple[int, Task]:
+        return self._n_targets, TASKS["regression"]
 
     def fit(self, X: Any, y: Any) -> DeepRegressor:
         """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples,
@@ -88,9 +89,9 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
 
     @classmethod
     def _targets_from_network(cls, model: Any, source: Any) -> dict[str, Any]:
-        if model.network.loss.name != "mse":
+        if model.network.task.is_classifier:
             raise DeepRecipeError(
-                f"{source} holds a classification network ({model.network.loss.name}); load it "
+                f"{source} holds a classification network ({model.network.task.name}); load it "
                 "with DeepClassifier.load"
             )
         return {"y_ndim": 1 if model.network.layer_sizes[-1] == 1 else 2}

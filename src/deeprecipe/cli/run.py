@@ -22,6 +22,7 @@ from deeprecipe.cli._options import (
 from deeprecipe.cli._ui import UI, percent
 from deeprecipe.cli.app import cli
 from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
+from deeprecipe.task import get_task
 
 TRIALS_FOLDER = "trials"
 
@@ -35,6 +36,7 @@ class RecipeProgress:
         self.budget = budget
         self.total = None
         self.step = None
+        self.show = percent  # until run_start names the task
 
     def _line(self, text: str) -> None:
         self.bars.console.print(text, markup=False, highlight=False)
@@ -45,6 +47,7 @@ class RecipeProgress:
         kind = event["event"]
         if kind == "run_start":
             self.total = self.bars.add_task("trainings", total=self.budget, status="")
+            self.show = get_task(event["task"]).format_metric
             where = event.get("where", "")
             self._line(
                 f"train {event['n_train']} / dev {event['n_dev']} / test {event['n_test']} "
@@ -61,7 +64,7 @@ class RecipeProgress:
                 f"step {event['step']}", total=event["n_candidates"], status=""
             )
         elif kind == "trial_done":
-            status = f"{event.get('label', '')}: dev {percent(event.get('dev_error'))}"
+            status = f"{event.get('label', '')}: dev {self.show(event.get('dev_error'))}"
             if self.step is not None:
                 self.bars.update(self.step, advance=1, status=status)
             if self.total is not None:

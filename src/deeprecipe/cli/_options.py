@@ -14,6 +14,7 @@ import click
 
 from deeprecipe.cli._ui import UI
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.task import TASKS
 
 
 class IntList(click.ParamType):
@@ -180,7 +181,7 @@ def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], 
             ),
             click.option(
                 "--task",
-                type=click.Choice(["binary", "multiclass", "regression"]),
+                type=click.Choice(list(TASKS)),
                 help="Force the task instead of inferring it from the target column.",
             ),
         ]

@@ -13,30 +13,37 @@ from deeprecipe.io import save_model
 from deeprecipe.model import Model
 from deeprecipe.nn import Network
 from deeprecipe.task import get_task
+from deeprecipe.train.spec import NetworkSpec, build_network
 
 MODEL_FILE = "model.safetensors"
 
 
-def build_network(
-    data: Prepared,
-    layers: list[int],
-    *,
-    activation: str = "relu",
-    init: str | None = None,
-    l2: float = 0.0,
-    keep_prob: float | list[float] = 1.0,
-    seed: int = 0,
-) -> Network:
-    """``n_x - layers - n_y`` with the loss of the task."""
-    return Network(
-        [data.n_features, *layers, data.n_outputs],
-        activation=activation,
-        loss=data.loss,
-        init=init,
-        l2=l2,
-        keep_prob=keep_prob,
-        seed=seed,
-    )
+#: the spec field each command-line option sets (``--layers`` is ``hidden``)
+SPEC_OPTIONS = {
+    "layers": "hidden",
+    "activation": "activation",
+    "init": "init",
+    "l2": "l2",
+    "keep_prob": "keep_prob",
+    "optimizer": "optimizer",
+    "learning_rate": "learning_rate",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "seed": "seed",
+}
+
+
+def network_spec(options: dict[str, Any]) -> NetworkSpec:
+    """The spec the command's options describe (those it has); the CLI trains in float32."""
+    settings = {field: options[name] for name, field in SPEC_OPTIONS.items() if name in options}
+    if options.get("early_stopping"):
+        settings["early_stopping"] = {"monitor": "dev_cost", "patience": options["patience"]}
+    return NetworkSpec.from_dict(settings, dtype="float32")
+
+
+def network_for(spec: NetworkSpec, data: Prepared) -> Network:
+    """``n_x - spec.hidden - n_y`` with the loss of the task."""
+    return build_network(spec, data.n_features, data.n_outputs, data.loss)
 
 
 def scaled(data: Prepared, scaler_kind: str | None) -> tuple[Any, dict[str, np.ndarray]]:

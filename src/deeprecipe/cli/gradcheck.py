@@ -10,7 +10,7 @@ import numpy as np
 
 from deeprecipe.cli._data import prepare
 from deeprecipe.cli._options import data_options, output_options, seed_option
-from deeprecipe.cli._training import build_network, scaled
+from deeprecipe.cli._training import network_for, network_spec, scaled
 from deeprecipe.cli._ui import UI, fmt
 from deeprecipe.cli.app import EXIT_CHECK_FAILED, cli
 from deeprecipe.cli.train import network_options
@@ -93,15 +93,7 @@ def _network_and_inputs(options: dict[str, Any]):
             task=options["task"],
             seed=options["seed"],
         )
-        net = build_network(
-            data,
-            options["layers"],
-            activation=options["activation"],
-            init=options["init"],
-            l2=options["l2"],
-            keep_prob=options["keep_prob"],
-            seed=options["seed"],
-        )
+        net = network_for(network_spec(options), data)
         _, X = scaled(data, "standardize")
         return net, X["train"], data.y_train, data.name
 

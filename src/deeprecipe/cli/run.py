@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import types
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from deeprecipe.cli._options import (
 from deeprecipe.cli._ui import UI, percent
 from deeprecipe.cli.app import cli
 from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
+from deeprecipe.defaults import EPOCHS, RUN_BUDGET, learning_rate, learning_rate_help
 from deeprecipe.task import get_task
 
 TRIALS_FOLDER = "trials"
@@ -82,18 +82,16 @@ class RecipeProgress:
 
 def _baseline_network(result: Any, folder: Path):
     """The baseline's trained network, rebuilt from the run's trial record (None if absent)."""
-    from deeprecipe.recipe import TrialRecord, build_network
+    from deeprecipe.recipe import TrialRecord
+    from deeprecipe.train.spec import NetworkSpec, build_network
 
     key = result.baseline.get("key")
     theta = TrialRecord(folder / TRIALS_FOLDER).weights(key) if key else None
     if theta is None or result.network is None:
         return None
-    shape = types.SimpleNamespace(
-        n_features=result.network.layer_sizes[0],
-        n_outputs=result.network.layer_sizes[-1],
-        loss=result.network.task,
-    )
-    net = build_network(result.baseline["spec"], shape)
+    chosen = result.network  # the baseline has the same inputs and output head
+    spec = NetworkSpec.from_dict(result.baseline["spec"])
+    net = build_network(spec, chosen.layer_sizes[0], chosen.layer_sizes[-1], chosen.task)
     if net.theta.shape != np.shape(theta):
         return None
     net.theta[...] = theta
@@ -229,9 +227,10 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.option(
     "--budget",
     type=Budget(),
-    default="40",
+    default=str(RUN_BUDGET),
     show_default=True,
-    help="A number of trainings (40), or wall time (90s, 5m, 1h) after which no new step starts.",
+    help=f"A number of trainings ({RUN_BUDGET}), or wall time (90s, 5m, 1h) after which no new "
+    "step starts.",
 )
 @click.option(
     "--layers",
@@ -257,12 +256,12 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.option(
     "--learning-rate",
     type=click.FloatRange(min=0.0, min_open=True),
-    help="The baseline's step size [default: 0.01 for Adam, 0.1 for gd/momentum].",
+    help=f"The baseline's step size [default: {learning_rate_help('run')}].",
 )
 @click.option(
     "--epochs",
     type=click.IntRange(min=1),
-    default=1000,
+    default=EPOCHS,
     show_default=True,
     help="The baseline's epochs (the recipe may train longer against bias).",
 )
@@ -328,8 +327,7 @@ def run_command(ui: UI, **options: Any) -> None:
         "hidden": tuple(options["layers"]),
         "activation": options["activation"],
         "optimizer": options["optimizer"],
-        "learning_rate": options["learning_rate"]
-        or (0.01 if options["optimizer"] == "adam" else 0.1),
+        "learning_rate": options["learning_rate"] or learning_rate("run", options["optimizer"]),
         "epochs": options["epochs"],
         "batch_size": options["batch_size"],
         "max_trainings": options["budget"][0],

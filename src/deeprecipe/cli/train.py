@@ -19,9 +19,17 @@ from deeprecipe.cli._options import (
     seed_option,
 )
 from deeprecipe.cli._progress import EpochProgress
-from deeprecipe.cli._training import build_network, error_rows, measure_all, save, scaled
+from deeprecipe.cli._training import (
+    error_rows,
+    measure_all,
+    network_for,
+    network_spec,
+    save,
+    scaled,
+)
 from deeprecipe.cli._ui import UI, to_json
 from deeprecipe.cli.app import cli
+from deeprecipe.defaults import EPOCHS, TRAIN_LEARNING_RATE, TRAIN_PATIENCE
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 #: beside the checkpoint: the options it was trained with, which --resume must repeat
@@ -94,14 +102,14 @@ def training_options(command):
         click.option(
             "--learning-rate",
             type=click.FloatRange(min=0.0, min_open=True),
-            default=0.01,
+            default=TRAIN_LEARNING_RATE,
             show_default=True,
             help="The step size alpha.",
         ),
         click.option(
             "--epochs",
             type=click.IntRange(min=1),
-            default=1000,
+            default=EPOCHS,
             show_default=True,
             help="Passes over the training set.",
         ),
@@ -119,7 +127,7 @@ def training_options(command):
         click.option(
             "--patience",
             type=click.IntRange(min=1),
-            default=50,
+            default=TRAIN_PATIENCE,
             show_default=True,
             help="Epochs without improvement before early stopping.",
         ),
@@ -186,15 +194,8 @@ def train(ui: UI, **options: Any) -> None:
         task=options["task"],
         seed=options["seed"],
     )
-    net = build_network(
-        data,
-        options["layers"],
-        activation=options["activation"],
-        init=options["init"],
-        l2=options["l2"],
-        keep_prob=options["keep_prob"],
-        seed=options["seed"],
-    )
+    spec = network_spec(options)
+    net = network_for(spec, data)
     scaler_kind = None if options["scaler"] == "none" else options["scaler"]
     scaler, X = scaled(data, scaler_kind)
     folder = run_folder(options["out_dir"], create=False)
@@ -204,7 +205,7 @@ def train(ui: UI, **options: Any) -> None:
 
     callbacks = []
     if options["early_stopping"]:
-        callbacks.append(EarlyStopping(monitor="dev_cost", patience=options["patience"]))
+        callbacks.append(EarlyStopping(**spec.early_stopping))
     if options["checkpoint_every"]:
         callbacks.append(Checkpoint(checkpoint_path, every=options["checkpoint_every"]))
     settings = _resume_settings(options)
@@ -225,11 +226,7 @@ def train(ui: UI, **options: Any) -> None:
         net = trainer.network
     else:
         trainer = Trainer(
-            net,
-            optimizer=options["optimizer"],
-            learning_rate=options["learning_rate"],
-            batch_size=options["batch_size"],
-            seed=options["seed"],
+            net, optimizer=spec.optimizer_instance(), batch_size=spec.batch_size, seed=spec.seed
         )
     folder.mkdir(parents=True, exist_ok=True)  # only once every option has been accepted
     for note in data.notes:

@@ -33,11 +33,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from deeprecipe._validation import check_choice, check_number
+from deeprecipe.defaults import RELATIVE_TOLERANCE, TOLERANCE
 
-#: the default absolute tolerance of each gap (1.5 percentage points of error rate)
-DEFAULT_TOLERANCE = 0.015
+#: the default absolute tolerance of each gap (1.5 percentage points of error rate); the
+#: recipe's is looser, see :mod:`deeprecipe.defaults`
+DEFAULT_TOLERANCE = TOLERANCE
 #: the default relative share of the reference error a gap must exceed to be high
-DEFAULT_RELATIVE_TOLERANCE = 0.1
+DEFAULT_RELATIVE_TOLERANCE = RELATIVE_TOLERANCE
 
 HIGH_BIAS = "high bias"
 HIGH_VARIANCE = "high variance"

@@ -46,6 +46,13 @@ def _resolve_dtype(dtype: Any) -> np.dtype:
     return np.dtype(DTYPES[check_choice("dtype", name, DTYPES)])
 
 
+def _check_keep_probs(keep_prob: Any, n_hidden: int) -> list[float]:
+    return [
+        check_number("keep_prob", k, low=0.0, high=1.0, low_inclusive=False)
+        for k in _per_hidden_layer("keep_prob", keep_prob, n_hidden)
+    ]
+
+
 def _per_hidden_layer(name: str, value: Any, n_hidden: int) -> list:
     if isinstance(value, (list, tuple)):
         if len(value) != n_hidden:
@@ -105,10 +112,7 @@ class Network:
         n_hidden = len(self.layer_sizes) - 2
         activations = _per_hidden_layer("activation", activation, n_hidden)
         self.activations = [get_activation(a).name for a in activations]
-        keep_probs = _per_hidden_layer("keep_prob", keep_prob, n_hidden)
-        self.keep_probs = [
-            check_number("keep_prob", k, low=0.0, high=1.0, low_inclusive=False) for k in keep_probs
-        ]
+        keep_probs = _check_keep_probs(keep_prob, n_hidden)
         self.loss = get_loss(loss)
         self.l2 = check_number("l2", l2, low=0.0)
         self.init = init if init is None else check_choice("init", init, INITIALIZERS)
@@ -121,7 +125,7 @@ class Network:
             self.shapes += [(n_in, n_out), (n_out,)]
         self.theta = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
         self.grad = np.zeros_like(self.theta)
-        self.layers = self._build_layers()
+        self.layers = self._build_layers(keep_probs)
         self.initialize()
 
     # ----------------------------------------------------------------- construction
@@ -140,7 +144,7 @@ class Network:
             check_number("layer size", n, low=1, integer=True)
         return [int(n) for n in sizes]
 
-    def _build_layers(self) -> list[Dense]:
+    def _build_layers(self, keep_probs: list[float]) -> list[Dense]:
         views = self.views(self.theta)
         grads = self.views(self.grad)
         layers = []
@@ -154,10 +158,27 @@ class Network:
                     grads[2 * l],
                     grads[2 * l + 1],
                     get_activation(activation),
-                    keep_prob=self.keep_probs[l] if hidden else 1.0,
+                    keep_prob=keep_probs[l] if hidden else 1.0,
                 )
             )
         return layers
+
+    @property
+    def keep_probs(self) -> list[float]:
+        """The keep probability of each hidden layer, read from the layers (their one home)."""
+        return [layer.keep_prob for layer in self.layers[:-1]]
+
+    def set_regularization(
+        self, *, l2: float | None = None, keep_prob: float | Sequence[float] | None = None
+    ) -> None:
+        """Change lambda and/or keep_prob of a built network (a warm start takes new ones),
+        checked as in the constructor; the weights stay."""
+        if l2 is not None:
+            self.l2 = check_number("l2", l2, low=0.0)
+        if keep_prob is not None:
+            keep_probs = _check_keep_probs(keep_prob, len(self.layers) - 1)
+            for layer, k in zip(self.layers[:-1], keep_probs):
+                layer.keep_prob = k
 
     def initialize(self, init: str | None = None, *, scale: float | None = None) -> None:
         """(Re)draw every ``W[l]`` from the initializer and zero every ``b[l]``."""

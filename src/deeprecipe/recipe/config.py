@@ -9,13 +9,21 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
+from deeprecipe.defaults import (
+    EPOCHS,
+    LEARNING_RATES,
+    PATIENCE,
+    RECIPE_MAX_TRAININGS,
+    RECIPE_TOLERANCE,
+    RELATIVE_TOLERANCE,
+)
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.task import TASKS as TASK_OBJECTS
 from deeprecipe.task import Task, get_task, infer_task
 
 TASKS = ("auto", *TASK_OBJECTS)
-#: the learning rate used when none is given, per optimizer
-DEFAULT_LEARNING_RATES = {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "adam": 0.001}
+#: the learning rate used when none is given, per optimizer (see deeprecipe.defaults)
+DEFAULT_LEARNING_RATES = LEARNING_RATES["recipe"]
 
 
 @dataclass
@@ -58,16 +66,16 @@ class RecipeConfig:
 
     task: str = "auto"
     bayes_error: float | None = None
-    bias_tolerance: float = 0.02
-    variance_tolerance: float = 0.02
-    relative_tolerance: float = 0.1
+    bias_tolerance: float = RECIPE_TOLERANCE
+    variance_tolerance: float = RECIPE_TOLERANCE
+    relative_tolerance: float = RELATIVE_TOLERANCE
 
     hidden: Sequence[int] = (20,)
     activation: str = "relu"
     init: str | None = None
     optimizer: str = "gd"
     learning_rate: float | None = None
-    epochs: int = 1000
+    epochs: int = EPOCHS
     batch_size: int | None = None
     history_points: int = 100
 
@@ -84,7 +92,7 @@ class RecipeConfig:
     image_rotations: Sequence[float] = (10.0,)
     image_zoom: float = 0.1
     image_flip: bool = False
-    patience: int = 10
+    patience: int = PATIENCE
     min_delta: float = 0.0
 
     dev: float | int | None = None
@@ -92,7 +100,7 @@ class RecipeConfig:
     normalize: bool = True
     refit: bool = False
 
-    max_trainings: int | None = 80
+    max_trainings: int | None = RECIPE_MAX_TRAININGS
     max_seconds: float | None = None
     max_steps: int = 12
     seed: int = 0

@@ -33,43 +33,17 @@ from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn.network import Network
 from deeprecipe.task import get_task
 from deeprecipe.train.callbacks import EarlyStopping
+from deeprecipe.train.spec import NetworkSpec, build_network
 from deeprecipe.train.trainer import fit
 
 #: bump when the meaning of a spec or of a stored result changes: old records are then ignored
 TRIAL_FORMAT = 2  # 2: regression trials train on standardized targets
 
-#: every key a spec holds, with its default
-SPEC_DEFAULTS: dict[str, Any] = {
-    "hidden": [20],
-    "activation": "relu",
-    "init": None,
-    "l2": 0.0,
-    "keep_prob": 1.0,
-    "optimizer": "gd",
-    "learning_rate": 0.1,
-    "epochs": 1000,
-    "batch_size": None,
-    "metrics_every": 10,
-    "augment": None,
-    "early_stopping": None,
-    "train_fraction": 1.0,
-    "dtype": "float64",
-    "seed": 0,
-}
-
-
 def make_spec(base: Mapping[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
-    """A complete spec: defaults, then ``base``, then ``changes``; unknown keys are refused."""
-    spec = dict(SPEC_DEFAULTS)
-    for source in (base or {}), changes:
-        unknown = set(source) - set(SPEC_DEFAULTS)
-        if unknown:
-            raise DeepRecipeError(
-                f"unknown trial setting(s) {sorted(unknown)}; accepted: {', '.join(SPEC_DEFAULTS)}"
-            )
-        spec.update(source)
-    spec["hidden"] = [int(n) for n in spec["hidden"]]
-    return json.loads(json.dumps(spec))  # plain data only: tuples become lists, no numpy scalars
+    """A trial spec in its plain form: :class:`~deeprecipe.train.spec.NetworkSpec`'s defaults,
+    then ``base``, then ``changes``, checked; unknown keys are refused. Trials travel (to
+    workers, to the record) and are hashed in this form."""
+    return NetworkSpec.from_dict(base, **changes).to_dict()
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,18 +110,9 @@ def trial_key(spec: Mapping[str, Any], data: TrialData) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def build_network(spec: Mapping[str, Any], data: TrialData) -> Network:
-    """The untrained network a spec describes (initialized from the spec's seed)."""
-    return Network(
-        [data.n_features, *spec["hidden"], data.n_outputs],
-        activation=spec["activation"],
-        loss=data.loss,
-        init=spec["init"],
-        keep_prob=spec["keep_prob"],
-        l2=spec["l2"],
-        dtype=spec["dtype"],
-        seed=spec["seed"],
-    )
+def trial_network(spec: Mapping[str, Any], data: TrialData) -> Network:
+    """The untrained network a plain spec describes on ``data`` (initialized from its seed)."""
+    return build_network(NetworkSpec.from_dict(spec), data.n_features, data.n_outputs, data.loss)
 
 
 def _augmenter(spec: Mapping[str, Any], data: TrialData):
@@ -215,7 +180,7 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
     spec = make_spec(spec)
     start = time.perf_counter()
     with threadpool_limits(limits=1):
-        net = build_network(spec, data)
+        net = trial_network(spec, data)
         X, y = _subset(spec, data)
         has_dev = data.X_dev is not None
         callbacks = []
@@ -271,7 +236,7 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
 
 def network_from_trial(spec: Mapping[str, Any], data: TrialData, theta: np.ndarray) -> Network:
     """Rebuild a trained network from its spec and stored parameter vector."""
-    net = build_network(make_spec(spec), data)
+    net = trial_network(spec, data)
     theta = np.asarray(theta)
     if theta.shape != net.theta.shape:
         raise DeepRecipeError(

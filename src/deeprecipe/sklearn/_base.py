@@ -20,13 +20,13 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import validate_data
 
 from deeprecipe.data import make_scaler
+from deeprecipe.defaults import PATIENCE, SKLEARN_LEARNING_RATE, SKLEARN_MAX_EPOCHS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.nn import Network
 from deeprecipe.sklearn._fitted import require_fitted
 from deeprecipe.sklearn._params import Settings, check_settings, seed_sequence
 from deeprecipe.sklearn._persist import PersistenceMixin
 from deeprecipe.task import Task
-from deeprecipe.train import EarlyStopping, History, Trainer, get_optimizer
+from deeprecipe.train import EarlyStopping, History, Trainer, build_network
 
 #: sparse inputs are densified up to this many entries (400 MB in float32); larger ones refused
 MAX_DENSE_ENTRIES = 100_000_000
@@ -47,12 +47,12 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         l2: float = 1e-4,
         keep_prob: float | tuple[float, ...] = 1.0,
         optimizer: str = "adam",
-        learning_rate: float = 1e-3,
+        learning_rate: float = SKLEARN_LEARNING_RATE,
         batch_size: int | None = 200,
-        max_epochs: int = 200,
+        max_epochs: int = SKLEARN_MAX_EPOCHS,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
-        patience: int = 10,
+        patience: int = PATIENCE,
         normalize: bool | str = True,
         random_state: int | np.random.RandomState | np.random.Generator | None = None,
         dtype: str = "float32",
@@ -160,7 +160,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         else:
             self._start(X, settings)
         if not incremental or getattr(self, "_optimizer", None) is None:
-            self._optimizer = get_optimizer(settings.optimizer, settings.learning_rate)
+            self._optimizer = settings.network_spec().optimizer_instance()
         else:
             self._optimizer.learning_rate = settings.learning_rate
         X = self._inputs(X)
@@ -197,15 +197,9 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         init_seed = self._rng.integers(2**63)
         scaler = make_scaler(settings.normalize)
         self._scaler = None if scaler is None else scaler.fit(X)
-        n_outputs, loss = self._output_spec()
-        self.network_ = Network(
-            [X.shape[1], *settings.hidden_layer_sizes, n_outputs],
-            activation=settings.activation,
-            loss=loss,
-            init=settings.init,
-            keep_prob=settings.keep_prob,
-            l2=settings.l2,
-            dtype=settings.dtype,
+        n_outputs, task = self._output_spec()
+        self.network_ = build_network(
+            settings.network_spec(), X.shape[1], n_outputs, task,
             seed=np.random.default_rng(init_seed),
         )
         self.history_ = History()
@@ -238,11 +232,8 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
                     f"{fitted!r}; warm_start and partial_fit continue the same network (set "
                     "warm_start=False to start over)"
                 )
-        net.l2 = settings.l2
-        keep_probs = per_layer(settings.keep_prob)
-        net.keep_probs = keep_probs
-        for layer, k in zip(net.layers[:-1], keep_probs):
-            layer.keep_prob = float(k)
+        spec = settings.network_spec()
+        net.set_regularization(l2=spec.l2, keep_prob=spec.keep_prob)
 
     def _split_dev(self, X, targets, settings: Settings):
         """Hold out ``validation_fraction`` of the rows (stratified for classes when every class

@@ -17,7 +17,7 @@ from deeprecipe._validation import check_choice, check_number
 from deeprecipe.data import SCALERS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn import ACTIVATIONS, INITIALIZERS
-from deeprecipe.train import OPTIMIZERS
+from deeprecipe.train import OPTIMIZERS, NetworkSpec
 
 DTYPE_NAMES = ("float32", "float64")
 
@@ -41,6 +41,25 @@ class Settings:
     normalize: str | None
     dtype: str
     warm_start: bool
+
+    def network_spec(self) -> NetworkSpec:
+        """The network and its training as the one spec every face builds from."""
+        return NetworkSpec(
+            hidden=self.hidden_layer_sizes,
+            activation=_tupled(self.activation),
+            init=self.init,
+            l2=self.l2,
+            keep_prob=_tupled(self.keep_prob),
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            dtype=self.dtype,
+        )
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _check_bool(name: str, value: Any) -> bool:

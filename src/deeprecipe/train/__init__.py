@@ -10,6 +10,7 @@ from deeprecipe.train.optimizers import (
     Optimizer,
     get_optimizer,
 )
+from deeprecipe.train.spec import NetworkSpec, build_network
 from deeprecipe.train.trainer import Trainer, fit
 
 __all__ = [
@@ -20,8 +21,10 @@ __all__ = [
     "GradientDescent",
     "History",
     "Momentum",
+    "NetworkSpec",
     "Optimizer",
     "Trainer",
+    "build_network",
     "fit",
     "get_optimizer",
 ]

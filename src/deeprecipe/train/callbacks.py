@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
+from deeprecipe.defaults import PATIENCE
 from deeprecipe.errors import DeepRecipeError
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ class EarlyStopping(Callback):
     restored are those at the START of the best epoch: the ones that cost was measured on.
     """
 
-    def __init__(self, monitor: str = "dev_cost", patience: int = 10, min_delta: float = 0.0):
+    def __init__(
+        self, monitor: str = "dev_cost", patience: int = PATIENCE, min_delta: float = 0.0
+    ):
         self.monitor = check_choice("monitor", monitor, ("dev_cost", "dev_error", "cost"))
         self.patience = int(check_number("patience", patience, low=1, integer=True))
         self.min_delta = check_number("min_delta", min_delta, low=0.0)

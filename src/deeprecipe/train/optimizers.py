@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
+from deeprecipe.defaults import LEARNING_RATES
 
 
 class Optimizer:
@@ -36,7 +37,7 @@ class Optimizer:
 
     name = "optimizer"
 
-    def __init__(self, learning_rate: float = 0.01) -> None:
+    def __init__(self, learning_rate: float = LEARNING_RATES["engine"]["gd"]) -> None:
         self.learning_rate = check_number(
             "learning_rate", learning_rate, low=0.0, low_inclusive=False
         )
@@ -77,7 +78,9 @@ class Momentum(Optimizer):
 
     name = "momentum"
 
-    def __init__(self, learning_rate: float = 0.01, beta: float = 0.9) -> None:
+    def __init__(
+        self, learning_rate: float = LEARNING_RATES["engine"]["momentum"], beta: float = 0.9
+    ) -> None:
         super().__init__(learning_rate)
         self.beta = check_number("beta", beta, low=0.0, high=1.0, high_inclusive=False)
         self.v: np.ndarray | None = None
@@ -106,7 +109,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        learning_rate: float = 0.001,
+        learning_rate: float = LEARNING_RATES["engine"]["adam"],
         beta1: float = 0.9,
         beta2: float = 0.999,
         epsilon: float = 1e-8,

@@ -1,0 +1,77 @@
+"""The form of the data a user hands over: ``X`` with ``y``, and any dev and test sets beside it.
+
+Checked once, before anything is split or trained, with errors that name the part at fault.
+The test set's form is checked (its shape, its labels' kind), never its values: those decide
+nothing until the one read at the end (see :class:`deeprecipe.recipe.heldout.HeldOutSet`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._validation import check_array
+from deeprecipe.errors import DeepRecipeError
+
+
+def check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A 2-D finite ``X`` and one target per row."""
+    X = check_array("X", X, ndim=2)
+    y = np.asarray(y)
+    if y.ndim == 0 or len(y) != len(X):
+        raise DeepRecipeError(
+            f"y has {y.size if y.ndim == 0 else len(y)} rows but X has {len(X)}; accepted: "
+            "one target per row of X"
+        )
+    return X, y
+
+
+def check_pairs(**parts: tuple[Any, Any]) -> None:
+    """``dev=(X_dev, y_dev)``, ...: each given with both halves or with neither."""
+    for name, (a, b) in parts.items():
+        if (a is None) != (b is None):
+            raise DeepRecipeError(f"X_{name} and y_{name} go together; give both or neither")
+
+
+def check_beside(n_columns: int, X_dev: Any, y_dev: Any, X_test: Any, y_test: Any) -> np.ndarray:
+    """Dev and test sets with ``n_columns`` columns like X and one target per row; returns the
+    checked ``X_dev``. The test set's values stay unread: only its shape is looked at, and
+    :func:`~deeprecipe._validation.check_array` runs on it so a bad one fails now rather than
+    after the trainings."""
+    X_dev = check_array("X_dev", X_dev, ndim=2)
+    for name, part in (("X_dev", X_dev), ("X_test", X_test)):
+        shape = np.shape(part)
+        if len(shape) != 2 or shape[1] != n_columns:
+            raise DeepRecipeError(
+                f"{name} has shape {shape}; accepted: a 2-D array with {n_columns} columns like X"
+            )
+    for name, a, b in (("dev", X_dev, y_dev), ("test", X_test, y_test)):
+        if len(np.asarray(b)) != len(a):
+            raise DeepRecipeError(
+                f"y_{name} has {len(np.asarray(b))} rows but X_{name} has {len(a)}; "
+                f"accepted: one target per row of X_{name}"
+            )
+    check_array("X_test", X_test, ndim=2, allow_empty=True)
+    return X_dev
+
+
+def check_image_shape(image_shape: Any, n_columns: int | None = None) -> tuple[int, ...]:
+    """``(height, width)`` or ``(height, width, channels)``, positive whole numbers, whose
+    product is ``n_columns`` when given."""
+    accepted = "accepted: (height, width) or (height, width, channels), positive whole numbers"
+    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__"):
+        raise DeepRecipeError(f"image_shape={image_shape!r}; {accepted}")
+    values = list(image_shape)
+    if len(values) not in (2, 3) or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in values
+    ):
+        raise DeepRecipeError(f"image_shape={tuple(values)!r}; {accepted}")
+    shape = tuple(int(v) for v in values)
+    size = int(np.prod(shape))
+    if n_columns is not None and size != n_columns:
+        raise DeepRecipeError(
+            f"image_shape={shape} holds {size} values but X has {n_columns} columns; "
+            f"accepted: a shape whose product is {n_columns}"
+        )
+    return shape

@@ -1,0 +1,91 @@
+"""Every default of deeprecipe that more than one room uses, in one table, with its reason.
+
+A module of its own at the bottom of the package (it imports nothing), so that the engine, the
+recipe, the estimators and the command line quote one value instead of each writing its own.
+Where two faces legitimately start from different values, both rows are here, side by side,
+with the reason; the CLI's ``--help`` is built from these rows.
+
+Learning rate alpha, per face and optimizer (:data:`LEARNING_RATES`)
+=================  ====  ========  =====  =====================================================
+face               gd    momentum  adam   why
+=================  ====  ========  =====  =====================================================
+``engine``         0.01  0.01      0.001  ``get_optimizer(name)`` and the optimizer classes: the
+                                          course's assignments (0.01 for gradient descent on
+                                          raw-ish inputs; Adam's paper default 0.001)
+``train``          0.01  0.01      0.01   ``deeprecipe train --learning-rate``
+                                          (:data:`TRAIN_LEARNING_RATE`): one value for every
+                                          optimizer, as a checkpoint's recorded options say
+``recipe``         0.1   0.1       0.001  :class:`~deeprecipe.recipe.RecipeConfig` and a trial
+                                          spec: full-batch descent on standardized inputs takes
+                                          a 10x larger step than the engine's; Adam keeps 0.001
+``run``            0.1   0.1       0.01   ``deeprecipe run``: its baseline starts from Adam, and
+                                          at 0.001 the embedded datasets need far more than the
+                                          1000 epochs of the budget to reach their error
+``sklearn``        1e-3  1e-3      1e-3   the estimators (:data:`SKLEARN_LEARNING_RATE`):
+                                          scikit-learn's ``learning_rate_init``, one value since
+                                          ``__init__`` cannot read one parameter off another
+=================  ====  ========  =====  =====================================================
+
+Diagnosis tolerances
+    :data:`TOLERANCE` (0.015, :func:`deeprecipe.diagnose.diagnose` and ``deeprecipe
+    diagnose``): the lecture's four examples come out as the lecture says. :data:`RECIPE_TOLERANCE`
+    (0.02, the recipe): a looser gap, since every trial's errors carry training noise, and for
+    regression the tolerance is a share of the targets' variance. Both use
+    :data:`RELATIVE_TOLERANCE` (0.1).
+
+Budgets and training lengths
+    :data:`RECIPE_MAX_TRAININGS` (80, the Python API) and :data:`RUN_BUDGET` (40, ``deeprecipe
+    run``: a first look in about a minute); :data:`EPOCHS` (1000, ``train``, ``run`` and the
+    recipe) and :data:`SKLEARN_MAX_EPOCHS` (200, scikit-learn's ``max_iter``); early-stopping
+    patience :data:`TRAIN_PATIENCE` (50 epochs, ``deeprecipe train``) and :data:`PATIENCE` (10:
+    the recipe's, counted in measurements of the dev cost, and the estimators', in epochs like
+    scikit-learn's ``n_iter_no_change``).
+"""
+
+from __future__ import annotations
+
+#: the optimizers every face knows ("sgd" is the engine's other name for "gd")
+OPTIMIZER_NAMES = ("gd", "sgd", "momentum", "adam")
+
+#: the learning rate used when none is given: ``LEARNING_RATES[face][optimizer]`` (see above)
+LEARNING_RATES: dict[str, dict[str, float]] = {
+    "engine": {"gd": 0.01, "sgd": 0.01, "momentum": 0.01, "adam": 0.001},
+    "recipe": {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "adam": 0.001},
+    "run": {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "adam": 0.01},
+}
+#: one value whatever the optimizer: ``deeprecipe train --learning-rate``, and the estimators
+TRAIN_LEARNING_RATE = 0.01
+SKLEARN_LEARNING_RATE = 1e-3
+
+#: absolute tolerance of a bias/variance gap in :func:`deeprecipe.diagnose.diagnose`
+TOLERANCE = 0.015
+#: the recipe's absolute tolerance (a share of the targets' variance for regression)
+RECIPE_TOLERANCE = 0.02
+#: the share of the reference error a gap must also exceed
+RELATIVE_TOLERANCE = 0.1
+
+#: the recipe's budget of trainings from Python, and ``deeprecipe run``'s
+RECIPE_MAX_TRAININGS = 80
+RUN_BUDGET = 40
+#: training length of ``train``, ``run`` and the recipe's baseline; the estimators' max_epochs
+EPOCHS = 1000
+SKLEARN_MAX_EPOCHS = 200
+#: early-stopping patience: ``deeprecipe train`` (epochs), the recipe and the estimators
+TRAIN_PATIENCE = 50
+PATIENCE = 10
+
+
+def learning_rate(face: str, optimizer: str) -> float:
+    """The default learning rate of ``optimizer`` for ``face`` (a row of the table above)."""
+    return LEARNING_RATES[face][optimizer]
+
+
+def learning_rate_help(
+    face: str, *, optimizers: tuple[str, ...] = ("adam", "gd", "momentum")
+) -> str:
+    """``"0.01 for Adam, 0.1 for gd/momentum"``: a face's row, as ``--help`` quotes it."""
+    rates = LEARNING_RATES[face]
+    groups: dict[float, list[str]] = {}
+    for name in optimizers:
+        groups.setdefault(rates[name], []).append("Adam" if name == "adam" else name)
+    return ", ".join(f"{rate:g} for {'/'.join(names)}" for rate, names in groups.items())

@@ -1,0 +1,119 @@
+"""What a run concludes: its learning and validation curves, and what to do next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.recipe.state import RunState
+from deeprecipe.recipe.sweep import TrialOutcome
+
+#: a learning curve whose dev error still falls by more than this over its last step says
+#: that more data would help
+STILL_FALLING = 0.005
+
+
+def learning_curve(run: RunState, outcomes: list[TrialOutcome] | None):
+    """The :class:`~deeprecipe.diagnose.LearningCurve` of the learning-curve step's outcomes."""
+    from deeprecipe.diagnose import LearningCurve
+
+    if outcomes is None:
+        return None
+    return LearningCurve(
+        param_name="train_size",
+        values=[o.result["n_train"] for o in outcomes],
+        train_errors=[[o.train_error] for o in outcomes],
+        dev_errors=[[o.dev_error] for o in outcomes],
+        train_costs=[[o.result["train_loss"]] for o in outcomes],
+        dev_costs=[[o.result["dev_loss"]] for o in outcomes],
+        metric=run.data.targets.head.metric,
+        seed=run.config.seed,
+        diverged=[[bool(o.result["diverged"])] for o in outcomes],
+    )
+
+
+def validation_curves(run: RunState) -> dict[str, Any]:
+    """Train and dev error against lambda and keep_prob, from the first sweep of each."""
+    from deeprecipe.diagnose import ValidationCurve
+
+    curves = {}
+    for name, param in (("l2", "l2"), ("dropout", "keep_prob")):
+        step = next((s for s in run.steps if s.name == name), None)
+        if step is None or not step.candidates:
+            continue
+        order = np.argsort([c["spec"][param] for c in step.candidates], kind="stable")
+        points = [step.candidates[i] for i in order]
+        curves[param] = ValidationCurve(
+            param_name=param,
+            values=[c["spec"][param] for c in points],
+            train_errors=[[c["train_error"]] for c in points],
+            dev_errors=[[c["dev_error"]] for c in points],
+            train_costs=[[c["train_loss"]] for c in points],
+            dev_costs=[[c["dev_loss"]] for c in points],
+            metric=run.data.targets.head.metric,
+            seed=run.config.seed,
+            diverged=[[bool(c["diverged"])] for c in points],
+        )
+    return curves
+
+
+def recommend(run: RunState, diagnosis, curve, incumbent: TrialOutcome, stopped: str) -> list[str]:
+    """What to do next, from the final diagnosis, the learning curve, what was tried and
+    why the run stopped."""
+    out = []
+    diverged = [c for step in run.steps for c in step.candidates if c.get("diverged")]
+    if incumbent.result.get("diverged"):
+        lr = incumbent.spec["learning_rate"]
+        out.append(
+            f"the chosen training diverged (its cost exploded, and the weights from before "
+            f"were kept): lower the learning rate, now {lr:g}, e.g. to {lr / 10:g}"
+        )
+        return out  # its errors say nothing about bias or variance yet
+    if diverged:
+        out.append(
+            f"{len(diverged)} of the trainings diverged and lost to the others; a lower "
+            "learning rate would give them a fair chance"
+        )
+    tried = {step.kind for step in run.steps if step.kind in ("bias", "variance")}
+    budget_spent = stopped == "the budget is spent"
+    for kind, high in (("bias", diagnosis.high_bias), ("variance", diagnosis.high_variance)):
+        if high and budget_spent and kind not in tried:
+            fixes = (
+                "a bigger network, longer training"
+                if kind == "bias"
+                else "regularization, augmentation, early stopping"
+            )
+            out.append(
+                f"{'avoidable bias' if kind == 'bias' else 'variance'} is still high and the "
+                f"budget ran out before the recipe tried its fixes ({fixes}): raise the "
+                "budget"
+            )
+    if diagnosis.high_bias and not (budget_spent and "bias" not in tried):
+        out.append(
+            "avoidable bias is still high: try another architecture, or check the Bayes "
+            "(human-level) error estimate"
+        )
+    if curve is not None and len(curve.dev_error) >= 2:
+        dev, sizes = curve.dev_error, curve.sizes
+        drop = dev[-2] - dev[-1]
+        if diagnosis.high_variance and drop > STILL_FALLING:
+            out.append(
+                f"more data is likely to help: the dev error still fell by {drop:.3g} from "
+                f"{sizes[-2]} to {sizes[-1]} training examples (the recipe cannot fetch data)"
+            )
+        elif diagnosis.high_variance:
+            out.append(
+                "variance is still high but the learning curve has flattened: more data of "
+                "the same kind would help little; consider another architecture"
+            )
+        elif diagnosis.high_bias:
+            out.append("more data will not fix bias: the curves have met at a high error")
+    elif diagnosis.high_variance and "variance" in tried:
+        out.append(
+            "variance is still high after the recipe's regularization: more data, or "
+            "stronger settings than its grids (l2_grid, keep_prob_grid)"
+        )
+    if not diagnosis.high_bias and not diagnosis.high_variance:
+        out.append("both gaps are within tolerance: the model is done")
+    return out

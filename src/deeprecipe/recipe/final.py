@@ -1,0 +1,100 @@
+"""The end of a run: the chosen configuration retrained on train + dev (when asked), its network
+rebuilt, and the one and only read of the test set."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deeprecipe._validation import check_array
+from deeprecipe.recipe.result import RecipeStep
+from deeprecipe.recipe.state import RunState
+from deeprecipe.recipe.sweep import Sweeper, TrialOutcome
+from deeprecipe.recipe.trial import TrialData, network_from_trial
+
+REFIT_LABEL = "refit on train + dev"
+
+
+def refit(run: RunState, incumbent: TrialOutcome):
+    """Retrain the chosen configuration on train + dev (a new scaler fitted on them); return
+    ``(data, outcome, scaler)``."""
+    from deeprecipe.data import Standardizer
+
+    targets = run.data.targets
+    X_train, y_train, X_dev, y_dev = run.data.raw_train
+    X_all = np.concatenate([np.asarray(X_train, dtype=np.float64), X_dev])
+    y_all = np.concatenate([targets.encode(y_train), targets.encode(y_dev)])
+    scaler = Standardizer().fit(X_all) if run.config.normalize else None
+    data = TrialData(
+        scaler.transform(X_all) if scaler is not None else X_all,
+        y_all,
+        None,
+        None,
+        loss=targets.loss,
+        n_outputs=targets.n_outputs,
+        image_shape=run.data.trials.image_shape,
+        scaler=scaler,
+    )
+    spec = dict(incumbent.spec)
+    if spec["early_stopping"]:
+        spec["epochs"] = int(incumbent.result["best_epoch"] or incumbent.result["epochs_run"])
+        spec["early_stopping"] = None
+    run.emit(
+        "step_start",
+        step="refit",
+        index=len(run.steps),
+        kind="refit",
+        reason="retrain the chosen configuration on train + dev",
+        n_candidates=1,
+        labels=["refit"],
+    )
+    sweeper = Sweeper(data, n_jobs=1, record=run.sweeper.record, on_event=run.trial_event)
+    (outcome,) = sweeper.run([spec], step="refit", labels=[REFIT_LABEL])
+    run.sweeper.n_trained += sweeper.n_trained
+    run.sweeper.n_reused += sweeper.n_reused
+    run.labels.setdefault(outcome.key, REFIT_LABEL)
+    run.steps.append(
+        RecipeStep(
+            index=len(run.steps),
+            name="refit",
+            kind="refit",
+            reason="the configuration chosen on dev, retrained on train + dev for the final model",
+            diagnosis_before=None,
+            incumbent_before=run.describe(incumbent),
+            candidates=[{**outcome.to_dict(), "label": REFIT_LABEL}],
+            chosen=REFIT_LABEL,
+            chosen_key=outcome.key,
+            accepted=True,
+            decision=f"the final model trains on {outcome.result['n_train']} examples",
+        )
+    )
+    return data, outcome, scaler
+
+
+def final_network(run: RunState, incumbent: TrialOutcome):
+    """The network to keep and its scaler: the refit one when asked, else the incumbent's;
+    also the refit's outcome (None without one)."""
+    if not run.config.refit:
+        theta = run.sweeper.theta(incumbent.key)
+        return (
+            network_from_trial(incumbent.spec, run.data.trials, theta),
+            run.data.trials.scaler,
+            None,
+        )
+    data, outcome, scaler = refit(run, incumbent)
+    network = network_from_trial(outcome.spec, data, run.sweeper.theta(outcome.key))
+    return network, scaler, outcome
+
+
+def evaluate_test(run: RunState, network, scaler) -> float | None:
+    """The one and only read of the test set."""
+    if run.data.heldout is None:
+        run.notes.append("no test set: the test error was not measured")
+        return None
+    X_test, y_test = run.data.heldout.reveal("final evaluation of the chosen network")
+    X_test = check_array("X_test", X_test, ndim=2)
+    targets = run.data.targets.encode(y_test, "y_test")
+    if scaler is not None:
+        X_test = scaler.transform(X_test)
+    error = float(network.error(X_test, targets))
+    run.emit("test_evaluated", test_error=error, n_test=len(X_test))
+    return error

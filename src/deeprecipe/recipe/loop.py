@@ -1,0 +1,98 @@
+"""The loop of the basic recipe: the baseline, then bias first, then variance, step by step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deeprecipe.nn.activations import get_activation
+from deeprecipe.recipe.state import RunState
+from deeprecipe.recipe.steps import BIAS_STEPS, VARIANCE_STEPS
+from deeprecipe.recipe.sweep import TrialOutcome
+from deeprecipe.train.spec import NetworkSpec
+
+#: the steps the loop picks from, for each gap, in the order tried
+STEPS_FOR = {"bias": BIAS_STEPS, "variance": VARIANCE_STEPS}
+
+
+def base_spec(run: RunState) -> NetworkSpec:
+    """The starting network the settings describe."""
+    cfg = run.config
+    return NetworkSpec(
+        hidden=cfg.hidden,
+        activation=cfg.activation,
+        init=cfg.init or get_activation(cfg.activation).recommended_init,
+        optimizer=cfg.optimizer,
+        learning_rate=cfg.effective_learning_rate,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        metrics_every=max(1, cfg.epochs // cfg.history_points),
+        seed=cfg.seed,
+    )
+
+
+def baseline(run: RunState, spec: NetworkSpec) -> TrialOutcome:
+    """Train the starting point every later step is compared with, and diagnose it."""
+    label = (
+        f"hidden {'-'.join(map(str, spec.hidden))}, {spec.activation}, {spec.init} init, "
+        f"{spec.optimizer} lr {spec.learning_rate:g}, {spec.epochs} epochs"
+    )
+    reason = "the starting point every later step is compared with"
+    step, (outcome,) = run.sweep("baseline", "baseline", reason, [(label, spec)], None, None)
+    step.chosen, step.chosen_key, step.accepted = label, outcome.key, True
+    diagnosis = run.diagnose(outcome)
+    step.decision = f"diagnosed {diagnosis}"
+    run.emit(
+        "step_end",
+        step="baseline",
+        index=0,
+        chosen=label,
+        accepted=True,
+        decision=step.decision,
+        diagnosis=diagnosis.to_dict(),
+    )
+    return outcome
+
+
+def improve(run: RunState, incumbent: TrialOutcome) -> tuple[TrialOutcome, str]:
+    """Bias first, then variance, until both are within tolerance or nothing helps.
+
+    Each gap's steps are tried in turn, from where the last one left off; a step that offers
+    nothing or keeps nothing is marked failed until some step improves the incumbent again.
+    """
+    failed: dict[str, set[str]] = {"bias": set(), "variance": set()}
+    position = {"bias": 0, "variance": 0}
+    while True:
+        diagnosis = run.diagnose(incumbent)
+        high = {"bias": diagnosis.high_bias, "variance": diagnosis.high_variance}
+        if not any(high.values()):
+            return incumbent, "both gaps are within tolerance"
+        if run.budget_left() == 0:
+            return incumbent, "the budget is spent"
+        if len(run.steps) > run.config.max_steps:
+            return incumbent, f"the step limit ({run.config.max_steps}) is reached"
+        focus = next(
+            (k for k in ("bias", "variance") if high[k] and len(failed[k]) < len(STEPS_FOR[k])),
+            None,
+        )
+        if focus is None:
+            return incumbent, "no action of the recipe lowered the dev error any further"
+        order = STEPS_FOR[focus]
+        while order[position[focus]].name in failed[focus]:
+            position[focus] = (position[focus] + 1) % len(order)
+        step = order[position[focus]]
+        position[focus] = (position[focus] + 1) % len(order)
+        taken = run.take(step, run.situation(incumbent, diagnosis))
+        if taken is not None and taken[2].winner is not None:
+            incumbent = taken[2].winner
+            failed = {"bias": set(), "variance": set()}
+        else:
+            failed[focus].add(step.name)
+
+
+def learning_curve_step(run: RunState, incumbent: TrialOutcome) -> list[Any] | None:
+    """The chosen configuration on growing shares of the training set: the outcomes, smallest
+    share first and the incumbent last, or None when the step was not taken."""
+    from deeprecipe.recipe.steps import LearningCurveStep
+
+    taken = run.take(LearningCurveStep(), run.situation(incumbent))
+    return None if taken is None else [*taken[1], incumbent]

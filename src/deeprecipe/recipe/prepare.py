@@ -1,0 +1,124 @@
+"""The recipe's data: the user's parts checked (by :mod:`deeprecipe.data.parts`), split where not
+given, normalized on train only, the test set locked away in a :class:`HeldOutSet`."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.data.parts import check_beside, check_image_shape, check_pairs, check_xy
+from deeprecipe.data.schema import MAX_CLASSES_AUTO
+from deeprecipe.errors import DeepRecipeError
+from deeprecipe.recipe.config import (
+    RecipeConfig,
+    TargetEncoding,
+    check_bayes_error_for_task,
+    infer_targets,
+)
+from deeprecipe.recipe.heldout import HeldOutSet
+from deeprecipe.recipe.trial import TrialData, target_scale
+
+
+@dataclass
+class RunData:
+    """What a run trains and measures on, and what it learned about its data."""
+
+    trials: TrialData  # normalized train and dev, encoded targets
+    heldout: HeldOutSet | None  # the test set, opened once at the end
+    targets: TargetEncoding
+    info: dict[str, Any]  # sizes, how the split was made, normalization, image shape
+    raw_train: tuple[Any, Any, Any, Any]  # X_train, y_train, X_dev, y_dev before scaling
+    target_variance: float  # regression tolerances are shares of it (1 for classes)
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) -> RunData:
+    """Check, split (seeded, stratified for classes), normalize; see the module docstring."""
+    from deeprecipe.data import SmallSplitWarning, Standardizer, overlap_notes, split
+
+    X, y = check_xy(X, y)
+    check_pairs(dev=(X_dev, y_dev), test=(X_test, y_test))
+    targets = infer_targets(y, cfg.task)
+    given = {"dev": X_dev is not None, "test": X_test is not None}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SmallSplitWarning)
+        if X_dev is None or X_test is None:
+            try:
+                parts = split(
+                    X,
+                    y,
+                    dev=0 if X_dev is not None else cfg.dev,
+                    test=0 if X_test is not None else cfg.test,
+                    seed=cfg.seed,
+                )
+            except DeepRecipeError as exc:
+                raise DeepRecipeError(f"{exc}{_many_classes_hint(cfg, targets)}") from None
+            X_train, y_train = parts.X_train, parts.y_train
+            if X_dev is None:
+                X_dev, y_dev = parts.X_dev, parts.y_dev
+            if X_test is None:
+                X_test, y_test = parts.X_test, parts.y_test
+            made = f"split from X (seed {cfg.seed})"
+        else:
+            X_train, y_train = X, y
+            made = "given"
+    notes = [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
+    if len(X_dev) == 0:
+        raise DeepRecipeError(
+            f"dev={cfg.dev!r} leaves no dev set, and the recipe makes every choice on dev "
+            "error; accepted: dev above 0 (a fraction or a count), or X_dev and y_dev"
+        )
+    X_dev = check_beside(X.shape[1], X_dev, y_dev, X_test, y_test)
+    targets.encode(y_test, "y_test")
+    own = {"dev": X_dev, "test": X_test}
+    notes += overlap_notes(X_train, {k: own[k] for k in own if given[k]})
+    check_bayes_error_for_task(cfg.bayes_error, targets.task)  # task="auto" read off y
+    if image_shape is not None:
+        image_shape = check_image_shape(image_shape, X.shape[1])
+    scaler = Standardizer().fit(X_train) if cfg.normalize else None
+    scale = (lambda a: scaler.transform(a)) if scaler is not None else (lambda a: a)
+    trials = TrialData(
+        scale(X_train),
+        targets.encode(y_train, "y"),
+        scale(X_dev),
+        targets.encode(y_dev, "y_dev"),
+        loss=targets.loss,
+        n_outputs=targets.n_outputs,
+        image_shape=image_shape,
+        scaler=scaler,
+    )
+    # regression tolerances are shares of the targets' variance (the scale trials train at)
+    _, spread = target_scale(trials)
+    heldout = HeldOutSet(X_test, y_test) if len(X_test) else None
+    info = {
+        "n_train": int(len(X_train)),
+        "n_dev": int(len(X_dev)),
+        "n_test": 0 if heldout is None else heldout.n_examples,
+        "n_features": int(X.shape[1]),
+        "split": made,
+        "normalized": scaler is not None,
+        "image_shape": None if image_shape is None else list(image_shape),
+    }
+    return RunData(
+        trials=trials,
+        heldout=heldout,
+        targets=targets,
+        info=info,
+        raw_train=(X_train, y_train, X_dev, y_dev),
+        target_variance=1.0 if spread is None else float(np.mean(spread**2)),
+        notes=notes,
+    )
+
+
+def _many_classes_hint(cfg: RecipeConfig, targets: TargetEncoding) -> str:
+    """A hint when y was read as many integer classes: it may be a quantity."""
+    classes = targets.classes or []
+    if cfg.task != "auto" or len(classes) <= MAX_CLASSES_AUTO:
+        return ""
+    return (
+        f" (y was read as {len(classes)} integer classes; if it is a quantity, pass "
+        "task='regression')"
+    )

@@ -1,0 +1,198 @@
+"""Where one run of the recipe stands: its data, budget, steps and notes so far, and how a step
+is taken (swept, recorded, decided, announced)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from deeprecipe.recipe.config import RecipeConfig
+from deeprecipe.recipe.prepare import RunData
+from deeprecipe.recipe.result import RecipeStep
+from deeprecipe.recipe.step import Candidate, Decision, Situation, Step, plain
+from deeprecipe.recipe.sweep import Sweeper, TrialOutcome
+from deeprecipe.train.spec import NetworkSpec
+
+EventCallback = Callable[[dict[str, Any]], None]
+
+#: networks with at most this many parameters are gradient-checked entry by entry
+FULL_GRADCHECK_LIMIT = 5000
+
+
+class RunState:
+    """One run's progress; the steps read it through :meth:`situation`."""
+
+    def __init__(
+        self,
+        config: RecipeConfig,
+        on_event: EventCallback | None,
+        data: RunData,
+        *,
+        start: float | None = None,
+    ) -> None:
+        self.config = config
+        self.on_event = on_event
+        self.data = data
+        self.start = time.monotonic() if start is None else start
+        self.steps: list[RecipeStep] = []
+        self.notes: list[str] = list(data.notes)
+        self.labels: dict[str, str] = {}
+        self.sweeper: Sweeper | None = None  # set while the run's sweeper is open
+
+    # ----------------------------------------------------------------- events and budget
+    def emit(self, event: str, **fields: Any) -> None:
+        if self.on_event is not None:
+            self.on_event({"event": event, "elapsed": time.monotonic() - self.start, **fields})
+
+    def trial_event(self, event: dict[str, Any]) -> None:
+        if self.on_event is not None:
+            self.on_event({**event, "elapsed": time.monotonic() - self.start})
+
+    @property
+    def trainings_used(self) -> int:
+        return self.sweeper.n_trained + self.sweeper.n_reused
+
+    def budget_left(self) -> int | None:
+        """Trainings left (None: unlimited); 0 when the wall-time budget is spent."""
+        cfg = self.config
+        if cfg.max_seconds is not None and time.monotonic() - self.start >= cfg.max_seconds:
+            return 0
+        if cfg.max_trainings is None:
+            return None
+        return max(0, cfg.max_trainings - self.trainings_used)
+
+    # ----------------------------------------------------------------- measuring
+    def diagnose(self, outcome: TrialOutcome):
+        from deeprecipe.diagnose import diagnose
+
+        cfg = self.config
+        head = self.data.targets.head
+        scale = 1.0 if head.metric_is_rate else self.data.target_variance
+        return diagnose(
+            outcome.train_error,
+            outcome.dev_error,
+            cfg.bayes_error,
+            bias_tolerance=cfg.bias_tolerance * scale,
+            variance_tolerance=cfg.variance_tolerance * scale,
+            relative_tolerance=cfg.relative_tolerance,
+            metric=head.diagnosis_metric,
+        )
+
+    def describe(self, outcome: TrialOutcome) -> dict[str, Any]:
+        return {
+            "key": outcome.key,
+            "label": self.labels.get(outcome.key, ""),
+            "spec": outcome.spec,
+            "train_error": outcome.train_error,
+            "dev_error": outcome.dev_error,
+            "dev_loss": outcome.result["dev_loss"],
+            "epochs_run": outcome.result.get("epochs_run"),
+            "stopped_early": bool(outcome.result.get("stopped_early")),
+            "diverged": bool(outcome.result.get("diverged")),
+        }
+
+    def gradcheck(self, network, label: str) -> dict[str, Any]:
+        from deeprecipe.check import gradcheck
+
+        trials = self.data.trials
+        rows = min(self.config.gradcheck_rows, len(trials.X_train))
+        mode = "full" if network.n_params <= FULL_GRADCHECK_LIMIT else "sampled"
+        result = gradcheck(
+            network,
+            trials.X_train[:rows],
+            trials.y_train[:rows],
+            dropout="off",
+            mode=mode,
+            seed=self.config.seed,
+            label=label,
+        )
+        out = result.to_dict()
+        self.emit(
+            "gradcheck",
+            label=label,
+            difference=out.get("difference"),
+            verdict=out.get("verdict"),
+            passed=out.get("passed"),
+        )
+        return out
+
+    # ----------------------------------------------------------------- steps
+    def situation(self, incumbent: TrialOutcome, diagnosis: Any = None) -> Situation:
+        return Situation(
+            NetworkSpec.from_dict(incumbent.spec),
+            incumbent,
+            diagnosis,
+            self.config,
+            self.data.trials.image_shape,
+            self.budget_left(),
+        )
+
+    def take(self, step: Step, now: Situation) -> tuple[RecipeStep, list, Decision] | None:
+        """Sweep the step's candidates, record it, decide and announce; None when it offers
+        nothing (or skips itself, with a note)."""
+        candidates = step.candidates(now)
+        if not candidates:
+            return None
+        note = step.skip(now, candidates)
+        if note is not None:
+            self.notes.append(note)
+            return None
+        diagnosis = None if step.diagnostic else now.diagnosis
+        record, outcomes = self.sweep(
+            step.name, step.kind, step.reason(now), candidates, now.incumbent, diagnosis
+        )
+        decision = step.decide(now, outcomes, self.labels)
+        record.accepted, record.chosen = decision.accepted, decision.chosen
+        record.chosen_key, record.decision = decision.chosen_key, decision.text
+        self.emit(
+            "step_end",
+            step=step.name,
+            index=record.index,
+            chosen=None if step.diagnostic else record.chosen,
+            accepted=record.accepted,
+            decision=record.decision,
+        )
+        return record, outcomes, decision
+
+    def sweep(self, name, kind, reason, candidates: list[Candidate], incumbent, diagnosis):
+        """Train ``candidates`` (within the budget) and record the step; return the outcomes."""
+        left = self.budget_left()
+        if kind == "baseline" and left == 0:
+            # everything after is measured against the baseline: it is trained whatever is left
+            self.notes.append("the budget was spent before the baseline; it was trained anyway")
+            left = None
+        if left is not None and len(candidates) > left:
+            self.notes.append(
+                f"step {name}: the budget allowed {left} of its {len(candidates)} candidates"
+            )
+            candidates = candidates[:left]
+        labels = [label for label, _ in candidates]
+        index = len(self.steps)
+        self.emit(
+            "step_start",
+            step=name,
+            index=index,
+            kind=kind,
+            reason=reason,
+            n_candidates=len(candidates),
+            labels=labels,
+        )
+        started = time.monotonic()
+        outcomes = self.sweeper.run(
+            [spec for _, spec in plain(candidates)], step=name, labels=labels
+        )
+        for label, outcome in zip(labels, outcomes):
+            self.labels.setdefault(outcome.key, label)
+        step = RecipeStep(
+            index=index,
+            name=name,
+            kind=kind,
+            reason=reason,
+            diagnosis_before=None if diagnosis is None else diagnosis.to_dict(),
+            incumbent_before=None if incumbent is None else self.describe(incumbent),
+            candidates=[{**o.to_dict(), "label": label} for label, o in zip(labels, outcomes)],
+            seconds=time.monotonic() - started,
+        )
+        self.steps.append(step)
+        return step, outcomes

@@ -1,0 +1,109 @@
+"""The shape every step of the recipe has: candidates from the current state, a decision rule,
+the reason it records. The steps themselves are in :mod:`deeprecipe.recipe.steps`.
+
+A step sees a :class:`Situation` (the incumbent trial, its diagnosis, the settings, what the
+data is) and answers three questions:
+
+* :meth:`Step.candidates`: which changes of the incumbent's spec to train, as
+  ``(label, NetworkSpec)`` pairs; none when it has nothing new to try;
+* :meth:`Step.reason`: why the step is taken, recorded beside its candidates;
+* :meth:`Step.decide`: given the trained candidates, what is kept (a :class:`Decision`). The
+  default is the recipe's one rule: the candidate with the best dev score (dev error, ties
+  broken by the dev loss without its L2 term) replaces the incumbent only if it beats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from deeprecipe.recipe.config import RecipeConfig
+from deeprecipe.recipe.sweep import TrialOutcome
+from deeprecipe.train.spec import NetworkSpec
+
+#: a candidate change: its label (shown in tables and the report) and the spec to train
+Candidate = tuple[str, NetworkSpec]
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What a step is told: where the run stands now."""
+
+    spec: NetworkSpec  # the incumbent's spec, the starting point of every candidate
+    incumbent: TrialOutcome | None  # the incumbent trial, with its measured errors
+    diagnosis: Any  # a deeprecipe.diagnose.Diagnosis of the incumbent
+    config: RecipeConfig
+    image_shape: tuple[int, ...] | None = None  # the rows are flattened images of this shape
+    budget_left: int | None = None  # trainings left; None: unlimited
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a step keeps: ``winner`` is the new incumbent (None: the incumbent stays)."""
+
+    accepted: bool
+    chosen: str | None  # the label recorded as kept
+    chosen_key: str | None
+    text: str  # the decision, in words, as the tables and the report show it
+    winner: TrialOutcome | None = None
+
+
+class Step:
+    """One step of the basic recipe. Subclasses set the three class attributes and override
+    :meth:`candidates`; :meth:`decide` and :meth:`reason` have the recipe's defaults."""
+
+    #: the step's name in results, events and the report ("l2", "wider", ...)
+    name: ClassVar[str]
+    #: the gap it works on: "bias" or "variance"; "learning_curve" for a diagnostic
+    kind: ClassVar[str]
+    #: why it helps, one line, recorded after the diagnosis
+    why: ClassVar[str]
+    #: a diagnostic measures and keeps nothing (its step_end names no choice)
+    diagnostic: ClassVar[bool] = False
+
+    def candidates(self, now: Situation) -> list[Candidate]:
+        raise NotImplementedError
+
+    def skip(self, now: Situation, candidates: list[Candidate]) -> str | None:
+        """A note saying why the step is not taken after all (None: it is taken)."""
+        return None
+
+    def reason(self, now: Situation) -> str:
+        return f"{now.diagnosis}; {self.why}"
+
+    def decide(
+        self, now: Situation, outcomes: list[TrialOutcome], labels: Mapping[str, str]
+    ) -> Decision:
+        return better_on_dev(now.incumbent, outcomes, labels)
+
+
+def better_on_dev(
+    incumbent: TrialOutcome, outcomes: list[TrialOutcome], labels: Mapping[str, str]
+) -> Decision:
+    """The best candidate by dev score replaces the incumbent only if it beats it on dev."""
+    best = min(outcomes, key=lambda o: o.dev_score)
+    if best.dev_score < incumbent.dev_score:
+        text = (
+            f"kept {labels[best.key]}: dev error {incumbent.dev_error:.4g} -> "
+            f"{best.dev_error:.4g} (train error {incumbent.train_error:.4g} -> "
+            f"{best.train_error:.4g})"
+        )
+        if best.dev_error == incumbent.dev_error:
+            text += (
+                f"; a tie on dev error, broken by the lower dev cost "
+                f"{incumbent.result['dev_loss']:.4g} -> {best.result['dev_loss']:.4g}"
+            )
+        return Decision(True, labels[best.key], best.key, text, winner=best)
+    return Decision(
+        False,
+        labels.get(incumbent.key, "the current configuration"),
+        incumbent.key,
+        f"no candidate beat the current dev error {incumbent.dev_error:.4g} (best: "
+        f"{labels[best.key]} with {best.dev_error:.4g}); kept the current one",
+    )
+
+
+def plain(candidates: list[Candidate]) -> list[tuple[str, dict[str, Any]]]:
+    """Candidates with their specs in plain form, as trials travel and are stored."""
+    return [(label, spec.to_dict()) for label, spec in candidates]

@@ -1,0 +1,242 @@
+"""The basic recipe's steps, one class each, of the one shape :class:`~.step.Step` defines.
+
+==================  =========================================================================
+against high bias   ``wider`` (hidden units times each width factor), ``deeper`` (one or two
+                    more hidden layers as wide as the last), ``longer`` (epochs times each
+                    epoch factor), ``adam`` (Adam at a few learning rates)
+against high        ``l2`` (a log grid of lambda), ``dropout`` (a keep_prob grid),
+variance            ``augment`` (image shifts/rotations when the rows are images, Gaussian
+                    noise otherwise), ``early_stopping`` (patience on the dev cost, the best
+                    weights always restored; at the current and at twice the epochs)
+a diagnostic        ``learning_curve`` (the chosen configuration on growing shares of the
+                    training set: does more data help?)
+==================  =========================================================================
+
+A step offers nothing when it has nothing new to try (Adam already in use, the network at its
+size limit, augmentation already on); the recipe then moves to the next one. The order in which
+the loop tries them is :data:`BIAS_STEPS` then :data:`VARIANCE_STEPS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deeprecipe.recipe.config import RecipeConfig
+from deeprecipe.recipe.step import Candidate, Decision, Situation, Step, plain
+from deeprecipe.train.spec import NetworkSpec
+
+
+def _hidden_label(hidden) -> str:
+    return f"hidden {'-'.join(map(str, hidden))}"
+
+
+def _measured(config: RecipeConfig, epochs: int) -> int:
+    """Measure the figures about ``history_points`` times per training."""
+    return max(1, epochs // config.history_points)
+
+
+def _unique(candidates: list[Candidate]) -> list[Candidate]:
+    seen: set[str] = set()
+    return [c for c in candidates if not (c[0] in seen or seen.add(c[0]))]
+
+
+# ----------------------------------------------------------------------- against bias
+class WiderStep(Step):
+    name, kind = "wider", "bias"
+    why = "a bigger network (more hidden units) can fit the training set better"
+
+    def candidates(self, now):
+        spec, cfg, out = now.spec, now.config, []
+        for factor in cfg.width_factors:
+            cap = cfg.max_hidden_units
+            hidden = [min(cap, max(n + 1, round(n * factor))) for n in spec.hidden]
+            if tuple(hidden) != spec.hidden:
+                out.append((_hidden_label(hidden), spec.replace(hidden=hidden)))
+        return _unique(out)
+
+
+class DeeperStep(Step):
+    name, kind = "deeper", "bias"
+    why = "a bigger network (more hidden layers) can fit the training set better"
+
+    def candidates(self, now):
+        spec, out = now.spec, []
+        last = spec.hidden[-1] if spec.hidden else 16
+        for extra in (1, 2):
+            hidden = [*spec.hidden, *[last] * extra]
+            if len(hidden) <= now.config.max_hidden_layers:
+                out.append((_hidden_label(hidden), spec.replace(hidden=hidden)))
+        return out
+
+
+class LongerStep(Step):
+    name, kind = "longer", "bias"
+    why = "training longer lets the optimizer reach a lower training cost"
+
+    def candidates(self, now):
+        spec, cfg, out = now.spec, now.config, []
+        for factor in cfg.epoch_factors:
+            epochs = min(cfg.max_epochs, round(spec.epochs * factor))
+            if epochs > spec.epochs:
+                changed = spec.replace(epochs=epochs, metrics_every=_measured(cfg, epochs))
+                out.append((f"{epochs} epochs", changed))
+        return _unique(out)
+
+
+class AdamStep(Step):
+    name, kind = "adam", "bias"
+    why = "Adam (adaptive, with momentum) usually descends faster than plain gradient descent"
+
+    def candidates(self, now):
+        spec = now.spec
+        if spec.optimizer == "adam":
+            return []
+        return [
+            (f"Adam, learning rate {lr:g}", spec.replace(optimizer="adam", learning_rate=lr))
+            for lr in now.config.adam_learning_rates
+        ]
+
+
+# ----------------------------------------------------------------------- against variance
+class L2Step(Step):
+    name, kind = "l2", "variance"
+    why = "L2 regularization shrinks the weights and so reduces variance"
+
+    def candidates(self, now):
+        spec = now.spec
+        return [
+            (f"lambda={lam:g}", spec.replace(l2=lam))
+            for lam in now.config.l2_grid
+            if lam != spec.l2
+        ]
+
+
+class DropoutStep(Step):
+    name, kind = "dropout", "variance"
+    why = "dropout keeps units from co-adapting and so reduces variance"
+
+    def candidates(self, now):
+        spec = now.spec
+        if not spec.hidden:
+            return []
+        return [
+            (f"keep_prob={k:g}", spec.replace(keep_prob=k))
+            for k in now.config.keep_prob_grid
+            if k != spec.keep_prob
+        ]
+
+
+def _and_twice_as_long(
+    spec: NetworkSpec, config: RecipeConfig, label: str, up_to: bool = False, **changes: Any
+) -> list[Candidate]:
+    """The change as it is, and with twice the epochs: a regularizer that slows fitting (more
+    varied examples, an earlier stop) may need longer to reach its better dev error."""
+    out = [(label, spec.replace(**changes))]
+    epochs = min(config.max_epochs, spec.epochs * 2)
+    if epochs > spec.epochs:
+        longer = spec.replace(**changes, epochs=epochs, metrics_every=_measured(config, epochs))
+        out.append((f"{label}, {'up to ' if up_to else ''}{epochs} epochs", longer))
+    return out
+
+
+class AugmentStep(Step):
+    name, kind = "augment", "variance"
+    why = "augmented copies of the training examples act as more data"
+
+    def candidates(self, now):
+        spec, cfg, out = now.spec, now.config, []
+        if spec.augment:
+            return []
+        if now.image_shape is None:
+            for std in cfg.noise_grid:
+                out += _and_twice_as_long(
+                    spec, cfg, f"Gaussian noise std={std:g}", augment={"kind": "noise", "std": std}
+                )
+            return out
+        for fraction in cfg.image_shifts:
+            for rotation in cfg.image_rotations:
+                shift = round(fraction * now.image_shape[1], 3)
+                setting = {
+                    "kind": "image",
+                    "flip": cfg.image_flip,
+                    "max_shift": shift,
+                    "integer_shifts": False,
+                    "max_rotation_deg": float(rotation),
+                    "max_zoom": cfg.image_zoom,
+                }
+                label = (
+                    f"images: shift {shift:g} px, rotate {rotation:g} deg, "
+                    f"zoom {cfg.image_zoom:.0%}" + (", flip" if cfg.image_flip else "")
+                )
+                out += _and_twice_as_long(spec, cfg, label, augment=setting)
+        return out
+
+
+class EarlyStoppingStep(Step):
+    name, kind = "early_stopping", "variance"
+    why = "stopping where the dev cost is lowest keeps the weights from overfitting"
+
+    def candidates(self, now):
+        spec, cfg = now.spec, now.config
+        if spec.early_stopping:
+            return []
+        setting = {"monitor": "dev_cost", "patience": cfg.patience, "min_delta": cfg.min_delta}
+        return _and_twice_as_long(
+            spec,
+            cfg,
+            f"early stopping, patience {cfg.patience}",
+            up_to=True,
+            early_stopping=setting,
+        )
+
+
+# ----------------------------------------------------------------------- a diagnostic
+class LearningCurveStep(Step):
+    name, kind, diagnostic = "learning_curve", "learning_curve", True
+    why = "does more data help? the chosen configuration on growing shares of the training set"
+
+    def candidates(self, now):
+        fractions = sorted(set(now.config.learning_curve_fractions) | {1.0})
+        return [
+            (f"{f:.0%} of the training set", now.spec.replace(train_fraction=f))
+            for f in fractions
+            if f < 1.0
+        ]
+
+    def skip(self, now, candidates):
+        if now.budget_left is not None and now.budget_left < len(candidates):
+            return (
+                f"the learning curve was skipped: it needs {len(candidates)} trainings and the "
+                f"budget has {now.budget_left} left"
+            )
+        return None
+
+    def reason(self, now):
+        return self.why
+
+    def decide(self, now, outcomes, labels):
+        incumbent = now.incumbent
+        return Decision(
+            False, labels.get(incumbent.key), incumbent.key, "a diagnostic: nothing is chosen"
+        )
+
+
+#: the steps against high avoidable bias, then against high variance, in the order tried
+BIAS_STEPS: tuple[Step, ...] = (WiderStep(), DeeperStep(), LongerStep(), AdamStep())
+VARIANCE_STEPS: tuple[Step, ...] = (L2Step(), DropoutStep(), AugmentStep(), EarlyStoppingStep())
+BIAS_ACTIONS = tuple(step.name for step in BIAS_STEPS)
+VARIANCE_ACTIONS = tuple(step.name for step in VARIANCE_STEPS)
+STEPS = {step.name: step for step in (*BIAS_STEPS, *VARIANCE_STEPS)}
+
+
+def propose(
+    action: str,
+    spec: Mapping[str, Any],
+    config: RecipeConfig,
+    *,
+    image_shape: tuple[int, ...] | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """``[(label, plain spec), ...]`` for the step named ``action`` applied to a plain ``spec``."""
+    now = Situation(NetworkSpec.from_dict(spec), None, None, config, image_shape)
+    return plain(STEPS[action].candidates(now))

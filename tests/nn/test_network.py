@@ -203,3 +203,25 @@ def test_pickle_and_deepcopy_keep_parameters_as_views():
 def test_from_config_refuses_unknown_keys():
     with pytest.raises(DeepRecipeError, match="unknown key"):
         Network.from_config({"layer_sizes": [2, 1], "width": 3})
+
+
+def test_regularization_changes_through_one_checked_method_and_reaches_the_gradient():
+    """keep_prob lives in the layers only: the network's view, its config and the dropout the
+    layers apply all follow set_regularization; lambda reaches the gradient as (lambda/m) W."""
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    y = np.array([0, 1, 0, 1, 1, 0])
+    net = Network([3, 4, 4, 1], keep_prob=1.0, dtype="float64", seed=0)
+    targets = net.prepare_targets(y)
+    net.loss_and_gradient(X, targets)
+    plain = net.grad.copy()
+    net.set_regularization(l2=0.6, keep_prob=[0.5, 0.9])
+    assert net.keep_probs == [0.5, 0.9] == net.config["keep_prob"]
+    assert [layer.keep_prob for layer in net.layers] == [0.5, 0.9, 1.0]
+    net.set_regularization(keep_prob=1.0)  # dropout off again: only the L2 term differs now
+    net.loss_and_gradient(X, targets)
+    W1 = net.parameter_slices["W1"][0]
+    np.testing.assert_allclose(net.grad[W1] - plain[W1], 0.6 / 6 * net.theta[W1], atol=1e-12)
+    with pytest.raises(DeepRecipeError, match="keep_prob"):
+        net.set_regularization(keep_prob=[0.5])
+    with pytest.raises(DeepRecipeError, match="l2"):
+        net.set_regularization(l2=-1)

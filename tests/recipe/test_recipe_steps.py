@@ -1,0 +1,125 @@
+"""The recipe's steps: one shape, candidates from the incumbent's spec, one decision rule, and a
+new step that is one new class."""
+
+from __future__ import annotations
+
+import pytest
+
+from deeprecipe.recipe import (
+    BIAS_STEPS,
+    VARIANCE_STEPS,
+    Recipe,
+    RecipeConfig,
+    Situation,
+    Step,
+    TrialOutcome,
+    propose,
+)
+from deeprecipe.recipe import loop as recipe_loop
+from deeprecipe.recipe.step import better_on_dev
+from deeprecipe.train import NetworkSpec
+
+from ._fixtures_recipe import blobs
+
+CONFIG = RecipeConfig(
+    l2_grid=(0.0, 0.1, 1.0),
+    keep_prob_grid=(0.8, 1.0),
+    noise_grid=(0.1,),
+    width_factors=(2,),
+    epoch_factors=(2,),
+    max_epochs=300,
+    history_points=10,
+)
+
+
+def _now(spec: NetworkSpec, image_shape=None) -> Situation:
+    return Situation(spec, None, "high bias", CONFIG, image_shape)
+
+
+def _changed(spec: NetworkSpec, other: NetworkSpec) -> set[str]:
+    a, b = spec.to_dict(), other.to_dict()
+    return {k for k in a if a[k] != b[k]}
+
+
+# What each step may change, beside how often the figures are measured.
+CHANGES = {
+    "wider": {"hidden"}, "deeper": {"hidden"}, "longer": {"epochs"},
+    "adam": {"optimizer", "learning_rate"}, "l2": {"l2"}, "dropout": {"keep_prob"},
+    "augment": {"augment", "epochs"}, "early_stopping": {"early_stopping", "epochs"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("step", [*BIAS_STEPS, *VARIANCE_STEPS], ids=lambda s: s.name)
+def test_every_step_has_the_shape_and_changes_only_its_own_settings(step):
+    assert step.kind in ("bias", "variance") and step.why and step.name in CHANGES
+    spec = NetworkSpec(hidden=(4,), epochs=100)
+    candidates = step.candidates(_now(spec))
+    assert candidates, f"{step.name} offered nothing from a plain starting spec"
+    for label, candidate in candidates:
+        assert isinstance(label, str) and isinstance(candidate, NetworkSpec)
+        assert _changed(spec, candidate) - {"metrics_every"} <= CHANGES[step.name]
+        assert _changed(spec, candidate)  # something new
+    assert step.reason(_now(spec)) == f"high bias; {step.why}"
+
+
+def test_steps_offer_nothing_when_they_have_nothing_new():
+    steps = {s.name: s for s in (*BIAS_STEPS, *VARIANCE_STEPS)}
+    done = NetworkSpec(optimizer="adam", learning_rate=0.01, augment={"kind": "noise", "std": 0.1},
+                       early_stopping={"patience": 5})  # fmt: skip
+    for name in ("adam", "augment", "early_stopping"):
+        assert steps[name].candidates(_now(done)) == []
+    assert steps["dropout"].candidates(_now(NetworkSpec(hidden=()))) == []
+    # values already in use are not offered again
+    assert [s.l2 for _, s in steps["l2"].candidates(_now(NetworkSpec(l2=0.1)))] == [0.0, 1.0]
+
+
+def test_image_rows_get_image_augmentation_and_propose_speaks_plain_specs():
+    plain = NetworkSpec(hidden=(4,), epochs=100).to_dict()
+    out = propose("augment", plain, CONFIG, image_shape=(8, 8))
+    assert out and all(spec["augment"]["kind"] == "image" for _, spec in out)
+    assert all(isinstance(spec, dict) for _, spec in out)
+    assert {spec["augment"]["kind"] for _, spec in propose("augment", plain, CONFIG)} == {"noise"}
+
+
+def _outcome(key, dev_error, dev_loss, train_error=0.1):
+    return TrialOutcome({"key": key, "spec": {}, "train_error": train_error,
+                         "dev_error": dev_error, "dev_loss": dev_loss})  # fmt: skip
+
+
+def test_the_decision_rule_keeps_only_what_beats_the_incumbent_on_dev():
+    incumbent = _outcome("a", 0.20, 0.5)
+    labels = {"a": "now", "b": "worse", "c": "tie, lower cost", "d": "better"}
+    stay = better_on_dev(incumbent, [_outcome("b", 0.25, 0.4)], labels)
+    assert not stay.accepted and stay.winner is None and stay.chosen == "now"
+    assert "no candidate beat the current dev error 0.2 (best: worse with 0.25)" in stay.text
+    tie = better_on_dev(incumbent, [_outcome("b", 0.25, 0.1), _outcome("c", 0.20, 0.4)], labels)
+    assert tie.accepted and tie.winner.key == "c" and "a tie on dev error" in tie.text
+    best = better_on_dev(incumbent, [_outcome("c", 0.20, 0.4), _outcome("d", 0.1, 0.9)], labels)
+    assert best.winner.key == "d" and best.text.startswith("kept better: dev error 0.2 -> 0.1")
+
+
+class Halve(Step):
+    """A step written for this test: half the hidden units (never a real fix for bias)."""
+
+    name, kind = "halve", "bias"
+    why = "a test step"
+
+    def candidates(self, now):
+        return [("half", now.spec.replace(hidden=[max(1, n // 2) for n in now.spec.hidden]))]
+
+
+def test_a_new_step_is_one_class_and_one_entry_in_the_order(monkeypatch):
+    """The loop takes a step it has never seen, records its reason, candidates and decision."""
+    monkeypatch.setitem(recipe_loop.STEPS_FOR, "bias", (Halve(),))
+    events = []
+    X, y = blobs(240)
+    result = Recipe(hidden=(8,), epochs=40, n_jobs=1, bias_tolerance=0.0, relative_tolerance=0.0,
+                    bayes_error=0.0, learning_curve_fractions=(1.0,), max_trainings=10,
+                    on_event=events.append).run(X, y)  # fmt: skip
+    step = next(s for s in result.steps if s.name == "halve")
+    assert step.kind == "bias" and step.reason.endswith("; a test step")
+    assert [c["label"] for c in step.candidates] == ["half"]
+    assert step.candidates[0]["spec"]["hidden"] == [4]
+    assert step.decision and step.chosen_key
+    ends = [e for e in events if e["event"] == "step_end" and e["step"] == "halve"]
+    assert ends and ends[0]["decision"] == step.decision

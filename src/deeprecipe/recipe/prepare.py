@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.data.parts import check_beside, check_image_shape, check_pairs, check_xy
-from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.recipe.config import (
     RecipeConfig,
@@ -20,6 +19,7 @@ from deeprecipe.recipe.config import (
 )
 from deeprecipe.recipe.heldout import HeldOutSet
 from deeprecipe.recipe.trial import TrialData, target_scale
+from deeprecipe.task import MAX_CLASSES_AUTO
 
 
 @dataclass

@@ -43,7 +43,7 @@ def network_spec(options: dict[str, Any]) -> NetworkSpec:
 
 def network_for(spec: NetworkSpec, data: Prepared) -> Network:
     """``n_x - spec.hidden - n_y`` with the loss of the task."""
-    return build_network(spec, data.n_features, data.n_outputs, data.loss)
+    return build_network(spec, data.n_features, data.n_outputs, data.head)
 
 
 def scaled(data: Prepared, scaler_kind: str | None) -> tuple[Any, dict[str, np.ndarray]]:

@@ -127,8 +127,16 @@ class RecipeConfig:
         self.hidden = tuple(
             int(check_number("hidden layer size", n, low=1, integer=True)) for n in self.hidden
         )
-        for name in ("epochs", "history_points", "max_hidden_units", "max_hidden_layers",
-                     "max_epochs", "patience", "max_steps", "gradcheck_rows"):  # fmt: skip
+        for name in (
+            "epochs",
+            "history_points",
+            "max_hidden_units",
+            "max_hidden_layers",
+            "max_epochs",
+            "patience",
+            "max_steps",
+            "gradcheck_rows",
+        ):
             setattr(self, name, int(check_number(name, getattr(self, name), low=1, integer=True)))
         if self.batch_size is not None:
             self.batch_size = int(check_number("batch_size", self.batch_size, low=1, integer=True))
@@ -143,11 +151,17 @@ class RecipeConfig:
             )
         if self.max_seconds is not None:
             self.max_seconds = check_number("max_seconds", self.max_seconds, low=0.0)
-        for name, low, high in (("l2_grid", 0.0, None), ("keep_prob_grid", 0.0, 1.0),
-                                ("noise_grid", 0.0, None), ("width_factors", 1.0, None),
-                                ("epoch_factors", 1.0, None), ("adam_learning_rates", 0.0, None),
-                                ("learning_curve_fractions", 0.0, 1.0), ("image_rotations", 0, 180),
-                                ("image_shifts", 0, 0.5)):  # fmt: skip
+        for name, low, high in (
+            ("l2_grid", 0.0, None),
+            ("keep_prob_grid", 0.0, 1.0),
+            ("noise_grid", 0.0, None),
+            ("width_factors", 1.0, None),
+            ("epoch_factors", 1.0, None),
+            ("adam_learning_rates", 0.0, None),
+            ("learning_curve_fractions", 0.0, 1.0),
+            ("image_rotations", 0, 180),
+            ("image_shifts", 0, 0.5),
+        ):
             values = getattr(self, name)
             if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
                 raise DeepRecipeError(f"{name}={values!r}; accepted: a list of numbers")
@@ -205,8 +219,12 @@ class TargetEncoding:
 
     def to_dict(self) -> dict[str, Any]:
         classes = None if self.classes is None else [_plain(c) for c in self.classes]
-        return {"task": self.task, "loss": self.loss, "n_outputs": self.n_outputs,
-                "classes": classes}  # fmt: skip
+        return {
+            "task": self.task,
+            "loss": self.loss,
+            "n_outputs": self.n_outputs,
+            "classes": classes,
+        }
 
 
 def _plain(value: Any) -> Any:

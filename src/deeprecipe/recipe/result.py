@@ -120,11 +120,16 @@ class RecipeResult:
             "targets": self.targets,
             "data": self.data,
             "errors": {
-                "baseline": {"train": self.baseline["train_error"],
-                             "dev": self.baseline["dev_error"]},
-                "final": {"train": self.train_error, "dev": self.dev_error,
-                          "test": self.test_error},
-            },  # fmt: skip
+                "baseline": {
+                    "train": self.baseline["train_error"],
+                    "dev": self.baseline["dev_error"],
+                },
+                "final": {
+                    "train": self.train_error,
+                    "dev": self.dev_error,
+                    "test": self.test_error,
+                },
+            },
             "test_accuracy": self.test_accuracy,
             "baseline": self.baseline,
             "final": self.final,
@@ -152,12 +157,14 @@ class RecipeResult:
                 (c["dev_error"] for c in step.candidates if c.get("dev_error") is not None),
                 default=None,
             )
-            rows.append((
-                step.name,
-                str(len(step.candidates)),
-                step.chosen or "-",
-                "-" if best is None else f"{best:.4f}",
-            ))  # fmt: skip
+            rows.append(
+                (
+                    step.name,
+                    str(len(step.candidates)),
+                    step.chosen or "-",
+                    "-" if best is None else f"{best:.4f}",
+                )
+            )
         return rows
 
 

@@ -39,6 +39,7 @@ from deeprecipe.train.trainer import fit
 #: bump when the meaning of a spec or of a stored result changes: old records are then ignored
 TRIAL_FORMAT = 2  # 2: regression trials train on standardized targets
 
+
 def make_spec(base: Mapping[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
     """A trial spec in its plain form: :class:`~deeprecipe.train.spec.NetworkSpec`'s defaults,
     then ``base``, then ``changes``, checked; unknown keys are refused. Trials travel (to
@@ -112,7 +113,8 @@ def trial_key(spec: Mapping[str, Any], data: TrialData) -> str:
 
 def trial_network(spec: Mapping[str, Any], data: TrialData) -> Network:
     """The untrained network a plain spec describes on ``data`` (initialized from its seed)."""
-    return build_network(NetworkSpec.from_dict(spec), data.n_features, data.n_outputs, data.loss)
+    head = get_task(data.loss)
+    return build_network(NetworkSpec.from_dict(spec), data.n_features, data.n_outputs, head)
 
 
 def _augmenter(spec: Mapping[str, Any], data: TrialData):

@@ -29,6 +29,7 @@ from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.activations import ACTIVATIONS
 from deeprecipe.nn.initializers import INITIALIZERS
 from deeprecipe.nn.network import Network
+from deeprecipe.task import Task
 from deeprecipe.train.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 
 DTYPES = ("float32", "float64")
@@ -161,11 +162,12 @@ def build_network(
     spec: NetworkSpec,
     n_inputs: int,
     n_outputs: int,
-    loss: Any,
+    task: Task | str,
     *,
     seed: int | np.random.Generator | None = None,
 ) -> Network:
-    """The untrained network ``n_inputs - spec.hidden - n_outputs`` with the output's ``loss``.
+    """The untrained network ``n_inputs - spec.hidden - n_outputs`` with the output head ``task``
+    (a :class:`~deeprecipe.task.Task`, or its loss name as model files store it).
 
     The one build path of the package. ``seed`` (an int or a Generator) replaces the spec's own,
     for a caller that draws its seeds from a stream (the estimators' ``random_state``).
@@ -173,7 +175,7 @@ def build_network(
     return Network(
         [int(n_inputs), *spec.hidden, int(n_outputs)],
         activation=_listed(spec.activation),
-        loss=loss,
+        loss=task,
         init=spec.init,
         keep_prob=_listed(spec.keep_prob),
         l2=spec.l2,

@@ -123,3 +123,31 @@ def test_a_new_step_is_one_class_and_one_entry_in_the_order(monkeypatch):
     assert step.decision and step.chosen_key
     ends = [e for e in events if e["event"] == "step_end" and e["step"] == "halve"]
     assert ends and ends[0]["decision"] == step.decision
+
+
+class Retune(Step):
+    """A step of a group of its own, tried before capacity whenever it is needed."""
+
+    name, kind = "retune", "optimization"
+    why = "a test group"
+
+    def needed(self, now):
+        return now.incumbent.spec["learning_rate"] > 0.05
+
+    def candidates(self, now):
+        return [("lr 0.05", now.spec.replace(learning_rate=0.05))]
+
+
+def test_a_new_group_of_steps_takes_the_focus_first_while_it_is_needed(monkeypatch):
+    groups = {"optimization": (Retune(),), **recipe_loop.STEPS_FOR}
+    monkeypatch.setattr(recipe_loop, "STEPS_FOR", groups)
+    X, y = blobs(240)
+    result = Recipe(hidden=(8,), epochs=40, learning_rate=0.5, n_jobs=1, bias_tolerance=0.0,
+                    relative_tolerance=0.0, bayes_error=0.0, learning_curve_fractions=(1.0,),
+                    max_trainings=12, max_steps=3).run(X, y)  # fmt: skip
+    names = [s.name for s in result.steps]
+    assert names[:2] == ["baseline", "retune"]
+    retune = result.steps[1]
+    assert retune.kind == "optimization" and retune.candidates[0]["spec"]["learning_rate"] == 0.05
+    if retune.accepted:  # lr is 0.05 from then on: no longer needed
+        assert names.count("retune") == 1

@@ -27,8 +27,10 @@ Adding a step
     and one entry in :data:`~deeprecipe.recipe.steps.BIAS_STEPS` or ``VARIANCE_STEPS`` (the
     order tried). The default :meth:`~deeprecipe.recipe.step.Step.decide` keeps the best
     candidate when it beats the incumbent on dev; override it (and ``reason``, ``skip``) for
-    another rule, as the learning curve does. Settings a step reads belong in
-    :class:`RecipeConfig`.
+    another rule, as the learning curve does. A step for another problem than high bias or
+    variance (say, training that does not work yet) overrides ``needed`` and goes in a group of
+    its own in :data:`deeprecipe.recipe.loop.STEPS_FOR`, whose order is the order of focus.
+    Settings a step reads belong in :class:`RecipeConfig`.
 """
 
 from deeprecipe.recipe.config import RecipeConfig, TargetEncoding, infer_targets

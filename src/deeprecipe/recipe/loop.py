@@ -10,7 +10,8 @@ from deeprecipe.recipe.steps import BIAS_STEPS, VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
 from deeprecipe.train.spec import NetworkSpec
 
-#: the steps the loop picks from, for each gap, in the order tried
+#: the groups of steps the loop picks from, the first needed group first, each in the order
+#: tried; a new group (say, optimization before capacity) is one more entry
 STEPS_FOR = {"bias": BIAS_STEPS, "variance": VARIANCE_STEPS}
 
 
@@ -56,35 +57,37 @@ def baseline(run: RunState, spec: NetworkSpec) -> TrialOutcome:
 def improve(run: RunState, incumbent: TrialOutcome) -> tuple[TrialOutcome, str]:
     """Bias first, then variance, until both are within tolerance or nothing helps.
 
-    Each gap's steps are tried in turn, from where the last one left off; a step that offers
-    nothing or keeps nothing is marked failed until some step improves the incumbent again.
+    The first group of :data:`STEPS_FOR` with a step that is needed (:meth:`Step.needed`: its
+    gap is high) and not failed has the focus; its steps take turns from where the last one left
+    off. A step that offers or keeps nothing is failed until some step improves the incumbent.
     """
-    failed: dict[str, set[str]] = {"bias": set(), "variance": set()}
-    position = {"bias": 0, "variance": 0}
+    failed: dict[str, set[str]] = {group: set() for group in STEPS_FOR}
+    position = dict.fromkeys(STEPS_FOR, 0)
     while True:
         diagnosis = run.diagnose(incumbent)
-        high = {"bias": diagnosis.high_bias, "variance": diagnosis.high_variance}
-        if not any(high.values()):
+        if not diagnosis.high_bias and not diagnosis.high_variance:
             return incumbent, "both gaps are within tolerance"
         if run.budget_left() == 0:
             return incumbent, "the budget is spent"
         if len(run.steps) > run.config.max_steps:
             return incumbent, f"the step limit ({run.config.max_steps}) is reached"
-        focus = next(
-            (k for k in ("bias", "variance") if high[k] and len(failed[k]) < len(STEPS_FOR[k])),
-            None,
-        )
+        now = run.situation(incumbent, diagnosis)
+        ready = {
+            group: [s for s in steps if s.needed(now) and s.name not in failed[group]]
+            for group, steps in STEPS_FOR.items()
+        }
+        focus = next((group for group in STEPS_FOR if ready[group]), None)
         if focus is None:
             return incumbent, "no action of the recipe lowered the dev error any further"
         order = STEPS_FOR[focus]
-        while order[position[focus]].name in failed[focus]:
+        while order[position[focus]] not in ready[focus]:
             position[focus] = (position[focus] + 1) % len(order)
         step = order[position[focus]]
         position[focus] = (position[focus] + 1) % len(order)
-        taken = run.take(step, run.situation(incumbent, diagnosis))
+        taken = run.take(step, now)
         if taken is not None and taken[2].winner is not None:
             incumbent = taken[2].winner
-            failed = {"bias": set(), "variance": set()}
+            failed = {group: set() for group in STEPS_FOR}
         else:
             failed[focus].add(step.name)
 

@@ -126,6 +126,7 @@ class RunState:
             self.config,
             self.data.trials.image_shape,
             self.budget_left(),
+            self.data.trials,
         )
 
     def take(self, step: Step, now: Situation) -> tuple[RecipeStep, list, Decision] | None:

@@ -2,8 +2,10 @@
 the reason it records. The steps themselves are in :mod:`deeprecipe.recipe.steps`.
 
 A step sees a :class:`Situation` (the incumbent trial, its diagnosis, the settings, what the
-data is) and answers three questions:
+data is) and answers four questions:
 
+* :meth:`Step.needed`: does the incumbent have the problem this step treats (by default: the
+  gap named by its ``kind`` is high)?
 * :meth:`Step.candidates`: which changes of the incumbent's spec to train, as
   ``(label, NetworkSpec)`` pairs; none when it has nothing new to try;
 * :meth:`Step.reason`: why the step is taken, recorded beside its candidates;
@@ -20,6 +22,7 @@ from typing import Any, ClassVar
 
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.sweep import TrialOutcome
+from deeprecipe.recipe.trial import TrialData
 from deeprecipe.train.spec import NetworkSpec
 
 #: a candidate change: its label (shown in tables and the report) and the spec to train
@@ -36,6 +39,7 @@ class Situation:
     config: RecipeConfig
     image_shape: tuple[int, ...] | None = None  # the rows are flattened images of this shape
     budget_left: int | None = None  # trainings left; None: unlimited
+    data: TrialData | None = None  # what every trial trains on (normalized train and dev)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,11 @@ class Step:
     why: ClassVar[str]
     #: a diagnostic measures and keeps nothing (its step_end names no choice)
     diagnostic: ClassVar[bool] = False
+
+    def needed(self, now: Situation) -> bool:
+        """Whether the incumbent has the problem this step treats: by default, its gap
+        (``kind``) is high in the diagnosis."""
+        return bool(getattr(now.diagnosis, f"high_{self.kind}", False))
 
     def candidates(self, now: Situation) -> list[Candidate]:
         raise NotImplementedError

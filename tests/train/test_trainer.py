@@ -71,6 +71,52 @@ def test_full_batch_cost_is_the_cost_before_each_update(blobs):
     assert history.cost[0] == pytest.approx(reference.cost(X, y), rel=1e-12)
 
 
+@pytest.mark.parametrize("loss", ["binary_crossentropy", "mse"])
+def test_full_batch_running_figures_are_those_of_the_weights_each_epoch_starts_from(blobs, loss):
+    X, y, _, _ = blobs
+    net = Network([4, 5, 1], loss=loss, dtype=np.float64, seed=0)
+    starts = []
+    probe = net.copy()
+    for _ in range(3):  # the course's loop, one full-batch step at a time
+        starts.append((probe.cost(X, y), probe.error(X, y)))
+        fit(probe, X, y, learning_rate=0.1, epochs=1, metrics_every=0)
+    history = fit(net, X, y, learning_rate=0.1, epochs=3)
+    assert history.train_metrics == "running"
+    assert history.cost == pytest.approx([c for c, _ in starts], rel=1e-12)
+    assert history.train_error == pytest.approx([e for _, e in starts], rel=1e-12)
+    np.testing.assert_array_equal(net.theta, probe.theta)
+
+
+def test_minibatch_running_error_is_the_mean_of_each_batch_before_its_update(blobs):
+    X, y, _, _ = blobs
+    net = Network([4, 6, 1], dtype=np.float64, seed=0)
+    probe = net.copy()
+    # the trainer's shuffle: the first of two streams spawned from the seed
+    order = np.random.default_rng(np.random.SeedSequence(3).spawn(2)[0]).permutation(200)
+    wrong = cost = 0.0
+    for start in range(0, 200, 64):
+        index = order[start : start + 64]
+        wrong += probe.error(X[index], y[index]) * len(index)
+        cost += probe.loss_and_gradient(X[index], y[index, None].astype(float), m=200) * len(
+            index
+        )
+        probe.theta -= 0.1 * probe.grad
+    history = fit(net, X, y, learning_rate=0.1, epochs=1, batch_size=64, seed=3)
+    assert history.cost[0] == pytest.approx(cost / 200, rel=1e-12)
+    assert history.train_error[0] == pytest.approx(wrong / 200, rel=1e-12)
+    np.testing.assert_allclose(net.theta, probe.theta, rtol=1e-12)
+
+
+def test_exact_train_metrics_measure_the_whole_set_after_each_epoch(blobs):
+    X, y, Xd, yd = blobs
+    net = Network([4, 6, 1], seed=0, keep_prob=0.8)
+    history = fit(net, X, y, learning_rate=0.1, epochs=2, batch_size=64, train_metrics="exact",
+                  X_dev=Xd, y_dev=yd)
+    assert history.train_metrics == "exact"
+    assert history.train_error[-1] == net.error(X, y)
+    assert history.dev_error[-1] == net.error(Xd, yd)
+
+
 def test_minibatches_reshuffle_each_epoch_from_the_seed(blobs):
     X, y, _, _ = blobs
     seen = []
@@ -173,6 +219,8 @@ def test_divergence_guard_restores_last_good_weights(blobs):
         ({"optimizer": "rmsprop"}, "optimizer='rmsprop'"),
         ({"batch_size": 0}, "batch_size=0"),
         ({"X_dev": np.ones((3, 4))}, "X_dev and y_dev"),
+        ({"train_metrics": "full"}, "train_metrics='full'"),
+        ({"n_threads": 0}, "n_threads=0"),
     ],
 )
 def test_bad_training_settings(blobs, kwargs, fragment):

@@ -10,7 +10,8 @@ from deeprecipe.train import Callback
 
 
 def _status(logs: dict[str, Any]) -> str:
-    parts = [f"cost {logs['cost']:.4g}"]
+    # the training cost is the running mean of the epoch's mini-batch costs, as the bar says
+    parts = [f"batch-mean cost {logs['cost']:.4g}"]
     if logs.get("dev_error") is not None:
         parts.append(f"dev error {100 * logs['dev_error']:.2f}%")
     return ", ".join(parts)

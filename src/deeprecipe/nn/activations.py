@@ -106,6 +106,11 @@ class Activation:
     #: the initializer the course recommends for it (He for the ReLU family, Xavier otherwise)
     recommended_init: str
 
+    @property
+    def is_identity(self) -> bool:
+        """True for ``identity``, whose forward and backward return their input unchanged."""
+        return self.forward is _identity
+
 
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation("relu", _relu, _relu_backward, "he"),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeprecipe.nn.activations import Activation
+from deeprecipe.nn.threads import for_row_blocks
 
 
 class Dense:
@@ -88,20 +89,18 @@ class Dense:
                 self._buffers["ones"] = ones
         return ones[:rows]
 
-    def _draw_mask(self, rng: np.random.Generator, rows: int, cols: int, dtype) -> np.ndarray:
-        """D / keep_prob with D = [U < keep_prob], U uniform in [0, 1) drawn IN ``dtype``.
+    def _uniforms(self, rng: np.random.Generator, rows: int, cols: int, dtype) -> np.ndarray:
+        """U uniform in [0, 1) drawn IN ``dtype``, from which forward makes D = [U < keep_prob].
 
         Drawing float32 uniforms (not float64, not a bool or int mask) keeps a float32 network
         in float32; comparing and scaling in place leaves one array of the activations' shape.
+        The draw is one stream from one generator, in the calling thread: the masks are the
+        same whatever the thread count.
         """
         out = self._buffer("mask", rows, cols, dtype)
         if out is None:
-            mask = rng.random((rows, cols), dtype=dtype)
-        else:
-            mask = rng.random(dtype=dtype, out=out)
-        np.less(mask, self.keep_prob, out=mask)  # D as 0.0 / 1.0
-        mask *= dtype.type(1.0 / self.keep_prob)
-        return mask
+            return rng.random((rows, cols), dtype=dtype)
+        return rng.random(dtype=dtype, out=out)
 
     # ----------------------------------------------------------------- forward / backward
     def forward(
@@ -124,25 +123,48 @@ class Dense:
         rows, cols = a_prev.shape[0], self.W.shape[1]
         dtype = a_prev.dtype if a_prev.dtype == self.W.dtype else np.result_type(a_prev, self.W)
         z = np.matmul(a_prev, self.W, out=self._buffer("z", rows, cols, dtype))
-        z += self.b
-        a = self.activation.forward(z, out=self._buffer("a", rows, cols, dtype))
-        self._input, self._z, self._a = a_prev, z, a
-        self.mask = None
+        a = z if self.activation.is_identity else self._buffer("a", rows, cols, dtype)
+        if a is None:
+            a = np.empty_like(z)
+        self.mask, out, draw = None, None, False
         if training and self.keep_prob < 1.0:
-            if mask is None:
-                mask = self._draw_mask(rng, rows, cols, a.dtype)
+            draw = mask is None
+            if draw:
+                mask = self._uniforms(rng, rows, cols, dtype)
             self.mask = mask
-            return np.multiply(a, mask, out=self._buffer("out", rows, cols, dtype))
-        return a
+            out = self._buffer("out", rows, cols, dtype)
+            if out is None:
+                out = np.empty_like(z)
+        # the element-wise part, over row blocks on several threads when it pays (nn.threads)
+        for_row_blocks(self._forward_rows, z, a, mask, out, draw)
+        self._input, self._z, self._a = a_prev, z, a
+        return a if out is None else out
+
+    def _forward_rows(self, z, a, mask, out, draw) -> None:
+        """Z += b; A = g(Z); with dropout, D / keep_prob and A * D / keep_prob; row by row."""
+        z += self.b
+        if a is not z:
+            self.activation.forward(z, out=a)
+        if draw:  # D as 0.0 / 1.0, then D / keep_prob, in place
+            np.less(mask, self.keep_prob, out=mask)
+            mask *= mask.dtype.type(1.0 / self.keep_prob)
+        if out is not None:
+            np.multiply(a, mask, out=out)
 
     def backward(self, da: np.ndarray, *, l2_over_m: float = 0.0, input_grad: bool = True):
         """Fill ``dW`` and ``db`` from dJ/dA; return dJ/dA of the layer below (or None)."""
         rows, cols = da.shape
+        masked = None
         if self.mask is not None:
-            da = np.multiply(da, self.mask, out=self._buffer("da", rows, cols, da.dtype))
-        dz = self.activation.backward(
-            self._z, self._a, da, out=self._buffer("dz", rows, cols, da.dtype)
-        )
+            masked = self._buffer("da", rows, cols, da.dtype)
+            masked = np.empty_like(da) if masked is None else masked
+        if self.activation.is_identity:
+            dz = da if masked is None else masked
+        else:
+            dz = self._buffer("dz", rows, cols, da.dtype)
+            dz = np.empty_like(da) if dz is None else dz
+        if masked is not None or dz is not da:
+            for_row_blocks(self._backward_rows, da, self.mask, masked, self._z, self._a, dz)
         np.matmul(self._input.T, dz, out=self.dW)
         if l2_over_m:
             # dW += (lambda / m) W, the product through a scratch array the size of W
@@ -164,6 +186,14 @@ class Dense:
             return None
         n_in = self.W.shape[0]
         return np.matmul(dz, self.W.T, out=self._buffer("da_prev", rows, n_in, dz.dtype))
+
+    def _backward_rows(self, da, mask, masked, z, a, dz) -> None:
+        """dA * D / keep_prob (into ``masked``), then dZ = dA * g'(Z) (into ``dz``); row by row."""
+        if masked is not None:
+            np.multiply(da, mask, out=masked)
+            da = masked
+        if dz is not da:
+            self.activation.backward(z, a, da, out=dz)
 
     def clear_cache(self) -> None:
         """Drop the cached activations and the reusable buffers (they can be large)."""

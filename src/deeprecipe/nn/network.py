@@ -479,15 +479,30 @@ class Network:
             if cost:
                 value = self.loss.value(logits, targets[start:stop])
                 loss_sum += value if stop - start == n else value * (stop - start)
-            predictions = self._labels(self.loss.output(logits))
-            count += predictions.size
-            given = None if truth_all is None else truth_all[start:stop]
-            wrong += float(np.sum(self.loss.error_terms(predictions, targets[start:stop], given)))
+            wrong_chunk, count_chunk = self._error_sum(
+                logits, targets[start:stop], None if truth_all is None else truth_all[start:stop]
+            )
+            wrong += wrong_chunk
+            count += count_chunk
         error = wrong / count
         if not cost:
             return None, error
         mean_loss = loss_sum if n <= chunk_rows else loss_sum / n
         return mean_loss + self.l2_cost(n if m is None else m), error
+
+    def _error_sum(self, logits: np.ndarray, targets: np.ndarray, y: Any = None) -> tuple:
+        """``(errors summed, count)`` of these logits: the task's error terms against
+        ``targets`` (or ``y`` as given, which a regression measures in float64)."""
+        predictions = self._labels(self.loss.output(logits))
+        terms = self.loss.error_terms(predictions, targets, y)
+        return float(np.sum(terms)), predictions.size
+
+    def training_error(self, targets: np.ndarray) -> float:
+        """The error of the last :meth:`loss_and_gradient` pass, from its own logits (dropout
+        as it was in that pass), against the ``targets`` it was given: the trainer's running
+        training error, at no cost of a forward pass of its own."""
+        wrong, count = self._error_sum(self.layers[-1]._a, targets)
+        return wrong / count
 
     def clear_cache(self) -> None:
         for layer in self.layers:

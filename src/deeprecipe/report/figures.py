@@ -55,7 +55,9 @@ def cost_curves(histories: Mapping[str, Mapping[str, Any]], *, title: str = "") 
             train, dev = _values(h.get(train_key)), _values(h.get(dev_key))
             mask = np.isfinite(train) if train.size else None
             if _has(train):
-                ax.plot(epochs[mask], train[mask], color=color, label=f"{label}: train")
+                running = train_key == "cost" or h.get("train_metrics") == "running"
+                what = "train (mean over the epoch's batches)" if running else "train"
+                ax.plot(epochs[mask], train[mask], color=color, label=f"{label}: {what}")
             if _has(dev):
                 ok = np.isfinite(dev)
                 ax.plot(epochs[ok], dev[ok], color=color, linestyle="--", label=f"{label}: dev")

@@ -46,6 +46,7 @@ def save_checkpoint(path: str | os.PathLike, trainer: Trainer) -> Path:
         "epoch": trainer.epoch,
         "batch_size": trainer.batch_size,
         "metrics_every": trainer.metrics_every,
+        "train_metrics": trainer.train_metrics,
         "rng": {
             "shuffle": trainer.shuffle_rng.bit_generator.state,
             "augment": trainer.augment_rng.bit_generator.state,
@@ -116,6 +117,7 @@ def _trainer_from_state(
         learning_rate=optimizer_state["learning_rate"],
         batch_size=state["batch_size"],
         metrics_every=state["metrics_every"],
+        train_metrics=state.get("train_metrics", "exact"),  # older checkpoints measured exactly
         **trainer_kwargs,
     )
     hyper = {k: v for k, v in optimizer_state.items() if k in ("beta", "beta1", "beta2", "epsilon")}

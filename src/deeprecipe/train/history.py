@@ -12,8 +12,17 @@ from deeprecipe.errors import DeepRecipeError
 class History:
     """Per-epoch records of a fit. Lists are aligned by epoch; a figure not measured is None.
 
-    ``cost`` is the training cost J (L2 included) averaged over the epoch's mini-batches; in
-    full-batch training it is the cost before that epoch's update, as in the course.
+    ``cost`` is the training cost J (L2 included) of each mini-batch in its training pass
+    (dropout on), before that batch's update, averaged over the epoch: a running mean, as Keras
+    reports its training figures. In full-batch training it is exactly the course's cost of the
+    weights the epoch starts from.
+
+    ``train_error`` depends on ``train_metrics``: ``"running"`` (the default of :func:`fit`), the
+    error of the same passes averaged the same way (free: no pass of its own; full-batch without
+    dropout, the exact error of the weights the epoch starts from); ``"exact"``, the error of the
+    weights the epoch ends with over the whole training set, in prediction mode.
+    ``dev_cost`` and ``dev_error`` are always exact: the whole dev set, the weights the epoch
+    ends with, prediction mode.
     """
 
     epoch: list[int] = field(default_factory=list)
@@ -25,6 +34,8 @@ class History:
     stopped_early: bool = False
     diverged: bool = False
     message: str = ""
+    #: how ``train_error`` was measured: "running" or "exact" (see above)
+    train_metrics: str = "running"
 
     def append(self, logs: dict[str, Any]) -> None:
         self.epoch.append(int(logs["epoch"]))
@@ -55,4 +66,6 @@ class History:
                 raise DeepRecipeError(f"history[{name!r}] is not a list of per-epoch figures")
         if len({len(data[n]) for n in lists}) > 1:
             raise DeepRecipeError("a history's per-epoch lists differ in length")
+        if "train_metrics" not in data:  # saved before running figures existed: exact ones
+            data = {**data, "train_metrics": "exact"}
         return cls(**data)

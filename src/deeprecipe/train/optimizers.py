@@ -15,7 +15,8 @@ differ (AdamW decouples the decay); deeprecipe applies the course's L2-in-the-gr
 Each step runs in place through one preallocated scratch vector, so it allocates nothing. (A
 BLAS ``axpy`` would save a pass per update, but SciPy's BLAS is a second OpenBLAS with its own
 thread pool: beside NumPy's, at two threads, the two pools' spinning workers slowed training
-a hundredfold on a two-core machine. NumPy ufuncs it is.)
+a hundredfold on a two-core machine. NumPy ufuncs it is.) The update is entry by entry, so on
+several threads it runs over blocks of ``theta`` (:mod:`deeprecipe.nn.threads`), the same bits.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import LEARNING_RATES
+from deeprecipe.nn.threads import for_row_blocks
 
 
 class Optimizer:
@@ -70,7 +72,7 @@ class GradientDescent(Optimizer):
 
     def step(self, theta, grad):
         self.t += 1
-        theta -= np.multiply(grad, theta.dtype.type(self.learning_rate), out=self._scratch(theta))
+        for_row_blocks(_gd_rows, theta, grad, self._scratch(theta), self.learning_rate)
 
 
 class Momentum(Optimizer):
@@ -89,10 +91,10 @@ class Momentum(Optimizer):
         if self.v is None:
             self.v = np.zeros_like(theta)
         self.t += 1
-        dtype, buf = theta.dtype.type, self._scratch(theta)
-        self.v *= dtype(self.beta)
-        self.v += np.multiply(grad, dtype(1 - self.beta), out=buf)
-        theta -= np.multiply(self.v, dtype(self.learning_rate), out=buf)
+        for_row_blocks(
+            _momentum_rows, theta, grad, self.v, self._scratch(theta), self.beta,
+            self.learning_rate,
+        )
 
     def state_dict(self):
         return {**super().state_dict(), "beta": self.beta, "v": self.v}
@@ -125,23 +127,15 @@ class Adam(Optimizer):
         if self.v is None:
             self.v, self.s = np.zeros_like(theta), np.zeros_like(theta)
         self.t += 1
-        dtype = theta.dtype.type
-        v, s, buf = self.v, self.s, self._scratch(theta)
-        v *= dtype(self.beta1)
-        v += np.multiply(grad, dtype(1 - self.beta1), out=buf)
-        np.multiply(grad, grad, out=buf)
-        s *= dtype(self.beta2)
-        buf *= dtype(1 - self.beta2)
-        s += buf
         # theta -= alpha_t * v / (sqrt(s) + eps_t): the bias corrections folded into two scalars
         correction1 = 1 - self.beta1**self.t
         correction2 = 1 - self.beta2**self.t
         alpha_t = self.learning_rate * np.sqrt(correction2) / correction1
-        np.sqrt(s, out=buf)
-        buf += dtype(self.epsilon * np.sqrt(correction2))
-        np.divide(v, buf, out=buf)
-        buf *= dtype(alpha_t)
-        theta -= buf
+        eps_t = self.epsilon * np.sqrt(correction2)
+        for_row_blocks(
+            _adam_rows, theta, grad, self.v, self.s, self._scratch(theta), self.beta1,
+            self.beta2, alpha_t, eps_t,
+        )
 
     def state_dict(self):
         return {
@@ -154,6 +148,36 @@ class Adam(Optimizer):
         super().load_state_dict(state)
         self.v = None if state.get("v") is None else np.array(state["v"])
         self.s = None if state.get("s") is None else np.array(state["s"])
+
+
+# The updates, entry by entry: run over blocks of theta on several threads when it pays
+# (nn.threads), the same bits whatever the split.
+
+
+def _gd_rows(theta, grad, buf, learning_rate) -> None:
+    theta -= np.multiply(grad, theta.dtype.type(learning_rate), out=buf)
+
+
+def _momentum_rows(theta, grad, v, buf, beta, learning_rate) -> None:
+    dtype = theta.dtype.type
+    v *= dtype(beta)
+    v += np.multiply(grad, dtype(1 - beta), out=buf)
+    theta -= np.multiply(v, dtype(learning_rate), out=buf)
+
+
+def _adam_rows(theta, grad, v, s, buf, beta1, beta2, alpha_t, eps_t) -> None:
+    dtype = theta.dtype.type
+    v *= dtype(beta1)
+    v += np.multiply(grad, dtype(1 - beta1), out=buf)
+    np.multiply(grad, grad, out=buf)
+    s *= dtype(beta2)
+    buf *= dtype(1 - beta2)
+    s += buf
+    np.sqrt(s, out=buf)
+    buf += dtype(eps_t)
+    np.divide(v, buf, out=buf)
+    buf *= dtype(alpha_t)
+    theta -= buf
 
 
 OPTIMIZERS = {"gd": GradientDescent, "sgd": GradientDescent, "momentum": Momentum, "adam": Adam}

@@ -2,12 +2,27 @@
 
 One epoch visits every training example once. With ``batch_size=None`` (or >= m) each epoch is
 one full-batch step, exactly the course's "iteration". Mini-batches are gathered by index into a
-preallocated buffer (rows of ``X``, never columns), so no epoch copies the whole dataset; the
-per-epoch metrics reuse the data validated at the start, in chunks (``Network._evaluate``).
+preallocated buffer (rows of ``X``, never columns), so no epoch copies the whole dataset.
 
-deeprecipe starts no threads of its own: the matrix multiplies run on as many BLAS threads as the
-user allows (``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, or
-``threadpoolctl.threadpool_limits(n)`` around :func:`fit`).
+What each per-epoch figure means (none costs a pass of its own over the training set):
+
+- ``cost``: J (L2 included) of each mini-batch, measured in its training pass (dropout on)
+  before that batch's update, averaged over the epoch weighted by batch size. Full-batch, it is
+  exactly the course's cost of the weights the epoch starts from.
+- ``train_error`` (``train_metrics="running"``, the default): the error of the same passes,
+  averaged the same way: the running mean Keras reports as ``accuracy``. Full-batch without
+  dropout it is the exact training error of the weights the epoch starts from; with mini-batches
+  it is measured along the epoch's path, so it lags the weights the epoch ends with.
+  ``train_metrics="exact"`` measures instead the error of the weights the epoch ends with, over
+  the whole training set in prediction mode: a forward pass over it each measured epoch, about a
+  third of an epoch's work. Exact figures at the end: ``network.error(X, y)``.
+- ``dev_cost``, ``dev_error``: exact, over the whole dev set in prediction mode, on the weights
+  the epoch ends with (a forward pass over the dev set, in chunks: ``Network._evaluate``).
+
+Threads: :func:`fit` runs on ``n_threads`` threads (default: ``DEEPRECIPE_NUM_THREADS``, else the
+BLAS thread count in effect, which sweeps hold to one per worker): BLAS is limited to that many
+and the element-wise work splits over row blocks (:mod:`deeprecipe.nn.threads`); the weights
+come out the same bits whatever the count.
 """
 
 from __future__ import annotations
@@ -17,14 +32,18 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._validation import check_number, check_seed_sequence
+from deeprecipe._validation import check_choice, check_number, check_seed_sequence
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.network import Network
+from deeprecipe.nn.threads import check_threads, using_threads
 from deeprecipe.train.callbacks import Callback
 from deeprecipe.train.history import History
 from deeprecipe.train.optimizers import Optimizer, get_optimizer
 
 Augmenter = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+#: how the per-epoch training error is measured (see the module docstring)
+TRAIN_METRICS = ("running", "exact")
 
 #: the guard stops training when the epoch cost exceeds this many times max(first cost, 1)
 DIVERGENCE_FACTOR = 1e3
@@ -50,6 +69,8 @@ class Trainer:
         augment: Augmenter | None = None,
         metrics_every: int = 1,
         divergence_guard: bool = True,
+        train_metrics: str = "running",
+        n_threads: int | None = None,
     ) -> None:
         self.network = network
         self.optimizer = get_optimizer(optimizer, learning_rate)
@@ -77,6 +98,8 @@ class Trainer:
             )
         self.augment = augment
         self.metrics_every = int(check_number("metrics_every", metrics_every, low=0, integer=True))
+        self.train_metrics = check_choice("train_metrics", train_metrics, TRAIN_METRICS)
+        self.n_threads = None if n_threads is None else check_threads(n_threads)
         self.divergence_guard = divergence_guard
         shuffle_seq, augment_seq = check_seed_sequence(seed).spawn(2)
         self.shuffle_rng = np.random.default_rng(shuffle_seq)
@@ -98,6 +121,10 @@ class Trainer:
     ) -> History:
         """Run ``epochs`` more epochs (callbacks may stop earlier); return the history."""
         epochs = int(check_number("epochs", epochs, low=1, integer=True))
+        with using_threads(self.n_threads):
+            return self._fit(X, y, epochs, X_dev, y_dev)
+
+    def _fit(self, X, y, epochs, X_dev, y_dev) -> History:
         net = self.network
         X = net.check_inputs(X, "X")
         targets = net.prepare_targets(y, X.shape[0])
@@ -121,6 +148,7 @@ class Trainer:
         first_cost: float | None = None
 
         self.stop_training = False
+        self.history.train_metrics = self.train_metrics
         self.measures_dev = dev is not None and self.metrics_every > 0
         for callback in self.callbacks:
             callback.on_train_begin(self)
@@ -130,7 +158,10 @@ class Trainer:
                 epoch_start[...] = net.theta
             for callback in self.callbacks:
                 callback.on_epoch_begin(self)
-            cost = self._run_epoch(X, targets, m, batch, x_buffer, t_buffer)
+            every = self.metrics_every
+            measured = every and ((self.epoch + 1) % every == 0 or self.epoch + 1 == final_epoch)
+            running = measured and self.train_metrics == "running"
+            cost, error = self._run_epoch(X, targets, m, batch, x_buffer, t_buffer, running)
             self.epoch += 1
             if self.divergence_guard:
                 first_cost = cost if first_cost is None else first_cost
@@ -146,11 +177,12 @@ class Trainer:
                 last_good[...] = epoch_start
                 last_good_epoch = self.epoch
             logs = {"epoch": self.epoch, "cost": cost}
-            every = self.metrics_every
-            if every and (self.epoch % every == 0 or self.epoch == final_epoch):
+            if measured:
                 # the data were validated once above: evaluate them in chunks, without
                 # validating (or copying) them again each epoch
-                _, logs["train_error"] = net._evaluate(X, targets, y=y, cost=False)
+                logs["train_error"] = (
+                    error if running else net._evaluate(X, targets, y=y, cost=False)[1]
+                )
                 if dev is not None:
                     logs["dev_cost"], logs["dev_error"] = net._evaluate(
                         dev[0], dev[1], y=dev[2], m=m
@@ -163,14 +195,17 @@ class Trainer:
         net.clear_cache()
         return self.history
 
-    def _run_epoch(self, X, targets, m, batch, x_buffer, t_buffer) -> float:
+    def _run_epoch(self, X, targets, m, batch, x_buffer, t_buffer, errors) -> tuple:
+        """One epoch: ``(cost, train error)``, running means over its training passes (the
+        error is None unless ``errors``)."""
         net, step = self.network, self.optimizer.step
         if batch == m and self.augment is None:
             cost = net.loss_and_gradient(X, targets, m=m)
+            error = net.training_error(targets) if errors else None
             step(net.theta, net.grad)
-            return cost
+            return cost, error
         order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
-        total = 0.0
+        total = wrong = 0.0
         for start in range(0, m, batch):
             index = order[start : start + batch]
             k = len(index)
@@ -180,8 +215,10 @@ class Trainer:
             if self.augment is not None:
                 xb = self.augment(xb, self.augment_rng)
             total += net.loss_and_gradient(xb, tb, m=m) * k
+            if errors:  # the pass's own logits, before the update changes the weights
+                wrong += net.training_error(tb) * k
             step(net.theta, net.grad)
-        return total / m
+        return total / m, (wrong / m if errors else None)
 
 
 def fit(
@@ -200,12 +237,24 @@ def fit(
     augment: Augmenter | None = None,
     metrics_every: int = 1,
     divergence_guard: bool = True,
+    train_metrics: str = "running",
+    n_threads: int | None = None,
 ) -> History:
     """Train ``network`` in place and return its :class:`History`.
 
     ``optimizer`` is ``gd`` (the course's batch/mini-batch gradient descent), ``momentum`` or
     ``adam``. ``batch_size=None`` trains full-batch. ``augment(X_batch, rng)`` transforms each
     training mini-batch (never dev data). Nothing is printed: progress goes through callbacks.
+
+    Every ``metrics_every`` epochs (and at the last) the history records the training error
+    and, given ``X_dev``/``y_dev``, the dev cost and error (``0``: the cost only). The training
+    figures are running means of the epoch's own mini-batch passes (``train_metrics="running"``),
+    which cost nothing extra; ``"exact"`` measures the whole training set after the epoch
+    instead (the module docstring says what each figure means).
+
+    ``n_threads``: threads for the matrix products and the element-wise work (``-1``: every
+    core); by default ``DEEPRECIPE_NUM_THREADS``, else the BLAS thread count in effect
+    (``OMP_NUM_THREADS``, ``threadpoolctl.threadpool_limits``). The result does not depend on it.
     """
     trainer = Trainer(
         network,
@@ -217,5 +266,7 @@ def fit(
         augment=augment,
         metrics_every=metrics_every,
         divergence_guard=divergence_guard,
+        train_metrics=train_metrics,
+        n_threads=n_threads,
     )
     return trainer.fit(X, y, epochs=epochs, X_dev=X_dev, y_dev=y_dev)

@@ -62,9 +62,12 @@ def run_contender(
     timeout: float = 600,
 ) -> list[dict]:
     """Run one contender process over ``workloads``; one record per workload, errors included."""
-    module = CONTENDER_MODULES[contender.split("@")[0]]
+    name, _, variant = contender.partition("@")
+    module = CONTENDER_MODULES[name]
     command = [sys.executable, "-m", module, "--workloads", ",".join(workloads),
                "--threads", str(threads), "--mode", mode, "--seed", str(seed)]
+    if variant:  # NAME@VARIANT: the same contender called another way (e.g. deeprecipe@no-metrics)
+        command += ["--variant", variant]
     try:
         done = subprocess.run(command, cwd=ROOT, env=child_env(threads, pythonpath),
                               capture_output=True, text=True, timeout=timeout)

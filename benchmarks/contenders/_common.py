@@ -36,6 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--mode", choices=("throughput", "memory", "parity"), default="throughput")
     parser.add_argument("--seed", type=int, default=0, help="parity: shuffle/dropout seed")
+    parser.add_argument("--variant", default="", help="another way to call the same contender")
     args = parser.parse_args(argv)
     if args.mode == "memory":
         args.workload_objs = [MEMORY_WORKLOAD]

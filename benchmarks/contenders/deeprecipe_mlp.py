@@ -1,4 +1,8 @@
-"""deeprecipe's engine and trainer, as a user would call them."""
+"""deeprecipe's engine and trainer, as a user calls them: ``fit(net, X, y, optimizer=...,
+epochs=..., batch_size=B)`` with every other setting at its default (per-epoch training figures
+included). ``--variant no-metrics`` adds ``metrics_every=0``, so the cost of those figures (the
+"evaluation tax") shows as the difference of the two. The thread count is fit's default: the
+BLAS threads pinned in the environment (``benchmarks._runner``)."""
 
 from __future__ import annotations
 
@@ -35,17 +39,23 @@ def build(workload, seed: int = 0):
     return net
 
 
-def trainer(net, workload, seed: int = 0, metrics_every: int = 0):
-    from deeprecipe.train import Trainer
+VARIANTS = {"": {}, "no-metrics": {"metrics_every": 0}}
 
-    optimizer = "gd" if workload.optimizer == "sgd" else "adam"
-    return Trainer(
+
+def train(net, workload, X, y, epochs: int, seed: int = 0, variant: str = ""):
+    """``fit`` as a user calls it: optimizer, learning rate, epochs, batch size, seed."""
+    from deeprecipe.train import fit
+
+    return fit(
         net,
-        optimizer=optimizer,
+        X,
+        y,
+        optimizer="gd" if workload.optimizer == "sgd" else "adam",
         learning_rate=workload.learning_rate,
+        epochs=epochs,
         batch_size=workload.batch_size,
         seed=seed,
-        metrics_every=metrics_every,
+        **VARIANTS[variant],
     )
 
 
@@ -56,25 +66,22 @@ def run_one(args, w) -> dict:
         epochs = w.timed_samples // rows
         net = build(w)
         warm = min(rows, 4 * w.batch_size)
-        trainer(net, w).fit(X[:warm], y[:warm], epochs=min(epochs, 20))
-        timed = trainer(net, w)
-        seconds = time_run(lambda: timed.fit(X, y, epochs=epochs))
+        train(net, w, X[:warm], y[:warm], min(epochs, 20), variant=args.variant)
+        seconds = time_run(lambda: train(net, w, X, y, epochs, variant=args.variant))
         return {"seconds": seconds, "samples": rows * epochs}
     if args.mode == "memory":
         tiny_X, tiny_y = make_data(w, 512)
-        trainer(build(w), w).fit(tiny_X, tiny_y, epochs=1)  # imports and BLAS buffers first
+        train(build(w), w, tiny_X, tiny_y, 1)  # imports and BLAS buffers first
         base = current_rss_bytes()
         X, y = make_data(w)
         net = build(w)
-        run = trainer(net, w, metrics_every=1)  # one epoch, with the per-epoch train error
-        seconds = time_run(lambda: run.fit(X, y, epochs=1))
+        # one epoch with fit's defaults (the per-epoch train error included)
+        seconds = time_run(lambda: train(net, w, X, y, 1))
         return {"seconds": seconds, "samples": len(X), "rss_before_data": base,
                 "dataset_bytes": X.nbytes + y.nbytes}
     X, y = make_data(w, PARITY_TRAIN_ROWS + PARITY_TEST_ROWS)
     net = build(w, seed=args.seed)
-    trainer(net, w, seed=args.seed).fit(
-        X[:PARITY_TRAIN_ROWS], y[:PARITY_TRAIN_ROWS], epochs=PARITY_EPOCHS
-    )
+    train(net, w, X[:PARITY_TRAIN_ROWS], y[:PARITY_TRAIN_ROWS], PARITY_EPOCHS, seed=args.seed)
     return {"accuracy": accuracy(net.predict(X[PARITY_TRAIN_ROWS:]), y[PARITY_TRAIN_ROWS:]),
             "seed": args.seed}
 

@@ -107,3 +107,18 @@ def test_the_environment_variable_sets_the_default(monkeypatch):
 def test_bad_thread_counts_are_refused(bad):
     with pytest.raises(DeepRecipeError, match="n_threads"):
         threads.check_threads(bad)
+
+
+def _split_in_child() -> int:
+    seen = []
+    with threads.using_threads(2):
+        threads.for_row_blocks(lambda rows: seen.append(len(rows)), np.ones((4, 1)))
+    return sum(seen)
+
+
+def test_a_forked_child_splits_work_on_a_fresh_pool(tiny_blocks):
+    import multiprocessing
+
+    assert _split_in_child() == 4  # the parent's pool now has a thread
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_split_in_child).get(timeout=60) == 4

@@ -43,9 +43,17 @@ MIN_BLOCK_ELEMENTS = 1 << 16
 
 _threads: ContextVar[int] = ContextVar("deeprecipe_threads", default=1)
 _pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
+_pool: list[ThreadPoolExecutor] = []  # one pool, made at first use; it starts threads as needed
 _controller: list[Any] = []
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads do not exist: the next split makes a new pool."""
+    _pool.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _blas_controller():
@@ -106,15 +114,15 @@ def using_threads(n_threads: int | None = None) -> Iterator[int]:
         _threads.reset(token)
 
 
-def _executor(workers: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size
+def _executor() -> ThreadPoolExecutor:
     with _pool_lock:
-        if _pool is None or _pool_size < workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(workers, thread_name_prefix="deeprecipe")
-            _pool_size = workers
-        return _pool
+        if not _pool:
+            # an upper bound, not a count: the pool starts a thread only when no idle one is
+            # free, so a training on n threads starts n - 1 of them (trainings running side by
+            # side in threads share them)
+            _pool.append(ThreadPoolExecutor(4 * (os.cpu_count() or 1) + 4,
+                                            thread_name_prefix="deeprecipe"))
+        return _pool[0]
 
 
 def n_blocks(size: int) -> int:
@@ -150,7 +158,7 @@ def for_row_blocks(func: Callable[..., Any], *arrays: Any, size: int | None = No
         [a[s] if isinstance(a, np.ndarray) else a for a in arrays]
         for s in split_rows(rows, blocks)
     ]
-    pool = _executor(blocks - 1)
+    pool = _executor()
     futures = [pool.submit(func, *part) for part in parts[1:]]
     try:
         func(*parts[0])

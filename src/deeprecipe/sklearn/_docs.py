@@ -72,6 +72,8 @@ SHARED_DOC = """
     history_ : deeprecipe.train.History
         Per-epoch ``cost`` (and, with early stopping, ``train_error``, ``dev_cost``,
         ``dev_error``, ``best_epoch``), accumulated over warm starts and ``partial_fit`` calls.
+        ``cost`` and ``train_error`` are running means over each epoch's mini-batches, the dev
+        figures exact (see :class:`deeprecipe.train.History`).
     loss_curve_ : list of float
         ``history_.cost``: the training cost J per epoch, L2 term included.
     n_iter_ : int

@@ -20,8 +20,9 @@ line in :data:`TASKS`.
 Why a module of its own at the bottom of the package: ``data/`` (which encodes labels and
 infers the task from a target column) and ``nn/`` (whose network trains on the loss) both need
 it, and data sits BELOW nn in the one-way import order (data -> nn -> train -> ...). So the task
-imports only NumPy, :mod:`deeprecipe.errors` and :mod:`deeprecipe._validation`, and owns the
-loss maths itself; :mod:`deeprecipe.nn.losses` re-exports it under its old names.
+imports only NumPy and the package's own ground floor (:mod:`deeprecipe.errors`,
+:mod:`deeprecipe._validation`, :mod:`deeprecipe._threads`), and owns the loss maths itself;
+:mod:`deeprecipe.nn.losses` re-exports it under its old names.
 
 A task is stored by name: model files and network configs keep the loss name (``"mse"``), the
 table schema and results keep the kind (``"regression"``); :func:`get_task` accepts either.
@@ -35,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe._threads import for_row_blocks
 from deeprecipe._validation import check_choice
 from deeprecipe.errors import DeepRecipeError
 
@@ -431,24 +433,31 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
     def value_and_gradient(self, z, y):
         # one exponential for both: with s = z - max(z), log softmax(z)_y = s_y - log sum e^s
         # and softmax(z) = e^s / sum e^s (the same operations as value and gradient, so the
-        # same bits)
+        # same bits), row by row, so that large batches split over threads (_threads); the
+        # value's sum runs once over all rows, so it does not depend on the split either
         m = z.shape[0]
-        rows = np.arange(m)
-        shifted = z - z.max(axis=-1, keepdims=True)
-        grad = np.exp(shifted)
-        total = grad.sum(axis=-1, keepdims=True)
-        log_p = shifted[rows, y] - _log_sum_exp_shifted(shifted, grad)[:, 0]
-        value = float(-log_p.sum(dtype=np.float64) / m)
-        grad /= total
-        grad[rows, y] -= 1
-        grad /= m
-        return value, grad
+        grad = np.empty_like(z)
+        log_p = np.empty(m, dtype=z.dtype)
+        for_row_blocks(_softmax_rows, z, y, log_p, grad, m)
+        return float(-log_p.sum(dtype=np.float64) / m), grad
 
     def predictions(self, out):
         return out.argmax(axis=1)
 
     def error_terms(self, predictions, targets, y=None):
         return predictions != targets
+
+
+def _softmax_rows(z, y, log_p, grad, m) -> None:
+    """log softmax(z)_y into ``log_p`` and (softmax(z) - onehot(y)) / m into ``grad``."""
+    rows = np.arange(z.shape[0])
+    shifted = z - z.max(axis=-1, keepdims=True)
+    np.exp(shifted, out=grad)
+    total = grad.sum(axis=-1, keepdims=True)
+    log_p[...] = shifted[rows, y] - _log_sum_exp_shifted(shifted, grad)[:, 0]
+    grad /= total
+    grad[rows, y] -= 1
+    grad /= m
 
 
 @dataclass(frozen=True)

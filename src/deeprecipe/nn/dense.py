@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from deeprecipe._threads import for_row_blocks
 from deeprecipe.nn.activations import Activation
-from deeprecipe.nn.threads import for_row_blocks
 
 
 class Dense:
@@ -135,7 +135,7 @@ class Dense:
             out = self._buffer("out", rows, cols, dtype)
             if out is None:
                 out = np.empty_like(z)
-        # the element-wise part, over row blocks on several threads when it pays (nn.threads)
+        # the element-wise part, over row blocks on several threads when it pays (_threads)
         for_row_blocks(self._forward_rows, z, a, mask, out, draw)
         self._input, self._z, self._a = a_prev, z, a
         return a if out is None else out

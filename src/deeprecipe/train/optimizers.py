@@ -16,7 +16,7 @@ Each step runs in place through one preallocated scratch vector, so it allocates
 BLAS ``axpy`` would save a pass per update, but SciPy's BLAS is a second OpenBLAS with its own
 thread pool: beside NumPy's, at two threads, the two pools' spinning workers slowed training
 a hundredfold on a two-core machine. NumPy ufuncs it is.) The update is entry by entry, so on
-several threads it runs over blocks of ``theta`` (:mod:`deeprecipe.nn.threads`), the same bits.
+several threads it runs over blocks of ``theta`` (:mod:`deeprecipe._threads`), the same bits.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe._threads import for_row_blocks
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import LEARNING_RATES
-from deeprecipe.nn.threads import for_row_blocks
 
 
 class Optimizer:
@@ -151,7 +151,7 @@ class Adam(Optimizer):
 
 
 # The updates, entry by entry: run over blocks of theta on several threads when it pays
-# (nn.threads), the same bits whatever the split.
+# (deeprecipe._threads), the same bits whatever the split.
 
 
 def _gd_rows(theta, grad, buf, learning_rate) -> None:

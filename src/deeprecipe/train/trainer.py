@@ -21,7 +21,7 @@ What each per-epoch figure means (none costs a pass of its own over the training
 
 Threads: :func:`fit` runs on ``n_threads`` threads (default: ``DEEPRECIPE_NUM_THREADS``, else the
 BLAS thread count in effect, which sweeps hold to one per worker): BLAS is limited to that many
-and the element-wise work splits over row blocks (:mod:`deeprecipe.nn.threads`); the weights
+and the element-wise work splits over row blocks (:mod:`deeprecipe._threads`); the weights
 come out the same bits whatever the count.
 """
 
@@ -32,10 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe._threads import check_threads, using_threads
 from deeprecipe._validation import check_choice, check_number, check_seed_sequence
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.network import Network
-from deeprecipe.nn.threads import check_threads, using_threads
 from deeprecipe.train.callbacks import Callback
 from deeprecipe.train.history import History
 from deeprecipe.train.optimizers import Optimizer, get_optimizer

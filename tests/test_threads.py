@@ -9,7 +9,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from deeprecipe import DeepRecipeError
-from deeprecipe.nn import Network, threads
+from deeprecipe import _threads as threads
+from deeprecipe.nn import Network
 from deeprecipe.train import fit
 
 

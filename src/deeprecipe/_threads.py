@@ -36,6 +36,8 @@ import numpy as np
 from deeprecipe._validation import check_number
 from deeprecipe.errors import DeepRecipeError
 
+# Below every room (like _validation): the task's softmax, the layers and the optimizers use it.
+
 #: the environment variable that sets the default thread count of training
 ENV_THREADS = "DEEPRECIPE_NUM_THREADS"
 #: the fewest entries a block of element-wise work is worth handing to another thread

@@ -55,9 +55,7 @@ def cost_curves(histories: Mapping[str, Mapping[str, Any]], *, title: str = "") 
             train, dev = _values(h.get(train_key)), _values(h.get(dev_key))
             mask = np.isfinite(train) if train.size else None
             if _has(train):
-                running = train_key == "cost" or h.get("train_metrics") == "running"
-                what = "train (mean over the epoch's batches)" if running else "train"
-                ax.plot(epochs[mask], train[mask], color=color, label=f"{label}: {what}")
+                ax.plot(epochs[mask], train[mask], color=color, label=f"{label}: train")
             if _has(dev):
                 ok = np.isfinite(dev)
                 ax.plot(epochs[ok], dev[ok], color=color, linestyle="--", label=f"{label}: dev")
@@ -69,9 +67,14 @@ def cost_curves(histories: Mapping[str, Mapping[str, Any]], *, title: str = "") 
                 linewidth=1,
                 label=f"{label}: best epoch {h['best_epoch']}",
             )
-    ax_cost.set(title="Cost J per epoch", xlabel="epoch", ylabel="cost J")
-    ax_err.set(title="Error per epoch", xlabel="epoch", ylabel="error")
+    # the training figures are running means of each epoch's mini-batches (History); say so
+    running = " (train: mean over the epoch's batches)"
+    ax_cost.set(title="Cost J per epoch" + running, xlabel="epoch", ylabel="cost J")
+    errors_running = any(h.get("train_metrics") == "running" for h in histories.values())
+    ax_err.set(title="Error per epoch" + (running if errors_running else ""), xlabel="epoch",
+               ylabel="error")
     for ax in (ax_cost, ax_err):
+        ax.title.set_fontsize("medium")
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize="small")

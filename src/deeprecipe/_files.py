@@ -30,7 +30,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             f"cannot write {path}: it is a folder; accepted: a file path, e.g. {path / 'model'}"
             f"{path.suffix or '.safetensors'}"
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     try:
         # mkstemp creates 0600; give the file the permissions an ordinary open() would
         os.fchmod(fd, 0o666 & ~_umask())
@@ -39,9 +42,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # gone already, or the disk refuses even that
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from exc
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
         dir_fd = os.open(folder, os.O_RDONLY)
@@ -50,6 +55,15 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         finally:
             os.close(dir_fd)
     return path
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The same error (``ENOSPC``, ``EACCES``, ...) naming the file the user asked for, not the
+    temporary file beside it (or nothing: a full disk's ``write`` names no file)."""
+    if exc.errno is None:
+        return exc
+    # OSError(errno, ...) picks the subclass itself: PermissionError for EACCES, ...
+    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
 
 
 def _umask() -> int:

@@ -193,12 +193,21 @@ def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], 
 
 
 def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option(
+    """``--out`` and ``--overwrite`` (see :mod:`deeprecipe.cli._run_folder`)."""
+    out = click.option(
         "--out",
         "out_dir",
         type=click.Path(file_okay=False, path_type=Path),
         help=help_text + " [default: runs/<timestamp>/]",
     )
+    overwrite = click.option(
+        "--overwrite",
+        is_flag=True,
+        help="Start afresh in --out: remove what an earlier run wrote there (its model, report, "
+        "results, trials, checkpoint; nothing else). Without it a folder holding another run "
+        "is refused, and the same run continues.",
+    )
+    return lambda command: out(overwrite(command))
 
 
 def run_folder(out_dir: Path | None, *, create: bool = True) -> Path:

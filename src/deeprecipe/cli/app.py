@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from deeprecipe.cli._signals import interrupted, sigterm_as_interrupt, stop_worker_pools
 from deeprecipe.errors import DeepRecipeError
 
 #: the exit code of every user-facing error (bad input, missing file, bad option)
@@ -59,7 +60,7 @@ class DeepRecipeGroup(click.Group):
         **extra: Any,
     ) -> Any:
         code = 0
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), sigterm_as_interrupt():
             warnings.showwarning = _show_warning
             try:
                 result = super().main(
@@ -75,14 +76,11 @@ class DeepRecipeGroup(click.Group):
                 code = _fail(_usage_message(exc))
             except click.ClickException as exc:  # click.FileError and friends
                 code = _fail(exc.format_message())
-            except click.Abort:
-                click.echo(
-                    "Interrupted. Files are written whole or not at all; rerun the same command "
-                    "(the same --out) and a run resumes from its finished trials.",
-                    err=True,
-                )
+            except click.Abort as exc:  # Ctrl-C, or SIGTERM (see _signals)
+                message, code = interrupted(exc)
+                click.echo(message, err=True)
                 _silence_stderr()  # worker pools shutting down after Ctrl-C print tracebacks
-                code = 130
+                stop_worker_pools()
             except DeepRecipeError as exc:
                 code = _fail(str(exc))
             except BrokenPipeError:

@@ -18,13 +18,20 @@ from deeprecipe.cli._options import (
     run_folder,
     seed_option,
 )
+from deeprecipe.cli._run_folder import TRIALS_FOLDER, RunFolder, resume_note
 from deeprecipe.cli._ui import UI, percent
 from deeprecipe.cli.app import cli
 from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
 from deeprecipe.defaults import EPOCHS, RUN_BUDGET, learning_rate, learning_rate_help
 from deeprecipe.task import get_task
 
-TRIALS_FOLDER = "trials"
+#: the settings that decide a run's results, under the names of their options (a rerun with a
+#: larger --budget, other --jobs or a --cluster continues the same run)
+SAME_RUN = {
+    "bayes_error": "bayes_error", "layers": "hidden", "activation": "activation",
+    "optimizer": "optimizer", "learning_rate": "learning_rate", "epochs": "epochs",
+    "batch_size": "batch_size", "seed": "seed",
+}  # fmt: skip
 
 
 class RecipeProgress:
@@ -338,7 +345,14 @@ def run_command(ui: UI, **options: Any) -> None:
         "record_dir": str(folder / TRIALS_FOLDER),
     }
     progress = RecipeProgress(None, options["budget"][0])
-    recipe = Recipe(on_event=progress, **settings)  # checks every setting before any file
+    owner = RunFolder(folder, "run", data, {k: settings[v] for k, v in SAME_RUN.items()})
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event["event"] == "run_start":  # every setting and the cluster accepted
+            owner.claim()
+        progress(event)
+
+    recipe = Recipe(on_event=on_event, **settings)  # checks every setting before any file
     for note in data.notes:  # after the checks: a refused option stays a one-line error
         ui.warn(note)
     if from_dataset:
@@ -348,7 +362,11 @@ def run_command(ui: UI, **options: Any) -> None:
         )
     if folder.exists() and not folder.is_dir():
         raise DeepRecipeError(f"--out {folder} is a file; accepted: a folder (created if absent)")
-    with ui.progress() as bars:  # the folder appears with the first finished trial
+    if owner.open(overwrite=options["overwrite"]):  # another run's folder is refused
+        note = resume_note(folder / TRIALS_FOLDER, settings["max_trainings"])
+        if note:
+            ui.note(note)
+    with ui.progress() as bars:  # the folder appears with the run_start event
         progress.bars = bars
         result = recipe.run(
             data.X_train,
@@ -360,7 +378,8 @@ def run_command(ui: UI, **options: Any) -> None:
             image_shape=data.image_shape,
         )
     folder.mkdir(parents=True, exist_ok=True)
-    report_path, model_path = _write(folder, result, data)
+    with owner.committing():  # results.json last; a write error names its file
+        report_path, model_path = _write(folder, result, data)
     _summary(ui, result, data)
     ui.say(f"Model: {model_path}")
     ui.say(f"Report: {report_path}")

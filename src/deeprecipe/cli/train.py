@@ -19,6 +19,7 @@ from deeprecipe.cli._options import (
     seed_option,
 )
 from deeprecipe.cli._progress import EpochProgress
+from deeprecipe.cli._run_folder import RunFolder
 from deeprecipe.cli._training import (
     error_rows,
     measure_all,
@@ -182,6 +183,11 @@ def train(ui: UI, **options: Any) -> None:
 
     if options["resume"] and options["out_dir"] is None:
         raise DeepRecipeError("--resume needs --out: the folder of the checkpointed training")
+    if options["resume"] and options["overwrite"]:
+        raise DeepRecipeError(
+            "--resume continues the checkpoint in --out and --overwrite removes it; accepted: "
+            "one of them"
+        )
 
     data = prepare(
         dataset=options["dataset"],
@@ -228,7 +234,9 @@ def train(ui: UI, **options: Any) -> None:
         trainer = Trainer(
             net, optimizer=spec.optimizer_instance(), batch_size=spec.batch_size, seed=spec.seed
         )
-    folder.mkdir(parents=True, exist_ok=True)  # only once every option has been accepted
+    owner = RunFolder(folder, "train", data, settings)
+    owner.open(overwrite=options["overwrite"])  # another run's folder is refused
+    owner.claim()  # only once every option has been accepted
     for note in data.notes:
         ui.warn(note)
     if options["checkpoint_every"] and not options["resume"]:
@@ -263,21 +271,22 @@ def train(ui: UI, **options: Any) -> None:
             "checkpoint_every",
         )
     }
-    model_path = save(folder, net, scaler, data, {"config": config, "errors": errors})
-    result = {
-        "model": str(model_path),
-        "data": data.describe(),
-        "network": net.config,
-        "config": config,
-        "errors": errors,
-        "epochs_run": len(history),
-        "best_epoch": history.best_epoch,
-        "stopped_early": history.stopped_early,
-        "diverged": history.diverged,
-        "message": history.message,
-        "history": history.to_dict(),
-    }
-    _write_outputs(folder, result)
+    with owner.committing():  # results.json last; a write error names its file
+        model_path = save(folder, net, scaler, data, {"config": config, "errors": errors})
+        result = {
+            "model": str(model_path),
+            "data": data.describe(),
+            "network": net.config,
+            "config": config,
+            "errors": errors,
+            "epochs_run": len(history),
+            "best_epoch": history.best_epoch,
+            "stopped_early": history.stopped_early,
+            "diverged": history.diverged,
+            "message": history.message,
+            "history": history.to_dict(),
+        }
+        _write_outputs(folder, result)
 
     if history.message:
         ui.note(f"Note: {history.message}")
@@ -296,9 +305,9 @@ def _write_outputs(folder: Path, result: dict[str, Any]) -> None:
     from deeprecipe._files import atomic_write_text as write_text
     from deeprecipe.report.figures import cost_curves, png_bytes
 
-    write_text(folder / "results.json", to_json(result))
     figure = cost_curves({"training": result["history"]})
     write_bytes(folder / "cost_curves.png", png_bytes(figure))
+    write_text(folder / "results.json", to_json(result))  # last: the folder is complete
 
 
 def _resume_settings(options: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Writing a report folder: ``report.html``, one PNG per figure, ``results.json``.
 
-Every file is written atomically (temporary file, fsync, rename), and ``report.html`` last, so
-a folder that holds a ``report.html`` holds everything it shows.
+Every file is written atomically (temporary file, fsync, rename): the PNGs first, so a
+``report.html`` always has everything it shows, and ``results.json`` last, as the commit marker
+(a reader treats a folder without it as incomplete).
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ def write_report(report: Report, folder: str | os.PathLike[str]) -> Path:
     _remove_stale_images(folder, set(names))
     results = {**report.results, "report_images": [f"{n}.png" for n in names]}
     text = json.dumps(plain(results), indent=2, allow_nan=False)
-    atomic_write_text(folder / RESULTS_FILE, text + "\n")
-    return atomic_write_text(folder / REPORT_FILE, report.to_html())
+    html = atomic_write_text(folder / REPORT_FILE, report.to_html())
+    atomic_write_text(folder / RESULTS_FILE, text + "\n")  # last: the folder is complete
+    return html
 
 
 def _remove_stale_images(folder: Path, names: set[str]) -> None:

@@ -1,0 +1,128 @@
+"""SIGTERM is handled as Ctrl-C is: one line saying how to resume, every worker stopped, 143.
+
+Before, ``kill -TERM`` on a running ``deeprecipe run`` ended it with no message and left its
+loky workers and resource trackers running with parent 1 for minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from deeprecipe.cli._signals import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    interrupted,
+    sigterm_as_interrupt,
+    stop_worker_pools,
+)
+
+psutil = pytest.importorskip("psutil")
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "deeprecipe"
+
+
+def test_sigterm_raises_terminated_once_and_the_old_handler_comes_back():
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Terminated), sigterm_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler runs at the next bytecode: never reached
+    assert signal.getsignal(signal.SIGTERM) is before
+    with sigterm_as_interrupt():
+        with pytest.raises(Terminated):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        os.kill(os.getpid(), signal.SIGTERM)  # a second one, during the cleanup: ignored
+        time.sleep(0.05)
+
+
+def test_the_exit_code_and_line_tell_sigterm_from_ctrl_c():
+    import click
+
+    try:
+        try:
+            raise Terminated()
+        except KeyboardInterrupt as exc:
+            raise click.Abort() from exc  # what click does with any KeyboardInterrupt
+    except click.Abort as abort:
+        line, code = interrupted(abort)
+    assert code == EXIT_TERMINATED == 143
+    assert line.startswith("Terminated (SIGTERM).") and "resumes" in line
+    line, code = interrupted(click.Abort())
+    assert code == EXIT_INTERRUPTED == 130 and line.startswith("Interrupted.")
+
+
+def test_stopping_worker_pools_kills_idle_loky_workers():
+    from joblib import Parallel, delayed
+
+    Parallel(n_jobs=2)(delayed(os.getpid)() for _ in range(4))  # leaves 2 idle workers
+    me = psutil.Process()
+    workers = [p for p in me.children() if "popen_loky" in " ".join(_cmdline(p))]
+    assert workers, "joblib started no loky worker"
+    stop_worker_pools()
+    gone, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive
+
+
+def _cmdline(process) -> list[str]:
+    try:
+        return process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return []
+
+
+@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="the deeprecipe script is not installed")
+def test_sigterm_on_a_parallel_run_leaves_no_process_behind(tmp_path):
+    """The real thing: a ``run`` whose sweeps use two local workers gets SIGTERM while they
+    train; it prints one line, exits 143, and every process it started is gone (by pid)."""
+    args = [str(CONSOLE_SCRIPT), "run", "--dataset", "moons", "--budget", "60", "--jobs", "2",
+            "--epochs", "400", "--quiet", "--out", str(tmp_path / "run")]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    env.pop("DEEPRECIPE_TRACEBACK", None)
+    # files, not pipes: an orphaned worker would hold a pipe open and hang the reader
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        run = subprocess.Popen(args, stdout=stdout, stderr=stderr, env=env)
+    children: list = []
+    try:
+        parent = psutil.Process(run.pid)
+        deadline = time.monotonic() + 300  # the baseline trains first, on shared cores
+        while time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.2)
+            children = _children(parent)
+            if sum("popen_loky" in " ".join(_cmdline(p)) for p in children) >= 2:
+                break
+        else:
+            pytest.fail(f"no parallel sweep started (exit {run.poll()}): {err.read_text()}")
+        time.sleep(0.5)  # the workers are busy with trials
+        children = _children(parent)  # workers, resource trackers: every pid it started
+        run.send_signal(signal.SIGTERM)
+        code = run.wait(timeout=120)
+        _, alive = psutil.wait_procs(children, timeout=30)  # by pid and start time
+    finally:  # whatever the test failed to see stopped is not left behind
+        if run.poll() is None:
+            run.kill()
+        for process in children:
+            with contextlib.suppress(psutil.Error):
+                process.kill()  # psutil checks the start time: never another process
+    assert code == 143, err.read_text()
+    lines = err.read_text().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Terminated (SIGTERM).") and "resumes" in lines[0]
+    assert out.read_text() == ""
+    assert not alive, [(p.pid, _cmdline(p)) for p in alive]
+
+
+def _children(parent) -> list:
+    try:
+        return parent.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []

@@ -60,6 +60,20 @@ def test_the_exit_code_and_line_tell_sigterm_from_ctrl_c():
     assert code == EXIT_INTERRUPTED == 130 and line.startswith("Interrupted.")
 
 
+def test_a_command_receiving_sigterm_exits_143_with_one_line(monkeypatch, invoke):
+    import deeprecipe.diagnose
+
+    def terminated(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # interrupted at once
+
+    monkeypatch.setattr(deeprecipe.diagnose, "diagnose", terminated)
+    result = invoke("diagnose", "--train-error", "0.1", "--dev-error", "0.2")
+    assert result.exit_code == 143
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Terminated (SIGTERM).")
+
+
 def test_stopping_worker_pools_kills_idle_loky_workers():
     from joblib import Parallel, delayed
 
@@ -126,3 +140,46 @@ def _children(parent) -> list:
         return parent.children(recursive=True)
     except psutil.NoSuchProcess:
         return []
+
+
+@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="the deeprecipe script is not installed")
+def test_sigterm_on_a_run_on_dask_closes_its_client(tmp_path):
+    """With --cluster the sweep's Dask client is closed on the way out: the scheduler sees it
+    leave and forgets its trials, and the command still ends with one line and 143."""
+    distributed = pytest.importorskip("dask.distributed", reason="pip install deeprecipe[dask]")
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
+        dashboard_address=None,
+    )  # fmt: skip
+    scheduler = cluster.scheduler  # in this process: its clients and tasks can be read
+    args = [str(CONSOLE_SCRIPT), "run", "--dataset", "moons", "--budget", "60", "--epochs",
+            "400", "--cluster", cluster.scheduler_address, "--quiet", "--out",
+            str(tmp_path / "run")]  # fmt: skip
+    err = tmp_path / "stderr"
+    try:
+        with open(err, "wb") as stderr:
+            run = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and run.poll() is None and not scheduler.tasks:
+            time.sleep(0.2)
+        ours = _run_clients(scheduler)
+        assert scheduler.tasks and ours, f"no trial reached the cluster: {run.poll()}"
+        run.send_signal(signal.SIGTERM)
+        code = run.wait(timeout=120)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (_run_clients(scheduler) or scheduler.tasks):
+            time.sleep(0.2)
+        clients, tasks = _run_clients(scheduler), dict(scheduler.tasks)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        cluster.close()
+    assert code == 143, err.read_text()
+    lines = err.read_text().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Terminated (SIGTERM)."), lines
+    assert not clients and not tasks
+
+
+def _run_clients(scheduler) -> set[str]:
+    """The scheduler's clients but its own ("fire-and-forget", and a worker's)."""
+    return {c for c in scheduler.clients if c != "fire-and-forget" and "-worker-" not in c}

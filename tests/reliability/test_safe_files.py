@@ -47,6 +47,30 @@ def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["split.json"]
 
 
+def test_a_failed_write_names_the_file_asked_for(tmp_path, monkeypatch):
+    """A full disk's write() names no file, and a failing mkstemp names its temporary file:
+    the error names the target, keeps its kind (errno, subclass), and leaves no temporary."""
+    target = tmp_path / "report.html"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "fsync", disk_full)
+        with pytest.raises(OSError) as raised:
+            atomic_write_text(target, "<html>")
+    assert raised.value.errno == 28 and raised.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []
+
+    def refused(*args, dir=None, prefix="", **kwargs):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, prefix + "x.tmp"))
+
+    monkeypatch.setattr("tempfile.mkstemp", refused)
+    with pytest.raises(PermissionError) as raised:
+        atomic_write_text(target, "<html>")
+    assert raised.value.filename == str(target) and raised.value.strerror == "Permission denied"
+
+
 def test_save_model_gives_the_permissions_open_would(tmp_path):
     path = save_model(tmp_path / "m.safetensors", Network([2, 1]))
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~_umask()

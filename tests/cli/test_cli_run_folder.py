@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import deeprecipe._files
+from deeprecipe import DeepRecipeError
 from deeprecipe.cli._run_folder import CLAIM_FILE, OUTPUTS
 
 TINY = ["--dataset", "moons", "--budget", "3", "--epochs", "20", "--jobs", "1", "--seed", "3"]
@@ -57,8 +58,9 @@ def finished_run(tmp_path_factory) -> Path:
         (["--layers", "5"], ["--layers is [20, 3], this one's [5]"]),
         (["--seed", "4"], ["--seed"]),
         (["--dataset", "circles"], ["other data"]),
+        (["--dev", "0.3"], ["other data"]),
     ],
-    ids=["options", "seed", "data"],
+    ids=["options", "seed", "data", "split"],
 )
 def test_a_different_run_is_refused_in_a_foreign_out(finished_run, invoke, other, needles):
     before = _snapshot(finished_run)
@@ -224,3 +226,24 @@ def test_results_json_is_the_last_file_written(invoke, tmp_path, monkeypatch, co
     assert invoke(*args, "--out", tmp_path).exit_code == 0
     assert written[-1] == "results.json" and written.count("results.json") == 1
     assert {"model.safetensors", CLAIM_FILE} <= set(written[:-1])
+
+
+def test_committing_withdraws_the_commit_and_the_earlier_reports_extra_images(tmp_path):
+    """The earlier results.json goes before anything is written (its report's images are
+    read first); once the new one is written, images only the earlier report had go too."""
+    from deeprecipe.cli._data import prepare
+    from deeprecipe.cli._run_folder import RunFolder
+
+    data = prepare(dataset="moons", data_file=None, target=None)
+    owner = RunFolder(tmp_path, "run", data, {})
+    for name in ("a.png", "b.png", "mine.png"):
+        (tmp_path / name).write_bytes(b"png")
+    (tmp_path / "results.json").write_text(json.dumps({"report_images": ["a.png", "b.png"]}))
+    with owner.committing():
+        assert not (tmp_path / "results.json").exists()  # incomplete while writing
+        (tmp_path / "results.json").write_text(json.dumps({"report_images": ["a.png"]}))
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["a.png", "mine.png"]
+    with pytest.raises(DeepRecipeError, match="cannot write .*x.png: No space left"):
+        with owner.committing():
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x.png"))
+    assert not (tmp_path / "results.json").exists() and (tmp_path / "a.png").exists()

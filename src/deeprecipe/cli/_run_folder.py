@@ -128,11 +128,16 @@ class RunFolder:
         """Around the writing of the outputs, which writes results.json last.
 
         results.json is removed first, so from the first replaced file until the last one is
-        written the folder is marked incomplete. A write error (a full disk, a read-only
-        folder) becomes one message naming the file and saying what the folder holds."""
+        written the folder is marked incomplete; then the earlier report's images that the new
+        results.json does not list are removed (they would show another result). A write error
+        (a full disk, a read-only folder) becomes one message naming the file and saying what
+        the folder holds."""
+        earlier = set(self._report_images())
         try:
             (self.path / RESULTS_FILE).unlink(missing_ok=True)
             yield
+            for name in earlier - set(self._report_images()):
+                (self.path / name).unlink(missing_ok=True)
         except OSError as exc:
             where = exc.filename or self.path
             raise DeepRecipeError(

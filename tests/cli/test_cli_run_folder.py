@@ -247,3 +247,15 @@ def test_committing_withdraws_the_commit_and_the_earlier_reports_extra_images(tm
         with owner.committing():
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x.png"))
     assert not (tmp_path / "results.json").exists() and (tmp_path / "a.png").exists()
+
+
+def test_the_data_fingerprint_follows_the_split_and_takes_an_empty_test_set():
+    from deeprecipe.cli._data import prepare
+    from deeprecipe.cli._run_folder import data_fingerprint
+
+    def fingerprint(**kwargs) -> str:
+        return data_fingerprint(prepare(dataset="moons", data_file=None, target=None, **kwargs))
+
+    assert fingerprint(seed=0) == fingerprint(seed=0)
+    assert fingerprint(seed=0) != fingerprint(seed=1)
+    assert fingerprint(test_size=0) != fingerprint()  # no test set at all: still a fingerprint

@@ -65,7 +65,7 @@ def data_fingerprint(data: Prepared) -> str:
         if array.dtype == object:
             digest.update(json.dumps(plain(array)).encode())
         else:
-            digest.update(memoryview(array).cast("B"))
+            digest.update(array.reshape(-1).view(np.uint8))  # no copy; an empty part too
     meta = {"task": data.task, "classes": data.classes, "features": data.feature_names}
     digest.update(json.dumps(plain(meta), sort_keys=True).encode())
     return digest.hexdigest()[:32]
@@ -115,7 +115,8 @@ class RunFolder:
     def clear(self) -> None:
         """Remove what an earlier run wrote here: results.json first (the folder is then marked
         incomplete), the owner file last. Files deeprecipe does not write are left alone."""
-        for name in (*self._report_images(), *OUTPUTS, CLAIM_FILE):
+        images = self._report_images()  # read before results.json, which lists them, goes
+        for name in (*OUTPUTS, *images, CLAIM_FILE):
             target = self.path / name
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)

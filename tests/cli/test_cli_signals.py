@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +31,15 @@ psutil = pytest.importorskip("psutil")
 CONSOLE_SCRIPT = Path(sys.executable).parent / "deeprecipe"
 
 
-def test_sigterm_raises_terminated_once_and_the_old_handler_comes_back():
+@pytest.fixture
+def main_thread() -> None:
+    """Signals reach Python handlers in the main thread only; elsewhere SIGTERM would kill the
+    test process (never the case under pytest or pytest-xdist, but a runner could do it)."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers need the main thread")
+
+
+def test_sigterm_raises_terminated_once_and_the_old_handler_comes_back(main_thread):
     before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(Terminated), sigterm_as_interrupt():
         os.kill(os.getpid(), signal.SIGTERM)
@@ -60,7 +69,7 @@ def test_the_exit_code_and_line_tell_sigterm_from_ctrl_c():
     assert code == EXIT_INTERRUPTED == 130 and line.startswith("Interrupted.")
 
 
-def test_a_command_receiving_sigterm_exits_143_with_one_line(monkeypatch, invoke):
+def test_a_command_receiving_sigterm_exits_143_with_one_line(main_thread, monkeypatch, invoke):
     import deeprecipe.diagnose
 
     def terminated(*args, **kwargs):

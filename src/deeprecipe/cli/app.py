@@ -5,6 +5,9 @@ from the library (a bad column, a damaged model file) and an :class:`OSError` (a
 a full disk) all reach the user as ``Error: <what and what is accepted>``, never a traceback.
 Set ``DEEPRECIPE_TRACEBACK=1`` to see the traceback of an unexpected error.
 
+Ctrl-C and SIGTERM end a command alike (see :mod:`deeprecipe.cli._signals`): one line saying
+how to resume, worker processes stopped, exit code 130 or 143.
+
 Python warnings (a dev set too small to measure 1 point of error, ...) become one line each,
 ``Warning: ...``, on stderr.
 """

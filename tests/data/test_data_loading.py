@@ -40,7 +40,7 @@ def test_csv_numeric_and_one_hot_columns_and_text_target(csv_path):
     ds = load_csv(csv_path, "label")
     assert ds.feature_names == ["age", "colour=blue", "colour=green", "colour=red", "income"]
     np.testing.assert_array_equal(ds.X[0], [30, 0, 0, 1, 1000.5])
-    assert ds.X.dtype == np.float64
+    assert ds.X.dtype == np.float32  # the feature matrix a network trains on (issue 16)
     assert ds.task == "binary" and list(ds.classes) == ["no", "yes"]
     np.testing.assert_array_equal(ds.y, [1, 0, 1, 0])
     assert ds.name == "people"
@@ -111,8 +111,18 @@ def test_categorical_error_mode_says_which_column(csv_path):
 def test_id_like_text_column_is_refused(tmp_path):
     p = tmp_path / "ids.csv"
     p.write_text("name,x,y\n" + "\n".join(f"user{i},{i},{i % 2}" for i in range(150)) + "\n")
-    with pytest.raises(DeepRecipeError, match="'name' has 150 distinct.*max_categories"):
+    with pytest.raises(DeepRecipeError, match=r"'name' has 150 distinct text values in 150 rows"
+                       r".*an id, a date.*drop=\['name'\]"):
         load_csv(p, "y")
+    assert load_csv(p, "y", drop=["name"]).feature_names == ["x"]
+
+
+def test_too_many_categories_is_refused_with_the_value_that_would_pass(tmp_path):
+    p = tmp_path / "cats.csv"
+    p.write_text("c,y\n" + "\n".join(f"k{i % 120},{i % 2}" for i in range(1200)) + "\n")
+    with pytest.raises(DeepRecipeError, match="'c' has 120 distinct.*max_categories=120"):
+        load_csv(p, "y")
+    assert load_csv(p, "y", max_categories=120).X.shape == (1200, 120)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +146,7 @@ def test_bad_csv_is_refused_with_column_and_row(tmp_path, text, match):
     p = tmp_path / "bad.csv"
     p.write_text(text)
     with pytest.raises(DeepRecipeError, match=match):
-        load_csv(p, "label" if "label" in match else "y")
+        load_csv(p, "label" if "label" in match else "y", missing="refuse")
     assert _listing(tmp_path) == ["bad.csv"]  # nothing written
 
 
@@ -183,9 +193,9 @@ def test_parquet_and_dataframe_follow_the_same_rules(tmp_path):
     df.loc[2, "a"] = np.nan
     df.to_parquet(path)
     with pytest.raises(DeepRecipeError, match="'a' has a missing value at row 2"):
-        load_parquet(path, "t")
+        load_parquet(path, "t", missing="refuse")
     with pytest.raises(DeepRecipeError, match="'a' has a missing value at row 2"):
-        from_frame(df, "t")
+        from_frame(df, "t", missing="refuse")
     df2 = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "t": [1]})
     df2.to_parquet(path)
     with pytest.raises(DeepRecipeError, match="'when'.*type timestamp"):

@@ -12,8 +12,16 @@ from deeprecipe.data.datasets import (
     load_course_football,
     load_dataset,
 )
+from deeprecipe.data.impute import Imputer
 from deeprecipe.data.leakage import overlap_notes, shared_rows
-from deeprecipe.data.loading import from_frame, load_csv, load_file, load_npz, load_parquet
+from deeprecipe.data.loading import (
+    MISSING_POLICIES,
+    from_frame,
+    load_csv,
+    load_file,
+    load_npz,
+    load_parquet,
+)
 from deeprecipe.data.scaling import (
     SCALERS,
     MinMaxScaler,
@@ -39,6 +47,8 @@ __all__ = [
     "DatasetInfo",
     "GaussianNoise",
     "ImageAugmenter",
+    "Imputer",
+    "MISSING_POLICIES",
     "SCALERS",
     "MinMaxScaler",
     "Standardizer",

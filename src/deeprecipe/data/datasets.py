@@ -40,7 +40,8 @@ FOOTBALL_FLIP_RATE = 0.06
 class Dataset:
     """Features, targets and what is known about them.
 
-    ``X`` is float64 ``(m, n_x)``, one example per row. For classification ``y`` holds class
+    ``X`` is ``(m, n_x)``, one example per row (float32 for a table file, NaN in a missing
+    cell kept for imputation). For classification ``y`` holds class
     indices ``0..K-1`` (int64) and ``classes[k]`` is the original label of index ``k``; for
     regression ``y`` is float64 and ``classes`` is ``None``; ``y`` is ``None`` for unlabeled
     data. ``image_shape`` is ``(height, width[, channels])`` when each row is a flattened image.
@@ -60,6 +61,8 @@ class Dataset:
     description: str = ""
     schema: Any = field(default=None, repr=False)
     bayes_error: float | None = None
+    #: what loading left out or changed (rows without a label, rows dropped for missing values)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_samples(self) -> int:

@@ -1,28 +1,40 @@
-"""Loading the user's data: CSV, Parquet (optional extra) and NPZ, into a :class:`Dataset`.
+"""Loading the user's data: CSV, Parquet and NPZ, into a :class:`Dataset`.
 
-- CSV is read with Python's ``csv`` module (no pandas needed): a header row, then one example
-  per row; the delimiter (``,``, ``;`` or tab) is detected from the header unless given.
-  Empty cells and ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?`` are missing values.
-- Parquet needs ``pyarrow`` (``pip install "deeprecipe[parquet]"``); it is imported only here.
+- CSV is parsed by ``pyarrow.csv`` (see :mod:`deeprecipe.data.csv_reader`): a header row, then
+  one example per row; the delimiter (``,``, ``;`` or tab) is detected from the header unless
+  given, decimal commas are detected in a file that is not comma-separated (or given with
+  ``decimal=","``). Empty cells and ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?`` are
+  missing values.
+- Parquet is read with ``pyarrow`` too.
 - NPZ holds arrays ``X`` and (optionally) ``y``. ``X`` of shape ``(m, n)`` is a table; ``(m, h, w)``
   or ``(m, h, w, channels)`` is an image set: rows are flattened for the dense network,
   ``image_shape`` is kept for augmentation and plots, and uint8 pixels are scaled to [0, 1].
 
 For tables, numeric columns are used as they are; **non-numeric feature columns are one-hot
 encoded** (one 0/1 column per category, named ``"column=value"``) unless
-``categorical="error"``, which refuses them. A text target becomes class indices with the labels
+``categorical="error"``, which refuses them. ``features=`` chooses the feature columns and
+``drop=`` leaves some out. A text column whose values are nearly all distinct (an id, a date)
+is refused rather than one-hot encoded. A text target becomes class indices with the labels
 kept in ``Dataset.classes``; a numeric target with at most 20 whole-number values is taken as
-classes too, otherwise as a regression target (``task=`` overrides). Missing or infinite values
-are refused, naming the column and row. The encoding is kept in ``Dataset.schema``: pass it as
-``schema=`` when loading a dev file or new inputs so they are encoded the same way.
+classes too, otherwise as a regression target (``task=`` overrides). Table features are float32.
+
+Missing values (``missing=``):
+
+- ``"impute"`` (the default): rows without a label are left out; missing feature cells stay NaN
+  in ``X`` (every column of a one-hot block) for an :class:`~deeprecipe.data.impute.Imputer`
+  fitted on the TRAINING split only (median, most frequent category);
+- ``"drop"``: rows with any missing cell are left out;
+- ``"refuse"``: the first missing cell is refused, naming the column and row.
+
+What was left out is said in ``Dataset.notes``. Infinite values are always refused. The
+encoding is kept in ``Dataset.schema``: pass it as ``schema=`` when loading a dev file or new
+inputs so they are encoded the same way.
 
 Nothing is ever written by these functions.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -31,14 +43,16 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
+from deeprecipe.data.csv_reader import read_csv_columns
 from deeprecipe.data.datasets import Dataset
-from deeprecipe.data.schema import RowLabel, TableSchema, _refuse_missing
+from deeprecipe.data.schema import ProblemSink, RowLabel, TableSchema, _refuse_missing
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import classification_task
 
-__all__ = ["from_frame", "load_csv", "load_file", "load_npz", "load_parquet"]
+__all__ = ["MISSING_POLICIES", "from_frame", "load_csv", "load_file", "load_npz", "load_parquet"]
 
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+MISSING_POLICIES = ("impute", "drop", "refuse")
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
             ".npz": "npz"}  # fmt: skip
 
@@ -54,25 +68,78 @@ def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
     return p
 
 
+def _holes(column: Any) -> np.ndarray:
+    """True where a cell is missing (not where it is infinite: that is an error, never a gap)."""
+    column = as_column(column)
+    return column.missing if is_text(column) else np.isnan(numbers(column))
+
+
+def _without_rows(columns: dict[str, Any], drop: np.ndarray, row: RowLabel):
+    kept = np.flatnonzero(~drop)
+    return {k: take(v, kept) for k, v in columns.items()}, (lambda i: row(int(kept[i])))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _table_dataset(
-    columns: dict[str, np.ndarray],
+    columns: dict[str, Any],
     target: str | None,
     *,
     name: str,
     row: RowLabel,
     schema: TableSchema | None,
+    missing: str = "impute",
+    on_problem: ProblemSink | None = None,
     **fit_kwargs: Any,
 ) -> Dataset:
+    if missing not in MISSING_POLICIES:
+        raise DeepRecipeError(
+            f"missing={missing!r} is not known; accepted: impute (fill with training "
+            "statistics), drop (leave such rows out) or refuse"
+        )
     if not columns or len(next(iter(columns.values()))) == 0:
         raise DeepRecipeError(f"{name} has no data rows; accepted: a header and at least one row")
-    if schema is None:
+    columns = {k: as_column(v) for k, v in columns.items()}
+    notes: list[str] = []
+    # prediction inputs (target=None with a schema) keep every row, labelled or not
+    label = target if schema is None or target is None else schema.target
+    if missing != "refuse" and label is not None and label in columns:
+        unlabelled = _holes(columns[label])
+        if unlabelled.any():
+            columns, row = _without_rows(columns, unlabelled, row)
+            notes.append(f"{_plural(int(unlabelled.sum()), 'row')} without a {label!r} label "
+                         "left out")  # fmt: skip
+    if schema is None and target is not None and target not in columns:
+        raise DeepRecipeError(
+            f"target column {target!r} is not in {name}; accepted: one of "
+            f"{', '.join(repr(n) for n in columns)}"
+        )
+    fitted = schema is None
+    if fitted:
         schema = TableSchema.fit(columns, target, row=row, source=name, **fit_kwargs)
     elif target is not None and target != schema.target:
         raise DeepRecipeError(
             f"target={target!r} differs from the schema's target {schema.target!r}; accepted: "
             "the same target as in training (or target=None)"
         )
-    X, y = schema.encode(columns, row=row, source=name)
+    if missing == "drop":
+        used = [s.name for s in schema.features if s.name in columns]
+        gaps = np.zeros(len(next(iter(columns.values()))), dtype=bool)
+        for n in used:
+            gaps |= _holes(columns[n])
+        if gaps.any():
+            columns, row = _without_rows(columns, gaps, row)
+            notes.append(f"{_plural(int(gaps.sum()), 'row')} with a missing value left out "
+                         f"(missing='drop')")  # fmt: skip
+            if len(next(iter(columns.values()))) == 0:
+                raise DeepRecipeError(f"{name}: every row has a missing value; accepted: "
+                                      "missing='impute'")  # fmt: skip
+            if fitted:
+                schema = TableSchema.fit(columns, target, row=row, source=name, **fit_kwargs)
+    X, y = schema.encode(columns, row=row, source=name, on_problem=on_problem,
+                         missing="refuse" if missing == "refuse" else "keep")  # fmt: skip
     classes = None if schema.classes is None else np.asarray(schema.classes)
     return Dataset(
         X=X,
@@ -82,88 +149,11 @@ def _table_dataset(
         classes=classes,
         name=name,
         schema=schema,
+        notes=notes,
     )
 
 
 # -- CSV ---------------------------------------------------------------------------------------
-
-
-def _parse_column(name: str, cells: list[str], line_of: list[int], source: str) -> np.ndarray:
-    """Numbers (missing -> NaN) if every filled cell is a number, otherwise text (missing ->
-    None). A column that is mostly numbers with a few stray words is refused, not one-hot
-    encoded: that is nearly always a typo."""
-    values: list[float] = []
-    bad: list[int] = []
-    for i, cell in enumerate(cells):
-        c = cell.strip()
-        if c.lower() in MISSING:
-            values.append(np.nan)
-            continue
-        try:
-            values.append(float(c))
-        except ValueError:
-            bad.append(i)
-    filled = sum(1 for c in cells if c.strip().lower() not in MISSING)
-    if not bad:
-        return np.array(values, dtype=np.float64)
-    if filled and len(bad) < 0.1 * filled:
-        i = bad[0]
-        raise DeepRecipeError(
-            f"column {name!r} of {source} holds numbers except {cells[i].strip()!r} at row {i} "
-            f"(line {line_of[i]}); accepted: a number or an empty cell for a missing value"
-        )
-    return np.array([None if c.strip().lower() in MISSING else c.strip() for c in cells],
-                    dtype=object)  # fmt: skip
-
-
-def _read_csv(path: Path, delimiter: str | None) -> tuple[dict[str, np.ndarray], list[int]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DeepRecipeError(f"{path} is not UTF-8 text ({exc.reason}); accepted: a CSV file "
-                              "in UTF-8") from None  # fmt: skip
-    except OSError as exc:
-        raise DeepRecipeError(f"{path} could not be read: {exc.strerror}") from None
-    if "\x00" in text:
-        raise DeepRecipeError(f"{path} holds binary data; accepted: a CSV text file")
-    first = text.split("\n", 1)[0]
-    if delimiter is None:
-        counts = {d: first.count(d) for d in (",", ";", "\t")}
-        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    try:
-        for r in reader:
-            if r and any(c.strip() for c in r):
-                rows.append(r)
-                lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise DeepRecipeError(f"{path} could not be parsed as CSV at line {reader.line_num}: "
-                              f"{exc}") from None  # fmt: skip
-    if not rows:
-        raise DeepRecipeError(f"{path} is empty; accepted: a header row and data rows")
-    header = [h.strip() for h in rows[0]]
-    if any(h == "" for h in header):
-        k = header.index("")
-        raise DeepRecipeError(f"{path}: column {k + 1} of the header has no name; accepted: a "
-                              "header row naming every column")  # fmt: skip
-    dup = sorted({h for h in header if header.count(h) > 1})
-    if dup:
-        raise DeepRecipeError(f"{path}: the header repeats {', '.join(map(repr, dup))}; "
-                              "accepted: distinct column names")  # fmt: skip
-    data, data_lines = rows[1:], lines[1:]
-    for r, line in zip(data, data_lines, strict=True):
-        if len(r) != len(header):
-            raise DeepRecipeError(
-                f"{path}: line {line} has {len(r)} fields but the header has {len(header)}; "
-                f"accepted: {len(header)} fields per line (delimiter {delimiter!r})"
-            )
-    columns = {
-        h: _parse_column(h, [r[k] for r in data], data_lines, str(path))
-        for k, h in enumerate(header)
-    }
-    return columns, data_lines
 
 
 def load_csv(
@@ -171,11 +161,15 @@ def load_csv(
     target: str | None = None,
     *,
     features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
     task: str | None = None,
     categorical: str = "onehot",
     max_categories: int = 100,
+    missing: str = "impute",
     delimiter: str | None = None,
+    decimal: str | None = None,
     schema: TableSchema | None = None,
+    on_problem: ProblemSink | None = None,
 ) -> Dataset:
     """A CSV file with a header row; ``target`` names the label column (``None``: unlabeled).
 
@@ -183,13 +177,10 @@ def load_csv(
     file's line number is given too, in every error.
     """
     p = _existing_file(path, "CSV")
-    columns, lines = _read_csv(p, delimiter)
-
-    def row(i: int) -> str:
-        return f"row {i} (line {lines[i]} of {p.name})"
-
+    columns, row, _ = read_csv_columns(p, delimiter=delimiter, decimal=decimal)
     return _table_dataset(
-        columns, target, name=p.stem, row=row, schema=schema, features=features, task=task,
+        columns, target, name=p.stem, row=row, schema=schema, missing=missing,
+        on_problem=on_problem, features=features, drop=drop, task=task,
         categorical=categorical, max_categories=max_categories,
     )  # fmt: skip
 
@@ -202,10 +193,13 @@ def load_parquet(
     target: str | None = None,
     *,
     features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
     task: str | None = None,
     categorical: str = "onehot",
     max_categories: int = 100,
+    missing: str = "impute",
     schema: TableSchema | None = None,
+    on_problem: ProblemSink | None = None,
 ) -> Dataset:
     """A Parquet file (needs ``pyarrow``: ``pip install "deeprecipe[parquet]"``)."""
     p = _existing_file(path, "Parquet")
@@ -221,24 +215,26 @@ def load_parquet(
         table = pq.read_table(p)
     except Exception as exc:
         raise DeepRecipeError(f"{p} could not be read as Parquet: {exc}") from None
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, Any] = {}
     for name, col in zip(table.column_names, table.columns, strict=True):
         t = col.type
         if pa.types.is_dictionary(t):
             col, t = col.cast(t.value_type), t.value_type
-        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
-            values = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
-            columns[name] = np.asarray(values, dtype=np.float64)
+        if pa.types.is_integer(t) or pa.types.is_floating(t):
+            columns[name] = col
+        elif pa.types.is_boolean(t):
+            columns[name] = col.cast(pa.float64())
         elif pa.types.is_string(t) or pa.types.is_large_string(t):
-            columns[name] = np.array(col.to_pylist(), dtype=object)
+            columns[name] = TextColumn.from_arrow(col)
         else:
             raise DeepRecipeError(
                 f"column {name!r} of {p} has type {t}; accepted: numbers, booleans or text "
                 "(convert or drop it)"
             )
     return _table_dataset(
-        columns, target, name=p.stem, row=lambda i: f"row {i}", schema=schema,
-        features=features, task=task, categorical=categorical, max_categories=max_categories,
+        columns, target, name=p.stem, row=lambda i: f"row {i}", schema=schema, missing=missing,
+        on_problem=on_problem, features=features, drop=drop, task=task,
+        categorical=categorical, max_categories=max_categories,
     )  # fmt: skip
 
 
@@ -250,10 +246,13 @@ def from_frame(
     target: str | None = None,
     *,
     features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
     task: str | None = None,
     categorical: str = "onehot",
     max_categories: int = 100,
+    missing: str = "impute",
     schema: TableSchema | None = None,
+    on_problem: ProblemSink | None = None,
     name: str = "frame",
 ) -> Dataset:
     """A pandas DataFrame (or any mapping of column name -> 1-D array), by the same rules."""
@@ -262,19 +261,15 @@ def from_frame(
             f"frame is {type(frame).__name__}; accepted: a pandas DataFrame or a dict of columns"
         )
     keys = list(frame.columns) if hasattr(frame, "columns") else list(frame)
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, Any] = {}
     for key in keys:
         raw = frame[key]
         arr = raw.to_numpy() if hasattr(raw, "to_numpy") else np.asarray(raw)
-        if arr.dtype.kind in "biuf":
-            columns[str(key)] = arr.astype(np.float64)
-        else:
-            columns[str(key)] = np.array(
-                [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                 for v in arr], dtype=object)  # fmt: skip
+        columns[str(key)] = arr.astype(np.float64) if arr.dtype.kind in "biuf" else as_column(arr)
     return _table_dataset(
-        columns, target, name=name, row=lambda i: f"row {i}", schema=schema,
-        features=features, task=task, categorical=categorical, max_categories=max_categories,
+        columns, target, name=name, row=lambda i: f"row {i}", schema=schema, missing=missing,
+        on_problem=on_problem, features=features, drop=drop, task=task,
+        categorical=categorical, max_categories=max_categories,
     )  # fmt: skip
 
 
@@ -398,6 +393,10 @@ def load_file(path: str | os.PathLike[str], target: str | None = None, **kwargs:
                 "array named y)"
             )
         return load_npz(p, **kwargs)
-    loader = load_csv if kind == "csv" else load_parquet
-    return loader(p, target, **kwargs)
+    if kind == "parquet":
+        for csv_only in ("delimiter", "decimal"):
+            if kwargs.pop(csv_only, None) is not None:
+                raise DeepRecipeError(f"{csv_only}= applies to CSV files; {p.name} is Parquet")
+        return load_parquet(p, target, **kwargs)
+    return load_csv(p, target, **kwargs)
 

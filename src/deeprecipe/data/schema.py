@@ -6,54 +6,69 @@ categorical (one-hot encoded: one 0/1 column per category seen in training, name
 plain JSON (:meth:`TableSchema.to_dict`), so the model file can carry it and ``predict`` on a
 raw CSV encodes new rows exactly as the training rows were encoded.
 
-A raw column is a 1-D array: float64 for numbers (NaN marks a missing cell) or an object array of
-``str`` (``None`` marks a missing cell).
+Raw columns are described in :mod:`deeprecipe.data.columns` (numbers, or dictionary-encoded
+text). ``X`` is float32, written column by column. Missing cells are refused (the default,
+naming column and row), or kept as NaN (``missing="keep"``: every column of a one-hot block is
+NaN) for :class:`~deeprecipe.data.impute.Imputer` to fill with training statistics.
+
+Two refusals protect users from silent nonsense: a column of numbers with a few stray words
+(a typo, or a number in a form not recognised), and a text column whose values are nearly all
+distinct (an id, a date, free text), which one-hot encoding would turn into one useless column
+per row.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import MAX_CLASSES_AUTO, TASKS, classification_task, get_task
 
 __all__ = ["MAX_CLASSES_AUTO", "ColumnSpec", "TableSchema"]
 
-RowLabel = Callable[[int], str]
 #: ``task=`` for "some classification task": binary or multiclass, read off the classes
 CLASSIFICATION = "classification"
+#: A text feature with more distinct values than this share of its filled rows (and at least
+#: ID_LIKE_MIN_ROWS rows) is an id, a date or free text, not a category.
+ID_LIKE_SHARE = 0.5
+ID_LIKE_MIN_ROWS = 20
+#: A text column in which fewer than this share of the filled cells are not numbers is a
+#: numeric column with typos.
+STRAY_WORDS_SHARE = 0.1
+
+RowLabel = Callable[[int], str]
+#: ``on_problem(rows, reason)`` is told about rows that cannot be encoded instead of raising
+ProblemSink = Callable[[np.ndarray, str], None]
+
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", re.I)
 
 
 def _row(i: int) -> str:
     return f"row {i}"
 
 
-def _is_text(column: np.ndarray) -> bool:
-    return column.dtype.kind in "OUS"
+def _missing_mask(column: Any) -> np.ndarray:
+    """True where a cell is missing (NaN, null or no text) or infinite."""
+    if is_text(column):
+        return column.missing
+    return ~np.isfinite(numbers(column))
 
 
-def _first_missing(column: np.ndarray) -> int | None:
-    if _is_text(column):
-        bad = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in column])
-    else:
-        bad = ~np.isfinite(column)
-    where = np.flatnonzero(bad)
-    return int(where[0]) if where.size else None
-
-
-def _refuse_missing(name: str, column: np.ndarray, row: RowLabel, what: str) -> None:
-    i = _first_missing(column)
-    if i is None:
+def _refuse_missing(name: str, column: Any, row: RowLabel, what: str) -> None:
+    column = as_column(column)
+    bad = np.flatnonzero(_missing_mask(column))
+    if bad.size == 0:
         return
-    value = column[i]
+    i = int(bad[0])
+    value = None if is_text(column) else float(numbers(column)[i])
     kind = (
-        "a missing value"
-        if value is None or (isinstance(value, float) and np.isnan(value))
-        else f"an infinite value ({value})"
+        "a missing value" if value is None or np.isnan(value) else f"an infinite value ({value})"
     )
     raise DeepRecipeError(
         f"{what} column {name!r} has {kind} at {row(i)}; accepted: finite values only "
@@ -68,6 +83,42 @@ def _label(v: Any) -> Any:
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return v
+
+
+def _parse_numbers(column: TextColumn) -> tuple[np.ndarray, np.ndarray]:
+    """A text column read as numbers: (values with NaN where missing or not a number, a mask
+    of the filled cells that are not numbers). Each distinct text is parsed once."""
+    parsed = np.full(len(column.values) + 1, np.nan)
+    is_number = np.zeros(len(column.values) + 1, dtype=bool)
+    for k, text in enumerate(column.values):
+        t = str(text).strip()
+        if NUMBER.fullmatch(t):
+            parsed[k], is_number[k] = float(t), True
+    is_number[-1] = True  # code -1, a missing cell, is not a stray word
+    return parsed[column.codes], ~is_number[column.codes]
+
+
+def _as_text(column: Any) -> TextColumn:
+    """A column as text, numbers written as in a CSV file (whole floats without ``.0``)."""
+    if is_text(column):
+        return column
+    values = numbers(column)
+    labels = np.array([None if np.isnan(v) else str(_label(float(v))) for v in values],
+                      dtype=object)  # fmt: skip
+    return TextColumn.from_objects(labels)
+
+
+def _refuse_stray_words(name: str, column: TextColumn, row: RowLabel, source: str) -> None:
+    """A column of numbers with a few words in it is refused: nearly always a typo."""
+    _, stray = _parse_numbers(column)
+    filled = int((~column.missing).sum())
+    n_stray = int(stray.sum())
+    if filled and 0 < n_stray < STRAY_WORDS_SHARE * filled:
+        i = int(np.flatnonzero(stray)[0])
+        raise DeepRecipeError(
+            f"column {name!r} of {source} holds numbers except {column.cell(i)!r} at {row(i)}; "
+            "accepted: a number or an empty cell for a missing value"
+        )
 
 
 @dataclass(frozen=True)
@@ -85,6 +136,10 @@ class ColumnSpec:
         return [f"{self.name}={c}" for c in self.categories]
 
 
+def _leave_out(name: str) -> str:
+    return f"leave it out (drop=[{name!r}]) or choose the columns (features=[...])"
+
+
 @dataclass
 class TableSchema:
     """The encoding learned from a training table; see the module docstring."""
@@ -99,17 +154,23 @@ class TableSchema:
     @classmethod
     def fit(
         cls,
-        columns: Mapping[str, np.ndarray],
+        columns: Mapping[str, Any],
         target: str | None = None,
         *,
         features: Sequence[str] | None = None,
+        drop: Sequence[str] | None = None,
         task: str | None = None,
         categorical: str = "onehot",
         max_categories: int = 100,
         row: RowLabel = _row,
         source: str = "the table",
     ) -> TableSchema:
-        """Learn the encoding from the training table ``columns`` (name -> raw column)."""
+        """Learn the encoding from the training table ``columns`` (name -> raw column).
+
+        ``features`` chooses the feature columns (default: all but the target); ``drop``
+        leaves columns out of that choice.
+        """
+        columns = {k: as_column(v) for k, v in columns.items()}
         names = list(columns)
         if categorical not in ("onehot", "error"):
             raise DeepRecipeError(
@@ -126,63 +187,77 @@ class TableSchema:
                 f"target column {target!r} is not in {source}; accepted: one of "
                 f"{', '.join(repr(n) for n in names)}"
             )
+        for what, chosen in (("features", features), ("drop", drop)):
+            unknown = [f for f in (chosen or []) if f not in columns]
+            if unknown:
+                raise DeepRecipeError(
+                    f"{what}=[{', '.join(map(repr, unknown))}]: not in {source}; accepted: "
+                    f"{', '.join(repr(n) for n in names)}"
+                )
         if features is None:
             features = [n for n in names if n != target]
         else:
             features = list(features)
-            unknown = [f for f in features if f not in columns]
-            if unknown:
-                raise DeepRecipeError(
-                    f"feature column(s) {', '.join(map(repr, unknown))} not in {source}; "
-                    f"accepted: {', '.join(repr(n) for n in names)}"
-                )
             if target in features:
                 raise DeepRecipeError(f"target column {target!r} is also listed as a feature")
+        features = [f for f in features if f not in set(drop or [])]
         if not features:
             raise DeepRecipeError(f"{source} has no feature columns besides the target")
 
         specs = []
         for name in features:
             col = columns[name]
-            if not _is_text(col):
+            if not is_text(col):
                 specs.append(ColumnSpec(name, "numeric"))
                 continue
+            _refuse_stray_words(name, col, row, source)
             if categorical == "error":
-                example = next((v for v in col if v is not None), None)
                 raise DeepRecipeError(
-                    f"feature column {name!r} is not numeric (e.g. {example!r}); accepted: "
-                    "numbers only with categorical='error' (use categorical='onehot' to one-hot "
-                    "encode it, or drop the column)"
+                    f"feature column {name!r} is not numeric (e.g. {col.first_value()!r}); "
+                    "accepted: numbers only with categorical='error' (use categorical='onehot' "
+                    f"to one-hot encode it), or {_leave_out(name)}"
                 )
-            _refuse_missing(name, col, row, "feature")
-            cats = sorted({str(v) for v in col})
+            cats = col.present()
+            filled = int((~col.missing).sum())
+            if filled >= ID_LIKE_MIN_ROWS and len(cats) > ID_LIKE_SHARE * filled:
+                raise DeepRecipeError(
+                    f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
+                    f"rows (e.g. {col.first_value()!r}): an id, a date, free text or a number "
+                    "in a form not recognised, which one-hot encoding would turn into one "
+                    f"column per row; accepted: {_leave_out(name)}, or numbers "
+                    "(decimal=',' for decimal commas)"
+                )
             if len(cats) > max_categories:
                 raise DeepRecipeError(
                     f"feature column {name!r} has {len(cats)} distinct text values, more than "
-                    f"max_categories={max_categories} for one-hot encoding (an ID or free "
-                    "text?); accepted: drop it (features=[...]) or raise max_categories"
+                    f"max_categories={max_categories} for one-hot encoding; accepted: "
+                    f"{_leave_out(name)}, or max_categories={len(cats)}"
                 )
             specs.append(ColumnSpec(name, "categorical", tuple(cats)))
 
         classes = None
         if target is not None:
             y = columns[target]
+            if is_text(y):
+                _refuse_stray_words(target, y, row, source)
             _refuse_missing(target, y, row, "target")
             task, classes = cls._target_task(target, y, task)
         return cls(specs, target, task, classes, names)
 
     @staticmethod
-    def _target_task(name: str, y: np.ndarray, task: str | None) -> tuple[str, list | None]:
+    def _target_task(name: str, y: Any, task: str | None) -> tuple[str, list | None]:
+        y = as_column(y)
         decided = None if task in (None, CLASSIFICATION) else get_task(task)
-        if _is_text(y):
+        if is_text(y):
             if decided is not None and not decided.is_classifier:
                 raise DeepRecipeError(
-                    f"task='regression' but target column {name!r} holds text (e.g. {y[0]!r}); "
-                    "accepted: numbers for regression, or a classification task"
+                    f"task='regression' but target column {name!r} holds text (e.g. "
+                    f"{y.first_value()!r}); accepted: numbers for regression, or a "
+                    "classification task"
                 )
-            classes: list[Any] = sorted({str(v) for v in y})
+            classes: list[Any] = y.present()
         else:
-            uniq = np.unique(y)
+            uniq = np.unique(numbers(y))
             whole = bool(np.all(uniq == np.round(uniq)))
             if task is None and not (whole and len(uniq) <= MAX_CLASSES_AUTO):
                 decided = TASKS["regression"]
@@ -210,23 +285,40 @@ class TableSchema:
         """The columns of ``X``, one-hot columns expanded as ``"column=value"``."""
         return [n for spec in self.features for n in spec.output_names]
 
+    def blocks(self) -> list[tuple[str, str, slice]]:
+        """``(source column, kind, slice of X)`` for every feature column."""
+        out, start = [], 0
+        for spec in self.features:
+            width = len(spec.output_names)
+            out.append((spec.name, spec.kind, slice(start, start + width)))
+            start += width
+        return out
+
     def encode(
         self,
-        columns: Mapping[str, np.ndarray],
+        columns: Mapping[str, Any],
         *,
         row: RowLabel = _row,
         source: str = "the table",
         require_target: bool = False,
+        missing: str = "refuse",
+        on_problem: ProblemSink | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """``(X, y)`` for a table with this schema's columns; ``y`` is ``None`` when the target
-        column is absent (prediction input) unless ``require_target``."""
-        missing = [s.name for s in self.features if s.name not in columns]
+        column is absent (prediction input) unless ``require_target``.
+
+        ``missing="keep"`` leaves missing cells as NaN (a whole one-hot block for a text
+        column); ``"refuse"`` names the first. With ``on_problem``, a row that cannot be encoded
+        (a category training never saw, text in a numeric column, a missing cell that is not
+        kept) is reported there, and its ``X`` row is NaN, instead of refusing the table.
+        """
+        missing_columns = [s.name for s in self.features if s.name not in columns]
         if require_target and self.target is not None and self.target not in columns:
-            missing.append(self.target)
-        if missing:
+            missing_columns.append(self.target)
+        if missing_columns:
             raise DeepRecipeError(
-                f"{source} lacks column(s) {', '.join(map(repr, missing))}; accepted: the "
-                f"training columns {', '.join(repr(n) for n in self.source_columns)}"
+                f"{source} lacks column(s) {', '.join(map(repr, missing_columns))}; accepted: "
+                f"the training columns {', '.join(repr(n) for n in self.source_columns)}"
             )
         # Columns the training file had but training left out (features=[...]) are ignored;
         # columns training never saw are refused, as scikit-learn does for unseen feature names.
@@ -239,60 +331,91 @@ class TableSchema:
                 f"see; accepted: the training columns {used}"
             )
         m = len(next(iter(columns.values())))
-        blocks = []
-        for spec in self.features:
-            col = columns[spec.name]
+        X = np.empty((m, len(self.feature_names)), dtype=np.float32)
+        bad_rows = np.zeros(m, dtype=bool)
+
+        def problem(mask: np.ndarray, reason: Callable[[int], str]) -> None:
+            rows = np.flatnonzero(mask)
+            if rows.size == 0:
+                return
+            if on_problem is None:
+                raise DeepRecipeError(reason(int(rows[0])))
+            bad_rows[rows] = True
+            for i in rows:  # one reason per row, in the row's own words
+                on_problem(np.array([i]), reason(int(i)).split("; accepted")[0])
+
+        keep_missing = missing == "keep"
+        for spec, (_, _, cols) in zip(self.features, self.blocks(), strict=True):
+            col = as_column(columns[spec.name])
             if spec.kind == "numeric":
-                if _is_text(col):
-                    example = next((v for v in col if v is not None), None)
-                    raise DeepRecipeError(
-                        f"feature column {spec.name!r} in {source} holds text (e.g. {example!r}) "
-                        "but was numeric in training; accepted: numbers"
-                    )
-                _refuse_missing(spec.name, col, row, "feature")
-                blocks.append(np.asarray(col, dtype=np.float64)[:, None])
+                values = self._numeric_values(spec.name, col, row, source, problem)
+                holes = np.isnan(values)
+                if not keep_missing:
+                    problem(holes, lambda i, n=spec.name: (
+                        f"feature column {n!r} has a missing value at {row(i)}; accepted: "
+                        "finite values only (impute or drop missing values first)"))
+                infinite = np.isinf(values)
+                problem(infinite, lambda i, n=spec.name, v=values: (
+                    f"feature column {n!r} has an infinite value ({v[i]}) at {row(i)}; "
+                    "accepted: finite values only"))
+                X[:, cols.start] = values
                 continue
-            _refuse_missing(spec.name, col, row, "feature")
-            text = np.array([str(v) for v in col], dtype=object)
-            lookup = {c: k for k, c in enumerate(spec.categories)}
-            index = np.array([lookup.get(v, -1) for v in text], dtype=np.int64)
-            if (index < 0).any():
-                i = int(np.flatnonzero(index < 0)[0])
-                raise DeepRecipeError(
-                    f"feature column {spec.name!r} has the value {text[i]!r} at {row(i)}, not "
-                    f"seen in training; accepted: {', '.join(map(repr, spec.categories))}"
-                )
-            onehot = np.zeros((m, len(spec.categories)))
-            onehot[np.arange(m), index] = 1.0
-            blocks.append(onehot)
-        X = np.hstack(blocks) if blocks else np.empty((m, 0))
+            text = _as_text(col)
+            index = text.index_in(list(spec.categories))
+            holes = text.missing
+            if not keep_missing:
+                problem(holes, lambda i, n=spec.name: (
+                    f"feature column {n!r} has a missing value at {row(i)}; accepted: "
+                    "finite values only (impute or drop missing values first)"))
+            unseen = (index < 0) & ~holes
+            problem(unseen, lambda i, n=spec.name, t=text, c=spec.categories: (
+                f"feature column {n!r} has the value {t.cell(i)!r} at {row(i)}, not seen in "
+                f"training; accepted: {', '.join(map(repr, c))}"))
+            block = X[:, cols]
+            block[:] = 0.0
+            ok = np.flatnonzero(index >= 0)
+            block[ok, index[ok]] = 1.0
+            block[holes] = np.nan
+        X[bad_rows] = np.nan
         y = None
         if self.target is not None and self.target in columns:
             y = self._encode_target(columns[self.target], row, source)
         return X, y
 
-    def _encode_target(self, y: np.ndarray, row: RowLabel, source: str) -> np.ndarray:
+    @staticmethod
+    def _numeric_values(name: str, col: Any, row: RowLabel, source: str, problem) -> np.ndarray:
+        if not is_text(col):
+            return numbers(col)
+        values, stray = _parse_numbers(col)
+        problem(stray, lambda i: (
+            f"feature column {name!r} in {source} holds text ({col.cell(i)!r}) at {row(i)} "
+            "but was numeric in training; accepted: numbers"))
+        return values
+
+    def _encode_target(self, y: Any, row: RowLabel, source: str) -> np.ndarray:
         name = self.target
+        y = as_column(y)
         _refuse_missing(str(name), y, row, "target")
         if not get_task(self.task).is_classifier:
-            if _is_text(y):
+            if is_text(y):
                 raise DeepRecipeError(
                     f"target column {name!r} in {source} holds text but the task is regression; "
                     "accepted: numbers"
                 )
-            return np.asarray(y, dtype=np.float64)
+            return numbers(y)
         assert self.classes is not None
-        values = [str(v) for v in y] if _is_text(y) else [_label(v) for v in y]
-        if _is_text(y) != isinstance(self.classes[0], str):
-            values = [str(v) for v in values]
-            lookup = {str(c): k for k, c in enumerate(self.classes)}
+        if is_text(y) or isinstance(self.classes[0], str):
+            index = _as_text(y).index_in(self.classes)
         else:
-            lookup = {c: k for k, c in enumerate(self.classes)}
-        index = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
+            values = numbers(y)
+            known = np.asarray(self.classes, dtype=np.float64)  # sorted, from np.unique
+            index = np.minimum(np.searchsorted(known, values), len(known) - 1)
+            index = np.where(known[index] == values, index, -1).astype(np.int64)
         if (index < 0).any():
             i = int(np.flatnonzero(index < 0)[0])
+            value = _as_text(y).cell(i) if is_text(y) else _label(float(numbers(y)[i]))
             raise DeepRecipeError(
-                f"target column {name!r} has the class {values[i]!r} at {row(i)}, not seen in "
+                f"target column {name!r} has the class {value!r} at {row(i)}, not seen in "
                 f"training; accepted: {', '.join(map(repr, self.classes))}"
             )
         return index

@@ -1,0 +1,198 @@
+"""A CSV file into raw columns, parsed by ``pyarrow.csv`` (multi-threaded, typed).
+
+- The delimiter (``,``, ``;`` or tab) is detected from the header unless given.
+- Empty cells and ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?`` (any case) are missing.
+- Numbers stay in Arrow until the schema writes them into the feature matrix; text columns
+  are dictionary-encoded by Arrow (:class:`~deeprecipe.data.columns.TextColumn`). Blanks
+  around a value are ignored.
+- Decimal commas (``1,5``) are parsed as numbers when ``decimal=","`` is given, and detected
+  in a file whose delimiter is not a comma: a text column whose every filled cell reads as a
+  number with a decimal comma becomes numbers.
+
+Arrow reports a malformed file without a line number; only then is the file read again with
+Python's ``csv`` module to name the line, so errors stay as precise as they were.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.data.columns import TextColumn
+from deeprecipe.errors import DeepRecipeError
+
+MISSING = ("", "na", "n/a", "nan", "null", "none", "?")
+NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^(?i:[+-]?(inf|infinity))$"
+DECIMAL_COMMA = r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$"
+HEAD_BYTES = 1 << 16
+
+
+def _null_values() -> list[str]:
+    return sorted({v for m in MISSING for v in (m, m.upper(), m.title(), m.capitalize())})
+
+
+def _head(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError as exc:
+        raise DeepRecipeError(f"{path} could not be read: {exc.strerror}") from None
+    if b"\x00" in head:
+        raise DeepRecipeError(f"{path} holds binary data; accepted: a CSV text file in UTF-8")
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the chunk
+            raise DeepRecipeError(f"{path} is not UTF-8 text ({exc.reason}); accepted: a CSV "
+                                  "file in UTF-8") from None  # fmt: skip
+        return head[: exc.start].decode("utf-8-sig")
+
+
+def _header(path: Path, head: str, delimiter: str | None) -> tuple[list[str], str]:
+    lines = [line for line in head.splitlines() if line.strip()]
+    if not lines:
+        raise DeepRecipeError(f"{path} is empty; accepted: a header row and data rows")
+    first = lines[0]
+    if delimiter is None:
+        counts = {d: first.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+    if any(h == "" for h in header):
+        k = header.index("")
+        raise DeepRecipeError(f"{path}: column {k + 1} of the header has no name; accepted: a "
+                              "header row naming every column")  # fmt: skip
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise DeepRecipeError(f"{path}: the header repeats {', '.join(map(repr, dup))}; "
+                              "accepted: distinct column names")  # fmt: skip
+    return header, delimiter
+
+
+def _data_lines(path: Path, delimiter: str) -> tuple[list[int], str | None]:
+    """The line number of every data row, read with Python's ``csv`` module (error path only),
+    and the first structural problem found, if any."""
+    lines: list[int] = []
+    width = None
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        try:
+            for r in reader:
+                if not r or not any(c.strip() for c in r):
+                    continue
+                if width is None:
+                    width = len(r)
+                    continue
+                if len(r) != width:
+                    return lines, (
+                        f"{path}: line {reader.line_num} has {len(r)} fields but the header has "
+                        f"{width}; accepted: {width} fields per line (delimiter {delimiter!r})"
+                    )
+                lines.append(reader.line_num)
+        except csv.Error as exc:
+            return lines, f"{path} could not be parsed as CSV at line {reader.line_num}: {exc}"
+    return lines, None
+
+
+def row_labeller(path: Path, delimiter: str) -> Callable[[int], str]:
+    """``row(i)`` -> ``"row i (line L of file.csv)"``; the lines are counted only when asked."""
+    cache: list[list[int]] = []
+
+    def row(i: int) -> str:
+        if not cache:
+            cache.append(_data_lines(path, delimiter)[0])
+        line = cache[0][i] if i < len(cache[0]) else i + 2
+        return f"row {i} (line {line} of {path.name})"
+
+    return row
+
+
+def _text_or_numbers(column: Any, decimal_comma: bool) -> Any:
+    """A string column from Arrow: numbers if every filled cell is one (blanks trimmed, decimal
+    commas when detected or asked), otherwise a dictionary-encoded text column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim_whitespace(column)
+    missing = pc.or_kleene(pc.is_null(trimmed), pc.is_in(pc.utf8_lower(trimmed),
+                                                          value_set=pa.array(MISSING)))
+    trimmed = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
+    filled = len(trimmed) - trimmed.null_count
+    if filled:
+        for pattern, comma in ((NUMBER, False), (DECIMAL_COMMA, True)):
+            if comma and not decimal_comma:
+                continue
+            if pc.sum(pc.match_substring_regex(trimmed, pattern)).as_py() == filled:
+                text = pc.replace_substring(trimmed, ",", ".") if comma else trimmed
+                return pc.cast(text, pa.float64())
+    return TextColumn.from_arrow(trimmed)
+
+
+def read_csv_columns(
+    path: Path, *, delimiter: str | None = None, decimal: str | None = None
+) -> tuple[dict[str, Any], Callable[[int], str], int]:
+    """``(columns, row label, number of rows)`` of a CSV file; see the module docstring."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if decimal not in (None, ".", ","):
+        raise DeepRecipeError(f"decimal={decimal!r}; accepted: '.' or ','")
+    header, delimiter = _header(path, _head(path), delimiter)
+    if decimal == "," and delimiter == ",":
+        raise DeepRecipeError(
+            f"{path} is comma-separated, so ',' cannot also be its decimal mark; accepted: "
+            "decimal=',' with a ';' or tab delimiter"
+        )
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(
+                null_values=_null_values(),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                true_values=["\x00true"],  # no boolean columns: true/false stay text
+                false_values=["\x00false"],
+                timestamp_parsers=["\x00"],  # dates stay text (then refused as id-like)
+                decimal_point=decimal or ".",
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        text = str(exc)
+        if "UTF8" in text or "UTF-8" in text:
+            raise DeepRecipeError(f"{path} is not UTF-8 text; accepted: a CSV file in UTF-8"
+                                  ) from None  # fmt: skip
+        if "Empty CSV" in text:
+            raise DeepRecipeError(f"{path} is empty; accepted: a header row and data rows"
+                                  ) from None  # fmt: skip
+        _, problem = _data_lines(path, delimiter)
+        raise DeepRecipeError(
+            problem or f"{path} could not be parsed as CSV: {text.splitlines()[0]}"
+        ) from None
+    # rows whose every cell is empty are blank lines (",,,"), as Python's csv module skips them
+    if table.num_rows and table.num_columns:
+        empty = np.ones(table.num_rows, dtype=bool)
+        for col in table.columns:
+            if col.null_count == 0:
+                empty[:] = False
+                break
+            empty &= col.is_null().to_numpy(zero_copy_only=False)
+        if empty.any():
+            table = table.filter(pa.array(~empty))
+    comma = decimal == "," or (decimal is None and delimiter != ",")
+    columns: dict[str, Any] = {}
+    for name, col in zip(header, table.columns, strict=True):
+        t = col.type
+        if pa.types.is_integer(t) or pa.types.is_floating(t):
+            columns[name] = col
+        elif pa.types.is_null(t):
+            columns[name] = pa.chunked_array([pa.nulls(len(col), pa.float64())])
+        else:
+            if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+                col = col.cast(pa.string())
+            columns[name] = _text_or_numbers(col, comma)
+    return columns, row_labeller(path, delimiter), table.num_rows

@@ -17,6 +17,7 @@ import numpy as np
 from deeprecipe.data import (
     ColumnSpec,
     Dataset,
+    Imputer,
     SmallSplitWarning,
     TableSchema,
     load_dataset,
@@ -49,6 +50,10 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     #: the Bayes error where the dataset's construction fixes it (generated data), else None
     bayes_error: float | None = None
+    #: fills missing cells with TRAIN statistics (a table file with missing='impute'), else None
+    imputer: Imputer | None = None
+    #: missing cells filled, per source column, over all parts
+    imputed: dict[str, int] = field(default_factory=dict)
 
     @property
     def head(self) -> Task:
@@ -80,6 +85,7 @@ class Prepared:
             "classes": self.classes,
             "sizes": self.sizes(),
             "notes": list(self.notes),
+            "imputed_cells": dict(self.imputed),
         }
 
 
@@ -101,19 +107,39 @@ def embedded_schema(ds: Dataset) -> TableSchema:
     )
 
 
-def _load_user_file(path: Path, target: str | None, task: str | None) -> Dataset:
+#: how a table file is read: the options of ``--features``, ``--drop``, ``--missing``, ...
+READING_KEYS = ("features", "drop", "missing", "decimal", "max_categories")
+
+
+def reading(options: dict[str, Any]) -> dict[str, Any]:
+    """The reading options a command received (``None`` where it has no such option)."""
+    return {k: options.get(k) for k in (*READING_KEYS, "missing_indicator")}
+
+
+def _table_kwargs(path: Path, read: dict[str, Any]) -> dict[str, Any]:
+    if path.suffix.lower() == ".npz":
+        return {}
+    return {k: read[k] for k in READING_KEYS if read.get(k) is not None}
+
+
+def _load_user_file(
+    path: Path, target: str | None, task: str | None, read: dict[str, Any]
+) -> Dataset:
     if path.suffix.lower() != ".npz" and not target:
         raise DeepRecipeError(
             f"--data {path} needs --target COLUMN, the column that holds the labels"
         )
     kwargs = {"task": task} if task else {}
+    kwargs.update(_table_kwargs(path, read))
     ds = load_file(path, None if path.suffix.lower() == ".npz" else target, **kwargs)
     if ds.y is None:
         raise DeepRecipeError(f"{path} has no labels; accepted: a file with the --target column")
     return ds
 
 
-def _load_part(path: Path, base: Dataset, target: str | None, what: str) -> Dataset:
+def _load_part(
+    path: Path, base: Dataset, target: str | None, what: str, read: dict[str, Any]
+) -> Dataset:
     """A fixed dev or test file, encoded with the training file's schema."""
     if path.suffix.lower() == ".npz":
         # index the labels by the TRAINING classes, even when this part lacks some of them
@@ -121,7 +147,9 @@ def _load_part(path: Path, base: Dataset, target: str | None, what: str) -> Data
     elif base.schema is None:
         part = load_file(path, None, task=base.task)
     else:
-        part = load_file(path, target, schema=base.schema)
+        missing = {"missing": read["missing"]} if read.get("missing") else {}
+        decimal = {"decimal": read["decimal"]} if read.get("decimal") else {}
+        part = load_file(path, target, schema=base.schema, **missing, **decimal)
     if part.y is None:
         raise DeepRecipeError(f"{what} {path} lacks the target column {target!r}")
     if part.X.shape[1] != base.X.shape[1]:
@@ -129,6 +157,20 @@ def _load_part(path: Path, base: Dataset, target: str | None, what: str) -> Data
             f"{what} {path} has {part.X.shape[1]} features; the training data has {base.X.shape[1]}"
         )
     return part
+
+
+def impute(
+    schema: TableSchema, parts: dict[str, np.ndarray], indicator: bool
+) -> tuple[Imputer, dict[str, np.ndarray], dict[str, int]]:
+    """An imputer fitted on the TRAIN part only, every part filled with it, and the number of
+    cells filled per column over all parts."""
+    imputer = Imputer(schema.blocks(), indicator=indicator).fit(parts["train"])
+    counts: dict[str, int] = {}
+    for X in parts.values():
+        for name, n in imputer.missing_counts(X).items():
+            counts[name] = counts.get(name, 0) + n
+    filled = {k: imputer.transform(X) for k, X in parts.items()}
+    return imputer, filled, {k: n for k, n in counts.items() if n}
 
 
 def prepare(
@@ -143,14 +185,27 @@ def prepare(
     task: str | None = None,
     seed: int = 0,
     default_dataset: str = "football",
+    features: list[str] | None = None,
+    drop: list[str] | None = None,
+    missing: str | None = None,
+    missing_indicator: bool | None = None,
+    decimal: str | None = None,
+    max_categories: int | None = None,
 ) -> Prepared:
-    """Load the examples and split them (stratified for classes, seeded)."""
+    """Load the examples and split them (stratified for classes, seeded). Missing cells of a
+    table file are filled with statistics of the TRAIN part only (``missing="impute"``, the
+    default), or their rows left out (``"drop"``), or refused (``"refuse"``)."""
+    read = {"features": features, "drop": drop, "missing": missing, "decimal": decimal,
+            "max_categories": max_categories}  # fmt: skip
     if dataset and data_file:
         raise DeepRecipeError("give --dataset or --data, not both")
     if not data_file and (target or dev_data or test_data):
         raise DeepRecipeError("--target, --dev-data and --test-data go with --data FILE")
+    chosen = [f"--{k.replace('_', '-')}" for k, v in read.items() if v is not None]
+    if chosen and not data_file:
+        raise DeepRecipeError(f"{', '.join(chosen)} go with --data FILE (a table file)")
     if data_file:
-        ds = _load_user_file(Path(data_file), target, task)
+        ds = _load_user_file(Path(data_file), target, task, read)
         schema = ds.schema if ds.schema is not None else embedded_schema(ds)
         source = {"data": str(data_file), "target": target}
     else:
@@ -160,8 +215,10 @@ def prepare(
         schema = embedded_schema(ds)
         source = {"dataset": ds.name}
 
-    dev_part = _load_part(Path(dev_data), ds, target, "--dev-data") if dev_data else None
-    test_part = _load_part(Path(test_data), ds, target, "--test-data") if test_data else None
+    dev_part = _load_part(Path(dev_data), ds, target, "--dev-data", read) if dev_data else None
+    test_part = (
+        _load_part(Path(test_data), ds, target, "--test-data", read) if test_data else None
+    )
     if dev_part is not None and dev_size is not None:
         raise DeepRecipeError("give --dev-data or --dev, not both")
     if test_part is not None and test_size is not None:
@@ -175,31 +232,47 @@ def prepare(
             test=0 if test_part is not None else test_size,
             seed=seed,
         )
-    notes = [" ".join(str(w.message).split()) for w in caught]
+    notes = list(ds.notes)
+    for part in (dev_part, test_part):
+        notes += [] if part is None else [f"{part.name}: {n}" for n in part.notes]
+    notes += [" ".join(str(w.message).split()) for w in caught]
     arrays = parts.apply(ds.X, ds.y)
+    X_train = arrays.X_train
     X_dev, y_dev = (dev_part.X, dev_part.y) if dev_part else (arrays.X_dev, arrays.y_dev)
     X_test, y_test = (test_part.X, test_part.y) if test_part else (arrays.X_test, arrays.y_test)
+    imputer, imputed, feature_names = None, {}, list(ds.feature_names)
+    if ds.schema is not None and (missing or "impute") == "impute":
+        imputer, filled, imputed = impute(
+            ds.schema, {"train": X_train, "dev": X_dev, "test": X_test}, bool(missing_indicator)
+        )
+        X_train, X_dev, X_test = filled["train"], filled["dev"], filled["test"]
+        feature_names = imputer.feature_names(feature_names)
+        if imputed:
+            lines = imputer.describe(ds.feature_names, imputed)
+            notes.append("missing values imputed with training statistics: " + "; ".join(lines))
     if len(X_dev) == 0:
         raise DeepRecipeError("the dev set is empty; accepted: --dev above 0 or --dev-data FILE")
     for name, path in (("dev_data", dev_data), ("test_data", test_data)):
         if path:
             source[name] = str(path)
     given = {"dev": X_dev if dev_part else None, "test": X_test if test_part else None}
-    notes += overlap_notes(arrays.X_train, given)
+    notes += overlap_notes(X_train, given)
     return Prepared(
         name=ds.name,
         task=ds.task,
-        X_train=arrays.X_train,
+        X_train=X_train,
         y_train=arrays.y_train,
         X_dev=X_dev,
         y_dev=y_dev,
         X_test=X_test,
         y_test=y_test,
-        feature_names=list(ds.feature_names),
+        feature_names=feature_names,
         classes=_plain_labels(ds.classes),
         schema=schema,
         image_shape=ds.image_shape,
         source=source,
         notes=notes,
         bayes_error=ds.bayes_error,
+        imputer=imputer,
+        imputed=imputed,
     )

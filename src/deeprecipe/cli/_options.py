@@ -62,6 +62,20 @@ class FloatList(click.ParamType):
         return numbers[0] if len(numbers) == 1 else numbers
 
 
+class NameList(click.ParamType):
+    """Comma-separated column names: ``date,name``."""
+
+    name = "A,B,..."
+
+    def convert(self, value: Any, param, ctx) -> list[str]:
+        if isinstance(value, list):
+            return value
+        names = [v.strip() for v in str(value).split(",")]
+        if not names or any(n == "" for n in names):
+            self.fail(f"{value!r} is not a comma-separated list of column names", param, ctx)
+        return names
+
+
 class SplitSize(click.ParamType):
     """A part of the data: a fraction (``0.2``) or a number of examples (``100``)."""
 
@@ -115,6 +129,12 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _shell_list(python_list: str) -> str:
+    """``'a', 'b c'`` (the inside of a Python list of names) as ``'a,b c'`` for a shell."""
+    text = ",".join(n.strip().strip("'\"") for n in python_list.split(","))
+    return text if re.fullmatch(r"[\w.,=-]*", text) else f"'{text}'"
+
+
 def in_flags(message: str, ctx: click.Context) -> str:
     """A library message in the command line's words: ``learning_rate=nan`` becomes
     ``--learning-rate nan`` for each option of the running command."""
@@ -122,6 +142,9 @@ def in_flags(message: str, ctx: click.Context) -> str:
         flag = next((o for o in param.opts if o.startswith("--")), None)
         if flag and param.name:
             message = re.sub(rf"(?<![\w-]){re.escape(param.name)}=", f"{flag} ", message)
+            # a Python list of names is a comma-separated list on the command line
+            message = re.sub(rf"{re.escape(flag)} \[([^\]]*)\]",
+                             lambda m, f=flag: f"{f} {_shell_list(m.group(1))}", message)
     return message
 
 
@@ -184,12 +207,55 @@ def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], 
                 type=click.Choice(list(TASKS)),
                 help="Force the task instead of inferring it from the target column.",
             ),
+            *reading_options(),
         ]
         for option in reversed(options):
             command = option(command)
         return command
 
     return decorate
+
+
+def reading_options() -> list[Callable[..., Any]]:
+    """How a table file is read: which columns, missing values, decimal commas."""
+    return [
+        click.option(
+            "--features",
+            type=NameList(),
+            help="Use only these columns of --data as features (comma-separated).",
+        ),
+        click.option(
+            "--drop",
+            type=NameList(),
+            help="Leave these columns of --data out (comma-separated), e.g. an id or a date.",
+        ),
+        click.option(
+            "--missing",
+            type=click.Choice(["impute", "drop", "refuse"]),
+            help="Missing cells: impute them with statistics of the TRAINING split (median for "
+            "numbers, most frequent value for text), drop their rows, or refuse the file "
+            "[default: impute].",
+        ),
+        click.option(
+            "--missing-indicator",
+            is_flag=True,
+            default=None,
+            help="With --missing impute: add a 0/1 column per imputed column saying the cell "
+            "was missing.",
+        ),
+        click.option(
+            "--decimal",
+            type=click.Choice([".", ","]),
+            help="The decimal mark of --data [default: '.'; decimal commas are detected in a "
+            "file separated by ';' or tabs].",
+        ),
+        click.option(
+            "--max-categories",
+            type=click.IntRange(min=2),
+            help="Most distinct values a text column may have to be one-hot encoded "
+            "[default: 100].",
+        ),
+    ]
 
 
 def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -81,6 +81,7 @@ def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[st
         feature_names=data.feature_names,
         metadata={
             "schema": data.schema.to_dict(),
+            **({} if data.imputer is None else {"imputer": data.imputer.to_dict()}),
             "task": data.task,
             "data": data.describe(),
             **extra,

@@ -17,37 +17,66 @@ from deeprecipe.cli.app import cli
 from deeprecipe.errors import DeepRecipeError
 
 
-def _read_inputs(path: Path, metadata: dict[str, Any]):
-    """Raw rows of ``path`` encoded with the schema the model was trained with."""
+def _read_inputs(path: Path, metadata: dict[str, Any], problems: dict[int, str] | None = None):
+    """Raw rows of ``path`` encoded with the schema the model was trained with. Rows that
+    cannot be encoded go to ``problems`` (row -> reason) unless it is None (``--strict``)."""
     from deeprecipe.data import TableSchema, load_file
 
     schema_dict = metadata.get("schema")
     if path.suffix.lower() == ".npz" or not schema_dict:
         return load_file(path, None), None
     schema = TableSchema.from_dict(schema_dict)
+    kwargs: dict[str, Any] = {
+        # without an imputer in the model file, a missing cell is a row that cannot be scored
+        "missing": "impute" if metadata.get("imputer") else "refuse",
+        "on_problem": None if problems is None else (
+            lambda rows, reason: problems.setdefault(int(rows[0]), reason)),
+    }  # fmt: skip
     try:
-        return load_file(path, None, schema=schema), None
+        return load_file(path, None, schema=schema, **kwargs), None
     except DeepRecipeError as exc:
         if schema.target is None or not str(exc).startswith(f"target column {schema.target!r}"):
             raise
         # labels missing (or unusable) in the target column: predict every row, score none
         unlabelled = dataclasses.replace(schema, target=None)
         note = f"{str(exc).split(';')[0]}: every row is predicted, none is scored"
-        return load_file(path, None, schema=unlabelled), note
+        if problems is not None:
+            problems.clear()
+        return load_file(path, None, schema=unlabelled, **kwargs), note
 
 
-def _csv_text(predictions: np.ndarray, proba: np.ndarray | None, classes: list | None) -> str:
+def fill_missing(X: np.ndarray, metadata: dict[str, Any]) -> np.ndarray:
+    """``X`` with missing cells filled by the model file's imputer (TRAIN statistics)."""
+    from deeprecipe.data import Imputer
+
+    return Imputer.from_dict(metadata["imputer"]).transform(X) if metadata.get("imputer") else X
+
+
+def _csv_text(
+    predictions: list[Any],
+    proba: np.ndarray | None,
+    classes: list | None,
+    reasons: dict[int, str],
+) -> str:
+    """One line per input row; a row that could not be scored has empty cells and a reason."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["prediction"]
     if proba is not None and classes is not None:
         header += [f"proba_{c}" for c in classes]
+    if reasons:
+        header.append("reason")
     writer.writerow(header)
     for k, value in enumerate(predictions):
+        if k in reasons:
+            writer.writerow([""] * (len(header) - 1) + [reasons[k]])
+            continue
         value = value.item() if isinstance(value, np.generic) else value
         row = [f"{value:.7g}" if isinstance(value, float) else value]
         if proba is not None and classes is not None:
             row += [f"{p:.6g}" for p in proba[k]]
+        if reasons:
+            row.append("")
         writer.writerow(row)
     return buffer.getvalue()
 
@@ -80,6 +109,12 @@ def _class_probabilities(proba: np.ndarray) -> np.ndarray:
     help="Write the predictions CSV here [default: to stdout].",
 )
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the whole file if any row cannot be scored [default: such rows get an "
+    "empty prediction and a reason column; the others are predicted].",
+)
+@click.option(
     "--proba/--no-proba",
     default=True,
     show_default=True,
@@ -87,10 +122,13 @@ def _class_probabilities(proba: np.ndarray) -> np.ndarray:
 )
 @output_options
 def predict_command(
-    ui: UI, model_path: Path, data_file: Path, out_file: Path | None, proba: bool
+    ui: UI, model_path: Path, data_file: Path, out_file: Path | None, strict: bool, proba: bool
 ) -> None:
     """Predict with a saved model on raw inputs: it normalizes them with the training
-    statistics, encodes text columns as in training, and maps indices back to class labels.
+    statistics, encodes text columns as in training, fills missing cells with the training
+    statistics (when the model was trained with --missing impute), and maps indices back to
+    class labels. A row it cannot score (a category training never saw, text in a numeric
+    column) keeps its line with an empty prediction and a reason, unless --strict.
 
     \b
     Examples:
@@ -103,29 +141,40 @@ def predict_command(
 
     model = load_model(model_path)
     metadata = model.metadata or {}
-    ds, note = _read_inputs(data_file, metadata)
+    problems: dict[int, str] | None = None if strict else {}
+    ds, note = _read_inputs(data_file, metadata, problems)
     if note:
         ui.warn(note)
-    if ds.X.shape[1] != model.network.layer_sizes[0]:
+    reasons = dict(sorted((problems or {}).items()))
+    scored = np.setdiff1d(np.arange(len(ds.X)), np.fromiter(reasons, dtype=np.int64))
+    X = fill_missing(ds.X[scored], metadata)
+    if X.shape[1] != model.network.layer_sizes[0]:
         raise DeepRecipeError(
-            f"{data_file} gives {ds.X.shape[1]} features; the model takes "
+            f"{data_file} gives {X.shape[1]} features; the model takes "
             f"{model.network.layer_sizes[0]} ({', '.join(model.feature_names or [])})"
         )
-    predictions = np.asarray(model.predict(ds.X))
     classifier = model.network.task.is_classifier
     classes = list(model.classes) if (classifier and model.classes is not None) else None
-    probabilities = _class_probabilities(model.predict_proba(ds.X)) if classifier else None
-    text = _csv_text(predictions, probabilities if proba else None, classes)
+    predicted = np.asarray(model.predict(X)) if len(X) else np.empty(0)
+    probabilities = None
+    if classifier and len(X):
+        probabilities = np.full((len(ds.X), len(classes or [0, 1])), np.nan)
+        probabilities[scored] = _class_probabilities(model.predict_proba(X))
+    predictions: list[Any] = [None] * len(ds.X)
+    for k, value in zip(scored, predicted, strict=True):
+        predictions[int(k)] = value.item() if isinstance(value, np.generic) else value
+    text = _csv_text(predictions, probabilities if proba else None, classes, reasons)
 
     metrics: dict[str, Any] | None = None
-    if ds.y is not None:
+    if ds.y is not None and len(X):
+        y = ds.y[scored]
         if classifier:
-            truth = np.asarray(classes, dtype=object)[ds.y] if classes else ds.y
-            error = float(np.mean(predictions != truth))
+            truth = np.asarray(classes, dtype=object)[y] if classes else y
+            error = float(np.mean(predicted != truth))
             metrics = {"error": error, "accuracy": 1.0 - error, "examples": len(truth)}
         else:
-            mse = float(np.mean((predictions.astype(float) - ds.y) ** 2))
-            metrics = {"mse": mse, "examples": len(ds.y)}
+            mse = float(np.mean((predicted.astype(float) - y) ** 2))
+            metrics = {"mse": mse, "examples": len(y)}
 
     if out_file is not None:
         write_text(out_file, text)
@@ -143,17 +192,26 @@ def predict_command(
         else:
             rows = [["MSE", metrics["mse"]], ["examples", str(metrics["examples"])]]
         ui.table(f"{data_file.name}: predictions against its target column", ["", "value"], rows)
+    if reasons:
+        first = next(iter(reasons.items()))
+        ui.warn(
+            f"{len(reasons)} of {len(predictions)} rows could not be scored (empty prediction, "
+            f"see the reason column), e.g. row {first[0]}: {first[1]}; {len(scored)} predicted"
+        )
     if out_file is not None:
-        ui.say(f"{len(predictions)} predictions written to {out_file}")
+        ui.say(f"{len(scored)} predictions written to {out_file}")
     result: dict[str, Any] = {
         "model": str(model_path),
         "data": str(data_file),
         "n": len(predictions),
+        "predicted": len(scored),
+        "unscored": {str(k): v for k, v in reasons.items()},
         "out": None if out_file is None else str(out_file),
         "metrics": metrics,
     }
     if out_file is None:
-        result["predictions"] = predictions.tolist()
+        result["predictions"] = predictions
         if probabilities is not None and proba:
-            result["probabilities"] = probabilities.tolist()
+            result["probabilities"] = [
+                None if k in reasons else p for k, p in enumerate(probabilities.tolist())]
     ui.emit_json(result)

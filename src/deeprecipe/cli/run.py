@@ -9,7 +9,7 @@ from typing import Any
 import click
 import numpy as np
 
-from deeprecipe.cli._data import Prepared, prepare
+from deeprecipe.cli._data import Prepared, prepare, reading
 from deeprecipe.cli._options import (
     IntList,
     data_options,
@@ -322,6 +322,7 @@ def run_command(ui: UI, **options: Any) -> None:
         test_size=options["test_size"],
         task=options["task"],
         seed=options["seed"],
+        **reading(options),
     )
     bayes_error = options["bayes_error"]
     from_dataset = bayes_error is None and data.bayes_error is not None

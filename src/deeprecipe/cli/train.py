@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from deeprecipe.cli._data import prepare
+from deeprecipe.cli._data import prepare, reading
 from deeprecipe.cli._options import (
     FloatList,
     IntList,
@@ -199,6 +199,7 @@ def train(ui: UI, **options: Any) -> None:
         test_size=options["test_size"],
         task=options["task"],
         seed=options["seed"],
+        **reading(options),
     )
     spec = network_spec(options)
     net = network_for(spec, data)

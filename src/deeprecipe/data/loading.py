@@ -201,7 +201,7 @@ def load_parquet(
     schema: TableSchema | None = None,
     on_problem: ProblemSink | None = None,
 ) -> Dataset:
-    """A Parquet file (needs ``pyarrow``: ``pip install "deeprecipe[parquet]"``)."""
+    """A Parquet file, read with ``pyarrow``, by the same rules as a CSV file."""
     p = _existing_file(path, "Parquet")
     try:
         import pyarrow as pa

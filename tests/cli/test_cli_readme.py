@@ -59,6 +59,11 @@ def test_every_readme_command_runs(tmp_path):
     assert (tmp_path / "runs" / "moons" / "report.html").exists()
     predictions = (tmp_path / "predictions.csv").read_text().splitlines()
     assert predictions[0] == "prediction,proba_0,proba_1" and len(predictions) == 1001
+    # the real file: text columns and NA cells, imputed, every penguin predicted
+    assert (tmp_path / "runs" / "penguins" / "report.html").exists()
+    penguins = (tmp_path / "penguin-predictions.csv").read_text().splitlines()
+    assert penguins[0] == "prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo"
+    assert len(penguins) == 345 and all(line.split(",")[0] for line in penguins[1:])
 
 
 def test_the_console_script_reports_errors_in_one_line(tmp_path):

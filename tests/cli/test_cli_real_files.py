@@ -180,3 +180,10 @@ def test_a_decimal_comma_file_trains_on_numbers(invoke, tmp_path):
 
     model = load_model(tmp_path / "o" / "model.safetensors")
     assert model.feature_names == ["a", "b"] and model.network.layer_sizes[0] == 2
+
+
+def test_the_shipped_penguins_file_is_the_palmerpenguins_one(invoke, tmp_path):
+    """``datasets --export penguins`` (the README's real file) writes the package's bytes."""
+    result = invoke("datasets", "--export", "penguins", "--to", tmp_path / "p.csv")
+    assert result.exit_code == 0 and "344 rows of penguins" in result.stdout
+    assert (tmp_path / "p.csv").read_bytes() == PENGUINS.read_bytes()

@@ -118,6 +118,10 @@ def reading(options: dict[str, Any]) -> dict[str, Any]:
 
 def _table_kwargs(path: Path, read: dict[str, Any]) -> dict[str, Any]:
     if path.suffix.lower() == ".npz":
+        chosen = [f"--{k.replace('_', '-')}" for k in READING_KEYS if read.get(k) is not None]
+        if chosen:
+            raise DeepRecipeError(f"{', '.join(chosen)} apply to a table file (.csv, .parquet); "
+                                  f"{path.name} is an .npz array file")  # fmt: skip
         return {}
     return {k: read[k] for k in READING_KEYS if read.get(k) is not None}
 

@@ -37,7 +37,8 @@ def dataset_csv(name: str, *, seed: int = 0) -> tuple[str, int]:
     "--export",
     "export_name",
     metavar="NAME",
-    help="Write this embedded dataset as a CSV file (features, then 'target').",
+    help="Write this embedded dataset as a CSV file (features, then 'target'), or a raw "
+    "file as it is (penguins: missing values and text columns).",
 )
 @click.option(
     "--to",
@@ -55,15 +56,20 @@ def datasets_command(ui: UI, export_name: str | None, to_file: Path | None) -> N
       deeprecipe datasets
       deeprecipe datasets --json
       deeprecipe datasets --export moons --to moons.csv
+      deeprecipe datasets --export penguins
     """
-    from deeprecipe.data import list_datasets
+    from deeprecipe.data.datasets import RAW_FILES, list_datasets, raw_file
 
     if to_file is not None and export_name is None:
         raise click.UsageError("--to goes with --export NAME")
     if export_name is not None:
         from deeprecipe._files import atomic_write_text as write_text
 
-        text, rows = dataset_csv(export_name)
+        if export_name in RAW_FILES:
+            text = raw_file(export_name).read_text(encoding="utf-8")
+            rows = text.count("\n") - 1
+        else:
+            text, rows = dataset_csv(export_name)
         path = to_file or Path(f"{export_name}.csv")
         write_text(path, text)
         ui.say(f"{rows} rows of {export_name} written to {path}")
@@ -88,4 +94,6 @@ def datasets_command(ui: UI, export_name: str | None, to_file: Path | None) -> N
         ["name", "examples", "features", "task", "classes", "Bayes error", "description"],
         rows,
     )
+    for name, (_, description) in RAW_FILES.items():
+        ui.say(f"Raw file to try --data on: {name}, {description} (--export {name})")
     ui.emit_json([asdict(i) for i in infos])

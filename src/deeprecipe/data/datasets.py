@@ -241,6 +241,22 @@ _LOADERS: dict[str, Callable[[int], Dataset]] = {
 }
 
 
+#: Real files, shipped as they are found in the wild, for trying the commands that read ``--data``
+#: (``deeprecipe datasets --export NAME``): name -> (file in ``data/files/``, description).
+RAW_FILES = {
+    "penguins": ("penguins.csv",
+                 "Palmer penguins (344 rows; data CC0, from the palmerpenguins package): target "
+                 "'species', text columns island and sex, NA cells"),
+}  # fmt: skip
+
+
+def raw_file(name: str) -> Path:
+    """The path of a shipped raw file (see :data:`RAW_FILES`)."""
+    if name not in RAW_FILES:
+        raise DeepRecipeError(f"raw file {name!r} is not known; accepted: {', '.join(RAW_FILES)}")
+    return Path(__file__).resolve().parent / "files" / RAW_FILES[name][0]
+
+
 def list_datasets() -> list[DatasetInfo]:
     """The embedded datasets with their shapes and tasks, in a stable order."""
     return list(_INFO.values())

@@ -78,3 +78,23 @@ def test_an_id_like_column_can_be_left_out(tmp_path):
     assert load_csv(path, "y", features=["x"]).feature_names == ["x"]
     with pytest.raises(DeepRecipeError, match=r"drop=\['nope'\]: not in"):
         load_csv(path, "y", drop=["nope"])
+
+
+def test_a_later_block_that_does_not_fit_the_first_blocks_types_is_read_whole(tmp_path,
+                                                                             monkeypatch):
+    """Types are inferred from the first block; a later int -> float, an empty column that
+    fills, or a stray word is still read right (the file is read again, whole)."""
+    from deeprecipe.data import csv_reader
+
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 1 << 12)
+    rows = [f"{i},,{i % 2}" for i in range(3000)] + ["1.5,late,1"]
+    path = tmp_path / "late.csv"
+    path.write_text("a,b,y\n" + "\n".join(rows) + "\n")
+    ds = load_csv(path, "y")
+    assert ds.X[-1, 0] == 1.5 and ds.X[:3, 0].tolist() == [0, 1, 2]
+    assert ds.feature_names == ["a", "b=late"] and np.isnan(ds.X[0, 1:]).all()
+    stray = tmp_path / "stray.csv"
+    stray.write_text("a,y\n" + "\n".join(f"{i},{i % 2}" for i in range(3000)) + "\n4x,1\n")
+    with pytest.raises(DeepRecipeError, match=r"'a' .*numbers except '4x' at row 3000 "
+                       r"\(line 3002 of stray.csv\)"):
+        load_csv(stray, "y")

@@ -110,7 +110,7 @@ def test_rows_that_cannot_be_encoded_are_reported_not_refused(path, tmp_path):
     new = tmp_path / "new.csv"
     new.write_text("num,colour,other\n1,purple,2\nabc,red,3\n4,blue,5\n,red,6\n")
     problems = {}
-    out = load_csv(new, schema=ds.schema, on_problem=lambda r, why: problems.update({r[0]: why}))
+    out = load_csv(new, schema=ds.schema, on_problem=lambda r, why: problems.update({r: why}))
     assert sorted(problems) == [0, 1]
     assert "'purple'" in problems[0] and "not seen in training" in problems[0]
     assert "'abc'" in problems[1]
@@ -118,5 +118,5 @@ def test_rows_that_cannot_be_encoded_are_reported_not_refused(path, tmp_path):
     assert np.isnan(out.X[3, 0])  # a gap, kept for the imputer: not a problem
     refused = {}
     load_csv(new, schema=ds.schema, missing="refuse",
-             on_problem=lambda r, why: refused.update({r[0]: why}))
+             on_problem=lambda r, why: refused.update({r: why}))
     assert sorted(refused) == [0, 1, 3] and "missing value" in refused[3]

@@ -30,7 +30,7 @@ def _read_inputs(path: Path, metadata: dict[str, Any], problems: dict[int, str] 
         # without an imputer in the model file, a missing cell is a row that cannot be scored
         "missing": "impute" if metadata.get("imputer") else "refuse",
         "on_problem": None if problems is None else (
-            lambda rows, reason: problems.setdefault(int(rows[0]), reason)),
+            lambda row, reason: problems.setdefault(row, reason)),
     }  # fmt: skip
     try:
         return load_file(path, None, schema=schema, **kwargs), None

@@ -29,6 +29,8 @@ MISSING = ("", "na", "n/a", "nan", "null", "none", "?")
 NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^(?i:[+-]?(inf|infinity))$"
 DECIMAL_COMMA = r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$"
 HEAD_BYTES = 1 << 16
+#: Arrow's block size: types are inferred from the first block (about 8 MB of text)
+BLOCK_BYTES = 8 << 20
 
 
 def _null_values() -> list[str]:
@@ -131,6 +133,22 @@ def _text_or_numbers(column: Any, decimal_comma: bool) -> Any:
     return TextColumn.from_arrow(trimmed)
 
 
+def _read_table(path: Path, options: dict[str, Any]) -> Any:
+    """The whole file as an Arrow table. Block by block first (``open_csv``): the parse buffers
+    of one block at a time, so the peak is about the table itself, half of ``read_csv``'s. Its
+    column types are inferred from the first block, so a later block that does not fit them
+    (a word after thousands of numbers) is read again with ``read_csv``, which sees every row."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        return pacsv.open_csv(path, **options).read_all()
+    except pa.ArrowInvalid as exc:
+        if "conversion error" not in str(exc) and "CSV conversion" not in str(exc):
+            raise
+    return pacsv.read_csv(path, **options)
+
+
 def read_csv_columns(
     path: Path, *, delimiter: str | None = None, decimal: str | None = None
 ) -> tuple[dict[str, Any], Callable[[int], str], int]:
@@ -146,21 +164,22 @@ def read_csv_columns(
             f"{path} is comma-separated, so ',' cannot also be its decimal mark; accepted: "
             "decimal=',' with a ';' or tab delimiter"
         )
+    options = {
+        "read_options": pacsv.ReadOptions(column_names=header, skip_rows=1,
+                                          block_size=BLOCK_BYTES),
+        "parse_options": pacsv.ParseOptions(delimiter=delimiter),
+        "convert_options": pacsv.ConvertOptions(
+            null_values=_null_values(),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            true_values=["\x00true"],  # no boolean columns: true/false stay text
+            false_values=["\x00false"],
+            timestamp_parsers=["\x00"],  # dates stay text (then refused as id-like)
+            decimal_point=decimal or ".",
+        ),
+    }  # fmt: skip
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter),
-            convert_options=pacsv.ConvertOptions(
-                null_values=_null_values(),
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                true_values=["\x00true"],  # no boolean columns: true/false stay text
-                false_values=["\x00false"],
-                timestamp_parsers=["\x00"],  # dates stay text (then refused as id-like)
-                decimal_point=decimal or ".",
-            ),
-        )
+        table = _read_table(path, options)
     except pa.ArrowInvalid as exc:
         text = str(exc)
         if "UTF8" in text or "UTF-8" in text:

@@ -43,8 +43,8 @@ ID_LIKE_MIN_ROWS = 20
 STRAY_WORDS_SHARE = 0.1
 
 RowLabel = Callable[[int], str]
-#: ``on_problem(rows, reason)`` is told about rows that cannot be encoded instead of raising
-ProblemSink = Callable[[np.ndarray, str], None]
+#: ``on_problem(row, reason)`` is told about each row that cannot be encoded, instead of raising
+ProblemSink = Callable[[int, str], None]
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", re.I)
 
@@ -342,7 +342,7 @@ class TableSchema:
                 raise DeepRecipeError(reason(int(rows[0])))
             bad_rows[rows] = True
             for i in rows:  # one reason per row, in the row's own words
-                on_problem(np.array([i]), reason(int(i)).split("; accepted")[0])
+                on_problem(int(i), reason(int(i)).split("; accepted")[0])
 
         keep_missing = missing == "keep"
         for spec, (_, _, cols) in zip(self.features, self.blocks(), strict=True):

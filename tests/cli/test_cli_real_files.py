@@ -187,3 +187,17 @@ def test_the_shipped_penguins_file_is_the_palmerpenguins_one(invoke, tmp_path):
     result = invoke("datasets", "--export", "penguins", "--to", tmp_path / "p.csv")
     assert result.exit_code == 0 and "344 rows of penguins" in result.stdout
     assert (tmp_path / "p.csv").read_bytes() == PENGUINS.read_bytes()
+
+
+def test_predict_missing_refuse_leaves_rows_with_gaps_unscored(trained, invoke, tmp_path):
+    out, _, _ = trained
+    summary = invoke.json("predict", "--model", out / "model.safetensors", "--data", PENGUINS,
+                          "--missing", "refuse", "--out", tmp_path / "p.csv")  # fmt: skip
+    assert summary["predicted"] == 333 and len(summary["unscored"]) == 11
+    assert "missing value" in summary["unscored"]["3"]
+
+
+def test_gradcheck_reads_the_file_with_the_same_options(invoke):
+    result = invoke("gradcheck", "--data", PENGUINS, "--target", "species", "--drop", "sex",
+                    "--layers", "4", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr

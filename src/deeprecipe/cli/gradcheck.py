@@ -8,7 +8,7 @@ from typing import Any
 import click
 import numpy as np
 
-from deeprecipe.cli._data import prepare
+from deeprecipe.cli._data import prepare, reading
 from deeprecipe.cli._options import data_options, output_options, seed_option
 from deeprecipe.cli._training import network_for, network_spec, scaled
 from deeprecipe.cli._ui import UI, fmt
@@ -92,6 +92,7 @@ def _network_and_inputs(options: dict[str, Any]):
             test_size=options["test_size"],
             task=options["task"],
             seed=options["seed"],
+            **reading(options),
         )
         net = network_for(network_spec(options), data)
         _, X = scaled(data, "standardize")

@@ -17,9 +17,16 @@ from deeprecipe.cli.app import cli
 from deeprecipe.errors import DeepRecipeError
 
 
-def _read_inputs(path: Path, metadata: dict[str, Any], problems: dict[int, str] | None = None):
+def _read_inputs(
+    path: Path,
+    metadata: dict[str, Any],
+    problems: dict[int, str] | None = None,
+    missing: str = "impute",
+):
     """Raw rows of ``path`` encoded with the schema the model was trained with. Rows that
-    cannot be encoded go to ``problems`` (row -> reason) unless it is None (``--strict``)."""
+    cannot be encoded go to ``problems`` (row -> reason) unless it is None (``--strict``).
+    Missing cells are kept for the model's imputer (``missing="impute"``, when the model has
+    one), otherwise they make their row unscorable."""
     from deeprecipe.data import TableSchema, load_file
 
     schema_dict = metadata.get("schema")
@@ -28,7 +35,7 @@ def _read_inputs(path: Path, metadata: dict[str, Any], problems: dict[int, str] 
     schema = TableSchema.from_dict(schema_dict)
     kwargs: dict[str, Any] = {
         # without an imputer in the model file, a missing cell is a row that cannot be scored
-        "missing": "impute" if metadata.get("imputer") else "refuse",
+        "missing": "impute" if missing == "impute" and metadata.get("imputer") else "refuse",
         "on_problem": None if problems is None else (
             lambda row, reason: problems.setdefault(row, reason)),
     }  # fmt: skip
@@ -109,6 +116,14 @@ def _class_probabilities(proba: np.ndarray) -> np.ndarray:
     help="Write the predictions CSV here [default: to stdout].",
 )
 @click.option(
+    "--missing",
+    type=click.Choice(["impute", "refuse"]),
+    default="impute",
+    show_default=True,
+    help="Missing cells: fill them with the training statistics stored in the model file "
+    "(models trained with --missing impute), or treat their rows as unscorable.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Refuse the whole file if any row cannot be scored [default: such rows get an "
@@ -122,7 +137,13 @@ def _class_probabilities(proba: np.ndarray) -> np.ndarray:
 )
 @output_options
 def predict_command(
-    ui: UI, model_path: Path, data_file: Path, out_file: Path | None, strict: bool, proba: bool
+    ui: UI,
+    model_path: Path,
+    data_file: Path,
+    out_file: Path | None,
+    missing: str,
+    strict: bool,
+    proba: bool,
 ) -> None:
     """Predict with a saved model on raw inputs: it normalizes them with the training
     statistics, encodes text columns as in training, fills missing cells with the training
@@ -142,12 +163,12 @@ def predict_command(
     model = load_model(model_path)
     metadata = model.metadata or {}
     problems: dict[int, str] | None = None if strict else {}
-    ds, note = _read_inputs(data_file, metadata, problems)
+    ds, note = _read_inputs(data_file, metadata, problems, missing)
     if note:
         ui.warn(note)
     reasons = dict(sorted((problems or {}).items()))
     scored = np.setdiff1d(np.arange(len(ds.X)), np.fromiter(reasons, dtype=np.int64))
-    X = fill_missing(ds.X[scored], metadata)
+    X = fill_missing(ds.X[scored], metadata) if missing == "impute" else ds.X[scored]
     if X.shape[1] != model.network.layer_sizes[0]:
         raise DeepRecipeError(
             f"{data_file} gives {X.shape[1]} features; the model takes "

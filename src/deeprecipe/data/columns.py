@@ -91,10 +91,6 @@ def is_text(column: Any) -> bool:
     return isinstance(column, TextColumn)
 
 
-def length(column: Any) -> int:
-    return len(column)
-
-
 def as_column(raw: Any) -> Any:
     """A loader-neutral column: numbers stay as they are, text becomes a :class:`TextColumn`."""
     if isinstance(raw, TextColumn) or is_arrow(raw):

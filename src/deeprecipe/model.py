@@ -1,5 +1,5 @@
-"""A trained network bundled with what it needs to read raw inputs: the input scaler fitted on
-the training set, the class labels, and the feature names."""
+"""A trained network bundled with what it needs to read raw inputs: the imputer and the input
+scaler fitted on the training set, the class labels, and the feature names."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ class Model:
     """``predict`` on raw inputs: scale with the TRAIN statistics, run the network, map labels.
 
     ``scaler`` is any object with ``transform(X)`` (a fitted ``Standardizer`` or
-    ``MinMaxScaler``), or None when inputs were not normalized.
+    ``MinMaxScaler``), or None when inputs were not normalized. A model trained on a table
+    file with missing values imputed carries the imputer's state in ``metadata["imputer"]``
+    (JSON, see :class:`~deeprecipe.data.impute.Imputer`): NaN cells of raw inputs are then
+    filled with the TRAINING statistics (and its indicator columns appended) first.
     """
 
     network: Network
@@ -26,17 +29,30 @@ class Model:
     feature_names: Sequence[str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def _inputs(self, X: Any) -> np.ndarray:
+    @property
+    def n_raw_features(self) -> int:
+        """Columns of a raw input row: the network's inputs less the imputer's indicators."""
+        state = (self.metadata or {}).get("imputer") or {}
+        return self.network.layer_sizes[0] - len(state.get("indicators", []))
+
+    def inputs(self, X: Any) -> np.ndarray:
+        """The network's inputs for raw rows: imputed, checked, scaled (TRAIN statistics)."""
+        state = (self.metadata or {}).get("imputer")
+        if state:
+            from deeprecipe.data.impute import Imputer
+
+            X = np.asarray(X)
+            X = Imputer.from_dict(state).transform(X if X.dtype.kind == "f" else X.astype(float))
         X = self.network.check_inputs(X)
         return X if self.scaler is None else self.scaler.transform(X).astype(X.dtype, copy=False)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (sigmoid or softmax outputs) for raw inputs."""
-        return self.network.predict_proba(self._inputs(X))
+        return self.network.predict_proba(self.inputs(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels (mapped back through ``classes``) or values, for raw inputs."""
-        predictions = self.network.predict(self._inputs(X))
+        predictions = self.network.predict(self.inputs(X))
         if self.classes is None:
             return predictions
         return self.network.task.decode(predictions, self.classes)

@@ -201,3 +201,18 @@ def test_gradcheck_reads_the_file_with_the_same_options(invoke):
     result = invoke("gradcheck", "--data", PENGUINS, "--target", "species", "--drop", "sex",
                     "--layers", "4", "--json")  # fmt: skip
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_model_file_imputes_in_python_as_predict_does(trained, invoke, tmp_path):
+    """load_model(...).predict on raw rows with NaN gives the command's predictions."""
+    from deeprecipe.data import TableSchema, load_csv
+    from deeprecipe.io import load_model
+
+    out, _, _ = trained
+    model = load_model(out / "model.safetensors")
+    raw = load_csv(PENGUINS, schema=TableSchema.from_dict(model.metadata["schema"]))
+    assert np.isnan(raw.X).any()
+    invoke("predict", "--model", out / "model.safetensors", "--data", PENGUINS, "--out",
+           tmp_path / "p.csv")  # fmt: skip
+    rows = list(csv.DictReader((tmp_path / "p.csv").open()))
+    assert [str(p) for p in model.predict(raw.X)] == [r["prediction"] for r in rows]

@@ -98,7 +98,7 @@ def _network_and_inputs(options: dict[str, Any]):
         _, X = scaled(data, "standardize")
         return net, X["train"], data.y_train, data.name
 
-    from deeprecipe.cli.predict import _read_inputs, fill_missing
+    from deeprecipe.cli.predict import _read_inputs
     from deeprecipe.data import load_dataset
     from deeprecipe.io import load_model
 
@@ -115,8 +115,7 @@ def _network_and_inputs(options: dict[str, Any]):
         if not name:
             raise DeepRecipeError("with --model, give the data to check on: --data FILE")
         ds = load_dataset(name, seed=options["seed"])
-    X_raw = fill_missing(ds.X, meta)
-    X = X_raw if model.scaler is None else model.scaler.transform(X_raw)
+    X = model.inputs(ds.X)
     return model.network, X, ds.y, ds.name
 
 

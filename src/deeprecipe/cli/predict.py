@@ -52,13 +52,6 @@ def _read_inputs(
         return load_file(path, None, schema=unlabelled, **kwargs), note
 
 
-def fill_missing(X: np.ndarray, metadata: dict[str, Any]) -> np.ndarray:
-    """``X`` with missing cells filled by the model file's imputer (TRAIN statistics)."""
-    from deeprecipe.data import Imputer
-
-    return Imputer.from_dict(metadata["imputer"]).transform(X) if metadata.get("imputer") else X
-
-
 def _csv_text(
     predictions: list[Any],
     proba: np.ndarray | None,
@@ -168,11 +161,11 @@ def predict_command(
         ui.warn(note)
     reasons = dict(sorted((problems or {}).items()))
     scored = np.setdiff1d(np.arange(len(ds.X)), np.fromiter(reasons, dtype=np.int64))
-    X = fill_missing(ds.X[scored], metadata) if missing == "impute" else ds.X[scored]
-    if X.shape[1] != model.network.layer_sizes[0]:
+    X = ds.X[scored]  # gaps left in X are filled by the model's imputer (--missing impute)
+    if X.shape[1] != model.n_raw_features:
         raise DeepRecipeError(
             f"{data_file} gives {X.shape[1]} features; the model takes "
-            f"{model.network.layer_sizes[0]} ({', '.join(model.feature_names or [])})"
+            f"{model.n_raw_features} ({', '.join(model.feature_names or [])})"
         )
     classifier = model.network.task.is_classifier
     classes = list(model.classes) if (classifier and model.classes is not None) else None

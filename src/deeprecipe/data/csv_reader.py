@@ -129,7 +129,10 @@ def _text_or_numbers(column: Any, decimal_comma: bool) -> Any:
                 continue
             if pc.sum(pc.match_substring_regex(trimmed, pattern)).as_py() == filled:
                 text = pc.replace_substring(trimmed, ",", ".") if comma else trimmed
-                return pc.cast(text, pa.float64())
+                try:
+                    return pc.cast(text, pa.float64())
+                except pa.ArrowInvalid:  # a form the regex admits but Arrow does not: text
+                    break
     return TextColumn.from_arrow(trimmed)
 
 

@@ -115,6 +115,9 @@ def test_id_like_text_column_is_refused(tmp_path):
                        r".*an id, a date.*drop=\['name'\]"):
         load_csv(p, "y")
     assert load_csv(p, "y", drop=["name"]).feature_names == ["x"]
+    # named in features=: a deliberate choice, encoded as asked (within max_categories)
+    chosen = load_csv(p, "y", features=["name", "x"], max_categories=150)
+    assert chosen.X.shape == (150, 151) and chosen.feature_names[-1] == "x"
 
 
 def test_too_many_categories_is_refused_with_the_value_that_would_pass(tmp_path):

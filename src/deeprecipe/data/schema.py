@@ -14,7 +14,7 @@ NaN) for :class:`~deeprecipe.data.impute.Imputer` to fill with training statisti
 Two refusals protect users from silent nonsense: a column of numbers with a few stray words
 (a typo, or a number in a form not recognised), and a text column whose values are nearly all
 distinct (an id, a date, free text), which one-hot encoding would turn into one useless column
-per row.
+per row (unless ``features=`` names it: then it is encoded as asked).
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ class TableSchema:
                     f"{what}=[{', '.join(map(repr, unknown))}]: not in {source}; accepted: "
                     f"{', '.join(repr(n) for n in names)}"
                 )
+        chosen = set() if features is None else set(features)
         if features is None:
             features = [n for n in names if n != target]
         else:
@@ -219,13 +220,16 @@ class TableSchema:
                 )
             cats = col.present()
             filled = int((~col.missing).sum())
-            if filled >= ID_LIKE_MIN_ROWS and len(cats) > ID_LIKE_SHARE * filled:
+            # a column named in features= is one-hot encoded as asked, however many values
+            id_like = filled >= ID_LIKE_MIN_ROWS and len(cats) > ID_LIKE_SHARE * filled
+            if id_like and name not in chosen:
                 raise DeepRecipeError(
                     f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
                     f"rows (e.g. {col.first_value()!r}): an id, a date, free text or a number "
                     "in a form not recognised, which one-hot encoding would turn into one "
-                    f"column per row; accepted: {_leave_out(name)}, or numbers "
-                    "(decimal=',' for decimal commas)"
+                    f"column per row; accepted: {_leave_out(name)}, numbers "
+                    f"(decimal=',' for decimal commas), or features=[..., {name!r}] to one-hot "
+                    "encode it anyway"
                 )
             if len(cats) > max_categories:
                 raise DeepRecipeError(

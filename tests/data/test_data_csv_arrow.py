@@ -98,3 +98,15 @@ def test_a_later_block_that_does_not_fit_the_first_blocks_types_is_read_whole(tm
     with pytest.raises(DeepRecipeError, match=r"'a' .*numbers except '4x' at row 3000 "
                        r"\(line 3002 of stray.csv\)"):
         load_csv(stray, "y")
+
+
+def test_a_column_float32_would_blur_keeps_the_table_in_float64(tmp_path):
+    """1e6 + 0.001 steps: float32's spacing there is 0.0625, so every value would collapse."""
+    path = tmp_path / "far.csv"
+    rows = [f"{1e6 + k / 1000:.3f},{k % 7},{k % 2}" for k in range(50)]
+    path.write_text("far,near,y\n" + "\n".join(rows) + "\n")
+    ds = load_csv(path, "y")
+    assert ds.X.dtype == np.float64 and len(np.unique(ds.X[:, 0])) == 50
+    near = tmp_path / "near.csv"
+    near.write_text("a,y\n" + "\n".join(f"{1e6 + k},{k % 2}" for k in range(50)) + "\n")
+    assert load_csv(near, "y").X.dtype == np.float32  # whole steps survive float32

@@ -40,8 +40,8 @@ FOOTBALL_FLIP_RATE = 0.06
 class Dataset:
     """Features, targets and what is known about them.
 
-    ``X`` is ``(m, n_x)``, one example per row (float32 for a table file, NaN in a missing
-    cell kept for imputation). For classification ``y`` holds class
+    ``X`` is ``(m, n_x)``, one example per row (float32 for a table file, float64 if a column
+    needs it; NaN in a missing cell kept for imputation). For classification ``y`` holds class
     indices ``0..K-1`` (int64) and ``classes[k]`` is the original label of index ``k``; for
     regression ``y`` is float64 and ``classes`` is ``None``; ``y`` is ``None`` for unlabeled
     data. ``image_shape`` is ``(height, width[, channels])`` when each row is a flattened image.

@@ -7,7 +7,8 @@ plain JSON (:meth:`TableSchema.to_dict`), so the model file can carry it and ``p
 raw CSV encodes new rows exactly as the training rows were encoded.
 
 Raw columns are described in :mod:`deeprecipe.data.columns` (numbers, or dictionary-encoded
-text). ``X`` is float32, written column by column. Missing cells are refused (the default,
+text). ``X`` is float32, written column by column (float64 when a column's values are too far
+from 0 for their spread to survive float32's 7 digits). Missing cells are refused (the default,
 naming column and row), or kept as NaN (``missing="keep"``: every column of a one-hot block is
 NaN) for :class:`~deeprecipe.data.impute.Imputer` to fill with training statistics.
 
@@ -96,6 +97,18 @@ def _parse_numbers(column: TextColumn) -> tuple[np.ndarray, np.ndarray]:
             parsed[k], is_number[k] = float(t), True
     is_number[-1] = True  # code -1, a missing cell, is not a stray word
     return parsed[column.codes], ~is_number[column.codes]
+
+
+def _needs_float64(values: np.ndarray) -> bool:
+    """True when float32 (24-bit mantissa) would blur a column: its values sit so far from 0
+    compared with their spread (1e6 +- 1, a timestamp in microseconds) that rounding to float32
+    may move them by more than 1e-4 of the spread, and does. Such a table is kept in float64."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return False
+    lo, hi = float(finite.min()), float(finite.max())
+    far = hi > lo and max(abs(lo), abs(hi)) * 2.0**-24 > 1e-4 * (hi - lo)
+    return far and not np.array_equal(finite.astype(np.float32), finite)  # whole numbers < 2**24
 
 
 def _as_text(column: Any) -> TextColumn:
@@ -362,6 +375,8 @@ class TableSchema:
                 problem(infinite, lambda i, n=spec.name, v=values: (
                     f"feature column {n!r} has an infinite value ({v[i]}) at {row(i)}; "
                     "accepted: finite values only"))
+                if X.dtype == np.float32 and _needs_float64(values):
+                    X = X.astype(np.float64)
                 X[:, cols.start] = values
                 continue
             text = _as_text(col)

@@ -87,38 +87,12 @@ class RecipeProgress:
             self.bars.update(self.total, total=done, completed=done)
 
 
-def _baseline_network(result: Any, folder: Path):
-    """The baseline's trained network, rebuilt from the run's trial record (None if absent)."""
-    from deeprecipe.recipe import TrialRecord
-    from deeprecipe.train.spec import NetworkSpec, build_network
-
-    key = result.baseline.get("key")
-    theta = TrialRecord(folder / TRIALS_FOLDER).weights(key) if key else None
-    if theta is None or result.network is None:
-        return None
-    chosen = result.network  # the baseline has the same inputs and output head
-    spec = NetworkSpec.from_dict(result.baseline["spec"])
-    net = build_network(spec, chosen.layer_sizes[0], chosen.layer_sizes[-1], chosen.task)
-    if net.theta.shape != np.shape(theta):
-        return None
-    net.theta[...] = theta
-    return net
-
-
-def _proba(network, scaler):
-    if network is None:
-        return None
-    return lambda X: network.predict_proba(X if scaler is None else scaler.transform(X))
-
-
 def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
     from deeprecipe.cli._training import save
-    from deeprecipe.report.build import build_report
-    from deeprecipe.report.from_recipe import report_data
+    from deeprecipe.report.from_recipe import recipe_report
     from deeprecipe.report.writer import write_report
 
     recipe = result.to_dict()
-    errors = recipe["errors"]
     if data.classes is not None and result.targets.get("classes") is not None:
         # the recipe numbers the classes it saw in training; map them back to the labels
         labels = [data.classes[int(c)] for c in result.targets["classes"]]
@@ -128,28 +102,16 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
         result.network,
         result.scaler,
         data,
-        {"errors": errors, "recipe_final": recipe["final"]},
+        {"errors": recipe["errors"], "recipe_final": recipe["final"]},
     )
-    baseline = _baseline_network(result, folder)
-    scaler = result.scaler
-    X_scaled = data.X_train if scaler is None else scaler.transform(data.X_train)
     source = data.source.get("data") or f"embedded dataset {data.name}"
-    run = report_data(
-        recipe,
+    report = recipe_report(
+        result,
         title=f"deeprecipe report: {data.name}",
         subtitle=f"{source}, {data.task}; {result.stopped_because}",
-        chosen=result.network,
-        predict_chosen=_proba(result.network, scaler),
-        predict_baseline=_proba(baseline, scaler),
-        X_train=data.X_train,
-        y_train=data.y_train,
-        X_train_scaled=X_scaled,
+        notes=data.notes,
+        results={"data": data.describe(), "model": str(model_path)},
     )
-    run["data"] = data.describe()
-    summary = run.get("summary", [])
-    run["summary"] = [*summary, *(f"Note: {n}" for n in data.notes if f"Note: {n}" not in summary)]
-    run["model"] = str(model_path)
-    report = build_report(run)
     return write_report(report, folder), model_path
 
 

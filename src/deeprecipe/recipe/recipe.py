@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.model import Model
 from deeprecipe.recipe.advice import learning_curve, recommend, validation_curves
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.final import evaluate_test, final_network
@@ -34,7 +35,7 @@ from deeprecipe.recipe.record import TrialRecord
 from deeprecipe.recipe.result import RecipeResult
 from deeprecipe.recipe.state import EventCallback, RunState
 from deeprecipe.recipe.sweep import Sweeper
-from deeprecipe.recipe.trial import trial_network
+from deeprecipe.recipe.trial import network_from_trial, trial_network
 
 #: said when no Bayes error is given
 NO_BAYES_NOTE = (
@@ -127,6 +128,8 @@ def _execute(run: RunState) -> RecipeResult:
         curve = learning_curve(run, learning_curve_step(run, incumbent))
         curves = validation_curves(run)
         network, scaler, refitted = final_network(run, incumbent)
+        # the baseline's own network and scaler, for the report's side-by-side pictures
+        baseline_network = network_from_trial(first.spec, data.trials, run.sweeper.theta(first.key))
         gradcheck["final"] = run.gradcheck(network, "after training (chosen network)")
         test_error = evaluate_test(run, network, scaler)
         trainings = {
@@ -166,6 +169,8 @@ def _execute(run: RunState) -> RecipeResult:
         notes=run.notes + ([] if cfg.bayes_error is not None else [NO_BAYES_NOTE]),
         network=network,
         scaler=scaler,
+        baseline_model=Model(baseline_network, scaler=data.trials.scaler),
+        train_rows=(data.raw_train[0], data.trials.y_train),
         refit=None
         if refitted is None
         else {

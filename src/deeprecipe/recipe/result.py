@@ -8,7 +8,9 @@ gradient checks). The chosen network and its scaler stay objects on the result
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from deeprecipe.model import Model
@@ -89,6 +91,10 @@ class RecipeResult:
     network: Network | None = None
     scaler: Any = None
     refit: dict[str, Any] | None = None
+    #: the baseline's trained network with its scaler, for the report's side-by-side pictures
+    baseline_model: Model | None = field(default=None, repr=False)
+    #: the raw training rows and their encoded targets, for the report's histograms and boundary
+    train_rows: tuple[Any, Any] | None = field(default=None, repr=False)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -110,6 +116,17 @@ class RecipeResult:
             classes=self.targets["classes"],
             metadata={"recipe": {"final": self.final, "test_error": self.test_error}},
         )
+
+    def save_report(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
+        """Write the run's HTML report, the page ``deeprecipe run`` writes; return its path.
+
+        ``path`` is a folder (``report.html``, one PNG per figure and ``results.json``, as
+        ``--out``) or a file ending in ``.html`` (the self-contained page alone). See
+        :func:`deeprecipe.report.save_report`.
+        """
+        from deeprecipe.report import save_report  # the report room sits above the recipe
+
+        return save_report(self, path=path, title=title)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: everything the CLI and the HTML report need."""

@@ -8,14 +8,19 @@ give (per-layer histograms, decision boundaries).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deeprecipe.nn import Network
+from deeprecipe.report.build import build_report
 from deeprecipe.report.probes import boundary_panel, layer_samples
+from deeprecipe.report.writer import Report
 from deeprecipe.task import get_task
+
+if TYPE_CHECKING:
+    from deeprecipe.recipe import RecipeResult
 
 GRADCHECK_LABELS = {"init": "at initialization", "final": "after training (chosen network)"}
 
@@ -184,17 +189,79 @@ def report_data(
     }
     data["diagnoses"] = {k: v for k, v in data["diagnoses"].items() if v}
     data["summary"] = _summary(result)
-    if chosen is not None and X_train_scaled is not None and y_train is not None:
+    panels = [("baseline", predict_baseline), ("chosen model", predict_chosen)]
+    data.update(network_pictures(chosen, X_train, y_train, X_train_scaled, task, panels))
+    return data
+
+
+def network_pictures(
+    network: Network | None,
+    X_train: np.ndarray | None,
+    y_train: np.ndarray | None,
+    X_train_scaled: np.ndarray | None,
+    task: str,
+    panels: list[tuple[str, Any]],
+) -> dict[str, Any]:
+    """What only a trained network gives: per-layer histograms and health warnings (on the
+    scaled rows), and for 2-D classifiers a decision boundary per ``(title, predict_proba)``
+    panel (a None ``predict_proba`` is skipped) over the raw rows."""
+    data: dict[str, Any] = {}
+    if network is not None and X_train_scaled is not None and y_train is not None:
         from deeprecipe.diagnose import layer_health
 
-        data["layer_samples"] = layer_samples(chosen, X_train_scaled, y_train)
-        health = layer_health(chosen, X_train_scaled[:512], np.asarray(y_train)[:512])
+        data["layer_samples"] = layer_samples(network, X_train_scaled, y_train)
+        health = layer_health(network, X_train_scaled[:512], np.asarray(y_train)[:512])
         data["health_warnings"] = list(health.messages)
     two_d = X_train is not None and X_train.shape[1] == 2 and get_task(task).is_classifier
-    if two_d and predict_chosen is not None:
-        panels = []
-        if predict_baseline is not None:
-            panels.append(boundary_panel("baseline", predict_baseline, X_train))
-        panels.append(boundary_panel("chosen model", predict_chosen, X_train))
-        data["boundary"] = {"X": X_train, "y": y_train, "panels": panels}
+    if two_d and panels and panels[-1][1] is not None:  # no boundary without the last model's
+        data["boundary"] = {
+            "X": X_train,
+            "y": y_train,
+            "panels": [boundary_panel(t, p, X_train) for t, p in panels if p is not None],
+        }
     return data
+
+
+def _proba(network: Network | None, scaler: Any) -> Any:
+    """Raw rows -> probabilities: the scaler fitted on the network's training rows, then it."""
+    if network is None:
+        return None
+    return lambda X: network.predict_proba(X if scaler is None else scaler.transform(X))
+
+
+def recipe_report(
+    result: RecipeResult,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    notes: Sequence[str] = (),
+    results: Mapping[str, Any] | None = None,
+) -> Report:
+    """The report of a recipe run, the page ``deeprecipe run`` writes.
+
+    ``notes`` are sentences about the data (shown under the errors table once each);
+    ``results`` are extra entries for ``results.json`` (the CLI adds the data's description
+    and the model file).
+    """
+    recipe = result.to_dict()
+    X_train, y_train = result.train_rows if result.train_rows is not None else (None, None)
+    scaler = result.scaler
+    X_scaled = None
+    if X_train is not None:
+        X_scaled = X_train if scaler is None else scaler.transform(X_train)
+    baseline = result.baseline_model
+    run = report_data(
+        recipe,
+        title=title or "deeprecipe report",
+        subtitle=subtitle or f"{result.targets['task']}; {result.stopped_because}",
+        chosen=result.network,
+        predict_chosen=_proba(result.network, scaler),
+        predict_baseline=None if baseline is None else _proba(baseline.network, baseline.scaler),
+        X_train=X_train,
+        y_train=y_train,
+        X_train_scaled=X_scaled,
+    )
+    summary = run.get("summary", [])
+    run["summary"] = [*summary, *(f"Note: {n}" for n in notes if f"Note: {n}" not in summary)]
+    run.update(results or {})
+    return build_report(run)

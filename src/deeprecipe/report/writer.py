@@ -78,6 +78,23 @@ def write_report(report: Report, folder: str | os.PathLike[str]) -> Path:
     return html
 
 
+def write_page(report: Report, file: str | os.PathLike[str]) -> Path:
+    """Write the self-contained page alone (images inline) to ``file``; return its path."""
+    file = Path(file)
+    if file.is_dir():
+        raise DeepRecipeError(f"report file {file} is a folder; accepted: a path ending in .html")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(file, report.to_html())
+
+
+def save(report: Report, path: str | os.PathLike[str]) -> Path:
+    """A path ending in ``.html``: the page alone (:func:`write_page`); any other path: a
+    report folder (:func:`write_report`). Returns the path of the page."""
+    if Path(path).suffix.lower() in (".html", ".htm"):
+        return write_page(report, path)
+    return write_report(report, path)
+
+
 def _remove_stale_images(folder: Path, names: set[str]) -> None:
     """A report written into a folder that held an earlier one: the earlier report's images
     that this one does not have (a decision boundary of other data) would sit beside it and

@@ -33,3 +33,63 @@ def torch():
     return pytest.importorskip(
         "torch", reason="PyTorch is the gradient oracle: pip install torch==2.13.0 (make test does)"
     )
+
+
+class Display:
+    """What a ``_repr_html_`` shows, read back: table cells as text, images decoded."""
+
+    def __init__(self, markup: str) -> None:
+        import base64
+        import io
+        import re
+        from html.parser import HTMLParser
+
+        from matplotlib.image import imread
+
+        self.html = markup
+        self.cells: list[str] = []
+        self.text = ""
+        cells, texts = self.cells, []
+
+        class Reader(HTMLParser):
+            inside = 0
+
+            def handle_starttag(self, tag, attrs):
+                if tag in ("td", "th"):
+                    self.inside, self.buffer = 1, ""
+
+            def handle_endtag(self, tag):
+                if tag in ("td", "th") and self.inside:
+                    cells.append(self.buffer.strip())
+                    self.inside = 0
+
+            def handle_data(self, data):
+                texts.append(data)
+                if self.inside:
+                    self.buffer += data
+
+        Reader().feed(markup)
+        self.text = " ".join(texts)
+        self.images = [
+            imread(io.BytesIO(base64.b64decode(data)))
+            for data in re.findall(r'src="data:image/png;base64,([^"]+)"', markup)
+        ]
+
+    def color_of(self, text: str) -> str | None:
+        """The inline colour of the cell or paragraph holding ``text``."""
+        import re
+
+        found = re.search(r'style="[^"]*color:(#[0-9a-f]{6});[^"]*">' + re.escape(text), self.html)
+        return found.group(1) if found else None
+
+
+@pytest.fixture
+def display():
+    """``display(obj)``: its ``_repr_html_()`` read back (asserts it is a str first)."""
+
+    def read(obj) -> Display:
+        markup = obj._repr_html_()
+        assert isinstance(markup, str) and markup.startswith("<div")
+        return Display(markup)
+
+    return read

@@ -259,6 +259,20 @@ class GradcheckResult:
             "notes": list(self.notes),
         }
 
+    def __repr__(self) -> str:
+        failing = f", failing={self.failing_tensors}" if self.failing_tensors else ""
+        return (
+            f"GradcheckResult(difference={_fmt(self.difference)}, verdict={self.verdict!r}, "
+            f"passed={self.passed}, mode={self.mode!r}, tensors={len(self.per_tensor)}"
+            f"{failing})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: verdict in colour, per-tensor table, worst entries."""
+        from deeprecipe.check.display import gradcheck_html
+
+        return gradcheck_html(self)
+
     def __str__(self) -> str:
         title = f"Gradient check{f' ({self.label})' if self.label else ''}: {self.mode} mode"
         lines = [

@@ -129,6 +129,21 @@ class Diagnosis:
         out["focus"] = self.focus
         return out
 
+    def __repr__(self) -> str:
+        from deeprecipe._html import error_format
+
+        show = error_format(self.metric)
+        return (
+            f"Diagnosis({self.label!r}, train {show(self.train_error)}, dev "
+            f"{show(self.dev_error)}, Bayes {show(self.bayes_error)}, focus={self.focus!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: the lecture's table with the verdicts in colour."""
+        from deeprecipe.diagnose.display import diagnosis_html
+
+        return diagnosis_html(self)
+
     def __str__(self) -> str:
         parts = [
             f"{self.label}: avoidable bias {self.avoidable_bias:.4g}",

@@ -121,6 +121,19 @@ class Curve:
             self.train_error[i], self.dev_error[i], bayes_error, metric=metric, **tolerances
         )
 
+    def __repr__(self) -> str:
+        best = f", best={self.values[self.default_index()]!r}" if self.kind == "validation" else ""
+        return (
+            f"{type(self).__name__}({self.param_name!r}, {len(self.values)} points, "
+            f"metric={self.metric!r}, repeats={self.repeats}{best})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: train and dev error per point, beside the plot."""
+        from deeprecipe.diagnose.display import curve_html
+
+        return curve_html(self)
+
     def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
         """Draw the curve (matplotlib, headless); returns the Figure. See :mod:`.plots`."""
         from deeprecipe.diagnose.plots import plot_curve
@@ -128,7 +141,7 @@ class Curve:
         return plot_curve(self, ax=ax, title=title)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class LearningCurve(Curve):
     """:func:`learning_curve`'s result: ``values`` are training-set sizes (also ``sizes``)."""
 
@@ -139,7 +152,7 @@ class LearningCurve(Curve):
         return list(self.values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ValidationCurve(Curve):
     """:func:`validation_curve`'s result: ``values`` of the hyperparameter ``param_name``."""
 

@@ -123,6 +123,19 @@ class HealthReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"ok": self.ok}
 
+    def __repr__(self) -> str:
+        return (
+            f"HealthReport({len(self.layers)} layers, cost {self.cost:.4g}, gradient_ratio="
+            f"{'-' if self.gradient_ratio is None else f'{self.gradient_ratio:.3g}'}, "
+            f"warnings={[w.kind for w in self.warnings]})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: per-layer statistics, the histograms, the warnings."""
+        from deeprecipe.diagnose.display import health_html
+
+        return health_html(self)
+
     def plot_histograms(self, *, title: str | None = None, axes: Any = None) -> Any:
         """One activation histogram per layer (matplotlib, headless); returns the Figure."""
         from deeprecipe.diagnose.plots import plot_histograms

@@ -106,6 +106,16 @@ class InitializationComparison:
             "runs": {name: run.to_dict() for name, run in self.runs.items()},
         }
 
+    def __repr__(self) -> str:
+        scores = ", ".join(f"{k}: test {r.test_accuracy:.1%}" for k, r in self.runs.items())
+        return f"InitializationComparison({scores})"
+
+    def _repr_html_(self) -> str:
+        """The notebook display: accuracies per initialization beside the cost curves."""
+        from deeprecipe.diagnose.display import initialization_html
+
+        return initialization_html(self)
+
     def plot_costs(self, ax: Any = None, *, title: str | None = None) -> Any:
         """Cost against iteration for every initialization (log scale); returns the Figure."""
         from deeprecipe.diagnose.plots import plot_initialization_costs

@@ -40,6 +40,13 @@ class RecipeStep:
     decision: str = ""
     seconds: float = 0.0
 
+    def __repr__(self) -> str:
+        kept = self.chosen if self.accepted else "(unchanged)"
+        return (
+            f"RecipeStep({self.index}, {self.name!r}, tried {len(self.candidates)}, "
+            f"kept {kept!r})"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
@@ -116,6 +123,24 @@ class RecipeResult:
             classes=self.targets["classes"],
             metadata={"recipe": {"final": self.final, "test_error": self.test_error}},
         )
+
+    def __repr__(self) -> str:
+        from deeprecipe._html import error_format
+        from deeprecipe.recipe.display import metric
+
+        show = error_format(metric(self))
+        layers = "-".join(map(str, self.network.layer_sizes)) if self.network else None
+        return (
+            f"RecipeResult(task={self.targets['task']!r}, network={layers!r}, train "
+            f"{show(self.train_error)}, dev {show(self.dev_error)}, test {show(self.test_error)}, "
+            f"steps={[s.name for s in self.steps]}, stopped_because={self.stopped_because!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: errors, steps, decisions and recommendations."""
+        from deeprecipe.recipe.display import recipe_html
+
+        return recipe_html(self)
 
     def save_report(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
         """Write the run's HTML report, the page ``deeprecipe run`` writes; return its path.

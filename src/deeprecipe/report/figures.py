@@ -7,23 +7,17 @@ no display needed; PNGs come from the Agg renderer), titled, with labelled axes 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from deeprecipe._html import png_bytes  # noqa: F401  (the report's PNGs, one home)
+
 TRAIN_COLOR, DEV_COLOR, EXTRA_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 #: the colors of the two classes in decision-boundary plots (and of the filled regions)
 CLASS_COLORS = ("#d62728", "#1f77b4")
-
-
-def png_bytes(figure: Figure, *, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes (Agg renderer)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return buffer.getvalue()
 
 
 def _values(seq: Sequence[Any] | None) -> np.ndarray:

@@ -6,12 +6,12 @@ text is escaped; the only markup is what this module writes.
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from deeprecipe._html import esc, img
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
@@ -38,10 +38,6 @@ figcaption { font-size: .85rem; color: #57606a; }
 .verdict { font-weight: 600; }
 .bad { color: #cf222e; } .good { color: #1a7f37; }
 """
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def cell(value: Any) -> str:
@@ -88,13 +84,9 @@ class Image:
     caption: str = ""
 
     def to_html(self) -> str:
-        data = base64.b64encode(self.png).decode("ascii")
-        alt = esc(self.caption or self.name)
         caption = f"<figcaption>{esc(self.caption)}</figcaption>" if self.caption else ""
-        return (
-            f'<figure><img src="data:image/png;base64,{data}" alt="{alt}" '
-            f'data-name="{esc(self.name)}">{caption}</figure>'
-        )
+        picture = img(self.png, self.caption or self.name, name=self.name)
+        return f"<figure>{picture}{caption}</figure>"
 
 
 @dataclass

@@ -36,6 +36,8 @@ class History:
     message: str = ""
     #: how ``train_error`` was measured: "running" or "exact" (see above)
     train_metrics: str = "running"
+    #: what ``train_error``/``dev_error`` measure: ``"error"`` (a rate) or ``"mse"``
+    metric: str = "error"
 
     def append(self, logs: dict[str, Any]) -> None:
         self.epoch.append(int(logs["epoch"]))
@@ -46,6 +48,37 @@ class History:
 
     def __len__(self) -> int:
         return len(self.epoch)
+
+    def __repr__(self) -> str:
+        if not self.epoch:
+            return "History(0 epochs)"
+        from deeprecipe._html import error_format
+
+        show = error_format(self.metric)
+        parts = [f"cost {self.cost[-1]:.4g}"]
+        parts += [f"{name} {show(self._last(name))}" for name in ("train_error", "dev_error")
+                  if self._last(name) is not None]  # fmt: skip
+        if self.best_epoch is not None:
+            parts.append(f"best epoch {self.best_epoch}")
+        parts += [flag for flag, on in (("stopped early", self.stopped_early),
+                                        ("diverged", self.diverged)) if on]  # fmt: skip
+        return f"History({len(self)} epochs, {', '.join(parts)})"
+
+    def _last(self, name: str) -> float | None:
+        measured = [v for v in getattr(self, name) if v is not None]
+        return measured[-1] if measured else None
+
+    def plot(self, *, title: str | None = None):
+        """Cost and error per epoch, train solid and dev dashed; a matplotlib Figure."""
+        from deeprecipe.train.display import plot_history
+
+        return plot_history(self, title=title, error_format=self.metric)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: the last figures and the curves, inline."""
+        from deeprecipe.train.display import history_html
+
+        return history_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

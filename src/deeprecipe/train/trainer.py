@@ -104,7 +104,8 @@ class Trainer:
         shuffle_seq, augment_seq = check_seed_sequence(seed).spawn(2)
         self.shuffle_rng = np.random.default_rng(shuffle_seq)
         self.augment_rng = np.random.default_rng(augment_seq)
-        self.history = History()
+        # rates or squared errors: what the network's error measures
+        self.history = History(metric="mse" if network.loss.name == "mse" else "error")
         self.epoch = 0
         self.stop_training = False
         self.measures_dev = False  # set by fit(): whether dev figures will be in the logs

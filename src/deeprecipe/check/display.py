@@ -1,0 +1,70 @@
+"""How a :class:`~deeprecipe.check.result.GradcheckResult` shows in a notebook: the verdict in
+its colour, the per-tensor table with failing tensors in red, and the worst entries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from deeprecipe._html import Cell, block, paragraph, table
+from deeprecipe.check.result import GREAT, LIKELY_BUG, _fmt, _index_text
+
+if TYPE_CHECKING:
+    from deeprecipe.check.result import GradcheckResult
+
+#: the colour of each verdict
+VERDICT_COLOR = {GREAT: "good", LIKELY_BUG: "bad"}
+#: worst entries shown (the rest are in ``result.worst``)
+WORST_SHOWN = 5
+
+
+def _verdict_color(verdict: str) -> str:
+    return VERDICT_COLOR.get(verdict, "warn")
+
+
+def gradcheck_html(result: GradcheckResult) -> str:
+    t = result.thresholds
+    title = f"Gradient check{f' ({result.label})' if result.label else ''}: {result.mode} mode"
+    passed = "passed" if result.passed else "FAILED"
+    headline = paragraph(
+        f"difference {_fmt(result.difference)}: {result.verdict} ({passed}; great < {t.great:g}, "
+        f"look again <= {t.look_again:g}, bug > {t.bug:g})",
+        _verdict_color(result.verdict),
+        bold=True,
+    )
+    directional = result.mode == "directional"
+    rows = []
+    for tensor in result.per_tensor.values():
+        failing = t.fails(tensor.difference)
+        rows.append([
+            Cell(tensor.name, "bad" if failing else None, bold=failing),
+            "x".join(map(str, tensor.shape)),
+            f"{tensor.n_checked} dirs" if directional else f"{tensor.n_checked}/{tensor.n_entries}",
+            _fmt(tensor.difference),
+            Cell(tensor.verdict + (" (failing)" if failing else ""),
+                 _verdict_color(tensor.verdict)),
+        ])  # fmt: skip
+    parts = [
+        headline,
+        table(["tensor", "shape", "checked", "difference", "verdict"], rows,
+              caption="per tensor: ||g_approx - g|| / (||g_approx|| + ||g||)"),
+    ]  # fmt: skip
+    if result.worst:
+        worst = [
+            [w.tensor, _index_text(w.index), f"{w.analytic:.6e}", f"{w.numerical:.6e}",
+             _fmt(w.abs_error), _fmt(w.rel_error)]
+            for w in result.worst[:WORST_SHOWN]
+        ]  # fmt: skip
+        caption = (
+            "worst directions (directional derivatives g . v)"
+            if directional
+            else "worst entries (largest |analytic - numerical|)"
+        )
+        parts.append(table(["tensor", "index", "analytic", "numerical", "abs error", "rel error"],
+                           worst, caption=caption))  # fmt: skip
+    if result.kinks:
+        parts.append(paragraph(
+            f"{len(result.kinks)} entries straddle a ReLU kink: counted as agreeing; the raw "
+            f"course figure is {_fmt(result.raw_difference)}"
+        ))  # fmt: skip
+    parts += [paragraph(f"note: {note}", "#57606a") for note in result.notes]
+    return block(title, *parts)

@@ -1,0 +1,75 @@
+"""How a :class:`~deeprecipe.recipe.RecipeResult` shows in a notebook: the errors of the
+baseline and the chosen model, each step with what it tried and kept, the decisions, and the
+recommendations. Error rates read as percentages, a regression's mean squared errors as
+numbers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from deeprecipe._html import Cell, block, error_format, paragraph, table
+
+if TYPE_CHECKING:
+    from deeprecipe.recipe.result import RecipeResult
+
+
+def metric(result: RecipeResult) -> str:
+    """``"error"`` for classifiers (rates), ``"loss"`` for regression (mean squared errors)."""
+    return "loss" if result.targets["task"] == "regression" else "error"
+
+
+def step_rows(result: RecipeResult) -> list[list[object]]:
+    """``step, tried, best dev, kept`` per step."""
+    show = error_format(metric(result))
+    rows = []
+    for step in result.steps:
+        devs = [c["dev_error"] for c in step.candidates if c.get("dev_error") is not None]
+        if step.kind == "learning_curve":
+            kept = Cell("(a diagnostic: nothing to keep)", "#57606a")
+        elif step.accepted:
+            kept = Cell(step.chosen or "-", "good")
+        else:
+            kept = Cell("(nothing better: unchanged)", "#57606a")
+        rows.append([step.name, len(step.candidates), show(min(devs) if devs else None), kept])
+    return rows
+
+
+def recipe_html(result: RecipeResult) -> str:
+    show = error_format(metric(result))
+    what = "error" if metric(result) == "error" else "MSE"
+    errors = table(
+        ["model", f"train {what}", f"dev {what}", f"test {what}"],
+        [
+            ["baseline", show(result.baseline["train_error"]),
+             show(result.baseline["dev_error"]), "-"],
+            ["chosen", show(result.train_error), show(result.dev_error),
+             show(result.test_error)],
+        ],  # fmt: skip
+        caption="errors (the test set read once, at the end, on the chosen model)",
+        highlight=[1],
+    )
+    steps = table(["step", "tried", "best dev", "kept"], step_rows(result),
+                  caption="the recipe, step by step")  # fmt: skip
+    decisions = [
+        paragraph(f"{step.name}: {step.decision}") for step in result.steps if step.decision
+    ]
+    layers = "-".join(map(str, result.network.layer_sizes)) if result.network else "?"
+    spec = result.final["spec"]
+    parts = [
+        errors,
+        paragraph(
+            f"Chosen network {layers}: L2 lambda {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
+            f"{spec['optimizer']} learning rate {spec['learning_rate']:g}, "
+            f"{spec['epochs']} epochs.",
+            bold=True,
+        ),
+        paragraph(f"Diagnosis of the chosen model: {result.final_diagnosis}."),
+        steps,
+        *decisions,
+        paragraph(f"Stopped because {result.stopped_because}.", bold=True),
+        *(paragraph(f"Recommendation: {r}") for r in result.recommendations),
+        *(paragraph(f"Note: {n}", "#57606a") for n in result.notes),
+        paragraph("result.save_report(path) writes the full report, with its plots.", "#57606a"),
+    ]
+    return block(f"Recipe result: {result.targets['task']}, {result.trainings['total']} "
+                 f"trainings in {result.seconds:.1f} s", *parts)  # fmt: skip

@@ -1,0 +1,50 @@
+"""A recipe result in a notebook: errors, steps, decisions; and a repr of one line, not the
+whole network and scaler."""
+
+from __future__ import annotations
+
+import pytest
+
+from deeprecipe.recipe import Recipe
+
+from ._fixtures_recipe import blobs
+
+
+@pytest.fixture(scope="module")
+def result():
+    X, y = blobs(240)
+    return Recipe(hidden=(4,), optimizer="adam", learning_rate=0.01, epochs=30,
+                  max_trainings=4, n_jobs=1, seed=0).run(X, y)  # fmt: skip
+
+
+def test_the_display_shows_errors_steps_and_decisions(display, result):
+    shown = display(result)
+    cells = shown.cells
+    chosen = cells.index("chosen")
+    assert cells[chosen + 1 : chosen + 4] == [
+        f"{100 * result.train_error:.2f}%",
+        f"{100 * result.dev_error:.2f}%",
+        f"{100 * result.test_error:.2f}%",
+    ]
+    baseline = cells.index("baseline")
+    assert cells[baseline + 2] == f"{100 * result.baseline['dev_error']:.2f}%"
+    for step in result.steps:
+        assert step.name in cells
+        assert f"{step.name}: {step.decision}" in shown.text
+    assert f"Stopped because {result.stopped_because}." in shown.text
+    assert str(result.trainings["total"]) in shown.text
+
+
+def test_repr_is_a_line_without_the_network(result):
+    text = repr(result)
+    assert "\n" not in text and len(text) < 400
+    assert "Network(" not in text and "Standardizer" not in text
+    assert f"dev {100 * result.dev_error:.2f}%" in text
+    assert "steps=['baseline'" in text
+
+
+def test_a_step_repr_names_what_it_kept(result):
+    baseline = result.steps[0]
+    assert repr(baseline) == (
+        f"RecipeStep(0, 'baseline', tried 1, kept {baseline.chosen!r})"
+    )

@@ -48,3 +48,17 @@ def test_a_step_repr_names_what_it_kept(result):
     assert repr(baseline) == (
         f"RecipeStep(0, 'baseline', tried 1, kept {baseline.chosen!r})"
     )
+
+
+def test_a_regression_run_speaks_in_plain_numbers(display):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.standard_normal(200)
+    result = Recipe(task="regression", hidden=(4,), optimizer="adam", learning_rate=0.01,
+                    epochs=20, max_trainings=3, n_jobs=1).run(X, y)  # fmt: skip
+    shown = display(result)
+    assert "%" not in " ".join(shown.cells)
+    assert all("%" not in step.decision for step in result.steps)
+    assert f"dev {result.dev_error:.4g}" in repr(result)

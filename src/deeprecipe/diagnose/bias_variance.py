@@ -145,12 +145,15 @@ class Diagnosis:
         return diagnosis_html(self)
 
     def __str__(self) -> str:
+        from deeprecipe._html import error_format
+
+        show = error_format(self.metric)  # rates as percentages, losses as numbers
         parts = [
-            f"{self.label}: avoidable bias {self.avoidable_bias:.4g}",
-            f"variance {self.variance:.4g}",
+            f"{self.label}: avoidable bias {show(self.avoidable_bias)}",
+            f"variance {show(self.variance)}",
         ]
         if self.data_mismatch is not None:
-            parts.append(f"data mismatch {self.data_mismatch:.4g}")
+            parts.append(f"data mismatch {show(self.data_mismatch)}")
         return ", ".join(parts)
 
 

@@ -7,20 +7,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deeprecipe._html import Cell, block, error_format, paragraph, table
+from deeprecipe._html import Cell, block, paragraph, table
+from deeprecipe.task import get_task
 
 if TYPE_CHECKING:
     from deeprecipe.recipe.result import RecipeResult
 
 
-def metric(result: RecipeResult) -> str:
-    """``"error"`` for classifiers (rates), ``"loss"`` for regression (mean squared errors)."""
-    return "loss" if result.targets["task"] == "regression" else "error"
-
-
 def step_rows(result: RecipeResult) -> list[list[object]]:
     """``step, tried, best dev, kept`` per step."""
-    show = error_format(metric(result))
+    show = get_task(result.targets["task"]).format_metric
     rows = []
     for step in result.steps:
         devs = [c["dev_error"] for c in step.candidates if c.get("dev_error") is not None]
@@ -35,8 +31,8 @@ def step_rows(result: RecipeResult) -> list[list[object]]:
 
 
 def recipe_html(result: RecipeResult) -> str:
-    show = error_format(metric(result))
-    what = "error" if metric(result) == "error" else "MSE"
+    show = get_task(result.targets["task"]).format_metric
+    what = "error" if get_task(result.targets["task"]).metric_is_rate else "MSE"
     errors = table(
         ["model", f"train {what}", f"dev {what}", f"test {what}"],
         [

@@ -125,10 +125,9 @@ class RecipeResult:
         )
 
     def __repr__(self) -> str:
-        from deeprecipe._html import error_format
-        from deeprecipe.recipe.display import metric
+        from deeprecipe.task import get_task
 
-        show = error_format(metric(self))
+        show = get_task(self.targets["task"]).format_metric
         layers = "-".join(map(str, self.network.layer_sizes)) if self.network else None
         return (
             f"RecipeResult(task={self.targets['task']!r}, network={layers!r}, train "
@@ -193,20 +192,16 @@ class RecipeResult:
 
     def summary_rows(self) -> list[tuple[str, str, str, str]]:
         """``(step, tried, chosen, dev error)`` per step: the table a CLI prints."""
+        from deeprecipe.task import get_task
+
+        show = get_task(self.targets["task"]).format_metric
         rows = []
         for step in self.steps:
             best = min(
                 (c["dev_error"] for c in step.candidates if c.get("dev_error") is not None),
                 default=None,
             )
-            rows.append(
-                (
-                    step.name,
-                    str(len(step.candidates)),
-                    step.chosen or "-",
-                    "-" if best is None else f"{best:.4f}",
-                )
-            )
+            rows.append((step.name, str(len(step.candidates)), step.chosen or "-", show(best)))
         return rows
 
 

@@ -20,9 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from deeprecipe._html import number
+from deeprecipe.recipe import decisions
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.sweep import TrialOutcome
 from deeprecipe.recipe.trial import TrialData
+from deeprecipe.task import get_task
 from deeprecipe.train.spec import NetworkSpec
 
 #: a candidate change: its label (shown in tables and the report) and the spec to train
@@ -84,32 +87,29 @@ class Step:
     def decide(
         self, now: Situation, outcomes: list[TrialOutcome], labels: Mapping[str, str]
     ) -> Decision:
-        return better_on_dev(now.incumbent, outcomes, labels)
+        show = number if now.data is None else get_task(now.data.loss).format_metric
+        return better_on_dev(now.incumbent, outcomes, labels, show)
 
 
 def better_on_dev(
-    incumbent: TrialOutcome, outcomes: list[TrialOutcome], labels: Mapping[str, str]
+    incumbent: TrialOutcome,
+    outcomes: list[TrialOutcome],
+    labels: Mapping[str, str],
+    show: decisions.Show = number,
 ) -> Decision:
-    """The best candidate by dev score replaces the incumbent only if it beats it on dev."""
+    """The best candidate by dev score replaces the incumbent only if it beats it on dev; the
+    decision's words give errors in ``show``'s format (the task's: percentages for rates) and
+    say how a tie on dev error was broken."""
     best = min(outcomes, key=lambda o: o.dev_score)
     if best.dev_score < incumbent.dev_score:
-        text = (
-            f"kept {labels[best.key]}: dev error {incumbent.dev_error:.4g} -> "
-            f"{best.dev_error:.4g} (train error {incumbent.train_error:.4g} -> "
-            f"{best.train_error:.4g})"
-        )
-        if best.dev_error == incumbent.dev_error:
-            text += (
-                f"; a tie on dev error, broken by the lower dev cost "
-                f"{incumbent.result['dev_loss']:.4g} -> {best.result['dev_loss']:.4g}"
-            )
+        text = decisions.kept(show, labels[best.key], incumbent, best)
+        text += decisions.tie_note(show, best, outcomes, labels, incumbent)
         return Decision(True, labels[best.key], best.key, text, winner=best)
     return Decision(
         False,
         labels.get(incumbent.key, "the current configuration"),
         incumbent.key,
-        f"no candidate beat the current dev error {incumbent.dev_error:.4g} (best: "
-        f"{labels[best.key]} with {best.dev_error:.4g}); kept the current one",
+        decisions.unchanged(show, incumbent, labels[best.key], best),
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from deeprecipe._html import error_format
 from deeprecipe.report import figures
 from deeprecipe.report.html import Image, Section, Table, Text
 from deeprecipe.report.writer import Report, plain
@@ -42,13 +43,10 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _pct(value: Any) -> str:
-    return "-" if value is None else f"{100 * float(value):.2f}%"
-
-
-
-def _number(value: Any) -> str:
-    return "-" if value is None else f"{float(value):.4g}"
+def _format(task: str) -> str:
+    """The task's one number format, as the plots name it: ``"error"`` (rates, in percent) or
+    ``"loss"`` (a regression's MSE, plain numbers)."""
+    return get_task(task).diagnosis_metric
 
 
 def _image(name: str, figure: Any, caption: str) -> Image:
@@ -67,10 +65,11 @@ def errors_section(
     if not errors:
         return [_missing("no model was measured")]
     regression = not get_task(task).metric_is_rate
+    show = get_task(task).format_metric
     rows = []
     for label, parts in errors.items():
         values = [parts.get(p) for p in ("train", "dev", "test")]
-        rows.append([label, *(v if regression or v is None else _pct(v) for v in values)])
+        rows.append([label, *(show(v) for v in values)])
     what = "mean squared error" if regression else "error (misclassification rate)"
     blocks: list[Any] = [
         Table(
@@ -98,7 +97,7 @@ def diagnosis_section(diagnoses: Mapping[str, Mapping[str, Any]] | None) -> list
     blocks: list[Any] = []
     for label, d in diagnoses.items():
         # error rates as percentages; a regression's mean squared errors as numbers
-        show = _pct if d.get("metric", "error") == "error" else _number
+        show = error_format(d.get("metric", "error"))
         what = "error" if d.get("metric", "error") == "error" else "MSE"
         bayes = show(d["bayes_error"]) + (" (assumed)" if d.get("bayes_error_assumed") else "")
         rows = [
@@ -141,7 +140,7 @@ def steps_section(steps: Sequence[Mapping[str, Any]] | None, task: str) -> list[
     ``label``, ``train_error``, ``dev_error`` and ``chosen``)."""
     if not steps:
         return [_missing("the recipe recorded no steps")]
-    show = _pct if get_task(task).metric_is_rate else (lambda v: v)
+    show = get_task(task).format_metric
     blocks: list[Any] = []
     for k, step in enumerate(steps, start=1):
         trials = step.get("trials") or []
@@ -150,7 +149,7 @@ def steps_section(steps: Sequence[Mapping[str, Any]] | None, task: str) -> list[
                 t.get("label", ""),
                 show(t.get("train_error")),
                 show(t.get("dev_error")),
-                "kept" if t.get("chosen") else "",
+                "kept" if t.get("chosen") else ("tie: higher dev loss" if t.get("tied") else ""),
             ]
             for t in trials
         ]
@@ -177,7 +176,10 @@ def steps_section(steps: Sequence[Mapping[str, Any]] | None, task: str) -> list[
             _image(
                 "recipe_steps",
                 figures.step_errors(
-                    labels, [k.get("train_error") for k in kept], [k.get("dev_error") for k in kept]
+                    labels,
+                    [k.get("train_error") for k in kept],
+                    [k.get("dev_error") for k in kept],
+                    error_format=_format(task),
                 ),
                 "Train and dev error of the model kept after each step",
             )
@@ -185,10 +187,12 @@ def steps_section(steps: Sequence[Mapping[str, Any]] | None, task: str) -> list[
     return blocks
 
 
-def cost_section(histories: Mapping[str, Mapping[str, Any]] | None) -> list[Any]:
+def cost_section(
+    histories: Mapping[str, Mapping[str, Any]] | None, task: str = "binary"
+) -> list[Any]:
     if not histories:
         return [_missing("no training history")]
-    figure = figures.cost_curves(histories)
+    figure = figures.cost_curves(histories, error_format=_format(task))
     return [
         _image(
             "cost_curves",
@@ -198,7 +202,9 @@ def cost_section(histories: Mapping[str, Mapping[str, Any]] | None) -> list[Any]
     ]
 
 
-def validation_section(curves: Mapping[str, Mapping[str, Any]] | None) -> list[Any]:
+def validation_section(
+    curves: Mapping[str, Mapping[str, Any]] | None, task: str = "binary"
+) -> list[Any]:
     """``curves``: parameter ("l2", "keep_prob") -> {values, train_error, dev_error, chosen}."""
     blocks: list[Any] = []
     for parameter, label, log_x in (("l2", "lambda (L2)", True), ("keep_prob", "keep_prob", False)):
@@ -213,6 +219,7 @@ def validation_section(curves: Mapping[str, Mapping[str, Any]] | None) -> list[A
             curve["dev_error"],
             log_x=log_x,
             chosen=curve.get("chosen"),
+            error_format=_format(task),
         )
         blocks.append(
             _image(
@@ -222,15 +229,37 @@ def validation_section(curves: Mapping[str, Mapping[str, Any]] | None) -> list[A
                 "value the dev set chose",
             )
         )
+        tie = _tie_sentence(label, curve, task)
+        if tie:
+            blocks.append(Text(tie, "note"))
     return blocks
 
 
-def learning_section(curve: Mapping[str, Any] | None, bayes_error: float | None) -> list[Any]:
+def _tie_sentence(label: str, curve: Mapping[str, Any], task: str) -> str:
+    """When several values share the lowest dev error, which one was kept, and why."""
+    devs = [d for d in curve["dev_error"] if d is not None]
+    if not devs or curve.get("chosen") is None:
+        return ""
+    tied = [v for v, d in zip(curve["values"], curve["dev_error"]) if d == min(devs)]
+    if len(tied) < 2 or curve["chosen"] not in tied:
+        return ""
+    names = ", ".join(f"{v:g}" for v in tied[:-1]) + f" and {tied[-1]:g}"
+    return (
+        f"{label} = {names} tie at {get_task(task).format_metric(min(devs))} dev error; "
+        f"{curve['chosen']:g} was kept for its lower dev loss without the L2 term (the "
+        "recipe's tie-breaker, also a dev figure)."
+    )
+
+
+def learning_section(
+    curve: Mapping[str, Any] | None, bayes_error: float | None, task: str = "binary"
+) -> list[Any]:
     if not curve or not curve.get("sizes"):
         return [_missing("no learning curve")]
     figure = figures.learning_curve(
-        curve["sizes"], curve["train_error"], curve["dev_error"], bayes_error=bayes_error
-    )
+        curve["sizes"], curve["train_error"], curve["dev_error"], bayes_error=bayes_error,
+        error_format=_format(task),
+    )  # fmt: skip
     blocks: list[Any] = [
         _image(
             "learning_curve",
@@ -334,9 +363,9 @@ def build_report(run: Mapping[str, Any]) -> Report:
         "errors": errors_section(run.get("errors"), task, run.get("summary", [])),
         "diagnosis": diagnosis_section(run.get("diagnoses")),
         "steps": steps_section(run.get("steps"), task),
-        "cost-curves": cost_section(run.get("histories")),
-        "validation-curves": validation_section(run.get("validation_curves")),
-        "learning-curve": learning_section(run.get("learning_curve"), bayes),
+        "cost-curves": cost_section(run.get("histories"), task),
+        "validation-curves": validation_section(run.get("validation_curves"), task),
+        "learning-curve": learning_section(run.get("learning_curve"), bayes, task),
         "gradient-check": gradcheck_section(run.get("gradchecks")),
         "layer-health": health_section(run.get("layer_samples"), run.get("health_warnings", [])),
         "decision-boundary": boundary_section(run.get("boundary")),

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from deeprecipe._html import png_bytes  # noqa: F401  (the report's PNGs, one home)
 
@@ -31,7 +32,24 @@ def _has(values: np.ndarray) -> bool:
     return values.size > 0 and bool(np.isfinite(values).any())
 
 
-def cost_curves(histories: Mapping[str, Mapping[str, Any]], *, title: str = "") -> Figure:
+def _error_axis(ax: Any, error_format: str) -> None:
+    """The y axis of an error: rates in percent (``"error"``), a regression's MSE as numbers."""
+    if error_format == "error":
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel("error rate")
+    else:
+        ax.set_ylabel("mean squared error")
+
+
+def _show(value: float, error_format: str) -> str:
+    return f"{100 * value:.2f}%" if error_format == "error" else f"{value:.4g}"
+
+
+def cost_curves(
+    histories: Mapping[str, Mapping[str, Any]], *, title: str = "", error_format: str = "error"
+) -> Figure:
     """Cost (left) and error (right) per epoch, train solid and dev dashed, for each history.
 
     ``histories`` maps a label (``baseline``, ``chosen``) to a ``History.to_dict()``.
@@ -65,8 +83,8 @@ def cost_curves(histories: Mapping[str, Mapping[str, Any]], *, title: str = "") 
     running = " (train: mean over the epoch's batches)"
     ax_cost.set(title="Cost J per epoch" + running, xlabel="epoch", ylabel="cost J")
     errors_running = any(h.get("train_metrics") == "running" for h in histories.values())
-    ax_err.set(title="Error per epoch" + (running if errors_running else ""), xlabel="epoch",
-               ylabel="error")
+    ax_err.set(title="Error per epoch" + (running if errors_running else ""), xlabel="epoch")
+    _error_axis(ax_err, error_format)
     for ax in (ax_cost, ax_err):
         ax.title.set_fontsize("medium")
         ax.grid(alpha=0.3)
@@ -87,6 +105,7 @@ def validation_curve(
     log_x: bool = False,
     chosen: float | None = None,
     title: str | None = None,
+    error_format: str = "error",
 ) -> Figure:
     """Train and dev error against one hyperparameter (lambda on a log axis, keep_prob linear)."""
     figure = Figure(figsize=(6, 4))
@@ -104,7 +123,8 @@ def validation_curve(
     ax.plot(x, dev, "s--", color=DEV_COLOR, label="dev error")
     if chosen is not None:
         ax.axvline(chosen, color="gray", linestyle=":", label=f"chosen {parameter} = {chosen:g}")
-    ax.set(title=title or f"Validation curve: {parameter}", xlabel=parameter, ylabel="error")
+    ax.set(title=title or f"Validation curve: {parameter}", xlabel=parameter)
+    _error_axis(ax, error_format)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     figure.tight_layout()
@@ -118,6 +138,7 @@ def learning_curve(
     *,
     bayes_error: float | None = None,
     title: str = "Learning curve",
+    error_format: str = "error",
 ) -> Figure:
     """Train and dev error against the number of training examples (would more data help?)."""
     figure = Figure(figsize=(6, 4))
@@ -125,8 +146,10 @@ def learning_curve(
     ax.plot(sizes, _values(train_errors), "o-", color=TRAIN_COLOR, label="train error")
     ax.plot(sizes, _values(dev_errors), "s--", color=DEV_COLOR, label="dev error")
     if bayes_error is not None:
-        ax.axhline(bayes_error, color="gray", linestyle=":", label=f"Bayes error {bayes_error:g}")
-    ax.set(title=title, xlabel="training examples m", ylabel="error")
+        ax.axhline(bayes_error, color="gray", linestyle=":",
+                   label=f"Bayes error {_show(bayes_error, error_format)}")  # fmt: skip
+    ax.set(title=title, xlabel="training examples m")
+    _error_axis(ax, error_format)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     figure.tight_layout()
@@ -139,19 +162,27 @@ def step_errors(
     dev_errors: Sequence[float | None],
     *,
     title: str = "Errors after each recipe step",
+    error_format: str = "error",
 ) -> Figure:
-    """Grouped bars: train and dev error of the model kept after each step."""
-    figure = Figure(figsize=(max(6, 1.2 * len(labels) + 2), 4))
+    """Grouped bars, each with its value on top: train and dev error of the model kept after
+    each step. The legend sits beside the axes, where it can cover no bar."""
+    figure = Figure(figsize=(max(6, 1.2 * len(labels) + 3), 4))
     ax = figure.subplots()
     x = np.arange(len(labels))
-    ax.bar(
-        x - 0.2, np.nan_to_num(_values(train_errors)), 0.4, color=TRAIN_COLOR, label="train error"
-    )
-    ax.bar(x + 0.2, np.nan_to_num(_values(dev_errors)), 0.4, color=DEV_COLOR, label="dev error")
+    for offset, values, color, label in (
+        (-0.2, train_errors, TRAIN_COLOR, "train error"),
+        (0.2, dev_errors, DEV_COLOR, "dev error"),
+    ):
+        heights = _values(values)
+        bars = ax.bar(x + offset, np.nan_to_num(heights), 0.4, color=color, label=label)
+        ax.bar_label(bars, [("-" if not np.isfinite(h) else _show(h, error_format))
+                            for h in heights], fontsize="x-small", padding=2)  # fmt: skip
+    ax.margins(y=0.12)  # room for the labels on the tallest bar
     ax.set_xticks(x, labels, rotation=20, ha="right")
-    ax.set(title=title, xlabel="recipe step", ylabel="error")
+    ax.set(title=title, xlabel="recipe step")
+    _error_axis(ax, error_format)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     figure.tight_layout()
     return figure
 
@@ -214,12 +245,16 @@ def layer_histograms(
                 ax.hist(values, bins=40, color=color, label=f"{layer['name']} {key}")
                 std = float(values.std())
                 ax.set_title(f"{layer['name']}: {key} (std {std:.2g})", fontsize="small")
-                ax.legend(fontsize="x-small")
+                ax.legend(fontsize="x-small", loc="best")  # where it covers the fewest bars
             else:
                 ax.set_title(f"{layer['name']}: no {key}", fontsize="small")
             ax.set_xlabel(xlabel, fontsize="small")
             ax.set_ylabel("count", fontsize="small")
             ax.tick_params(labelsize="x-small")
+            # gradients of 1e-4 written out in full overlap: few ticks, the power of ten apart
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+            ax.xaxis.get_offset_text().set_fontsize("x-small")
     figure.suptitle(title)
     figure.tight_layout()
     return figure

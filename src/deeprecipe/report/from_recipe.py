@@ -38,12 +38,17 @@ def _candidate(steps: list[Mapping[str, Any]], key: str | None) -> Mapping[str, 
 def _steps(steps: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for step in steps:
+        accepted = bool(step.get("accepted"))
+        kept_dev = (_candidate([step], step.get("chosen_key")) or {}).get("dev_error")
         trials = [
             {
                 "label": c.get("label", ""),
                 "train_error": c.get("train_error"),
                 "dev_error": c.get("dev_error"),
-                "chosen": bool(step.get("accepted")) and c.get("key") == step.get("chosen_key"),
+                "chosen": accepted and c.get("key") == step.get("chosen_key"),
+                # as good on dev as the one kept, which won on the dev loss
+                "tied": accepted and c.get("key") != step.get("chosen_key")
+                and kept_dev is not None and c.get("dev_error") == kept_dev,
             }
             for c in step.get("candidates", [])
         ]

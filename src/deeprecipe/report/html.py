@@ -7,11 +7,15 @@ text is escaped; the only markup is what this module writes.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from deeprecipe._html import esc, img
+
+#: a number already written as text (a percentage, a formatted figure)
+NUMBER_TEXT = re.compile(r"-?\d[\d.,]*(e[-+]?\d+)?%?")
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
@@ -51,6 +55,8 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         text = f"{value:.4g}" if math.isfinite(value) else str(value)
         return f'<td class="num">{text}</td>'
+    if isinstance(value, str) and NUMBER_TEXT.fullmatch(value):  # "6.10%": aligned as a number
+        return f'<td class="num">{esc(value)}</td>'
     return f"<td>{esc(value)}</td>"
 
 

@@ -1,0 +1,52 @@
+"""The sentences a recipe step records for its decision, in the task's one number format:
+error rates as percentages (``7.32% -> 6.10%``), a regression's mean squared errors as plain
+numbers. When several candidates tie on dev error the sentence says how the tie was broken:
+by the dev loss without its L2 term (the cross-entropy or MSE on dev), the recipe's own rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+#: the task's format for its error metric (``Task.format_metric``)
+Show = Callable[[Any], str]
+
+
+def kept(show: Show, label: str, incumbent: Any, best: Any) -> str:
+    """A candidate beat the current configuration on dev."""
+    return (
+        f"kept {label}: dev error {show(incumbent.dev_error)} -> {show(best.dev_error)} "
+        f"(train error {show(incumbent.train_error)} -> {show(best.train_error)})"
+    )
+
+
+def unchanged(show: Show, incumbent: Any, best_label: str, best: Any) -> str:
+    """No candidate beat the current configuration."""
+    return (
+        f"no candidate beat the current dev error {show(incumbent.dev_error)} (best: "
+        f"{best_label} with {show(best.dev_error)}); kept the current one"
+    )
+
+
+def tie_note(
+    show: Show, best: Any, outcomes: Sequence[Any], labels: Mapping[str, str], incumbent: Any
+) -> str:
+    """How a tie on dev error was broken ("" when there was none): between candidates, and
+    with the current configuration."""
+    tied = [o for o in outcomes if o.dev_error == best.dev_error]
+    note = ""
+    if len(tied) > 1:
+        losses = ", ".join(
+            f"{labels.get(o.key, o.key)}: {o.result['dev_loss']:.4g}"
+            for o in sorted(tied, key=lambda o: o.dev_score)
+        )
+        note += (
+            f"; {len(tied)} candidates tie at {show(best.dev_error)} dev error, broken by the "
+            f"lowest dev loss without the L2 term ({losses})"
+        )
+    if incumbent is not None and best.dev_error == incumbent.dev_error and best is not incumbent:
+        note += (
+            f"; a tie on dev error with the current configuration, broken by the lower dev "
+            f"loss {incumbent.result['dev_loss']:.4g} -> {best.result['dev_loss']:.4g}"
+        )
+    return note

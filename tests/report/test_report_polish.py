@@ -1,0 +1,117 @@
+"""The report read as a user: tick labels and legends that do not collide with each other or
+the bars, one number format per task in tables, decisions and plots, and ties that say how
+they were broken."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+from deeprecipe.recipe import decisions
+from deeprecipe.report import figures
+from deeprecipe.report.build import build_report, steps_section, validation_section
+from deeprecipe.task import get_task
+
+
+def _drawn(figure):
+    """The figure laid out by the Agg renderer, as in its PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure).draw()
+    return figure
+
+
+def _boxes(figure, artists):
+    renderer = figure.canvas.get_renderer()
+    return [a.get_window_extent(renderer) for a in artists]
+
+
+def _overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_gradient_histogram_tick_labels_never_overlap():
+    # the last layer's weight gradients: three values of order 1e-4, the case that collided
+    layers = [
+        {"name": f"layer {k}", "activations": np.random.default_rng(k).random(500),
+         "gradients": np.array([-7.1e-4, 1.3e-4, 1.0e-3]) * (k + 1)}
+        for k in range(1, 4)
+    ]  # fmt: skip
+    figure = figures.layer_histograms(layers)
+    _drawn(figure)
+    for ax in figure.get_axes():
+        labels = [t for t in ax.get_xticklabels() if t.get_text()]
+        boxes = _boxes(figure, labels)
+        for a, b in zip(boxes, boxes[1:]):
+            assert not _overlap(a, b), [t.get_text() for t in labels]
+
+
+def test_the_step_legend_covers_no_bar_and_bars_read_as_percentages():
+    figure = figures.step_errors(["baseline", "l2", "learning_curve"],
+                                 [0.0405, 0.0648, 0.0648], [0.0732, 0.061, 0.061])  # fmt: skip
+    _drawn(figure)
+    (ax,) = figure.get_axes()
+    (legend_box,) = _boxes(figure, [ax.get_legend()])
+    for bar_box in _boxes(figure, ax.patches):
+        assert not _overlap(legend_box, bar_box)
+    texts = [t.get_text() for t in ax.texts]
+    assert "7.32%" in texts and "4.05%" in texts
+    assert all(t.get_text().endswith("%") for t in ax.get_yticklabels() if t.get_text())
+
+
+def test_a_regression_plots_its_mse_as_numbers():
+    figure = figures.step_errors(["baseline"], [2.5], [3.25], error_format="loss")
+    _drawn(figure)
+    (ax,) = figure.get_axes()
+    assert [t.get_text() for t in ax.texts] == ["2.5", "3.25"]
+    assert ax.get_ylabel() == "mean squared error"
+    assert not any("%" in t.get_text() for t in ax.get_yticklabels())
+
+
+def _outcome(key, dev_error, dev_loss, train_error=0.05):
+    result = {"dev_error": dev_error, "dev_loss": dev_loss, "train_error": train_error}
+    return types.SimpleNamespace(key=key, dev_error=dev_error, train_error=train_error,
+                                 result=result, dev_score=(dev_error, dev_loss))  # fmt: skip
+
+
+def test_decisions_speak_in_the_task_format_and_name_the_tie_breaker():
+    show = get_task("binary").format_metric
+    incumbent = _outcome("base", 0.07317, 0.5, 0.04049)
+    outcomes = [_outcome("a", 0.06098, 0.3578), _outcome("b", 0.06098, 0.2506, 0.06478),
+                _outcome("c", 0.06098, 0.2671), _outcome("d", 0.0976, 0.4)]  # fmt: skip
+    labels = {"a": "lambda=0.3", "b": "lambda=1", "c": "lambda=3", "d": "lambda=0.01"}
+    best = min(outcomes, key=lambda o: o.dev_score)
+    text = decisions.kept(show, labels[best.key], incumbent, best)
+    text += decisions.tie_note(show, best, outcomes, labels, incumbent)
+    assert text == (
+        "kept lambda=1: dev error 7.32% -> 6.10% (train error 4.05% -> 6.48%); 3 candidates "
+        "tie at 6.10% dev error, broken by the lowest dev loss without the L2 term "
+        "(lambda=1: 0.2506, lambda=3: 0.2671, lambda=0.3: 0.3578)"
+    )
+    regression = get_task("regression").format_metric
+    assert decisions.unchanged(regression, _outcome("x", 2.5, 2.5), "wider", _outcome("y", 3.0, 3)) \
+        == "no candidate beat the current dev error 2.5 (best: wider with 3); kept the current one"  # noqa: E501
+
+
+def test_the_page_marks_tied_candidates_and_explains_the_kept_value():
+    curve = {"values": [0.1, 0.3, 1.0, 3.0], "train_error": [0.03, 0.04, 0.06, 0.07],
+             "dev_error": [0.073, 0.061, 0.061, 0.061], "chosen": 1.0}  # fmt: skip
+    (_image, note) = validation_section({"l2": curve}, "binary")[:2]
+    assert note.text.startswith("lambda (L2) = 0.3, 1 and 3 tie at 6.10% dev error; 1 was kept")
+    step = {"name": "l2", "decision": "kept lambda=1", "reason": "",
+            "trials": [{"label": "lambda=0.3", "train_error": 0.04, "dev_error": 0.061,
+                        "tied": True},
+                       {"label": "lambda=1", "train_error": 0.06, "dev_error": 0.061,
+                        "chosen": True}]}  # fmt: skip
+    table = steps_section([step], "binary")[0]
+    assert table.rows[0][1:] == ["4.00%", "6.10%", "tie: higher dev loss"]
+    assert table.rows[1][3] == "kept"
+
+
+@pytest.mark.parametrize(("task", "cell"), [("binary", "6.10%"), ("regression", "0.061")])
+def test_the_errors_table_uses_the_task_format(task, cell):
+    report = build_report({"task": task, "errors": {"chosen": {"train": 0.05, "dev": 0.061}}})
+    html = report.to_html()
+    assert f'<td class="num">{cell}</td>' in html

@@ -93,3 +93,64 @@ def display():
         return Display(markup)
 
     return read
+
+
+class Chromium:
+    """Headless Chromium on pages served from a folder on 127.0.0.1 (no network beyond it)."""
+
+    FLAGS = (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    )
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+
+    def serve(self, folder: Path):
+        import contextlib
+        import functools
+        import http.server
+        import threading
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        @contextlib.contextmanager
+        def serving():
+            handler = functools.partial(Quiet, directory=str(folder))
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            try:
+                yield f"http://127.0.0.1:{server.server_address[1]}"
+            finally:
+                server.shutdown()
+                server.server_close()
+
+        return serving()
+
+    def run(self, profile: Path, *args: str):
+        import subprocess
+
+        command = [self.binary, *self.FLAGS, f"--user-data-dir={profile}", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def chromium() -> Chromium:
+    """Headless Chromium; skips the test when it is not installed."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return Chromium(path)
+    pytest.skip("Chromium is not installed (apt-get install -y chromium; .ci/run installs it)")

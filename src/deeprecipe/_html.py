@@ -91,7 +91,8 @@ def table(
         shade = f' style="background:{CHOSEN_BACKGROUND}"' if k in highlight else ""
         body.append(f"<tr{shade}>{''.join(_cell(v) for v in row)}</tr>")
     cap = (
-        f'<caption style="text-align:left;font-weight:600;padding:2px 0">{esc(caption)}</caption>'
+        f'<caption style="text-align:left;font-weight:600;padding:2px 0;white-space:nowrap">'
+        f"{esc(caption)}</caption>"
         if caption
         else ""
     )

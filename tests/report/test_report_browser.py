@@ -8,14 +8,8 @@ once it has loaded, writes what it found (image sizes, section ids) into its own
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import json
 import re
-import shutil
-import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -46,61 +40,15 @@ document.getElementById("frame").addEventListener("load", function () {
 </script></body></html>
 """
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("Chromium is not installed (apt-get install -y chromium; .ci/run installs it)")
-
-
-@contextlib.contextmanager
-def _serve(folder: Path):
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def _browser(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [binary, *FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-
 @pytest.mark.slow
-def test_chromium_loads_every_image_and_section(sample_run, tmp_path):
-    binary = _chromium()
+def test_chromium_loads_every_image_and_section(sample_run, tmp_path, chromium):
     folder = tmp_path / "run"
     report = build_report(sample_run)
     write_report(report, folder)
     (folder / "wrapper.html").write_text(WRAPPER)
 
-    with _serve(folder) as base:
-        dumped = _browser(
-            binary,
+    with chromium.serve(folder) as base:
+        dumped = chromium.run(
             tmp_path / "profile-dom",
             "--virtual-time-budget=5000",
             "--dump-dom",
@@ -108,8 +56,7 @@ def test_chromium_loads_every_image_and_section(sample_run, tmp_path):
         )
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "report_screenshot.png"
-        _browser(
-            binary,
+        chromium.run(
             tmp_path / "profile-shot",
             f"--screenshot={shot}",
             "--window-size=1280,7000",

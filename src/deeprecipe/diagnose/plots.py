@@ -74,6 +74,10 @@ def plot_curve(curve: Curve, ax: Any = None, *, title: str | None = None) -> Any
     xlabel = _PARAM_LABEL.get(curve.param_name, curve.param_name)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(_METRIC_LABEL.get(curve.metric, curve.metric))
+    if curve.metric == "error":  # rates read as percentages, as in every table
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     default = "Learning curve" if curve.kind == "learning" else f"Validation curve: {xlabel}"
     ax.set_title(title or default)
     ax.grid(True, alpha=0.3)

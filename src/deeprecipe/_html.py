@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 from collections.abc import Sequence
 from typing import Any
+
+from deeprecipe.task import TASKS
 
 #: verdict colours: good (green), doubtful (amber), bad (red)
 COLORS = {"good": "#1a7f37", "warn": "#9a6700", "bad": "#cf222e"}
@@ -30,20 +31,16 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def percent(value: Any, digits: int = 2) -> str:
-    """An error rate as a percentage (``0.0732 -> "7.32%"``); None as a dash."""
-    if value is None:
-        return "-"
-    value = float(value)
-    return f"{100 * value:.{digits}f}%" if math.isfinite(value) else str(value)
+def percent(value: Any) -> str:
+    """An error rate as a percentage (``0.0732 -> "7.32%"``); None as a dash. The task's own
+    format for rates (:meth:`deeprecipe.task.Task.format_metric`), so every display agrees."""
+    return TASKS["binary"].format_metric(value)
 
 
 def number(value: Any) -> str:
-    """A plain number with 4 significant digits (a loss, a mean squared error); None as a dash."""
-    if value is None:
-        return "-"
-    value = float(value)
-    return f"{value:.4g}" if math.isfinite(value) else str(value)
+    """A loss or a mean squared error with 4 significant digits; None as a dash (the task's own
+    format for an MSE)."""
+    return TASKS["regression"].format_metric(value)
 
 
 def error_format(metric: str):

@@ -20,12 +20,6 @@ from deeprecipe.report.build import build_report
 from deeprecipe.report.from_recipe import network_pictures
 from deeprecipe.report.writer import Report
 
-#: the task each output loss serves
-TASK_OF_LOSS = {
-    "binary_crossentropy": "binary",
-    "softmax_crossentropy": "multiclass",
-    "mse": "regression",
-}
 #: up to this many parameters, the check perturbs every one (as the recipe's)
 FULL_GRADCHECK_LIMIT = 5000
 GRADCHECK_ROWS = 32
@@ -33,16 +27,9 @@ GRADCHECK_ROWS = 32
 
 def _targets(model: Model, y: Any, name: str) -> np.ndarray:
     """Raw labels -> what the network's loss reads (class indices through ``classes``)."""
-    if model.classes is None or model.network.loss.name == "mse":
+    if model.classes is None:
         return np.asarray(y)
-    from deeprecipe.recipe.config import TargetEncoding
-
-    network = model.network
-    encoding = TargetEncoding(
-        TASK_OF_LOSS[network.loss.name], network.loss.name, network.layer_sizes[-1],
-        list(model.classes),
-    )  # fmt: skip
-    return encoding.encode(y, name)
+    return model.network.task.encode(y, model.classes, name)
 
 
 def model_report(
@@ -83,7 +70,7 @@ def model_report(
     Xs_dev = X_dev if scaler is None else scaler.transform(X_dev).astype(X_dev.dtype)
     y_train = _targets(model, y_train, "y_train")
     y_dev = _targets(model, y_dev, "y_dev")
-    task = TASK_OF_LOSS[network.loss.name]
+    task = network.task
     diagnosis = diagnose_network(network, Xs_train, y_train, Xs_dev, y_dev, bayes_error=bayes_error)
     rows = min(GRADCHECK_ROWS, len(Xs_train))
     check = gradcheck(
@@ -95,8 +82,9 @@ def model_report(
     layers = "-".join(map(str, network.layer_sizes))
     run: dict[str, Any] = {
         "title": title or f"deeprecipe report: network {layers}",
-        "subtitle": subtitle or f"{task}; a trained model on {len(Xs_train)} training examples",
-        "task": task,
+        "subtitle": subtitle or f"{task.kind}; a trained model on {len(Xs_train)} training "
+                                "examples",
+        "task": task.kind,
         "bayes_error": bayes_error,
         "errors": {
             "model": {"train": diagnosis.train_error, "dev": diagnosis.dev_error},
@@ -108,6 +96,6 @@ def model_report(
                     f"lambda {network.l2:g}, keep_prob {network.keep_probs}."],
         "network": network.config,
     }  # fmt: skip
-    proba = model.predict_proba if task != "regression" else None
-    run.update(network_pictures(network, X_raw, y_train, Xs_train, task, [("model", proba)]))
+    proba = model.predict_proba if task.is_classifier else None
+    run.update(network_pictures(network, X_raw, y_train, Xs_train, task.kind, [("model", proba)]))
     return build_report(run)

@@ -104,8 +104,7 @@ class Trainer:
         shuffle_seq, augment_seq = check_seed_sequence(seed).spawn(2)
         self.shuffle_rng = np.random.default_rng(shuffle_seq)
         self.augment_rng = np.random.default_rng(augment_seq)
-        # rates or squared errors: what the network's error measures
-        self.history = History(metric="mse" if network.loss.name == "mse" else "error")
+        self.history = History(metric=network.task.metric)  # a rate, or an MSE
         self.epoch = 0
         self.stop_training = False
         self.measures_dev = False  # set by fit(): whether dev figures will be in the logs

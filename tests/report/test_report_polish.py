@@ -115,3 +115,17 @@ def test_the_errors_table_uses_the_task_format(task, cell):
     report = build_report({"task": task, "errors": {"chosen": {"train": 0.05, "dev": 0.061}}})
     html = report.to_html()
     assert f'<td class="num">{cell}</td>' in html
+
+
+def test_the_report_and_the_notebook_share_the_diagnosis_table():
+    from deeprecipe.diagnose import diagnose
+    from deeprecipe.diagnose.display import diagnosis_rows
+    from deeprecipe.report.build import diagnosis_section
+
+    d = diagnose(0.01, 0.11, bayes_error=0.01)  # the lecture: high variance
+    table = diagnosis_section({"chosen": d.to_dict()})[0]
+    assert [r[:2] for r in table.rows] == [r[:2] for r in diagnosis_rows(d.to_dict(), "MSE")]
+    html = table.to_html()
+    assert '<td class="num">11.00%</td>' in html
+    assert '<td class="bad verdict">HIGH (threshold 1.50%)</td>' in html
+    assert '<td class="good">ok (threshold 1.50%)</td>' in html

@@ -4,7 +4,8 @@ comparison of initializations. Error rates read as percentages, losses as plain 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from deeprecipe._html import Cell, block, error_format, figure_img, paragraph, percent, table
 
@@ -20,31 +21,35 @@ def _flag(high: bool, threshold: str) -> Cell:
                 bold=high)  # fmt: skip
 
 
-def diagnosis_rows(d: Diagnosis) -> list[list[object]]:
-    """The lecture's table: Bayes, train (train-dev), dev, then the gaps with their verdicts."""
-    show = error_format(d.metric)
-    what = "error" if d.metric == "error" else "loss"
-    bayes = show(d.bayes_error) + (" (assumed)" if d.bayes_error_assumed else "")
+def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[object]]:
+    """The lecture's table from a diagnosis (``Diagnosis.to_dict()``): Bayes, train
+    (train-dev), dev, then the gaps with their verdicts in colour. Rates read as percentages,
+    a regression's mean squared errors as numbers (``loss_name`` names that loss). The report's
+    table is this one too."""
+    show = error_format(d.get("metric", "error"))
+    what = "error" if d.get("metric", "error") == "error" else loss_name
+    bayes = show(d["bayes_error"]) + (" (assumed)" if d.get("bayes_error_assumed") else "")
     rows: list[list[object]] = [
         [f"Bayes (human-level) {what}", bayes, ""],
-        [f"train {what}", show(d.train_error), ""],
+        [f"train {what}", show(d["train_error"]), ""],
     ]
-    if d.train_dev_error is not None:
-        rows.append([f"train-dev {what}", show(d.train_dev_error), ""])
-    rows.append([f"dev {what}", show(d.dev_error), ""])
-    rows.append(["avoidable bias", show(d.avoidable_bias),
-                 _flag(d.high_bias, show(d.bias_threshold))])  # fmt: skip
-    rows.append(["variance", show(d.variance), _flag(d.high_variance, show(d.variance_threshold))])
-    if d.data_mismatch is not None:
-        rows.append(["data mismatch", show(d.data_mismatch),
-                     _flag(d.high_mismatch, show(d.mismatch_threshold))])  # fmt: skip
+    if d.get("train_dev_error") is not None:
+        rows.append([f"train-dev {what}", show(d["train_dev_error"]), ""])
+    rows.append([f"dev {what}", show(d["dev_error"]), ""])
+    rows.append(["avoidable bias", show(d["avoidable_bias"]),
+                 _flag(d["high_bias"], show(d["bias_threshold"]))])  # fmt: skip
+    rows.append(["variance", show(d["variance"]),
+                 _flag(d["high_variance"], show(d["variance_threshold"]))])  # fmt: skip
+    if d.get("data_mismatch") is not None:
+        rows.append(["data mismatch", show(d["data_mismatch"]),
+                     _flag(d["high_mismatch"], show(d["mismatch_threshold"]))])  # fmt: skip
     return rows
 
 
 def diagnosis_html(d: Diagnosis) -> str:
     color = "good" if d.focus is None else "bad"
     parts = [
-        table(["", "value", "verdict"], diagnosis_rows(d)),
+        table(["", "value", "verdict"], diagnosis_rows(d.to_dict())),
         paragraph(f"Next: {'; '.join(d.actions)}.", color, bold=True),
         *(paragraph(note, "#57606a") for note in d.notes),
     ]

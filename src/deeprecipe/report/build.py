@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from deeprecipe._html import error_format
+from deeprecipe.diagnose.display import diagnosis_rows
 from deeprecipe.report import figures
 from deeprecipe.report.html import Image, Section, Table, Text
 from deeprecipe.report.writer import Report, plain
@@ -96,36 +96,7 @@ def diagnosis_section(diagnoses: Mapping[str, Mapping[str, Any]] | None) -> list
         return [_missing("no diagnosis")]
     blocks: list[Any] = []
     for label, d in diagnoses.items():
-        # error rates as percentages; a regression's mean squared errors as numbers
-        show = error_format(d.get("metric", "error"))
-        what = "error" if d.get("metric", "error") == "error" else "MSE"
-        bayes = show(d["bayes_error"]) + (" (assumed)" if d.get("bayes_error_assumed") else "")
-        rows = [
-            [f"Bayes (human-level) {what}", bayes, ""],
-            [f"train {what}", show(d["train_error"]), ""],
-        ]
-        if d.get("train_dev_error") is not None:
-            rows.append([f"train-dev {what}", show(d["train_dev_error"]), ""])
-        rows.append([f"dev {what}", show(d["dev_error"]), ""])
-        rows.append(
-            [
-                "avoidable bias",
-                show(d["avoidable_bias"]),
-                ("HIGH" if d["high_bias"] else "ok") + f" (threshold {show(d['bias_threshold'])})",
-            ]
-        )
-        rows.append(
-            [
-                "variance",
-                show(d["variance"]),
-                ("HIGH" if d["high_variance"] else "ok")
-                + f" (threshold {show(d['variance_threshold'])})",
-            ]
-        )
-        if d.get("data_mismatch") is not None:
-            rows.append(
-                ["data mismatch", show(d["data_mismatch"]), "HIGH" if d["high_mismatch"] else "ok"]
-            )
+        rows = diagnosis_rows(d, "MSE")  # the notebook's table: one home (a regression's MSE)
         blocks.append(Table(["", "value", "verdict"], rows, caption=f"{label}: {d['label']}"))
         blocks.append(
             Text(f"{label}: {d['label']}. Next: {'; '.join(d.get('actions', []))}.", "verdict")

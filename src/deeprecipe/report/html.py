@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from deeprecipe._html import esc, img
+from deeprecipe._html import Cell, esc, img
 
 #: a number already written as text (a percentage, a formatted figure)
 NUMBER_TEXT = re.compile(r"-?\d[\d.,]*(e[-+]?\d+)?%?")
@@ -46,6 +46,11 @@ figcaption { font-size: .85rem; color: #57606a; }
 
 def cell(value: Any) -> str:
     """A table cell: numbers right-aligned with 4 significant digits, None as a dash."""
+    if isinstance(value, Cell):  # a verdict: its colour as the page's class
+        css = {"good": "good", "bad": "bad"}.get(value.color or "", "")
+        css += " verdict" if value.bold else ""
+        inner = cell(value.value)
+        return inner.replace("<td", f'<td class="{css.strip()}"', 1) if css.strip() else inner
     if value is None:
         return "<td>-</td>"
     if isinstance(value, bool):

@@ -41,6 +41,7 @@ _LAZY = {
     "RecipeResult": "deeprecipe.recipe",
     "Model": "deeprecipe.model",
     "save_model": "deeprecipe.io",
+    "save_report": "deeprecipe.report",
     "load_model": "deeprecipe.io",
     "DeepClassifier": "deeprecipe.sklearn",
     "DeepRegressor": "deeprecipe.sklearn",

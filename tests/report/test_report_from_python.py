@@ -11,9 +11,17 @@ import re
 import numpy as np
 import pytest
 
-from deeprecipe import DeepRecipeError, Network, Recipe, Standardizer, fit, load_dataset, split
+from deeprecipe import (
+    DeepRecipeError,
+    Network,
+    Recipe,
+    Standardizer,
+    fit,
+    load_dataset,
+    save_report,
+    split,
+)
 from deeprecipe.model import Model
-from deeprecipe.report import save_report
 from deeprecipe.report.build import SECTIONS
 
 #: the CLI's run, and the same settings spelled for Recipe
@@ -45,6 +53,7 @@ def both(tmp_path_factory):
     return cli_out, py_out, page, result
 
 
+@pytest.mark.slow
 def test_python_writes_the_page_the_cli_writes(both):
     cli_out, py_out, page, _ = both
     assert page == py_out / "report.html"
@@ -65,6 +74,7 @@ def test_python_writes_the_page_the_cli_writes(both):
     assert "model" in cli_results and "model" not in py_results  # the CLI adds its model file
 
 
+@pytest.mark.slow
 def test_a_path_ending_in_html_is_the_page_alone(both, tmp_path):
     _, _, _, result = both
     page = result.save_report(tmp_path / "sub" / "moons.html")
@@ -109,6 +119,7 @@ def test_a_network_on_scaled_rows_gives_the_same_errors(tmp_path):
     assert f"{100 * net.error(X[:150], y[:150]):.2f}%" in page.read_text()
 
 
+@pytest.mark.slow
 def test_misuse_is_one_clear_error(both, tmp_path):
     _, _, _, result = both
     X = np.zeros((4, 2))

@@ -108,7 +108,9 @@ def test_the_function_reports_a_trained_network_on_its_data(tmp_path):
     assert {"cost_curves", "gradient_check", "layer_health", "decision_boundary"} <= set(pictures)
     for png in pictures.values():
         assert imread(io.BytesIO(png)).shape[0] > 50
-    assert "Not produced in this run" in html  # no recipe: no steps, no sweeps
+    # no recipe: no steps, no sweeps, and no test set read
+    assert html.count("no recipe was run; this is the report of one trained model") == 3
+    assert "The test set is measured once" not in html
 
 
 def test_a_network_on_scaled_rows_gives_the_same_errors(tmp_path):

@@ -79,13 +79,14 @@ def errors_section(
             highlight=[len(rows) - 1],
         )
     ]
-    blocks.append(
-        Text(
-            "The test set is measured once, at the very end, on the chosen model "
-            "only: every decision was made on the dev set.",
-            "note",
+    if any(parts.get("test") is not None for parts in errors.values()):
+        blocks.append(
+            Text(
+                "The test set is measured once, at the very end, on the chosen model "
+                "only: every decision was made on the dev set.",
+                "note",
+            )
         )
-    )
     blocks += [Text(line, "note" if line.startswith("Note:") else "verdict") for line in summary]
     return blocks
 
@@ -341,6 +342,8 @@ def build_report(run: Mapping[str, Any]) -> Report:
         "layer-health": health_section(run.get("layer_samples"), run.get("health_warnings", [])),
         "decision-boundary": boundary_section(run.get("boundary")),
     }
+    for sid, why in (run.get("absent") or {}).items():  # a section with nothing to show, and why
+        content[sid] = [_missing(why)]
     sections = [Section(sid, title, content[sid]) for sid, title in SECTIONS]
     results = {k: v for k, v in run.items() if k not in ("layer_samples", "boundary")}
     return Report(

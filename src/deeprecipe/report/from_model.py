@@ -92,8 +92,10 @@ def model_report(
         "diagnoses": {"model": diagnosis.to_dict()},
         "histories": {"model": history} if history else {},
         "gradchecks": {"after training": check.to_dict()},
-        "summary": [f"Network {layers}: {', '.join(network.activations)} activations, L2 "
-                    f"lambda {network.l2:g}, keep_prob {network.keep_probs}."],
+        "summary": [f"Network {layers}: {', '.join(dict.fromkeys(network.activations))} hidden "
+                    f"units, L2 lambda {network.l2:g}, keep_prob {network.keep_probs}."],
+        "absent": {sid: "no recipe was run; this is the report of one trained model"
+                   for sid in ("steps", "validation-curves", "learning-curve")},
         "network": network.config,
     }  # fmt: skip
     proba = model.predict_proba if task.is_classifier else None

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "deeprecipe"
 
 #: each room's rank; modules at the top of the package rank as listed (the bottom ones: 0)
 RANK = {
-    "errors": 0, "_validation": 0, "_files": 0, "task": 0, "_html": 0,
+    "errors": 0, "_validation": 0, "_files": 0, "task": 0, "_html": 0, "defaults": 0,
     "data": 1, "nn": 2, "model": 2.5, "io": 2.5, "train": 3, "check": 4, "diagnose": 4,
     "recipe": 5, "report": 6, "cli": 7, "sklearn": 7, "__init__": 8,
 }  # fmt: skip
@@ -27,6 +27,7 @@ def test_no_module_imports_a_higher_room_at_module_level():
     upward = []
     for file in PACKAGE.rglob("*.py"):
         module = ".".join(file.relative_to(PACKAGE.parent).with_suffix("").parts)
+        assert _room(module) in RANK, f"{module}: give its room a rank in RANK"
         mine = RANK[_room(module)]
         for node in ast.parse(file.read_text()).body:  # module level; TYPE_CHECKING blocks skip
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("deeprecipe."):

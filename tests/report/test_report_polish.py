@@ -4,12 +4,11 @@ they were broken."""
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pytest
 
-from deeprecipe.recipe import decisions
+from deeprecipe.recipe.step import better_on_dev
+from deeprecipe.recipe.sweep import TrialOutcome
 from deeprecipe.report import figures
 from deeprecipe.report.build import build_report, steps_section, validation_section
 from deeprecipe.task import get_task
@@ -71,28 +70,28 @@ def test_a_regression_plots_its_mse_as_numbers():
 
 
 def _outcome(key, dev_error, dev_loss, train_error=0.05):
-    result = {"dev_error": dev_error, "dev_loss": dev_loss, "train_error": train_error}
-    return types.SimpleNamespace(key=key, dev_error=dev_error, train_error=train_error,
-                                 result=result, dev_score=(dev_error, dev_loss))  # fmt: skip
+    return TrialOutcome({"key": key, "spec": {}, "train_error": train_error,
+                         "dev_error": dev_error, "dev_loss": dev_loss})  # fmt: skip
 
 
 def test_decisions_speak_in_the_task_format_and_name_the_tie_breaker():
-    show = get_task("binary").format_metric
+    # the football run's l2 step: lambda 0.3, 1 and 3 tie at 6.10% dev error
     incumbent = _outcome("base", 0.07317, 0.5, 0.04049)
     outcomes = [_outcome("a", 0.06098, 0.3578), _outcome("b", 0.06098, 0.2506, 0.06478),
                 _outcome("c", 0.06098, 0.2671), _outcome("d", 0.0976, 0.4)]  # fmt: skip
     labels = {"a": "lambda=0.3", "b": "lambda=1", "c": "lambda=3", "d": "lambda=0.01"}
-    best = min(outcomes, key=lambda o: o.dev_score)
-    text = decisions.kept(show, labels[best.key], incumbent, best)
-    text += decisions.tie_note(show, best, outcomes, labels, incumbent)
-    assert text == (
+    decision = better_on_dev(incumbent, outcomes, labels, get_task("binary").format_metric)
+    assert decision.winner.key == "b"
+    assert decision.text == (
         "kept lambda=1: dev error 7.32% -> 6.10% (train error 4.05% -> 6.48%); 3 candidates "
         "tie at 6.10% dev error, broken by the lowest dev loss without the L2 term "
         "(lambda=1: 0.2506, lambda=3: 0.2671, lambda=0.3: 0.3578)"
     )
-    regression = get_task("regression").format_metric
-    assert decisions.unchanged(regression, _outcome("x", 2.5, 2.5), "wider", _outcome("y", 3.0, 3)) \
-        == "no candidate beat the current dev error 2.5 (best: wider with 3); kept the current one"  # noqa: E501
+    mse = get_task("regression").format_metric
+    stay = better_on_dev(_outcome("x", 2.5, 2.5), [_outcome("y", 3.0, 3)], {"y": "wider"}, mse)
+    assert stay.text == (
+        "no candidate beat the current dev error 2.5 (best: wider with 3); kept the current one"
+    )
 
 
 def test_the_page_marks_tied_candidates_and_explains_the_kept_value():

@@ -69,6 +69,8 @@ def history_html(history: History) -> str:
         ["error" if history.metric == "error" else history.metric,
          show(_last(history.train_error)), show(_last(history.dev_error))],
     ]
+    # History's train figures are running means of the epoch's batches unless measured exactly
+    running = "; train: mean over the epoch's batches" if history.train_metrics == "running" else ""
     notes = []
     if history.best_epoch:
         notes.append(f"best epoch {history.best_epoch}")
@@ -80,7 +82,7 @@ def history_html(history: History) -> str:
         notes.append(history.message)
     parts = [
         table(["", "train", "dev"], rows,
-              caption=f"after {len(history)} epochs (last measured figures)"),
+              caption=f"after {len(history)} epochs (last measured figures{running})"),
         figure_img(history.plot(), "cost and error per epoch", width=720),
     ]  # fmt: skip
     if notes:

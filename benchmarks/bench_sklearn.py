@@ -1,8 +1,8 @@
 """DeepClassifier against scikit-learn's MLPClassifier: fit time, predict time, test accuracy.
 
 Matched settings on scikit-learn's breast cancer and digits data: one hidden layer of 100 ReLU
-units, Adam (lr 1e-3), mini-batches of 200, the same number of epochs for both (MLPClassifier's
-loss-plateau stop is switched off with ``n_iter_no_change=epochs``), ``l2 = alpha = 1e-4``, and
+units, Adam (lr 1e-3), mini-batches of 200, the same number of epochs for both (both loss-plateau
+stops are switched off with ``n_iter_no_change=epochs``), ``alpha = 1e-4``, and
 standardized inputs (MLPClassifier behind a ``StandardScaler`` in a ``Pipeline``; DeepClassifier
 standardizes internally). Both train on the same stratified 80% and are scored on the other 20%.
 (With mini-batches MLPClassifier divides its L2 term by the batch size rather than by m, so its
@@ -44,8 +44,9 @@ def _build(contender: str, epochs: int, seed: int):
         from deeprecipe.sklearn import DeepClassifier
 
         return DeepClassifier(
-            HIDDEN, l2=SETTINGS["l2"], learning_rate=SETTINGS["learning_rate"],
-            batch_size=SETTINGS["batch_size"], max_epochs=epochs, random_state=seed,
+            HIDDEN, alpha=SETTINGS["l2"], learning_rate_init=SETTINGS["learning_rate"],
+            batch_size=SETTINGS["batch_size"], max_iter=epochs, n_iter_no_change=epochs,
+            random_state=seed,
         )
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline

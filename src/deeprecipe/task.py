@@ -271,6 +271,17 @@ class Task:
         b *= spread.astype(b.dtype)
         b += centre.astype(b.dtype)
 
+    def unfold_scale(
+        self, W: np.ndarray, b: np.ndarray, centre: np.ndarray | None, spread: np.ndarray | None
+    ) -> None:
+        """Undo :meth:`fold_scale` in place (to continue training on standardized targets;
+        exact up to one rounding per weight)."""
+        if centre is None:
+            return
+        b -= centre.astype(b.dtype)
+        b /= spread.astype(b.dtype)
+        W /= spread.astype(W.dtype)
+
 
 class _ClassLabels:
     """Encoding shared by the classification tasks: labels -> indices into sorted ``classes``."""

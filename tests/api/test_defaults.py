@@ -20,7 +20,7 @@ def test_each_face_starts_from_its_row_of_the_table():
         assert get_optimizer(name).learning_rate == defaults.LEARNING_RATES["engine"][name]
         config = RecipeConfig(optimizer=name)
         assert config.effective_learning_rate == defaults.LEARNING_RATES["recipe"][name]
-    assert DeepClassifier().learning_rate == defaults.SKLEARN_LEARNING_RATE
+    assert DeepClassifier().learning_rate_init == defaults.SKLEARN_LEARNING_RATE
     config = RecipeConfig()
     assert config.bias_tolerance == config.variance_tolerance == defaults.RECIPE_TOLERANCE
     assert config.max_trainings == defaults.RECIPE_MAX_TRAININGS

@@ -126,7 +126,7 @@ def test_a_plain_deeprecipe_model_file_loads_as_an_estimator(tmp_path):
                       classes=["x", "y", "z"])
     clf = DeepClassifier.load(path)
     assert clf.get_params()["hidden_layer_sizes"] == (7,)
-    assert clf.get_params()["activation"] == "tanh" and clf.get_params()["l2"] == 0.5
+    assert clf.get_params()["activation"] == "tanh" and clf.get_params()["alpha"] == 0.5
     assert clf.get_params()["normalize"] == "standardize"
     np.testing.assert_array_equal(clf.predict(X), load_model(path).predict(X).astype(str))
     np.testing.assert_array_equal(clf.classes_, ["x", "y", "z"])

@@ -129,6 +129,30 @@ def test_minibatches_reshuffle_each_epoch_from_the_seed(blobs):
     assert len(set(seen)) == 3  # a fresh permutation each epoch
 
 
+def test_shuffle_false_visits_the_rows_in_order_every_epoch(blobs):
+    """Without shuffling, the seed no longer changes the batches: two seeds train identically,
+    and the same as feeding the row-ordered batches by hand."""
+    X, y, _, _ = blobs
+    trained = []
+    for seed in (0, 1):
+        net = Network([4, 3, 1], seed=5, dtype="float64")
+        Trainer(net, optimizer="gd", learning_rate=0.1, batch_size=64, seed=seed,
+                shuffle=False, metrics_every=0).fit(X, y, epochs=2)
+        trained.append(net.theta.copy())
+    np.testing.assert_array_equal(trained[0], trained[1])
+    by_hand = Network([4, 3, 1], seed=5, dtype="float64")
+    for _ in range(2):
+        for start in range(0, len(X), 64):
+            by_hand.loss_and_gradient(X[start:start + 64],
+                                      by_hand.prepare_targets(y[start:start + 64]), m=len(X))
+            by_hand.theta -= 0.1 * by_hand.grad
+    np.testing.assert_allclose(trained[0], by_hand.theta, rtol=1e-12)
+    shuffled = Network([4, 3, 1], seed=5, dtype="float64")
+    Trainer(shuffled, optimizer="gd", learning_rate=0.1, batch_size=64, seed=0,
+            metrics_every=0).fit(X, y, epochs=2)
+    assert not np.allclose(shuffled.theta, trained[0])
+
+
 def test_augment_sees_only_training_batches(blobs):
     X, y, Xd, yd = blobs
     shapes = []

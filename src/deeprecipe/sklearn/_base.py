@@ -9,6 +9,7 @@ only; pickling and model files live in :mod:`deeprecipe.sklearn._persist`.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.sklearn._fitted import require_fitted
 from deeprecipe.sklearn._params import Settings, check_settings, seed_sequence
 from deeprecipe.sklearn._persist import PersistenceMixin
+from deeprecipe.sklearn._rules import SklearnRules, ValidationScores
 from deeprecipe.task import Task
 from deeprecipe.train import EarlyStopping, History, Trainer, build_network
 
@@ -41,39 +43,65 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
     def __init__(
         self,
         hidden_layer_sizes: int | tuple[int, ...] = (100,),
-        *,
         activation: str | tuple[str, ...] = "relu",
-        init: str | None = None,
-        l2: float = 1e-4,
-        keep_prob: float | tuple[float, ...] = 1.0,
-        optimizer: str = "adam",
-        learning_rate: float = SKLEARN_LEARNING_RATE,
-        batch_size: int | None = 200,
-        max_epochs: int = SKLEARN_MAX_EPOCHS,
+        *,
+        solver: str = "adam",
+        alpha: float = 1e-4,
+        batch_size: int | str | None = "auto",
+        learning_rate: str | float = "constant",
+        learning_rate_init: float = SKLEARN_LEARNING_RATE,
+        power_t: float = 0.5,
+        max_iter: int = SKLEARN_MAX_EPOCHS,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
-        patience: int = PATIENCE,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = PATIENCE,
+        init: str | None = None,
+        keep_prob: float | tuple[float, ...] = 1.0,
         normalize: bool | str = True,
-        random_state: int | np.random.RandomState | np.random.Generator | None = None,
         dtype: str = "float32",
-        warm_start: bool = False,
+        l2: float | None = None,
+        optimizer: str | None = None,
+        max_epochs: int | None = None,
+        patience: int | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.init = init
-        self.l2 = l2
-        self.keep_prob = keep_prob
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
+        self.solver = solver
+        self.alpha = alpha
         self.batch_size = batch_size
-        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
-        self.patience = patience
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.init = init
+        self.keep_prob = keep_prob
         self.normalize = normalize
-        self.random_state = random_state
         self.dtype = dtype
-        self.warm_start = warm_start
+        self.l2 = l2
+        self.optimizer = optimizer
+        self.max_epochs = max_epochs
+        self.patience = patience
 
     # ----------------------------------------------------------------- subclass hooks
     def _prepare_targets(self, y: Any, *, continuing: bool, classes: Any) -> np.ndarray:
@@ -140,8 +168,16 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         return np.asarray(logits, dtype=np.float64)
 
     # ----------------------------------------------------------------- training
+    def _settings(self) -> Settings:
+        """The hyperparameters checked, with deeprecipe's earlier names resolved."""
+        defaults = {
+            name: param.default
+            for name, param in inspect.signature(DeepEstimatorBase.__init__).parameters.items()
+        }
+        return check_settings(self.get_params(deep=False), defaults)
+
     def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None):
-        settings = check_settings(self.get_params(deep=False))
+        settings = self._settings()
         fitted = hasattr(self, "network_")
         continuing = fitted and (incremental or settings.warm_start)
         if not continuing:
@@ -153,38 +189,96 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             self._rng = np.random.default_rng(seed_sequence(self.random_state))
         early_stopping = settings.early_stopping and not incremental
         X_dev = y_dev = None
-        if early_stopping:  # split first: the scaler must never see the dev rows
+        if early_stopping:  # split first: the scalers must never see the dev rows
             X, targets, X_dev, y_dev = self._split_dev(X, targets, settings)
         if continuing:
             self._adapt_network(settings)
         else:
             self._start(X, settings)
+        targets, y_dev = self._scale_targets(targets, y_dev, fresh=not continuing)
         if not incremental or getattr(self, "_optimizer", None) is None:
-            self._optimizer = settings.network_spec().optimizer_instance()
-        else:
-            self._optimizer.learning_rate = settings.learning_rate
+            self._optimizer = settings.optimizer()
+        elif settings.learning_rate == "constant" or settings.solver == "adam":
+            self._optimizer.learning_rate = settings.learning_rate_init
         X = self._inputs(X)
+        rules = SklearnRules(
+            settings, n_train=X.shape[0], t_start=self.t_, watch_cost=not early_stopping
+        )
+        callbacks: list = [rules]
         if early_stopping:
             X_dev = self._inputs(X_dev)
+            scores = ValidationScores(self._score_logits, X_dev, y_dev)
+            callbacks += [
+                scores,
+                EarlyStopping(
+                    "dev_cost", patience=settings.n_iter_no_change, min_delta=settings.tol
+                ),
+            ]
         trainer = Trainer(
             self.network_,
             optimizer=self._optimizer,
             batch_size=settings.batch_size,
             seed=int(self._rng.integers(2**32)),
-            callbacks=[EarlyStopping("dev_cost", patience=settings.patience)]
-            if early_stopping
-            else (),
+            callbacks=callbacks,
             metrics_every=1 if early_stopping else 0,
+            shuffle=settings.shuffle,
         )
         trainer.history, trainer.epoch = self.history_, self.n_iter_
         message_before = self.history_.message
-        trainer.fit(X, targets, epochs=1 if incremental else settings.max_epochs,
-                    X_dev=X_dev, y_dev=y_dev)
+        epochs_before = self.n_iter_
+        epochs = 1 if incremental else settings.max_iter
+        with self._training_units(fresh=not continuing):
+            trainer.fit(X, targets, epochs=epochs, X_dev=X_dev, y_dev=y_dev)
         self.n_iter_ = trainer.epoch
+        self.t_ = rules.t
         self.loss_curve_ = list(self.history_.cost)
-        if self.history_.diverged and self.history_.message != message_before:
-            warnings.warn(self.history_.message, ConvergenceWarning, stacklevel=3)
+        if early_stopping:
+            self._record_validation(scores.scores, epochs_before)
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        self.best_loss_ = None if early_stopping else min(self.loss_curve_)
+        history = self.history_
+        if history.diverged and history.message != message_before:
+            warnings.warn(history.message, ConvergenceWarning, stacklevel=3)
+        elif (
+            not incremental
+            and self.n_iter_ - epochs_before == epochs
+            and not rules.converged
+            and not history.stopped_early
+            and not history.diverged
+        ):
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={epochs} epochs ran and the training cost was "
+                f"still falling by more than tol={settings.tol:g} (see loss_curve_); raise "
+                "max_iter or learning_rate_init",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         return self
+
+    def _record_validation(self, scores: list[float], epochs_before: int) -> None:
+        """validation_scores_ for this fit; best_validation_score_ is the score of the epoch
+        whose weights early stopping kept (the best dev cost J)."""
+        self.validation_scores_ = scores
+        best_epoch = self.history_.best_epoch
+        index = None if best_epoch is None else best_epoch - epochs_before - 1
+        self.best_validation_score_ = (
+            scores[index] if index is not None and 0 <= index < len(scores) else None
+        )
+
+    def _scale_targets(self, targets, y_dev, *, fresh: bool):
+        """Hook: the regressor standardizes its targets; classes pass through."""
+        return targets, y_dev
+
+    @contextlib.contextmanager
+    def _training_units(self, *, fresh: bool) -> Iterator[None]:
+        """Hook: the network in the units it trains in, for the duration of the training."""
+        yield
+
+    def _score_logits(self, logits: np.ndarray, targets: np.ndarray) -> float:
+        """The estimator's ``score`` from network outputs and network targets."""
+        raise NotImplementedError
 
     def _forget_fit(self) -> None:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
@@ -204,6 +298,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         )
         self.history_ = History()
         self.n_iter_ = 0
+        self.t_ = 0
         self._optimizer = None
 
     def _adapt_network(self, settings: Settings) -> None:
@@ -263,6 +358,58 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
     # ----------------------------------------------------------------- fitted state
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "network_")
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """``coefs_[l]`` is ``W[l+1]``, shape (n[l], n[l+1]), float64 copies, in the data's own
+        units: the input normalization is folded into ``coefs_[0]``/``intercepts_[0]``, so
+        ``activation(... activation(X @ coefs_[0] + intercepts_[0]) ...)`` with
+        ``out_activation_`` on the last layer gives ``predict_proba``/``predict`` exactly as
+        scikit-learn's MLP does. The weights as trained are ``network_``'s."""
+        return self._layers_in_data_units()[0]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """``intercepts_[l]`` is ``b[l+1]``, shape (n[l+1],), float64, in the data's own units
+        (see ``coefs_``)."""
+        return self._layers_in_data_units()[1]
+
+    @property
+    def n_layers_(self) -> int:
+        """Layers counted as scikit-learn does: input, hidden layers and output."""
+        require_fitted(self)
+        return len(self.network_.layer_sizes)
+
+    @property
+    def n_outputs_(self) -> int:
+        require_fitted(self)
+        return int(self.network_.layer_sizes[-1])
+
+    @property
+    def out_activation_(self) -> str:
+        """scikit-learn's name of the output activation: 'logistic', 'softmax' or 'identity'."""
+        require_fitted(self)
+        activation = self.network_.loss.output_activation
+        return {"sigmoid": "logistic"}.get(activation, activation)
+
+    def _layers_in_data_units(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The network's layers in float64 with the input scaler ``x' = gain * x + shift``
+        folded into the first: ``W[1] := gain[:, None] * W[1]``, ``b[1] := b[1] + shift W[1]``."""
+        require_fitted(self)
+        net = self.network_
+        n_layers = len(net.layers)
+        coefs = [np.array(net[f"W{i}"], dtype=np.float64) for i in range(1, n_layers + 1)]
+        intercepts = [
+            np.array(net[f"b{i}"], dtype=np.float64).reshape(-1) for i in range(1, n_layers + 1)
+        ]
+        if self._scaler is not None:
+            n = coefs[0].shape[0]
+            shift = np.asarray(self._scaler.transform(np.zeros((1, n))), dtype=np.float64)[0]
+            gain = np.asarray(self._scaler.transform(np.ones((1, n))), dtype=np.float64)[0]
+            gain -= shift
+            intercepts[0] = intercepts[0] + shift @ coefs[0]
+            coefs[0] = gain[:, None] * coefs[0]
+        return coefs, intercepts
 
 
 @contextlib.contextmanager

@@ -36,7 +36,7 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
     >>> from sklearn.datasets import load_breast_cancer
     >>> from deeprecipe.sklearn import DeepClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> clf = DeepClassifier((32,), l2=1.0, max_epochs=50, random_state=0).fit(X, y)
+    >>> clf = DeepClassifier((32,), alpha=1.0, max_iter=50, random_state=0).fit(X, y)
     >>> bool(clf.score(X, y) > 0.95)
     True
 """
@@ -116,6 +116,13 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
         if self._target == "multilabel":  # one sigmoid per label
             return len(self.classes_), TASKS["binary"]
         return 1, TASKS["binary"]
+
+    def _score_logits(self, logits: np.ndarray, targets: np.ndarray) -> float:
+        """Accuracy (multi-label: every label right), as ``score``, from network outputs."""
+        if self._target == "multiclass":
+            return float(np.mean(logits.argmax(axis=1) == targets))
+        right = (logits > 0) == (targets.reshape(logits.shape) > 0.5)
+        return float(np.mean(np.all(right, axis=1)))
 
     def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
         return None if self._target == "multilabel" else targets.astype(np.intp)

@@ -17,27 +17,49 @@ from deeprecipe._validation import check_choice, check_number
 from deeprecipe.data import SCALERS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn import ACTIVATIONS, INITIALIZERS
-from deeprecipe.train import OPTIMIZERS, NetworkSpec
+from deeprecipe.train import OPTIMIZERS, NetworkSpec, Optimizer, get_optimizer
 
 DTYPE_NAMES = ("float32", "float64")
 
 
+#: learning-rate schedules, scikit-learn's ``learning_rate`` (used by ``solver="sgd"``/``"gd"``)
+SCHEDULES = ("constant", "invscaling", "adaptive")
+
+#: deeprecipe's earlier parameter names -> scikit-learn's, the one home of each setting
+#: (``learning_rate`` given as a number is the fifth: it means ``learning_rate_init``)
+ALIASES = {
+    "l2": "alpha",
+    "optimizer": "solver",
+    "max_epochs": "max_iter",
+    "patience": "n_iter_no_change",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The estimator's hyperparameters, checked and in canonical form."""
+    """The estimator's hyperparameters, checked, aliases resolved, in canonical form."""
 
     hidden_layer_sizes: tuple[int, ...]
     activation: str | list[str]
     init: str | None
-    l2: float
+    alpha: float
     keep_prob: float | list[float]
-    optimizer: str
-    learning_rate: float
+    solver: str
+    learning_rate: str
+    learning_rate_init: float
+    power_t: float
+    momentum: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
     batch_size: int | None
-    max_epochs: int
+    max_iter: int
+    shuffle: bool
+    tol: float
+    verbose: bool
     early_stopping: bool
     validation_fraction: float
-    patience: int
+    n_iter_no_change: int
     normalize: str | None
     dtype: str
     warm_start: bool
@@ -48,14 +70,25 @@ class Settings:
             hidden=self.hidden_layer_sizes,
             activation=_tupled(self.activation),
             init=self.init,
-            l2=self.l2,
+            l2=self.alpha,
             keep_prob=_tupled(self.keep_prob),
-            optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
-            epochs=self.max_epochs,
+            optimizer=self.solver,
+            learning_rate=self.learning_rate_init,
+            epochs=self.max_iter,
             batch_size=self.batch_size,
             dtype=self.dtype,
         )
+
+    def optimizer(self) -> Optimizer:
+        """A fresh optimizer of the spec's kind and step, with the solver's own constants."""
+        spec = self.network_spec()
+        if self.solver == "adam":
+            options = {"beta1": self.beta_1, "beta2": self.beta_2, "epsilon": self.epsilon}
+        elif self.solver == "momentum":
+            options = {"beta": self.momentum}
+        else:
+            options = {}
+        return get_optimizer(spec.optimizer, spec.learning_rate, **options)
 
 
 def _tupled(value: Any) -> Any:
@@ -118,8 +151,87 @@ def check_dtype(value: Any) -> str:
     return check_choice("dtype", name, DTYPE_NAMES)
 
 
-def check_settings(params: dict[str, Any]) -> Settings:
-    """Check every hyperparameter; return them canonical. Raises DeepRecipeError."""
+def _given(value: Any, default: Any) -> bool:
+    """Whether ``value`` differs from ``default`` (numbers compared by value)."""
+    try:
+        return bool(value != default)
+    except (TypeError, ValueError):  # arrays and other exotic values: treat as given
+        return True
+
+
+def resolve_aliases(
+    params: dict[str, Any], defaults: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Fold deeprecipe's earlier names into scikit-learn's. Return the parameters without
+    them, and for each setting given by its earlier name, that name (errors use it).
+
+    An alias left at None defers to its scikit-learn name. An alias that is set wins over a
+    scikit-learn name left at its default; when both are set to different values, neither may
+    silently win: a DeepRecipeError names both. ``learning_rate`` given as a number is the
+    earlier name of ``learning_rate_init`` (the schedule is then ``"constant"``); given as a
+    string it is scikit-learn's schedule.
+    """
+    out = dict(params)
+    given_as: dict[str, str] = {}
+    pairs = [(alias, name, out.pop(alias)) for alias, name in ALIASES.items()]
+    rate = out["learning_rate"]
+    if isinstance(rate, (int, float, np.integer, np.floating)) and not isinstance(rate, bool):
+        pairs.append(("learning_rate", "learning_rate_init", rate))
+        out["learning_rate"] = "constant"
+    for alias, name, value in pairs:
+        if value is None:
+            continue
+        if _given(out[name], defaults[name]) and _given(out[name], value):
+            raise DeepRecipeError(
+                f"{alias}={value!r} and {name}={out[name]!r} set the same thing ({alias} is "
+                f"deeprecipe's earlier name for scikit-learn's {name}); give only {name}"
+            )
+        out[name] = value
+        given_as[name] = alias
+    return out, given_as
+
+
+def check_batch_size(value: Any) -> int | None:
+    """``"auto"`` (scikit-learn's: min(200, n_samples)), a positive int, or None (full batch)."""
+    if isinstance(value, str) and value == "auto":
+        return 200
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise DeepRecipeError(
+            f"batch_size={value!r}; accepted: 'auto' (200), a positive int, or None (full batch)"
+        )
+    return int(check_number("batch_size", value, low=1, integer=True))
+
+
+def check_schedule(value: Any) -> str:
+    """scikit-learn's schedule name (a number was resolved to ``learning_rate_init`` before)."""
+    if not isinstance(value, str) or value.lower() not in SCHEDULES:
+        raise DeepRecipeError(
+            f"learning_rate={value!r} is not known; accepted: {', '.join(map(repr, SCHEDULES))} "
+            "(scikit-learn's schedules), or a positive number (the step size, as "
+            "learning_rate_init)"
+        )
+    return value.lower()
+
+
+def check_solver(name: str, value: Any) -> str:
+    if isinstance(value, str) and value == "lbfgs":
+        raise DeepRecipeError(
+            f"{name}='lbfgs' is not available: deeprecipe trains with the course's first-order "
+            f"updates; accepted: {', '.join(repr(k) for k in OPTIMIZERS)} (for a small dataset, "
+            "solver='adam' with batch_size=None trains full-batch)"
+        )
+    return check_choice(name, value, OPTIMIZERS)
+
+
+def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings:
+    """Check every hyperparameter, resolve the aliases; return them canonical. Raises
+    DeepRecipeError. ``defaults`` are the estimator's ``__init__`` defaults."""
+    params, given_as = resolve_aliases(params, defaults)
+
+    def named(name: str) -> str:  # the name the user gave the setting by
+        return given_as.get(name, name)
     hidden = check_hidden_layer_sizes(params["hidden_layer_sizes"])
     n_hidden = len(hidden)
     activation = _per_layer(
@@ -132,27 +244,42 @@ def check_settings(params: dict[str, Any]) -> Settings:
         "keep_prob", params["keep_prob"], n_hidden,
         lambda k: check_number("keep_prob", k, low=0.0, high=1.0, low_inclusive=False),
     )
-    batch_size = params["batch_size"]
-    if batch_size is not None:
-        batch_size = int(check_number("batch_size", batch_size, low=1, integer=True))
+
+    def unit_open(name: str) -> float:
+        return check_number(name, params[name], low=0.0, high=1.0, high_inclusive=False)
+
     return Settings(
         hidden_layer_sizes=hidden,
         activation=activation,
         init=init,
-        l2=check_number("l2", params["l2"], low=0.0),
+        alpha=check_number(named("alpha"), params["alpha"], low=0.0),
         keep_prob=keep_prob,
-        optimizer=check_choice("optimizer", params["optimizer"], OPTIMIZERS),
-        learning_rate=check_number(
-            "learning_rate", params["learning_rate"], low=0.0, low_inclusive=False
+        solver=check_solver(named("solver"), params["solver"]),
+        learning_rate=check_schedule(params["learning_rate"]),
+        learning_rate_init=check_number(
+            named("learning_rate_init"), params["learning_rate_init"], low=0.0,
+            low_inclusive=False,
         ),
-        batch_size=batch_size,
-        max_epochs=int(check_number("max_epochs", params["max_epochs"], low=1, integer=True)),
+        power_t=check_number("power_t", params["power_t"], low=0.0),
+        momentum=unit_open("momentum"),
+        beta_1=unit_open("beta_1"),
+        beta_2=unit_open("beta_2"),
+        epsilon=check_number("epsilon", params["epsilon"], low=0.0, low_inclusive=False),
+        batch_size=check_batch_size(params["batch_size"]),
+        max_iter=int(check_number(named("max_iter"), params["max_iter"], low=1, integer=True)),
+        shuffle=_check_bool("shuffle", params["shuffle"]),
+        tol=check_number("tol", params["tol"], low=0.0),
+        verbose=_check_bool("verbose", params["verbose"]),
         early_stopping=_check_bool("early_stopping", params["early_stopping"]),
         validation_fraction=check_number(
             "validation_fraction", params["validation_fraction"], low=0.0, high=1.0,
             low_inclusive=False, high_inclusive=False,
         ),
-        patience=int(check_number("patience", params["patience"], low=1, integer=True)),
+        n_iter_no_change=int(
+            check_number(
+                named("n_iter_no_change"), params["n_iter_no_change"], low=1, integer=True
+            )
+        ),
         normalize=check_normalize(params["normalize"]),
         dtype=check_dtype(params["dtype"]),
         warm_start=_check_bool("warm_start", params["warm_start"]),

@@ -73,7 +73,8 @@ class PersistenceMixin:
         """Write this fitted estimator to a deeprecipe model file (safetensors + JSON; no pickle).
 
         The file holds the weights, the input scaler, the classes, the feature names, and as
-        metadata the hyperparameters, ``n_iter_`` and ``history_``. :meth:`load` reads it back;
+        metadata the hyperparameters, ``n_iter_``, ``t_``, the validation scores and ``history_``.
+        :meth:`load` reads it back;
         ``deeprecipe.io.load_model`` reads it as a plain :class:`deeprecipe.model.Model`.
         """
         require_fitted(self)
@@ -83,6 +84,9 @@ class PersistenceMixin:
                 "class": type(self).__name__,
                 "params": self._json_params(),
                 "n_iter": int(self.n_iter_),
+                "t": int(self.t_),
+                "validation_scores": self.validation_scores_,
+                "best_validation_score": self.best_validation_score_,
                 "history": self.history_.to_dict(),
                 **self._target_metadata(),
             }
@@ -127,7 +131,13 @@ class PersistenceMixin:
             estimator.feature_names_in_ = np.asarray(model.feature_names, dtype=object)
         estimator.history_ = History.from_dict(info["history"])
         estimator.n_iter_ = int(info["n_iter"])
+        estimator.t_ = int(info.get("t", 0))  # samples seen; files before t_ say 0
         estimator.loss_curve_ = list(estimator.history_.cost)
+        estimator.validation_scores_ = info.get("validation_scores")
+        estimator.best_validation_score_ = info.get("best_validation_score")
+        early = estimator.validation_scores_ is not None
+        curve = estimator.loss_curve_
+        estimator.best_loss_ = min(curve) if curve and not early else None
         estimator._restore_targets(model, info)
         estimator._rng = np.random.default_rng(seed_sequence(estimator.random_state))
         estimator._optimizer = None
@@ -142,7 +152,7 @@ def _info_from_network(model: Any) -> dict[str, Any]:
         "hidden_layer_sizes": tuple(config["layer_sizes"][1:-1]),
         "activation": activations[0] if len(set(activations)) == 1 else tuple(activations),
         "init": config["init"],
-        "l2": config["l2"],
+        "alpha": config["l2"],
         "keep_prob": keep_probs[0] if len(set(keep_probs)) == 1 else tuple(keep_probs),
         "normalize": False if model.scaler is None else model.scaler.kind,
         "dtype": config["dtype"],

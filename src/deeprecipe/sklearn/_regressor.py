@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.sklearn._base import DeepEstimatorBase
@@ -20,9 +23,16 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
 
     Linear output units and the squared-error loss ``L = (1/2) ||yhat - y||^2`` (the course's
     1/2, as in ``MLPRegressor``); ``y`` of shape (n_samples,) gives one output, (n_samples,
-    n_targets) gives one output unit per target and predictions of the same shape. Targets are
-    not rescaled: standardize them yourself (e.g. ``TransformedTargetRegressor``) when their
-    scale is far from 1.
+    n_targets) gives one output unit per target and predictions of the same shape.
+
+    Targets are standardized, ``t = (y - mean) / std`` per output with the statistics of the
+    training targets (the first batch's for ``partial_fit``; never the early-stopping dev
+    rows), so the step sizes, ``alpha`` and ``tol`` do not depend on the targets' units: y in
+    millimetres trains exactly like y in metres. After each ``fit`` the scale is folded into
+    the output layer (``W[L] *= std``, ``b[L] = std * b[L] + mean``), so ``network_``,
+    ``coefs_``, ``intercepts_``, ``predict`` and saved model files are in the targets' own
+    units, while ``loss_curve_``, ``best_loss_`` and ``history_`` are costs on the
+    standardized targets (the numbers ``tol`` is compared with).
 """
         + SHARED_DOC
         + """
@@ -31,7 +41,7 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
     >>> import numpy as np
     >>> from deeprecipe.sklearn import DeepRegressor
     >>> X = np.linspace(-1, 1, 200)[:, None]
-    >>> reg = DeepRegressor((16,), learning_rate=0.01, max_epochs=300, random_state=0)
+    >>> reg = DeepRegressor((16,), learning_rate_init=0.01, max_iter=300, random_state=0)
     >>> reg = reg.fit(X, np.sin(3 * X[:, 0]))
     >>> bool(reg.score(X, np.sin(3 * X[:, 0])) > 0.9)
     True
@@ -66,6 +76,39 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
     def _output_spec(self) -> tuple[int, Task]:
         return self._n_targets, TASKS["regression"]
 
+    def _scale_targets(self, targets, y_dev, *, fresh: bool):
+        """Standardize with the training targets' statistics (learned on a fresh fit)."""
+        task = TASKS["regression"]
+        if fresh:
+            self._y_centre, self._y_spread = task.target_scale(targets)
+        centre, spread = self._y_centre, self._y_spread
+
+        def scaled(values):
+            if values is None:
+                return None
+            return task.standardize(values, centre, spread).astype(values.dtype)
+
+        return scaled(targets), scaled(y_dev)
+
+    @contextlib.contextmanager
+    def _training_units(self, *, fresh: bool) -> Iterator[None]:
+        """Train on standardized targets: unfold the scale from a fitted network first, fold
+        it back into the output layer afterwards (also when training is interrupted)."""
+        net, task = self.network_, TASKS["regression"]
+        last = len(net.layers)
+        W, b = net[f"W{last}"], net[f"b{last}"]
+        centre, spread = self._y_centre, self._y_spread
+        if not fresh:
+            task.unfold_scale(W, b, centre, spread)
+        try:
+            yield
+        finally:
+            task.fold_scale(W, b, centre, spread)
+
+    def _score_logits(self, logits: np.ndarray, targets: np.ndarray) -> float:
+        """R^2 (averaged over outputs); the same on standardized targets as in their units."""
+        return float(r2_score(targets, logits))
+
     def fit(self, X: Any, y: Any) -> DeepRegressor:
         """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples,
         n_targets); return ``self``."""
@@ -81,11 +124,18 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
         return out[:, 0] if self._y_ndim == 1 else out
 
     def _target_metadata(self) -> dict[str, Any]:
-        return {"y_ndim": self._y_ndim}
+        return {
+            "y_ndim": self._y_ndim,
+            "y_mean": self._y_centre.tolist(),
+            "y_std": self._y_spread.tolist(),
+        }
 
     def _restore_targets(self, model: Any, info: dict[str, Any]) -> None:
         self._y_ndim = int(info["y_ndim"])
         self._n_targets = model.network.layer_sizes[-1]
+        # a file without the scale (a plain model file) continues training in y's own units
+        self._y_centre = np.asarray(info.get("y_mean", np.zeros(self._n_targets)), dtype=float)
+        self._y_spread = np.asarray(info.get("y_std", np.ones(self._n_targets)), dtype=float)
 
     @classmethod
     def _targets_from_network(cls, model: Any, source: Any) -> dict[str, Any]:

@@ -71,6 +71,7 @@ class Trainer:
         divergence_guard: bool = True,
         train_metrics: str = "running",
         n_threads: int | None = None,
+        shuffle: bool = True,
     ) -> None:
         self.network = network
         self.optimizer = get_optimizer(optimizer, learning_rate)
@@ -101,6 +102,7 @@ class Trainer:
         self.train_metrics = check_choice("train_metrics", train_metrics, TRAIN_METRICS)
         self.n_threads = None if n_threads is None else check_threads(n_threads)
         self.divergence_guard = divergence_guard
+        self.shuffle = bool(shuffle)  # False: mini-batches in row order every epoch
         shuffle_seq, augment_seq = check_seed_sequence(seed).spawn(2)
         self.shuffle_rng = np.random.default_rng(shuffle_seq)
         self.augment_rng = np.random.default_rng(augment_seq)
@@ -204,7 +206,8 @@ class Trainer:
             error = net.training_error(targets) if errors else None
             step(net.theta, net.grad)
             return cost, error
-        order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
+        shuffled = batch < m and self.shuffle
+        order = self.shuffle_rng.permutation(m) if shuffled else np.arange(m)
         total = wrong = 0.0
         for start in range(0, m, batch):
             index = order[start : start + batch]

@@ -140,7 +140,7 @@ def test_outputs_names_every_file_train_and_run_write():
 
 # ----------------------------------------------------------------- the same run resumes
 def test_an_interrupted_run_resumes_and_says_how_far_it_got(invoke, tmp_path, monkeypatch):
-    from deeprecipe.cli.run import RecipeProgress
+    from deeprecipe.progress import ProgressView as RecipeProgress  # run's display
 
     out = tmp_path / "run"
     calls = {"done": 0}

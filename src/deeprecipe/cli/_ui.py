@@ -17,16 +17,11 @@ from typing import Any
 import click
 import numpy as np
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
+from deeprecipe.progress import percent as percent  # its home is the progress display
+from deeprecipe.progress import progress_columns
 from deeprecipe.report.writer import plain
 
 
@@ -46,11 +41,6 @@ def fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
-def percent(value: Any) -> str:
-    """An error rate as a percentage (``0.0712`` -> ``7.12%``)."""
-    if value is None:
-        return "-"
-    return f"{100 * float(value):.2f}%"
 
 
 class _LazyProgress(Progress):
@@ -138,16 +128,6 @@ class UI:
         if not self.chatty:
             yield None
             return
-        bars = _LazyProgress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
-            console=self.err,
-            transient=False,
-        )
+        bars = _LazyProgress(*progress_columns(), console=self.err, transient=False)
         with bars:
             yield bars

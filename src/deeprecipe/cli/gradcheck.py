@@ -216,9 +216,10 @@ def gradcheck_command(ui: UI, **options: Any) -> None:
         checks[0]["label"] = "of the saved model"
     if options["after_epochs"]:
         with ui.progress() as bars:
-            from deeprecipe.cli._progress import EpochProgress
+            from deeprecipe.progress import ProgressView
+            from deeprecipe.train import PublishEvents
 
-            progress = EpochProgress(bars, "training", options["after_epochs"])
+            progress = PublishEvents(ProgressView(bars), epochs=options["after_epochs"])
             fit(
                 net,
                 X,

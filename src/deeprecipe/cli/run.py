@@ -19,11 +19,11 @@ from deeprecipe.cli._options import (
     seed_option,
 )
 from deeprecipe.cli._run_folder import TRIALS_FOLDER, RunFolder, resume_note
-from deeprecipe.cli._ui import UI, percent
+from deeprecipe.cli._ui import UI
 from deeprecipe.cli.app import cli
 from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
 from deeprecipe.defaults import EPOCHS, RUN_BUDGET, learning_rate, learning_rate_help
-from deeprecipe.task import get_task
+from deeprecipe.progress import ProgressView
 
 #: the settings that decide a run's results, under the names of their options (a rerun with a
 #: larger --budget, other --jobs or a --cluster continues the same run)
@@ -34,57 +34,6 @@ SAME_RUN = {
 }  # fmt: skip
 
 
-class RecipeProgress:
-    """Turns the recipe's events into progress bars (trainings of the budget, each step's
-    candidates) and one line per decision."""
-
-    def __init__(self, bars, budget: int | None) -> None:
-        self.bars = bars
-        self.budget = budget
-        self.total = None
-        self.step = None
-        self.show = percent  # until run_start names the task
-
-    def _line(self, text: str) -> None:
-        self.bars.console.print(text, markup=False, highlight=False)
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        if self.bars is None:
-            return
-        kind = event["event"]
-        if kind == "run_start":
-            self.total = self.bars.add_task("trainings", total=self.budget, status="")
-            self.show = get_task(event["task"]).format_metric
-            where = event.get("where", "")
-            self._line(
-                f"train {event['n_train']} / dev {event['n_dev']} / test {event['n_test']} "
-                f"examples, {event['n_features']} features, {event['task']}; trials run {where}"
-            )
-        elif kind == "gradcheck":
-            verdict = "passed" if event.get("passed") else "FAILED"
-            self._line(
-                f"gradient check {event['label']}: {event['difference']:.3g} "
-                f"({event['verdict']}, {verdict})"
-            )
-        elif kind == "step_start":
-            self.step = self.bars.add_task(
-                f"step {event['step']}", total=event["n_candidates"], status=""
-            )
-        elif kind == "trial_done":
-            status = f"{event.get('label', '')}: dev {self.show(event.get('dev_error'))}"
-            if self.step is not None:
-                self.bars.update(self.step, advance=1, status=status)
-            if self.total is not None:
-                self.bars.update(self.total, advance=1, status="")
-        elif kind == "step_end":
-            if self.step is not None:
-                self.bars.remove_task(self.step)
-                self.step = None
-            mark = "kept" if event.get("accepted") else "no change"
-            self._line(f"[{mark}] {event['step']}: {event.get('decision', '')}")
-        elif kind == "run_end" and self.total is not None:
-            done = next(t.completed for t in self.bars.tasks if t.id == self.total)
-            self.bars.update(self.total, total=done, completed=done)
 
 
 def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
@@ -307,7 +256,7 @@ def run_command(ui: UI, **options: Any) -> None:
         "cluster": options["cluster"],
         "record_dir": str(folder / TRIALS_FOLDER),
     }
-    progress = RecipeProgress(None, options["budget"][0])
+    progress = ProgressView(None, options["budget"][0])
     owner = RunFolder(folder, "run", data, {k: settings[v] for k, v in SAME_RUN.items()})
 
     def on_event(event: dict[str, Any]) -> None:

@@ -18,7 +18,6 @@ from deeprecipe.cli._options import (
     run_folder,
     seed_option,
 )
-from deeprecipe.cli._progress import EpochProgress
 from deeprecipe.cli._run_folder import RunFolder
 from deeprecipe.cli._training import (
     error_rows,
@@ -178,7 +177,8 @@ def train(ui: UI, **options: Any) -> None:
       deeprecipe train --epochs 5000 --checkpoint-every 100 --out runs/long --resume
     """
     from deeprecipe.errors import DeepRecipeError
-    from deeprecipe.train import EarlyStopping, Trainer
+    from deeprecipe.progress import ProgressView
+    from deeprecipe.train import EarlyStopping, PublishEvents, Trainer
     from deeprecipe.train.checkpoint import Checkpoint, load_checkpoint
 
     if options["resume"] and options["out_dir"] is None:
@@ -246,7 +246,7 @@ def train(ui: UI, **options: Any) -> None:
         atomic_write_text(folder / CHECKPOINT_SETTINGS_FILE, to_json(settings))
     remaining = max(options["epochs"] - trainer.epoch, 0)
     with ui.progress() as bars:
-        trainer.callbacks = [*callbacks, EpochProgress(bars, "training", remaining)]
+        trainer.callbacks = [*callbacks, PublishEvents(ProgressView(bars), epochs=remaining)]
         history = trainer.history
         if remaining:
             history = trainer.fit(

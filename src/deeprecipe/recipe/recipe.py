@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.events import fan_out
 from deeprecipe.model import Model
 from deeprecipe.recipe.advice import learning_curve, recommend, validation_curves
 from deeprecipe.recipe.config import RecipeConfig
@@ -51,6 +52,8 @@ class Recipe:
     (keywords win). ``on_event`` receives plain-dict progress events (``run_start``,
     ``step_start``, ``trial_done``, ``step_end``, ``gradcheck``, ``test_evaluated``,
     ``run_end``); an exception raised there stops the run (finished trials stay recorded).
+    The events also go to ``logging.getLogger("deeprecipe")`` (see :mod:`deeprecipe.events`);
+    ``progress=True`` draws them as rich progress bars (in a terminal or in Jupyter).
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class Recipe:
         config: RecipeConfig | Mapping[str, Any] | None = None,
         *,
         on_event: EventCallback | None = None,
+        progress: bool = False,
         **settings: Any,
     ) -> None:
         if isinstance(config, Mapping):
@@ -78,6 +82,7 @@ class Recipe:
         if on_event is not None and not callable(on_event):
             raise DeepRecipeError(f"on_event={on_event!r}; accepted: a function of one dict")
         self.on_event = on_event
+        self.progress = bool(progress)
 
     def run(
         self,
@@ -98,7 +103,13 @@ class Recipe:
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
         data = prepare(self.config, X, y, X_dev, y_dev, X_test, y_test, image_shape)
-        return _execute(RunState(self.config, self.on_event, data, start=start))
+        if not self.progress:
+            return _execute(RunState(self.config, self.on_event, data, start=start))
+        from deeprecipe.progress import ProgressView, progress_bars
+
+        with progress_bars() as bars:
+            listener = fan_out([ProgressView(bars, self.config.max_trainings), self.on_event])
+            return _execute(RunState(self.config, listener, data, start=start))
 
 
 def _execute(run: RunState) -> RecipeResult:

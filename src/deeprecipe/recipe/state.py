@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from deeprecipe.events import publish
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.prepare import RunData
 from deeprecipe.recipe.result import RecipeStep
@@ -42,12 +43,11 @@ class RunState:
 
     # ----------------------------------------------------------------- events and budget
     def emit(self, event: str, **fields: Any) -> None:
-        if self.on_event is not None:
-            self.on_event({"event": event, "elapsed": time.monotonic() - self.start, **fields})
+        self.trial_event({"event": event, **fields})
 
     def trial_event(self, event: dict[str, Any]) -> None:
-        if self.on_event is not None:
-            self.on_event({**event, "elapsed": time.monotonic() - self.start})
+        """Every event of the run, to the listener and to logging (deeprecipe.events)."""
+        publish({**event, "elapsed": time.monotonic() - self.start}, self.on_event)
 
     @property
     def trainings_used(self) -> int:

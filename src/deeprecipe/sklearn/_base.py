@@ -28,7 +28,7 @@ from deeprecipe.sklearn._params import Settings, check_settings, seed_sequence
 from deeprecipe.sklearn._persist import PersistenceMixin
 from deeprecipe.sklearn._rules import SklearnRules, ValidationScores
 from deeprecipe.task import Task
-from deeprecipe.train import EarlyStopping, History, Trainer, build_network
+from deeprecipe.train import EarlyStopping, History, PublishEvents, Trainer, build_network
 
 #: sparse inputs are densified up to this many entries (400 MB in float32); larger ones refused
 MAX_DENSE_ENTRIES = 100_000_000
@@ -204,7 +204,9 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         rules = SklearnRules(
             settings, n_train=X.shape[0], t_start=self.t_, watch_cost=not early_stopping
         )
-        callbacks: list = [rules]
+        epochs = 1 if incremental else settings.max_iter
+        # the training's events reach logging.getLogger("deeprecipe") as every training's do
+        callbacks: list = [rules, PublishEvents(epochs=epochs, label=type(self).__name__)]
         if early_stopping:
             X_dev = self._inputs(X_dev)
             scores = ValidationScores(self._score_logits, X_dev, y_dev)
@@ -226,7 +228,6 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         trainer.history, trainer.epoch = self.history_, self.n_iter_
         message_before = self.history_.message
         epochs_before = self.n_iter_
-        epochs = 1 if incremental else settings.max_iter
         with self._training_units(fresh=not continuing):
             trainer.fit(X, targets, epochs=epochs, X_dev=X_dev, y_dev=y_dev)
         self.n_iter_ = trainer.epoch

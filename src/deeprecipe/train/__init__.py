@@ -1,6 +1,6 @@
 """Training: optimizers, the fit loop, callbacks and the history they record."""
 
-from deeprecipe.train.callbacks import Callback, EarlyStopping
+from deeprecipe.train.callbacks import Callback, EarlyStopping, PublishEvents
 from deeprecipe.train.history import History
 from deeprecipe.train.optimizers import (
     OPTIMIZERS,
@@ -23,6 +23,7 @@ __all__ = [
     "Momentum",
     "NetworkSpec",
     "Optimizer",
+    "PublishEvents",
     "Trainer",
     "build_network",
     "fit",

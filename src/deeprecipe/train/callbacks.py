@@ -9,6 +9,7 @@ import numpy as np
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import PATIENCE
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.events import publish
 
 if TYPE_CHECKING:
     from deeprecipe.train.trainer import Trainer
@@ -84,3 +85,31 @@ class EarlyStopping(Callback):
         if self.best_epoch is not None:
             trainer.network.theta[...] = self.best_theta
             trainer.history.best_epoch = self.best_epoch
+
+
+class PublishEvents(Callback):
+    """The trainer's hooks as events of :mod:`deeprecipe.events`: ``train_start`` (with the
+    ``epochs`` to run), ``epoch_end`` (the epoch's logs: ``epoch``, ``cost``, and dev figures
+    when measured) and ``train_end`` (``epochs_run``, ``stopped_early``, ``diverged``), sent to
+    ``listener`` and to the ``deeprecipe`` logger."""
+
+    def __init__(self, listener: Any = None, *, epochs: int | None = None,
+                 label: str = "training") -> None:
+        self.listener = listener
+        self.epochs = epochs
+        self.label = label
+
+    def on_train_begin(self, trainer):
+        self.first_epoch = trainer.epoch
+        publish({"event": "train_start", "label": self.label, "epochs": self.epochs,
+                 "epoch": trainer.epoch, "task": trainer.network.loss.kind}, self.listener)
+
+    def on_epoch_end(self, trainer, logs):
+        publish({"event": "epoch_end", "label": self.label, **logs}, self.listener)
+
+    def on_train_end(self, trainer):
+        history = trainer.history
+        publish({"event": "train_end", "label": self.label,
+                 "epochs_run": trainer.epoch - self.first_epoch,
+                 "stopped_early": history.stopped_early, "diverged": history.diverged},
+                self.listener)

@@ -27,6 +27,7 @@ come out the same bits whatever the count.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,8 +36,9 @@ import numpy as np
 from deeprecipe._threads import check_threads, using_threads
 from deeprecipe._validation import check_choice, check_number, check_seed_sequence
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+from deeprecipe.events import fan_out
 from deeprecipe.nn.network import Network
-from deeprecipe.train.callbacks import Callback
+from deeprecipe.train.callbacks import Callback, PublishEvents
 from deeprecipe.train.history import History
 from deeprecipe.train.optimizers import Optimizer, get_optimizer
 
@@ -242,12 +244,17 @@ def fit(
     divergence_guard: bool = True,
     train_metrics: str = "running",
     n_threads: int | None = None,
+    progress: bool = False,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> History:
     """Train ``network`` in place and return its :class:`History`.
 
     ``optimizer`` is ``gd`` (the course's batch/mini-batch gradient descent), ``momentum`` or
     ``adam``. ``batch_size=None`` trains full-batch. ``augment(X_batch, rng)`` transforms each
-    training mini-batch (never dev data). Nothing is printed: progress goes through callbacks.
+    training mini-batch (never dev data). Nothing is printed unless ``progress=True`` (a rich
+    progress bar, in a terminal or in Jupyter); ``on_event`` receives the training's events
+    (``train_start``, ``epoch_end``, ``train_end``; see :mod:`deeprecipe.events`), which also
+    go to ``logging.getLogger("deeprecipe")``.
 
     Every ``metrics_every`` epochs (and at the last) the history records the training error
     and, given ``X_dev``/``y_dev``, the dev cost and error (``0``: the cost only). The training
@@ -272,4 +279,20 @@ def fit(
         train_metrics=train_metrics,
         n_threads=n_threads,
     )
-    return trainer.fit(X, y, epochs=epochs, X_dev=X_dev, y_dev=y_dev)
+    with _progress_listener(progress, on_event) as listener:
+        trainer.callbacks.append(PublishEvents(listener, epochs=epochs))
+        return trainer.fit(X, y, epochs=epochs, X_dev=X_dev, y_dev=y_dev)
+
+
+@contextlib.contextmanager
+def _progress_listener(progress: bool, on_event: Any):
+    """``on_event``, and progress bars for the duration of the block when asked."""
+    if on_event is not None and not callable(on_event):
+        raise DeepRecipeTypeError(f"on_event={on_event!r}; accepted: a function of one dict")
+    if not progress:
+        yield on_event
+        return
+    from deeprecipe.progress import ProgressView, progress_bars
+
+    with progress_bars() as bars:
+        yield fan_out([ProgressView(bars), on_event])

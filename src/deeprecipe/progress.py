@@ -1,0 +1,148 @@
+"""Progress bars for :mod:`deeprecipe.events`: one display for trainings and for the recipe.
+
+``fit(..., progress=True)``, ``Recipe(..., progress=True)`` and the command line all draw them
+with :class:`ProgressView`, a listener of events. The bars are rich's: in a terminal they redraw
+in place on stderr; in Jupyter rich renders them as a live output cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from deeprecipe.events import Event
+from deeprecipe.task import get_task
+
+
+def percent(value: Any) -> str:
+    """An error rate as a percentage (``0.0712`` -> ``7.12%``)."""
+    if value is None:
+        return "-"
+    return f"{100 * float(value):.2f}%"
+
+
+def progress_columns() -> tuple:
+    """The columns of every deeprecipe progress bar."""
+    return (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+
+
+@contextlib.contextmanager
+def progress_bars(console: Console | None = None) -> Iterator[Progress]:
+    """A live rich progress display (on stderr unless ``console`` says otherwise)."""
+    console = console if console is not None else Console(stderr=True)
+    with Progress(*progress_columns(), console=console, transient=False) as bars:
+        yield bars
+
+
+class ProgressView:
+    """Draws events as bars: one per training (epochs run of those asked, with the cost and
+    the dev error), and for the recipe one for the trainings of its budget, one per step's
+    candidates, and a line per decision."""
+
+    def __init__(self, bars: Progress | None, budget: int | None = None) -> None:
+        self.bars = bars
+        self.budget = budget
+        self.total: TaskID | None = None
+        self.step: TaskID | None = None
+        self.training: TaskID | None = None
+        self.show = percent  # the error's format, until an event names the task
+
+    def _line(self, text: str) -> None:
+        self.bars.console.print(text, markup=False, highlight=False)
+
+    def _finish(self, task: TaskID) -> None:
+        """A bar stopped early ends full at what was done."""
+        done = next(t.completed for t in self.bars.tasks if t.id == task)
+        self.bars.update(task, total=done, completed=done)
+
+    def __call__(self, event: Event) -> None:
+        if self.bars is None:
+            return
+        handler = getattr(self, "_on_" + str(event.get("event")), None)
+        if handler is not None:
+            handler(event)
+
+    # ----------------------------------------------------------------- trainings
+    def _on_train_start(self, event: Event) -> None:
+        self._learn_task(event)
+        self.training = self.bars.add_task(
+            event.get("label", "training"), total=event.get("epochs"), status=""
+        )
+
+    def _on_epoch_end(self, event: Event) -> None:
+        if self.training is None:
+            return
+        # the training cost is the running mean of the epoch's mini-batch costs, as it says
+        status = f"batch-mean cost {event['cost']:.4g}"
+        if event.get("dev_error") is not None:
+            status += f", dev error {self.show(event['dev_error'])}"
+        self.bars.update(self.training, advance=1, status=status)
+
+    def _on_train_end(self, event: Event) -> None:
+        if self.training is not None:
+            self._finish(self.training)
+            self.training = None
+
+    # ----------------------------------------------------------------- the recipe
+    def _learn_task(self, event: Event) -> None:
+        if event.get("task") is not None:
+            self.show = get_task(event["task"]).format_metric
+
+    def _on_run_start(self, event: Event) -> None:
+        self._learn_task(event)
+        self.total = self.bars.add_task("trainings", total=self.budget, status="")
+        self._line(
+            f"train {event['n_train']} / dev {event['n_dev']} / test {event['n_test']} "
+            f"examples, {event['n_features']} features, {event['task']}; trials run "
+            f"{event.get('where', '')}"
+        )
+
+    def _on_gradcheck(self, event: Event) -> None:
+        verdict = "passed" if event.get("passed") else "FAILED"
+        self._line(
+            f"gradient check {event['label']}: {event['difference']:.3g} "
+            f"({event['verdict']}, {verdict})"
+        )
+
+    def _on_step_start(self, event: Event) -> None:
+        self.step = self.bars.add_task(
+            f"step {event['step']}", total=event["n_candidates"], status=""
+        )
+
+    def _on_trial_done(self, event: Event) -> None:
+        status = f"{event.get('label', '')}: dev {self.show(event.get('dev_error'))}"
+        if self.step is not None:
+            self.bars.update(self.step, advance=1, status=status)
+        if self.total is not None:
+            self.bars.update(self.total, advance=1, status="")
+
+    def _on_step_end(self, event: Event) -> None:
+        if self.step is not None:
+            self.bars.remove_task(self.step)
+            self.step = None
+        mark = "kept" if event.get("accepted") else "no change"
+        self._line(f"[{mark}] {event['step']}: {event.get('decision', '')}")
+
+    def _on_run_end(self, event: Event) -> None:
+        if self.total is not None:
+            self._finish(self.total)

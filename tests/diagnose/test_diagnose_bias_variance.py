@@ -150,3 +150,34 @@ def test_the_human_level_lecture_example_points_at_variance():
     assert result.focus == "variance"
     with_human_1 = diagnose(0.08, 0.10, bayes_error=0.01)
     assert with_human_1.high_bias and with_human_1.actions[0].startswith("bigger network")
+
+
+def _bracket(upper, lower=None):
+    from deeprecipe.diagnose.achievable import AchievableError, Bound
+
+    up = Bound(upper, upper - 0.03, upper + 0.03, "logistic regression on 200 dev examples", 200)
+    low = None if lower is None else Bound(lower, lower - 0.02, lower + 0.02, "1-NN", 400)
+    return AchievableError("error", up, low)
+
+
+def test_avoidable_bias_is_high_only_above_what_a_reference_reached_on_unseen_data():
+    # the diabetes story: the baseline's training error is far from 0 but below what any
+    # reference reached on dev, so it is not avoidable bias
+    result = diagnose(0.20, 0.30, achievable=_bracket(0.25, 0.10))
+    assert not result.high_bias and result.high_variance
+    assert result.bayes_source == "estimated" and result.bayes_error == 0.25
+    assert not result.bayes_error_assumed
+    assert any("demonstrably achievable" in n for n in result.notes)
+    assert any("nearest-neighbour estimate" in n for n in result.notes)
+    assert not any("fits noise" in n for n in result.notes)
+    # a training error above a reference's dev error plus the tolerance is avoidable bias
+    assert diagnose(0.30, 0.31, achievable=_bracket(0.10)).high_bias
+    assert not diagnose(0.11, 0.12, achievable=_bracket(0.10)).high_bias  # within tolerance
+    assert json.loads(json.dumps(result.to_dict()))["achievable"]["upper"]["value"] == 0.25
+
+
+def test_the_users_bayes_error_wins_over_the_bracket_and_none_means_assumed():
+    result = diagnose(0.20, 0.21, 0.05, achievable=_bracket(0.25))
+    assert result.high_bias and result.bayes_error == 0.05 and result.bayes_source == "given"
+    assumed = diagnose(0.20, 0.21)
+    assert assumed.bayes_source == "assumed" and assumed.bayes_error_assumed

@@ -12,6 +12,7 @@ from deeprecipe.data.datasets import (
     load_course_football,
     load_dataset,
 )
+from deeprecipe.data.dev_test import DevTestAgreement, compare_dev_test
 from deeprecipe.data.impute import Imputer
 from deeprecipe.data.leakage import overlap_notes, shared_rows
 from deeprecipe.data.loading import (
@@ -30,6 +31,7 @@ from deeprecipe.data.scaling import (
     scaler_from_state,
 )
 from deeprecipe.data.schema import ColumnSpec, TableSchema
+from deeprecipe.data.shift import PartComparison, compare_parts, shift_notes
 from deeprecipe.data.split import (
     MIN_EVAL_EXAMPLES,
     SmallSplitWarning,
@@ -45,6 +47,11 @@ __all__ = [
     "Compose",
     "Dataset",
     "DatasetInfo",
+    "DevTestAgreement",
+    "PartComparison",
+    "compare_dev_test",
+    "compare_parts",
+    "shift_notes",
     "GaussianNoise",
     "ImageAugmenter",
     "Imputer",

@@ -1,4 +1,5 @@
-"""Diagnosis: bias and variance from the errors, learning/validation curves, network health.
+"""Diagnosis: bias and variance from the errors, the achievable-error bracket, reference models,
+the optimization probe, learning/validation curves, network health.
 
 Nothing here imports matplotlib or joblib until a plot or a curve is asked for.
 """
@@ -6,6 +7,7 @@ Nothing here imports matplotlib or joblib until a plot or a curve is asked for.
 import sys
 import types
 
+from deeprecipe.diagnose.achievable import AchievableError, Bound, achievable_error
 from deeprecipe.diagnose.bias_variance import LABELS, Diagnosis, diagnose
 from deeprecipe.diagnose.curves import (
     Curve,
@@ -29,9 +31,32 @@ from deeprecipe.diagnose.initialization import (
 )
 from deeprecipe.diagnose.monitor import HealthMonitor
 from deeprecipe.diagnose.network import diagnose_network
+from deeprecipe.diagnose.optimization import (
+    OptimizationProbe,
+    SubsetFit,
+    probe_optimization,
+    read_cost_curve,
+)
+from deeprecipe.diagnose.references import (
+    REFERENCE_KINDS,
+    ReferenceData,
+    fit_reference,
+    fit_references,
+)
 
 __all__ = [
     "LABELS",
+    "REFERENCE_KINDS",
+    "AchievableError",
+    "Bound",
+    "OptimizationProbe",
+    "ReferenceData",
+    "SubsetFit",
+    "achievable_error",
+    "fit_reference",
+    "fit_references",
+    "probe_optimization",
+    "read_cost_curve",
     "Curve",
     "Diagnosis",
     "HealthMonitor",

@@ -21,6 +21,14 @@ bias; (15%, 30%) high bias and high variance; (0.5%, 1%) low bias and low varian
 human-level example (Bayes 7.5%, train 8%, dev 10%) says to work on variance, a two-point gap
 against a half-point one.
 
+Without a Bayes error from the user, 0 is no longer assumed when an achievable-error bracket is
+given (:func:`deeprecipe.diagnose.achievable.achievable_error`): the Bayes error is then read as
+the bracket's upper bound, the lowest error a reference model reached on unseen dev data. So
+avoidable bias counts as high only when the training error is above what is *demonstrably*
+achievable, by more than the tolerance; the bracket's lower estimate is reported, never used
+to call bias high, because at small sample sizes it can be far off. A user's ``bayes_error``
+always wins.
+
 The labels are stable strings, listed in :data:`LABELS`: the names of the high gaps joined in
 the order bias, variance, mismatch ("high bias", "high variance", "data mismatch",
 "high bias and high variance", "high bias and data mismatch", "high variance and data mismatch",
@@ -30,10 +38,13 @@ the order bias, variance, mismatch ("high bias", "high variance", "data mismatch
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import RELATIVE_TOLERANCE, TOLERANCE
+
+if TYPE_CHECKING:
+    from deeprecipe.diagnose.achievable import AchievableError
 
 #: the default absolute tolerance of each gap (1.5 percentage points of error rate); the
 #: recipe's is looser, see :mod:`deeprecipe.defaults`
@@ -109,6 +120,8 @@ class Diagnosis:
     mismatch_threshold: float | None
     bayes_error_assumed: bool
     notes: tuple[str, ...] = ()
+    bayes_source: str = "given"
+    achievable: dict[str, Any] | None = None
 
     @property
     def focus(self) -> str | None:
@@ -196,6 +209,7 @@ def diagnose(
     mismatch_tolerance: float = DEFAULT_TOLERANCE,
     relative_tolerance: float = DEFAULT_RELATIVE_TOLERANCE,
     metric: str = "error",
+    achievable: AchievableError | None = None,
 ) -> Diagnosis:
     """Read avoidable bias, variance and data mismatch off a model's errors.
 
@@ -212,6 +226,10 @@ def diagnose(
             units of the errors. For ``metric="loss"`` set them in the loss's units.
         relative_tolerance: a gap must also exceed this share of its reference error.
         metric: "error" (rates in [0, 1]) or "loss" (any non-negative value, for regression).
+        achievable: the achievable-error bracket, used only when ``bayes_error`` is None: its
+            upper bound (the best reference's dev error) stands in for the Bayes error and
+            ``bayes_source`` is "estimated". Without it (or without an upper bound) 0 is assumed
+            and ``bayes_source`` is "assumed".
 
     A gap is high when ``gap > max(tolerance, relative_tolerance * reference)``, the reference
     being the lower of the two errors it compares.
@@ -220,12 +238,28 @@ def diagnose(
     train = _check_error("train_error", train_error, metric)
     dev = _check_error("dev_error", dev_error, metric)
     notes: list[str] = []
-    assumed = bayes_error is None
-    if bayes_error is None:
+    source = "given"
+    upper = achievable.upper if achievable is not None else None
+    if bayes_error is not None:
+        bayes = _check_error("bayes_error", bayes_error, metric)
+    elif upper is not None:
+        source = "estimated"
+        bayes = _check_error("the achievable error's upper bound", upper.value, metric)
+        notes.append(
+            f"Bayes error unknown: {upper.source} reached {upper.value:.4g} on unseen data, so "
+            "avoidable bias counts from there (what is demonstrably achievable)"
+        )
+        if achievable.lower is not None and achievable.lower.value < upper.value:
+            notes.append(
+                f"the nearest-neighbour estimate puts Bayes error near {achievable.lower.value:.4g}"
+                f" (95% {achievable.lower.low:.4g}-{achievable.lower.high:.4g}): some of the "
+                "remaining error may be avoidable too, but nothing demonstrates it"
+            )
+    else:
+        source = "assumed"
         bayes = 0.0
         notes.append("Bayes error unknown: assumed 0, so avoidable bias is the train error")
-    else:
-        bayes = _check_error("bayes_error", bayes_error, metric)
+    assumed = source == "assumed"
     train_dev = (
         None
         if train_dev_error is None
@@ -237,7 +271,7 @@ def diagnose(
     relative = check_number("relative_tolerance", relative_tolerance, low=0.0)
 
     avoidable_bias = train - bayes
-    if train < bayes:
+    if train < bayes and source != "estimated":  # a train error below a dev error is ordinary
         notes.append(
             "train error is below the Bayes error estimate: the estimate is too high "
             "or the model fits noise in the training set"
@@ -286,4 +320,6 @@ def diagnose(
         mismatch_threshold=mismatch_threshold,
         bayes_error_assumed=bool(assumed),
         notes=tuple(notes),
+        bayes_source=source,
+        achievable=achievable.to_dict() if achievable is not None else None,
     )

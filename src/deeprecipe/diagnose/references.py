@@ -1,0 +1,173 @@
+"""Reference models: what a practitioner's first, cheap models score on the same split.
+
+A network's errors mean little alone. Beside it, three references are fitted on the training
+split only and scored with the network's own error metric (the error rate for classes, the
+mean squared error for regression) on train and dev; the test set is scored once, at the end,
+with the chosen network:
+
+- ``trivial``: the majority class, or the training mean. Any model worse than this on dev has
+  learned nothing usable.
+- ``linear``: logistic regression (the inverse L2 strength ``C`` chosen by 3-fold cross-validation
+  on the training split) or ridge regression (``alpha`` chosen by leave-one-out on the training
+  split).
+- ``boosting``: histogram gradient boosting with scikit-learn's defaults, the strongest
+  off-the-shelf model on tables.
+
+:func:`fit_reference` is a plain function of ``(kind, data)`` that returns plain data and the
+fitted estimator, so references run as independent jobs through the same joblib machinery as
+the trials (local processes or a Dask cluster). BLAS and OpenMP are held to one thread inside
+it, so jobs side by side do not oversubscribe the cores.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._stats import binomial_se, mean_se
+from deeprecipe._validation import check_choice
+from deeprecipe.errors import DeepRecipeError
+
+#: the references, in the order they are shown
+REFERENCE_KINDS: tuple[str, ...] = ("trivial", "linear", "boosting")
+
+_NAMES = {
+    ("trivial", False): "majority class",
+    ("trivial", True): "training mean",
+    ("linear", False): "logistic regression",
+    ("linear", True): "ridge regression",
+    ("boosting", False): "gradient boosting",
+    ("boosting", True): "gradient boosting",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ReferenceData:
+    """The arrays a reference is fitted and scored on: the recipe's normalized train and dev
+    inputs, class indices (int) or regression targets (float, one or more columns)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_dev: np.ndarray | None
+    y_dev: np.ndarray | None
+    regression: bool
+    seed: int = 0
+
+
+def reference_name(kind: str, regression: bool) -> str:
+    """The model behind a reference kind, in words ("logistic regression")."""
+    kind = check_choice("reference kind", kind, REFERENCE_KINDS)
+    return _NAMES[(kind, bool(regression))]
+
+
+def _estimator(kind: str, data: ReferenceData) -> Any:
+    if kind == "trivial":
+        from sklearn.dummy import DummyClassifier, DummyRegressor
+
+        return DummyRegressor() if data.regression else DummyClassifier(strategy="most_frequent")
+    if kind == "linear":
+        if data.regression:
+            from sklearn.linear_model import RidgeCV
+
+            return RidgeCV(alphas=np.logspace(-3, 3, 13))
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GridSearchCV
+
+        model = LogisticRegression(max_iter=2000)
+        counts = np.bincount(np.asarray(data.y_train, dtype=np.int64))
+        if counts[counts > 0].min() < 3:  # too few of a class for 3 folds
+            return model
+        return GridSearchCV(model, {"C": np.logspace(-3, 2, 6).tolist()}, cv=3)
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    if not data.regression:
+        return HistGradientBoostingClassifier(random_state=data.seed)
+    model = HistGradientBoostingRegressor(random_state=data.seed)
+    if np.ndim(data.y_train) > 1 and np.shape(data.y_train)[1] > 1:
+        from sklearn.multioutput import MultiOutputRegressor
+
+        return MultiOutputRegressor(model)
+    return model
+
+
+def _targets(y: np.ndarray, regression: bool) -> np.ndarray:
+    y = np.asarray(y)
+    if not regression:
+        return y.astype(np.int64).ravel()
+    y = y.astype(np.float64)
+    return y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+
+
+def per_example_loss(model: Any, X: Any, y: Any, *, regression: bool) -> np.ndarray:
+    """Each example's loss under the network's metric: 0/1 for a class, the squared error
+    (averaged over outputs) for regression. Its mean is :func:`reference_error`."""
+    prediction = np.asarray(model.predict(np.asarray(X, dtype=np.float64)))
+    truth = _targets(y, regression)
+    if not regression:
+        return (prediction.ravel() != truth).astype(np.float64)
+    squared = (prediction.reshape(len(truth), -1) - truth.reshape(len(truth), -1)) ** 2
+    return squared.mean(axis=1)
+
+
+def reference_error(model: Any, X: Any, y: Any, *, regression: bool) -> float:
+    """The error rate (classes) or mean squared error (regression) of a fitted reference."""
+    return float(per_example_loss(model, X, y, regression=regression).mean())
+
+
+def fit_reference(kind: str, data: ReferenceData) -> tuple[dict[str, Any], Any]:
+    """Fit one reference on the training split; return ``(result, fitted estimator)``.
+
+    ``result`` is plain data: ``kind``, ``name``, ``train_error``, ``dev_error``, ``dev_se``
+    (the standard error of the dev figure: binomial for a rate, per-example for an MSE),
+    ``n_dev`` and ``seconds``. The dev set is only scored, never fitted on.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
+
+    kind = check_choice("reference kind", kind, REFERENCE_KINDS)
+    X = np.asarray(data.X_train, dtype=np.float64)
+    y = _targets(data.y_train, data.regression)
+    if len(X) == 0:
+        raise DeepRecipeError("a reference needs training rows; accepted: at least one")
+    start = time.perf_counter()
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = _estimator(kind, data).fit(X, y)
+        train_error = reference_error(model, X, y, regression=data.regression)
+        dev_error = dev_se = None
+        n_dev = 0
+        if data.X_dev is not None and data.y_dev is not None and len(data.X_dev):
+            losses = per_example_loss(model, data.X_dev, data.y_dev, regression=data.regression)
+            n_dev = len(losses)
+            dev_error = float(losses.mean())
+            dev_se = mean_se(losses) if data.regression else binomial_se(dev_error, n_dev)
+    result = {
+        "kind": kind,
+        "name": reference_name(kind, data.regression),
+        "train_error": train_error,
+        "dev_error": dev_error,
+        "dev_se": dev_se,
+        "n_dev": n_dev,
+        "seconds": time.perf_counter() - start,
+    }
+    return result, model
+
+
+def fit_references(
+    data: ReferenceData, kinds: tuple[str, ...] = REFERENCE_KINDS, n_jobs: int | None = None
+) -> list[tuple[dict[str, Any], Any]]:
+    """Every reference of ``kinds`` on ``data``, through joblib (``n_jobs=None`` follows any
+    active ``joblib.parallel_config``, such as a Dask backend; sequential otherwise)."""
+    from deeprecipe.diagnose._parallel import run_parallel
+
+    return run_parallel(fit_reference, [(kind, data) for kind in kinds], n_jobs)
+
+
+def best_reference(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The reference with the lowest dev error (None when none was scored on dev)."""
+    scored = [r for r in results if r.get("dev_error") is not None]
+    return min(scored, key=lambda r: r["dev_error"]) if scored else None

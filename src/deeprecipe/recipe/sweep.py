@@ -179,6 +179,21 @@ class Sweeper:
         parallel = Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator_unordered")
         yield from parallel(calls)
 
+    def call_each(self, func: Callable[..., Any], tasks: Sequence[tuple]) -> list[Any]:
+        """``[func(*task) for task in tasks]`` where the trials run (this process, local
+        workers or the Dask cluster), in order: for jobs that are not trials, such as the
+        reference models. ``func`` and its arguments must pickle."""
+        from joblib import Parallel, delayed, parallel_config
+
+        calls = [delayed(func)(*task) for task in tasks]
+        if self.cluster is not None:
+            self.__enter__()
+            with parallel_config(backend="dask"):
+                return Parallel(n_jobs=-1, batch_size=1)(calls)
+        if self.n_jobs == 1 or len(calls) <= 1:
+            return [func(*task) for task in tasks]
+        return Parallel(n_jobs=self.n_jobs, batch_size=1)(calls)
+
     def _emit(self, outcome: TrialOutcome, step: str, keys: list[str], labels) -> None:
         if self.on_event is None:
             return

@@ -124,6 +124,12 @@ class ProgressView:
             f"({event['verdict']}, {verdict})"
         )
 
+    def _on_references(self, event: Event) -> None:
+        self._line(
+            "references (dev): "
+            + ", ".join(f"{r['name']} {self.show(r['dev_error'])}" for r in event["references"])
+        )
+
     def _on_step_start(self, event: Event) -> None:
         self.step = self.bars.add_task(
             f"step {event['step']}", total=event["n_candidates"], status=""

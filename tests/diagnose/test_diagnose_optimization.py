@@ -77,3 +77,9 @@ def test_regression_targets_in_any_units_are_judged_on_their_standardized_scale(
         epochs=500,
     )
     assert result.fits and result.error < 0.05
+
+
+def test_jitter_at_the_end_of_a_long_descent_is_not_oscillation():
+    t = np.arange(10_000)
+    jitter = 0.002 * np.random.default_rng(0).standard_normal(10_000)
+    assert read_cost_curve(0.13 + 0.59 * np.exp(-t / 1000) + jitter) == "falling"

@@ -44,7 +44,8 @@ def _changed(spec: NetworkSpec, other: NetworkSpec) -> set[str]:
 # What each step may change, beside how often the figures are measured.
 CHANGES = {
     "wider": {"hidden"}, "deeper": {"hidden"}, "longer": {"epochs"},
-    "adam": {"optimizer", "learning_rate"}, "l2": {"l2"}, "dropout": {"keep_prob"},
+    "adam": {"optimizer", "learning_rate"}, "learning_rate": {"optimizer", "learning_rate"},
+    "l2": {"l2"}, "dropout": {"keep_prob"},
     "augment": {"augment", "epochs"}, "early_stopping": {"early_stopping", "epochs"},
 }  # fmt: skip
 
@@ -139,7 +140,7 @@ class Retune(Step):
 
 
 def test_a_new_group_of_steps_takes_the_focus_first_while_it_is_needed(monkeypatch):
-    groups = {"optimization": (Retune(),), **recipe_loop.STEPS_FOR}
+    groups = {"retune": (Retune(),), **recipe_loop.STEPS_FOR}  # a group before all of them
     monkeypatch.setattr(recipe_loop, "STEPS_FOR", groups)
     X, y = blobs(240)
     result = Recipe(hidden=(8,), epochs=40, learning_rate=0.5, n_jobs=1, bias_tolerance=0.0,

@@ -47,7 +47,7 @@ def test_a_network_worse_than_trivial_or_clearly_worse_than_a_reference_draws_a_
     refs = [_ref("trivial", 0.34), _ref("linear", 0.28), _ref("boosting", 0.30)]
     loud = guards(0.62, refs, regression=False)
     assert [g["kind"] for g in loud] == ["trivial", "linear", "boosting"]
-    assert loud[0]["message"].startswith("WARNING") and "worse than trivial" in loud[0]["message"]
+    assert "is WORSE than trivial on dev" in loud[0]["message"]
     assert "use linear model instead" in loud[1]["message"]
     # within the dev set's noise of linear (0.28 +- 0.088), better than trivial: no guard
     assert guards(0.33, refs, regression=False) == []

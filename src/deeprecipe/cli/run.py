@@ -36,6 +36,15 @@ SAME_RUN = {
 
 
 
+#: what --json adds beside the errors: the references, the achievable error, the guards, ...
+JSON_YARDSTICKS = ("references", "achievable", "optimization", "guards", "r2", "dev_test",
+                   "distributions", "notes", "recommendations")  # fmt: skip
+
+
+def _number(value: Any) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
 def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
     from deeprecipe.cli._training import save
     from deeprecipe.report.from_recipe import recipe_report
@@ -66,26 +75,49 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
 
 def _summary(ui: UI, result: Any, data: Prepared) -> None:
     d = result.to_dict()
+    regression = not data.head.is_classifier
     show = data.head.format_metric
     base, final = d["errors"]["baseline"], d["errors"]["final"]
+    rows = [
+        ["baseline", show(base.get("train")), show(base.get("dev")), "-"],
+        ["chosen network", show(final.get("train")), show(final.get("dev")),
+         show(final.get("test"))],
+    ]  # fmt: skip
+    for ref in d.get("references") or []:
+        rows.append([f"reference: {ref['name']}", show(ref["train_error"]),
+                     show(ref["dev_error"]), show(ref.get("test_error"))])  # fmt: skip
+    if regression and d.get("r2"):
+        r2 = d["r2"]
+        parts = ("train", "dev", "test")
+        rows.append(["chosen network, R^2", *(_number(r2.get(k)) for k in parts)])
     ui.table(
         f"{data.name}: errors ({data.head.metric_label})",
         ["model", "train", "dev", "test"],
-        [
-            ["baseline", show(base.get("train")), show(base.get("dev")), "-"],
-            ["chosen", show(final.get("train")), show(final.get("dev")), show(final.get("test"))],
-        ],
+        rows,
     )
     rows = []
     for step in result.steps:
         devs = [c["dev_error"] for c in step.candidates if c.get("dev_error") is not None]
-        if step.kind == "learning_curve":
+        if step.kind in ("learning_curve", "optimization"):
             kept = "(a diagnostic: nothing to keep)"
         else:
             kept = (step.chosen or "-") if step.accepted else "(nothing better: unchanged)"
         rows.append([step.name, str(len(step.candidates)), show(min(devs) if devs else None), kept])
     ui.table("Recipe steps", ["step", "tried", "best dev", "kept"], rows)
+    if d.get("achievable"):
+        from deeprecipe.diagnose.achievable import AchievableError, Bound
+
+        a = d["achievable"]
+        bounds = {k: Bound(**a[k]) if a.get(k) else None for k in ("upper", "lower")}
+        ui.say(str(AchievableError(a["metric"], bounds["upper"], bounds["lower"])))
+    if d.get("optimization"):
+        ui.say(f"Optimization probe: {d['optimization']['text']}")
     ui.say(f"Diagnosis of the chosen model: {result.final_diagnosis}")
+    for guard in d.get("guards") or []:
+        ui.warn(guard["message"])
+    for note in result.notes:
+        if note not in data.notes:
+            ui.say(f"Note: {note}")
     ui.say(f"Stopped because {result.stopped_because}.")
     for line in result.recommendations:
         ui.say(f"Recommendation: {line}")
@@ -305,5 +337,6 @@ def run_command(ui: UI, **options: Any) -> None:
             "steps": [[s.name, s.chosen, s.accepted] for s in result.steps],
             "final": summary["final"]["spec"],
             "trainings": summary["trainings"],
+            **{key: summary.get(key) for key in JSON_YARDSTICKS},
         }
     )

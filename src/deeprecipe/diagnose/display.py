@@ -29,6 +29,8 @@ def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[o
     show = error_format(d.get("metric", "error"))
     what = "error" if d.get("metric", "error") == "error" else loss_name
     bayes = show(d["bayes_error"]) + (" (assumed)" if d.get("bayes_error_assumed") else "")
+    if d.get("bayes_source") == "estimated":
+        bayes += " (estimated: the best reference's dev error)"
     rows: list[list[object]] = [
         [f"Bayes (human-level) {what}", bayes, ""],
         [f"train {what}", show(d["train_error"]), ""],

@@ -44,7 +44,14 @@ CURVE_SHAPES = ("diverging", "oscillating", "flat", "falling")
 
 
 def read_cost_curve(costs: Any, *, flat_below: float = 0.01) -> str:
-    """The shape of a cost curve (one value per recorded epoch; None or NaN for non-finite)."""
+    """The shape of a cost curve (one value per recorded epoch; None or NaN for non-finite).
+
+    ``diverging``: a non-finite value, or an end more than 10% above the start. ``oscillating``:
+    over the second half, the cost stands on average more than 10% of its whole descent above
+    the lowest value reached so far (mini-batch jitter of a fraction of that is not
+    oscillation). ``flat``: it fell by less than ``flat_below`` of its start. ``falling``: the
+    rest.
+    """
     values = np.array([np.nan if c is None else float(c) for c in costs], dtype=np.float64)
     if len(values) == 0 or not np.all(np.isfinite(values)):
         return "diverging"
@@ -52,14 +59,12 @@ def read_cost_curve(costs: Any, *, flat_below: float = 0.01) -> str:
     scale = max(abs(first), 1e-12)
     if last > first + 0.1 * scale:
         return "diverging"
-    steps = np.diff(values)
-    progress = first - last
-    if len(steps) >= 4:
-        moving = steps[steps != 0]
-        turns = np.mean(np.sign(moving[1:]) != np.sign(moving[:-1])) if len(moving) > 1 else 0.0
-        if turns > 0.3 and np.abs(steps).sum() > 3 * max(progress, 1e-12 * scale):
-            return "oscillating"
-    if progress < flat_below * scale:
+    descent = max(first - values.min(), 1e-12 * scale)
+    second_half = values[len(values) // 2 :]
+    above_best = second_half - np.minimum.accumulate(values)[len(values) // 2 :]
+    if len(values) >= 4 and above_best.mean() > 0.1 * descent and first - last > 0:
+        return "oscillating"
+    if first - last < flat_below * scale:
         return "flat"
     return "falling"
 
@@ -163,7 +168,7 @@ def fit_subset(
     y = np.asarray(y)
     rows = np.sort(np.random.default_rng(seed).permutation(len(X))[: min(size, len(X))])
     Xs, ys = X[rows], y[rows]
-    regression = network.loss.name == "mse"
+    regression = not network.loss.is_classifier
     if regression:
         ys = ys.astype(np.float64)
         t = ys.reshape(len(ys), -1)

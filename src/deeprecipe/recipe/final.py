@@ -3,6 +3,8 @@ rebuilt, and the one and only read of the test set."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from deeprecipe._validation import check_array
@@ -85,16 +87,44 @@ def final_network(run: RunState, incumbent: TrialOutcome):
     return network, scaler, outcome
 
 
-def evaluate_test(run: RunState, network, scaler) -> float | None:
-    """The one and only read of the test set."""
+def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -> float | None:
+    """The one and only read of the test set: the chosen network and the reference models
+    together. Then, when the network never trained on dev (no refit), whether its dev and test
+    errors agree within the noise of their sizes (a warning in the notes when not)."""
+    from deeprecipe.data.dev_test import compare_dev_test
+    from deeprecipe.recipe import yardsticks
+
+    run.test_targets = None
     if run.data.heldout is None:
         run.notes.append("no test set: the test error was not measured")
         return None
-    X_test, y_test = run.data.heldout.reveal("final evaluation of the chosen network")
-    X_test = check_array("X_test", X_test, ndim=2)
+    X_raw, y_test = run.data.heldout.reveal(
+        "final evaluation of the chosen network and the reference models"
+    )
+    X_raw = check_array("X_test", X_raw, ndim=2)
     targets = run.data.targets.encode(y_test, "y_test")
-    if scaler is not None:
-        X_test = scaler.transform(X_test)
-    error = float(network.error(X_test, targets))
-    run.emit("test_evaluated", test_error=error, n_test=len(X_test))
+    run.test_targets = targets
+    X_test = scaler.transform(X_raw) if scaler is not None else X_raw
+    test_losses = yardsticks.network_losses(network, X_test, targets)
+    error = float(test_losses.mean())
+    # the references were fitted on the trials' inputs, scaled by the trials' own scaler
+    trials = run.data.trials
+    X_ref = trials.scaler.transform(X_raw) if trials.scaler is not None else X_raw
+    regression = not run.data.targets.head.metric_is_rate
+    tested = yardsticks.score_on_test(run.reference_models, X_ref, targets, regression=regression)
+    for reference in run.references:
+        reference["test_error"] = tested.get(reference["kind"])
+    if dev_network:
+        dev_losses = yardsticks.network_losses(network, trials.X_dev, trials.y_dev)
+        agreement = compare_dev_test(dev_losses, test_losses)
+        run.dev_test = dataclasses.asdict(agreement)
+        note = agreement.note(run.data.targets.head.metric)
+        if note:
+            run.notes.append(note)
+    run.emit(
+        "test_evaluated",
+        test_error=error,
+        n_test=len(X_test),
+        references={r["kind"]: r.get("test_error") for r in run.references},
+    )
     return error

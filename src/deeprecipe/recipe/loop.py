@@ -6,13 +6,14 @@ from typing import Any
 
 from deeprecipe.nn.activations import get_activation
 from deeprecipe.recipe.state import RunState
-from deeprecipe.recipe.steps import BIAS_STEPS, VARIANCE_STEPS
+from deeprecipe.recipe.steps import BIAS_STEPS, OPTIMIZATION_STEPS, VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
 from deeprecipe.train.spec import NetworkSpec
 
 #: the groups of steps the loop picks from, the first needed group first, each in the order
-#: tried; a new group (say, optimization before capacity) is one more entry
-STEPS_FOR = {"bias": BIAS_STEPS, "variance": VARIANCE_STEPS}
+#: tried: optimization before capacity (the probe when the incumbent gives it a reason, then
+#: the learning rate and Adam when it found an optimization problem), bias, variance
+STEPS_FOR = {"optimization": OPTIMIZATION_STEPS, "bias": BIAS_STEPS, "variance": VARIANCE_STEPS}
 
 
 def base_spec(run: RunState) -> NetworkSpec:

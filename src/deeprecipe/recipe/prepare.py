@@ -33,6 +33,8 @@ class RunData:
     raw_train: tuple[Any, Any, Any, Any]  # X_train, y_train, X_dev, y_dev before scaling
     target_variance: float  # regression tolerances are shares of it (1 for classes)
     notes: list[str] = field(default_factory=list)
+    #: parts given as files compared with the training set (labels, features), as plain data
+    distributions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) -> RunData:
@@ -75,6 +77,11 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
     targets.encode(y_test, "y_test")
     own = {"dev": X_dev, "test": X_test}
     notes += overlap_notes(X_train, {k: own[k] for k in own if given[k]})
+    distributions = []
+    if any(given.values()):
+        distributions = _compare_distributions(
+            targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes
+        )
     check_bayes_error_for_task(cfg.bayes_error, targets.task)  # task="auto" read off y
     if image_shape is not None:
         image_shape = check_image_shape(image_shape, X.shape[1])
@@ -110,7 +117,38 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
         raw_train=(X_train, y_train, X_dev, y_dev),
         target_variance=1.0 if spread is None else float(np.mean(spread**2)),
         notes=notes,
+        distributions=distributions,
     )
+
+
+def _compare_distributions(targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes):
+    """Parts given as separate files: are their labels and features distributed like the
+    training set's? The test labels' distribution is looked at here, never a model's errors
+    on them: the one read of the test set is still to come."""
+    from deeprecipe.data.shift import compare_parts, shift_notes
+
+    parts = {"dev": (X_dev, targets.encode(y_dev, "y_dev"))}
+    if len(X_test):
+        parts["test"] = (X_test, targets.encode(y_test, "y_test"))
+    comparisons = compare_parts(
+        X_train,
+        targets.encode(y_train),
+        parts,
+        regression=not targets.head.metric_is_rate,
+    )
+    notes += shift_notes(comparisons)
+    return [
+        {
+            "part": c.part,
+            "label_test": c.label_test,
+            "label_p": c.label_p,
+            "labels": c.label_summary,
+            "labels_differ": c.labels_differ,
+            "n_shifted_features": len(c.shifted_features),
+            "shifted_features": c.shifted_features[:10],
+        }
+        for c in comparisons
+    ]
 
 
 def _many_classes_hint(cfg: RecipeConfig, targets: TargetEncoding) -> str:

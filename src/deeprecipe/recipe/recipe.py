@@ -2,11 +2,16 @@
 
 ::
 
-    split; normalize on train; initialize for the activation; gradient-check; train a baseline
+    split; normalize on train; compare the parts given as files (labels, features)
+    fit the reference models (trivial, linear, boosting) on train; bracket the achievable error
+    initialize for the activation; gradient-check; train a baseline
+    prove that training works (the optimization probe: 128 rows, several step sizes); on an
+    optimization problem, the learning rate and optimizer first
     while avoidable bias is high:   bigger network (wider, then deeper), train longer, Adam
     while variance is high:         L2 (lambda sweep), dropout (keep_prob sweep),
                                     augmentation, early stopping; learning curve -> more data?
-    gradient-check the chosen network; measure the test error ONCE
+    gradient-check the chosen network; measure the test error ONCE, for the chosen network and
+    the references together; guard: say loudly when a reference beats the network on dev
 
 Every step is chosen by dev error alone (ties broken by the dev loss without its L2 term, also a
 dev figure): a step's best candidate replaces the current configuration only if it beats it on
@@ -27,10 +32,16 @@ from typing import Any
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.events import fan_out
 from deeprecipe.model import Model
+from deeprecipe.recipe import yardsticks
 from deeprecipe.recipe.advice import learning_curve, recommend, validation_curves
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.final import evaluate_test, final_network
-from deeprecipe.recipe.loop import base_spec, baseline, improve, learning_curve_step
+from deeprecipe.recipe.loop import (
+    base_spec,
+    baseline,
+    improve,
+    learning_curve_step,
+)
 from deeprecipe.recipe.prepare import prepare
 from deeprecipe.recipe.record import TrialRecord
 from deeprecipe.recipe.result import RecipeResult
@@ -130,6 +141,7 @@ def _execute(run: RunState) -> RecipeResult:
             bayes_error=cfg.bayes_error,
             max_trainings=cfg.max_trainings,
         )
+        yardsticks.fit_references(run)
         base = base_spec(run)
         gradcheck = {
             "init": run.gradcheck(trial_network(base.to_dict(), data.trials), "at initialization")
@@ -142,7 +154,10 @@ def _execute(run: RunState) -> RecipeResult:
         # the baseline's own network and scaler, for the report's side-by-side pictures
         baseline_network = network_from_trial(first.spec, data.trials, run.sweeper.theta(first.key))
         gradcheck["final"] = run.gradcheck(network, "after training (chosen network)")
-        test_error = evaluate_test(run, network, scaler)
+        guards = yardsticks.guards(
+            incumbent.dev_error, run.references, regression=not data.targets.head.metric_is_rate
+        )
+        test_error = evaluate_test(run, network, scaler, dev_network=refitted is None)
         trainings = {
             "total": run.trainings_used,
             "trained": run.sweeper.n_trained,
@@ -172,12 +187,13 @@ def _execute(run: RunState) -> RecipeResult:
         gradcheck=gradcheck,
         learning_curve=curve,
         validation_curves=curves,
-        recommendations=recommend(run, final_diagnosis, curve, incumbent, stopped),
+        recommendations=recommend(run, final_diagnosis, curve, incumbent, stopped)
+        + [g["message"] for g in guards],
         stopped_because=stopped,
         trainings=trainings,
         seconds=seconds,
         test_access=list(data.heldout.accesses) if data.heldout is not None else [],
-        notes=run.notes + ([] if cfg.bayes_error is not None else [NO_BAYES_NOTE]),
+        notes=run.notes + yardsticks.bayes_notes(run, NO_BAYES_NOTE),
         network=network,
         scaler=scaler,
         baseline_model=Model(baseline_network, scaler=data.trials.scaler),
@@ -187,6 +203,15 @@ def _execute(run: RunState) -> RecipeResult:
         else {
             **run.describe(refitted),
             "n_train": refitted.result["n_train"],
+        },
+        yardsticks={
+            "references": run.references,
+            "achievable": None if run.achievable is None else run.achievable.to_dict(),
+            "optimization": run.optimization,
+            "guards": guards,
+            "r2": yardsticks.r2(run, incumbent, test_error),
+            "dev_test": run.dev_test,
+            "distributions": data.distributions,
         },
     )
 

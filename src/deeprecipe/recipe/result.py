@@ -102,6 +102,10 @@ class RecipeResult:
     baseline_model: Model | None = field(default=None, repr=False)
     #: the raw training rows and their encoded targets, for the report's histograms and boundary
     train_rows: tuple[Any, Any] | None = field(default=None, repr=False)
+    #: the reference models (train/dev/test errors), the achievable-error bracket, the
+    #: optimization probe, the guards, R^2 (regression), the dev/test agreement and the
+    #: parts' distributions: each a top-level key of :meth:`to_dict`
+    yardsticks: dict[str, Any] | None = None
 
     @property
     def test_accuracy(self) -> float | None:
@@ -188,6 +192,7 @@ class RecipeResult:
             "refit": self.refit,
             "notes": self.notes,
             "network": None if self.network is None else self.network.config,
+            **(self.yardsticks or {}),
         }
 
     def summary_rows(self) -> list[tuple[str, str, str, str]]:

@@ -40,6 +40,15 @@ class RunState:
         self.notes: list[str] = list(data.notes)
         self.labels: dict[str, str] = {}
         self.sweeper: Sweeper | None = None  # set while the run's sweeper is open
+        # the yardsticks (recipe/yardsticks.py): reference results and fitted models, the
+        # achievable-error bracket (None when the user gave a Bayes error), the optimization
+        # probe's reading, the dev/test agreement after the test read
+        self.references: list[dict[str, Any]] = []
+        self.reference_models: dict[str, Any] = {}
+        self.achievable: Any = None
+        self.findings: dict[str, Any] = {}  # what diagnostic steps found (Decision.findings)
+        self.dev_test: dict[str, Any] | None = None
+        self.test_targets: Any = None  # the encoded test targets, after the one read
 
     # ----------------------------------------------------------------- events and budget
     def emit(self, event: str, **fields: Any) -> None:
@@ -77,6 +86,7 @@ class RunState:
             variance_tolerance=cfg.variance_tolerance * scale,
             relative_tolerance=cfg.relative_tolerance,
             metric=head.diagnosis_metric,
+            achievable=self.achievable,
         )
 
     def describe(self, outcome: TrialOutcome) -> dict[str, Any]:
@@ -127,7 +137,14 @@ class RunState:
             self.data.trials.image_shape,
             self.budget_left(),
             self.data.trials,
+            None if self.optimization is None else self.optimization["verdict"],
+            tuple(tuple(f) for f in (self.optimization or {}).get("fixes", ())),
         )
+
+    @property
+    def optimization(self) -> dict[str, Any] | None:
+        """The optimization probe's reading (None until it ran)."""
+        return self.findings.get("optimization")
 
     def take(self, step: Step, now: Situation) -> tuple[RecipeStep, list, Decision] | None:
         """Sweep the step's candidates, record it, decide and announce; None when it offers
@@ -144,6 +161,8 @@ class RunState:
             step.name, step.kind, step.reason(now), candidates, now.incumbent, diagnosis
         )
         decision = step.decide(now, outcomes, self.labels)
+        if decision.findings:
+            self.findings.update(decision.findings)
         record.accepted, record.chosen = decision.accepted, decision.chosen
         record.chosen_key, record.decision = decision.chosen_key, decision.text
         self.emit(

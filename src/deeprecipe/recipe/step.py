@@ -43,6 +43,10 @@ class Situation:
     image_shape: tuple[int, ...] | None = None  # the rows are flattened images of this shape
     budget_left: int | None = None  # trainings left; None: unlimited
     data: TrialData | None = None  # what every trial trains on (normalized train and dev)
+    # the optimization probe's verdict ("trains", "optimization", "undecided"; None: not run)
+    # and the (optimizer, learning rate) pairs that fitted its subset
+    optimization: str | None = None
+    optimization_fixes: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class Decision:
     chosen_key: str | None
     text: str  # the decision, in words, as the tables and the report show it
     winner: TrialOutcome | None = None
+    # what a diagnostic step found out, kept by the run for the steps after it
+    # ({"optimization": the probe's reading}); None: nothing
+    findings: Mapping[str, Any] | None = None
 
 
 class Step:

@@ -3,7 +3,11 @@
 ==================  =========================================================================
 against high bias   ``wider`` (hidden units times each width factor), ``deeper`` (one or two
                     more hidden layers as wide as the last), ``longer`` (epochs times each
-                    epoch factor), ``adam`` (Adam at a few learning rates)
+                    epoch factor), ``adam`` (Adam at a few learning rates), ``learning_rate``
+                    (the step size times 1/10, 1/3, 3, 10)
+optimization first  ``optimization_probe`` (a diagnostic: can the starting network fit 128
+                    training rows, at its settings or at others?); when it finds an
+                    optimization problem, ``learning_rate`` and ``adam`` come before capacity
 against high        ``l2`` (a log grid of lambda), ``dropout`` (a keep_prob grid),
 variance            ``augment`` (image shifts/rotations when the rows are images, Gaussian
                     noise otherwise), ``early_stopping`` (patience on the dev cost, the best
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.step import Candidate, Decision, Situation, Step, plain
@@ -87,6 +93,12 @@ class LongerStep(Step):
 class AdamStep(Step):
     name, kind = "adam", "bias"
     why = "Adam (adaptive, with momentum) usually descends faster than plain gradient descent"
+    first = False
+
+    def needed(self, now):
+        if self.first:
+            return now.optimization == "optimization"
+        return super().needed(now) and now.optimization != "optimization"
 
     def candidates(self, now):
         spec = now.spec
@@ -222,8 +234,146 @@ class LearningCurveStep(Step):
         )
 
 
-#: the steps against high avoidable bias, then against high variance, in the order tried
-BIAS_STEPS: tuple[Step, ...] = (WiderStep(), DeeperStep(), LongerStep(), AdamStep())
+# ----------------------------------------------------------------------- optimization first
+#: the learning-rate step's factors: a log grid around the current step size
+LEARNING_RATE_FACTORS = (0.1, 0.3, 3.0, 10.0)
+
+
+class LearningRateStep(Step):
+    """The step size on a log grid around the current one, and the settings that fitted the
+    optimization probe's subset. In the bias group it comes last (after capacity); when the
+    probe found an optimization problem, :class:`OptimizationFirst` runs it before capacity."""
+
+    name, kind = "learning_rate", "bias"
+    why = (
+        "a training error above what is achievable is first an optimization question: the step "
+        "size may be too small to get there, or too large to settle"
+    )
+    first = False  # True: the optimization group's copy, needed only after the probe's verdict
+
+    def needed(self, now):
+        if self.first:  # the network cannot train yet: whatever the gaps say
+            return now.optimization == "optimization"
+        return super().needed(now) and now.optimization != "optimization"
+
+    def candidates(self, now):
+        spec = now.spec
+        settings = [(spec.optimizer, float(f"{spec.learning_rate * f:.3g}"))
+                    for f in LEARNING_RATE_FACTORS]  # fmt: skip
+        settings += [tuple(fix) for fix in now.optimization_fixes if tuple(fix) not in settings]
+        return _unique([
+            (f"{o} learning rate {lr:g}", spec.replace(optimizer=o, learning_rate=lr))
+            for o, lr in settings
+            if (o, lr) != (spec.optimizer, spec.learning_rate)
+        ])  # fmt: skip
+
+
+class OptimizationFirstAdam(AdamStep):
+    """Adam in the optimization group: needed only after the probe found an optimization
+    problem (the bias group's Adam step then stands aside)."""
+
+    first = True
+
+
+class OptimizationFirst(LearningRateStep):
+    first = True
+
+
+class OptimizationProbeStep(Step):
+    """Does training work? The starting network on a small subset at its own and at other
+    settings (:mod:`deeprecipe.recipe.probe`); a diagnostic: nothing is chosen."""
+
+    name, kind = "optimization_probe", "optimization"
+    why = (
+        "a network that cannot fit a small subset of its training set has an optimization "
+        "problem (learning rate, optimizer), not a capacity problem"
+    )
+    diagnostic = True
+
+    def needed(self, now):
+        return now.optimization is None and probe_reason(now) is not None
+
+    def candidates(self, now):
+        from deeprecipe.recipe.probe import probe_candidates
+
+        return [
+            (label, NetworkSpec.from_dict(spec))
+            for label, spec in probe_candidates(now.spec.to_dict(), len(now.data.X_train))
+        ]
+
+    def skip(self, now, candidates):
+        if now.budget_left is not None and now.budget_left < len(candidates) + 1:
+            return "the optimization probe was skipped: the budget is too small"
+        return None
+
+    def reason(self, now):
+        return f"{probe_reason(now) or 'asked for'}: {self.why}"
+
+    def decide(self, now, outcomes, labels):
+        from deeprecipe.recipe.probe import probe_verdict
+
+        verdict = probe_verdict(outcomes, [labels[o.key] for o in outcomes], **probe_scale(now))
+        incumbent = now.incumbent
+        return Decision(
+            False,
+            labels.get(incumbent.key),
+            incumbent.key,
+            verdict["text"],
+            findings={"optimization": verdict},
+        )
+
+
+def probe_reason(now: Situation) -> str | None:
+    """Why the incumbent calls for the optimization probe (None: it does not): high bias; a
+    cost curve that does not fall; or more parameters than training examples and still a
+    training error above the bias tolerance (such a network can fit its training set)."""
+    from deeprecipe.diagnose.optimization import read_cost_curve
+    from deeprecipe.recipe.trial import trial_network
+
+    incumbent, diagnosis = now.incumbent, now.diagnosis
+    if incumbent is None or now.data is None:
+        return None
+    if getattr(diagnosis, "high_bias", False):
+        return "high bias"
+    curve = read_cost_curve(incumbent.result["history"]["cost"])
+    if curve != "falling":
+        return f"the cost curve is {curve}"
+    m = len(now.data.X_train)
+    n_params = trial_network(incumbent.spec, now.data).n_params
+    tolerance = getattr(diagnosis, "bias_tolerance", 0.0)
+    if n_params >= m and incumbent.train_error > tolerance:
+        return (
+            f"{n_params} parameters for {m} training examples and still a training error of "
+            f"{incumbent.train_error:.4g}"
+        )
+    return None
+
+
+def probe_scale(now: Situation) -> dict[str, Any]:
+    """What the probe's margin needs: whether the metric is an MSE, and the targets' variance."""
+    from deeprecipe.recipe.trial import target_scale
+    from deeprecipe.task import get_task
+
+    regression = not get_task(now.data.loss).is_classifier
+    _, spread = target_scale(now.data)
+    variance = 1.0 if spread is None else float(np.mean(spread**2))
+    return {"regression": regression, "target_variance": variance}
+
+
+#: the steps against high avoidable bias when the probe found an optimization problem, then
+#: against high avoidable bias, then against high variance, in the order tried
+OPTIMIZATION_STEPS: tuple[Step, ...] = (
+    OptimizationProbeStep(),
+    OptimizationFirst(),
+    OptimizationFirstAdam(),
+)
+BIAS_STEPS: tuple[Step, ...] = (
+    WiderStep(),
+    DeeperStep(),
+    LongerStep(),
+    AdamStep(),
+    LearningRateStep(),
+)
 VARIANCE_STEPS: tuple[Step, ...] = (L2Step(), DropoutStep(), AugmentStep(), EarlyStoppingStep())
 BIAS_ACTIONS = tuple(step.name for step in BIAS_STEPS)
 VARIANCE_ACTIONS = tuple(step.name for step in VARIANCE_STEPS)

@@ -35,6 +35,61 @@ def reference_data(data: TrialData, *, regression: bool, seed: int) -> Reference
     return ReferenceData(data.X_train, data.y_train, data.X_dev, data.y_dev, regression, seed)
 
 
+def fit_references(run: Any) -> None:
+    """The reference models on the run's own normalized training split, scored on dev, as jobs
+    of its sweeper; then the achievable-error bracket (unless the user gave a Bayes error)."""
+    import time
+
+    from deeprecipe.diagnose.achievable import achievable_error
+
+    cfg, trials, targets = run.config, run.data.trials, run.data.targets
+    regression = not targets.head.metric_is_rate
+    started = time.monotonic()
+    data = reference_data(trials, regression=regression, seed=cfg.seed)
+    run.references, run.reference_models = run_references(run.sweeper, data)
+    if cfg.bayes_error is None:
+        n_classes = len(targets.classes) if targets.classes else None
+        run.achievable = achievable_error(
+            trials.X_train,
+            trials.y_train,
+            run.references,
+            regression=regression,
+            n_classes=n_classes,
+            seed=cfg.seed,
+        )
+    run.emit(
+        "references",
+        references=run.references,
+        achievable=None if run.achievable is None else run.achievable.to_dict(),
+        seconds=time.monotonic() - started,
+    )
+
+
+def bayes_notes(run: Any, assumed_note: str) -> list[str]:
+    """What the diagnosis measured avoidable bias against, when the user gave no Bayes error."""
+    if run.config.bayes_error is not None:
+        return []
+    if run.achievable is None or run.achievable.upper is None:
+        return [assumed_note]
+    return [
+        f"no Bayes (human-level) error was given; {run.achievable}. Avoidable bias counts only "
+        "above what a reference reached on dev. " + run.achievable.notes[-1]
+    ]
+
+
+def r2(run: Any, incumbent: Any, test_error: float | None) -> dict[str, Any] | None:
+    """R^2 beside the chosen network's MSEs (None when the metric is a rate)."""
+    targets = run.data.targets
+    if targets.head.metric_is_rate:
+        return None
+    _, y_train, _, y_dev = run.data.raw_train
+    return {
+        "train": r_squared(incumbent.train_error, targets.encode(y_train)),
+        "dev": r_squared(incumbent.dev_error, targets.encode(y_dev, "y_dev")),
+        "test": r_squared(test_error, run.test_targets),
+    }
+
+
 def run_references(sweeper: Any, data: ReferenceData) -> tuple[list[dict], dict[str, Any]]:
     """Fit every reference through ``sweeper.call_each``; ``(results, {kind: model})``."""
     fitted = sweeper.call_each(fit_reference, [(kind, data) for kind in REFERENCE_KINDS])
@@ -46,6 +101,16 @@ def score_on_test(
 ) -> dict[str, float]:
     """Each reference's test error (part of the run's single read of the test set)."""
     return {k: reference_error(m, X_test, y_test, regression=regression) for k, m in models.items()}
+
+
+def network_losses(network: Any, X: Any, y: Any) -> np.ndarray:
+    """Per-example losses of a network under its task's error metric (their mean is
+    ``network.error``): 0/1 per example (per output, averaged, for several binary outputs), or
+    the squared error averaged over outputs."""
+    prediction = np.asarray(network.predict(X))
+    m = len(prediction)
+    terms = network.loss.error_terms(prediction, network.prepare_targets(y, m), y)
+    return np.asarray(terms, dtype=np.float64).reshape(m, -1).mean(axis=1)
 
 
 def r_squared(mse: float | None, y: Any) -> float | None:
@@ -68,10 +133,10 @@ def guards(network_dev: float, references: list[dict], *, regression: bool) -> l
         noise = 0.0 if ref["kind"] == "trivial" else Z95 * float(ref.get("dev_se") or 0.0)
         if network_dev - dev <= noise + 1e-12:
             continue
-        worse = "worse than trivial" if ref["kind"] == "trivial" else f"worse than {ref['name']}"
+        worse = "WORSE than trivial" if ref["kind"] == "trivial" else f"WORSE than {ref['name']}"
         beyond = "" if not noise else f", beyond the dev set's noise of {fmt(noise)}"
         message = (
-            f"WARNING: the chosen network is {worse} on dev ({fmt(network_dev)} against "
+            f"the chosen network is {worse} on dev ({fmt(network_dev)} against "
             f"{fmt(dev)} for the {ref['kind']} reference, {ref['name']}{beyond}): "
             f"use {ref['name']} instead, or give the recipe more budget or a better start"
         )

@@ -76,14 +76,15 @@ def errors_section(
             ["model", "train", "dev", "test"],
             rows,
             caption=f"{what} per set",
-            highlight=[len(rows) - 1],
+            highlight=[i for i, label in enumerate(errors) if label == "chosen"] or [len(rows) - 1],
         )
     ]
     if any(parts.get("test") is not None for parts in errors.values()):
         blocks.append(
             Text(
-                "The test set is measured once, at the very end, on the chosen model "
-                "only: every decision was made on the dev set.",
+                "The test set is measured once, at the very end, on the chosen model (and the "
+                "reference models, fitted on the training set only): every decision was made "
+                "on the dev set.",
                 "note",
             )
         )

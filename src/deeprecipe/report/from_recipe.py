@@ -122,7 +122,7 @@ def _without_histories(result: Mapping[str, Any]) -> dict[str, Any]:
 
 def _summary(result: Mapping[str, Any]) -> list[str]:
     """Sentences for the top of the report: what was chosen, why the run stopped, what next."""
-    lines = []
+    lines = [f"WARNING: {g['message']}" for g in result.get("guards") or []]
     final = (result.get("final") or {}).get("spec")
     network = result.get("network") or {}
     if final and network:
@@ -134,6 +134,11 @@ def _summary(result: Mapping[str, Any]) -> list[str]:
         )
     if result.get("stopped_because"):
         lines.append(f"The recipe stopped because {result['stopped_because']}.")
+    if result.get("optimization"):
+        lines.append(f"Optimization probe: {result['optimization']['text']}.")
+    achievable = result.get("achievable")
+    if achievable:
+        lines += [f"Achievable error: {n}." for n in achievable.get("notes", [])]
     lines += [f"Recommendation: {r}" for r in result.get("recommendations") or []]
     lines += [f"Note: {n}" for n in result.get("notes") or []]
     return lines
@@ -178,6 +183,12 @@ def report_data(
         "errors": {
             "baseline": errors.get("baseline", {}),
             "chosen": errors.get("final", {}),
+            **{
+                f"reference: {r['name']}": {
+                    "train": r["train_error"], "dev": r["dev_error"], "test": r.get("test_error")
+                }
+                for r in result.get("references") or []
+            },
         },
         "diagnoses": {
             "baseline": result.get("baseline_diagnosis"),

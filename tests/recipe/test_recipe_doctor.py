@@ -1,0 +1,70 @@
+"""The recipe on data built to trap it: an unfittable step size, shifted test priors, noise."""
+
+import numpy as np
+import pytest
+
+from deeprecipe.recipe import Recipe
+
+SMALL = dict(hidden=(16,), epochs=300, max_steps=3, learning_curve_fractions=(1.0,), n_jobs=1,
+             l2_grid=(0.1, 1.0), keep_prob_grid=(0.8,), noise_grid=(0.1,), seed=0)  # fmt: skip
+
+
+def _product_rule(m, seed, scale=1.0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 4))
+    y = (X[:, 0] * X[:, 1] + X[:, 2] > 0).astype(np.int64)
+    return X * scale, y
+
+
+@pytest.mark.slow
+def test_a_step_size_that_cannot_fit_is_an_optimization_failure_fixed_by_the_learning_rate():
+    # inputs in the hundreds and no normalization: the default step of gradient descent (0.1)
+    # cannot train; a bigger network would not help, a smaller step or Adam does
+    X, y = _product_rule(600, 0, scale=300.0)
+    result = Recipe(**SMALL, normalize=False, bayes_error=0.0, max_trainings=30).run(X, y)
+    names = [s.name for s in result.steps]
+    probe = result.steps[names.index("optimization_probe")]
+    assert "an optimization problem, not a lack of capacity" in probe.decision
+    assert names.index("optimization_probe") < names.index("learning_rate")
+    fix = result.steps[names.index("learning_rate")]
+    assert fix.accepted and names.index("learning_rate") < min(
+        (names.index(n) for n in ("wider", "deeper") if n in names), default=len(names)
+    )
+    assert result.to_dict()["optimization"]["verdict"] == "optimization"
+    assert result.final["train_error"] < result.baseline["train_error"] - 0.1
+
+
+def test_a_test_file_with_flipped_class_priors_draws_the_mismatch_warnings():
+    X, y = _product_rule(400, 1)
+    rng = np.random.default_rng(2)
+    X_test = rng.normal(size=(300, 4))
+    y_test = (X_test[:, 0] * X_test[:, 1] + X_test[:, 2] > 0).astype(np.int64)
+    keep = np.r_[np.flatnonzero(y_test == 1), np.flatnonzero(y_test == 0)[:40]]  # mostly 1s
+    result = Recipe(**SMALL, max_trainings=4).run(
+        X[:300], y[:300], X_dev=X[300:], y_dev=y[300:], X_test=X_test[keep], y_test=y_test[keep]
+    )
+    assert any("test labels are distributed differently" in n for n in result.notes)
+    (test_part,) = [d for d in result.to_dict()["distributions"] if d["part"] == "test"]
+    assert test_part["labels_differ"]
+    assert result.to_dict()["dev_test"] is not None
+
+
+def test_pure_noise_targets_never_give_a_model_worse_than_the_mean_without_a_loud_guard():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 8))
+    y = rng.normal(10.0, 2.0, size=200)
+    result = Recipe(**{**SMALL, "hidden": (64,), "epochs": 500}, optimizer="adam",
+                    learning_rate=0.01, max_trainings=6).run(X, y)  # fmt: skip
+    d = result.to_dict()
+    trivial = next(r for r in d["references"] if r["kind"] == "trivial")
+    assert trivial["name"] == "training mean" and trivial["test_error"] is not None
+    worse = result.dev_error > trivial["dev_error"]
+    messages = [g["message"] for g in d["guards"]]
+    assert worse == any("WORSE than trivial" in m for m in messages)
+    assert worse  # a 64-unit network on 120 rows of noise overfits: the guard must speak
+    assert messages[0] in result.recommendations and "training mean" in messages[0]
+    assert d["r2"]["dev"] < 0  # worse than the dev set's own mean
+    assert result.final_diagnosis.bayes_source == "estimated"
+    assert d["achievable"]["upper"]["value"] == pytest.approx(
+        min(r["dev_error"] for r in d["references"])
+    )

@@ -10,8 +10,8 @@ with the chosen network:
 - ``linear``: logistic regression (the inverse L2 strength ``C`` chosen by 3-fold cross-validation
   on the training split) or ridge regression (``alpha`` chosen by leave-one-out on the training
   split).
-- ``boosting``: histogram gradient boosting with scikit-learn's defaults, the strongest
-  off-the-shelf model on tables.
+- ``boosting``: histogram gradient boosting with scikit-learn's defaults (32 bins per feature
+  instead of 255 beyond :data:`WIDE` features), the strongest off-the-shelf model on tables.
 
 :func:`fit_reference` is a plain function of ``(kind, data)`` that returns plain data and the
 fitted estimator, so references run as independent jobs through the same joblib machinery as
@@ -34,6 +34,9 @@ from deeprecipe.errors import DeepRecipeError
 
 #: the references, in the order they are shown
 REFERENCE_KINDS: tuple[str, ...] = ("trivial", "linear", "boosting")
+
+#: more features than this are "wide" (images): boosting bins them more coarsely
+WIDE = 1000
 
 _NAMES = {
     ("trivial", False): "majority class",
@@ -84,9 +87,12 @@ def _estimator(kind: str, data: ReferenceData) -> Any:
         return GridSearchCV(model, {"C": np.logspace(-3, 2, 6).tolist()}, cv=3)
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
+    # wide inputs (pixels): 32 bins per feature instead of 255; measured on the course's cat
+    # images (12,288 features), 11 s instead of 150 s on one core, and no worse on dev
+    bins = {"max_bins": 32} if np.shape(data.X_train)[1] > WIDE else {}
     if not data.regression:
-        return HistGradientBoostingClassifier(random_state=data.seed)
-    model = HistGradientBoostingRegressor(random_state=data.seed)
+        return HistGradientBoostingClassifier(random_state=data.seed, **bins)
+    model = HistGradientBoostingRegressor(random_state=data.seed, **bins)
     if np.ndim(data.y_train) > 1 and np.shape(data.y_train)[1] > 1:
         from sklearn.multioutput import MultiOutputRegressor
 

@@ -110,3 +110,23 @@ def test_run_on_football_uses_its_known_bayes_error_unless_given(invoke, tmp_pat
     assert ("labels are flipped at that rate" in result.stderr) == (not given)
     results = json.loads((out / "results.json").read_text())
     assert results["bayes_error"] == expected
+
+
+def test_run_shows_the_reference_models_in_json_results_and_report(invoke, user_csv, tmp_path):
+    """The references are fitted in every run and appear in --json, results.json, the summary
+    table and the report, each with its test error from the run's single test read."""
+    args = ["run", "--data", user_csv["train"], "--target", "label", "--budget", "1",
+            "--epochs", "5", "--jobs", "1", "--out", tmp_path]  # fmt: skip
+    summary = invoke.json(*args)
+    kinds = [r["kind"] for r in summary["references"]]
+    assert kinds == ["trivial", "linear", "boosting"]
+    assert all(r["test_error"] is not None for r in summary["references"])
+    assert summary["achievable"]["upper"]["value"] == min(
+        r["dev_error"] for r in summary["references"]
+    )
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [r["kind"] for r in results["recipe"]["references"]] == kinds
+    html = (tmp_path / "report.html").read_text()
+    assert "reference: logistic regression" in html and "reference: majority class" in html
+    table = invoke(*args).stdout
+    assert "reference: gradient boosting" in table and "achievable error: at most" in table

@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -235,11 +237,20 @@ def run_deeprecipe(folder: Path, paths, target, timeout: float) -> dict:
     if target:
         command += ["--target", target]
     start = time.perf_counter()
+    # its own process group: on a timeout the run's worker processes end with it
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=child_env(1), cwd=folder, start_new_session=True)  # fmt: skip
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              env=child_env(1), cwd=folder)  # fmt: skip
+        stdout, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
         return {"error": f"still running after {timeout:.0f} s", "seconds": timeout}
+    done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout).strip()[-300:], "seconds": seconds}

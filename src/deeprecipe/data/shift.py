@@ -64,7 +64,8 @@ def _label_comparison(y_train: np.ndarray, y_part: np.ndarray, regression: bool)
     }
     if len(classes) < 2:
         return "chi-square", 1.0, summary
-    p = stats.chi2_contingency(counts, correction=len(classes) == 2).pvalue
+    # (chi2, p, dof, expected): a plain tuple before SciPy 1.11, so index it rather than .pvalue
+    p = stats.chi2_contingency(counts, correction=len(classes) == 2)[1]
     return "chi-square", float(p), summary
 
 

@@ -45,7 +45,8 @@ def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -
         )
     net = model.network
     _check_savable(model, path)
-    tensors = {name: np.ascontiguousarray(net[name]) for name in net.parameter_names}
+    # from any backend: the weights come to the host first
+    tensors = {name: np.ascontiguousarray(w) for name, w in net.get_weights().items()}
     scaler_meta = None
     if model.scaler is not None:
         state = model.scaler.state_dict()
@@ -71,8 +72,9 @@ def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -
 def _check_savable(model: Model, path: Any) -> None:
     """Refuse, before writing, what :func:`load_model` would refuse to read back."""
     net = model.network
-    if not np.isfinite(net.theta).all():
-        bad = next(n for n in net.parameter_names if not np.isfinite(net[n]).all())
+    weights = net.get_weights()
+    if not all(np.isfinite(w).all() for w in weights.values()):
+        bad = next(n for n, w in weights.items() if not np.isfinite(w).all())
         raise DeepRecipeError(
             f"the network's {bad} holds NaN or infinite weights (diverged training, or values "
             f"beyond {net.dtype.name}'s range); accepted: finite weights; nothing was written "
@@ -117,8 +119,13 @@ def safetensors_bytes(tensors: dict[str, np.ndarray], metadata: dict[str, str]) 
     return struct.pack("<Q", len(text)) + text + data[8 + size :]
 
 
-def load_model(path: str | os.PathLike) -> Model:
-    """Load a model file written by :func:`save_model`; refuse anything else clearly."""
+def load_model(
+    path: str | os.PathLike, *, backend: Any = None, device: Any = None
+) -> Model:
+    """Load a model file written by :func:`save_model`; refuse anything else clearly.
+
+    The network lands on ``backend``/``device`` (NumPy by default), whichever backend saved it.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -126,10 +133,12 @@ def load_model(path: str | os.PathLike) -> Model:
         raise DeepRecipeError(f"model file {path} does not exist") from None
     except OSError as exc:
         raise DeepRecipeError(f"model file {path} cannot be read: {exc.strerror}") from None
-    return model_from_bytes(data, source=str(path))
+    return model_from_bytes(data, source=str(path), backend=backend, device=device)
 
 
-def model_from_bytes(data: bytes, *, source: str = "<bytes>") -> Model:
+def model_from_bytes(
+    data: bytes, *, source: str = "<bytes>", backend: Any = None, device: Any = None
+) -> Model:
     """Parse the bytes of a model file (see :func:`load_model`)."""
     metadata = _read_metadata(data, source)
     # the checksum first: nothing in a damaged file (an architecture asking for a billion
@@ -165,6 +174,8 @@ def model_from_bytes(data: bytes, *, source: str = "<bytes>") -> Model:
         network[name][...] = array
     if not np.isfinite(network.theta).all():
         raise DeepRecipeError(f"{source} holds non-finite weights; refusing to load it")
+    if backend is not None or device is not None:
+        network = network.to(device, backend=backend)
 
     scaler = None
     if scaler_meta is not None:

@@ -24,6 +24,11 @@ imports only NumPy and the package's own ground floor (:mod:`deeprecipe.errors`,
 :mod:`deeprecipe._validation`, :mod:`deeprecipe._threads`), and owns the loss maths itself;
 :mod:`deeprecipe.nn.losses` re-exports it under its old names.
 
+Training off NumPy (PyTorch, CuPy, any array API namespace: :mod:`deeprecipe.nn.backends`)
+asks the task for one thing more, :meth:`Task.array_value_and_gradient`: the same loss and
+gradient in array API calls, the loss left on the device. Everything else (predictions,
+metrics, labels) runs on the host, on logits fetched from the device.
+
 A task is stored by name: model files and network configs keep the loss name (``"mse"``), the
 table schema and results keep the kind (``"regression"``); :func:`get_task` accepts either.
 """
@@ -35,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from array_api_compat import device as _device
 
 from deeprecipe._threads import for_row_blocks
 from deeprecipe._validation import check_choice
@@ -57,6 +63,13 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         np.exp(out, out=out)
         out += 1.0
         return np.divide(1.0, out, out=out)
+
+
+def array_sigmoid(xp: Any, z: Any) -> Any:
+    """:func:`sigmoid` in array API calls: from ``e = exp(-|z|)``, which never overflows,
+    ``1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` below."""
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def log_sigmoid(z: np.ndarray) -> np.ndarray:
@@ -222,6 +235,17 @@ class Task:
         """``(value(z, y), gradient(z, y))``; a task may share the work between the two."""
         return self.value(z, y), self.gradient(z, y)
 
+    def array_value_and_gradient(self, xp: Any, z: Any, y: Any) -> tuple[Any, Any]:
+        """:meth:`value_and_gradient` on namespace ``xp``'s arrays (``y`` from
+        :meth:`prepare_targets`, moved to ``z``'s device); the value is a 0-d float64 array,
+        left on the device."""
+        raise NotImplementedError  # pragma: no cover
+
+    def array_error_sum(self, xp: Any, z: Any, y: Any) -> tuple[Any, int]:
+        """``(summed error terms, count)`` of logits ``z`` against targets ``y`` on namespace
+        ``xp``: :meth:`error_terms` of :meth:`predictions`, the sum left on the device."""
+        raise NotImplementedError  # pragma: no cover
+
     # -- predictions and the error metric ----------------------------------------------------
     def predictions(self, out: np.ndarray) -> np.ndarray:
         """Outputs ``A[L]`` -> predictions: class indices, 0/1 labels, or values."""
@@ -354,6 +378,15 @@ class BinaryCrossEntropy(_ClassLabels, Task):
         grad -= y
         return grad
 
+    def array_value_and_gradient(self, xp, z, y):
+        m = z.shape[0]
+        per_entry = xp.clip(z, min=0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
+        return xp.sum(per_entry, dtype=xp.float64) / m, (array_sigmoid(xp, z) - y) / m
+
+    def array_error_sum(self, xp, z, y):
+        wrong = (array_sigmoid(xp, z) > 0.5) != (y > 0.5)
+        return xp.sum(xp.astype(wrong, xp.float64)), int(z.shape[0] * z.shape[1])
+
     def output(self, z):
         return sigmoid(z)
 
@@ -452,6 +485,23 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
         for_row_blocks(_softmax_rows, z, y, log_p, grad, m)
         return float(-log_p.sum(dtype=np.float64) / m), grad
 
+    def array_value_and_gradient(self, xp, z, y):
+        # value_and_gradient's steps, with one-hot masks where NumPy indexes rows
+        m, k = z.shape
+        shifted = z - xp.max(z, axis=-1, keepdims=True)
+        e = xp.exp(shifted)
+        classes = xp.arange(k, device=_device(z))
+        top = classes == xp.argmax(shifted, axis=-1)[:, None]  # one max per row, ties or not
+        log_sum = xp.log1p(xp.sum(xp.where(top, xp.zeros_like(e), e), axis=-1))
+        hot = classes == y[:, None]
+        log_p = xp.sum(xp.where(hot, shifted, xp.zeros_like(e)), axis=-1) - log_sum
+        value = -xp.sum(log_p, dtype=xp.float64) / m
+        grad = (e / xp.sum(e, axis=-1, keepdims=True) - xp.astype(hot, z.dtype)) / m
+        return value, grad
+
+    def array_error_sum(self, xp, z, y):
+        return xp.sum(xp.astype(xp.argmax(z, axis=1) != y, xp.float64)), int(z.shape[0])
+
     def predictions(self, out):
         return out.argmax(axis=1)
 
@@ -499,6 +549,14 @@ class MeanSquaredError(Task):
 
     def example_gradient(self, z, y):
         return z - y
+
+    def array_value_and_gradient(self, xp, z, y):
+        diff = z - y
+        return 0.5 * xp.sum(diff * diff, dtype=xp.float64) / z.shape[0], diff / z.shape[0]
+
+    def array_error_sum(self, xp, z, y):
+        diff = xp.astype(z, xp.float64) - xp.astype(y, xp.float64)
+        return xp.sum(diff * diff), int(z.shape[0] * z.shape[1])
 
     def output(self, z):
         return z

@@ -11,6 +11,11 @@ original is never touched), the cost includes the L2 term ``(lambda/(2m)) sum ||
 The numerical gradient of a ``full`` or ``sampled`` check comes from
 :class:`~deeprecipe.check.layerwise.LayerwiseCost`, which recomputes only the layers above each
 perturbed weight; ``directional`` evaluates whole forward passes along random +-1 directions.
+
+Off NumPy (a network on PyTorch, CuPy, ...) the check runs where the network runs: the float64
+copy stays on its backend and device, backprop and every perturbed forward pass run there, and
+the numerical gradient takes one whole forward pass per perturbation (the layer-wise engine is
+NumPy's); only the scalar costs and the gradient come back to the host to be compared.
 """
 
 from __future__ import annotations
@@ -165,7 +170,7 @@ def _check_network(
     training, masks = False, None
     if dropout == "frozen" and has_dropout:
         net.forward(X, training=True)
-        masks = [None if layer.mask is None else layer.mask.copy() for layer in net.layers]
+        masks = [None if layer.mask is None else net.backend.copy(layer.mask) for layer in net.layers]
         training = True
         notes.append("dropout masks drawn once from the seed and frozen for every evaluation")
     elif dropout == "frozen":
@@ -177,17 +182,21 @@ def _check_network(
         )
 
     net.loss_and_gradient(X, targets, m=m, training=training, masks=masks)
-    analytic = net.grad.copy()
-    theta = net.theta.copy()
+    analytic = np.array(net.backend.to_host(net.grad), copy=True)
+    theta = net.get_theta()
     layouts = layout_from_slices(net.parameter_slices)
     rng = np.random.default_rng(pick_seed)
 
     def cost(point: np.ndarray) -> float:
-        net.theta[...] = point
-        logits = net.forward(X, training=training, masks=masks)
+        net.theta = point
+        logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
         return net.loss.value(logits, targets) + net.l2_cost(m)
 
-    engine = LayerwiseCost(net, X, targets, m=m, training=training, masks=masks)
+    engine = (
+        LayerwiseCost(net, X, targets, m=m, training=training, masks=masks)
+        if net.backend.in_place
+        else None
+    )
     values: list[TensorValues] = []
     evaluations, work = 1, 1.0
     if mode == "directional":
@@ -200,7 +209,7 @@ def _check_network(
         work = float(evaluations)
     else:
         chosen = select_entries(layouts, mode, n_samples, rng)
-        if engine.matches_network:
+        if engine is not None and engine.matches_network:
             for index, (t, local) in enumerate(zip(layouts, chosen)):
                 kind, k = ("W", index // 2) if index % 2 == 0 else ("b", index // 2)
                 numerical = engine.entries(k, kind, local, eps, two_sided)
@@ -211,6 +220,9 @@ def _check_network(
             notes.append(
                 "the network's forward differs from the layer-wise engine's; "
                 "fell back to one whole forward pass per perturbation"
+                if engine is not None
+                else f"on the {net.backend.name} backend ({net.backend.device_name}): one "
+                "whole forward pass per perturbation, on the device"
             )
             flat = np.concatenate([t.positions[local] for t, local in zip(layouts, chosen)])
             numerical = numerical_gradient(cost, theta, eps, two_sided, indices=flat)
@@ -218,18 +230,19 @@ def _check_network(
             values = [entry_values(t, c, analytic, p) for t, c, p in zip(layouts, chosen, pieces)]
             evaluations += flat.size * (2 if two_sided else 1) + (0 if two_sided else 1)
             work = float(evaluations)
-    net.theta[...] = theta
+    net.theta = theta
 
     kinks = []
     if (
         mode != "directional"
+        and engine is not None
         and engine.matches_network
         and any(a in KINK_ACTIVATIONS for a in net.activations)
     ):
         evaluations_before = engine.evaluations
         kinks = resolve_kinks(engine, values, eps)
         evaluations += engine.evaluations - evaluations_before
-    near, exact, total = engine.near_kinks(KINK_EPS_FACTOR * eps)
+    near, exact, total = (0, 0, 0) if engine is None else engine.near_kinks(KINK_EPS_FACTOR * eps)
     if near:
         kinds = "/".join(sorted({a for a in net.activations if a in KINK_ACTIVATIONS}))
         zeros = (
@@ -261,7 +274,7 @@ def _check_network(
         kinks=kinks,
     )
     if not result.passed:  # only a failure needs the cost's scale (one more forward pass)
-        logits = net.forward(X, training=training, masks=masks)
+        logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
         cost = net.loss.value(logits, targets) + net.l2_cost(m)
         note = rounding_note(result, max(abs(cost), float(np.abs(logits).max())))
         if note:

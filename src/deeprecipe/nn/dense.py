@@ -20,6 +20,11 @@ arguments, so a mini-batch step allocates nothing. The buffers hold as many rows
 batch seen and a smaller batch uses their first rows (a view, still contiguous); they are
 dropped by :meth:`clear_cache`. The price: ``mask``, ``_z``, ``_a`` and ``_input`` describe the
 LAST pass only and are overwritten by the next one (copy them to keep them).
+
+That is the NumPy path. On any other array namespace (PyTorch, CuPy, ``array_api_strict``: see
+:mod:`deeprecipe.nn.backends`) the same formulas run functionally, in array API calls, at the
+end of this file: each pass returns fresh arrays, and ``dW``, ``db`` are fresh arrays that the
+network lays into its flat gradient.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 
 from deeprecipe._threads import for_row_blocks
 from deeprecipe.nn.activations import Activation
+from deeprecipe.nn.backends.numpy_backend import NUMPY
 
 
 class Dense:
@@ -45,8 +51,10 @@ class Dense:
         db: np.ndarray,
         activation: Activation,
         keep_prob: float = 1.0,
+        backend=NUMPY,
     ) -> None:
         self.W, self.b, self.dW, self.db = W, b, dW, db
+        self.backend = backend
         self.activation = activation
         self.keep_prob = float(keep_prob)
         self.mask: np.ndarray | None = None
@@ -119,6 +127,8 @@ class Dense:
         ``reuse_buffers`` writes Z, A, the mask and the output into the layer's buffers (see the
         module docstring): the returned array is then overwritten by the next such pass.
         """
+        if not self.backend.in_place:
+            return self._forward_array(a_prev, training=training, rng=rng, mask=mask)
         self._reuse = reuse_buffers
         rows, cols = a_prev.shape[0], self.W.shape[1]
         dtype = a_prev.dtype if a_prev.dtype == self.W.dtype else np.result_type(a_prev, self.W)
@@ -153,6 +163,8 @@ class Dense:
 
     def backward(self, da: np.ndarray, *, l2_over_m: float = 0.0, input_grad: bool = True):
         """Fill ``dW`` and ``db`` from dJ/dA; return dJ/dA of the layer below (or None)."""
+        if not self.backend.in_place:
+            return self._backward_array(da, l2_over_m=l2_over_m, input_grad=input_grad)
         rows, cols = da.shape
         masked = None
         if self.mask is not None:
@@ -199,3 +211,32 @@ class Dense:
         """Drop the cached activations and the reusable buffers (they can be large)."""
         self._input = self._z = self._a = self.mask = None
         self._buffers, self._views, self._workspace_key = {}, {}, None
+
+    # ----------------------------------------------------------------- any array namespace
+    def _forward_array(self, a_prev, *, training, rng, mask):
+        """Z = A_prev W + b, A = g(Z), A * D / keep_prob: fresh arrays, array API calls only."""
+        xp = self.backend.xp
+        forward = self.backend.activation(self.activation.name)[0]
+        z = a_prev @ self.W + self.b
+        a = forward(xp, z)
+        self._input, self._z, self._a, self.mask = a_prev, z, a, None
+        if training and self.keep_prob < 1.0:
+            if mask is None:
+                shape = tuple(a.shape)
+                mask = self.backend.dropout_mask(rng, shape, self.keep_prob, self.W.dtype)
+            self.mask = mask
+            return a * mask
+        return a
+
+    def _backward_array(self, da, *, l2_over_m, input_grad):
+        """dZ = dA * D / keep_prob * g'(Z); dW = A_prev^T dZ + (lambda/m) W; db = sum dZ."""
+        xp = self.backend.xp
+        backward = self.backend.activation(self.activation.name)[1]
+        if self.mask is not None:
+            da = da * self.mask
+        dz = backward(xp, self._z, self._a, da)
+        self.dW = self._input.T @ dz
+        if l2_over_m:
+            self.dW = self.dW + l2_over_m * self.W
+        self.db = xp.sum(dz, axis=0)
+        return dz @ self.W.T if input_grad else None

@@ -7,6 +7,13 @@
 Cost with L2 regularization (``m`` = training-set size; biases are not penalized)::
 
     J = (1/m) sum_i L(yhat_i, y_i) + (lambda / (2 m)) sum_l ||W[l]||_F^2
+
+The arrays live on a backend (:mod:`deeprecipe.nn.backends`): NumPy by default, where the
+views above are permanent and training works in place; or PyTorch, CuPy or any array API
+namespace, where ``theta`` is still the one owner of the parameters but ``W[l]``, ``b[l]`` are
+sliced from it at each forward pass and ``grad`` is assembled after each backward pass (the
+standard promises no views). Data, weights and dropout masks start on the host (NumPy, from
+the seed) and move to the device, so every backend starts from the same bits.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 from deeprecipe._validation import check_array, check_choice, check_number, check_rng
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.activations import get_activation
+from deeprecipe.nn.backends import Backend, get_backend
 from deeprecipe.nn.dense import Dense
 from deeprecipe.nn.initializers import INITIALIZERS, initial_weights
 from deeprecipe.task import Task, get_loss
@@ -93,6 +101,11 @@ class Network:
             ``weight_decay`` ``lambda/m`` and the Keras ``L2(lambda/(2m))``.
         dtype: ``float32`` (default) or ``float64``.
         seed: int, ``None`` or ``numpy.random.Generator``; drives initialization and dropout.
+        backend: ``numpy`` (default), ``torch``, ``cupy`` or ``array_api_strict`` (see
+            :mod:`deeprecipe.nn.backends`); not part of :attr:`config`: where a network runs
+            is not what it is, and a model file loads onto any backend.
+        device: ``cpu`` (default), ``cuda``, ``cuda:1``, ...; ``device="cuda"`` alone picks
+            PyTorch, or CuPy when PyTorch is absent.
     """
 
     def __init__(
@@ -107,7 +120,10 @@ class Network:
         l2: float = 0.0,
         dtype: Any = np.float32,
         seed: int | np.random.Generator | None = 0,
+        backend: str | Backend | None = None,
+        device: Any = None,
     ) -> None:
+        self.backend = get_backend(backend, device)
         self.layer_sizes = self._check_sizes(layer_sizes)
         n_hidden = len(self.layer_sizes) - 2
         activations = _per_hidden_layer("activation", activation, n_hidden)
@@ -123,8 +139,9 @@ class Network:
         self.shapes = []
         for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
             self.shapes += [(n_in, n_out), (n_out,)]
-        self.theta = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
-        self.grad = np.zeros_like(self.theta)
+        zeros = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
+        self._theta = self.backend.asarray(zeros)
+        self.grad = self.backend.asarray(np.zeros_like(zeros))
         self.layers = self._build_layers(keep_probs)
         self.initialize()
 
@@ -145,6 +162,7 @@ class Network:
         return [int(n) for n in sizes]
 
     def _build_layers(self, keep_probs: list[float]) -> list[Dense]:
+        # off NumPy these views are rebound at each forward pass (_bind) and dW, db replaced
         views = self.views(self.theta)
         grads = self.views(self.grad)
         layers = []
@@ -159,6 +177,7 @@ class Network:
                     grads[2 * l + 1],
                     get_activation(activation),
                     keep_prob=keep_probs[l] if hidden else 1.0,
+                    backend=self.backend,
                 )
             )
         return layers
@@ -190,9 +209,48 @@ class Network:
             ).recommended_init
         )
         scale = self.init_scale if scale is None else check_number("scale", scale, low=0.0)
-        for layer, (n_in, n_out) in zip(self.layers, self.shapes[::2]):
-            layer.W[...] = initial_weights(name, n_in, n_out, self.rng, scale=scale)
-            layer.b[...] = 0
+        host = self._host_theta()
+        tensors = self.views(host)
+        for l, (n_in, n_out) in enumerate(self.shapes[::2]):
+            tensors[2 * l][...] = initial_weights(name, n_in, n_out, self.rng, scale=scale)
+            tensors[2 * l + 1][...] = 0
+        self.theta = host
+
+    # ----------------------------------------------------------------- the flat vector
+    @property
+    def theta(self) -> Any:
+        """All parameters, ``W1, b1, W2, b2, ...`` back to back, in the backend's arrays."""
+        return self._theta
+
+    @theta.setter
+    def theta(self, values: Any) -> None:
+        """Set every parameter from a flat vector (host data or the backend's array). On
+        NumPy the values are copied into ``theta``, whose views the layers keep."""
+        if self.backend.in_place:
+            if values is not self._theta:
+                self._theta[...] = values
+            return
+        values = self.backend.asarray(values, dtype=self.dtype)
+        if tuple(values.shape) != tuple(self._theta.shape):
+            raise DeepRecipeError(
+                f"theta has shape {tuple(values.shape)}; this network accepts "
+                f"{tuple(self._theta.shape)}"
+            )
+        self._theta = values
+
+    def get_theta(self) -> np.ndarray:
+        """A NumPy copy of ``theta`` (from the device when there is one)."""
+        return np.array(self.backend.to_host(self.theta), dtype=self.dtype, copy=True)
+
+    def _host_theta(self) -> np.ndarray:
+        """``theta`` itself on NumPy, a host copy elsewhere: edit it, then assign it back."""
+        return self.theta if self.backend.in_place else self.get_theta()
+
+    def _bind(self) -> None:
+        """Off NumPy: slice each layer's ``W``, ``b`` from the current ``theta``."""
+        tensors = self.backend.views(self.theta, list(self.parameter_slices.values()))
+        for l, layer in enumerate(self.layers):
+            layer.W, layer.b = tensors[2 * l], tensors[2 * l + 1]
 
     # ----------------------------------------------------------------- structure
     @property
@@ -225,21 +283,25 @@ class Network:
             start += size
         return out
 
-    def views(self, flat: np.ndarray) -> list[np.ndarray]:
-        """Split a flat vector shaped like ``theta`` into ``[W1, b1, W2, b2, ...]`` views."""
-        return [flat[s].reshape(shape) for s, shape in self.parameter_slices.values()]
+    def views(self, flat: Any) -> list[Any]:
+        """Split a flat vector shaped like ``theta`` into ``[W1, b1, W2, b2, ...]`` views
+        (slices of the backend's arrays off NumPy)."""
+        slices = list(self.parameter_slices.values())
+        if isinstance(flat, np.ndarray):
+            return [flat[s].reshape(shape) for s, shape in slices]
+        return self.backend.views(flat, slices)
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        """``net["W1"]``: a view of one parameter tensor."""
+    def __getitem__(self, name: str) -> Any:
+        """``net["W1"]``: one parameter tensor (on NumPy a view; set it with
+        :meth:`set_weights` to work on every backend)."""
         slices = self.parameter_slices
         if name not in slices:
             raise DeepRecipeError(f"no parameter named {name!r}; accepted: {', '.join(slices)}")
-        s, shape = slices[name]
-        return self.theta[s].reshape(shape)
+        return self.views(self.theta)[list(slices).index(name)]
 
     def get_weights(self) -> dict[str, np.ndarray]:
-        """A copy of every tensor by name (``W1``, ``b1``, ...)."""
-        return {name: self[name].copy() for name in self.parameter_names}
+        """A NumPy copy of every tensor by name (``W1``, ``b1``, ...)."""
+        return dict(zip(self.parameter_names, self.views(self.get_theta())))
 
     def set_weights(self, weights: Mapping[str, Any]) -> None:
         """Set tensors from arrays by name; shapes must match exactly (a bias may be (n, 1))."""
@@ -254,7 +316,11 @@ class Network:
             raise DeepRecipeError(
                 f"unknown parameter name(s) {sorted(unknown)}; accepted: {', '.join(slices)}"
             )
+        host = self._host_theta()
+        tensors = dict(zip(self.parameter_names, self.views(host)))
         for name, value in weights.items():
+            if not isinstance(value, np.ndarray) and hasattr(value, "__dlpack__"):
+                value = self.backend.to_host(value)
             array = check_array(name, value)
             shape = slices[name][1]
             column_bias = len(shape) == 1 and array.shape in ((shape[0], 1), (1, shape[0]))
@@ -268,7 +334,8 @@ class Network:
                     f"{name} holds values beyond {self.dtype.name}'s range (|w| <= {limit:.3g}); "
                     "accepted: weights this network's dtype can hold (or dtype=float64)"
                 )
-            self[name][...] = array.reshape(shape)
+            tensors[name][...] = array.reshape(shape)
+        self.theta = host
 
     @property
     def config(self) -> dict[str, Any]:
@@ -285,8 +352,11 @@ class Network:
         }
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, seed=0) -> Network:
-        """A network from :attr:`config` (freshly initialized: set its weights afterwards)."""
+    def from_config(
+        cls, config: Mapping[str, Any], *, seed=0, backend: Any = None, device: Any = None
+    ) -> Network:
+        """A network from :attr:`config` (freshly initialized: set its weights afterwards), on
+        ``backend`` and ``device`` (NumPy by default)."""
         if not isinstance(config, Mapping):
             raise DeepRecipeTypeError(f"config={config!r}; accepted: a mapping like Network.config")
         unknown = sorted(set(config) - set(CONFIG_KEYS))
@@ -296,15 +366,25 @@ class Network:
             )
         if "layer_sizes" not in config:
             raise DeepRecipeError("config has no 'layer_sizes'; it is the one required key")
-        return cls(**dict(config), seed=seed)
+        return cls(**dict(config), seed=seed, backend=backend, device=device)
 
     def copy(self, *, dtype: Any = None) -> Network:
-        """An independent copy (weights, settings and a copy of the random state)."""
+        """An independent copy on the same backend (weights, settings and a copy of the
+        random state)."""
         config = self.config
         if dtype is not None:
             config["dtype"] = _resolve_dtype(dtype).name
-        twin = type(self).from_config(config, seed=0)
-        twin.theta[...] = self.theta
+        twin = type(self).from_config(config, seed=0, backend=self.backend)
+        twin.theta = self.backend.copy(self.theta) if dtype is None else self.theta
+        twin.rng = np.random.Generator(type(self.rng.bit_generator)())
+        twin.rng.bit_generator.state = self.rng.bit_generator.state
+        return twin
+
+    def to(self, device: Any = None, *, backend: Any = None) -> Network:
+        """A copy on another backend or device (``net.to("cuda")``, ``net.to(backend="numpy")``):
+        the same weights, bit for bit, and the same random state."""
+        twin = type(self).from_config(self.config, seed=0, backend=backend, device=device)
+        twin.theta = self.get_theta()
         twin.rng = np.random.Generator(type(self.rng.bit_generator)())
         twin.rng.bit_generator.state = self.rng.bit_generator.state
         return twin
@@ -312,24 +392,31 @@ class Network:
     def __reduce__(self):
         """Pickle and deepcopy as (config, theta, random state), so the copy's ``W[l]`` and
         ``b[l]`` are views into its own flat ``theta`` again, not loose arrays."""
+        place = (self.backend.name, self.backend.device_name)
         return (
             _rebuild,
-            (type(self), self.config, self.theta.copy(), self.rng.bit_generator.state),
+            (type(self), self.config, self.get_theta(), self.rng.bit_generator.state, place),
         )
 
     def __repr__(self) -> str:
         layers = "-".join(map(str, self.layer_sizes))
         return (
             f"Network({layers}, activation={self.activations}, loss={self.loss.name!r}, "
-            f"keep_prob={self.keep_probs}, l2={self.l2}, dtype={self.dtype.name})"
+            f"keep_prob={self.keep_probs}, l2={self.l2}, dtype={self.dtype.name}"
+            + ("" if self.backend.in_place else
+               f", backend={self.backend.name!r}, device={self.backend.device_name!r}")
+            + ")"
         )
 
     # ----------------------------------------------------------------- computation
     def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
         """Validate ``X`` (2-D, finite, ``n_x`` columns) and cast it to the network's dtype.
 
-        An array already in the network's dtype is returned as is, never copied.
+        An array already in the network's dtype is returned as is, never copied. Inputs are
+        checked on the host: the backend's own arrays (a torch tensor) are fetched first.
         """
+        if not isinstance(X, np.ndarray) and hasattr(X, "__dlpack__") and hasattr(X, "shape"):
+            X = self.backend.to_host(X)
         X = check_array(name, X, ndim=2, finite=False)
         if X.shape[1] != self.layer_sizes[0]:
             raise DeepRecipeError(
@@ -377,6 +464,9 @@ class Network:
         return self._forward(X, training=training, masks=masks, reuse_buffers=False)
 
     def _forward(self, X, *, training, masks, reuse_buffers) -> np.ndarray:
+        if not self.backend.in_place:
+            self._bind()
+            X = self.backend.asarray(X)
         a = X
         for l, layer in enumerate(self.layers):
             mask = masks[l] if masks is not None and l < len(masks) else None
@@ -391,13 +481,24 @@ class Network:
         da = dz_out
         for l in range(self.n_layers - 1, -1, -1):
             da = self.layers[l].backward(da, l2_over_m=l2_over_m, input_grad=l > 0)
+        if not self.backend.in_place:
+            self.grad = self.backend.flatten([p for layer in self.layers for p in (layer.dW, layer.db)])
         return self.grad
 
     def l2_cost(self, m: int) -> float:
         """(lambda / (2m)) sum_l ||W[l]||_F^2."""
+        return self.backend.scalar(self._l2_term(m))
+
+    def _l2_term(self, m: int) -> Any:
+        """:meth:`l2_cost` as a float on NumPy, a 0-d array on the device elsewhere."""
         if not self.l2:
             return 0.0
-        squares = sum(float(np.vdot(layer.W, layer.W)) for layer in self.layers)
+        if self.backend.in_place:
+            squares = sum(float(np.vdot(layer.W, layer.W)) for layer in self.layers)
+        else:
+            self._bind()
+            xp = self.backend.xp
+            squares = sum(xp.sum(layer.W * layer.W) for layer in self.layers)
         return self.l2 / (2 * m) * squares
 
     def loss_and_gradient(
@@ -419,22 +520,34 @@ class Network:
         layers' ``mask``, ``_z`` and ``_a`` are overwritten by the next call (copy a mask to
         keep it; passing ``masks`` back in never overwrites them).
         """
+        return self.backend.scalar(
+            self._cost_and_gradient(X, targets, m=m, training=training, masks=masks)
+        )
+
+    def _cost_and_gradient(self, X, targets, *, m=None, training=True, masks=None) -> Any:
+        """:meth:`loss_and_gradient`, its cost left on the device off NumPy (a 0-d array:
+        reading it would wait for the GPU at every step)."""
         m = X.shape[0] if m is None else m
         logits = self._forward(X, training=training, masks=masks, reuse_buffers=True)
-        value, dz_out = self.loss.value_and_gradient(logits, targets)
+        if self.backend.in_place:
+            value, dz_out = self.loss.value_and_gradient(logits, targets)
+        else:
+            targets = self.backend.asarray(targets)
+            value, dz_out = self.loss.array_value_and_gradient(self.backend.xp, logits, targets)
         self.backward(dz_out, m=m)
-        return value + self.l2_cost(m)
+        return value + self._l2_term(m)
 
     def cost(self, X: Any, y: Any, *, m: int | None = None) -> float:
         """J on ``(X, y)`` in prediction mode (no dropout), L2 term included."""
         X = self.check_inputs(X)
         targets = self.prepare_targets(y, X.shape[0])
-        logits = self.forward(X, training=False)
+        logits = self.backend.to_host(self.forward(X, training=False))
         return self.loss.value(logits, targets) + self.l2_cost(X.shape[0] if m is None else m)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The output activation of the logits: sigmoid, softmax or identity. Never drops a unit."""
-        return self.loss.output(self.forward(self.check_inputs(X), training=False))
+        logits = self.forward(self.check_inputs(X), training=False)
+        return self.loss.output(self.backend.to_host(logits))
 
     def predict(self, X: Any) -> np.ndarray:
         """Class indices (softmax), 0/1 labels with threshold 0.5 (sigmoid), or values (mse)."""
@@ -476,6 +589,7 @@ class Network:
         for start in range(0, n, chunk_rows):
             stop = min(start + chunk_rows, n)
             logits = self._forward(X[start:stop], training=False, masks=None, reuse_buffers=False)
+            logits = self.backend.to_host(logits)  # the metric's bookkeeping runs on the host
             if cost:
                 value = self.loss.value(logits, targets[start:stop])
                 loss_sum += value if stop - start == n else value * (stop - start)
@@ -504,14 +618,22 @@ class Network:
         wrong, count = self._error_sum(self.layers[-1]._a, targets)
         return wrong / count
 
+    def _training_error_array(self, targets: Any) -> Any:
+        """:meth:`training_error` off NumPy, left on the device (a 0-d array)."""
+        logits = self.layers[-1]._a
+        wrong, count = self.loss.array_error_sum(self.backend.xp, logits, targets)
+        return wrong / count
+
     def clear_cache(self) -> None:
         for layer in self.layers:
             layer.clear_cache()
 
 
-def _rebuild(cls: type, config: dict, theta: np.ndarray, rng_state: dict) -> Network:
-    net = cls.from_config(config)
-    net.theta[...] = theta
+def _rebuild(
+    cls: type, config: dict, theta: np.ndarray, rng_state: dict, place=("numpy", None)
+) -> Network:
+    net = cls.from_config(config, backend=place[0], device=place[1])
+    net.theta = theta
     net.rng.bit_generator.state = rng_state
     return net
 

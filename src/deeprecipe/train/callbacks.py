@@ -57,8 +57,9 @@ class EarlyStopping(Callback):
             )
         self.best = np.inf
         self.best_epoch: int | None = None
-        self.best_theta = trainer.network.theta.copy()
-        self.epoch_start = trainer.network.theta.copy() if self.monitor == "cost" else None
+        copy = trainer.network.backend.copy
+        self.best_theta = copy(trainer.network.theta)
+        self.epoch_start = copy(trainer.network.theta) if self.monitor == "cost" else None
         self.wait = 0
 
     def on_epoch_begin(self, trainer):
@@ -83,7 +84,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, trainer):
         if self.best_epoch is not None:
-            trainer.network.theta[...] = self.best_theta
+            trainer.network.theta = trainer.network.backend.copy(self.best_theta)
             trainer.history.best_epoch = self.best_epoch
 
 

@@ -33,11 +33,11 @@ def save_checkpoint(path: str | os.PathLike, trainer: Trainer) -> Path:
     from deeprecipe.io import content_digest, safetensors_bytes
 
     optimizer_state = trainer.optimizer.state_dict()
-    arrays = {"theta": trainer.network.theta}
+    arrays = {"theta": trainer.network.get_theta()}
     scalars = {}
     for key, value in optimizer_state.items():
-        if isinstance(value, np.ndarray):
-            arrays[f"optimizer.{key}"] = value
+        if hasattr(value, "__dlpack__"):  # a moment, on the network's device or the host
+            arrays[f"optimizer.{key}"] = trainer.network.backend.to_host(value)
         elif value is not None:
             scalars[key] = value
     state = {
@@ -105,7 +105,7 @@ def _trainer_from_state(
     network = Network.from_config(state["network"])
     if tensors["theta"].shape != network.theta.shape:
         raise DeepRecipeError("the weights do not match the saved architecture")
-    network.theta[...] = tensors["theta"]
+    network.theta = tensors["theta"]
     network.rng.bit_generator.state = state["rng"]["dropout"]
     optimizer_state = dict(state["optimizer"])
     for key, value in tensors.items():

@@ -17,6 +17,11 @@ BLAS ``axpy`` would save a pass per update, but SciPy's BLAS is a second OpenBLA
 thread pool: beside NumPy's, at two threads, the two pools' spinning workers slowed training
 a hundredfold on a two-core machine. NumPy ufuncs it is.) The update is entry by entry, so on
 several threads it runs over blocks of ``theta`` (:mod:`deeprecipe._threads`), the same bits.
+
+Off NumPy (a network on PyTorch, CuPy or another array API namespace) the same formulas run
+functionally in ``_step_array``: ``step`` returns the next ``theta`` and the trainer assigns it
+(``net.theta = opt.step(net.theta, net.grad)``); on NumPy it returns ``theta`` itself, updated.
+The moments ``v``, ``s`` live beside ``theta``, on its device.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace, device
 
 from deeprecipe._threads import for_row_blocks
 from deeprecipe._validation import check_choice, check_number
@@ -46,8 +52,17 @@ class Optimizer:
         self.t = 0
         self._buffer: np.ndarray | None = None
 
-    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+    def step(self, theta: Any, grad: Any) -> Any:
+        """Update ``theta`` from ``grad``; return it (on NumPy the same array, updated)."""
         raise NotImplementedError
+
+    def _moment(self, value: Any, theta: Any) -> Any:
+        """A moment buffer for ``theta``'s namespace and device: zeros at the first step, or
+        the saved one (NumPy, from a checkpoint) moved there."""
+        xp = array_namespace(theta)
+        if value is None:
+            return xp.zeros_like(theta)
+        return xp.asarray(value, dtype=theta.dtype, device=device(theta))
 
     def _scratch(self, theta: np.ndarray) -> np.ndarray:
         if self._buffer is None or self._buffer.shape != theta.shape or (
@@ -71,8 +86,15 @@ class GradientDescent(Optimizer):
     name = "gd"
 
     def step(self, theta, grad):
+        if not isinstance(theta, np.ndarray):
+            return self._step_array(theta, grad)
         self.t += 1
         for_row_blocks(_gd_rows, theta, grad, self._scratch(theta), self.learning_rate)
+        return theta
+
+    def _step_array(self, theta, grad):
+        self.t += 1
+        return theta - self.learning_rate * grad
 
 
 class Momentum(Optimizer):
@@ -88,6 +110,8 @@ class Momentum(Optimizer):
         self.v: np.ndarray | None = None
 
     def step(self, theta, grad):
+        if not isinstance(theta, np.ndarray):
+            return self._step_array(theta, grad)
         if self.v is None:
             self.v = np.zeros_like(theta)
         self.t += 1
@@ -95,6 +119,13 @@ class Momentum(Optimizer):
             _momentum_rows, theta, grad, self.v, self._scratch(theta), self.beta,
             self.learning_rate,
         )
+        return theta
+
+    def _step_array(self, theta, grad):
+        v = self._moment(self.v, theta)
+        self.t += 1
+        self.v = self.beta * v + (1 - self.beta) * grad
+        return theta - self.learning_rate * self.v
 
     def state_dict(self):
         return {**super().state_dict(), "beta": self.beta, "v": self.v}
@@ -124,6 +155,8 @@ class Adam(Optimizer):
         self.s: np.ndarray | None = None
 
     def step(self, theta, grad):
+        if not isinstance(theta, np.ndarray):
+            return self._step_array(theta, grad)
         if self.v is None:
             self.v, self.s = np.zeros_like(theta), np.zeros_like(theta)
         self.t += 1
@@ -136,6 +169,18 @@ class Adam(Optimizer):
             _adam_rows, theta, grad, self.v, self.s, self._scratch(theta), self.beta1,
             self.beta2, alpha_t, eps_t,
         )
+        return theta
+
+    def _step_array(self, theta, grad):
+        v, s = self._moment(self.v, theta), self._moment(self.s, theta)
+        self.t += 1
+        self.v = self.beta1 * v + (1 - self.beta1) * grad
+        self.s = self.beta2 * s + (1 - self.beta2) * (grad * grad)
+        correction1 = 1 - self.beta1**self.t
+        correction2 = 1 - self.beta2**self.t
+        alpha_t = self.learning_rate * float(np.sqrt(correction2)) / correction1
+        eps_t = self.epsilon * float(np.sqrt(correction2))
+        return theta - alpha_t * (self.v / (array_namespace(theta).sqrt(self.s) + eps_t))
 
     def state_dict(self):
         return {

@@ -23,6 +23,11 @@ Threads: :func:`fit` runs on ``n_threads`` threads (default: ``DEEPRECIPE_NUM_TH
 BLAS thread count in effect, which sweeps hold to one per worker): BLAS is limited to that many
 and the element-wise work splits over row blocks (:mod:`deeprecipe._threads`); the weights
 come out the same bits whatever the count.
+
+Off NumPy (a network on PyTorch, CuPy, ...: :mod:`deeprecipe.nn.backends`) the data are
+validated on the host and moved to the device once per :func:`fit`; each epoch's order is drawn
+on the host from the same seed, mini-batches are gathered on the device, and the epoch's cost
+is read back once per epoch, not once per step (which would wait for the GPU every time).
 """
 
 from __future__ import annotations
@@ -146,8 +151,11 @@ class Trainer:
         # An epoch's cost is measured on the weights it starts from (exactly so in full-batch
         # training), so the weights worth restoring are those at the START of the last epoch
         # whose cost was good, not those its update produced.
-        epoch_start = net.theta.copy()
-        last_good = net.theta.copy()
+        epoch_start = net.backend.copy(net.theta)
+        last_good = net.backend.copy(net.theta)
+        self._on_device = None
+        if not net.backend.in_place:
+            self._on_device = (net.backend.asarray(X), net.backend.asarray(targets))
         last_good_epoch = self.epoch + 1
         first_cost: float | None = None
 
@@ -170,7 +178,7 @@ class Trainer:
             if self.divergence_guard:
                 first_cost = cost if first_cost is None else first_cost
                 if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first_cost, 1.0):
-                    net.theta[...] = last_good
+                    net.theta = last_good
                     self.history.diverged = True
                     self.history.message = (
                         f"training diverged at epoch {self.epoch} (cost {cost:.4g}); the weights "
@@ -203,6 +211,8 @@ class Trainer:
         """One epoch: ``(cost, train error)``, running means over its training passes (the
         error is None unless ``errors``)."""
         net, step = self.network, self.optimizer.step
+        if not net.backend.in_place:
+            return self._run_epoch_array(X, targets, m, batch, errors)
         if batch == m and self.augment is None:
             cost = net.loss_and_gradient(X, targets, m=m)
             error = net.training_error(targets) if errors else None
@@ -224,6 +234,31 @@ class Trainer:
                 wrong += net.training_error(tb) * k
             step(net.theta, net.grad)
         return total / m, (wrong / m if errors else None)
+
+    def _run_epoch_array(self, X, targets, m, batch, errors) -> tuple:
+        """:meth:`_run_epoch` off NumPy: the same batches from the same order, gathered on the
+        device (augmented ones on the host, then moved), the updates functional; the running
+        figures summed on the device and read once."""
+        net, step, backend = self.network, self.optimizer.step, self.network.backend
+        X_on, t_on = self._on_device
+        xp = backend.xp
+        order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
+        total = wrong = 0.0
+        for start in range(0, m, batch):
+            index = order[start : start + batch]
+            if batch == m and self.augment is None:
+                xb, tb = X_on, t_on
+            elif self.augment is not None:
+                xb = backend.asarray(self.augment(np.take(X, index, axis=0), self.augment_rng))
+                tb = xp.take(t_on, backend.asarray(index), axis=0)
+            else:
+                rows = backend.asarray(index)
+                xb, tb = xp.take(X_on, rows, axis=0), xp.take(t_on, rows, axis=0)
+            total = total + net._cost_and_gradient(xb, tb, m=m) * len(index)
+            if errors:
+                wrong = wrong + net._training_error_array(tb) * len(index)
+            net.theta = step(net.theta, net.grad)
+        return backend.scalar(total) / m, (backend.scalar(wrong) / m if errors else None)
 
 
 def fit(

@@ -1,0 +1,47 @@
+"""The NumPy backend: the engine's specialised path.
+
+On NumPy the engine works in place: each ``W[l]``, ``b[l]`` (and ``dW[l]``, ``db[l]``) is a view
+of the flat ``theta`` (``grad``), the layers write into reusable buffers through ``out=``, and
+the optimizers update ``theta`` in place (see :mod:`deeprecipe.nn.dense`). This object only says
+so, and moves arrays to and from the host, which is where they already are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class NumpyBackend:
+    """NumPy arrays on the CPU, updated in place."""
+
+    name = "numpy"
+    device_name = "cpu"
+    xp = np
+    device = "cpu"
+    #: views of theta are trusted, buffers are reused, updates are in place
+    in_place = True
+
+    def dtype(self, dtype: np.dtype) -> np.dtype:
+        return dtype
+
+    def asarray(self, x: Any, dtype: Any = None) -> np.ndarray:
+        """``x`` as a NumPy array (no copy when it already is one of ``dtype``)."""
+        return np.asarray(x, dtype=dtype)
+
+    def to_host(self, a: Any) -> np.ndarray:
+        """``a`` as a NumPy array; may share memory with ``a``."""
+        return np.asarray(a)
+
+    def copy(self, a: np.ndarray) -> np.ndarray:
+        return a.copy()
+
+    def scalar(self, value: Any) -> float:
+        return float(value)
+
+    def __repr__(self) -> str:
+        return "NumpyBackend()"
+
+
+NUMPY = NumpyBackend()

@@ -154,3 +154,45 @@ def chromium() -> Chromium:
         if path:
             return Chromium(path)
     pytest.skip("Chromium is not installed (apt-get install -y chromium; .ci/run installs it)")
+
+
+#: (backend, device) pairs the backend tests run on; those absent here skip with the reason.
+#: array_api_strict runs on its "device1", a stand-in for a GPU: an array made on the default
+#: device instead of the data's refuses to mix, as a CPU array beside a CUDA one would.
+BACKENDS = [
+    ("numpy", None),
+    ("array_api_strict", "device1"),
+    ("torch", "cpu"),
+    ("torch", "cuda"),
+    ("cupy", "cuda"),
+]
+
+
+def _gpu_missing(name: str) -> str | None:
+    """Why backend ``name`` cannot reach a CUDA GPU here, or None when it can."""
+    if name == "torch":
+        import torch
+
+        return None if torch.cuda.is_available() else "PyTorch sees no CUDA GPU on this machine"
+    try:
+        import cupy
+
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # no driver, no device
+        return f"CuPy sees no CUDA GPU on this machine ({type(exc).__name__})"
+    return None
+
+
+@pytest.fixture(params=BACKENDS, ids=[f"{b}-{d}" if d else b for b, d in BACKENDS])
+def backend(request):
+    """Each backend present here (deeprecipe.nn.backends); a missing library or GPU skips."""
+    from deeprecipe.nn.backends import get_backend, installed
+
+    name, device = request.param
+    if not installed(name):
+        pytest.skip(f"{name} is not installed (pip install 'deeprecipe[{name}]')")
+    if device == "cuda":
+        reason = _gpu_missing(name)
+        if reason:
+            pytest.skip(reason)
+    return get_backend(name, device)

@@ -2,6 +2,7 @@
 
 Each case builds the same network twice: once in deeprecipe, once as plain torch tensors with the
 same weights (and, for dropout, the same masks), then compares cost and every gradient tensor.
+It holds on every backend present (NumPy, array_api_strict, PyTorch CPU; CuPy and CUDA on a GPU).
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.parametrize("sizes, activation, loss, l2, keep_prob", CASES)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_gradients_match_torch_autograd(torch, sizes, activation, loss, l2, keep_prob, seed):
+def test_gradients_match_torch_autograd(
+    torch, backend, sizes, activation, loss, l2, keep_prob, seed
+):
     rng = np.random.default_rng(100 + seed)
     net = Network(
         sizes,
@@ -90,6 +93,7 @@ def test_gradients_match_torch_autograd(torch, sizes, activation, loss, l2, keep
         init="xavier",
         dtype=np.float64,
         seed=seed,
+        backend=backend,
     )
     m, m_total = 11, 50  # a mini-batch of 11 from a training set of 50: L2 divides by 50
     X = rng.normal(size=(m, sizes[0]))
@@ -97,13 +101,15 @@ def test_gradients_match_torch_autograd(torch, sizes, activation, loss, l2, keep
     targets = net.prepare_targets(y, m)
 
     cost = net.loss_and_gradient(X, targets, m=m_total, training=True)
-    masks = [layer.mask for layer in net.layers[:-1]]
+    masks = [
+        None if layer.mask is None else backend.to_host(layer.mask) for layer in net.layers[:-1]
+    ]
     if np.any(np.asarray(keep_prob) < 1):
         assert all(mask is not None for mask in masks), "dropout drew no mask in training"
     torch_cost, torch_grads = _torch_cost(torch, net, X, y, masks, m_total)
 
     assert cost == pytest.approx(torch_cost, rel=TOL)
-    for name, grad in zip(net.parameter_names, net.views(net.grad)):
+    for name, grad in zip(net.parameter_names, net.views(backend.to_host(net.grad))):
         diff = _relative(grad, torch_grads[name])
         assert diff < TOL, (
             f"{name}: relative difference {diff:.3e}\nours\n{grad}\ntorch\n{torch_grads[name]}"

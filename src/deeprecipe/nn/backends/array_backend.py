@@ -37,11 +37,15 @@ class ArrayBackend:
         if name == "array_api_strict":
             import array_api_strict as xp
 
-            if device not in (None, "cpu"):
+            # device1 and device2 are its stand-ins for a GPU: arrays on two devices refuse
+            # to mix, so a test run on one proves every array is made where the data are
+            if device not in (None, "cpu", "device1", "device2"):
                 raise DeepRecipeError(
-                    f"device={device!r} with backend='array_api_strict'; accepted: device='cpu'"
+                    f"device={device!r} with backend='array_api_strict'; accepted: 'cpu', "
+                    "'device1' or 'device2'"
                 )
-            return cls(name, xp, xp.Device("CPU_DEVICE"), "cpu")
+            place = "CPU_DEVICE" if device in (None, "cpu") else device
+            return cls(name, xp, xp.Device(place), device or "cpu")
         compat = importlib.import_module(f"array_api_compat.{name}")
         if name == "torch":
             import torch

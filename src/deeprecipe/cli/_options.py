@@ -159,6 +159,28 @@ def seed_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def device_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--device``: where networks train (NumPy on the CPU by default)."""
+    return click.option(
+        "--device",
+        help="Where the network trains: cpu (default), cuda, cuda:1, ... A GPU needs "
+        "pip install 'deeprecipe[torch]' or 'deeprecipe[cupy]'.",
+    )(command)
+
+
+def device_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--device`` and ``--backend``: where the network's arrays live (NumPy by default)."""
+    from deeprecipe.nn.backends import BACKENDS
+
+    command = click.option(
+        "--backend",
+        type=click.Choice(BACKENDS),
+        help="Array library the network runs on [default: numpy; for a GPU device, torch "
+        "when installed, else cupy].",
+    )(command)
+    return device_option(command)
+
+
 def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Where the examples come from: an embedded dataset, or the user's file(s)."""
     shown = f" [default: {default_dataset}]" if default_dataset else ""

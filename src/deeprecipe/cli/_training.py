@@ -41,9 +41,13 @@ def network_spec(options: dict[str, Any]) -> NetworkSpec:
     return NetworkSpec.from_dict(settings, dtype="float32")
 
 
-def network_for(spec: NetworkSpec, data: Prepared) -> Network:
-    """``n_x - spec.hidden - n_y`` with the loss of the task."""
-    return build_network(spec, data.n_features, data.n_outputs, data.head)
+def network_for(
+    spec: NetworkSpec, data: Prepared, backend: str | None = None, device: str | None = None
+) -> Network:
+    """``n_x - spec.hidden - n_y`` with the loss of the task, on ``backend``/``device``."""
+    return build_network(
+        spec, data.n_features, data.n_outputs, data.head, backend=backend, device=device
+    )
 
 
 def scaled(data: Prepared, scaler_kind: str | None) -> tuple[Any, dict[str, np.ndarray]]:

@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from deeprecipe.cli._data import prepare, reading
-from deeprecipe.cli._options import data_options, output_options, seed_option
+from deeprecipe.cli._options import data_options, device_options, output_options, seed_option
 from deeprecipe.cli._training import network_for, network_spec, scaled
 from deeprecipe.cli._ui import UI, fmt
 from deeprecipe.cli.app import EXIT_CHECK_FAILED, cli
@@ -94,7 +94,9 @@ def _network_and_inputs(options: dict[str, Any]):
             seed=options["seed"],
             **reading(options),
         )
-        net = network_for(network_spec(options), data)
+        net = network_for(
+            network_spec(options), data, backend=options["backend"], device=options["device"]
+        )
         _, X = scaled(data, "standardize")
         return net, X["train"], data.y_train, data.name
 
@@ -102,7 +104,7 @@ def _network_and_inputs(options: dict[str, Any]):
     from deeprecipe.data import load_dataset
     from deeprecipe.io import load_model
 
-    model = load_model(options["model_path"])
+    model = load_model(options["model_path"], backend=options["backend"], device=options["device"])
     meta = model.metadata or {}
     if options["data_file"] is not None:
         ds, _ = _read_inputs(Path(options["data_file"]), meta)
@@ -178,6 +180,7 @@ def _network_and_inputs(options: dict[str, Any]):
     show_default=True,
     help="Also train this many epochs (Adam) and check again, as the course advises.",
 )
+@device_options
 @seed_option
 @output_options
 def gradcheck_command(ui: UI, **options: Any) -> None:
@@ -194,6 +197,7 @@ def gradcheck_command(ui: UI, **options: Any) -> None:
       deeprecipe gradcheck --layers 256,128 --dataset digits --mode sampled
       deeprecipe gradcheck --model runs/X/model.safetensors --data my.csv
       deeprecipe gradcheck --layers 20,3 --after-epochs 100
+      deeprecipe gradcheck --layers 64,32 --dataset digits --device cuda
     """
     from deeprecipe.check import gradcheck
     from deeprecipe.train import fit

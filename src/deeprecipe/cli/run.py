@@ -13,6 +13,7 @@ from deeprecipe.cli._data import Prepared, prepare, reading
 from deeprecipe.cli._options import (
     IntList,
     data_options,
+    device_options,
     out_option,
     output_options,
     run_folder,
@@ -233,6 +234,7 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
     metavar="ADDRESS",
     help="Run the sweeps on a Dask cluster (tcp://host:8786); needs deeprecipe[dask].",
 )
+@device_options
 @seed_option
 @out_option(
     "Folder for report.html, its PNGs, results.json, model.safetensors and the trial "
@@ -286,6 +288,8 @@ def run_command(ui: UI, **options: Any) -> None:
         "seed": options["seed"],
         "n_jobs": options["jobs"],
         "cluster": options["cluster"],
+        "device": options["device"],
+        "backend": options["backend"],
         "record_dir": str(folder / TRIALS_FOLDER),
     }
     progress = ProgressView(None, options["budget"][0])

@@ -16,6 +16,7 @@ from deeprecipe.cli._options import (
     out_option,
     output_options,
     run_folder,
+    device_options,
     seed_option,
 )
 from deeprecipe.cli._run_folder import RunFolder
@@ -161,6 +162,7 @@ def training_options(command):
 @data_options(default_dataset="football")
 @network_options
 @training_options
+@device_options
 @seed_option
 @out_option("Folder for model.safetensors, results.json and cost_curves.png.")
 @output_options
@@ -175,6 +177,7 @@ def train(ui: UI, **options: Any) -> None:
       deeprecipe train --data my.csv --target label --optimizer adam --batch-size 64
       deeprecipe train --epochs 5000 --checkpoint-every 100 --out runs/long
       deeprecipe train --epochs 5000 --checkpoint-every 100 --out runs/long --resume
+      deeprecipe train --dataset digits --layers 256,128 --batch-size 256 --device cuda
     """
     from deeprecipe.errors import DeepRecipeError
     from deeprecipe.progress import ProgressView
@@ -202,7 +205,7 @@ def train(ui: UI, **options: Any) -> None:
         **reading(options),
     )
     spec = network_spec(options)
-    net = network_for(spec, data)
+    net = network_for(spec, data, backend=options["backend"], device=options["device"])
     scaler_kind = None if options["scaler"] == "none" else options["scaler"]
     scaler, X = scaled(data, scaler_kind)
     folder = run_folder(options["out_dir"], create=False)
@@ -230,6 +233,8 @@ def train(ui: UI, **options: Any) -> None:
                 f"--resume: the checkpoint at {checkpoint_path} holds a different network "
                 f"({trainer.network!r}); give the options it was trained with"
             )
+        if trainer.network.backend is not net.backend:  # resumed onto this run's device
+            trainer.network = trainer.network.to(backend=net.backend)
         net = trainer.network
     else:
         trainer = Trainer(

@@ -287,6 +287,9 @@ def layer_health(
         raise DeepRecipeTypeError(
             f"network is a {type(network).__name__}; accepted: a deeprecipe Network"
         )
+    if not network.backend.in_place:
+        # statistics are read on the host: a NumPy twin, bit-identical weights and random state
+        network = network.to(backend="numpy")
     X = network.check_inputs(X)
     targets = network.prepare_targets(y, X.shape[0])
     return _health(

@@ -266,7 +266,7 @@ class Network:
 
     @property
     def n_params(self) -> int:
-        return self.theta.size
+        return int(self.theta.shape[0])
 
     @property
     def parameter_names(self) -> list[str]:

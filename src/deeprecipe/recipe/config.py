@@ -106,6 +106,10 @@ class RecipeConfig:
     seed: int = 0
     n_jobs: int = -1
     cluster: Any = None
+    #: where trials train: None (NumPy), "cuda", "cuda:1", "cpu" (see deeprecipe.nn.backends)
+    device: str | None = None
+    #: the array library trials train on: None (NumPy, or torch/cupy for a GPU device), "torch"
+    backend: str | None = None
     record_dir: str | None = None
     gradcheck_rows: int = 32
     learning_curve_fractions: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0)

@@ -35,6 +35,8 @@ def refit(run: RunState, incumbent: TrialOutcome):
         n_outputs=targets.n_outputs,
         image_shape=run.data.trials.image_shape,
         scaler=scaler,
+        device=run.data.trials.device,
+        backend=run.data.trials.backend,
     )
     spec = dict(incumbent.spec)
     if spec["early_stopping"]:

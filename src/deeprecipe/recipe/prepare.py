@@ -96,6 +96,8 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
         n_outputs=targets.n_outputs,
         image_shape=image_shape,
         scaler=scaler,
+        device=cfg.device,
+        backend=cfg.backend,
     )
     # regression tolerances are shares of the targets' variance (the scale trials train at)
     _, spread = target_scale(trials)

@@ -67,6 +67,10 @@ class TrialData:
     image_shape: tuple[int, ...] | None = None
     scaler: Any = None
     fingerprint: str = field(default="", compare=False)
+    #: where the trials train (``cuda``; ``backend="torch"``; None: NumPy): not in the
+    #: fingerprint, since a result does not depend on it beyond rounding
+    device: str | None = field(default=None, compare=False)
+    backend: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # One memory layout everywhere: pickling to a worker would otherwise change it.
@@ -114,7 +118,10 @@ def trial_key(spec: Mapping[str, Any], data: TrialData) -> str:
 def trial_network(spec: Mapping[str, Any], data: TrialData) -> Network:
     """The untrained network a plain spec describes on ``data`` (initialized from its seed)."""
     head = get_task(data.loss)
-    return build_network(NetworkSpec.from_dict(spec), data.n_features, data.n_outputs, head)
+    return build_network(
+        NetworkSpec.from_dict(spec), data.n_features, data.n_outputs, head,
+        backend=data.backend, device=data.device,
+    )  # fmt: skip
 
 
 def _augmenter(spec: Mapping[str, Any], data: TrialData):
@@ -156,7 +163,7 @@ def _finite(value: Any) -> Any:
 
 def _data_loss(net: Network, X: np.ndarray, y: np.ndarray) -> float:
     """The mean loss without the L2 term, comparable across lambdas."""
-    logits = net.forward(net.check_inputs(X), training=False)
+    logits = net.backend.to_host(net.forward(net.check_inputs(X), training=False))
     return float(net.loss.value(logits, net.prepare_targets(y, len(X))))
 
 
@@ -213,7 +220,9 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
             augment=_augmenter(spec, data),
             metrics_every=spec["metrics_every"],
         )
-        net.task.fold_scale(net.layers[-1].W, net.layers[-1].b, centre, spread)
+        out = net.get_weights()  # the fold on the host: off NumPy, W[L] is no lasting view
+        net.task.fold_scale(out[f"W{net.n_layers}"], out[f"b{net.n_layers}"], centre, spread)
+        net.set_weights({k: out[k] for k in (f"W{net.n_layers}", f"b{net.n_layers}")})
         result = {
             "key": trial_key(spec, data),
             "spec": spec,
@@ -233,7 +242,7 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
             "pid": os.getpid(),
         }
     result = {k: _finite(v) for k, v in result.items()}
-    return result, net.theta.copy()
+    return result, net.get_theta()
 
 
 def network_from_trial(spec: Mapping[str, Any], data: TrialData, theta: np.ndarray) -> Network:
@@ -244,5 +253,5 @@ def network_from_trial(spec: Mapping[str, Any], data: TrialData, theta: np.ndarr
         raise DeepRecipeError(
             f"stored parameters have shape {theta.shape}; this spec needs {net.theta.shape}"
         )
-    net.theta[...] = theta
+    net.theta = theta
     return net

@@ -165,9 +165,12 @@ def build_network(
     task: Task | str,
     *,
     seed: int | np.random.Generator | None = None,
+    backend: Any = None,
+    device: Any = None,
 ) -> Network:
     """The untrained network ``n_inputs - spec.hidden - n_outputs`` with the output head ``task``
-    (a :class:`~deeprecipe.task.Task`, or its loss name as model files store it).
+    (a :class:`~deeprecipe.task.Task`, or its loss name as model files store it), on
+    ``backend``/``device`` (NumPy by default; where a network trains is not part of its spec).
 
     The one build path of the package. ``seed`` (an int or a Generator) replaces the spec's own,
     for a caller that draws its seeds from a stream (the estimators' ``random_state``).
@@ -181,6 +184,8 @@ def build_network(
         l2=spec.l2,
         dtype=spec.dtype,
         seed=spec.seed if seed is None else seed,
+        backend=backend,
+        device=device,
     )
 
 

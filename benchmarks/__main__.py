@@ -4,9 +4,11 @@ A bench module's ``main(argv)`` may return a section, ``{"name", "markdown", "da
 goes into the combined results; one that returns nothing has simply run. A module that fails
 is reported and the others still run; the exit status is then 1.
 
-Usage: ``python -m benchmarks [--only NAME[,NAME]] [--quick] [--no-write]``; ``--quick`` is
-passed to modules that accept it (one round, one thread). A partial run (``--only`` or
-``--quick``) prints its figures and leaves ``results/latest.*`` as they were.
+Usage: ``python -m benchmarks [--only NAME[,NAME]] [--quick] [--no-write] [--device D]``;
+``--quick`` is passed to modules that accept it (one round, one thread). A partial run
+(``--only``, ``--quick`` or ``--device``) prints its figures and leaves ``results/latest.*`` as
+they were. ``--device cuda`` (or ``cpu``) runs only the device table, ``bench_device``:
+deeprecipe's torch (and cupy) backend beside PyTorch's own loop on that device.
 """
 
 from __future__ import annotations
@@ -70,7 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated bench module names")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--device", default=None, help="only the device table, on this device")
     args = parser.parse_args(argv)
+    if args.device:
+        from benchmarks import bench_device
+
+        section = bench_device.main(["--device", args.device] + (["--quick"] if args.quick else []))
+        return 0 if section and "Failed:" not in section["markdown"] else 1
     names = bench_modules()
     if args.only:
         wanted = {n if n.startswith("bench_") else f"bench_{n}" for n in args.only.split(",")}

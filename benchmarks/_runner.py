@@ -60,12 +60,14 @@ def run_contender(
     seed: int = 0,
     pythonpath: str | None = None,
     timeout: float = 600,
+    extra: tuple[str, ...] = (),
 ) -> list[dict]:
-    """Run one contender process over ``workloads``; one record per workload, errors included."""
+    """Run one contender process over ``workloads``; one record per workload, errors included.
+    ``extra`` arguments go to the contender (``--device cuda``, ``--backend torch``)."""
     name, _, variant = contender.partition("@")
     module = CONTENDER_MODULES[name]
     command = [sys.executable, "-m", module, "--workloads", ",".join(workloads),
-               "--threads", str(threads), "--mode", mode, "--seed", str(seed)]
+               "--threads", str(threads), "--mode", mode, "--seed", str(seed), *extra]
     if variant:  # NAME@VARIANT: the same contender called another way (e.g. deeprecipe@no-metrics)
         command += ["--variant", variant]
     try:

@@ -104,6 +104,17 @@ WORKLOADS: dict[str, Workload] = {
     ]
 }
 
+#: the device table (bench_device): b256 and b1024 on the CPU (the bench_training budgets), and
+#: on a GPU several whole epochs per timed run, so that a run lasts about a second there too
+DEVICE_WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in [
+        Workload(name=f"gpu-sgd-b{batch}", sizes=MNIST_SIZES, optimizer="sgd", batch_size=batch,
+                 timed_samples=samples)
+        for batch, samples in ((256, 240_000), (1024, 600_000), (8192, 1_200_000))
+    ]
+}  # fmt: skip
+
 #: one full epoch over the whole dataset, for the peak-RSS figure
 MEMORY_WORKLOAD = Workload(
     name="memory-epoch-sgd-b256",

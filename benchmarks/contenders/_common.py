@@ -22,7 +22,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks.workloads import MEMORY_WORKLOAD, WORKLOADS, Workload
+from benchmarks.workloads import DEVICE_WORKLOADS, MEMORY_WORKLOAD, WORKLOADS, Workload
 
 #: accuracy-parity setting: rows for training and testing, and epochs
 PARITY_TRAIN_ROWS = 12_000
@@ -37,11 +37,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--mode", choices=("throughput", "memory", "parity"), default="throughput")
     parser.add_argument("--seed", type=int, default=0, help="parity: shuffle/dropout seed")
     parser.add_argument("--variant", default="", help="another way to call the same contender")
+    parser.add_argument("--device", default=None, help="cpu, cuda, ... (torch and deeprecipe)")
+    parser.add_argument("--backend", default=None, help="deeprecipe's backend: numpy, torch, cupy")
     args = parser.parse_args(argv)
     if args.mode == "memory":
         args.workload_objs = [MEMORY_WORKLOAD]
     else:
-        args.workload_objs = [WORKLOADS[name] for name in args.workloads.split(",")]
+        known = {**WORKLOADS, **DEVICE_WORKLOADS}
+        args.workload_objs = [known[name] for name in args.workloads.split(",")]
     return args
 
 

@@ -2,7 +2,9 @@
 epochs=..., batch_size=B)`` with every other setting at its default (per-epoch training figures
 included). ``--variant no-metrics`` adds ``metrics_every=0``, so the cost of those figures (the
 "evaluation tax") shows as the difference of the two. The thread count is fit's default: the
-BLAS threads pinned in the environment (``benchmarks._runner``)."""
+BLAS threads pinned in the environment (``benchmarks._runner``). ``--backend``/``--device``: on
+PyTorch or CuPy arrays, where the timed fit ends on the epoch figures' read-back, which waits
+for every queued kernel."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from benchmarks.contenders._common import (
 from benchmarks.workloads import initial_params, make_data
 
 
-def build(workload, seed: int = 0):
+def build(workload, seed: int = 0, backend=None, device=None):
     from deeprecipe.nn import Network
 
     net = Network(
@@ -31,6 +33,8 @@ def build(workload, seed: int = 0):
         l2=workload.l2,
         dtype=np.float32,
         seed=seed,
+        backend=backend,
+        device=device,
     )
     weights = {}
     for l, (W, b) in enumerate(initial_params(workload.sizes), start=1):
@@ -64,11 +68,12 @@ def run_one(args, w) -> dict:
         rows = min(w.rows, w.timed_samples)
         X, y = make_data(w, rows)
         epochs = w.timed_samples // rows
-        net = build(w)
+        net = build(w, backend=args.backend, device=args.device)
         warm = min(rows, 4 * w.batch_size)
         train(net, w, X[:warm], y[:warm], min(epochs, 20), variant=args.variant)
         seconds = time_run(lambda: train(net, w, X, y, epochs, variant=args.variant))
-        return {"seconds": seconds, "samples": rows * epochs}
+        return {"seconds": seconds, "samples": rows * epochs, "backend": net.backend.name,
+                "device": net.backend.device_name}
     if args.mode == "memory":
         tiny_X, tiny_y = make_data(w, 512)
         train(build(w), w, tiny_X, tiny_y, 1)  # imports and BLAS buffers first

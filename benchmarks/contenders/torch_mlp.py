@@ -1,4 +1,6 @@
-"""PyTorch CPU: ``nn.Sequential``, ``torch.optim.SGD``/``Adam``, the same initialization.
+"""PyTorch: ``nn.Sequential``, ``torch.optim.SGD``/``Adam``, the same initialization; on the
+CPU, or on ``--device cuda`` (data and model moved there once, the timer stopped after
+``torch.cuda.synchronize()``).
 
 The loop is the efficient one a PyTorch user writes: the whole dataset as one tensor, a fresh
 permutation per epoch, each mini-batch gathered by index (no DataLoader, whose per-sample
@@ -53,7 +55,7 @@ def train(torch, model, optimizer, loss_fn, X, y, batch: int, epochs: int, gener
     model.train()
     m = X.shape[0]
     for _ in range(epochs):
-        order = torch.randperm(m, generator=generator) if batch < m else None
+        order = torch.randperm(m, generator=generator, device=X.device) if batch < m else None
         for start in range(0, m, batch):
             if order is None:
                 xb, yb = X, y
@@ -71,28 +73,36 @@ def run_one(args, w) -> dict:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    generator = torch.Generator().manual_seed(args.seed)
+    device = torch.device(args.device or "cpu")
+    generator = torch.Generator(device=device).manual_seed(args.seed)
     binary = w.sizes[-1] == 1
 
     def tensors(X, y):
         X = torch.from_numpy(X)
         y = torch.from_numpy(y.astype("float32")[:, None]) if binary else torch.from_numpy(y)
-        return X, y
+        return X.to(device), y.to(device)
+
+    def done():  # the clock stops when the device has finished, not when the queue is full
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
 
     loss_fn = torch.nn.BCEWithLogitsLoss() if binary else torch.nn.CrossEntropyLoss()
     if args.mode == "throughput":
         rows = min(w.rows, w.timed_samples)
         X, y = tensors(*make_data(w, rows))
         epochs = w.timed_samples // rows
-        model = build(torch, w)
+        model = build(torch, w).to(device)
         optimizer = make_optimizer(torch, model, w, rows)
         warm = min(rows, 4 * w.batch_size)
         train(torch, model, optimizer, loss_fn, X[:warm], y[:warm], w.batch_size,
               min(epochs, 20), generator)
+        done()
         seconds = time_run(
-            lambda: train(torch, model, optimizer, loss_fn, X, y, w.batch_size, epochs, generator)
+            lambda: (train(torch, model, optimizer, loss_fn, X, y, w.batch_size, epochs,
+                           generator), done())
         )
-        return {"seconds": seconds, "samples": rows * epochs, "torch_blas": _torch_blas(torch)}
+        return {"seconds": seconds, "samples": rows * epochs, "torch_blas": _torch_blas(torch),
+                "device": str(device)}
     if args.mode == "memory":
         tiny_X, tiny_y = tensors(*make_data(w, 512))
         tiny = build(torch, w)
@@ -116,7 +126,7 @@ def run_one(args, w) -> dict:
           w.batch_size, PARITY_EPOCHS, generator)
     model.eval()
     with torch.no_grad():
-        predicted = model(X[PARITY_TRAIN_ROWS:]).argmax(dim=1).numpy()
+        predicted = model(X[PARITY_TRAIN_ROWS:]).argmax(dim=1).cpu().numpy()
     return {"accuracy": accuracy(predicted, yn[PARITY_TRAIN_ROWS:]), "seed": args.seed}
 
 

@@ -170,7 +170,8 @@ def _check_network(
     training, masks = False, None
     if dropout == "frozen" and has_dropout:
         net.forward(X, training=True)
-        masks = [None if layer.mask is None else net.backend.copy(layer.mask) for layer in net.layers]
+        copy = net.backend.copy
+        masks = [None if layer.mask is None else copy(layer.mask) for layer in net.layers]
         training = True
         notes.append("dropout masks drawn once from the seed and frozen for every evaluation")
     elif dropout == "frozen":

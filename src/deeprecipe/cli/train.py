@@ -13,10 +13,10 @@ from deeprecipe.cli._options import (
     FloatList,
     IntList,
     data_options,
+    device_options,
     out_option,
     output_options,
     run_folder,
-    device_options,
     seed_option,
 )
 from deeprecipe.cli._run_folder import RunFolder

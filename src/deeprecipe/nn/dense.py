@@ -217,7 +217,7 @@ class Dense:
         """Z = A_prev W + b, A = g(Z), A * D / keep_prob: fresh arrays, array API calls only."""
         xp = self.backend.xp
         forward = self.backend.activation(self.activation.name)[0]
-        z = a_prev @ self.W + self.b
+        z = self.backend.affine(a_prev, self.W, self.b)
         a = forward(xp, z)
         self._input, self._z, self._a, self.mask = a_prev, z, a, None
         if training and self.keep_prob < 1.0:

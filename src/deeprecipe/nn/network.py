@@ -139,6 +139,7 @@ class Network:
         self.shapes = []
         for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
             self.shapes += [(n_in, n_out), (n_out,)]
+        self._slices = list(self._parameter_slices().values())
         zeros = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
         self._theta = self.backend.asarray(zeros)
         self.grad = self.backend.asarray(np.zeros_like(zeros))
@@ -230,7 +231,8 @@ class Network:
             if values is not self._theta:
                 self._theta[...] = values
             return
-        values = self.backend.asarray(values, dtype=self.dtype)
+        if isinstance(values, np.ndarray) or values.dtype != self._theta.dtype:
+            values = self.backend.asarray(values, dtype=self.dtype)
         if tuple(values.shape) != tuple(self._theta.shape):
             raise DeepRecipeError(
                 f"theta has shape {tuple(values.shape)}; this network accepts "
@@ -248,7 +250,7 @@ class Network:
 
     def _bind(self) -> None:
         """Off NumPy: slice each layer's ``W``, ``b`` from the current ``theta``."""
-        tensors = self.backend.views(self.theta, list(self.parameter_slices.values()))
+        tensors = self.backend.views(self.theta, self._slices)
         for l, layer in enumerate(self.layers):
             layer.W, layer.b = tensors[2 * l], tensors[2 * l + 1]
 
@@ -276,6 +278,9 @@ class Network:
     @property
     def parameter_slices(self) -> dict[str, tuple[slice, tuple[int, ...]]]:
         """Each tensor's name mapped to its slice of ``theta`` and its shape."""
+        return dict(zip(self.parameter_names, self._slices))
+
+    def _parameter_slices(self) -> dict[str, tuple[slice, tuple[int, ...]]]:
         out, start = {}, 0
         for name, shape in zip(self.parameter_names, self.shapes):
             size = int(np.prod(shape))
@@ -286,7 +291,7 @@ class Network:
     def views(self, flat: Any) -> list[Any]:
         """Split a flat vector shaped like ``theta`` into ``[W1, b1, W2, b2, ...]`` views
         (slices of the backend's arrays off NumPy)."""
-        slices = list(self.parameter_slices.values())
+        slices = self._slices
         if isinstance(flat, np.ndarray):
             return [flat[s].reshape(shape) for s, shape in slices]
         return self.backend.views(flat, slices)
@@ -466,7 +471,8 @@ class Network:
     def _forward(self, X, *, training, masks, reuse_buffers) -> np.ndarray:
         if not self.backend.in_place:
             self._bind()
-            X = self.backend.asarray(X)
+            if isinstance(X, np.ndarray):  # host data; the backend's own arrays stay as they are
+                X = self.backend.asarray(X)
         a = X
         for l, layer in enumerate(self.layers):
             mask = masks[l] if masks is not None and l < len(masks) else None
@@ -482,7 +488,8 @@ class Network:
         for l in range(self.n_layers - 1, -1, -1):
             da = self.layers[l].backward(da, l2_over_m=l2_over_m, input_grad=l > 0)
         if not self.backend.in_place:
-            self.grad = self.backend.flatten([p for layer in self.layers for p in (layer.dW, layer.db)])
+            parts = [p for layer in self.layers for p in (layer.dW, layer.db)]
+            self.grad = self.backend.flatten(parts)
         return self.grad
 
     def l2_cost(self, m: int) -> float:

@@ -243,16 +243,17 @@ class Trainer:
         X_on, t_on = self._on_device
         xp = backend.xp
         order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
+        order_on = backend.asarray(order)  # one copy an epoch: none that waits at each step
         total = wrong = 0.0
         for start in range(0, m, batch):
-            index = order[start : start + batch]
+            stop = min(start + batch, m)  # the standard leaves a slice past the end unspecified
+            index, rows = order[start:stop], order_on[start:stop]
             if batch == m and self.augment is None:
                 xb, tb = X_on, t_on
             elif self.augment is not None:
                 xb = backend.asarray(self.augment(np.take(X, index, axis=0), self.augment_rng))
-                tb = xp.take(t_on, backend.asarray(index), axis=0)
+                tb = xp.take(t_on, rows, axis=0)
             else:
-                rows = backend.asarray(index)
                 xb, tb = xp.take(X_on, rows, axis=0), xp.take(t_on, rows, axis=0)
             total = total + net._cost_and_gradient(xb, tb, m=m) * len(index)
             if errors:

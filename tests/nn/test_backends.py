@@ -196,3 +196,25 @@ def test_cuda_without_a_gpu_is_a_clear_error():
         pytest.skip("this machine has a GPU: the refusal cannot be shown here")
     with pytest.raises(DeepRecipeError, match="PyTorch sees no CUDA GPU"):
         Network([2, 1], device="cuda")
+
+
+def test_checkpoint_resumes_onto_the_backend_bit_for_bit(backend, tmp_path):
+    from deeprecipe.train import Trainer
+    from deeprecipe.train.checkpoint import load_checkpoint, save_checkpoint
+
+    X, y = _problem("softmax_crossentropy")
+
+    def trainer():
+        net = _net("softmax_crossentropy", backend, keep_prob=0.8, dtype="float64")
+        return Trainer(net, optimizer="adam", batch_size=32, seed=4)
+
+    straight = trainer()
+    straight.fit(X, y, epochs=4)
+    halves = trainer()
+    halves.fit(X, y, epochs=2)
+    path = save_checkpoint(tmp_path / "ckpt.safetensors", halves)
+    resumed = load_checkpoint(path)  # on NumPy, as a checkpoint always loads
+    resumed.network = resumed.network.to(backend=backend)
+    resumed.fit(X, y, epochs=2)
+    np.testing.assert_array_equal(resumed.network.get_theta(), straight.network.get_theta())
+    assert resumed.history.cost == straight.history.cost

@@ -17,6 +17,7 @@ other namespace (functional, through the array API standard and ``array-api-comp
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from typing import Any
 
@@ -28,6 +29,8 @@ BACKENDS = ("numpy", "torch", "cupy", "array_api_strict")
 #: the module each backend imports, and the pip extra that installs it
 _MODULES = {"torch": ("torch", "torch"), "cupy": ("cupy", "cupy"),
             "array_api_strict": ("array_api_strict", "test")}  # fmt: skip
+
+_DEFAULT_DEVICE = {"torch": "cpu", "cupy": "cuda", "array_api_strict": "cpu"}
 
 Backend = NumpyBackend | ArrayBackend
 
@@ -63,7 +66,13 @@ def get_backend(backend: Any = None, device: Any = None) -> Backend:
             f"backend={backend!r} needs the {module} package, which is not installed; accepted: "
             f"pip install 'deeprecipe[{extra}]', or backend='numpy'"
         )
-    return ArrayBackend.open(backend, device)
+    return _open(backend, device or _DEFAULT_DEVICE[backend])
+
+
+@functools.cache
+def _open(name: str, device: str | None) -> ArrayBackend:
+    """One backend object per (library, device), so networks on one device share it."""
+    return ArrayBackend.open(name, device)
 
 
 def _default_for(device: str | None) -> str:

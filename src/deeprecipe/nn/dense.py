@@ -55,6 +55,7 @@ class Dense:
     ) -> None:
         self.W, self.b, self.dW, self.db = W, b, dW, db
         self.backend = backend
+        self._in_place = backend.in_place  # read at every pass: one attribute, not two
         self.activation = activation
         self.keep_prob = float(keep_prob)
         self.mask: np.ndarray | None = None
@@ -127,7 +128,7 @@ class Dense:
         ``reuse_buffers`` writes Z, A, the mask and the output into the layer's buffers (see the
         module docstring): the returned array is then overwritten by the next such pass.
         """
-        if not self.backend.in_place:
+        if not self._in_place:
             return self._forward_array(a_prev, training=training, rng=rng, mask=mask)
         self._reuse = reuse_buffers
         rows, cols = a_prev.shape[0], self.W.shape[1]
@@ -163,7 +164,7 @@ class Dense:
 
     def backward(self, da: np.ndarray, *, l2_over_m: float = 0.0, input_grad: bool = True):
         """Fill ``dW`` and ``db`` from dJ/dA; return dJ/dA of the layer below (or None)."""
-        if not self.backend.in_place:
+        if not self._in_place:
             return self._backward_array(da, l2_over_m=l2_over_m, input_grad=input_grad)
         rows, cols = da.shape
         masked = None

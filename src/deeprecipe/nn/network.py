@@ -527,9 +527,8 @@ class Network:
         layers' ``mask``, ``_z`` and ``_a`` are overwritten by the next call (copy a mask to
         keep it; passing ``masks`` back in never overwrites them).
         """
-        return self.backend.scalar(
-            self._cost_and_gradient(X, targets, m=m, training=training, masks=masks)
-        )
+        cost = self._cost_and_gradient(X, targets, m=m, training=training, masks=masks)
+        return cost if self.backend.in_place else self.backend.scalar(cost)
 
     def _cost_and_gradient(self, X, targets, *, m=None, training=True, masks=None) -> Any:
         """:meth:`loss_and_gradient`, its cost left on the device off NumPy (a 0-d array:

@@ -492,9 +492,9 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
         e = xp.exp(shifted)
         classes = xp.arange(k, device=_device(z))
         top = classes == xp.argmax(shifted, axis=-1)[:, None]  # one max per row, ties or not
-        log_sum = xp.log1p(xp.sum(xp.where(top, xp.zeros_like(e), e), axis=-1))
+        log_sum = xp.log1p(xp.sum(xp.where(top, 0.0, e), axis=-1))
         hot = classes == y[:, None]
-        log_p = xp.sum(xp.where(hot, shifted, xp.zeros_like(e)), axis=-1) - log_sum
+        log_p = xp.sum(xp.where(hot, shifted, 0.0), axis=-1) - log_sum
         value = -xp.sum(log_p, dtype=xp.float64) / m
         grad = (e / xp.sum(e, axis=-1, keepdims=True) - xp.astype(hot, z.dtype)) / m
         return value, grad

@@ -218,3 +218,15 @@ def test_checkpoint_resumes_onto_the_backend_bit_for_bit(backend, tmp_path):
     resumed.fit(X, y, epochs=2)
     np.testing.assert_array_equal(resumed.network.get_theta(), straight.network.get_theta())
     assert resumed.history.cost == straight.history.cost
+
+
+@pytest.mark.parametrize("train_metrics", ["running", "exact"])
+def test_epoch_figures_match_numpy(backend, train_metrics):
+    X, y = _problem("binary_crossentropy")
+    logs = []
+    for where in (get_backend("numpy"), backend):
+        net = _net("binary_crossentropy", where, dtype="float64", keep_prob=0.9)
+        logs.append(fit(net, X[:90], y[:90], X_dev=X[90:], y_dev=y[90:], epochs=3,
+                        batch_size=30, train_metrics=train_metrics))  # fmt: skip
+    for key in ("cost", "train_error", "dev_cost", "dev_error"):
+        np.testing.assert_allclose(getattr(logs[1], key), getattr(logs[0], key), rtol=RTOL_64)

@@ -594,7 +594,8 @@ class Network:
         truth_all = None if y is None else np.asarray(y)
         for start in range(0, n, chunk_rows):
             stop = min(start + chunk_rows, n)
-            logits = self._forward(X[start:stop], training=False, masks=None, reuse_buffers=False)
+            rows = X[start:stop, ...]  # "..." too: the array API indexes every axis
+            logits = self._forward(rows, training=False, masks=None, reuse_buffers=False)
             logits = self.backend.to_host(logits)  # the metric's bookkeeping runs on the host
             if cost:
                 value = self.loss.value(logits, targets[start:stop])

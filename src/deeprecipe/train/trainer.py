@@ -154,8 +154,11 @@ class Trainer:
         epoch_start = net.backend.copy(net.theta)
         last_good = net.backend.copy(net.theta)
         self._on_device = None
-        if not net.backend.in_place:
+        if not net.backend.in_place:  # moved once: the epochs' passes and evaluations read these
             self._on_device = (net.backend.asarray(X), net.backend.asarray(targets))
+            if dev is not None:
+                dev = (net.backend.asarray(dev[0]), *dev[1:])
+        X_eval = X if self._on_device is None else self._on_device[0]
         last_good_epoch = self.epoch + 1
         first_cost: float | None = None
 
@@ -193,7 +196,7 @@ class Trainer:
                 # the data were validated once above: evaluate them in chunks, without
                 # validating (or copying) them again each epoch
                 logs["train_error"] = (
-                    error if running else net._evaluate(X, targets, y=y, cost=False)[1]
+                    error if running else net._evaluate(X_eval, targets, y=y, cost=False)[1]
                 )
                 if dev is not None:
                     logs["dev_cost"], logs["dev_error"] = net._evaluate(

@@ -3,8 +3,8 @@
 # an NVIDIA GPU, PyTorch (CUDA) and CuPy already installed, as the lent H200 image has them:
 #
 #   1. the backend tests on CUDA: the float64 torch-autograd oracle, NumPy's trajectories, the
-#      gradient check, model files, on torch-cuda and cupy-cuda (they skip on a machine without
-#      a GPU; here they run);
+#      gradient check, model files, the CLI and the recipe, on torch-cuda and cupy-cuda (they
+#      skip on a machine without a GPU; here they run);
 #   2. the GPU table: deeprecipe's torch and cupy backends beside PyTorch's own nn loop,
 #      b256 / b1024 / b8192, 3 rounds, each contender in its own process.
 #
@@ -50,7 +50,8 @@ PY
 
 failed=0
 echo "== 1. backend tests on CUDA" | tee "$OUTPUT/gpu_tests.log"
-timeout 240 "$PY" -m pytest tests/nn/test_backends.py tests/nn/test_torch_oracle.py -k cuda \
+timeout 240 "$PY" -m pytest tests/nn/test_backends.py tests/nn/test_torch_oracle.py \
+    tests/cli/test_cli_device.py tests/recipe/test_recipe_backends.py -k cuda \
     -q -p no:randomly -p no:cacheprovider 2>&1 | tee -a "$OUTPUT/gpu_tests.log" || failed=1
 
 echo "== 2. the GPU table" | tee "$OUTPUT/gpu_bench.md"

@@ -384,8 +384,8 @@ class BinaryCrossEntropy(_ClassLabels, Task):
         return xp.sum(per_entry, dtype=xp.float64) / m, (array_sigmoid(xp, z) - y) / m
 
     def array_error_sum(self, xp, z, y):
-        wrong = (array_sigmoid(xp, z) > 0.5) != (y > 0.5)
-        return xp.sum(xp.astype(wrong, xp.float64)), int(z.shape[0] * z.shape[1])
+        wrong = xp.count_nonzero((array_sigmoid(xp, z) > 0.5) != (y > 0.5))
+        return wrong, int(z.shape[0] * z.shape[1])
 
     def output(self, z):
         return sigmoid(z)
@@ -500,7 +500,7 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
         return value, grad
 
     def array_error_sum(self, xp, z, y):
-        return xp.sum(xp.astype(xp.argmax(z, axis=1) != y, xp.float64)), int(z.shape[0])
+        return xp.count_nonzero(xp.argmax(z, axis=1) != y), int(z.shape[0])
 
     def predictions(self, out):
         return out.argmax(axis=1)

@@ -625,11 +625,10 @@ class Network:
         wrong, count = self._error_sum(self.layers[-1]._a, targets)
         return wrong / count
 
-    def _training_error_array(self, targets: Any) -> Any:
-        """:meth:`training_error` off NumPy, left on the device (a 0-d array)."""
-        logits = self.layers[-1]._a
-        wrong, count = self.loss.array_error_sum(self.backend.xp, logits, targets)
-        return wrong / count
+    def _training_errors_array(self, targets: Any) -> tuple[Any, int]:
+        """Off NumPy, :meth:`training_error` as ``(summed error terms, count)``, the sum left
+        on the device (a 0-d array), so that a trainer can add them up and read them once."""
+        return self.loss.array_error_sum(self.backend.xp, self.layers[-1]._a, targets)
 
     def clear_cache(self) -> None:
         for layer in self.layers:

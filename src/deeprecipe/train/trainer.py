@@ -247,7 +247,7 @@ class Trainer:
         xp = backend.xp
         order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
         order_on = backend.asarray(order)  # one copy an epoch: none that waits at each step
-        total = wrong = 0.0
+        total, wrong, counted = 0.0, 0, 0  # wrong: an int, as counts of wrong labels are
         for start in range(0, m, batch):
             stop = min(start + batch, m)  # the standard leaves a slice past the end unspecified
             index, rows = order[start:stop], order_on[start:stop]
@@ -259,10 +259,11 @@ class Trainer:
             else:
                 xb, tb = xp.take(X_on, rows, axis=0), xp.take(t_on, rows, axis=0)
             total = total + net._cost_and_gradient(xb, tb, m=m) * len(index)
-            if errors:
-                wrong = wrong + net._training_error_array(tb) * len(index)
+            if errors:  # counts of wrong predictions, summed on the device and read once
+                batch_wrong, batch_count = net._training_errors_array(tb)
+                wrong, counted = wrong + batch_wrong, counted + batch_count
             net.theta = step(net.theta, net.grad)
-        return backend.scalar(total) / m, (backend.scalar(wrong) / m if errors else None)
+        return backend.scalar(total) / m, (backend.scalar(wrong) / counted if errors else None)
 
 
 def fit(

@@ -112,10 +112,14 @@ class ArrayBackend:
     # ------------------------------------------------------------------ the flat vector
     def views(self, flat: Any, slices: list[tuple[slice, tuple[int, ...]]]) -> list[Any]:
         """The tensors ``[W1, b1, ...]`` sliced from a flat vector."""
+        if self._torch is not None:  # the tensor's own view: no wrapper call per tensor
+            return [flat[s].view(shape) for s, shape in slices]
         return [self.xp.reshape(flat[s], shape) for s, shape in slices]
 
     def flatten(self, parts: list[Any]) -> Any:
         """The tensors ``[dW1, db1, ...]`` laid back to back as one flat vector."""
+        if self._torch is not None:
+            return self._torch.cat([p.reshape(-1) for p in parts])
         return self.xp.concat([self.xp.reshape(p, (-1,)) for p in parts])
 
     def dropout_mask(self, rng: np.random.Generator, shape: tuple[int, int], keep_prob: float,
@@ -167,7 +171,7 @@ ACTIVATIONS = {
 #: the same derivatives through the kernels PyTorch's autograd runs for them
 TORCH_ACTIVATIONS = {
     "relu": (
-        lambda xp, z: xp.clip(z, min=0),
+        lambda xp, z: _aten().relu(z),
         lambda xp, z, a, da: _aten().threshold_backward(da, z, 0),
     ),
 }

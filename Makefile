@@ -60,6 +60,7 @@ quick: $(STAMP_TEST)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 ## make bench: every contender in its own process, interleaved; writes benchmarks/results/.
 bench: $(STAMP_TEST)

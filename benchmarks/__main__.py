@@ -62,9 +62,11 @@ def call_main(module, quick: bool):
 def machine_markdown(machine: dict) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
     overrides = machine["openblas_overrides_in_parent"]
-    note = (f"; unset in the benchmark children: {', '.join(overrides)}" if overrides else "")
-    return (f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}; "
-            f"Python {machine['python']}, {versions}; commit {machine['git_commit']}{note}.")
+    note = f"; unset in the benchmark children: {', '.join(overrides)}" if overrides else ""
+    return (
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}; "
+        f"Python {machine['python']}, {versions}; commit {machine['git_commit']}{note}."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,20 +102,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[benchmarks] {name} done in {seconds:.0f} s", file=sys.stderr)
         if isinstance(section, dict) and "markdown" in section:
             sections.append({"module": name, "seconds": seconds, **section})
-    markdown = "\n\n".join(
-        [f"## Benchmarks ({stamp})", machine_markdown(machine)]
-        + [s["markdown"] for s in sections]
-        + ([f"Failed: {', '.join(failures)}"] if failures else [])
-    ) + "\n"
+    markdown = (
+        "\n\n".join(
+            [f"## Benchmarks ({stamp})", machine_markdown(machine)]
+            + [s["markdown"] for s in sections]
+            + ([f"Failed: {', '.join(failures)}"] if failures else [])
+        )
+        + "\n"
+    )
     print(markdown)
     if args.only or args.quick:
-        print("[benchmarks] partial run (--only/--quick): results/latest.* left as they were",
-              file=sys.stderr)
+        print(
+            "[benchmarks] partial run (--only/--quick): results/latest.* left as they were",
+            file=sys.stderr,
+        )
     elif not args.no_write:
         write_atomically(RESULTS / "latest.md", markdown)
-        payload = {"date": stamp, "machine": machine, "failed": failures,
-                   "sections": {s["name"]: {"module": s["module"], "seconds": s["seconds"],
-                                            "data": s.get("data")} for s in sections}}
+        payload = {
+            "date": stamp,
+            "machine": machine,
+            "failed": failures,
+            "sections": {
+                s["name"]: {"module": s["module"], "seconds": s["seconds"], "data": s.get("data")}
+                for s in sections
+            },
+        }
         write_atomically(RESULTS / "latest.json", json.dumps(payload, indent=1, default=str))
     return 1 if failures else 0
 

@@ -66,16 +66,42 @@ def run_contender(
     ``extra`` arguments go to the contender (``--device cuda``, ``--backend torch``)."""
     name, _, variant = contender.partition("@")
     module = CONTENDER_MODULES[name]
-    command = [sys.executable, "-m", module, "--workloads", ",".join(workloads),
-               "--threads", str(threads), "--mode", mode, "--seed", str(seed), *extra]
+    command = [
+        sys.executable,
+        "-m",
+        module,
+        "--workloads",
+        ",".join(workloads),
+        "--threads",
+        str(threads),
+        "--mode",
+        mode,
+        "--seed",
+        str(seed),
+        *extra,
+    ]
     if variant:  # NAME@VARIANT: the same contender called another way (e.g. deeprecipe@no-metrics)
         command += ["--variant", variant]
     try:
-        done = subprocess.run(command, cwd=ROOT, env=child_env(threads, pythonpath),
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=child_env(threads, pythonpath),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
-        return [{"contender": contender, "workload": w, "threads": threads, "mode": mode,
-                 "error": f"timed out after {timeout:.0f} s"} for w in workloads]
+        return [
+            {
+                "contender": contender,
+                "workload": w,
+                "threads": threads,
+                "mode": mode,
+                "error": f"timed out after {timeout:.0f} s",
+            }
+            for w in workloads
+        ]
     records = []
     for line in done.stdout.splitlines():
         if line.startswith("{"):
@@ -84,8 +110,16 @@ def run_contender(
             records.append(record)
     if not records:
         tail = (done.stderr or done.stdout)[-1500:]
-        return [{"contender": contender, "workload": w, "threads": threads, "mode": mode,
-                 "error": f"exit {done.returncode}: {tail}"} for w in workloads]
+        return [
+            {
+                "contender": contender,
+                "workload": w,
+                "threads": threads,
+                "mode": mode,
+                "error": f"exit {done.returncode}: {tail}",
+            }
+            for w in workloads
+        ]
     return records
 
 
@@ -94,8 +128,13 @@ def summarize(values: list[float]) -> dict | None:
     values = [v for v in values if v is not None]
     if not values:
         return None
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "n": len(values), "values": values}
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+        "values": values,
+    }
 
 
 def median_cell(summary: dict | None, digits: int = 3) -> str:
@@ -133,8 +172,9 @@ def machine_description() -> dict:
         except Exception:
             versions[name] = "?"
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         commit = "?"
     return {
@@ -155,8 +195,10 @@ def describe_blas(record: dict) -> str:
     parts = []
     for pool in record.get("blas", []):
         if pool.get("user_api") == "blas":
-            parts.append(f"{pool.get('internal_api')} {pool.get('version')} "
-                         f"({pool.get('architecture')} kernel, {pool.get('num_threads')} threads)")
+            parts.append(
+                f"{pool.get('internal_api')} {pool.get('version')} "
+                f"({pool.get('architecture')} kernel, {pool.get('num_threads')} threads)"
+            )
     if record.get("torch_blas"):
         parts.append(f"torch: {record['torch_blas']}")
     return "; ".join(parts) or "?"

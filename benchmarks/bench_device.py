@@ -47,7 +47,8 @@ def contenders(device: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     }
     if device.startswith("cuda") and importlib.util.find_spec("cupy") is not None:
         table["deeprecipe (cupy backend)"] = (
-            "deeprecipe", ("--backend", "cupy", "--device", device)
+            "deeprecipe",
+            ("--backend", "cupy", "--device", device),
         )
     return table
 
@@ -63,7 +64,7 @@ def measure(device: str, rounds: int, threads: int) -> dict:
     errors: list[str] = []
     for r in range(rounds):
         order = list(labels)
-        order = order[r % len(order):] + order[: r % len(order)]  # rotate who runs first
+        order = order[r % len(order) :] + order[: r % len(order)]  # rotate who runs first
         for label in order:
             key, extra = labels[label]
             print(f"[bench_device] round {r + 1}/{rounds}: {label}", file=sys.stderr)
@@ -73,27 +74,53 @@ def measure(device: str, rounds: int, threads: int) -> dict:
                     continue
                 figures.setdefault((label, record["workload"]), []).append(record["samples_per_s"])
     summaries = {k: summarize(v) for k, v in figures.items()}
-    return {"device": device, "threads": threads, "rounds": rounds, "workloads": list(names),
-            "contenders": list(labels), "summaries": summaries, "errors": errors}
+    return {
+        "device": device,
+        "threads": threads,
+        "rounds": rounds,
+        "workloads": list(names),
+        "contenders": list(labels),
+        "summaries": summaries,
+        "errors": errors,
+    }
 
 
 def markdown(result: dict) -> str:
     device, labels = result["device"], result["contenders"]
     peer = "PyTorch nn"
-    head = "| workload | " + " | ".join(labels) + " | " + " | ".join(
-        f"{label} / {peer}" for label in labels if label != peer) + " |"
-    lines = [f"### deeprecipe vs PyTorch on `{device}` (samples/s, median (min-max) of "
-             f"{result['rounds']} rounds, {result['threads']} CPU thread(s))", "", head,
-             "|" + "---|" * (1 + len(labels) + len(labels) - 1)]
+    head = (
+        "| workload | "
+        + " | ".join(labels)
+        + " | "
+        + " | ".join(f"{label} / {peer}" for label in labels if label != peer)
+        + " |"
+    )
+    lines = [
+        f"### deeprecipe vs PyTorch on `{device}` (samples/s, median (min-max) of "
+        f"{result['rounds']} rounds, {result['threads']} CPU thread(s))",
+        "",
+        head,
+        "|" + "---|" * (1 + len(labels) + len(labels) - 1),
+    ]
     for name in result["workloads"]:
         cells, medians = [], {}
         for label in labels:
             s = result["summaries"].get((label, name))
             medians[label] = s["median"] if s else None
-            cells.append("n/a" if s is None else
-                         f"{_rate(s['median'])} ({_rate(s['min'])}-{_rate(s['max'])})")
-        ratios = [("n/a" if not medians[label] or not medians[peer] else
-                   f"{medians[label] / medians[peer]:.2f}x") for label in labels if label != peer]
+            cells.append(
+                "n/a"
+                if s is None
+                else f"{_rate(s['median'])} ({_rate(s['min'])}-{_rate(s['max'])})"
+            )
+        ratios = [
+            (
+                "n/a"
+                if not medians[label] or not medians[peer]
+                else f"{medians[label] / medians[peer]:.2f}x"
+            )
+            for label in labels
+            if label != peer
+        ]
         lines.append(f"| {name} | " + " | ".join(cells + ratios) + " |")
     if result["errors"]:
         lines += ["", "Failed: " + "; ".join(result["errors"])]
@@ -102,11 +129,18 @@ def markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict | None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_device")
-    parser.add_argument("--device", default=None, help="cuda, cuda:1 or cpu [default: cuda "
-                        "when a GPU is present, else nothing is measured]")
+    parser.add_argument(
+        "--device",
+        default=None,
+        help="cuda, cuda:1 or cpu [default: cuda when a GPU is present, else nothing is measured]",
+    )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="CPU threads per process [default: 1 on the CPU, all with a GPU]")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads per process [default: 1 on the CPU, all with a GPU]",
+    )
     parser.add_argument("--quick", action="store_true", help="one round")
     args = parser.parse_args(argv)
     device = args.device
@@ -122,8 +156,10 @@ def main(argv: list[str] | None = None) -> dict | None:
     result = measure(device, 1 if args.quick else args.rounds, threads)
     text = markdown(result)
     print(text)
-    data = {**result, "summaries": {f"{label} | {name}": s
-                                    for (label, name), s in result["summaries"].items()}}
+    data = {
+        **result,
+        "summaries": {f"{label} | {name}": s for (label, name), s in result["summaries"].items()},
+    }
     return {"name": f"device-{device}", "markdown": text, "data": data}
 
 

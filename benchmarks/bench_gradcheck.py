@@ -147,8 +147,9 @@ def deeprecipe_check(params, X, y, mode: str):
 
     sizes = [params[0][0].shape[0]] + [W.shape[1] for W, _ in params]
     net = Network(sizes, activation="relu", loss="softmax_crossentropy", dtype=np.float64)
-    net.set_weights({f"{k}{l}": v for l, (W, b) in enumerate(params, 1)
-                     for k, v in (("W", W), ("b", b))})
+    net.set_weights(
+        {f"{k}{l}": v for l, (W, b) in enumerate(params, 1) for k, v in (("W", W), ("b", b))}
+    )
     result = gradcheck(net, X, y, eps=EPS, mode=mode, n_samples=64, n_directions=4)
     return {
         "difference": result.difference,
@@ -164,8 +165,10 @@ def torch_check(params, X, y, fast: bool):
 
     tensors = []
     for W, b in params:
-        tensors += [torch.tensor(W, dtype=torch.float64, requires_grad=True),
-                    torch.tensor(b, dtype=torch.float64, requires_grad=True)]
+        tensors += [
+            torch.tensor(W, dtype=torch.float64, requires_grad=True),
+            torch.tensor(b, dtype=torch.float64, requires_grad=True),
+        ]
     X_t = torch.tensor(X, dtype=torch.float64)
     y_t = torch.tensor(y, dtype=torch.long)
 
@@ -196,9 +199,17 @@ def worker(contender: str, workload: str, repeats: int) -> dict:
         started = time.perf_counter()
         run()
         seconds.append(time.perf_counter() - started)
-    record = {"contender": contender, "workload": workload, "seconds": seconds, **info,
-              "blas": [{k: p.get(k) for k in ("internal_api", "version", "num_threads")}
-                       for p in threadpool_info() if p.get("user_api") == "blas"]}
+    record = {
+        "contender": contender,
+        "workload": workload,
+        "seconds": seconds,
+        **info,
+        "blas": [
+            {k: p.get(k) for k in ("internal_api", "version", "num_threads")}
+            for p in threadpool_info()
+            if p.get("user_api") == "blas"
+        ],
+    }
     if contender.startswith("torch"):
         import torch
 
@@ -208,20 +219,38 @@ def worker(contender: str, workload: str, repeats: int) -> dict:
 
 # ----------------------------------------------------------------- the parent
 def run_child(contender: str, workload: str, *, repeats: int, threads: int) -> dict:
-    command = [sys.executable, "-m", "benchmarks.bench_gradcheck", "--worker", contender,
-               "--workload", workload, "--repeats", str(repeats)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_gradcheck",
+        "--worker",
+        contender,
+        "--workload",
+        workload,
+        "--repeats",
+        str(repeats),
+    ]
     try:
-        done = subprocess.run(command, cwd=ROOT, env=child_env(threads), capture_output=True,
-                              text=True, timeout=900)
+        done = subprocess.run(
+            command, cwd=ROOT, env=child_env(threads), capture_output=True, text=True, timeout=900
+        )
     except subprocess.TimeoutExpired:
-        return {"contender": contender, "workload": workload, "threads": threads,
-                "error": "timed out after 900 s"}
+        return {
+            "contender": contender,
+            "workload": workload,
+            "threads": threads,
+            "error": "timed out after 900 s",
+        }
     for line in done.stdout.splitlines():
         if line.startswith("{"):
             return {**json.loads(line), "threads": threads}
     tail = (done.stderr or done.stdout)[-1500:]
-    return {"contender": contender, "workload": workload, "threads": threads,
-            "error": f"exit {done.returncode}: {tail}"}
+    return {
+        "contender": contender,
+        "workload": workload,
+        "threads": threads,
+        "error": f"exit {done.returncode}: {tail}",
+    }
 
 
 def measure(*, rounds: int, repeats: int, threads_list: list[int], workloads: list[str]):
@@ -245,8 +274,14 @@ def summarize_records(records: list[dict]) -> list[dict]:
         baseline = BASELINE[workload]
 
         def times(contender, round_=None, mine=mine):
-            return [t for r in mine if r["contender"] == contender and "error" not in r
-                    and (round_ is None or r["round"] == round_) for t in r["seconds"]]
+            return [
+                t
+                for r in mine
+                if r["contender"] == contender
+                and "error" not in r
+                and (round_ is None or r["round"] == round_)
+                for t in r["seconds"]
+            ]
 
         base = summarize(times(baseline))
         for contender in CONTENDERS[workload]:
@@ -256,18 +291,32 @@ def summarize_records(records: list[dict]) -> list[dict]:
                 a, b = times(baseline, round_), times(contender, round_)
                 if a and b:
                     per_round.append(statistics.median(a) / statistics.median(b))
-            sample = next((r for r in mine if r["contender"] == contender and "error" not in r),
-                          {})
-            rows.append({
-                "threads": threads, "workload": workload, "contender": contender,
-                "seconds": own, "baseline": baseline,
-                "speedup": base["median"] / own["median"] if base and own else None,
-                "speedup_per_round": per_round,
-                **{k: sample.get(k) for k in ("difference", "verdict", "passed", "checked",
-                                              "forward_passes", "forward_pass_equivalents")},
-                "errors": [r["error"] for r in mine if r["contender"] == contender
-                           and "error" in r],
-            })
+            sample = next((r for r in mine if r["contender"] == contender and "error" not in r), {})
+            rows.append(
+                {
+                    "threads": threads,
+                    "workload": workload,
+                    "contender": contender,
+                    "seconds": own,
+                    "baseline": baseline,
+                    "speedup": base["median"] / own["median"] if base and own else None,
+                    "speedup_per_round": per_round,
+                    **{
+                        k: sample.get(k)
+                        for k in (
+                            "difference",
+                            "verdict",
+                            "passed",
+                            "checked",
+                            "forward_passes",
+                            "forward_pass_equivalents",
+                        )
+                    },
+                    "errors": [
+                        r["error"] for r in mine if r["contender"] == contender and "error" in r
+                    ],
+                }
+            )
     return rows
 
 
@@ -321,8 +370,11 @@ def peer_ratios(rows: list[dict]) -> list[str]:
     """One line per (threads, workload): deeprecipe's full check against each peer."""
     out = []
     for threads, workload in sorted({(r["threads"], r["workload"]) for r in rows}):
-        by_name = {r["contender"]: r["seconds"] for r in rows
-                   if r["threads"] == threads and r["workload"] == workload and r["seconds"]}
+        by_name = {
+            r["contender"]: r["seconds"]
+            for r in rows
+            if r["threads"] == threads and r["workload"] == workload and r["seconds"]
+        }
         ours = next((n for n in ("deeprecipe", "deeprecipe-sampled") if n in by_name), None)
         if ours is None:
             continue
@@ -330,7 +382,8 @@ def peer_ratios(rows: list[dict]) -> list[str]:
             f"{by_name[peer]['median'] / by_name[ours]['median']:.1f}x faster than {peer}"
             if by_name[peer]["median"] >= by_name[ours]["median"]
             else f"{by_name[ours]['median'] / by_name[peer]['median']:.1f}x slower than {peer}"
-            for peer in by_name if not peer.startswith("deeprecipe")
+            for peer in by_name
+            if not peer.startswith("deeprecipe")
         )
         out.append(f"- {workload}, {threads} thread(s): {ours} is {ratios} (medians).")
     return out
@@ -355,21 +408,31 @@ def main(argv: list[str] | None = None) -> dict:
         args.rounds, args.repeats = 1, 1
     threads_list = [int(t) for t in args.threads.split(",")]
     workloads = [w for w in args.workloads.split(",") if w]
-    records = measure(rounds=args.rounds, repeats=args.repeats, threads_list=threads_list,
-                      workloads=workloads)
+    records = measure(
+        rounds=args.rounds, repeats=args.repeats, threads_list=threads_list, workloads=workloads
+    )
     rows = summarize_records(records)
     markdown = to_markdown(rows, rounds=args.rounds, repeats=args.repeats)
-    data = {"settings": {"eps": EPS, "seed": SEED, "workloads": WORKLOADS,
-                         "rounds": args.rounds, "repeats": args.repeats},
-            "rows": rows, "records": records}
+    data = {
+        "settings": {
+            "eps": EPS,
+            "seed": SEED,
+            "workloads": WORKLOADS,
+            "rounds": args.rounds,
+            "repeats": args.repeats,
+        },
+        "rows": rows,
+        "records": records,
+    }
     if not args.no_write:
         from deeprecipe._files import atomic_write_text
 
         RESULTS.mkdir(parents=True, exist_ok=True)
         atomic_write_text(RESULTS / "bench_gradcheck.md", markdown + "\n")
-        atomic_write_text(RESULTS / "bench_gradcheck.json",
-                          json.dumps({"machine": machine_description(), **data}, indent=1,
-                                     default=str))
+        atomic_write_text(
+            RESULTS / "bench_gradcheck.json",
+            json.dumps({"machine": machine_description(), **data}, indent=1, default=str),
+        )
     return {"name": "gradcheck", "markdown": markdown, "data": data}
 
 

@@ -83,15 +83,18 @@ def worker(contender: str, path: str) -> dict:
 def measure(path: Path, rounds: int) -> list[dict]:
     records = []
     for r in range(rounds):
-        order = CONTENDERS[r % len(CONTENDERS):] + CONTENDERS[: r % len(CONTENDERS)]
+        order = CONTENDERS[r % len(CONTENDERS) :] + CONTENDERS[: r % len(CONTENDERS)]
         for contender in order:
             command = [sys.executable, "-m", "benchmarks.bench_loading", "--worker", contender,
                        "--file", str(path)]  # fmt: skip
             done = subprocess.run(command, cwd=ROOT, env=child_env(1), capture_output=True,
                                   text=True, timeout=900)  # fmt: skip
             lines = [x for x in done.stdout.splitlines() if x.startswith("{")]
-            record = json.loads(lines[-1]) if lines else {
-                "contender": contender, "error": (done.stderr or done.stdout)[-800:]}
+            record = (
+                json.loads(lines[-1])
+                if lines
+                else {"contender": contender, "error": (done.stderr or done.stdout)[-800:]}
+            )
             records.append({**record, "round": r})
     return records
 
@@ -149,8 +152,9 @@ def main(argv: list[str] | None = None) -> dict:
         rows[contender] = {
             "seconds": summarize([r["seconds"] for r in mine]),
             "peak_mib": summarize([r["peak_mib"] for r in mine]),
-            "errors": [r["error"] for r in records if r["contender"] == contender
-                       and "error" in r],  # fmt: skip
+            "errors": [
+                r["error"] for r in records if r["contender"] == contender and "error" in r
+            ],  # fmt: skip
         }
     markdown = to_markdown(rows, path, (args.rows, args.cols), args.rounds)
     data = {"settings": {"rows": args.rows, "cols": args.cols, "rounds": args.rounds,

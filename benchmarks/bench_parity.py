@@ -25,7 +25,7 @@ def verdict(ours: list[float], theirs: list[float]) -> tuple[float, float, bool]
     least one percentage point (a handful of seeds gives a rough spread).
     """
     diff = statistics.mean(ours) - statistics.mean(theirs)
-    spread = (statistics.variance(ours) / len(ours) + statistics.variance(theirs) / len(theirs))
+    spread = statistics.variance(ours) / len(ours) + statistics.variance(theirs) / len(theirs)
     noise = max(2 * spread**0.5, 0.01)
     return diff, noise, abs(diff) <= noise
 
@@ -34,14 +34,18 @@ def main(argv: list[str] | None = None) -> dict:
     accuracies: dict = {}
     for seed in SEEDS:
         for contender in ("deeprecipe", "torch") if seed % 2 == 0 else ("torch", "deeprecipe"):
-            for record in run_contender(contender, list(WORKLOADS), threads=1, mode="parity",
-                                        seed=seed):
+            for record in run_contender(
+                contender, list(WORKLOADS), threads=1, mode="parity", seed=seed
+            ):
                 if "error" in record:
-                    print(f"  {contender} {record['workload']}: {record['error'][:300]}",
-                          file=sys.stderr)
+                    print(
+                        f"  {contender} {record['workload']}: {record['error'][:300]}",
+                        file=sys.stderr,
+                    )
                     continue
                 accuracies.setdefault((record["workload"], contender), []).append(
-                    record["accuracy"])
+                    record["accuracy"]
+                )
     lines = [
         "### Accuracy parity with PyTorch",
         "",
@@ -65,8 +69,16 @@ def main(argv: list[str] | None = None) -> dict:
             f"{statistics.mean(theirs):.4f} ({min(theirs):.4f}-{max(theirs):.4f}) | "
             f"{diff:+.4f} | {noise:.4f} | {'same within noise' if ok else 'DIFFERENT'} |"
         )
-        data.append({"workload": workload, "deeprecipe": ours, "torch": theirs,
-                     "difference": diff, "noise": noise, "within_noise": ok})
+        data.append(
+            {
+                "workload": workload,
+                "deeprecipe": ours,
+                "torch": theirs,
+                "difference": diff,
+                "noise": noise,
+                "within_noise": ok,
+            }
+        )
     return {"name": "parity", "markdown": "\n".join(lines), "data": data}
 
 

@@ -83,7 +83,7 @@ def worker(contender: str, epochs: int) -> dict:
 def measure(rounds: int, epochs: int, contenders: list[str]) -> list[dict]:
     records = []
     for r in range(rounds):
-        order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
+        order = contenders[r % len(contenders) :] + contenders[: r % len(contenders)]
         for contender in order:
             command = [sys.executable, "-m", "benchmarks.bench_recipe_sweep",
                        "--worker", contender, "--epochs", str(epochs)]  # fmt: skip
@@ -143,8 +143,9 @@ def to_markdown(rows: list[dict], *, rounds: int, epochs: int) -> str:
             continue
         same = {True: "yes", False: "NO", None: "n/a"}[row["same_results"]]
         speedup = "n/a" if row["speedup"] is None else f"{row['speedup']:.2f}x"
-        seconds, at_once, startup = (median_cell(row[k], 2) for k in ("seconds", "at_once",
-                                                                        "startup"))
+        seconds, at_once, startup = (
+            median_cell(row[k], 2) for k in ("seconds", "at_once", "startup")
+        )
         lines.append(f"| {row['contender']} | {seconds} | {speedup} | {at_once} | {startup} | "
                      f"{same} |")  # fmt: skip
     best = [r for r in rows if r["speedup"] and r["contender"] != "serial"]
@@ -186,8 +187,10 @@ def main(argv: list[str] | None = None) -> dict:
 
         machine = machine_description()
         atomic_write_text(RESULTS / "bench_recipe_sweep.md", markdown + "\n")
-        atomic_write_text(RESULTS / "bench_recipe_sweep.json",
-                          json.dumps({"machine": machine, **data}, indent=1, default=str))
+        atomic_write_text(
+            RESULTS / "bench_recipe_sweep.json",
+            json.dumps({"machine": machine, **data}, indent=1, default=str),
+        )
     return {"name": "recipe_sweep", "markdown": markdown, "data": data}
 
 

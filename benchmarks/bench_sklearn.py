@@ -44,8 +44,12 @@ def _build(contender: str, epochs: int, seed: int):
         from deeprecipe.sklearn import DeepClassifier
 
         return DeepClassifier(
-            HIDDEN, alpha=SETTINGS["l2"], learning_rate_init=SETTINGS["learning_rate"],
-            batch_size=SETTINGS["batch_size"], max_iter=epochs, n_iter_no_change=epochs,
+            HIDDEN,
+            alpha=SETTINGS["l2"],
+            learning_rate_init=SETTINGS["learning_rate"],
+            batch_size=SETTINGS["batch_size"],
+            max_iter=epochs,
+            n_iter_no_change=epochs,
             random_state=seed,
         )
     from sklearn.neural_network import MLPClassifier
@@ -55,8 +59,12 @@ def _build(contender: str, epochs: int, seed: int):
     return make_pipeline(
         StandardScaler(),
         MLPClassifier(
-            HIDDEN, alpha=SETTINGS["l2"], learning_rate_init=SETTINGS["learning_rate"],
-            batch_size=SETTINGS["batch_size"], max_iter=epochs, n_iter_no_change=epochs,
+            HIDDEN,
+            alpha=SETTINGS["l2"],
+            learning_rate_init=SETTINGS["learning_rate"],
+            batch_size=SETTINGS["batch_size"],
+            max_iter=epochs,
+            n_iter_no_change=epochs,
             random_state=seed,
         ),
     )
@@ -92,32 +100,59 @@ def worker(contender: str, dataset: str, epochs: int, repeats: int, seed: int) -
     predict_s = time.perf_counter() - started
     final = estimator if contender == "deeprecipe" else estimator[-1]
     return {
-        "contender": contender, "dataset": dataset, "fit_s": fit_s, "predict_s": predict_s,
-        "test_accuracy": accuracy, "epochs_run": int(final.n_iter_),
-        "train_rows": int(X_train.shape[0]), "features": int(X_train.shape[1]),
-        "blas": [{k: p.get(k) for k in ("internal_api", "version", "num_threads")}
-                 for p in threadpool_info() if p.get("user_api") == "blas"],
+        "contender": contender,
+        "dataset": dataset,
+        "fit_s": fit_s,
+        "predict_s": predict_s,
+        "test_accuracy": accuracy,
+        "epochs_run": int(final.n_iter_),
+        "train_rows": int(X_train.shape[0]),
+        "features": int(X_train.shape[1]),
+        "blas": [
+            {k: p.get(k) for k in ("internal_api", "version", "num_threads")}
+            for p in threadpool_info()
+            if p.get("user_api") == "blas"
+        ],
     }
 
 
 # ----------------------------------------------------------------- the parent
-def run_child(contender: str, dataset: str, *, epochs: int, repeats: int, seed: int,
-              threads: int) -> dict:
-    command = [sys.executable, "-m", "benchmarks.bench_sklearn", "--worker", contender,
-               "--dataset", dataset, "--epochs", str(epochs), "--repeats", str(repeats),
-               "--seed", str(seed)]
-    done = subprocess.run(command, cwd=ROOT, env=child_env(threads), capture_output=True,
-                          text=True, timeout=900)
+def run_child(
+    contender: str, dataset: str, *, epochs: int, repeats: int, seed: int, threads: int
+) -> dict:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_sklearn",
+        "--worker",
+        contender,
+        "--dataset",
+        dataset,
+        "--epochs",
+        str(epochs),
+        "--repeats",
+        str(repeats),
+        "--seed",
+        str(seed),
+    ]
+    done = subprocess.run(
+        command, cwd=ROOT, env=child_env(threads), capture_output=True, text=True, timeout=900
+    )
     for line in done.stdout.splitlines():
         if line.startswith("{"):
             return {**json.loads(line), "threads": threads}
     tail = (done.stderr or done.stdout)[-1500:]
-    return {"contender": contender, "dataset": dataset, "threads": threads,
-            "error": f"exit {done.returncode}: {tail}"}
+    return {
+        "contender": contender,
+        "dataset": dataset,
+        "threads": threads,
+        "error": f"exit {done.returncode}: {tail}",
+    }
 
 
-def measure(*, rounds: int, repeats: int, epochs: int, threads_list: list[int],
-            seed: int = 0) -> list[dict]:
+def measure(
+    *, rounds: int, repeats: int, epochs: int, threads_list: list[int], seed: int = 0
+) -> list[dict]:
     """Every (threads, dataset) pair runs both contenders per round, alternating who goes first."""
     records = []
     for round_ in range(rounds):
@@ -125,8 +160,14 @@ def measure(*, rounds: int, repeats: int, epochs: int, threads_list: list[int],
             for i, dataset in enumerate(DATASETS):
                 order = CONTENDERS if (round_ + i) % 2 == 0 else CONTENDERS[::-1]
                 for contender in order:
-                    record = run_child(contender, dataset, epochs=epochs, repeats=repeats,
-                                       seed=seed, threads=threads)
+                    record = run_child(
+                        contender,
+                        dataset,
+                        epochs=epochs,
+                        repeats=repeats,
+                        seed=seed,
+                        threads=threads,
+                    )
                     records.append({**record, "round": round_})
     return records
 
@@ -135,28 +176,51 @@ def summarize_records(records: list[dict]) -> list[dict]:
     rows = []
     keys = sorted({(r["threads"], r["dataset"]) for r in records})
     for threads, dataset in keys:
-        picked = {c: [r for r in records if r["threads"] == threads and r["dataset"] == dataset
-                      and r["contender"] == c and "error" not in r] for c in CONTENDERS}
+        picked = {
+            c: [
+                r
+                for r in records
+                if r["threads"] == threads
+                and r["dataset"] == dataset
+                and r["contender"] == c
+                and "error" not in r
+            ]
+            for c in CONTENDERS
+        }
         fit = {c: summarize([t for r in picked[c] for t in r["fit_s"]]) for c in CONTENDERS}
         per_round = []
         for round_ in sorted({r["round"] for r in records}):
             ours = [r for r in picked["deeprecipe"] if r["round"] == round_]
             peer = [r for r in picked["sklearn-mlp"] if r["round"] == round_]
             if ours and peer:
-                per_round.append(statistics.median(peer[0]["fit_s"])
-                                 / statistics.median(ours[0]["fit_s"]))
-        rows.append({
-            "threads": threads, "dataset": dataset, "fit_s": fit,
-            "speedup": (fit["sklearn-mlp"]["median"] / fit["deeprecipe"]["median"]
-                        if fit["deeprecipe"] and fit["sklearn-mlp"] else None),
-            "speedup_per_round": per_round,
-            "predict_s": {c: summarize([r["predict_s"] for r in picked[c]]) for c in CONTENDERS},
-            "test_accuracy": {c: summarize([r["test_accuracy"] for r in picked[c]])
-                              for c in CONTENDERS},
-            "epochs_run": {c: sorted({r["epochs_run"] for r in picked[c]}) for c in CONTENDERS},
-            "errors": [r["error"] for r in records if r["threads"] == threads
-                       and r["dataset"] == dataset and "error" in r],
-        })
+                per_round.append(
+                    statistics.median(peer[0]["fit_s"]) / statistics.median(ours[0]["fit_s"])
+                )
+        rows.append(
+            {
+                "threads": threads,
+                "dataset": dataset,
+                "fit_s": fit,
+                "speedup": (
+                    fit["sklearn-mlp"]["median"] / fit["deeprecipe"]["median"]
+                    if fit["deeprecipe"] and fit["sklearn-mlp"]
+                    else None
+                ),
+                "speedup_per_round": per_round,
+                "predict_s": {
+                    c: summarize([r["predict_s"] for r in picked[c]]) for c in CONTENDERS
+                },
+                "test_accuracy": {
+                    c: summarize([r["test_accuracy"] for r in picked[c]]) for c in CONTENDERS
+                },
+                "epochs_run": {c: sorted({r["epochs_run"] for r in picked[c]}) for c in CONTENDERS},
+                "errors": [
+                    r["error"]
+                    for r in records
+                    if r["threads"] == threads and r["dataset"] == dataset and "error" in r
+                ],
+            }
+        )
     return rows
 
 
@@ -182,11 +246,12 @@ def to_markdown(rows: list[dict], *, rounds: int, repeats: int, epochs: int) -> 
         lines.append(
             f"| {r['threads']} | {r['dataset']} | {median_cell(r['fit_s']['deeprecipe'])} | "
             f"{median_cell(r['fit_s']['sklearn-mlp'])} | {ratio} | {per_round} | "
-            + " / ".join("n/a" if acc[c] is None else f"{acc[c]['median']:.3f}"
-                         for c in CONTENDERS)
+            + " / ".join("n/a" if acc[c] is None else f"{acc[c]['median']:.3f}" for c in CONTENDERS)
             + " | "
-            + " / ".join("n/a" if pred[c] is None else f"{pred[c]['median'] * 1000:.1f} ms"
-                         for c in CONTENDERS)
+            + " / ".join(
+                "n/a" if pred[c] is None else f"{pred[c]['median'] * 1000:.1f} ms"
+                for c in CONTENDERS
+            )
             + " |"
         )
         for error in r["errors"]:
@@ -213,21 +278,32 @@ def main(argv: list[str] | None = None) -> dict:
     if args.quick:
         args.rounds, args.repeats, args.epochs, args.threads = 1, 1, 50, "1"
     threads_list = [int(t) for t in args.threads.split(",")]
-    records = measure(rounds=args.rounds, repeats=args.repeats, epochs=args.epochs,
-                      threads_list=threads_list)
+    records = measure(
+        rounds=args.rounds, repeats=args.repeats, epochs=args.epochs, threads_list=threads_list
+    )
     rows = summarize_records(records)
     markdown = to_markdown(rows, rounds=args.rounds, repeats=args.repeats, epochs=args.epochs)
-    data = {"settings": {**SETTINGS, "hidden": list(HIDDEN), "epochs": args.epochs,
-                         "rounds": args.rounds, "repeats": args.repeats},
-            "rows": rows, "records": records}
+    data = {
+        "settings": {
+            **SETTINGS,
+            "hidden": list(HIDDEN),
+            "epochs": args.epochs,
+            "rounds": args.rounds,
+            "repeats": args.repeats,
+        },
+        "rows": rows,
+        "records": records,
+    }
     if not args.no_write:
         from deeprecipe._files import atomic_write_text
 
         RESULTS.mkdir(parents=True, exist_ok=True)
         machine = machine_description()
         atomic_write_text(RESULTS / "bench_sklearn.md", markdown + "\n")
-        atomic_write_text(RESULTS / "bench_sklearn.json",
-                          json.dumps({"machine": machine, **data}, indent=1, default=str))
+        atomic_write_text(
+            RESULTS / "bench_sklearn.json",
+            json.dumps({"machine": machine, **data}, indent=1, default=str),
+        )
     return {"name": "sklearn", "markdown": markdown, "data": data}
 
 

@@ -71,8 +71,9 @@ def _fmt_rate(x: float) -> str:
 def _cell(summary: dict | None) -> str:
     if summary is None:
         return "n/a"
-    return (f"{_fmt_rate(summary['median'])} ({_fmt_rate(summary['min'])}-"
-            f"{_fmt_rate(summary['max'])})")
+    return (
+        f"{_fmt_rate(summary['median'])} ({_fmt_rate(summary['min'])}-{_fmt_rate(summary['max'])})"
+    )
 
 
 def collect(records: list[dict]) -> dict:
@@ -100,8 +101,10 @@ def throughput_markdown(summaries: dict, threads_list: list[int], contenders: li
     peers = [p for p in PEERS if p in contenders]
     for threads in threads_list:
         cores = " (all cores)" if threads == os.cpu_count() and threads > 1 else ""
-        lines.append(f"\n#### {threads} thread{'s' if threads > 1 else ''}{cores} "
-                     "(samples/s: median (min-max); ratio = deeprecipe median / peer median)\n")
+        lines.append(
+            f"\n#### {threads} thread{'s' if threads > 1 else ''}{cores} "
+            "(samples/s: median (min-max); ratio = deeprecipe median / peer median)\n"
+        )
         head = ["workload", "deeprecipe fit() defaults"]
         if NO_METRICS in contenders:
             head += ["metrics_every=0", "tax"]
@@ -120,18 +123,23 @@ def throughput_markdown(summaries: dict, threads_list: list[int], contenders: li
             row = [name, _cell(ours)]
             if NO_METRICS in contenders:
                 bare = summaries.get((threads, name, NO_METRICS))
-                row += [_cell(bare), f"{100 * (bare['median'] / ours['median'] - 1):+.1f}%"
-                        if ours and bare else "n/a"]
+                row += [
+                    _cell(bare),
+                    f"{100 * (bare['median'] / ours['median'] - 1):+.1f}%"
+                    if ours and bare
+                    else "n/a",
+                ]
             others = ([BASELINE] if BASELINE in contenders else []) + peers
             for p in others:
                 theirs = summaries.get((threads, name, p))
-                ratio = (f"{ours['median'] / theirs['median']:.2f}x" if ours and theirs
-                         else "n/a")
+                ratio = f"{ours['median'] / theirs['median']:.2f}x" if ours and theirs else "n/a"
                 row += [_cell(theirs), ratio]
             if "gemm-limit" in contenders:
                 limit = summaries.get((threads, name, "gemm-limit"))
-                row += [_cell(limit), f"{100 * ours['median'] / limit['median']:.0f}%"
-                        if ours and limit else "n/a"]
+                row += [
+                    _cell(limit),
+                    f"{100 * ours['median'] / limit['median']:.0f}%" if ours and limit else "n/a",
+                ]
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -154,17 +162,27 @@ def memory_markdown(records: list[dict]) -> tuple[str, list[dict]]:
             continue
         used = r["peak_rss_bytes"] - r["rss_before_data"]
         budget = 1.2 * r["dataset_bytes"] + buffers
-        out.append({"contender": r["contender"], "training_bytes": used,
-                    "dataset_bytes": r["dataset_bytes"], "budget_bytes": budget,
-                    "seconds": r["seconds"]})
-        rows.append(f"| {r['contender']} | {used / 2**20:.0f} MiB | "
-                    f"{used / r['dataset_bytes']:.2f}x | {budget / 2**20:.0f} MiB | "
-                    f"{r['seconds']:.2f} s |")
-    head = (f"\n#### Peak memory of one epoch ({w.name}: {w.rows:,} x {w.sizes[0]} float32, "
-            f"batch {w.batch_size}, 1 thread)\n\nPeak RSS minus the RSS before the data was made; "
-            f"budget = dataset x 1.2 + model and batch buffers ({buffers / 2**20:.1f} MiB).\n\n"
-            "| contender | peak RSS over baseline | / dataset | budget | epoch time |\n"
-            "|---|---|---|---|---|")
+        out.append(
+            {
+                "contender": r["contender"],
+                "training_bytes": used,
+                "dataset_bytes": r["dataset_bytes"],
+                "budget_bytes": budget,
+                "seconds": r["seconds"],
+            }
+        )
+        rows.append(
+            f"| {r['contender']} | {used / 2**20:.0f} MiB | "
+            f"{used / r['dataset_bytes']:.2f}x | {budget / 2**20:.0f} MiB | "
+            f"{r['seconds']:.2f} s |"
+        )
+    head = (
+        f"\n#### Peak memory of one epoch ({w.name}: {w.rows:,} x {w.sizes[0]} float32, "
+        f"batch {w.batch_size}, 1 thread)\n\nPeak RSS minus the RSS before the data was made; "
+        f"budget = dataset x 1.2 + model and batch buffers ({buffers / 2**20:.1f} MiB).\n\n"
+        "| contender | peak RSS over baseline | / dataset | budget | epoch time |\n"
+        "|---|---|---|---|---|"
+    )
     return head + "\n" + "\n".join(rows), out
 
 
@@ -185,24 +203,54 @@ def targets(summaries: dict, records: list[dict], threads_list, memory: list[dic
         for threads in threads_list:
             tax = ratio(threads, name, NO_METRICS, "deeprecipe")
             if tax is not None:  # as a ratio: metrics_every=0 over the defaults
-                checks.append((f"{name}, {threads}T: fit() defaults within "
-                               f"{100 * TAX_LIMIT:.0f}% of metrics_every=0", tax, "tax", None))
+                checks.append(
+                    (
+                        f"{name}, {threads}T: fit() defaults within "
+                        f"{100 * TAX_LIMIT:.0f}% of metrics_every=0",
+                        tax,
+                        "tax",
+                        None,
+                    )
+                )
         if w.full_batch:
             continue
         if w.batch_size in (256, 1024) and most > 1:
-            checks.append((f"{name}, {most}T: >= PyTorch CPU",
-                           ratio(most, name, "deeprecipe", "torch"), 1.0,
-                           ratio(most, name, "gemm-limit", "torch")))
+            checks.append(
+                (
+                    f"{name}, {most}T: >= PyTorch CPU",
+                    ratio(most, name, "deeprecipe", "torch"),
+                    1.0,
+                    ratio(most, name, "gemm-limit", "torch"),
+                )
+            )
         if w.batch_size == 1024:
-            checks.append((f"{name}, {most}T: >= 50% of the GEMM limit",
-                           ratio(most, name, "deeprecipe", "gemm-limit"), 0.5, 1.0))
+            checks.append(
+                (
+                    f"{name}, {most}T: >= 50% of the GEMM limit",
+                    ratio(most, name, "deeprecipe", "gemm-limit"),
+                    0.5,
+                    1.0,
+                )
+            )
             if most > 1:
-                checks.append((f"{name}: {most} threads >= 1.8x one thread",
-                               _thread_speedup(summaries, name, most), 1.8, None))
+                checks.append(
+                    (
+                        f"{name}: {most} threads >= 1.8x one thread",
+                        _thread_speedup(summaries, name, most),
+                        1.8,
+                        None,
+                    )
+                )
     for m in memory:
         if m["contender"] == "deeprecipe":
-            checks.append(("peak memory <= dataset x 1.2 + buffers",
-                           m["training_bytes"] / m["budget_bytes"], None, None))
+            checks.append(
+                (
+                    "peak memory <= dataset x 1.2 + buffers",
+                    m["training_bytes"] / m["budget_bytes"],
+                    None,
+                    None,
+                )
+            )
     out = []
     for label, value, goal, bound in checks:
         if value is None:
@@ -218,9 +266,16 @@ def targets(summaries: dict, records: list[dict], threads_list, memory: list[dic
             shown = f"{100 * value:.0f}%" if goal < 1 else f"{value:.2f}x"
         if isinstance(goal, float) and verdict == "MISSED" and bound is not None and bound < goal:
             verdict = "MISSED (beyond the GEMM limit)"
-        out.append({"check": label, "measured": shown, "verdict": verdict,
-                    "gemm_ceiling": None if bound is None or not isinstance(goal, float)
-                    or goal < 1 else f"{bound:.2f}x"})
+        out.append(
+            {
+                "check": label,
+                "measured": shown,
+                "verdict": verdict,
+                "gemm_ceiling": None
+                if bound is None or not isinstance(goal, float) or goal < 1
+                else f"{bound:.2f}x",
+            }
+        )
     return out
 
 
@@ -232,15 +287,19 @@ def _thread_speedup(summaries: dict, name: str, threads: int) -> float | None:
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_training")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", default="1,all",
-                        help="comma-separated thread counts; 'all' = every core")
+    parser.add_argument(
+        "--threads", default="1,all", help="comma-separated thread counts; 'all' = every core"
+    )
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--workloads", default="", help="comma-separated subset (default: all)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS epoch")
     parser.add_argument("--quick", action="store_true", help="1 round, 1 thread, no memory")
-    parser.add_argument("--baseline-src", default=None,
-                        help="another deeprecipe source tree (its src/ folder) to time as "
-                             "'deeprecipe-baseline', e.g. an older commit's checkout")
+    parser.add_argument(
+        "--baseline-src",
+        default=None,
+        help="another deeprecipe source tree (its src/ folder) to time as "
+        "'deeprecipe-baseline', e.g. an older commit's checkout",
+    )
     return parser.parse_args(argv)
 
 
@@ -260,29 +319,41 @@ def main(argv: list[str] | None = None) -> dict:
             for g, group in enumerate(groups()):
                 shift = (round_ + g) % len(contenders)
                 for contender in contenders[shift:] + contenders[:shift]:
-                    names = [n for n in group if n in wanted and applies(
-                        contender.replace(BASELINE, "deeprecipe"), WORKLOADS[n])]
+                    names = [
+                        n
+                        for n in group
+                        if n in wanted
+                        and applies(contender.replace(BASELINE, "deeprecipe"), WORKLOADS[n])
+                    ]
                     if not names:
                         continue
                     module = "deeprecipe" if contender == BASELINE else contender
                     found = run_contender(
-                        module, names, threads=threads,
+                        module,
+                        names,
+                        threads=threads,
                         pythonpath=args.baseline_src if contender == BASELINE else None,
                     )
                     for record in found:
                         record["contender"], record["round"] = contender, round_
                         if "error" in record:
-                            print(f"  {contender} {record['workload']}: {record['error'][:300]}",
-                                  file=sys.stderr)
+                            print(
+                                f"  {contender} {record['workload']}: {record['error'][:300]}",
+                                file=sys.stderr,
+                            )
                     records += found
-                print(f"[bench_training] round {round_ + 1}/{args.rounds}, {threads} thread(s), "
-                      f"group {g + 1}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+                print(
+                    f"[bench_training] round {round_ + 1}/{args.rounds}, {threads} thread(s), "
+                    f"group {g + 1}: {time.perf_counter() - started:.0f} s",
+                    file=sys.stderr,
+                )
     memory_records: list[dict] = []
     if not args.no_memory:
         for contender in ("deeprecipe", "torch", "sklearn", "course-numpy"):
             if contender in contenders:
-                memory_records += run_contender(contender, [MEMORY_WORKLOAD.name], threads=1,
-                                                mode="memory")
+                memory_records += run_contender(
+                    contender, [MEMORY_WORKLOAD.name], threads=1, mode="memory"
+                )
         print(f"[bench_training] memory: {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
     summaries = collect(records)
@@ -297,8 +368,15 @@ def main(argv: list[str] | None = None) -> dict:
         "of workloads, in a fresh process per contender and group. Throughput is timed over a "
         "fixed number of mini-batches (one pass over the first `timed_samples` rows, after a "
         "4-batch warm-up), not whole epochs: "
-        + ", ".join(sorted({f"batch {w.batch_size}: {w.timed_samples:,} samples"
-                            for w in WORKLOADS.values() if not w.full_batch}))
+        + ", ".join(
+            sorted(
+                {
+                    f"batch {w.batch_size}: {w.timed_samples:,} samples"
+                    for w in WORKLOADS.values()
+                    if not w.full_batch
+                }
+            )
+        )
         + "; the small network: 1,000 full-batch iterations on 211 examples. "
         "deeprecipe is called as a user calls it, `fit(net, X, y, optimizer=..., epochs=..., "
         "batch_size=B)` with every other setting at its default (its per-epoch training figures "
@@ -322,8 +400,10 @@ def main(argv: list[str] | None = None) -> dict:
         "speed. A target above its ceiling cannot be met on this machine by any implementation."
         "\n\n| check | measured | ceiling | verdict |\n|---|---|---|---|"
     )
-    md += [f"| {c['check']} | {c['measured']} | {c['gemm_ceiling'] or ''} | {c['verdict']} |"
-           for c in checks]
+    md += [
+        f"| {c['check']} | {c['measured']} | {c['gemm_ceiling'] or ''} | {c['verdict']} |"
+        for c in checks
+    ]
     md.append("\n#### BLAS per contender (threadpoolctl, in the child process)\n")
     md += [f"- {c}, {t} thread(s): {line}" for (c, t), line in sorted(blas_lines.items())]
     md.append(f"\nWall time of this benchmark: {time.perf_counter() - started:.0f} s.")
@@ -331,17 +411,27 @@ def main(argv: list[str] | None = None) -> dict:
         "workloads": {n: w.to_dict() for n, w in WORKLOADS.items()},
         "summaries": [
             {"threads": t, "workload": n, "contender": c, **s}
-            for (t, n, c), s in sorted(summaries.items()) if s
+            for (t, n, c), s in sorted(summaries.items())
+            if s
         ],
         "paired_ratios": [
-            {"threads": t, "workload": n, "peer": p,
-             "ratios": paired_ratios(records, t, n, "deeprecipe", p)}
-            for t in threads_list for n in WORKLOADS for p in contenders if p != "deeprecipe"
+            {
+                "threads": t,
+                "workload": n,
+                "peer": p,
+                "ratios": paired_ratios(records, t, n, "deeprecipe", p),
+            }
+            for t in threads_list
+            for n in WORKLOADS
+            for p in contenders
+            if p != "deeprecipe"
         ],
         "memory": memory,
         "targets": checks,
-        "records": [{k: v for k, v in r.items() if k not in ("blas", "traceback")}
-                    for r in records + memory_records],
+        "records": [
+            {k: v for k, v in r.items() if k not in ("blas", "traceback")}
+            for r in records + memory_records
+        ],
     }
     return {"name": "training", "markdown": "\n".join(md), "data": data}
 

@@ -37,10 +37,10 @@ def test_any_thread_count_trains_the_same_bits(tiny_blocks, optimizer, loss, act
     X, y = _data(loss)
     runs = []
     for n in (1, 2, 3):
-        net = Network([5, 7, 6, 3], activation=activation, loss=loss, keep_prob=0.7, l2=0.3,
-                      seed=4)
-        history = fit(net, X, y, optimizer=optimizer, learning_rate=0.05, epochs=3,
-                      batch_size=61, n_threads=n)
+        net = Network([5, 7, 6, 3], activation=activation, loss=loss, keep_prob=0.7, l2=0.3, seed=4)
+        history = fit(
+            net, X, y, optimizer=optimizer, learning_rate=0.05, epochs=3, batch_size=61, n_threads=n
+        )
         runs.append((net.theta.copy(), history.to_dict()))
     for theta, history in runs[1:]:
         np.testing.assert_array_equal(theta, runs[0][0])

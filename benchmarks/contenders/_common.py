@@ -75,21 +75,28 @@ def time_run(run: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def run_main(contender: str, run_one: Callable[[argparse.Namespace, Workload], dict],
-             argv=None) -> None:
+def run_main(
+    contender: str, run_one: Callable[[argparse.Namespace, Workload], dict], argv=None
+) -> None:
     """Run ``run_one`` for each workload and print one JSON line per workload.
 
     A failing workload prints its error in its line, and the others still run.
     """
     args = parse_args(argv)
     for workload in args.workload_objs:
-        record = {"contender": contender, "workload": workload.name, "mode": args.mode,
-                  "threads": args.threads}
+        record = {
+            "contender": contender,
+            "workload": workload.name,
+            "mode": args.mode,
+            "threads": args.threads,
+        }
         try:
             figures = run_one(args, workload)
         except Exception as exc:  # reported, not raised: the harness tabulates the failure
-            figures = {"error": f"{type(exc).__name__}: {exc}",
-                       "traceback": traceback.format_exc()[-2000:]}
+            figures = {
+                "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc()[-2000:],
+            }
         record.update(figures)
         record["blas"] = blas_info()
         record["peak_rss_bytes"] = peak_rss_bytes()

@@ -29,8 +29,9 @@ def random_mini_batches(X, Y, mini_batch_size, rng):
     shuffled_Y = Y[:, permutation]
     mini_batches = []
     for k in range(0, m, mini_batch_size):
-        mini_batches.append((shuffled_X[:, k : k + mini_batch_size],
-                             shuffled_Y[:, k : k + mini_batch_size]))
+        mini_batches.append(
+            (shuffled_X[:, k : k + mini_batch_size], shuffled_Y[:, k : k + mini_batch_size])
+        )
     return mini_batches
 
 
@@ -106,8 +107,9 @@ def initialize_adam(parameters):
     return v, s
 
 
-def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate,
-                                beta1=0.9, beta2=0.999, epsilon=1e-8):
+def update_parameters_with_adam(
+    parameters, grads, v, s, t, learning_rate, beta1=0.9, beta2=0.999, epsilon=1e-8
+):
     for key in parameters:
         g = grads["d" + key]
         v["d" + key] = beta1 * v["d" + key] + (1 - beta1) * g
@@ -115,7 +117,8 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate,
         s["d" + key] = beta2 * s["d" + key] + (1 - beta2) * np.square(g)
         s_corrected = s["d" + key] / (1 - beta2**t)
         parameters[key] = parameters[key] - learning_rate * v_corrected / (
-            np.sqrt(s_corrected) + epsilon)
+            np.sqrt(s_corrected) + epsilon
+        )
     return parameters, v, s
 
 
@@ -129,14 +132,14 @@ def model(X, Y, w, epochs, rng, parameters=None, state=None):
         for mini_X, mini_Y in random_mini_batches(X, Y, w.batch_size, rng):
             AL, caches = forward_propagation(mini_X, parameters, w.keep_prob, rng, binary)
             compute_cost(AL, mini_Y, parameters, w.l2, m_total, binary)
-            grads = backward_propagation(AL, mini_Y, caches, parameters, w.keep_prob, w.l2,
-                                         m_total)
+            grads = backward_propagation(AL, mini_Y, caches, parameters, w.keep_prob, w.l2, m_total)
             if w.optimizer == "sgd":
                 parameters = update_parameters_with_gd(parameters, grads, w.learning_rate)
             else:
                 t += 1
-                parameters, v, s = update_parameters_with_adam(parameters, grads, v, s, t,
-                                                               w.learning_rate)
+                parameters, v, s = update_parameters_with_adam(
+                    parameters, grads, v, s, t, w.learning_rate
+                )
     return parameters, (v, s, t)
 
 
@@ -168,8 +171,12 @@ def run_one(args, w) -> dict:
         X, Y = course_layout(Xr, y, w.sizes[-1])
         del Xr
         seconds = time_run(lambda: model(X, Y, w, 1, rng))
-        return {"seconds": seconds, "samples": X.shape[1], "rss_before_data": base,
-                "dataset_bytes": dataset_bytes}
+        return {
+            "seconds": seconds,
+            "samples": X.shape[1],
+            "rss_before_data": base,
+            "dataset_bytes": dataset_bytes,
+        }
     return {"skipped": "parity is checked against torch only"}
 
 

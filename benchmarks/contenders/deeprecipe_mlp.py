@@ -72,8 +72,12 @@ def run_one(args, w) -> dict:
         warm = min(rows, 4 * w.batch_size)
         train(net, w, X[:warm], y[:warm], min(epochs, 20), variant=args.variant)
         seconds = time_run(lambda: train(net, w, X, y, epochs, variant=args.variant))
-        return {"seconds": seconds, "samples": rows * epochs, "backend": net.backend.name,
-                "device": net.backend.device_name}
+        return {
+            "seconds": seconds,
+            "samples": rows * epochs,
+            "backend": net.backend.name,
+            "device": net.backend.device_name,
+        }
     if args.mode == "memory":
         tiny_X, tiny_y = make_data(w, 512)
         train(build(w), w, tiny_X, tiny_y, 1)  # imports and BLAS buffers first
@@ -82,13 +86,19 @@ def run_one(args, w) -> dict:
         net = build(w)
         # one epoch with fit's defaults (the per-epoch train error included)
         seconds = time_run(lambda: train(net, w, X, y, 1))
-        return {"seconds": seconds, "samples": len(X), "rss_before_data": base,
-                "dataset_bytes": X.nbytes + y.nbytes}
+        return {
+            "seconds": seconds,
+            "samples": len(X),
+            "rss_before_data": base,
+            "dataset_bytes": X.nbytes + y.nbytes,
+        }
     X, y = make_data(w, PARITY_TRAIN_ROWS + PARITY_TEST_ROWS)
     net = build(w, seed=args.seed)
     train(net, w, X[:PARITY_TRAIN_ROWS], y[:PARITY_TRAIN_ROWS], PARITY_EPOCHS, seed=args.seed)
-    return {"accuracy": accuracy(net.predict(X[PARITY_TRAIN_ROWS:]), y[PARITY_TRAIN_ROWS:]),
-            "seed": args.seed}
+    return {
+        "accuracy": accuracy(net.predict(X[PARITY_TRAIN_ROWS:]), y[PARITY_TRAIN_ROWS:]),
+        "seed": args.seed,
+    }
 
 
 def main(argv=None) -> None:

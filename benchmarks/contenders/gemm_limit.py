@@ -38,8 +38,12 @@ def run_one(args, w) -> dict:
     seconds = time_run(run)
     flops_per_s = reps * per_gemm / seconds
     # the seconds the workload's FLOPs would take at this throughput
-    return {"seconds": total / flops_per_s, "samples": w.timed_samples,
-            "gemm_gflops": flops_per_s / 1e9, "flops_per_sample": per_sample}
+    return {
+        "seconds": total / flops_per_s,
+        "samples": w.timed_samples,
+        "gemm_gflops": flops_per_s / 1e9,
+        "flops_per_sample": per_sample,
+    }
 
 
 def main(argv=None) -> None:

@@ -70,8 +70,12 @@ def run_one(args, w) -> dict:
         X, y = make_data(w)
         clf = build(w)
         seconds = time_run(lambda: clf.fit(X, y))
-        return {"seconds": seconds, "samples": len(X), "rss_before_data": base,
-                "dataset_bytes": X.nbytes + y.nbytes}
+        return {
+            "seconds": seconds,
+            "samples": len(X),
+            "rss_before_data": base,
+            "dataset_bytes": X.nbytes + y.nbytes,
+        }
     return {"skipped": "parity is checked against torch only"}
 
 

@@ -44,8 +44,10 @@ def make_optimizer(torch, model, workload, m: int):
     """L2 on the weights only, as the course (and deeprecipe) define it: biases are not decayed."""
     weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
     biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
-    groups = [{"params": weights, "weight_decay": workload.l2 / m},
-              {"params": biases, "weight_decay": 0.0}]
+    groups = [
+        {"params": weights, "weight_decay": workload.l2 / m},
+        {"params": biases, "weight_decay": 0.0},
+    ]
     if workload.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=workload.learning_rate)
     return torch.optim.Adam(groups, lr=workload.learning_rate)
@@ -94,20 +96,44 @@ def run_one(args, w) -> dict:
         model = build(torch, w).to(device)
         optimizer = make_optimizer(torch, model, w, rows)
         warm = min(rows, 4 * w.batch_size)
-        train(torch, model, optimizer, loss_fn, X[:warm], y[:warm], w.batch_size,
-              min(epochs, 20), generator)
+        train(
+            torch,
+            model,
+            optimizer,
+            loss_fn,
+            X[:warm],
+            y[:warm],
+            w.batch_size,
+            min(epochs, 20),
+            generator,
+        )
         done()
         seconds = time_run(
-            lambda: (train(torch, model, optimizer, loss_fn, X, y, w.batch_size, epochs,
-                           generator), done())
+            lambda: (
+                train(torch, model, optimizer, loss_fn, X, y, w.batch_size, epochs, generator),
+                done(),
+            )
         )
-        return {"seconds": seconds, "samples": rows * epochs, "torch_blas": _torch_blas(torch),
-                "device": str(device)}
+        return {
+            "seconds": seconds,
+            "samples": rows * epochs,
+            "torch_blas": _torch_blas(torch),
+            "device": str(device),
+        }
     if args.mode == "memory":
         tiny_X, tiny_y = tensors(*make_data(w, 512))
         tiny = build(torch, w)
-        train(torch, tiny, make_optimizer(torch, tiny, w, 512), loss_fn, tiny_X, tiny_y,
-              w.batch_size, 1, generator)  # imports, thread pools and allocator first
+        train(
+            torch,
+            tiny,
+            make_optimizer(torch, tiny, w, 512),
+            loss_fn,
+            tiny_X,
+            tiny_y,
+            w.batch_size,
+            1,
+            generator,
+        )  # imports, thread pools and allocator first
         base = current_rss_bytes()
         Xn, yn = make_data(w)
         X, y = tensors(Xn, yn)
@@ -116,14 +142,27 @@ def run_one(args, w) -> dict:
         seconds = time_run(
             lambda: train(torch, model, optimizer, loss_fn, X, y, w.batch_size, 1, generator)
         )
-        return {"seconds": seconds, "samples": len(Xn), "rss_before_data": base,
-                "dataset_bytes": Xn.nbytes + yn.nbytes}
+        return {
+            "seconds": seconds,
+            "samples": len(Xn),
+            "rss_before_data": base,
+            "dataset_bytes": Xn.nbytes + yn.nbytes,
+        }
     Xn, yn = make_data(w, PARITY_TRAIN_ROWS + PARITY_TEST_ROWS)
     X, y = tensors(Xn, yn)
     model = build(torch, w)
     optimizer = make_optimizer(torch, model, w, PARITY_TRAIN_ROWS)
-    train(torch, model, optimizer, loss_fn, X[:PARITY_TRAIN_ROWS], y[:PARITY_TRAIN_ROWS],
-          w.batch_size, PARITY_EPOCHS, generator)
+    train(
+        torch,
+        model,
+        optimizer,
+        loss_fn,
+        X[:PARITY_TRAIN_ROWS],
+        y[:PARITY_TRAIN_ROWS],
+        w.batch_size,
+        PARITY_EPOCHS,
+        generator,
+    )
     model.eval()
     with torch.no_grad():
         predicted = model(X[PARITY_TRAIN_ROWS:]).argmax(dim=1).cpu().numpy()
@@ -133,8 +172,14 @@ def run_one(args, w) -> dict:
 def _torch_blas(torch) -> str:
     """PyTorch links its own BLAS (MKL) and oneDNN, which threadpoolctl does not list."""
     config = torch.__config__.show()
-    blas = next((part.split("=")[1] for part in config.replace(",", " ").split()
-                 if part.startswith("BLAS_INFO=")), "?")
+    blas = next(
+        (
+            part.split("=")[1]
+            for part in config.replace(",", " ").split()
+            if part.startswith("BLAS_INFO=")
+        ),
+        "?",
+    )
     onednn = torch.backends.mkldnn.is_available()
     return f"{blas}, oneDNN {onednn}, {torch.get_num_threads()} threads"
 

@@ -81,8 +81,9 @@ def table(
     highlight: Sequence[int] = (),
 ) -> str:
     """An HTML table; ``highlight`` gives the indices of rows to shade (the chosen one)."""
-    head = "".join(f'<th style="{_CELL}background:#f6f8fa;text-align:left">{esc(c)}</th>'
-                   for c in columns)  # fmt: skip
+    head = "".join(
+        f'<th style="{_CELL}background:#f6f8fa;text-align:left">{esc(c)}</th>' for c in columns
+    )
     body = []
     for k, row in enumerate(rows):
         shade = f' style="background:{CHOSEN_BACKGROUND}"' if k in highlight else ""

@@ -74,8 +74,10 @@ def blas_threads() -> int:
 
 def check_threads(n_threads: Any, name: str = "n_threads") -> int:
     """A positive int; ``-1`` means every core of the machine."""
-    if isinstance(n_threads, (int, np.integer)) and not isinstance(n_threads, bool) and (
-        n_threads == -1
+    if (
+        isinstance(n_threads, (int, np.integer))
+        and not isinstance(n_threads, bool)
+        and (n_threads == -1)
     ):
         return os.cpu_count() or 1
     return int(check_number(name, n_threads, low=1, integer=True))
@@ -122,8 +124,9 @@ def _executor() -> ThreadPoolExecutor:
             # an upper bound, not a count: the pool starts a thread only when no idle one is
             # free, so a training on n threads starts n - 1 of them (trainings running side by
             # side in threads share them)
-            _pool.append(ThreadPoolExecutor(4 * (os.cpu_count() or 1) + 4,
-                                            thread_name_prefix="deeprecipe"))
+            _pool.append(
+                ThreadPoolExecutor(4 * (os.cpu_count() or 1) + 4, thread_name_prefix="deeprecipe")
+            )
         return _pool[0]
 
 
@@ -157,8 +160,7 @@ def for_row_blocks(func: Callable[..., Any], *arrays: Any, size: int | None = No
         return
     blocks = min(blocks, rows)
     parts = [
-        [a[s] if isinstance(a, np.ndarray) else a for a in arrays]
-        for s in split_rows(rows, blocks)
+        [a[s] if isinstance(a, np.ndarray) else a for a in arrays] for s in split_rows(rows, blocks)
     ]
     pool = _executor()
     futures = [pool.submit(func, *part) for part in parts[1:]]

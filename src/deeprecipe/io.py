@@ -119,9 +119,7 @@ def safetensors_bytes(tensors: dict[str, np.ndarray], metadata: dict[str, str]) 
     return struct.pack("<Q", len(text)) + text + data[8 + size :]
 
 
-def load_model(
-    path: str | os.PathLike, *, backend: Any = None, device: Any = None
-) -> Model:
+def load_model(path: str | os.PathLike, *, backend: Any = None, device: Any = None) -> Model:
     """Load a model file written by :func:`save_model`; refuse anything else clearly.
 
     The network lands on ``backend``/``device`` (NumPy by default), whichever backend saved it.
@@ -260,7 +258,6 @@ def content_digest(metadata: dict[str, str], tensors: dict[str, np.ndarray]) -> 
         sha.update(f"{name}|{array.dtype.str}|{array.shape}".encode())
         sha.update(array.tobytes())
     return sha.hexdigest()
-
 
 
 def _plain(value: Any) -> Any:

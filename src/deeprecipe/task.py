@@ -139,10 +139,11 @@ def _as_2d_targets(y, n_outputs: int, dtype, name: str) -> np.ndarray:
     if y.ndim != 2 or y.shape[1] != n_outputs:
         raise DeepRecipeError(
             f"y has shape {np.shape(y)}; the {name} loss on {n_outputs} output unit(s) accepts "
-            f"shape (m,) or (m, {n_outputs})" if n_outputs == 1 else
-            f"y has shape {np.shape(y)}; the {name} loss on {n_outputs} output units accepts "
+            f"shape (m,) or (m, {n_outputs})"
+            if n_outputs == 1
+            else f"y has shape {np.shape(y)}; the {name} loss on {n_outputs} output units accepts "
             f"shape (m, {n_outputs})"
-        )  # fmt: skip
+        )
     y = y.astype(dtype, copy=False)
     if not np.isfinite(y).all():
         raise DeepRecipeError(f"y contains NaN or infinity; the {name} loss accepts finite values")

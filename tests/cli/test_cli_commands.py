@@ -91,8 +91,9 @@ def test_predict_scores_a_file_that_holds_the_target(invoke, trained, user_csv):
     assert report["metrics"]["examples"] == 50
 
 
-def test_predict_on_a_file_whose_labels_are_blank_predicts_every_row(invoke, trained, user_csv,
-                                                                     tmp_path):
+def test_predict_on_a_file_whose_labels_are_blank_predicts_every_row(
+    invoke, trained, user_csv, tmp_path
+):
     """The target column is there but empty (labels not known yet): predict, do not score."""
     rows = list(csv.DictReader(user_csv["scored"].open()))
     blank = tmp_path / "blank.csv"

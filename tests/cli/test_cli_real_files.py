@@ -57,7 +57,8 @@ def test_train_is_at_least_as_accurate_as_logistic_regression_on_the_same_split(
     lr_correct = int((lr.predict(X_held) == y_held).sum())
     errors = summary["errors"]
     ours_correct = round(errors["dev"]["accuracy"] * len(data.y_dev)) + round(
-        errors["test"]["accuracy"] * len(data.y_test))
+        errors["test"]["accuracy"] * len(data.y_test)
+    )
     assert ours_correct >= lr_correct
 
 
@@ -122,7 +123,8 @@ def test_missing_drop_and_refuse_from_the_command_line(invoke, tmp_path):
                      "--out", tmp_path / "r")  # fmt: skip
     assert refused.exit_code == 2
     assert "'bill_length_mm' has a missing value at row 3 (line 5 of penguins.csv)" in (
-        refused.stderr)
+        refused.stderr
+    )
     assert not (tmp_path / "r").exists()
 
 

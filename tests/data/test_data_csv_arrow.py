@@ -38,8 +38,9 @@ def test_decimal_commas_are_detected_in_a_semicolon_file(tmp_path):
     path.write_text("länge;breite;klasse\n1,5;2,25;a\n2,5;3;b\n-0,75;1e3;a\n4;5,125;b\n")
     ds = load_csv(path, "klasse")
     assert ds.feature_names == ["länge", "breite"]  # numbers, not one-hot text
-    np.testing.assert_array_equal(ds.X, np.array([[1.5, 2.25], [2.5, 3], [-0.75, 1000],
-                                                  [4, 5.125]], dtype=np.float32))
+    np.testing.assert_array_equal(
+        ds.X, np.array([[1.5, 2.25], [2.5, 3], [-0.75, 1000], [4, 5.125]], dtype=np.float32)
+    )
 
 
 def test_decimal_comma_given_explicitly_and_refused_with_a_comma_delimiter(tmp_path):
@@ -80,8 +81,9 @@ def test_an_id_like_column_can_be_left_out(tmp_path):
         load_csv(path, "y", drop=["nope"])
 
 
-def test_a_later_block_that_does_not_fit_the_first_blocks_types_is_read_whole(tmp_path,
-                                                                             monkeypatch):
+def test_a_later_block_that_does_not_fit_the_first_blocks_types_is_read_whole(
+    tmp_path, monkeypatch
+):
     """Types are inferred from the first block; a later int -> float, an empty column that
     fills, or a stray word is still read right (the file is read again, whole)."""
     from deeprecipe.data import csv_reader
@@ -95,8 +97,11 @@ def test_a_later_block_that_does_not_fit_the_first_blocks_types_is_read_whole(tm
     assert ds.feature_names == ["a", "b=late"] and np.isnan(ds.X[0, 1:]).all()
     stray = tmp_path / "stray.csv"
     stray.write_text("a,y\n" + "\n".join(f"{i},{i % 2}" for i in range(3000)) + "\n4x,1\n")
-    with pytest.raises(DeepRecipeError, match=r"'a' .*numbers except '4x' at row 3000 "
-                       r"\(line 3002 of stray.csv\)"):
+    with pytest.raises(
+        DeepRecipeError,
+        match=r"'a' .*numbers except '4x' at row 3000 "
+        r"\(line 3002 of stray.csv\)",
+    ):
         load_csv(stray, "y")
 
 

@@ -39,14 +39,19 @@ def test_impute_keeps_missing_cells_as_nan_and_leaves_out_unlabelled_rows(path):
 
 def test_drop_leaves_out_every_row_with_a_gap(path):
     ds = load_csv(path, "y", missing="drop")
-    assert ds.notes == ["1 row without a 'y' label left out",
-                        "4 rows with a missing value left out (missing='drop')"]
+    assert ds.notes == [
+        "1 row without a 'y' label left out",
+        "4 rows with a missing value left out (missing='drop')",
+    ]
     assert not np.isnan(ds.X).any() and ds.X[:, 0].tolist() == [1.5, 7.0]
 
 
 def test_refuse_names_the_first_gap(path, tmp_path):
-    with pytest.raises(DeepRecipeError, match=r"target column 'y' has a missing value at row 5 "
-                       r"\(line 7"):
+    with pytest.raises(
+        DeepRecipeError,
+        match=r"target column 'y' has a missing value at row 5 "
+        r"\(line 7",
+    ):
         load_csv(path, "y", missing="refuse")
     labelled = tmp_path / "labelled.csv"
     labelled.write_text(CSV.replace("6.0,blue,60,\n", ""))
@@ -117,6 +122,7 @@ def test_rows_that_cannot_be_encoded_are_reported_not_refused(path, tmp_path):
     assert np.isnan(out.X[[0, 1]]).all() and out.X[2].tolist() == [4, 1, 0, 0, 5]
     assert np.isnan(out.X[3, 0])  # a gap, kept for the imputer: not a problem
     refused = {}
-    load_csv(new, schema=ds.schema, missing="refuse",
-             on_problem=lambda r, why: refused.update({r: why}))
+    load_csv(
+        new, schema=ds.schema, missing="refuse", on_problem=lambda r, why: refused.update({r: why})
+    )
     assert sorted(refused) == [0, 1, 3] and "missing value" in refused[3]

@@ -111,8 +111,11 @@ def test_categorical_error_mode_says_which_column(csv_path):
 def test_id_like_text_column_is_refused(tmp_path):
     p = tmp_path / "ids.csv"
     p.write_text("name,x,y\n" + "\n".join(f"user{i},{i},{i % 2}" for i in range(150)) + "\n")
-    with pytest.raises(DeepRecipeError, match=r"'name' has 150 distinct text values in 150 rows"
-                       r".*an id, a date.*drop=\['name'\]"):
+    with pytest.raises(
+        DeepRecipeError,
+        match=r"'name' has 150 distinct text values in 150 rows"
+        r".*an id, a date.*drop=\['name'\]",
+    ):
         load_csv(p, "y")
     assert load_csv(p, "y", drop=["name"]).feature_names == ["x"]
     # named in features=: a deliberate choice, encoded as asked (within max_categories)

@@ -15,8 +15,14 @@ def test_a_float32_network_trains_in_float32(activation, optimizer):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((96, 5))  # float64 input: cast once, at the door
     y = rng.integers(0, 3, 96)
-    net = Network([5, 7, 4, 3], activation=activation, loss="softmax_crossentropy",
-                  keep_prob=0.8, l2=0.7, seed=0)
+    net = Network(
+        [5, 7, 4, 3],
+        activation=activation,
+        loss="softmax_crossentropy",
+        keep_prob=0.8,
+        l2=0.7,
+        seed=0,
+    )
     trainer = Trainer(net, optimizer=optimizer, learning_rate=0.01, batch_size=32, seed=0)
     seen = []
 
@@ -24,10 +30,15 @@ def test_a_float32_network_trains_in_float32(activation, optimizer):
 
     def spy(Xb, targets, **kwargs):
         cost = original(Xb, targets, **kwargs)
-        seen.append([Xb.dtype, net.grad.dtype] + [
-            array.dtype for layer in net.layers
-            for array in (layer._z, layer._a, layer.mask) if array is not None
-        ])
+        seen.append(
+            [Xb.dtype, net.grad.dtype]
+            + [
+                array.dtype
+                for layer in net.layers
+                for array in (layer._z, layer._a, layer.mask)
+                if array is not None
+            ]
+        )
         return cost
 
     net.loss_and_gradient = spy

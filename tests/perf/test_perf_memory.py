@@ -49,8 +49,15 @@ def test_an_epoch_allocates_a_small_fraction_of_the_dataset():
     assert peak < 0.25 * X.nbytes, f"peak {peak / 2**20:.1f} MiB for {X.nbytes / 2**20:.1f} MiB"
 
 
-@pytest.mark.parametrize("loss, n_out", [("softmax_crossentropy", 3), ("binary_crossentropy", 1),
-                                         ("mse", 1), ("binary_crossentropy", 2)])
+@pytest.mark.parametrize(
+    "loss, n_out",
+    [
+        ("softmax_crossentropy", 3),
+        ("binary_crossentropy", 1),
+        ("mse", 1),
+        ("binary_crossentropy", 2),
+    ],
+)
 def test_the_trainers_metrics_equal_cost_and_error(loss, n_out):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((300, 4), dtype=np.float32)

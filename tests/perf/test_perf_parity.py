@@ -15,8 +15,13 @@ def test_same_weights_and_accuracy_as_torch_after_an_epoch(torch):
     y = rng.integers(0, 4, 2048)
     X = (rng.standard_normal((2048, 20), dtype=np.float32) + centres[y]).astype(np.float32)
     net = Network([20, 32, 16, 4], loss="softmax_crossentropy", seed=0)
-    model = torch.nn.Sequential(torch.nn.Linear(20, 32), torch.nn.ReLU(),
-                                torch.nn.Linear(32, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(20, 32),
+        torch.nn.ReLU(),
+        torch.nn.Linear(32, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 4),
+    )
     linears = [model[0], model[2], model[4]]
     with torch.no_grad():
         for layer, linear in zip(net.layers, linears):
@@ -30,8 +35,9 @@ def test_same_weights_and_accuracy_as_torch_after_an_epoch(torch):
         net.loss_and_gradient(X[index], net.prepare_targets(y[index]), m=1536)
         ours.step(net.theta, net.grad)
         theirs.zero_grad()
-        torch.nn.functional.cross_entropy(model(torch.from_numpy(X[index])),
-                                          torch.from_numpy(y[index])).backward()
+        torch.nn.functional.cross_entropy(
+            model(torch.from_numpy(X[index])), torch.from_numpy(y[index])
+        ).backward()
         theirs.step()
     for layer, linear in zip(net.layers, linears):
         np.testing.assert_allclose(layer.W, linear.weight.detach().numpy().T, atol=2e-3)

@@ -45,9 +45,7 @@ def test_repr_is_a_line_without_the_network(result):
 
 def test_a_step_repr_names_what_it_kept(result):
     baseline = result.steps[0]
-    assert repr(baseline) == (
-        f"RecipeStep(0, 'baseline', tried 1, kept {baseline.chosen!r})"
-    )
+    assert repr(baseline) == (f"RecipeStep(0, 'baseline', tried 1, kept {baseline.chosen!r})")
 
 
 def test_a_regression_run_speaks_in_plain_numbers(display):

@@ -19,10 +19,21 @@ def _football(dls_dir):
 
 
 FOOTBALL = dict(
-    hidden=(20, 3), activation="relu", optimizer="gd", learning_rate=0.3, epochs=10_000,
-    normalize=False, bayes_error=0.08, refit=True, l2_grid=(0.1, 0.3, 1.0, 3.0),
-    keep_prob_grid=(0.8, 0.9), noise_grid=(0.05,), max_steps=4,
-    learning_curve_fractions=(0.5, 1.0), n_jobs=2, seed=0,
+    hidden=(20, 3),
+    activation="relu",
+    optimizer="gd",
+    learning_rate=0.3,
+    epochs=10_000,
+    normalize=False,
+    bayes_error=0.08,
+    refit=True,
+    l2_grid=(0.1, 0.3, 1.0, 3.0),
+    keep_prob_grid=(0.8, 0.9),
+    noise_grid=(0.05,),
+    max_steps=4,
+    learning_curve_fractions=(0.5, 1.0),
+    n_jobs=2,
+    seed=0,
 )
 
 
@@ -49,7 +60,7 @@ def test_football_high_variance_regularized_and_test_read_once_at_the_end(dls_di
     assert result.test_accuracy >= 0.93
     # the test set: read once, and nothing trained or checked after that read
     assert len(reveals) == 1 and len(result.test_access) == 1
-    after = [e["event"] for e in events[reveals[0]:]]
+    after = [e["event"] for e in events[reveals[0] :]]
     assert after == ["test_evaluated", "run_end"]
     before = [e["event"] for e in events[: reveals[0]]]
     assert before.count("gradcheck") == 2 and "trial_done" in before
@@ -63,9 +74,19 @@ def test_test_set_values_never_influence_the_decisions():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((360, 2))
     y = (X[:, 0] * X[:, 1] + 0.3 * rng.standard_normal(360) > 0).astype(int)
-    settings = dict(hidden=(16,), learning_rate=0.5, epochs=200, n_jobs=1, max_steps=3,
-                    l2_grid=(0.1, 1.0), keep_prob_grid=(0.8,), noise_grid=(0.1,),
-                    learning_curve_fractions=(0.5,), variance_tolerance=0.0, bias_tolerance=0.0)
+    settings = dict(
+        hidden=(16,),
+        learning_rate=0.5,
+        epochs=200,
+        n_jobs=1,
+        max_steps=3,
+        l2_grid=(0.1, 1.0),
+        keep_prob_grid=(0.8,),
+        noise_grid=(0.1,),
+        learning_curve_fractions=(0.5,),
+        variance_tolerance=0.0,
+        bias_tolerance=0.0,
+    )
     X_test, y_test = X[300:], y[300:]
     real = Recipe(**settings).run(X[:300], y[:300], X_test=X_test, y_test=y_test)
     scrambled = Recipe(**settings).run(
@@ -98,8 +119,15 @@ def test_too_small_network_on_flower_is_high_bias_and_grows():
     until the avoidable bias is within tolerance."""
     ds = load_dataset("flower")
     result = Recipe(
-        hidden=(1,), activation="tanh", learning_rate=1.2, epochs=2000, bayes_error=0.05,
-        width_factors=(4, 8), max_steps=6, learning_curve_fractions=(1.0,), n_jobs=2,
+        hidden=(1,),
+        activation="tanh",
+        learning_rate=1.2,
+        epochs=2000,
+        bayes_error=0.05,
+        width_factors=(4, 8),
+        max_steps=6,
+        learning_curve_fractions=(1.0,),
+        n_jobs=2,
     ).run(ds.X, ds.y)
     assert result.baseline_diagnosis.high_bias
     assert result.baseline["spec"]["init"] == "xavier"  # initialized for tanh

@@ -207,8 +207,16 @@ def test_missing_dask_or_bad_address_is_one_clear_error(monkeypatch):
 @pytest.mark.slow
 def test_recipe_on_a_dask_cluster_decides_as_locally(dask_cluster):
     X, y = blobs(240)
-    settings = dict(hidden=(8,), learning_rate=0.5, epochs=100, max_steps=2, l2_grid=(0.1, 1.0),
-                    learning_curve_fractions=(0.5,), bias_tolerance=0.0, variance_tolerance=0.0)
+    settings = dict(
+        hidden=(8,),
+        learning_rate=0.5,
+        epochs=100,
+        max_steps=2,
+        l2_grid=(0.1, 1.0),
+        learning_curve_fractions=(0.5,),
+        bias_tolerance=0.0,
+        variance_tolerance=0.0,
+    )
     local = Recipe(**settings, n_jobs=1).run(X, y)
     remote = Recipe(**settings, cluster=dask_cluster.scheduler_address).run(X, y)
     assert remote.data["where"].startswith("dask")

@@ -40,6 +40,7 @@ document.getElementById("frame").addEventListener("load", function () {
 </script></body></html>
 """
 
+
 @pytest.mark.slow
 def test_chromium_loads_every_image_and_section(sample_run, tmp_path, chromium):
     folder = tmp_path / "run"

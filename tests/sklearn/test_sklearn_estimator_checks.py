@@ -20,9 +20,18 @@ FAST = dict(hidden_layer_sizes=(16,), learning_rate=0.01, max_epochs=60, random_
 #: check_classifiers_train (0.83) and check_regressors_train (R^2 0.5) for random_state 0-5,
 #: not only for the 0 the checks use (lowest measured: 0.91 and 0.75).
 REGULARIZED = dict(
-    hidden_layer_sizes=(16, 8), keep_prob=0.9, early_stopping=True, validation_fraction=0.2,
-    optimizer="momentum", learning_rate=0.3, batch_size=None, max_epochs=200, patience=20,
-    normalize="minmax", dtype="float64", random_state=0,
+    hidden_layer_sizes=(16, 8),
+    keep_prob=0.9,
+    early_stopping=True,
+    validation_fraction=0.2,
+    optimizer="momentum",
+    learning_rate=0.3,
+    batch_size=None,
+    max_epochs=200,
+    patience=20,
+    normalize="minmax",
+    dtype="float64",
+    random_state=0,
 )
 
 #: check name -> reason, for checks these estimators are known to fail (none today)

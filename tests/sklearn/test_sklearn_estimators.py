@@ -93,8 +93,17 @@ def test_l2_is_the_course_lambda_and_equals_mlp_alpha():
         (8,), l2=lam, max_epochs=5, normalize=False, dtype="float64", random_state=0
     ).fit(X, y)
     net = ours.network_
-    mlp = MLPClassifier((8,), alpha=lam, solver="sgd", batch_size=120, momentum=0.0,
-                        learning_rate_init=1e-300, max_iter=1, warm_start=True, random_state=0)
+    mlp = MLPClassifier(
+        (8,),
+        alpha=lam,
+        solver="sgd",
+        batch_size=120,
+        momentum=0.0,
+        learning_rate_init=1e-300,
+        max_iter=1,
+        warm_start=True,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mlp.fit(X, y)  # sets up every attribute
@@ -121,7 +130,11 @@ def test_dropout_is_used_in_training_but_never_in_prediction(blobs):
 def test_early_stopping_restores_the_best_dev_epoch(blobs):
     X, y = blobs
     clf = DeepClassifier(
-        (64,), learning_rate=0.05, max_epochs=300, early_stopping=True, patience=5,
+        (64,),
+        learning_rate=0.05,
+        max_epochs=300,
+        early_stopping=True,
+        patience=5,
         random_state=0,
     ).fit(X, y)
     history = clf.history_
@@ -265,8 +278,9 @@ def test_divergence_is_reported_as_a_convergence_warning():
     from sklearn.exceptions import ConvergenceWarning
 
     X, y = make_regression(n_samples=100, n_features=3, random_state=0)
-    reg = DeepRegressor((8,), optimizer="gd", learning_rate=10.0, batch_size=None,
-                        max_epochs=50, random_state=0)
+    reg = DeepRegressor(
+        (8,), optimizer="gd", learning_rate=10.0, batch_size=None, max_epochs=50, random_state=0
+    )
     with pytest.warns(ConvergenceWarning, match="diverged"):
         reg.fit(X, y * 100)
     assert np.isfinite(reg.network_.theta).all()

@@ -38,15 +38,24 @@ def mlp_classifier_usage(Estimator, cancer) -> dict:
         warnings.simplefilter("ignore", ConvergenceWarning)
         # 1. a grid search over the L2 strength
         search = GridSearchCV(
-            Estimator(hidden_layer_sizes=(16,), max_iter=60, learning_rate_init=0.01,
-                      random_state=0),
-            {"alpha": [1e-4, 1.0, 10.0]}, cv=3,
+            Estimator(
+                hidden_layer_sizes=(16,), max_iter=60, learning_rate_init=0.01, random_state=0
+            ),
+            {"alpha": [1e-4, 1.0, 10.0]},
+            cv=3,
         ).fit(X_train, y_train)
         out["grid_alpha"] = search.best_params_["alpha"]
         out["grid_score"] = search.score(X_test, y_test)
         # 2. early stopping on a held-out tenth
-        clf = Estimator(hidden_layer_sizes=(32,), early_stopping=True, validation_fraction=0.1,
-                        n_iter_no_change=5, tol=1e-4, max_iter=300, random_state=0)
+        clf = Estimator(
+            hidden_layer_sizes=(32,),
+            early_stopping=True,
+            validation_fraction=0.1,
+            n_iter_no_change=5,
+            tol=1e-4,
+            max_iter=300,
+            random_state=0,
+        )
         clf.fit(X_train, y_train)
         out["es_n_iter"] = clf.n_iter_
         out["es_scores"] = list(clf.validation_scores_)
@@ -64,9 +73,16 @@ def mlp_classifier_usage(Estimator, cancer) -> dict:
         out["online_n_iter"] = online.n_iter_
         out["online_t"] = online.t_
         # 4. reading the fitted attributes
-        plain = Estimator(hidden_layer_sizes=(8, 4), solver="adam", batch_size="auto",
-                          learning_rate="constant", shuffle=True, verbose=False, max_iter=20,
-                          random_state=0).fit(X_train, y_train)
+        plain = Estimator(
+            hidden_layer_sizes=(8, 4),
+            solver="adam",
+            batch_size="auto",
+            learning_rate="constant",
+            shuffle=True,
+            verbose=False,
+            max_iter=20,
+            random_state=0,
+        ).fit(X_train, y_train)
         out["coef_shapes"] = [w.shape for w in plain.coefs_]
         out["intercept_shapes"] = [b.shape for b in plain.intercepts_]
         out["loss_curve_len"] = len(plain.loss_curve_)
@@ -106,8 +122,14 @@ def test_mlp_regressor_code_runs_with_the_class_swapped():
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     scores = {}
     for Estimator in (MLPRegressor, DeepRegressor):
-        reg = Estimator(hidden_layer_sizes=(32,), early_stopping=True, validation_fraction=0.1,
-                        max_iter=2000, learning_rate_init=0.01, random_state=0)
+        reg = Estimator(
+            hidden_layer_sizes=(32,),
+            early_stopping=True,
+            validation_fraction=0.1,
+            max_iter=2000,
+            learning_rate_init=0.01,
+            random_state=0,
+        )
         reg.fit(X_train, y_train)
         assert reg.out_activation_ == "identity" and reg.n_outputs_ == 1
         assert reg.best_validation_score_ == pytest.approx(max(reg.validation_scores_), abs=0.05)
@@ -122,8 +144,10 @@ def test_mlp_regressor_code_runs_with_the_class_swapped():
     [
         (lambda: load_breast_cancer(return_X_y=True), "logistic"),
         (lambda: load_iris(return_X_y=True), "softmax"),
-        (lambda: make_multilabel_classification(n_samples=120, n_classes=3, random_state=0),
-         "logistic"),
+        (
+            lambda: make_multilabel_classification(n_samples=120, n_classes=3, random_state=0),
+            "logistic",
+        ),
     ],
 )
 def test_coefs_run_through_scikit_learns_own_forward_pass(make_data, out_activation):
@@ -140,8 +164,7 @@ def test_coefs_run_through_scikit_learns_own_forward_pass(make_data, out_activat
     assert [w.shape for w in ours.coefs_] == [w.shape for w in peer.coefs_]
     assert [b.shape for b in ours.intercepts_] == [b.shape for b in peer.intercepts_]
     peer.coefs_, peer.intercepts_ = ours.coefs_, ours.intercepts_
-    np.testing.assert_allclose(peer.predict_proba(X), ours.predict_proba(X), rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(peer.predict_proba(X), ours.predict_proba(X), rtol=1e-9, atol=1e-12)
 
 
 def test_regressor_coefs_reproduce_predictions_in_the_targets_units():
@@ -159,17 +182,34 @@ def test_aliases_resolve_to_one_setting_and_a_conflict_is_refused(cancer):
     X, y = cancer[0][:150], cancer[2][:150]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        old = DeepClassifier((8,), l2=0.5, learning_rate=0.02, max_epochs=7, optimizer="momentum",
-                             patience=3, random_state=0).fit(X, y)
-        new = DeepClassifier((8,), alpha=0.5, learning_rate_init=0.02, max_iter=7,
-                             solver="momentum", n_iter_no_change=3, random_state=0).fit(X, y)
+        old = DeepClassifier(
+            (8,),
+            l2=0.5,
+            learning_rate=0.02,
+            max_epochs=7,
+            optimizer="momentum",
+            patience=3,
+            random_state=0,
+        ).fit(X, y)
+        new = DeepClassifier(
+            (8,),
+            alpha=0.5,
+            learning_rate_init=0.02,
+            max_iter=7,
+            solver="momentum",
+            n_iter_no_change=3,
+            random_state=0,
+        ).fit(X, y)
     for a, b in zip(old.coefs_, new.coefs_):
         np.testing.assert_array_equal(a, b)
     assert old.network_.l2 == 0.5 and old.n_iter_ == 7
     for conflict, message in [
         (dict(l2=1.0, alpha=2.0), r"l2=1.0 and alpha=2.0 set the same thing"),
-        (dict(learning_rate=0.1, learning_rate_init=0.01), r"learning_rate=0.1 and "
-                                                           r"learning_rate_init=0.01"),
+        (
+            dict(learning_rate=0.1, learning_rate_init=0.01),
+            r"learning_rate=0.1 and "
+            r"learning_rate_init=0.01",
+        ),
         (dict(max_epochs=5, max_iter=50), r"max_epochs=5 and max_iter=50"),
         (dict(optimizer="gd", solver="sgd"), r"optimizer='gd' and solver='sgd'"),
         (dict(patience=2, n_iter_no_change=4), r"patience=2 and n_iter_no_change=4"),
@@ -180,8 +220,11 @@ def test_aliases_resolve_to_one_setting_and_a_conflict_is_refused(cancer):
     DeepClassifier((4,), l2=2.0, alpha=2.0, max_iter=2).fit(X, y)
     with pytest.raises(DeepRecipeError, match=r"^l2=-1"):
         DeepClassifier(l2=-1.0).fit(X, y)
-    with pytest.raises(DeepRecipeError, match=r"learning_rate='fast' is not known; accepted: "
-                                              r"'constant', 'invscaling', 'adaptive'"):
+    with pytest.raises(
+        DeepRecipeError,
+        match=r"learning_rate='fast' is not known; accepted: "
+        r"'constant', 'invscaling', 'adaptive'",
+    ):
         DeepClassifier(learning_rate="fast").fit(X, y)
     with pytest.raises(DeepRecipeError, match="solver='lbfgs' is not available"):
         DeepClassifier(solver="lbfgs").fit(X, y)
@@ -201,8 +244,9 @@ def _settings(**kw):
 
 
 def test_tol_rule_counts_epochs_that_fail_to_beat_the_best_cost_by_tol():
-    rules = SklearnRules(_settings(tol=0.1, n_iter_no_change=2), n_train=10, t_start=0,
-                         watch_cost=True)
+    rules = SklearnRules(
+        _settings(tol=0.1, n_iter_no_change=2), n_train=10, t_start=0, watch_cost=True
+    )
     trainer = _Trainer(0.001)
     # 1.0 best; 0.95 fails by tol (1); 0.85 beats 1.0 - 0.1 (reset); 0.8 (1); 0.79 (2): stop
     for epoch, cost in enumerate([1.0, 0.95, 0.85, 0.8, 0.79], start=1):
@@ -212,9 +256,18 @@ def test_tol_rule_counts_epochs_that_fail_to_beat_the_best_cost_by_tol():
 
 
 def test_adaptive_divides_the_step_by_5_until_it_is_tiny_and_invscaling_decays_it():
-    rules = SklearnRules(_settings(solver="sgd", learning_rate="adaptive", tol=0.1,
-                                   n_iter_no_change=1, learning_rate_init=1e-5),
-                         n_train=10, t_start=0, watch_cost=True)
+    rules = SklearnRules(
+        _settings(
+            solver="sgd",
+            learning_rate="adaptive",
+            tol=0.1,
+            n_iter_no_change=1,
+            learning_rate_init=1e-5,
+        ),
+        n_train=10,
+        t_start=0,
+        watch_cost=True,
+    )
     trainer = _Trainer(1e-5)
     steps = []
     for epoch in range(1, 6):
@@ -225,15 +278,19 @@ def test_adaptive_divides_the_step_by_5_until_it_is_tiny_and_invscaling_decays_i
     # 1e-5 -> 2e-6 -> 4e-7 (<= 1e-6: the next plateau stops)
     assert steps == pytest.approx([1e-5, 2e-6, 4e-7, 4e-7])
     assert trainer.stop_training
-    rules = SklearnRules(_settings(solver="sgd", learning_rate="invscaling", power_t=0.5,
-                                   learning_rate_init=0.1),
-                         n_train=10, t_start=30, watch_cost=False)
+    rules = SklearnRules(
+        _settings(solver="sgd", learning_rate="invscaling", power_t=0.5, learning_rate_init=0.1),
+        n_train=10,
+        t_start=30,
+        watch_cost=False,
+    )
     trainer = _Trainer(0.1)
     rules.on_epoch_end(trainer, {"epoch": 4, "cost": 1.0})
     assert trainer.optimizer.learning_rate == pytest.approx(0.1 / 41**0.5)
     # Adam adapts its own steps: the schedules leave it alone, as in scikit-learn
-    adam = SklearnRules(_settings(learning_rate="invscaling"), n_train=10, t_start=0,
-                        watch_cost=False)
+    adam = SklearnRules(
+        _settings(learning_rate="invscaling"), n_train=10, t_start=0, watch_cost=False
+    )
     trainer = _Trainer(0.001)
     adam.on_epoch_end(trainer, {"epoch": 1, "cost": 1.0})
     assert trainer.optimizer.learning_rate == 0.001
@@ -272,8 +329,9 @@ def test_regressor_standardizes_its_targets_so_units_do_not_matter():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for scale, shift in ((1.0, 0.0), (1e3, -7e5)):
-            reg = DeepRegressor((16,), max_iter=200, learning_rate_init=0.01, dtype="float64",
-                                random_state=0)
+            reg = DeepRegressor(
+                (16,), max_iter=200, learning_rate_init=0.01, dtype="float64", random_state=0
+            )
             fits[scale] = reg.fit(X, scale * y + shift), shift
     (metres, _), (millis, shift) = fits[1.0], fits[1e3]
     # the same training in other units: the same cost curve, predictions scaled exactly
@@ -299,8 +357,9 @@ def test_regressor_partial_fit_and_warm_start_keep_the_first_fits_target_scale(t
     np.testing.assert_array_equal(loaded._y_spread, reg._y_spread)
 
 
-@pytest.mark.parametrize("Estimator, Peer", [(DeepClassifier, MLPClassifier),
-                                             (DeepRegressor, MLPRegressor)])
+@pytest.mark.parametrize(
+    "Estimator, Peer", [(DeepClassifier, MLPClassifier), (DeepRegressor, MLPRegressor)]
+)
 def test_alpha_is_scikit_learns_alpha_in_full_batch_training(cancer, Estimator, Peer):
     """The oracle is scikit-learn's own loss: full batch, the same weights, the same data, its
     loss_curve_ entry (data loss + (alpha/2) sum ||W||^2 / m) equals our cost J with
@@ -310,8 +369,15 @@ def test_alpha_is_scikit_learns_alpha_in_full_batch_training(cancer, Estimator, 
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     if Estimator is DeepRegressor:
         y = (y - y.mean()) / y.std()
-    settings = dict(hidden_layer_sizes=(6,), alpha=3.0, batch_size=len(X), max_iter=1,
-                    solver="sgd", learning_rate_init=0.05, random_state=0)
+    settings = dict(
+        hidden_layer_sizes=(6,),
+        alpha=3.0,
+        batch_size=len(X),
+        max_iter=1,
+        solver="sgd",
+        learning_rate_init=0.05,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = Estimator(**settings, normalize=False, dtype="float64").fit(X, y)
@@ -329,10 +395,21 @@ def test_fitted_attributes_survive_save_load_and_pickle(cancer, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = DeepClassifier((8,), early_stopping=True, max_iter=15, random_state=0).fit(X, y)
-    names = ("n_iter_", "t_", "loss_curve_", "validation_scores_", "best_validation_score_",
-             "best_loss_", "n_layers_", "n_outputs_", "out_activation_")
-    for copy in (DeepClassifier.load(clf.save(tmp_path / "clf.safetensors")),
-                 pickle.loads(pickle.dumps(clf))):
+    names = (
+        "n_iter_",
+        "t_",
+        "loss_curve_",
+        "validation_scores_",
+        "best_validation_score_",
+        "best_loss_",
+        "n_layers_",
+        "n_outputs_",
+        "out_activation_",
+    )
+    for copy in (
+        DeepClassifier.load(clf.save(tmp_path / "clf.safetensors")),
+        pickle.loads(pickle.dumps(clf)),
+    ):
         for name in names:
             assert getattr(copy, name) == getattr(clf, name), name
         for a, b in zip(copy.coefs_ + copy.intercepts_, clf.coefs_ + clf.intercepts_):

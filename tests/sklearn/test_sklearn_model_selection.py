@@ -21,8 +21,10 @@ from deeprecipe.sklearn import DeepClassifier, DeepRegressor
 def test_pipeline_and_grid_search_over_l2_and_keep_prob():
     X, y = make_classification(n_samples=240, n_features=10, n_informative=5, random_state=0)
     pipe = Pipeline(
-        [("pca", PCA(n_components=6)),
-         ("clf", DeepClassifier((16,), learning_rate=0.01, max_epochs=30, random_state=0))]
+        [
+            ("pca", PCA(n_components=6)),
+            ("clf", DeepClassifier((16,), learning_rate=0.01, max_epochs=30, random_state=0)),
+        ]
     )
     grid = {"clf__l2": [0.0, 5.0], "clf__keep_prob": [1.0, 0.7]}
     search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
@@ -61,12 +63,26 @@ def test_cross_val_accuracy_matches_mlpclassifier_with_matched_settings(loader):
     """
     X, y = loader(return_X_y=True)
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
-    ours = DeepClassifier((64,), init="glorot", l2=1e-4, learning_rate=1e-3, batch_size=200,
-                          max_epochs=60, random_state=0)
+    ours = DeepClassifier(
+        (64,),
+        init="glorot",
+        l2=1e-4,
+        learning_rate=1e-3,
+        batch_size=200,
+        max_epochs=60,
+        random_state=0,
+    )
     theirs = make_pipeline(
         StandardScaler(),
-        MLPClassifier((64,), alpha=1e-4, learning_rate_init=1e-3, batch_size=200, max_iter=60,
-                      n_iter_no_change=60, random_state=0),
+        MLPClassifier(
+            (64,),
+            alpha=1e-4,
+            learning_rate_init=1e-3,
+            batch_size=200,
+            max_iter=60,
+            n_iter_no_change=60,
+            random_state=0,
+        ),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

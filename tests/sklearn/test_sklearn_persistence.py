@@ -16,8 +16,9 @@ SMALL = dict(hidden_layer_sizes=(12, 6), learning_rate=0.01, max_epochs=20, rand
 
 
 def _fitted():
-    X, y = make_classification(n_samples=150, n_features=5, n_informative=3, n_classes=3,
-                               random_state=0)
+    X, y = make_classification(
+        n_samples=150, n_features=5, n_informative=3, n_classes=3, random_state=0
+    )
     Xb, yb = make_classification(n_samples=150, n_features=5, random_state=1)
     Xm, Ym = make_multilabel_classification(n_samples=150, n_features=5, random_state=0)
     Xr, Yr = make_regression(n_samples=150, n_features=5, n_targets=2, random_state=0)
@@ -117,13 +118,12 @@ def test_a_plain_deeprecipe_model_file_loads_as_an_estimator(tmp_path):
     from deeprecipe.io import save_model
     from deeprecipe.nn import Network
 
-    X, y = make_classification(n_samples=80, n_features=4, n_informative=3, n_redundant=0,
-                               n_classes=3,
-                               random_state=0)
+    X, y = make_classification(
+        n_samples=80, n_features=4, n_informative=3, n_redundant=0, n_classes=3, random_state=0
+    )
     net = Network([4, 7, 3], activation="tanh", loss="softmax_crossentropy", l2=0.5, seed=3)
     scaler = Standardizer().fit(X)
-    path = save_model(tmp_path / "plain.safetensors", net, scaler=scaler,
-                      classes=["x", "y", "z"])
+    path = save_model(tmp_path / "plain.safetensors", net, scaler=scaler, classes=["x", "y", "z"])
     clf = DeepClassifier.load(path)
     assert clf.get_params()["hidden_layer_sizes"] == (7,)
     assert clf.get_params()["activation"] == "tanh" and clf.get_params()["alpha"] == 0.5

@@ -34,8 +34,7 @@ def test_fit_sends_each_epoch_to_the_listener_and_to_the_logger(blobs, caplog):
     with caplog.at_level(logging.DEBUG, logger="deeprecipe"):
         history = fit(Network([3, 4, 1], seed=0), X, y, epochs=4, on_event=events.append)
     kinds = [e["event"] for e in events]
-    assert kinds == ["train_start", "epoch_end", "epoch_end", "epoch_end", "epoch_end",
-                     "train_end"]
+    assert kinds == ["train_start", "epoch_end", "epoch_end", "epoch_end", "epoch_end", "train_end"]
     assert events[0]["epochs"] == 4 and events[-1]["epochs_run"] == 4
     assert [e["cost"] for e in events[1:-1]] == history.cost
     logged = [r.event for r in caplog.records if r.name == "deeprecipe"]
@@ -57,9 +56,15 @@ def test_a_bar_stopped_early_ends_full_at_the_epochs_run(blobs):
     X, y = blobs
     console = Console(file=io.StringIO(), width=100)
     with progress_bars(console) as bars:
-        trainer = Trainer(Network([3, 4, 1], seed=0), optimizer="adam", learning_rate=0.5,
-                          callbacks=[EarlyStopping("dev_cost", patience=1, min_delta=10.0),
-                                     PublishEvents(ProgressView(bars), epochs=50)])
+        trainer = Trainer(
+            Network([3, 4, 1], seed=0),
+            optimizer="adam",
+            learning_rate=0.5,
+            callbacks=[
+                EarlyStopping("dev_cost", patience=1, min_delta=10.0),
+                PublishEvents(ProgressView(bars), epochs=50),
+            ],
+        )
         history = trainer.fit(X[:80], y[:80], epochs=50, X_dev=X[80:], y_dev=y[80:])
         task = bars.tasks[0]
     assert history.stopped_early and len(history) < 50
@@ -71,8 +76,14 @@ def test_recipe_progress_and_logging(caplog, capsys):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(200, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    settings = dict(hidden=(4,), epochs=30, max_trainings=3, max_steps=1, n_jobs=1,
-                    learning_curve_fractions=(1.0,))
+    settings = dict(
+        hidden=(4,),
+        epochs=30,
+        max_trainings=3,
+        max_steps=1,
+        n_jobs=1,
+        learning_curve_fractions=(1.0,),
+    )
     events = []
     with caplog.at_level(logging.INFO, logger="deeprecipe"):
         Recipe(**settings, on_event=events.append, progress=True).run(X, y)
@@ -120,8 +131,9 @@ def test_progress_renders_in_jupyter():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     outputs = notebook.cells[0].outputs
-    widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in
-               o.get("data", {})]
+    widgets = [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     printed = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
     assert widgets, outputs  # the live bar, not text written to the cell's stderr
     assert printed.strip() == "5"

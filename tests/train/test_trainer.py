@@ -97,9 +97,7 @@ def test_minibatch_running_error_is_the_mean_of_each_batch_before_its_update(blo
     for start in range(0, 200, 64):
         index = order[start : start + 64]
         wrong += probe.error(X[index], y[index]) * len(index)
-        cost += probe.loss_and_gradient(X[index], y[index, None].astype(float), m=200) * len(
-            index
-        )
+        cost += probe.loss_and_gradient(X[index], y[index, None].astype(float), m=200) * len(index)
         probe.theta -= 0.1 * probe.grad
     history = fit(net, X, y, learning_rate=0.1, epochs=1, batch_size=64, seed=3)
     assert history.cost[0] == pytest.approx(cost / 200, rel=1e-12)
@@ -110,8 +108,17 @@ def test_minibatch_running_error_is_the_mean_of_each_batch_before_its_update(blo
 def test_exact_train_metrics_measure_the_whole_set_after_each_epoch(blobs):
     X, y, Xd, yd = blobs
     net = Network([4, 6, 1], seed=0, keep_prob=0.8)
-    history = fit(net, X, y, learning_rate=0.1, epochs=2, batch_size=64, train_metrics="exact",
-                  X_dev=Xd, y_dev=yd)
+    history = fit(
+        net,
+        X,
+        y,
+        learning_rate=0.1,
+        epochs=2,
+        batch_size=64,
+        train_metrics="exact",
+        X_dev=Xd,
+        y_dev=yd,
+    )
     assert history.train_metrics == "exact"
     assert history.train_error[-1] == net.error(X, y)
     assert history.dev_error[-1] == net.error(Xd, yd)
@@ -136,20 +143,29 @@ def test_shuffle_false_visits_the_rows_in_order_every_epoch(blobs):
     trained = []
     for seed in (0, 1):
         net = Network([4, 3, 1], seed=5, dtype="float64")
-        Trainer(net, optimizer="gd", learning_rate=0.1, batch_size=64, seed=seed,
-                shuffle=False, metrics_every=0).fit(X, y, epochs=2)
+        Trainer(
+            net,
+            optimizer="gd",
+            learning_rate=0.1,
+            batch_size=64,
+            seed=seed,
+            shuffle=False,
+            metrics_every=0,
+        ).fit(X, y, epochs=2)
         trained.append(net.theta.copy())
     np.testing.assert_array_equal(trained[0], trained[1])
     by_hand = Network([4, 3, 1], seed=5, dtype="float64")
     for _ in range(2):
         for start in range(0, len(X), 64):
-            by_hand.loss_and_gradient(X[start:start + 64],
-                                      by_hand.prepare_targets(y[start:start + 64]), m=len(X))
+            by_hand.loss_and_gradient(
+                X[start : start + 64], by_hand.prepare_targets(y[start : start + 64]), m=len(X)
+            )
             by_hand.theta -= 0.1 * by_hand.grad
     np.testing.assert_allclose(trained[0], by_hand.theta, rtol=1e-12)
     shuffled = Network([4, 3, 1], seed=5, dtype="float64")
-    Trainer(shuffled, optimizer="gd", learning_rate=0.1, batch_size=64, seed=0,
-            metrics_every=0).fit(X, y, epochs=2)
+    Trainer(
+        shuffled, optimizer="gd", learning_rate=0.1, batch_size=64, seed=0, metrics_every=0
+    ).fit(X, y, epochs=2)
     assert not np.allclose(shuffled.theta, trained[0])
 
 
@@ -267,7 +283,18 @@ def test_trainer_continues_where_it_stopped(blobs):
 def test_early_stopping_counts_measurements_when_metrics_are_sparse(blobs):
     X, y, Xd, yd = blobs
     net = Network([4, 64, 64, 1], seed=0)
-    history = fit(net, X, y, optimizer="adam", learning_rate=0.02, epochs=500, batch_size=16,
-                  X_dev=Xd, y_dev=yd, metrics_every=5, callbacks=[EarlyStopping(patience=3)])
+    history = fit(
+        net,
+        X,
+        y,
+        optimizer="adam",
+        learning_rate=0.02,
+        epochs=500,
+        batch_size=16,
+        X_dev=Xd,
+        y_dev=yd,
+        metrics_every=5,
+        callbacks=[EarlyStopping(patience=3)],
+    )
     assert history.stopped_early and history.best_epoch % 5 == 0
     assert len(history) - history.best_epoch == 15  # three measurements, five epochs apart

@@ -35,36 +35,58 @@ def gradcheck_html(result: GradcheckResult) -> str:
     rows = []
     for tensor in result.per_tensor.values():
         failing = t.fails(tensor.difference)
-        rows.append([
-            Cell(tensor.name, "bad" if failing else None, bold=failing),
-            "x".join(map(str, tensor.shape)),
-            f"{tensor.n_checked} dirs" if directional else f"{tensor.n_checked}/{tensor.n_entries}",
-            _fmt(tensor.difference),
-            Cell(tensor.verdict + (" (failing)" if failing else ""),
-                 _verdict_color(tensor.verdict)),
-        ])  # fmt: skip
+        rows.append(
+            [
+                Cell(tensor.name, "bad" if failing else None, bold=failing),
+                "x".join(map(str, tensor.shape)),
+                f"{tensor.n_checked} dirs"
+                if directional
+                else f"{tensor.n_checked}/{tensor.n_entries}",
+                _fmt(tensor.difference),
+                Cell(
+                    tensor.verdict + (" (failing)" if failing else ""),
+                    _verdict_color(tensor.verdict),
+                ),
+            ]
+        )
     parts = [
         headline,
-        table(["tensor", "shape", "checked", "difference", "verdict"], rows,
-              caption="per tensor: ||g_approx - g|| / (||g_approx|| + ||g||)"),
-    ]  # fmt: skip
+        table(
+            ["tensor", "shape", "checked", "difference", "verdict"],
+            rows,
+            caption="per tensor: ||g_approx - g|| / (||g_approx|| + ||g||)",
+        ),
+    ]
     if result.worst:
         worst = [
-            [w.tensor, _index_text(w.index), f"{w.analytic:.6e}", f"{w.numerical:.6e}",
-             _fmt(w.abs_error), _fmt(w.rel_error)]
+            [
+                w.tensor,
+                _index_text(w.index),
+                f"{w.analytic:.6e}",
+                f"{w.numerical:.6e}",
+                _fmt(w.abs_error),
+                _fmt(w.rel_error),
+            ]
             for w in result.worst[:WORST_SHOWN]
-        ]  # fmt: skip
+        ]
         caption = (
             "worst directions (directional derivatives g . v)"
             if directional
             else "worst entries (largest |analytic - numerical|)"
         )
-        parts.append(table(["tensor", "index", "analytic", "numerical", "abs error", "rel error"],
-                           worst, caption=caption))  # fmt: skip
+        parts.append(
+            table(
+                ["tensor", "index", "analytic", "numerical", "abs error", "rel error"],
+                worst,
+                caption=caption,
+            )
+        )
     if result.kinks:
-        parts.append(paragraph(
-            f"{len(result.kinks)} entries straddle a ReLU kink: counted as agreeing; the raw "
-            f"course figure is {_fmt(result.raw_difference)}"
-        ))  # fmt: skip
+        parts.append(
+            paragraph(
+                f"{len(result.kinks)} entries straddle a ReLU kink: counted as agreeing; the raw "
+                f"course figure is {_fmt(result.raw_difference)}"
+            )
+        )
     parts += [paragraph(f"note: {note}", "#57606a") for note in result.notes]
     return block(title, *parts)

@@ -120,8 +120,10 @@ def _table_kwargs(path: Path, read: dict[str, Any]) -> dict[str, Any]:
     if path.suffix.lower() == ".npz":
         chosen = [f"--{k.replace('_', '-')}" for k in READING_KEYS if read.get(k) is not None]
         if chosen:
-            raise DeepRecipeError(f"{', '.join(chosen)} apply to a table file (.csv, .parquet); "
-                                  f"{path.name} is an .npz array file")  # fmt: skip
+            raise DeepRecipeError(
+                f"{', '.join(chosen)} apply to a table file (.csv, .parquet); "
+                f"{path.name} is an .npz array file"
+            )
         return {}
     return {k: read[k] for k in READING_KEYS if read.get(k) is not None}
 
@@ -199,8 +201,13 @@ def prepare(
     """Load the examples and split them (stratified for classes, seeded). Missing cells of a
     table file are filled with statistics of the TRAIN part only (``missing="impute"``, the
     default), or their rows left out (``"drop"``), or refused (``"refuse"``)."""
-    read = {"features": features, "drop": drop, "missing": missing, "decimal": decimal,
-            "max_categories": max_categories}  # fmt: skip
+    read = {
+        "features": features,
+        "drop": drop,
+        "missing": missing,
+        "decimal": decimal,
+        "max_categories": max_categories,
+    }
     if dataset and data_file:
         raise DeepRecipeError("give --dataset or --data, not both")
     if not data_file and (target or dev_data or test_data):
@@ -220,9 +227,7 @@ def prepare(
         source = {"dataset": ds.name}
 
     dev_part = _load_part(Path(dev_data), ds, target, "--dev-data", read) if dev_data else None
-    test_part = (
-        _load_part(Path(test_data), ds, target, "--test-data", read) if test_data else None
-    )
+    test_part = _load_part(Path(test_data), ds, target, "--test-data", read) if test_data else None
     if dev_part is not None and dev_size is not None:
         raise DeepRecipeError("give --dev-data or --dev, not both")
     if test_part is not None and test_size is not None:

@@ -143,8 +143,11 @@ def in_flags(message: str, ctx: click.Context) -> str:
         if flag and param.name:
             message = re.sub(rf"(?<![\w-]){re.escape(param.name)}=", f"{flag} ", message)
             # a Python list of names is a comma-separated list on the command line
-            message = re.sub(rf"{re.escape(flag)} \[([^\]]*)\]",
-                             lambda m, f=flag: f"{f} {_shell_list(m.group(1))}", message)
+            message = re.sub(
+                rf"{re.escape(flag)} \[([^\]]*)\]",
+                lambda m, f=flag: f"{f} {_shell_list(m.group(1))}",
+                message,
+            )
     return message
 
 

@@ -41,8 +41,6 @@ def fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
-
-
 class _LazyProgress(Progress):
     """A progress display that appears with its first bar: an error before any work starts
     then stays one line, with no empty live display printed around it."""

@@ -36,9 +36,10 @@ def _read_inputs(
     kwargs: dict[str, Any] = {
         # without an imputer in the model file, a missing cell is a row that cannot be scored
         "missing": "impute" if missing == "impute" and metadata.get("imputer") else "refuse",
-        "on_problem": None if problems is None else (
-            lambda row, reason: problems.setdefault(row, reason)),
-    }  # fmt: skip
+        "on_problem": None
+        if problems is None
+        else (lambda row, reason: problems.setdefault(row, reason)),
+    }
     try:
         return load_file(path, None, schema=schema, **kwargs), None
     except DeepRecipeError as exc:
@@ -227,5 +228,6 @@ def predict_command(
         result["predictions"] = predictions
         if probabilities is not None and proba:
             result["probabilities"] = [
-                None if k in reasons else p for k, p in enumerate(probabilities.tolist())]
+                None if k in reasons else p for k, p in enumerate(probabilities.tolist())
+            ]
     ui.emit_json(result)

@@ -35,11 +35,18 @@ SAME_RUN = {
 }  # fmt: skip
 
 
-
-
 #: what --json adds beside the errors: the references, the achievable error, the guards, ...
-JSON_YARDSTICKS = ("references", "achievable", "optimization", "guards", "r2", "dev_test",
-                   "distributions", "notes", "recommendations")  # fmt: skip
+JSON_YARDSTICKS = (
+    "references",
+    "achievable",
+    "optimization",
+    "guards",
+    "r2",
+    "dev_test",
+    "distributions",
+    "notes",
+    "recommendations",
+)
 
 
 def _number(value: Any) -> str:
@@ -81,12 +88,22 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     base, final = d["errors"]["baseline"], d["errors"]["final"]
     rows = [
         ["baseline", show(base.get("train")), show(base.get("dev")), "-"],
-        ["chosen network", show(final.get("train")), show(final.get("dev")),
-         show(final.get("test"))],
-    ]  # fmt: skip
+        [
+            "chosen network",
+            show(final.get("train")),
+            show(final.get("dev")),
+            show(final.get("test")),
+        ],
+    ]
     for ref in d.get("references") or []:
-        rows.append([f"reference: {ref['name']}", show(ref["train_error"]),
-                     show(ref["dev_error"]), show(ref.get("test_error"))])  # fmt: skip
+        rows.append(
+            [
+                f"reference: {ref['name']}",
+                show(ref["train_error"]),
+                show(ref["dev_error"]),
+                show(ref.get("test_error")),
+            ]
+        )
     if regression and d.get("r2"):
         r2 = d["r2"]
         parts = ("train", "dev", "test")

@@ -205,8 +205,7 @@ class ImageAugmenter:
         angles = rng.uniform(-self.max_rotation_deg, self.max_rotation_deg, size=B)
         zooms = rng.uniform(1 - self.max_zoom, 1 + self.max_zoom, size=B)
         noise = rng.standard_normal((B, self.n_features)) if self.noise_std > 0 else None
-        return self.warp(X, flips=flips, shifts=shifts, angles_deg=angles, zooms=zooms,
-                         noise=noise)  # fmt: skip
+        return self.warp(X, flips=flips, shifts=shifts, angles_deg=angles, zooms=zooms, noise=noise)
 
     def warp(
         self,
@@ -236,8 +235,9 @@ class ImageAugmenter:
         # Inverse map, output pixel -> source pixel: undo the shift, rotate back and unzoom
         # about the centre, then mirror (a mirror is its own inverse).
         cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
-        yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64),
-                             indexing="ij")  # fmt: skip
+        yy, xx = np.meshgrid(
+            np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij"
+        )
         dy = yy[None] - shifts[:, 0, None, None] - cy
         dx = xx[None] - shifts[:, 1, None, None] - cx
         zoom = np.ones(B) if zooms is None else np.asarray(zooms, dtype=np.float64).reshape(B)

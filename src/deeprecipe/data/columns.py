@@ -61,8 +61,9 @@ class TextColumn:
     def from_objects(cls, array: Any) -> TextColumn:
         """From an object or string array; None and float NaN are missing cells."""
         array = np.asarray(array, dtype=object).ravel()
-        missing = np.array([v is None or (isinstance(v, float) and v != v) for v in array],
-                           dtype=bool)  # fmt: skip
+        missing = np.array(
+            [v is None or (isinstance(v, float) and v != v) for v in array], dtype=bool
+        )
         text = np.array([str(v) for v in array[~missing]], dtype=object)
         values, inverse = np.unique(text, return_inverse=True) if text.size else (text, text)
         codes = np.full(len(array), -1, dtype=np.int64)

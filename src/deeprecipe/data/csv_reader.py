@@ -49,8 +49,9 @@ def _head(path: Path) -> str:
         return head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the chunk
-            raise DeepRecipeError(f"{path} is not UTF-8 text ({exc.reason}); accepted: a CSV "
-                                  "file in UTF-8") from None  # fmt: skip
+            raise DeepRecipeError(
+                f"{path} is not UTF-8 text ({exc.reason}); accepted: a CSV file in UTF-8"
+            ) from None
         return head[: exc.start].decode("utf-8-sig")
 
 
@@ -65,12 +66,16 @@ def _header(path: Path, head: str, delimiter: str | None) -> tuple[list[str], st
     header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
     if any(h == "" for h in header):
         k = header.index("")
-        raise DeepRecipeError(f"{path}: column {k + 1} of the header has no name; accepted: a "
-                              "header row naming every column")  # fmt: skip
+        raise DeepRecipeError(
+            f"{path}: column {k + 1} of the header has no name; accepted: a "
+            "header row naming every column"
+        )
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
-        raise DeepRecipeError(f"{path}: the header repeats {', '.join(map(repr, dup))}; "
-                              "accepted: distinct column names")  # fmt: skip
+        raise DeepRecipeError(
+            f"{path}: the header repeats {', '.join(map(repr, dup))}; "
+            "accepted: distinct column names"
+        )
     return header, delimiter
 
 
@@ -119,8 +124,9 @@ def _text_or_numbers(column: Any, decimal_comma: bool) -> Any:
     import pyarrow.compute as pc
 
     trimmed = pc.utf8_trim_whitespace(column)
-    missing = pc.or_kleene(pc.is_null(trimmed), pc.is_in(pc.utf8_lower(trimmed),
-                                                          value_set=pa.array(MISSING)))
+    missing = pc.or_kleene(
+        pc.is_null(trimmed), pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(MISSING))
+    )
     trimmed = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
     filled = len(trimmed) - trimmed.null_count
     if filled:
@@ -168,8 +174,7 @@ def read_csv_columns(
             "decimal=',' with a ';' or tab delimiter"
         )
     options = {
-        "read_options": pacsv.ReadOptions(column_names=header, skip_rows=1,
-                                          block_size=BLOCK_BYTES),
+        "read_options": pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
         "parse_options": pacsv.ParseOptions(delimiter=delimiter),
         "convert_options": pacsv.ConvertOptions(
             null_values=_null_values(),
@@ -180,17 +185,19 @@ def read_csv_columns(
             timestamp_parsers=["\x00"],  # dates stay text (then refused as id-like)
             decimal_point=decimal or ".",
         ),
-    }  # fmt: skip
+    }
     try:
         table = _read_table(path, options)
     except pa.ArrowInvalid as exc:
         text = str(exc)
         if "UTF8" in text or "UTF-8" in text:
-            raise DeepRecipeError(f"{path} is not UTF-8 text; accepted: a CSV file in UTF-8"
-                                  ) from None  # fmt: skip
+            raise DeepRecipeError(
+                f"{path} is not UTF-8 text; accepted: a CSV file in UTF-8"
+            ) from None
         if "Empty CSV" in text:
-            raise DeepRecipeError(f"{path} is empty; accepted: a header row and data rows"
-                                  ) from None  # fmt: skip
+            raise DeepRecipeError(
+                f"{path} is empty; accepted: a header row and data rows"
+            ) from None
         _, problem = _data_lines(path, delimiter)
         raise DeepRecipeError(
             problem or f"{path} could not be parsed as CSV: {text.splitlines()[0]}"

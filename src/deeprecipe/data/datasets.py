@@ -79,9 +79,7 @@ class Dataset:
     def __repr__(self) -> str:
         extra = f", n_classes={self.n_classes}" if self.classes is not None else ""
         img = f", image_shape={self.image_shape}" if self.image_shape else ""
-        return (
-            f"Dataset(name={self.name!r}, X={self.X.shape}, task={self.task!r}{extra}{img})"
-        )
+        return f"Dataset(name={self.name!r}, X={self.X.shape}, task={self.task!r}{extra}{img})"
 
 
 @dataclass(frozen=True)
@@ -340,4 +338,3 @@ def course_circles() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         X_test.astype(np.float64),
         y_test.astype(np.int64),
     )
-

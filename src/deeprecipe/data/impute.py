@@ -111,12 +111,14 @@ class Imputer:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Imputer:
         try:
-            imputer = cls([(n, k, slice(a, b)) for n, k, a, b in d["blocks"]],
-                          indicator=bool(d["indicator"]))  # fmt: skip
+            imputer = cls(
+                [(n, k, slice(a, b)) for n, k, a, b in d["blocks"]], indicator=bool(d["indicator"])
+            )
             imputer.fill_ = np.asarray(d["fill"], dtype=np.float64)
             imputer.indicators_ = [str(n) for n in d["indicators"]]
         except (KeyError, TypeError, ValueError) as exc:
-            raise DeepRecipeError(f"the model file's imputer is damaged ({exc}); accepted: "
-                                  "Imputer.to_dict()") from None  # fmt: skip
+            raise DeepRecipeError(
+                f"the model file's imputer is damaged ({exc}); accepted: Imputer.to_dict()"
+            ) from None
         imputer.counts_ = {}
         return imputer

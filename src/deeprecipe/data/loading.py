@@ -53,8 +53,14 @@ from deeprecipe.task import classification_task
 __all__ = ["MISSING_POLICIES", "from_frame", "load_csv", "load_file", "load_npz", "load_parquet"]
 
 MISSING_POLICIES = ("impute", "drop", "refuse")
-SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-            ".npz": "npz"}  # fmt: skip
+SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".npz": "npz",
+}
 
 
 def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
@@ -109,8 +115,9 @@ def _table_dataset(
         unlabelled = _holes(columns[label])
         if unlabelled.any():
             columns, row = _without_rows(columns, unlabelled, row)
-            notes.append(f"{_plural(int(unlabelled.sum()), 'row')} without a {label!r} label "
-                         "left out")  # fmt: skip
+            notes.append(
+                f"{_plural(int(unlabelled.sum()), 'row')} without a {label!r} label left out"
+            )
     if schema is None and target is not None and target not in columns:
         raise DeepRecipeError(
             f"target column {target!r} is not in {name}; accepted: one of "
@@ -131,15 +138,22 @@ def _table_dataset(
             gaps |= _holes(columns[n])
         if gaps.any():
             columns, row = _without_rows(columns, gaps, row)
-            notes.append(f"{_plural(int(gaps.sum()), 'row')} with a missing value left out "
-                         f"(missing='drop')")  # fmt: skip
+            notes.append(
+                f"{_plural(int(gaps.sum()), 'row')} with a missing value left out (missing='drop')"
+            )
             if len(next(iter(columns.values()))) == 0:
-                raise DeepRecipeError(f"{name}: every row has a missing value; accepted: "
-                                      "missing='impute'")  # fmt: skip
+                raise DeepRecipeError(
+                    f"{name}: every row has a missing value; accepted: missing='impute'"
+                )
             if fitted:
                 schema = TableSchema.fit(columns, target, row=row, source=name, **fit_kwargs)
-    X, y = schema.encode(columns, row=row, source=name, on_problem=on_problem,
-                         missing="refuse" if missing == "refuse" else "keep")  # fmt: skip
+    X, y = schema.encode(
+        columns,
+        row=row,
+        source=name,
+        on_problem=on_problem,
+        missing="refuse" if missing == "refuse" else "keep",
+    )
     classes = None if schema.classes is None else np.asarray(schema.classes)
     return Dataset(
         X=X,
@@ -179,10 +193,19 @@ def load_csv(
     p = _existing_file(path, "CSV")
     columns, row, _ = read_csv_columns(p, delimiter=delimiter, decimal=decimal)
     return _table_dataset(
-        columns, target, name=p.stem, row=row, schema=schema, missing=missing,
-        on_problem=on_problem, features=features, drop=drop, task=task,
-        categorical=categorical, max_categories=max_categories,
-    )  # fmt: skip
+        columns,
+        target,
+        name=p.stem,
+        row=row,
+        schema=schema,
+        missing=missing,
+        on_problem=on_problem,
+        features=features,
+        drop=drop,
+        task=task,
+        categorical=categorical,
+        max_categories=max_categories,
+    )
 
 
 # -- Parquet -----------------------------------------------------------------------------------
@@ -208,7 +231,7 @@ def load_parquet(
         import pyarrow.parquet as pq
     except ImportError:
         raise DeepRecipeError(
-            "reading Parquet needs pyarrow; accepted: pip install \"deeprecipe[parquet]\" "
+            'reading Parquet needs pyarrow; accepted: pip install "deeprecipe[parquet]" '
             "(or pip install pyarrow), or a CSV file"
         ) from None
     try:
@@ -232,10 +255,19 @@ def load_parquet(
                 "(convert or drop it)"
             )
     return _table_dataset(
-        columns, target, name=p.stem, row=lambda i: f"row {i}", schema=schema, missing=missing,
-        on_problem=on_problem, features=features, drop=drop, task=task,
-        categorical=categorical, max_categories=max_categories,
-    )  # fmt: skip
+        columns,
+        target,
+        name=p.stem,
+        row=lambda i: f"row {i}",
+        schema=schema,
+        missing=missing,
+        on_problem=on_problem,
+        features=features,
+        drop=drop,
+        task=task,
+        categorical=categorical,
+        max_categories=max_categories,
+    )
 
 
 # -- a pandas DataFrame ------------------------------------------------------------------------
@@ -267,10 +299,19 @@ def from_frame(
         arr = raw.to_numpy() if hasattr(raw, "to_numpy") else np.asarray(raw)
         columns[str(key)] = arr.astype(np.float64) if arr.dtype.kind in "biuf" else as_column(arr)
     return _table_dataset(
-        columns, target, name=name, row=lambda i: f"row {i}", schema=schema, missing=missing,
-        on_problem=on_problem, features=features, drop=drop, task=task,
-        categorical=categorical, max_categories=max_categories,
-    )  # fmt: skip
+        columns,
+        target,
+        name=name,
+        row=lambda i: f"row {i}",
+        schema=schema,
+        missing=missing,
+        on_problem=on_problem,
+        features=features,
+        drop=drop,
+        task=task,
+        categorical=categorical,
+        max_categories=max_categories,
+    )
 
 
 # -- NPZ ---------------------------------------------------------------------------------------
@@ -279,8 +320,11 @@ def from_frame(
 def _npz_target(y: np.ndarray, m: int, task: str | None, classes: Any, source: str):
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
-    elif y.ndim == 2 and y.shape[0] == m and set(np.unique(y).tolist()) <= {0, 1} and np.all(
-        y.sum(axis=1) == 1
+    elif (
+        y.ndim == 2
+        and y.shape[0] == m
+        and set(np.unique(y).tolist()) <= {0, 1}
+        and np.all(y.sum(axis=1) == 1)
     ):
         y = np.argmax(y, axis=1)  # one-hot rows
     if y.ndim != 1 or len(y) != m:
@@ -335,8 +379,10 @@ def load_npz(
     except DeepRecipeError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise DeepRecipeError(f"{p} could not be read as .npz ({exc}); accepted: a file "
-                              "written by numpy.savez with numeric arrays") from None  # fmt: skip
+        raise DeepRecipeError(
+            f"{p} could not be read as .npz ({exc}); accepted: a file "
+            "written by numpy.savez with numeric arrays"
+        ) from None
     if X.dtype.kind not in "biuf":
         raise DeepRecipeError(f"X in {p} has dtype {X.dtype}; accepted: numbers")
     if X.ndim not in (2, 3, 4) or X.shape[0] == 0:
@@ -350,8 +396,11 @@ def load_npz(
     flat = flat / 255.0 if X.dtype == np.uint8 else flat.astype(np.float64)
     if not np.isfinite(flat).all():
         r, c = (int(i) for i in np.argwhere(~np.isfinite(flat))[0])
-        where = f"column {c}" if image_shape is None else (
-            f"pixel {tuple(int(i) for i in np.unravel_index(c, image_shape))}")  # fmt: skip
+        where = (
+            f"column {c}"
+            if image_shape is None
+            else (f"pixel {tuple(int(i) for i in np.unravel_index(c, image_shape))}")
+        )
         raise DeepRecipeError(
             f"X in {p} has {flat[r, c]} at row {r}, {where}; accepted: finite values only"
         )
@@ -399,4 +448,3 @@ def load_file(path: str | os.PathLike[str], target: str | None = None, **kwargs:
                 raise DeepRecipeError(f"{csv_only}= applies to CSV files; {p.name} is Parquet")
         return load_parquet(p, target, **kwargs)
     return load_csv(p, target, **kwargs)
-

@@ -68,9 +68,7 @@ def _refuse_missing(name: str, column: Any, row: RowLabel, what: str) -> None:
         return
     i = int(bad[0])
     value = None if is_text(column) else float(numbers(column)[i])
-    kind = (
-        "a missing value" if value is None or np.isnan(value) else f"an infinite value ({value})"
-    )
+    kind = "a missing value" if value is None or np.isnan(value) else f"an infinite value ({value})"
     raise DeepRecipeError(
         f"{what} column {name!r} has {kind} at {row(i)}; accepted: finite values only "
         "(impute or drop missing values first)"
@@ -116,8 +114,9 @@ def _as_text(column: Any) -> TextColumn:
     if is_text(column):
         return column
     values = numbers(column)
-    labels = np.array([None if np.isnan(v) else str(_label(float(v))) for v in values],
-                      dtype=object)  # fmt: skip
+    labels = np.array(
+        [None if np.isnan(v) else str(_label(float(v))) for v in values], dtype=object
+    )
     return TextColumn.from_objects(labels)
 
 
@@ -368,13 +367,21 @@ class TableSchema:
                 values = self._numeric_values(spec.name, col, row, source, problem)
                 holes = np.isnan(values)
                 if not keep_missing:
-                    problem(holes, lambda i, n=spec.name: (
-                        f"feature column {n!r} has a missing value at {row(i)}; accepted: "
-                        "finite values only (impute or drop missing values first)"))
+                    problem(
+                        holes,
+                        lambda i, n=spec.name: (
+                            f"feature column {n!r} has a missing value at {row(i)}; accepted: "
+                            "finite values only (impute or drop missing values first)"
+                        ),
+                    )
                 infinite = np.isinf(values)
-                problem(infinite, lambda i, n=spec.name, v=values: (
-                    f"feature column {n!r} has an infinite value ({v[i]}) at {row(i)}; "
-                    "accepted: finite values only"))
+                problem(
+                    infinite,
+                    lambda i, n=spec.name, v=values: (
+                        f"feature column {n!r} has an infinite value ({v[i]}) at {row(i)}; "
+                        "accepted: finite values only"
+                    ),
+                )
                 if X.dtype == np.float32 and _needs_float64(values):
                     X = X.astype(np.float64)
                 X[:, cols.start] = values
@@ -383,13 +390,21 @@ class TableSchema:
             index = text.index_in(list(spec.categories))
             holes = text.missing
             if not keep_missing:
-                problem(holes, lambda i, n=spec.name: (
-                    f"feature column {n!r} has a missing value at {row(i)}; accepted: "
-                    "finite values only (impute or drop missing values first)"))
+                problem(
+                    holes,
+                    lambda i, n=spec.name: (
+                        f"feature column {n!r} has a missing value at {row(i)}; accepted: "
+                        "finite values only (impute or drop missing values first)"
+                    ),
+                )
             unseen = (index < 0) & ~holes
-            problem(unseen, lambda i, n=spec.name, t=text, c=spec.categories: (
-                f"feature column {n!r} has the value {t.cell(i)!r} at {row(i)}, not seen in "
-                f"training; accepted: {', '.join(map(repr, c))}"))
+            problem(
+                unseen,
+                lambda i, n=spec.name, t=text, c=spec.categories: (
+                    f"feature column {n!r} has the value {t.cell(i)!r} at {row(i)}, not seen in "
+                    f"training; accepted: {', '.join(map(repr, c))}"
+                ),
+            )
             block = X[:, cols]
             block[:] = 0.0
             ok = np.flatnonzero(index >= 0)
@@ -406,9 +421,13 @@ class TableSchema:
         if not is_text(col):
             return numbers(col)
         values, stray = _parse_numbers(col)
-        problem(stray, lambda i: (
-            f"feature column {name!r} in {source} holds text ({col.cell(i)!r}) at {row(i)} "
-            "but was numeric in training; accepted: numbers"))
+        problem(
+            stray,
+            lambda i: (
+                f"feature column {name!r} in {source} holds text ({col.cell(i)!r}) at {row(i)} "
+                "but was numeric in training; accepted: numbers"
+            ),
+        )
         return values
 
     def _encode_target(self, y: Any, row: RowLabel, source: str) -> np.ndarray:

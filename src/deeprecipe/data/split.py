@@ -125,9 +125,15 @@ class Split:
         """``(X_train, y_train, X_dev, y_dev, X_test, y_test, X_train_dev, y_train_dev)``."""
         bound = self if X is None else self.bind(X, y)
         return SplitArrays(
-            bound.X_train, bound.y_train, bound.X_dev, bound.y_dev,
-            bound.X_test, bound.y_test, bound.X_train_dev, bound.y_train_dev,
-        )  # fmt: skip
+            bound.X_train,
+            bound.y_train,
+            bound.X_dev,
+            bound.y_dev,
+            bound.X_test,
+            bound.y_test,
+            bound.X_train_dev,
+            bound.y_train_dev,
+        )
 
     def _take(self, which: str, idx: np.ndarray) -> np.ndarray | None:
         data = self.X if which == "X" else self.y
@@ -183,8 +189,7 @@ class Split:
             isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
         ):
             raise DeepRecipeError(
-                f"seed={seed!r} in the split description; accepted: a non-negative integer or "
-                "null"
+                f"seed={seed!r} in the split description; accepted: a non-negative integer or null"
             )
         return cls(
             train_idx=arrays["train"],
@@ -529,8 +534,10 @@ def _index_array(name: str, value: Any) -> np.ndarray:
     if arr.size == 0:
         return np.empty(0, np.int64)
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
-        raise DeepRecipeError(f"{name} has dtype {arr.dtype}, shape {arr.shape}; accepted: "
-                              "a 1-D list of integer row numbers")  # fmt: skip
+        raise DeepRecipeError(
+            f"{name} has dtype {arr.dtype}, shape {arr.shape}; accepted: "
+            "a 1-D list of integer row numbers"
+        )
     return arr.astype(np.int64)
 
 

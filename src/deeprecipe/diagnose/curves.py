@@ -281,8 +281,7 @@ def _check_fit_kwargs(fit_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
     if fit_kwargs is not None and not isinstance(fit_kwargs, Mapping):
         raise DeepRecipeTypeError(f"fit_kwargs={fit_kwargs!r}; accepted: a dict of fit arguments")
     fit_kwargs = dict(fit_kwargs or {})
-    accepted = ("epochs, learning_rate, optimizer, batch_size, callbacks, augment, "
-                "divergence_guard")  # fmt: skip
+    accepted = "epochs, learning_rate, optimizer, batch_size, callbacks, augment, divergence_guard"
     reserved = {"seed", "metrics_every", "X_dev", "y_dev"} & set(fit_kwargs)
     if reserved:
         raise DeepRecipeError(

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 
 
 def _flag(high: bool, threshold: str) -> Cell:
-    return Cell(f"{'HIGH' if high else 'ok'} (threshold {threshold})", "bad" if high else "good",
-                bold=high)  # fmt: skip
+    return Cell(
+        f"{'HIGH' if high else 'ok'} (threshold {threshold})", "bad" if high else "good", bold=high
+    )
 
 
 def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[object]]:
@@ -38,13 +39,24 @@ def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[o
     if d.get("train_dev_error") is not None:
         rows.append([f"train-dev {what}", show(d["train_dev_error"]), ""])
     rows.append([f"dev {what}", show(d["dev_error"]), ""])
-    rows.append(["avoidable bias", show(d["avoidable_bias"]),
-                 _flag(d["high_bias"], show(d["bias_threshold"]))])  # fmt: skip
-    rows.append(["variance", show(d["variance"]),
-                 _flag(d["high_variance"], show(d["variance_threshold"]))])  # fmt: skip
+    rows.append(
+        [
+            "avoidable bias",
+            show(d["avoidable_bias"]),
+            _flag(d["high_bias"], show(d["bias_threshold"])),
+        ]
+    )
+    rows.append(
+        ["variance", show(d["variance"]), _flag(d["high_variance"], show(d["variance_threshold"]))]
+    )
     if d.get("data_mismatch") is not None:
-        rows.append(["data mismatch", show(d["data_mismatch"]),
-                     _flag(d["high_mismatch"], show(d["mismatch_threshold"]))])  # fmt: skip
+        rows.append(
+            [
+                "data mismatch",
+                show(d["data_mismatch"]),
+                _flag(d["high_mismatch"], show(d["mismatch_threshold"])),
+            ]
+        )
     return rows
 
 
@@ -68,14 +80,18 @@ def curve_html(curve: Curve) -> str:
     name = "training examples m" if curve.kind == "learning" else curve.param_name
     what = "error" if curve.metric == "error" else curve.metric
     repeats = f", mean of {curve.repeats} repeats" if curve.repeats > 1 else ""
-    title = ("Learning curve" if curve.kind == "learning"
-             else f"Validation curve: {curve.param_name}")  # fmt: skip
+    title = (
+        "Learning curve" if curve.kind == "learning" else f"Validation curve: {curve.param_name}"
+    )
     parts = [
-        table([name, f"train {what}", f"dev {what}"], rows,
-              caption=f"{len(rows)} points{repeats}",
-              highlight=[] if best is None else [best]),
+        table(
+            [name, f"train {what}", f"dev {what}"],
+            rows,
+            caption=f"{len(rows)} points{repeats}",
+            highlight=[] if best is None else [best],
+        ),
         figure_img(curve.plot(), title, width=480),
-    ]  # fmt: skip
+    ]
     if best is not None:
         parts.append(paragraph(f"lowest dev {what}: {curve.param_name} = {curve.values[best]}"))
     return block(title, *parts)
@@ -85,22 +101,40 @@ def health_html(report: HealthReport) -> str:
     rows = []
     n = len(report.layers)
     for layer in report.layers:
-        rows.append([
-            f"{layer.layer}" + (" (output)" if layer.layer == n else ""),
-            layer.activation, layer.n_units, layer.a_mean, layer.a_std,
-            percent(layer.dead_fraction) if layer.dead_fraction is not None else "-",
-            percent(layer.saturated_fraction) if layer.saturated_fraction is not None else "-",
-            layer.grad_norm_W,
-            "-" if layer.grad_to_weight is None else layer.grad_to_weight,
-        ])  # fmt: skip
-    columns = ["layer", "activation", "units", "mean a", "std a", "dead", "saturated",
-               "||dW||", "||dW|| / ||W||"]  # fmt: skip
+        rows.append(
+            [
+                f"{layer.layer}" + (" (output)" if layer.layer == n else ""),
+                layer.activation,
+                layer.n_units,
+                layer.a_mean,
+                layer.a_std,
+                percent(layer.dead_fraction) if layer.dead_fraction is not None else "-",
+                percent(layer.saturated_fraction) if layer.saturated_fraction is not None else "-",
+                layer.grad_norm_W,
+                "-" if layer.grad_to_weight is None else layer.grad_to_weight,
+            ]
+        )
+    columns = [
+        "layer",
+        "activation",
+        "units",
+        "mean a",
+        "std a",
+        "dead",
+        "saturated",
+        "||dW||",
+        "||dW|| / ||W||",
+    ]
     ratio = report.gradient_ratio
     parts = [
-        table(columns, rows, caption=f"cost {report.cost:.4g}" + (
-            "" if ratio is None else f"; ||dW[1]|| / ||dW[L]|| = {ratio:.3g}")),
+        table(
+            columns,
+            rows,
+            caption=f"cost {report.cost:.4g}"
+            + ("" if ratio is None else f"; ||dW[1]|| / ||dW[L]|| = {ratio:.3g}"),
+        ),
         figure_img(report.plot_histograms(), "activation histograms per layer"),
-    ]  # fmt: skip
+    ]
     if report.ok:
         parts.append(paragraph("No vanishing or exploding activations or gradients.", "good"))
     parts += [paragraph(f"Warning: {w.message}", "bad") for w in report.warnings]
@@ -110,17 +144,23 @@ def health_html(report: HealthReport) -> str:
 def initialization_html(comparison: InitializationComparison) -> str:
     best = comparison.ranking[0]
     rows = [
-        [name, percent(run.train_accuracy), percent(run.test_accuracy),
-         f"{run.cost[0]:.4g} -> {run.cost[-1]:.4g}" if run.cost else "-",
-         Cell("yes" if run.breaks_symmetry else "no",
-              "good" if run.breaks_symmetry else "bad")]
+        [
+            name,
+            percent(run.train_accuracy),
+            percent(run.test_accuracy),
+            f"{run.cost[0]:.4g} -> {run.cost[-1]:.4g}" if run.cost else "-",
+            Cell("yes" if run.breaks_symmetry else "no", "good" if run.breaks_symmetry else "bad"),
+        ]
         for name, run in comparison.runs.items()
-    ]  # fmt: skip
+    ]
     names = list(comparison.runs)
     parts = [
-        table(["init", "train accuracy", "test accuracy", "cost (first -> last)",
-               "breaks symmetry"], rows, highlight=[names.index(best)]),
+        table(
+            ["init", "train accuracy", "test accuracy", "cost (first -> last)", "breaks symmetry"],
+            rows,
+            highlight=[names.index(best)],
+        ),
         figure_img(comparison.plot_costs(), "cost per iteration by initialization", width=520),
         paragraph(f"Best on the test set: {best}.", bold=True),
-    ]  # fmt: skip
+    ]
     return block("Initializations compared", *parts)

@@ -82,8 +82,11 @@ class Dense:
         view = self._views.get(name)
         if view is None:
             base = self._buffers.get(name)
-            if base is None or base.shape[0] < rows or base.shape[1] != cols or (
-                base.dtype != dtype
+            if (
+                base is None
+                or base.shape[0] < rows
+                or base.shape[1] != cols
+                or (base.dtype != dtype)
             ):
                 base = self._buffers[name] = np.empty((rows, cols), dtype=dtype)
             view = self._views[name] = base[:rows]

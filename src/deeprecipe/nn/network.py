@@ -408,8 +408,11 @@ class Network:
         return (
             f"Network({layers}, activation={self.activations}, loss={self.loss.name!r}, "
             f"keep_prob={self.keep_probs}, l2={self.l2}, dtype={self.dtype.name}"
-            + ("" if self.backend.in_place else
-               f", backend={self.backend.name!r}, device={self.backend.device_name!r}")
+            + (
+                ""
+                if self.backend.in_place
+                else f", backend={self.backend.name!r}, device={self.backend.device_name!r}"
+            )
             + ")"
         )
 
@@ -642,8 +645,6 @@ def _rebuild(
     net.theta = theta
     net.rng.bit_generator.state = rng_state
     return net
-
-
 
 
 def _check_fits(name: str, X: np.ndarray, dtype: np.dtype) -> None:

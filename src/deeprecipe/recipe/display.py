@@ -36,16 +36,20 @@ def recipe_html(result: RecipeResult) -> str:
     errors = table(
         ["model", f"train {what}", f"dev {what}", f"test {what}"],
         [
-            ["baseline", show(result.baseline["train_error"]),
-             show(result.baseline["dev_error"]), "-"],
-            ["chosen", show(result.train_error), show(result.dev_error),
-             show(result.test_error)],
-        ],  # fmt: skip
+            [
+                "baseline",
+                show(result.baseline["train_error"]),
+                show(result.baseline["dev_error"]),
+                "-",
+            ],
+            ["chosen", show(result.train_error), show(result.dev_error), show(result.test_error)],
+        ],
         caption="errors (the test set read once, at the end, on the chosen model)",
         highlight=[1],
     )
-    steps = table(["step", "tried", "best dev", "kept"], step_rows(result),
-                  caption="the recipe, step by step")  # fmt: skip
+    steps = table(
+        ["step", "tried", "best dev", "kept"], step_rows(result), caption="the recipe, step by step"
+    )
     decisions = [
         paragraph(f"{step.name}: {step.decision}") for step in result.steps if step.decision
     ]
@@ -67,5 +71,8 @@ def recipe_html(result: RecipeResult) -> str:
         *(paragraph(f"Note: {n}", "#57606a") for n in result.notes),
         paragraph("result.save_report(path) writes the full report, with its plots.", "#57606a"),
     ]
-    return block(f"Recipe result: {result.targets['task']}, {result.trainings['total']} "
-                 f"trainings in {result.seconds:.1f} s", *parts)  # fmt: skip
+    return block(
+        f"Recipe result: {result.targets['task']}, {result.trainings['total']} "
+        f"trainings in {result.seconds:.1f} s",
+        *parts,
+    )

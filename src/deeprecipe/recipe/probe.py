@@ -46,9 +46,17 @@ def probe_candidates(spec: Mapping[str, Any], n_train: int) -> list[tuple[str, d
     """``[(label, plain spec)]``: the starting settings first, then the others."""
     fraction = min(1.0, PROBE_ROWS / max(n_train, 1))
     epochs = min(int(spec["epochs"]), PROBE_EPOCHS)
-    base = {**spec, "train_fraction": fraction, "epochs": epochs, "batch_size": None,
-            "early_stopping": None, "augment": None, "l2": 0.0, "keep_prob": 1.0,
-            "metrics_every": max(1, epochs // 50)}  # fmt: skip
+    base = {
+        **spec,
+        "train_fraction": fraction,
+        "epochs": epochs,
+        "batch_size": None,
+        "early_stopping": None,
+        "augment": None,
+        "l2": 0.0,
+        "keep_prob": 1.0,
+        "metrics_every": max(1, epochs // 50),
+    }
     optimizer, lr = spec["optimizer"], float(spec["learning_rate"])
     settings = [(optimizer, lr)] + [(optimizer, lr * f) for f in LR_FACTORS]
     settings += [("adam", a) for a in ADAM_RATES if ("adam", a) not in settings]
@@ -67,9 +75,16 @@ def probe_verdict(
         error = outcome.train_error
         curve = read_cost_curve(outcome.result["history"]["cost"])
         fits = error is not None and not outcome.result.get("diverged") and error <= margin
-        rows.append({"label": label, "optimizer": outcome.spec["optimizer"],
-                     "learning_rate": outcome.spec["learning_rate"], "error": error,
-                     "fits": bool(fits), "curve": curve})  # fmt: skip
+        rows.append(
+            {
+                "label": label,
+                "optimizer": outcome.spec["optimizer"],
+                "learning_rate": outcome.spec["learning_rate"],
+                "error": error,
+                "fits": bool(fits),
+                "curve": curve,
+            }
+        )
     current, others = rows[0], rows[1:]
     fitting = [r for r in others if r["fits"]]
     if current["fits"]:
@@ -93,5 +108,10 @@ def probe_verdict(
         )
     else:
         text += ": no setting tried fits it (capacity, or more epochs needed)"
-    return {"verdict": verdict, "margin": margin, "rows": rows, "text": text,
-            "fixes": [(r["optimizer"], r["learning_rate"]) for r in fitting]}  # fmt: skip
+    return {
+        "verdict": verdict,
+        "margin": margin,
+        "rows": rows,
+        "text": text,
+        "fixes": [(r["optimizer"], r["learning_rate"]) for r in fitting],
+    }

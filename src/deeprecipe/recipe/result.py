@@ -43,8 +43,7 @@ class RecipeStep:
     def __repr__(self) -> str:
         kept = self.chosen if self.accepted else "(unchanged)"
         return (
-            f"RecipeStep({self.index}, {self.name!r}, tried {len(self.candidates)}, "
-            f"kept {kept!r})"
+            f"RecipeStep({self.index}, {self.name!r}, tried {len(self.candidates)}, kept {kept!r})"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -258,14 +258,17 @@ class LearningRateStep(Step):
 
     def candidates(self, now):
         spec = now.spec
-        settings = [(spec.optimizer, float(f"{spec.learning_rate * f:.3g}"))
-                    for f in LEARNING_RATE_FACTORS]  # fmt: skip
+        settings = [
+            (spec.optimizer, float(f"{spec.learning_rate * f:.3g}")) for f in LEARNING_RATE_FACTORS
+        ]
         settings += [tuple(fix) for fix in now.optimization_fixes if tuple(fix) not in settings]
-        return _unique([
-            (f"{o} learning rate {lr:g}", spec.replace(optimizer=o, learning_rate=lr))
-            for o, lr in settings
-            if (o, lr) != (spec.optimizer, spec.learning_rate)
-        ])  # fmt: skip
+        return _unique(
+            [
+                (f"{o} learning rate {lr:g}", spec.replace(optimizer=o, learning_rate=lr))
+                for o, lr in settings
+                if (o, lr) != (spec.optimizer, spec.learning_rate)
+            ]
+        )
 
 
 class OptimizationFirstAdam(AdamStep):

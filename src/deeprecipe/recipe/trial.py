@@ -119,9 +119,13 @@ def trial_network(spec: Mapping[str, Any], data: TrialData) -> Network:
     """The untrained network a plain spec describes on ``data`` (initialized from its seed)."""
     head = get_task(data.loss)
     return build_network(
-        NetworkSpec.from_dict(spec), data.n_features, data.n_outputs, head,
-        backend=data.backend, device=data.device,
-    )  # fmt: skip
+        NetworkSpec.from_dict(spec),
+        data.n_features,
+        data.n_outputs,
+        head,
+        backend=data.backend,
+        device=data.device,
+    )
 
 
 def _augmenter(spec: Mapping[str, Any], data: TrialData):

@@ -140,6 +140,14 @@ def guards(network_dev: float, references: list[dict], *, regression: bool) -> l
             f"{fmt(dev)} for the {ref['kind']} reference, {ref['name']}{beyond}): "
             f"use {ref['name']} instead, or give the recipe more budget or a better start"
         )
-        out.append({"kind": ref["kind"], "name": ref["name"], "network_dev": network_dev,
-                    "reference_dev": dev, "noise": noise, "message": message})  # fmt: skip
+        out.append(
+            {
+                "kind": ref["kind"],
+                "name": ref["name"],
+                "network_dev": network_dev,
+                "reference_dev": dev,
+                "noise": noise,
+                "message": message,
+            }
+        )
     return out

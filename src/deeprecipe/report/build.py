@@ -230,9 +230,12 @@ def learning_section(
     if not curve or not curve.get("sizes"):
         return [_missing("no learning curve")]
     figure = figures.learning_curve(
-        curve["sizes"], curve["train_error"], curve["dev_error"], bayes_error=bayes_error,
+        curve["sizes"],
+        curve["train_error"],
+        curve["dev_error"],
+        bayes_error=bayes_error,
         error_format=_format(task),
-    )  # fmt: skip
+    )
     blocks: list[Any] = [
         _image(
             "learning_curve",

@@ -146,8 +146,12 @@ def learning_curve(
     ax.plot(sizes, _values(train_errors), "o-", color=TRAIN_COLOR, label="train error")
     ax.plot(sizes, _values(dev_errors), "s--", color=DEV_COLOR, label="dev error")
     if bayes_error is not None:
-        ax.axhline(bayes_error, color="gray", linestyle=":",
-                   label=f"Bayes error {_show(bayes_error, error_format)}")  # fmt: skip
+        ax.axhline(
+            bayes_error,
+            color="gray",
+            linestyle=":",
+            label=f"Bayes error {_show(bayes_error, error_format)}",
+        )
     ax.set(title=title, xlabel="training examples m")
     _error_axis(ax, error_format)
     ax.grid(alpha=0.3)
@@ -175,8 +179,12 @@ def step_errors(
     ):
         heights = _values(values)
         bars = ax.bar(x + offset, np.nan_to_num(heights), 0.4, color=color, label=label)
-        ax.bar_label(bars, [("-" if not np.isfinite(h) else _show(h, error_format))
-                            for h in heights], fontsize="x-small", padding=2)  # fmt: skip
+        ax.bar_label(
+            bars,
+            [("-" if not np.isfinite(h) else _show(h, error_format)) for h in heights],
+            fontsize="x-small",
+            padding=2,
+        )
     ax.margins(y=0.12)  # room for the labels on the tallest bar
     ax.set_xticks(x, labels, rotation=20, ha="right")
     ax.set(title=title, xlabel="recipe step")

@@ -56,8 +56,12 @@ def model_report(
             f"save_report got a {type(model).__name__}; accepted: a RecipeResult, a Network or "
             "a Model"
         )
-    for name, value in (("X_train", X_train), ("y_train", y_train), ("X_dev", X_dev),
-                        ("y_dev", y_dev)):  # fmt: skip
+    for name, value in (
+        ("X_train", X_train),
+        ("y_train", y_train),
+        ("X_dev", X_dev),
+        ("y_dev", y_dev),
+    ):
         if value is None:
             raise DeepRecipeError(
                 f"a report of a trained model needs its data; {name} is missing (accepted: "
@@ -74,16 +78,21 @@ def model_report(
     diagnosis = diagnose_network(network, Xs_train, y_train, Xs_dev, y_dev, bayes_error=bayes_error)
     rows = min(GRADCHECK_ROWS, len(Xs_train))
     check = gradcheck(
-        network, Xs_train[:rows], y_train[:rows], dropout="off", label="after training",
-        mode="full" if network.n_params <= FULL_GRADCHECK_LIMIT else "sampled", seed=0,
-    )  # fmt: skip
+        network,
+        Xs_train[:rows],
+        y_train[:rows],
+        dropout="off",
+        label="after training",
+        mode="full" if network.n_params <= FULL_GRADCHECK_LIMIT else "sampled",
+        seed=0,
+    )
     if history is not None and not isinstance(history, Mapping):
         history = history.to_dict()
     layers = "-".join(map(str, network.layer_sizes))
     run: dict[str, Any] = {
         "title": title or f"deeprecipe report: network {layers}",
-        "subtitle": subtitle or f"{task.kind}; a trained model on {len(Xs_train)} training "
-                                "examples",
+        "subtitle": subtitle
+        or f"{task.kind}; a trained model on {len(Xs_train)} training examples",
         "task": task.kind,
         "bayes_error": bayes_error,
         "errors": {
@@ -92,12 +101,16 @@ def model_report(
         "diagnoses": {"model": diagnosis.to_dict()},
         "histories": {"model": history} if history else {},
         "gradchecks": {"after training": check.to_dict()},
-        "summary": [f"Network {layers}: {', '.join(dict.fromkeys(network.activations))} hidden "
-                    f"units, L2 lambda {network.l2:g}, keep_prob {network.keep_probs}."],
-        "absent": {sid: "no recipe was run; this is the report of one trained model"
-                   for sid in ("steps", "validation-curves", "learning-curve")},
+        "summary": [
+            f"Network {layers}: {', '.join(dict.fromkeys(network.activations))} hidden "
+            f"units, L2 lambda {network.l2:g}, keep_prob {network.keep_probs}."
+        ],
+        "absent": {
+            sid: "no recipe was run; this is the report of one trained model"
+            for sid in ("steps", "validation-curves", "learning-curve")
+        },
         "network": network.config,
-    }  # fmt: skip
+    }
     proba = model.predict_proba if task.is_classifier else None
     run.update(network_pictures(network, X_raw, y_train, Xs_train, task.kind, [("model", proba)]))
     return build_report(run)

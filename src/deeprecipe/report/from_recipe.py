@@ -47,8 +47,10 @@ def _steps(steps: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "dev_error": c.get("dev_error"),
                 "chosen": accepted and c.get("key") == step.get("chosen_key"),
                 # as good on dev as the one kept, which won on the dev loss
-                "tied": accepted and c.get("key") != step.get("chosen_key")
-                and kept_dev is not None and c.get("dev_error") == kept_dev,
+                "tied": accepted
+                and c.get("key") != step.get("chosen_key")
+                and kept_dev is not None
+                and c.get("dev_error") == kept_dev,
             }
             for c in step.get("candidates", [])
         ]
@@ -185,7 +187,9 @@ def report_data(
             "chosen": errors.get("final", {}),
             **{
                 f"reference: {r['name']}": {
-                    "train": r["train_error"], "dev": r["dev_error"], "test": r.get("test_error")
+                    "train": r["train_error"],
+                    "dev": r["dev_error"],
+                    "test": r.get("test_error"),
                 }
                 for r in result.get("references") or []
             },

@@ -36,9 +36,18 @@ def save_report(
     from deeprecipe.recipe import RecipeResult
 
     if isinstance(source, RecipeResult):
-        given = [n for n, v in (("X_train", X_train), ("y_train", y_train), ("X_dev", X_dev),
-                                ("y_dev", y_dev), ("history", history),
-                                ("bayes_error", bayes_error)) if v is not None]  # fmt: skip
+        given = [
+            n
+            for n, v in (
+                ("X_train", X_train),
+                ("y_train", y_train),
+                ("X_dev", X_dev),
+                ("y_dev", y_dev),
+                ("history", history),
+                ("bayes_error", bayes_error),
+            )
+            if v is not None
+        ]
         if given:
             raise DeepRecipeError(
                 f"a RecipeResult carries its own data and settings; {', '.join(given)} "
@@ -51,7 +60,13 @@ def save_report(
         from deeprecipe.report.from_model import model_report
 
         report = model_report(
-            source, X_train, y_train, X_dev, y_dev,
-            history=history, bayes_error=bayes_error, title=title,
-        )  # fmt: skip
+            source,
+            X_train,
+            y_train,
+            X_dev,
+            y_dev,
+            history=history,
+            bayes_error=bayes_error,
+            title=title,
+        )
     return save(report, path)

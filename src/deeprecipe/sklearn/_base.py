@@ -124,7 +124,12 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         targets = {} if no_y else {"multi_output": True, "y_numeric": self._is_regressor}
         with sklearn_errors(type(self).__name__):
             out = validate_data(
-                self, X, y, reset=reset, accept_sparse=True, dtype=(np.float64, np.float32),
+                self,
+                X,
+                y,
+                reset=reset,
+                accept_sparse=True,
+                dtype=(np.float64, np.float32),
                 **targets,
             )
         if no_y:
@@ -294,7 +299,10 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         self._scaler = None if scaler is None else scaler.fit(X)
         n_outputs, task = self._output_spec()
         self.network_ = build_network(
-            settings.network_spec(), X.shape[1], n_outputs, task,
+            settings.network_spec(),
+            X.shape[1],
+            n_outputs,
+            task,
             seed=np.random.default_rng(init_seed),
         )
         self.history_ = History()
@@ -319,9 +327,10 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             return list(value) if isinstance(value, list) else [value] * len(hidden)
 
         scaler = None if self._scaler is None else self._scaler.kind
-        for name, wanted, fitted in (("activation", per_layer(settings.activation),
-                                      net.activations),
-                                     ("normalize", settings.normalize, scaler)):  # fmt: skip
+        for name, wanted, fitted in (
+            ("activation", per_layer(settings.activation), net.activations),
+            ("normalize", settings.normalize, scaler),
+        ):
             if wanted != fitted:
                 raise DeepRecipeError(
                     f"{name}={getattr(self, name)!r} differs from the fitted network's "
@@ -351,7 +360,10 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             if counts[counts > 0].min() < 2 or min(n_dev, m - n_dev) < n_classes:
                 stratify = None
         X_train, X_dev, t_train, t_dev = train_test_split(
-            X, targets, test_size=n_dev, random_state=int(self._rng.integers(2**31)),
+            X,
+            targets,
+            test_size=n_dev,
+            random_state=int(self._rng.integers(2**31)),
             stratify=stratify,
         )
         return X_train, t_train, X_dev, t_dev

@@ -206,8 +206,12 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
                 "DeepRegressor.load"
             )
         if task.n_classes(n_out) is None:  # several sigmoid units: one per label
-            return {"target": "multilabel", "classes": list(range(n_out)),
-                    "classes_dtype": "<i8", "label_dtype": "<i8"}
+            return {
+                "target": "multilabel",
+                "classes": list(range(n_out)),
+                "classes_dtype": "<i8",
+                "label_dtype": "<i8",
+            }
         target = task.kind
         classes = model.classes if model.classes is not None else list(range(max(n_out, 2)))
         if len(classes) != max(n_out, 2):
@@ -215,5 +219,8 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
                 f"{source} lists {len(classes)} classes for a {target} network with {n_out} "
                 "output unit(s)"
             )
-        return {"target": target, "classes": list(classes),
-                "classes_dtype": np.asarray(classes).dtype.str}
+        return {
+            "target": target,
+            "classes": list(classes),
+            "classes_dtype": np.asarray(classes).dtype.str,
+        }

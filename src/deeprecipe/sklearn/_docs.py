@@ -140,4 +140,3 @@ SHARED_DOC = """
     out_activation_ : {"logistic", "softmax", "identity"}
         The output activation, in scikit-learn's names.
 """
-

@@ -232,16 +232,21 @@ def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings
 
     def named(name: str) -> str:  # the name the user gave the setting by
         return given_as.get(name, name)
+
     hidden = check_hidden_layer_sizes(params["hidden_layer_sizes"])
     n_hidden = len(hidden)
     activation = _per_layer(
-        "activation", params["activation"], n_hidden,
+        "activation",
+        params["activation"],
+        n_hidden,
         lambda a: check_choice("activation", a, ACTIVATIONS),
     )
     init = params["init"]
     init = None if init is None else check_choice("init", init, INITIALIZERS)
     keep_prob = _per_layer(
-        "keep_prob", params["keep_prob"], n_hidden,
+        "keep_prob",
+        params["keep_prob"],
+        n_hidden,
         lambda k: check_number("keep_prob", k, low=0.0, high=1.0, low_inclusive=False),
     )
 
@@ -257,7 +262,9 @@ def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings
         solver=check_solver(named("solver"), params["solver"]),
         learning_rate=check_schedule(params["learning_rate"]),
         learning_rate_init=check_number(
-            named("learning_rate_init"), params["learning_rate_init"], low=0.0,
+            named("learning_rate_init"),
+            params["learning_rate_init"],
+            low=0.0,
             low_inclusive=False,
         ),
         power_t=check_number("power_t", params["power_t"], low=0.0),
@@ -272,13 +279,15 @@ def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings
         verbose=_check_bool("verbose", params["verbose"]),
         early_stopping=_check_bool("early_stopping", params["early_stopping"]),
         validation_fraction=check_number(
-            "validation_fraction", params["validation_fraction"], low=0.0, high=1.0,
-            low_inclusive=False, high_inclusive=False,
+            "validation_fraction",
+            params["validation_fraction"],
+            low=0.0,
+            high=1.0,
+            low_inclusive=False,
+            high_inclusive=False,
         ),
         n_iter_no_change=int(
-            check_number(
-                named("n_iter_no_change"), params["n_iter_no_change"], low=1, integer=True
-            )
+            check_number(named("n_iter_no_change"), params["n_iter_no_change"], low=1, integer=True)
         ),
         normalize=check_normalize(params["normalize"]),
         dtype=check_dtype(params["dtype"]),

@@ -42,9 +42,7 @@ class EarlyStopping(Callback):
     restored are those at the START of the best epoch: the ones that cost was measured on.
     """
 
-    def __init__(
-        self, monitor: str = "dev_cost", patience: int = PATIENCE, min_delta: float = 0.0
-    ):
+    def __init__(self, monitor: str = "dev_cost", patience: int = PATIENCE, min_delta: float = 0.0):
         self.monitor = check_choice("monitor", monitor, ("dev_cost", "dev_error", "cost"))
         self.patience = int(check_number("patience", patience, low=1, integer=True))
         self.min_delta = check_number("min_delta", min_delta, low=0.0)
@@ -94,23 +92,38 @@ class PublishEvents(Callback):
     when measured) and ``train_end`` (``epochs_run``, ``stopped_early``, ``diverged``), sent to
     ``listener`` and to the ``deeprecipe`` logger."""
 
-    def __init__(self, listener: Any = None, *, epochs: int | None = None,
-                 label: str = "training") -> None:
+    def __init__(
+        self, listener: Any = None, *, epochs: int | None = None, label: str = "training"
+    ) -> None:
         self.listener = listener
         self.epochs = epochs
         self.label = label
 
     def on_train_begin(self, trainer):
         self.first_epoch = trainer.epoch
-        publish({"event": "train_start", "label": self.label, "epochs": self.epochs,
-                 "epoch": trainer.epoch, "task": trainer.network.loss.kind}, self.listener)
+        publish(
+            {
+                "event": "train_start",
+                "label": self.label,
+                "epochs": self.epochs,
+                "epoch": trainer.epoch,
+                "task": trainer.network.loss.kind,
+            },
+            self.listener,
+        )
 
     def on_epoch_end(self, trainer, logs):
         publish({"event": "epoch_end", "label": self.label, **logs}, self.listener)
 
     def on_train_end(self, trainer):
         history = trainer.history
-        publish({"event": "train_end", "label": self.label,
-                 "epochs_run": trainer.epoch - self.first_epoch,
-                 "stopped_early": history.stopped_early, "diverged": history.diverged},
-                self.listener)
+        publish(
+            {
+                "event": "train_end",
+                "label": self.label,
+                "epochs_run": trainer.epoch - self.first_epoch,
+                "stopped_early": history.stopped_early,
+                "diverged": history.diverged,
+            },
+            self.listener,
+        )

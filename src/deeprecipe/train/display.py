@@ -39,8 +39,12 @@ def plot_history(history: History, *, title: str | None = None, error_format: st
             if y.size:
                 ax.plot(x, y, style, label=label)
         if history.best_epoch:
-            ax.axvline(history.best_epoch, color="grey", linestyle=":",
-                       label=f"best epoch {history.best_epoch}")  # fmt: skip
+            ax.axvline(
+                history.best_epoch,
+                color="grey",
+                linestyle=":",
+                label=f"best epoch {history.best_epoch}",
+            )
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize="small")
@@ -66,8 +70,11 @@ def history_html(history: History) -> str:
         return block("Training history", paragraph("No epoch recorded."))
     rows = [
         ["cost J", _last(history.cost), _last(history.dev_cost)],
-        ["error" if history.metric == "error" else history.metric,
-         show(_last(history.train_error)), show(_last(history.dev_error))],
+        [
+            "error" if history.metric == "error" else history.metric,
+            show(_last(history.train_error)),
+            show(_last(history.dev_error)),
+        ],
     ]
     # History's train figures are running means of the epoch's batches unless measured exactly
     running = "; train: mean over the epoch's batches" if history.train_metrics == "running" else ""
@@ -81,10 +88,13 @@ def history_html(history: History) -> str:
     if history.message:
         notes.append(history.message)
     parts = [
-        table(["", "train", "dev"], rows,
-              caption=f"after {len(history)} epochs (last measured figures{running})"),
+        table(
+            ["", "train", "dev"],
+            rows,
+            caption=f"after {len(history)} epochs (last measured figures{running})",
+        ),
         figure_img(history.plot(), "cost and error per epoch", width=720),
-    ]  # fmt: skip
+    ]
     if notes:
         parts.append(paragraph("; ".join(notes), "bad" if history.diverged else None))
     return block("Training history", *parts)

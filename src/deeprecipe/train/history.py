@@ -56,12 +56,18 @@ class History:
 
         show = error_format(self.metric)
         parts = [f"cost {self.cost[-1]:.4g}"]
-        parts += [f"{name} {show(self._last(name))}" for name in ("train_error", "dev_error")
-                  if self._last(name) is not None]  # fmt: skip
+        parts += [
+            f"{name} {show(self._last(name))}"
+            for name in ("train_error", "dev_error")
+            if self._last(name) is not None
+        ]
         if self.best_epoch is not None:
             parts.append(f"best epoch {self.best_epoch}")
-        parts += [flag for flag, on in (("stopped early", self.stopped_early),
-                                        ("diverged", self.diverged)) if on]  # fmt: skip
+        parts += [
+            flag
+            for flag, on in (("stopped early", self.stopped_early), ("diverged", self.diverged))
+            if on
+        ]
         return f"History({len(self)} epochs, {', '.join(parts)})"
 
     def _last(self, name: str) -> float | None:

@@ -65,8 +65,10 @@ class Optimizer:
         return xp.asarray(value, dtype=theta.dtype, device=device(theta))
 
     def _scratch(self, theta: np.ndarray) -> np.ndarray:
-        if self._buffer is None or self._buffer.shape != theta.shape or (
-            self._buffer.dtype != theta.dtype
+        if (
+            self._buffer is None
+            or self._buffer.shape != theta.shape
+            or (self._buffer.dtype != theta.dtype)
         ):
             self._buffer = np.empty_like(theta)
         return self._buffer
@@ -116,7 +118,12 @@ class Momentum(Optimizer):
             self.v = np.zeros_like(theta)
         self.t += 1
         for_row_blocks(
-            _momentum_rows, theta, grad, self.v, self._scratch(theta), self.beta,
+            _momentum_rows,
+            theta,
+            grad,
+            self.v,
+            self._scratch(theta),
+            self.beta,
             self.learning_rate,
         )
         return theta
@@ -166,8 +173,16 @@ class Adam(Optimizer):
         alpha_t = self.learning_rate * np.sqrt(correction2) / correction1
         eps_t = self.epsilon * np.sqrt(correction2)
         for_row_blocks(
-            _adam_rows, theta, grad, self.v, self.s, self._scratch(theta), self.beta1,
-            self.beta2, alpha_t, eps_t,
+            _adam_rows,
+            theta,
+            grad,
+            self.v,
+            self.s,
+            self._scratch(theta),
+            self.beta1,
+            self.beta2,
+            alpha_t,
+            eps_t,
         )
         return theta
 
@@ -185,8 +200,11 @@ class Adam(Optimizer):
     def state_dict(self):
         return {
             **super().state_dict(),
-            "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon,
-            "v": self.v, "s": self.s,
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "epsilon": self.epsilon,
+            "v": self.v,
+            "s": self.s,
         }
 
     def load_state_dict(self, state):

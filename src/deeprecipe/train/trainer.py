@@ -89,8 +89,7 @@ class Trainer:
             callbacks = [callbacks]
         if not isinstance(callbacks, (list, tuple)):
             raise DeepRecipeTypeError(
-                f"callbacks={callbacks!r}; accepted: a list of deeprecipe.train.Callback "
-                "instances"
+                f"callbacks={callbacks!r}; accepted: a list of deeprecipe.train.Callback instances"
             )
         self.callbacks = list(callbacks)
         for callback in self.callbacks:

@@ -27,8 +27,11 @@ from deeprecipe.nn.backends.numpy_backend import NUMPY, NumpyBackend
 
 BACKENDS = ("numpy", "torch", "cupy", "array_api_strict")
 #: the module each backend imports, and the pip extra that installs it
-_MODULES = {"torch": ("torch", "torch"), "cupy": ("cupy", "cupy"),
-            "array_api_strict": ("array_api_strict", "test")}  # fmt: skip
+_MODULES = {
+    "torch": ("torch", "torch"),
+    "cupy": ("cupy", "cupy"),
+    "array_api_strict": ("array_api_strict", "test"),
+}
 
 _DEFAULT_DEVICE = {"torch": "cpu", "cupy": "cuda", "array_api_strict": "cpu"}
 
@@ -94,5 +97,12 @@ def available_backends() -> list[str]:
     return [name for name in BACKENDS if installed(name)]
 
 
-__all__ = ["BACKENDS", "ArrayBackend", "Backend", "NumpyBackend", "available_backends",
-           "get_backend", "installed"]  # fmt: skip
+__all__ = [
+    "BACKENDS",
+    "ArrayBackend",
+    "Backend",
+    "NumpyBackend",
+    "available_backends",
+    "get_backend",
+    "installed",
+]

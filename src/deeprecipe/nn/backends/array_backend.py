@@ -122,8 +122,9 @@ class ArrayBackend:
             return self._torch.cat([p.reshape(-1) for p in parts])
         return self.xp.concat([self.xp.reshape(p, (-1,)) for p in parts])
 
-    def dropout_mask(self, rng: np.random.Generator, shape: tuple[int, int], keep_prob: float,
-                     dtype: Any) -> Any:  # fmt: skip
+    def dropout_mask(
+        self, rng: np.random.Generator, shape: tuple[int, int], keep_prob: float, dtype: Any
+    ) -> Any:
         """``D / keep_prob``, ``D = [U < keep_prob]`` in ``dtype``: drawn on the host from the
         network's generator exactly as the NumPy path draws it, then moved."""
         dtype = self.host_dtype(dtype)

@@ -59,7 +59,7 @@ quick: $(STAMP_TEST)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks
 
 ## make bench: every contender in its own process, interleaved; writes benchmarks/results/.

@@ -17,7 +17,7 @@ def test_ruff_finds_nothing():
             "ruff is not installed (it comes with the test extras: pip install -e '.[test]')"
         )
     result = subprocess.run(
-        [ruff, "check", "--no-cache", "src", "tests", "benchmarks"],
+        [ruff, "check", "--no-cache", "src", "tests", "benchmarks", "examples"],
         cwd=ROOT,
         capture_output=True,
         text=True,

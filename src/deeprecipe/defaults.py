@@ -34,18 +34,23 @@ Diagnosis tolerances
     :data:`RELATIVE_TOLERANCE` (0.1).
 
 Budgets and training lengths
-    :data:`RECIPE_MAX_TRAININGS` (80, the Python API) and :data:`RUN_BUDGET` (40, ``deeprecipe
-    run``: a first look in about a minute); :data:`EPOCHS` (1000, ``train``, ``run`` and the
-    recipe) and :data:`SKLEARN_MAX_EPOCHS` (200, scikit-learn's ``max_iter``); early-stopping
-    patience :data:`TRAIN_PATIENCE` (50 epochs, ``deeprecipe train``) and :data:`PATIENCE` (10:
-    the recipe's, counted in measurements of the dev cost, and the estimators', in epochs like
-    scikit-learn's ``n_iter_no_change``).
+    :data:`RECIPE_MAX_TRAININGS` (80 trainings, the Python API: the same decisions on every
+    machine) and :data:`RUN_BUDGET` (``deeprecipe run``: 3 minutes of wall time, a wait a user
+    accepts; the run ends within it, trainings still running then are stopped);
+    :data:`EPOCHS` (1000, ``train``, ``run`` and the recipe) and :data:`SKLEARN_MAX_EPOCHS`
+    (200, scikit-learn's ``max_iter``); early-stopping patience :data:`TRAIN_PATIENCE` (50
+    epochs, ``deeprecipe train``) and :data:`PATIENCE` (10: the recipe's, counted in
+    measurements of the dev cost, and the estimators', in epochs like scikit-learn's
+    ``n_iter_no_change``).
 """
 
 from __future__ import annotations
 
 #: the optimizers every face knows ("sgd" is the engine's other name for "gd")
 OPTIMIZER_NAMES = ("gd", "sgd", "momentum", "adam")
+#: where the recipe's dev set comes from when only a test set is given (RecipeConfig.dev_from,
+#: ``deeprecipe run --dev-from``): auto, off the training data, off the test data
+DEV_SOURCES = ("auto", "train", "test")
 
 #: the learning rate used when none is given: ``LEARNING_RATES[face][optimizer]`` (see above)
 LEARNING_RATES: dict[str, dict[str, float]] = {
@@ -66,7 +71,7 @@ RELATIVE_TOLERANCE = 0.1
 
 #: the recipe's budget of trainings from Python, and ``deeprecipe run``'s
 RECIPE_MAX_TRAININGS = 80
-RUN_BUDGET = 40
+RUN_BUDGET = "3m"
 #: training length of ``train``, ``run`` and the recipe's baseline; the estimators' max_epochs
 EPOCHS = 1000
 SKLEARN_MAX_EPOCHS = 200

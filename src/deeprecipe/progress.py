@@ -59,9 +59,13 @@ class ProgressView:
     the dev error), and for the recipe one for the trainings of its budget, one per step's
     candidates, and a line per decision."""
 
-    def __init__(self, bars: Progress | None, budget: int | None = None) -> None:
+    def __init__(
+        self, bars: Progress | None, budget: int | None = None, seconds: float | None = None
+    ) -> None:
         self.bars = bars
-        self.budget = budget
+        self.budget = budget  # trainings
+        self.seconds = seconds  # a wall-time budget: the run's bar then counts its seconds
+        self.trainings = 0
         self.total: TaskID | None = None
         self.step: TaskID | None = None
         self.training: TaskID | None = None
@@ -78,6 +82,8 @@ class ProgressView:
     def __call__(self, event: Event) -> None:
         if self.bars is None:
             return
+        if self.seconds is not None and self.total is not None and "elapsed" in event:
+            self.bars.update(self.total, completed=min(float(event["elapsed"]), self.seconds))
         handler = getattr(self, "_on_" + str(event.get("event")), None)
         if handler is not None:
             handler(event)
@@ -110,7 +116,11 @@ class ProgressView:
 
     def _on_run_start(self, event: Event) -> None:
         self._learn_task(event)
-        self.total = self.bars.add_task("trainings", total=self.budget, status="")
+        if self.seconds is not None:  # how much of the budget is spent, and how much is left
+            total = self.bars.add_task("budget (s)", total=round(self.seconds), status="")
+        else:
+            total = self.bars.add_task("trainings", total=self.budget, status="")
+        self.total = total
         self._line(
             f"train {event['n_train']} / dev {event['n_dev']} / test {event['n_test']} "
             f"examples, {event['n_features']} features, {event['task']}; trials run "
@@ -139,8 +149,11 @@ class ProgressView:
         status = f"{event.get('label', '')}: dev {self.show(event.get('dev_error'))}"
         if self.step is not None:
             self.bars.update(self.step, advance=1, status=status)
-        if self.total is not None:
+        self.trainings += 1
+        if self.total is not None and self.seconds is None:
             self.bars.update(self.total, advance=1, status="")
+        elif self.total is not None:
+            self.bars.update(self.total, status=f"{self.trainings} trainings")
 
     def _on_step_end(self, event: Event) -> None:
         if self.step is not None:
@@ -150,5 +163,11 @@ class ProgressView:
         self._line(f"[{mark}] {event['step']}: {event.get('decision', '')}")
 
     def _on_run_end(self, event: Event) -> None:
-        if self.total is not None:
-            self._finish(self.total)
+        if self.total is None:
+            return
+        if self.seconds is not None:
+            used = (
+                f"{self.trainings} trainings, {event.get('elapsed', 0):.0f} s of {self.seconds:.0f}"
+            )
+            self.bars.update(self.total, status=used)
+        self._finish(self.total)

@@ -223,3 +223,30 @@ def test_recipe_on_a_dask_cluster_decides_as_locally(dask_cluster):
     assert [s.chosen for s in remote.steps] == [s.chosen for s in local.steps]
     assert remote.final["key"] == local.final["key"]
     assert remote.test_error == local.test_error
+
+
+def test_a_trial_cut_short_by_the_deadline_is_trained_again_not_reused(tmp_path):
+    """A deadline makes a result depend on the clock, not on the spec alone: it says so, and a
+    later sweep of the same spec trains it again."""
+    data = small_data()
+    spec = make_spec(hidden=[8], learning_rate=0.3, epochs=200, metrics_every=20)
+    record = TrialRecord(str(tmp_path / "rec"))
+    with Sweeper(data, record=record) as sweeper:
+        (cut,) = sweeper.run([spec], deadline=time.time())
+        assert cut.result["cut_short"] and cut.result["epochs_run"] == 1
+        (full,) = sweeper.run([spec])
+        assert not full.reused and not full.result["cut_short"]
+        assert full.result["epochs_run"] == 200 and sweeper.n_trained == 2
+        (again,) = sweeper.run([spec])
+        assert again.reused
+
+
+def test_a_wall_time_budget_stops_the_trainings_in_flight():
+    """A training far longer than the budget is stopped at the deadline, and the run says so
+    (the baseline is trained whatever the budget, the later steps within it)."""
+    X, y = blobs(300)
+    result = Recipe(hidden=(8,), epochs=10_000_000, max_seconds=2, n_jobs=1, max_trainings=None,
+                    learning_curve_fractions=(0.5,)).run(X, y)  # fmt: skip
+    assert result.final["cut_short"] and result.final["epochs_run"] < 10_000_000
+    assert result.stopped_because == "the budget is spent"
+    assert any("wall-time budget stopped" in note for note in result.notes)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from deeprecipe import DeepRecipeError
 from deeprecipe.nn import Network
-from deeprecipe.train import Adam, Callback, EarlyStopping, Momentum, Trainer, fit
+from deeprecipe.train import Adam, Callback, EarlyStopping, Momentum, TimeLimit, Trainer, fit
 
 
 @pytest.fixture
@@ -298,3 +300,27 @@ def test_early_stopping_counts_measurements_when_metrics_are_sparse(blobs):
     )
     assert history.stopped_early and history.best_epoch % 5 == 0
     assert len(history) - history.best_epoch == 15  # three measurements, five epochs apart
+
+
+def test_time_limit_stops_at_the_end_of_the_epoch_that_passes_it(blobs):
+    X, y, Xd, yd = blobs
+    limit = TimeLimit(seconds=0)
+    history = fit(Network([4, 8, 1], seed=0), X, y, epochs=50, callbacks=[limit])
+    assert limit.reached and len(history) == 1
+    later = TimeLimit(until=time.time() + 3600)
+    history = fit(Network([4, 8, 1], seed=0), X, y, epochs=5, callbacks=[later])
+    assert not later.reached and len(history) == 5
+
+
+def test_a_time_limit_with_early_stopping_still_restores_the_best_weights(blobs):
+    X, y, Xd, yd = blobs
+    net = Network([4, 8, 1], seed=0)
+    es = EarlyStopping(patience=100)
+    fit(net, X, y, epochs=50, X_dev=Xd, y_dev=yd, callbacks=[es, TimeLimit(seconds=0)])
+    assert es.best_epoch == 1
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"seconds": 1.0, "until": 2.0}, {"seconds": -1.0}])
+def test_a_time_limit_takes_exactly_one_valid_setting(kwargs):
+    with pytest.raises(DeepRecipeError, match="seconds"):
+        TimeLimit(**kwargs)

@@ -119,7 +119,8 @@ class Recipe:
         from deeprecipe.progress import ProgressView, progress_bars
 
         with progress_bars() as bars:
-            listener = fan_out([ProgressView(bars, self.config.max_trainings), self.on_event])
+            view = ProgressView(bars, self.config.max_trainings, self.config.max_seconds)
+            listener = fan_out([view, self.on_event])
             return _execute(RunState(self.config, listener, data, start=start))
 
 

@@ -19,6 +19,10 @@ EventCallback = Callable[[dict[str, Any]], None]
 
 #: networks with at most this many parameters are gradient-checked entry by entry
 FULL_GRADCHECK_LIMIT = 5000
+#: a wall-time budget keeps this share of itself, at most FINISH_RESERVE seconds, for the
+#: work after the last training (the final gradient check, the test read, the report)
+FINISH_SHARE = 0.1
+FINISH_RESERVE = 15.0
 
 
 class RunState:
@@ -62,10 +66,29 @@ class RunState:
     def trainings_used(self) -> int:
         return self.sweeper.n_trained + self.sweeper.n_reused
 
+    @property
+    def training_seconds(self) -> float | None:
+        """Seconds from the run's start until no training may run any more: the wall-time
+        budget less what the run needs after its last training (the last gradient check, the
+        single test read, and in the CLI the report), so that the run ends within its budget."""
+        budget = self.config.max_seconds
+        if budget is None:
+            return None
+        return budget - min(FINISH_RESERVE, FINISH_SHARE * budget)
+
+    def deadline(self) -> float | None:
+        """When trainings in flight stop, as a :func:`time.time` value (every worker process
+        of this machine reads the same clock); None without a wall-time budget."""
+        seconds = self.training_seconds
+        if seconds is None:
+            return None
+        return time.time() + (self.start + seconds - time.monotonic())
+
     def budget_left(self) -> int | None:
         """Trainings left (None: unlimited); 0 when the wall-time budget is spent."""
         cfg = self.config
-        if cfg.max_seconds is not None and time.monotonic() - self.start >= cfg.max_seconds:
+        seconds = self.training_seconds
+        if seconds is not None and time.monotonic() - self.start >= seconds:
             return 0
         if cfg.max_trainings is None:
             return None
@@ -99,6 +122,7 @@ class RunState:
             "dev_loss": outcome.result["dev_loss"],
             "epochs_run": outcome.result.get("epochs_run"),
             "stopped_early": bool(outcome.result.get("stopped_early")),
+            "cut_short": bool(outcome.result.get("cut_short")),
             "diverged": bool(outcome.result.get("diverged")),
         }
 
@@ -177,9 +201,10 @@ class RunState:
 
     def sweep(self, name, kind, reason, candidates: list[Candidate], incumbent, diagnosis):
         """Train ``candidates`` (within the budget) and record the step; return the outcomes."""
-        left = self.budget_left()
+        left, deadline = self.budget_left(), self.deadline()
         if kind == "baseline" and left == 0:
-            # everything after is measured against the baseline: it is trained whatever is left
+            # everything after is measured against the baseline: it is trained whatever is
+            # left, for one epoch if the wall-time budget is spent (the run ends within it)
             self.notes.append("the budget was spent before the baseline; it was trained anyway")
             left = None
         if left is not None and len(candidates) > left:
@@ -200,8 +225,14 @@ class RunState:
         )
         started = time.monotonic()
         outcomes = self.sweeper.run(
-            [spec for _, spec in plain(candidates)], step=name, labels=labels
+            [spec for _, spec in plain(candidates)], step=name, labels=labels, deadline=deadline
         )
+        cut = [label for label, o in zip(labels, outcomes) if o.result.get("cut_short")]
+        if cut:
+            self.notes.append(
+                f"step {name}: the wall-time budget stopped {len(cut)} of its "
+                f"{len(candidates)} trainings before their last epoch ({', '.join(cut)})"
+            )
         for label, outcome in zip(labels, outcomes):
             self.labels.setdefault(outcome.key, label)
         step = RecipeStep(

@@ -134,9 +134,18 @@ class Sweeper:
 
     # ----------------------------------------------------------------- the sweep
     def run(
-        self, specs: Sequence[Mapping[str, Any]], *, step: str = "", labels: Sequence[str] = ()
+        self,
+        specs: Sequence[Mapping[str, Any]],
+        *,
+        step: str = "",
+        labels: Sequence[str] = (),
+        deadline: float | None = None,
     ) -> list[TrialOutcome]:
-        """Run (or load) every spec; return the outcomes in the order of ``specs``."""
+        """Run (or load) every spec; return the outcomes in the order of ``specs``.
+
+        ``deadline`` (a :func:`time.time` value) stops every training still running then (see
+        :func:`~deeprecipe.recipe.trial.run_trial`). A stored trial that a deadline cut short
+        is trained again rather than reused."""
         specs = [make_spec(s) for s in specs]
         keys = [trial_key(s, self.data) for s in specs]
         outcomes: dict[str, TrialOutcome] = {}
@@ -144,14 +153,14 @@ class Sweeper:
         for key, spec in zip(keys, specs):
             if key in outcomes or key in todo:
                 continue
-            if key in self.record:
+            if key in self.record and not self.record.result(key).get("cut_short"):
                 outcomes[key] = TrialOutcome(self.record.result(key), reused=True)
                 self.n_reused += 1
                 self._emit(outcomes[key], step, keys, labels)
             else:
                 todo[key] = spec
         if todo:
-            for result, theta in self._execute(list(todo.values())):
+            for result, theta in self._execute(list(todo.values()), deadline):
                 self.record.add(result, theta)
                 outcome = TrialOutcome(result)
                 outcomes[result["key"]] = outcome
@@ -162,10 +171,10 @@ class Sweeper:
             raise DeepRecipeError(f"the sweep lost trial(s) {missing}")
         return [outcomes[k] for k in keys]
 
-    def _execute(self, specs: list[dict[str, Any]]):
+    def _execute(self, specs: list[dict[str, Any]], deadline: float | None = None):
         from joblib import Parallel, delayed, parallel_config
 
-        calls = (delayed(run_trial)(spec, self.data) for spec in specs)
+        calls = (delayed(run_trial)(spec, self.data, deadline=deadline) for spec in specs)
         if self.cluster is not None:
             self.__enter__()
             with parallel_config(backend="dask"):
@@ -174,7 +183,7 @@ class Sweeper:
             return
         if self.n_jobs == 1 or len(specs) == 1:
             for spec in specs:  # in this process: no pickling, no worker start-up
-                yield run_trial(spec, self.data)
+                yield run_trial(spec, self.data, deadline=deadline)
             return
         parallel = Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator_unordered")
         yield from parallel(calls)

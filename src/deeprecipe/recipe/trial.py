@@ -32,7 +32,7 @@ import numpy as np
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn.network import Network
 from deeprecipe.task import get_task
-from deeprecipe.train.callbacks import EarlyStopping
+from deeprecipe.train.callbacks import EarlyStopping, TimeLimit
 from deeprecipe.train.spec import NetworkSpec, build_network
 from deeprecipe.train.trainer import fit
 
@@ -177,8 +177,14 @@ def target_scale(data: TrialData) -> tuple[np.ndarray | None, np.ndarray | None]
     return get_task(data.loss).target_scale(data.y_train)
 
 
-def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any], np.ndarray]:
+def run_trial(
+    spec: Mapping[str, Any], data: TrialData, *, deadline: float | None = None
+) -> tuple[dict[str, Any], np.ndarray]:
     """Train ``spec`` on ``data``; return ``(result, theta)``.
+
+    ``deadline`` (a :func:`time.time` value): the recipe's wall-time budget. The training stops
+    at the first epoch that ends after it, and the result says ``cut_short``: it is then no
+    longer a function of the spec alone, and a resumed run trains it again.
 
     ``result`` is plain JSON data: the key, the spec, final train/dev errors, the data loss on
     dev without the L2 term (a tie-breaker that does not penalize regularization), the history
@@ -206,6 +212,9 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
                     min_delta=es.get("min_delta", 0.0),
                 )
             )
+        limit = None if deadline is None else TimeLimit(until=deadline)
+        if limit is not None:
+            callbacks.append(limit)
         # a regression trains on standardized targets (the step sizes and the L2 term then do
         # not depend on the target's units); the scale is folded back into the output layer
         centre, spread = target_scale(data)
@@ -238,6 +247,7 @@ def run_trial(spec: Mapping[str, Any], data: TrialData) -> tuple[dict[str, Any],
             "epochs_run": len(history),
             "best_epoch": history.best_epoch,
             "stopped_early": history.stopped_early,
+            "cut_short": limit is not None and limit.reached,
             "diverged": history.diverged,
             "message": history.message,
             "history": {k: _finite(v) for k, v in history.to_dict().items()},

@@ -1,6 +1,6 @@
 """Training: optimizers, the fit loop, callbacks and the history they record."""
 
-from deeprecipe.train.callbacks import Callback, EarlyStopping, PublishEvents
+from deeprecipe.train.callbacks import Callback, EarlyStopping, PublishEvents, TimeLimit
 from deeprecipe.train.history import History
 from deeprecipe.train.optimizers import (
     OPTIMIZERS,
@@ -24,6 +24,7 @@ __all__ = [
     "NetworkSpec",
     "Optimizer",
     "PublishEvents",
+    "TimeLimit",
     "Trainer",
     "build_network",
     "fit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -84,6 +85,35 @@ class EarlyStopping(Callback):
         if self.best_epoch is not None:
             trainer.network.theta = trainer.network.backend.copy(self.best_theta)
             trainer.history.best_epoch = self.best_epoch
+
+
+class TimeLimit(Callback):
+    """Stop at the end of the first epoch that ends after ``seconds`` of training, or after the
+    wall-clock time ``until`` (a :func:`time.time` value, which means the same in every process
+    of a machine; the recipe gives all of a sweep's trainings one such deadline).
+
+    ``reached`` says afterwards whether the limit stopped the training. Combined with
+    :class:`EarlyStopping`, the best weights seen so far are still the ones restored.
+    """
+
+    def __init__(self, seconds: float | None = None, *, until: float | None = None) -> None:
+        if (seconds is None) == (until is None):
+            raise DeepRecipeError(
+                f"TimeLimit(seconds={seconds!r}, until={until!r}); accepted: exactly one of "
+                "seconds (a duration) and until (a time.time() value)"
+            )
+        self.seconds = None if seconds is None else check_number("seconds", seconds, low=0.0)
+        self.until = until
+        self.reached = False
+
+    def on_train_begin(self, trainer):
+        self.reached = False
+        self.deadline = time.time() + self.seconds if self.until is None else self.until
+
+    def on_epoch_end(self, trainer, logs):
+        if time.time() >= self.deadline:
+            self.reached = True
+            trainer.stop_training = True
 
 
 class PublishEvents(Callback):

@@ -1,13 +1,17 @@
 """``deeprecipe run`` with defaults on real data it was never tuned to, beside reference models.
 
 Eight sets that ship offline: scikit-learn's breast cancer, digits, wine and diabetes; the
-course's ``data.mat`` (its ``Xval`` is the test set) and cat images (``../shared/datasets/dls``);
+course's ``data.mat`` (its ``Xval`` is the test set) and cat images (``../shared/datasets/dls``,
+the training and test files as the course gives them);
 ``palmerpenguins`` (species from a CSV with text columns and missing values, and the same
 without its incomplete rows); and statsmodels' ``fair`` (hours of affairs, a noisy 6,366-row
 regression). Each is split once, with a fixed seed,
-60/20/20 into train/dev/test files (stratified for classes; the course's sets keep their own test
-file and give 20% of their training file to dev), and ``deeprecipe run --data train --dev-data
-dev --test-data test --json`` runs on them with nothing else set, in its own process, timed.
+60/20/20 into train/dev/test files (stratified for classes), and ``deeprecipe run --data train
+--dev-data dev --test-data test --json`` runs on them with nothing else set, in its own
+process, timed. The course's sets come as their own training and test files, with no dev file:
+``run`` chooses the dev set as a user's run would (half of the test file when the test labels
+are distributed differently, the lecture's rule; else a share of the training file), and the
+peers are scored on the same rows.
 
 The peers are fitted here on exactly the same training file (standardized with the training
 mean and spread, text columns one-hot, missing values the training median): the majority class
@@ -36,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._runner import ROOT, child_env, machine_description
+from deeprecipe.defaults import RUN_BUDGET
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DLS = ROOT.parent / "shared" / "datasets" / "dls"
@@ -68,11 +73,27 @@ def _sklearn_set(loader, task):
 
 
 def _own_test(X, y, X_test, y_test):
-    """A course set: its training file gives 20% to dev (stratified), its test file is kept."""
-    from sklearn.model_selection import train_test_split
+    """A course set: its training file and its test file, as a user passes them (``--data``
+    and ``--test-data``, no dev file): deeprecipe decides where dev comes from."""
+    return "binary", [(X, y), None, (X_test, y_test)]
 
-    tr, dv = train_test_split(np.arange(len(X)), test_size=0.2, random_state=SEED, stratify=y)
-    return "binary", [(X[tr], y[tr]), (X[dv], y[dv]), (X_test, y_test)]
+
+def _as_the_run_splits(task: str, parts):
+    """The train/dev/test arrays ``deeprecipe run`` makes of a training and a test file with no
+    dev file, through the same public functions and seed: dev is half of the test file when
+    its labels differ from the training file's (:func:`deeprecipe.data.shift.dev_from_test`),
+    else a share of the training file (:func:`deeprecipe.data.split`)."""
+    from deeprecipe.data import split
+    from deeprecipe.data.shift import dev_from_test
+
+    (X, y), _, (X_test, y_test) = parts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        drawn = dev_from_test(y, X_test, y_test, regression=task == "regression", seed=SEED)
+        if drawn is not None:
+            return [(X, y), (drawn.X_dev, drawn.y_dev), (drawn.X_test, drawn.y_test)]
+        a = split(X, y, test=0, seed=SEED).apply(X, y)
+    return [(a.X_train, a.y_train), (a.X_dev, a.y_dev), (X_test, y_test)]
 
 
 def breast_cancer():
@@ -166,12 +187,13 @@ def _write_parts(folder: Path, loaded) -> tuple[str, list[Path], str | None, lis
     task, parts, *rest = loaded
     target = rest[0] if rest else None
     paths = []
-    if target is None:  # arrays: .npz
-        for name, (X, y) in zip(("train", "dev", "test"), parts):
-            path = folder / f"{name}.npz"
-            np.savez(path, X=X, y=y)
+    if target is None:  # arrays: .npz; no dev file: the run chooses its dev set
+        for name, part in zip(("train", "dev", "test"), parts):
+            path = None if part is None else folder / f"{name}.npz"
+            if part is not None:
+                np.savez(path, X=part[0], y=part[1])
             paths.append(path)
-        return task, paths, None, parts
+        return task, paths, None, parts if parts[1] is not None else _as_the_run_splits(task, parts)
     for name, frame in zip(("train", "dev", "test"), parts):
         path = folder / f"{name}.csv"
         frame.to_csv(path, index=False)
@@ -232,8 +254,9 @@ def references(task: str, parts) -> dict[str, dict]:
 def run_deeprecipe(folder: Path, paths, target, timeout: float) -> dict:
     out = folder / "run"
     command = [str(Path(sys.executable).with_name("deeprecipe")), "run", "--data", str(paths[0]),
-               "--dev-data", str(paths[1]), "--test-data", str(paths[2]), "--out", str(out),
-               "--json"]  # fmt: skip
+               "--test-data", str(paths[2]), "--out", str(out), "--json"]  # fmt: skip
+    if paths[1] is not None:
+        command += ["--dev-data", str(paths[1])]
     if target:
         command += ["--target", target]
     start = time.perf_counter()
@@ -313,8 +336,10 @@ def to_markdown(rows: list[dict], timeout: float) -> str:
         "### deeprecipe run (defaults) on real data, beside reference models",
         "",
         "Test error (rate for classes, MSE for regression) on a fixed 60/20/20 split (the course's "
-        "sets: their own test file); references fitted on the same training file. Wall time of "
-        f"the whole `deeprecipe run` process (timeout {timeout:.0f} s).",
+        "sets: their own training and test files, the dev set chosen by `run`); references fitted "
+        "on the same training rows and scored on the same test rows. Wall time of the whole "
+        f"`deeprecipe run` process, whose default budget is {RUN_BUDGET} (timeout "
+        f"{timeout:.0f} s).",
         "",
         "| data | task | train/dev/test | deeprecipe | trivial | linear | boosting | run time | "
         "verdict |",
@@ -334,7 +359,7 @@ def to_markdown(rows: list[dict], timeout: float) -> str:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_real_data")
     parser.add_argument("--only", default="", help="comma-separated data set names")
-    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--quick", action="store_true", help="the three smallest sets")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args([] if argv is None else argv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 from deeprecipe.report.build import SECTIONS
@@ -130,3 +131,29 @@ def test_run_shows_the_reference_models_in_json_results_and_report(invoke, user_
     assert "reference: logistic regression" in html and "reference: majority class" in html
     table = invoke(*args).stdout
     assert "reference: gradient boosting" in table and "achievable error: at most" in table
+
+
+def test_run_halves_a_test_file_whose_labels_differ_into_dev_and_test(invoke, tmp_path):
+    """The course's cat images in miniature: the training file is mostly one class, the test
+    file mostly the other. run makes dev and test the halves of the test file (the lecture's
+    rule), says so, and --dev-from train keeps dev in the training file."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] > 0.8).astype(int)  # about 20% ones
+    X_test = rng.normal(size=(300, 3))
+    y_test = (X_test[:, 0] > 0.8).astype(int)
+    keep = np.r_[np.flatnonzero(y_test == 1), np.flatnonzero(y_test == 0)[:20]]  # mostly ones
+    np.savez(tmp_path / "train.npz", X=X, y=y)
+    np.savez(tmp_path / "test.npz", X=X_test[keep], y=y_test[keep])
+    args = ["run", "--data", tmp_path / "train.npz", "--test-data", tmp_path / "test.npz",
+            "--budget", "2", "--epochs", "5", "--jobs", "1"]  # fmt: skip
+    result = invoke(*args, "--out", tmp_path / "auto")
+    assert result.exit_code == 0, result.stderr
+    assert "the dev set is half of the test data" in result.stderr
+    data = json.loads((tmp_path / "auto" / "results.json").read_text())["recipe"]["data"]
+    assert data["n_train"] == 400 and data["n_dev"] + data["n_test"] == len(keep)
+    kept = invoke(*args, "--dev-from", "train", "--out", tmp_path / "train")
+    assert kept.exit_code == 0, kept.stderr
+    data = json.loads((tmp_path / "train" / "results.json").read_text())["recipe"]["data"]
+    assert data["n_test"] == len(keep) and data["n_train"] + data["n_dev"] == 400
+    assert "shuffle the files together" in kept.stdout + kept.stderr

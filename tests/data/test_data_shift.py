@@ -69,3 +69,33 @@ def test_squared_errors_are_compared_by_their_own_spread():
     a, b = rng.chisquare(1, 300), rng.chisquare(1, 300)
     assert not compare_dev_test(a, b).differ
     assert compare_dev_test(a, 2 * b).differ
+
+
+def test_dev_from_test_halves_a_test_set_whose_labels_differ_and_keeps_its_classes():
+    from deeprecipe.data.shift import dev_from_test
+
+    rng = np.random.default_rng(0)
+    y_train = rng.integers(0, 2, 300)  # about half 1s
+    y_test = np.r_[np.ones(70, int), np.zeros(30, int)]
+    X_test = np.arange(100.0)[:, None]
+    drawn = dev_from_test(y_train, X_test, y_test, regression=False, seed=0)
+    assert drawn is not None and len(drawn.y_dev) == len(drawn.y_test) == 50
+    assert drawn.y_dev.mean() == drawn.y_test.mean() == 0.7  # stratified halves
+    rows = np.sort(np.r_[drawn.X_dev[:, 0], drawn.X_test[:, 0]])
+    np.testing.assert_array_equal(rows, X_test[:, 0])  # every test row once
+    assert "chi-square" in drawn.note and "half of the test data" in drawn.note
+    assert dev_from_test(y_train, X_test, y_test, mode="train", regression=False) is None
+    same = rng.integers(0, 2, 100)
+    assert dev_from_test(y_train, X_test, same, regression=False) is None
+    forced = dev_from_test(y_train, X_test, same, mode="test", regression=False)
+    assert forced is not None and "asks for it" in forced.note
+
+
+def test_dev_from_test_reads_a_regression_target_with_kolmogorov_smirnov():
+    from deeprecipe.data.shift import dev_from_test
+
+    rng = np.random.default_rng(1)
+    drawn = dev_from_test(
+        rng.normal(0, 1, 400), rng.normal(size=(80, 2)), rng.normal(3, 1, 80), regression=True
+    )
+    assert drawn is not None and "Kolmogorov-Smirnov" in drawn.note

@@ -68,3 +68,42 @@ def test_pure_noise_targets_never_give_a_model_worse_than_the_mean_without_a_lou
     assert d["achievable"]["upper"]["value"] == pytest.approx(
         min(r["dev_error"] for r in d["references"])
     )
+
+
+def _shifted_priors(seed=1):
+    """A training file, and a test file of the same rule whose classes are mostly 1s."""
+    X, y = _product_rule(400, seed)
+    rng = np.random.default_rng(seed + 1)
+    X_test = rng.normal(size=(300, 4))
+    y_test = (X_test[:, 0] * X_test[:, 1] + X_test[:, 2] > 0).astype(np.int64)
+    keep = np.r_[np.flatnonzero(y_test == 1), np.flatnonzero(y_test == 0)[:40]]
+    return X, y, X_test[keep], y_test[keep]
+
+
+def test_a_test_file_unlike_the_training_file_gives_dev_its_half_by_default():
+    """The lecture's rule: dev and test from the distribution you care about (the test file's),
+    not from the training file; all the training file trains. The label difference is then
+    what the split is for, not a warning to shuffle the files together."""
+    X, y, X_test, y_test = _shifted_priors()
+    result = Recipe(**SMALL, max_trainings=2).run(X, y, X_test=X_test, y_test=y_test)
+    info = result.to_dict()["data"]
+    assert info["n_train"] == len(X)
+    assert (
+        info["n_dev"] + info["n_test"] == len(X_test) and abs(info["n_dev"] - info["n_test"]) <= 1
+    )
+    assert info["split"] == "dev: half of the test data"
+    assert any("the dev set is half of the test data" in n for n in result.notes)
+    assert not any("shuffle the files together" in n for n in result.notes)
+    kept = Recipe(**SMALL, max_trainings=2, dev_from="train").run(
+        X, y, X_test=X_test, y_test=y_test
+    )
+    assert kept.to_dict()["data"]["n_test"] == len(X_test)
+    assert any("shuffle the files together" in n for n in kept.notes)
+
+
+def test_a_test_file_like_the_training_file_leaves_dev_in_the_training_file():
+    X, y = _product_rule(600, 4)
+    result = Recipe(**SMALL, max_trainings=2).run(X[:400], y[:400], X_test=X[400:], y_test=y[400:])
+    info = result.to_dict()["data"]
+    assert info["n_test"] == 200 and info["n_train"] + info["n_dev"] == 400
+    assert not any("half of the test data" in n for n in result.notes)

@@ -25,6 +25,7 @@ from deeprecipe.data import (
     overlap_notes,
     split,
 )
+from deeprecipe.data.shift import dev_from_test
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.task import Task, get_task
 
@@ -54,6 +55,8 @@ class Prepared:
     imputer: Imputer | None = None
     #: missing cells filled, per source column, over all parts
     imputed: dict[str, int] = field(default_factory=dict)
+    #: the dev set is half of the test data (``dev_from``; see deeprecipe.data.shift)
+    dev_from_test: bool = False
 
     @property
     def head(self) -> Task:
@@ -197,10 +200,13 @@ def prepare(
     missing_indicator: bool | None = None,
     decimal: str | None = None,
     max_categories: int | None = None,
+    dev_from: str = "train",
 ) -> Prepared:
     """Load the examples and split them (stratified for classes, seeded). Missing cells of a
     table file are filled with statistics of the TRAIN part only (``missing="impute"``, the
-    default), or their rows left out (``"drop"``), or refused (``"refuse"``)."""
+    default), or their rows left out (``"drop"``), or refused (``"refuse"``). With a test file
+    and no dev set, ``dev_from`` says whether dev may be half of the test file instead of a
+    share of the training file (:func:`deeprecipe.data.shift.dev_from_test`)."""
     read = {
         "features": features,
         "drop": drop,
@@ -232,12 +238,22 @@ def prepare(
         raise DeepRecipeError("give --dev-data or --dev, not both")
     if test_part is not None and test_size is not None:
         raise DeepRecipeError("give --test-data or --test, not both")
+    drawn = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSplitWarning)
+        if test_part is not None and dev_part is None and dev_size is None:
+            drawn = dev_from_test(
+                ds.y,
+                test_part.X,
+                test_part.y,
+                mode=dev_from,
+                regression=not get_task(ds.task).metric_is_rate,
+                seed=seed,
+            )
         parts = split(
             ds.X,
             ds.y,
-            dev=0 if dev_part is not None else dev_size,
+            dev=0 if dev_part is not None or drawn is not None else dev_size,
             test=0 if test_part is not None else test_size,
             seed=seed,
         )
@@ -249,6 +265,9 @@ def prepare(
     X_train = arrays.X_train
     X_dev, y_dev = (dev_part.X, dev_part.y) if dev_part else (arrays.X_dev, arrays.y_dev)
     X_test, y_test = (test_part.X, test_part.y) if test_part else (arrays.X_test, arrays.y_test)
+    if drawn is not None:
+        X_dev, y_dev, X_test, y_test = drawn.X_dev, drawn.y_dev, drawn.X_test, drawn.y_test
+        notes.append(drawn.note)
     imputer, imputed, feature_names = None, {}, list(ds.feature_names)
     if ds.schema is not None and (missing or "impute") == "impute":
         imputer, filled, imputed = impute(
@@ -264,7 +283,7 @@ def prepare(
     for name, path in (("dev_data", dev_data), ("test_data", test_data)):
         if path:
             source[name] = str(path)
-    given = {"dev": X_dev if dev_part else None, "test": X_test if test_part else None}
+    given = {"dev": X_dev if dev_part or drawn else None, "test": X_test if test_part else None}
     notes += overlap_notes(X_train, given)
     return Prepared(
         name=ds.name,
@@ -284,4 +303,5 @@ def prepare(
         bayes_error=ds.bayes_error,
         imputer=imputer,
         imputed=imputed,
+        dev_from_test=drawn is not None,
     )

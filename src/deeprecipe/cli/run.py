@@ -23,7 +23,7 @@ from deeprecipe.cli._run_folder import TRIALS_FOLDER, RunFolder, resume_note
 from deeprecipe.cli._ui import UI
 from deeprecipe.cli.app import cli
 from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
-from deeprecipe.defaults import EPOCHS, RUN_BUDGET, learning_rate, learning_rate_help
+from deeprecipe.defaults import DEV_SOURCES, EPOCHS, RUN_BUDGET, learning_rate, learning_rate_help
 from deeprecipe.progress import ProgressView
 
 #: the settings that decide a run's results, under the names of their options (a rerun with a
@@ -31,7 +31,7 @@ from deeprecipe.progress import ProgressView
 SAME_RUN = {
     "bayes_error": "bayes_error", "layers": "hidden", "activation": "activation",
     "optimizer": "optimizer", "learning_rate": "learning_rate", "epochs": "epochs",
-    "batch_size": "batch_size", "seed": "seed",
+    "batch_size": "batch_size", "seed": "seed", "dev_from": "dev_from",
 }  # fmt: skip
 
 
@@ -147,6 +147,8 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
         epochs += f" (diverged: its weights are from epoch {ran})"
     elif final.get("stopped_early"):
         epochs += f" (stopped early after {ran}, best weights restored)"
+    elif final.get("cut_short"):
+        epochs += f" (stopped by the budget after {ran})"
     ui.say(
         f"Chosen network {layers}, l2 {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
         f"{spec['optimizer']} lr {spec['learning_rate']:g}, {epochs}"
@@ -195,10 +197,20 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.option(
     "--budget",
     type=Budget(),
-    default=str(RUN_BUDGET),
+    default=RUN_BUDGET,
     show_default=True,
-    help=f"A number of trainings ({RUN_BUDGET}), or wall time (90s, 5m, 1h) after which no new "
-    "step starts.",
+    help="Wall time (90s, 5m, 1h): no new step starts after it, trainings still running are "
+    "stopped, and the run ends within it; or a number of trainings (40).",
+)
+@click.option(
+    "--dev-from",
+    type=click.Choice(DEV_SOURCES),
+    default="auto",
+    show_default=True,
+    help="With --test-data and no --dev-data: split dev off the training data, or off the test "
+    "data (its halves become dev and test: the lecture's rule when the test data are what you "
+    "care about and the training data differ); auto does the latter when the test labels are "
+    "distributed differently from the training labels.",
 )
 @click.option(
     "--layers",
@@ -284,6 +296,7 @@ def run_command(ui: UI, **options: Any) -> None:
         test_size=options["test_size"],
         task=options["task"],
         seed=options["seed"],
+        dev_from=options["dev_from"],
         **reading(options),
     )
     bayes_error = options["bayes_error"]
@@ -303,13 +316,15 @@ def run_command(ui: UI, **options: Any) -> None:
         "max_trainings": options["budget"][0],
         "max_seconds": options["budget"][1],
         "seed": options["seed"],
+        # the dev set drawn from the test data here: the recipe reads it as such
+        "dev_from": "test" if data.dev_from_test else options["dev_from"],
         "n_jobs": options["jobs"],
         "cluster": options["cluster"],
         "device": options["device"],
         "backend": options["backend"],
         "record_dir": str(folder / TRIALS_FOLDER),
     }
-    progress = ProgressView(None, options["budget"][0])
+    progress = ProgressView(None, *options["budget"])
     owner = RunFolder(folder, "run", data, {k: settings[v] for k, v in SAME_RUN.items()})
 
     def on_event(event: dict[str, Any]) -> None:

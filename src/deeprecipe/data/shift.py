@@ -159,3 +159,68 @@ def shift_notes(comparisons: list[PartComparison]) -> list[str]:
                 f"{c.alpha:g}): {shown}"
             )
     return notes
+
+
+@dataclass(frozen=True)
+class DevFromTest:
+    """The test data halved into dev and test, and the note that says why."""
+
+    X_dev: Any
+    y_dev: Any
+    X_test: Any
+    y_test: Any
+    note: str
+
+
+def dev_from_test(
+    y_train: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    mode: str = "auto",
+    regression: bool,
+    seed: int = 0,
+    alpha: float = ALPHA,
+) -> DevFromTest | None:
+    """Where the dev set comes from when a test set is given and no dev set.
+
+    The lecture's rule: dev and test come from the same distribution, the one you care about,
+    which the test data stand for; the training data may differ. So when the test labels are
+    distributed differently from the training labels (``mode="auto"``: the chi-square test on
+    class counts, or Kolmogorov-Smirnov on a regression target, p < ``alpha``), or always
+    (``mode="test"``), the test data are split in two seeded halves (stratified for classes):
+    dev and test, and all the training data train. ``mode="train"``, no difference, or test
+    data too small to halve: None, and dev comes off the training data as usual. Only the
+    labels' distribution is looked at, never a model's errors on them.
+    """
+    from deeprecipe.data.split import split
+    from deeprecipe.errors import DeepRecipeError
+
+    if mode == "train" or X_test is None or len(X_test) < 2:
+        return None
+    label_test, p, _ = _label_comparison(np.asarray(y_train), np.asarray(y_test), regression)
+    differ = p < alpha
+    if mode == "auto" and not differ:
+        return None
+    try:
+        halves = split(X_test, y_test, dev=0.5, test=0, seed=seed)
+    except DeepRecipeError as exc:
+        if mode == "test":
+            raise DeepRecipeError(
+                f"dev_from='test': the test set cannot be halved: {exc}"
+            ) from None
+        return None
+    why = (
+        f"the test labels are distributed differently from the training labels ({label_test} "
+        f"p = {p:.2g} < {alpha:g})"
+        if differ
+        else "dev_from='test' asks for it"
+    )
+    note = (
+        f"{why}: following the lecture (dev and test from the distribution you care about; the "
+        f"training data may differ), the dev set is half of the test data ({len(halves.X_dev)} "
+        f"rows) and the test set the other half ({len(halves.X_train)} rows), and all the "
+        "training data train. The variance gap then includes any mismatch between the two "
+        "sources. dev_from='train' (--dev-from train) keeps dev from the training data"
+    )
+    return DevFromTest(halves.X_dev, halves.y_dev, halves.X_train, halves.y_train, note)

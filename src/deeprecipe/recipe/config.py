@@ -10,6 +10,7 @@ import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import (
+    DEV_SOURCES,
     EPOCHS,
     LEARNING_RATES,
     PATIENCE,
@@ -54,7 +55,12 @@ class RecipeConfig:
         and ``min_delta`` (early stopping, patience counted in measurements of the dev cost).
     Data
         ``dev``/``test`` (fractions or counts; None: sizes by :func:`deeprecipe.data.split`'s
-        rule), ``normalize`` (a Standardizer fitted on train only), ``refit`` (retrain the chosen
+        rule); ``dev_from``: when a test set is given and no dev set, dev is split off the
+        training data (``"train"``), or off the test set (``"test"``: its halves are dev and
+        test, the lecture's rule when the test data stand for the distribution you care about
+        and the training data differ), or (``"auto"``) off the test set only when its labels
+        are distributed differently from the training labels; ``normalize``
+        (a Standardizer fitted on train only), ``refit`` (retrain the chosen
         configuration on train + dev before the test; the selection itself stays on dev).
     Budget and execution
         ``max_trainings`` (every trial of the run counts, reused ones included, so a resumed run
@@ -97,6 +103,7 @@ class RecipeConfig:
 
     dev: float | int | None = None
     test: float | int | None = None
+    dev_from: str = "auto"
     normalize: bool = True
     refit: bool = False
 
@@ -116,6 +123,7 @@ class RecipeConfig:
 
     def __post_init__(self) -> None:
         self.task = check_choice("task", self.task, TASKS)
+        self.dev_from = check_choice("dev_from", self.dev_from, DEV_SOURCES)
         if self.bayes_error is not None:
             self.bayes_error = check_number("bayes_error", self.bayes_error, low=0.0)
             check_bayes_error_for_task(self.bayes_error, self.task)

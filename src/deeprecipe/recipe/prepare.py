@@ -45,8 +45,12 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
     check_pairs(dev=(X_dev, y_dev), test=(X_test, y_test))
     targets = infer_targets(y, cfg.task)
     given = {"dev": X_dev is not None, "test": X_test is not None}
+    dev_note = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSplitWarning)
+        if X_dev is None and X_test is not None and len(X_test) and cfg.dev_from != "train":
+            X_dev, y_dev, X_test, y_test, dev_note = _dev_from_test(cfg, targets, y, X_test, y_test)
+            given["dev"] = X_dev is not None
         if X_dev is None or X_test is None:
             try:
                 parts = split(
@@ -66,8 +70,13 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
             made = f"split from X (seed {cfg.seed})"
         else:
             X_train, y_train = X, y
-            made = "given"
+            made = "given" if dev_note is None else "dev: half of the test data"
     notes = [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
+    # dev drawn from the test data (here, or by the caller, who then says dev_from="test"):
+    # that dev and test differ from training is what the split is for, not news
+    dev_from_test = dev_note is not None or (given["dev"] and cfg.dev_from == "test")
+    if dev_note is not None:
+        notes.append(dev_note)
     if len(X_dev) == 0:
         raise DeepRecipeError(
             f"dev={cfg.dev!r} leaves no dev set, and the recipe makes every choice on dev "
@@ -80,7 +89,7 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
     distributions = []
     if any(given.values()):
         distributions = _compare_distributions(
-            targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes
+            targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_from_test
         )
     check_bayes_error_for_task(cfg.bayes_error, targets.task)  # task="auto" read off y
     if image_shape is not None:
@@ -123,10 +132,32 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
     )
 
 
-def _compare_distributions(targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes):
+def _dev_from_test(cfg: RecipeConfig, targets: TargetEncoding, y, X_test, y_test):
+    """Dev off the test set when ``cfg.dev_from`` says so (:func:`deeprecipe.data.shift.
+    dev_from_test`): ``(X_dev, y_dev, X_test, y_test, note)``, dev None when it does not."""
+    from deeprecipe.data.shift import dev_from_test
+
+    drawn = dev_from_test(
+        y,
+        X_test,
+        y_test,
+        mode=cfg.dev_from,
+        regression=not targets.head.metric_is_rate,
+        seed=cfg.seed,
+    )
+    if drawn is None:
+        return None, None, X_test, y_test, None
+    return drawn.X_dev, drawn.y_dev, drawn.X_test, drawn.y_test, drawn.note
+
+
+def _compare_distributions(
+    targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_from_test=False
+):
     """Parts given as separate files: are their labels and features distributed like the
     training set's? The test labels' distribution is looked at here, never a model's errors
-    on them: the one read of the test set is still to come."""
+    on them: the one read of the test set is still to come. With dev drawn from the test
+    file, a difference from training is what the split was made for: only dev against test
+    (both halves of one file) would be news, and they share their source by construction."""
     from deeprecipe.data.shift import compare_parts, shift_notes
 
     parts = {"dev": (X_dev, targets.encode(y_dev, "y_dev"))}
@@ -138,7 +169,9 @@ def _compare_distributions(targets, X_train, y_train, X_dev, y_dev, X_test, y_te
         parts,
         regression=not targets.head.metric_is_rate,
     )
-    notes += shift_notes(comparisons)
+    notes += shift_notes(
+        [c for c in comparisons if not c.labels_differ] if dev_from_test else comparisons
+    )
     return [
         {
             "part": c.part,

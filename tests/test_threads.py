@@ -106,7 +106,7 @@ def test_the_environment_variable_sets_the_default(monkeypatch):
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, "2", True])
 def test_bad_thread_counts_are_refused(bad):
-    with pytest.raises(DeepRecipeError, match="n_threads"):
+    with pytest.raises(DeepRecipeError, match=r"n_threads=.*accepted: a positive int, or -1"):
         threads.check_threads(bad)
 
 

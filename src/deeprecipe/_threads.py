@@ -80,7 +80,13 @@ def check_threads(n_threads: Any, name: str = "n_threads") -> int:
         and (n_threads == -1)
     ):
         return os.cpu_count() or 1
-    return int(check_number(name, n_threads, low=1, integer=True))
+    try:
+        return int(check_number(name, n_threads, low=1, integer=True))
+    except DeepRecipeError as exc:  # the check knows [1, inf); -1 is accepted too
+        raise type(exc)(
+            f"{name}={n_threads!r} is not accepted; accepted: a positive int, or -1 for every "
+            "core"
+        ) from None
 
 
 def default_threads() -> int:

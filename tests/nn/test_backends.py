@@ -189,6 +189,14 @@ def test_missing_library_names_the_extra(monkeypatch):
 
 
 @pytest.mark.skipif(not installed("torch"), reason="PyTorch is not installed")
+@pytest.mark.parametrize("device", ["gpu", "3", "cuda:x"])
+def test_a_device_pytorch_cannot_parse_is_a_clear_error(device):
+    # PyTorch's own RuntimeError would reach the user as a traceback
+    with pytest.raises(DeepRecipeError, match=f"device='{device}' is not a PyTorch device"):
+        Network([2, 1], backend="torch", device=device)
+
+
+@pytest.mark.skipif(not installed("torch"), reason="PyTorch is not installed")
 def test_cuda_without_a_gpu_is_a_clear_error():
     import torch
 

@@ -52,7 +52,17 @@ class ArrayBackend:
         if name == "torch":
             import torch
 
-            device = torch.device(device or "cpu")
+            try:
+                device = torch.device(device or "cpu")
+            except RuntimeError:  # PyTorch's own message lists every device type it knows
+                raise DeepRecipeError(
+                    f"device={device!r} is not a PyTorch device; accepted: 'cpu', 'cuda', "
+                    "'cuda:N', 'mps', ..."
+                ) from None
+            if device.type == "mps" and not torch.backends.mps.is_available():
+                raise DeepRecipeError(
+                    "device='mps' but PyTorch sees no Apple GPU here; accepted: device='cpu'"
+                )
             if device.type == "cuda" and not torch.cuda.is_available():
                 raise DeepRecipeError(
                     f"device={str(device)!r} but PyTorch sees no CUDA GPU here; accepted: "

@@ -123,3 +123,14 @@ def test_a_forked_child_splits_work_on_a_fresh_pool(tiny_blocks):
     assert _split_in_child() == 4  # the parent's pool now has a thread
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply_async(_split_in_child).get(timeout=60) == 4
+
+
+def test_pytorchs_own_threads_follow_and_are_restored():
+    torch = pytest.importorskip("torch", reason="PyTorch runs the torch backend's CPU kernels")
+    before = torch.get_num_threads()
+    with threads.using_threads(1):
+        assert torch.get_num_threads() == 1
+        with threads.using_threads(2):
+            assert torch.get_num_threads() == 2
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -8,8 +8,9 @@ computed by the same operations as in one pass, the result is the same bits what
 
 - :func:`using_threads` sets the thread count for the code it wraps (the trainer wraps
   :meth:`Trainer.fit <deeprecipe.train.Trainer.fit>`): BLAS is limited to ``n`` threads through
-  threadpoolctl, and :func:`for_row_blocks` splits work into up to ``n`` blocks. Outside it,
-  everything runs in the calling thread.
+  threadpoolctl, PyTorch's CPU kernels (the torch backend) to ``n`` through
+  ``torch.set_num_threads`` when PyTorch is loaded, and :func:`for_row_blocks` splits work into
+  up to ``n`` blocks. Outside it, everything runs in the calling thread.
 - :func:`default_threads`: ``DEEPRECIPE_NUM_THREADS`` if set, else the BLAS thread count in
   effect (``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, a surrounding
   ``threadpoolctl.threadpool_limits``). Sweeps hold each worker's BLAS to one thread, so a
@@ -24,6 +25,7 @@ masks must not depend on the thread count), and reductions whose order would cha
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -84,8 +86,7 @@ def check_threads(n_threads: Any, name: str = "n_threads") -> int:
         return int(check_number(name, n_threads, low=1, integer=True))
     except DeepRecipeError as exc:  # the check knows [1, inf); -1 is accepted too
         raise type(exc)(
-            f"{name}={n_threads!r} is not accepted; accepted: a positive int, or -1 for every "
-            "core"
+            f"{name}={n_threads!r} is not accepted; accepted: a positive int, or -1 for every core"
         ) from None
 
 
@@ -118,10 +119,26 @@ def using_threads(n_threads: int | None = None) -> Iterator[int]:
         if n_threads is None:  # the BLAS setting in effect is the one asked for
             yield n
         else:
-            with _blas_controller().limit(limits=n, user_api="blas"):
+            with _blas_controller().limit(limits=n, user_api="blas"), _torch_threads(n):
                 yield n
     finally:
         _threads.reset(token)
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """PyTorch's intra-op threads at ``n`` (its own pool, which threadpoolctl's BLAS limit
+    does not reach), when PyTorch is loaded; restored afterwards."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _executor() -> ThreadPoolExecutor:

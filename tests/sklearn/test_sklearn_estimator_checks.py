@@ -12,6 +12,7 @@ from unittest import SkipTest
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from deeprecipe.nn.backends import installed
 from deeprecipe.sklearn import DeepClassifier, DeepRegressor
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate=0.01, max_epochs=60, random_state=0)
@@ -33,6 +34,9 @@ REGULARIZED = dict(
     dtype="float64",
     random_state=0,
 )
+#: the same checks with the network on the CPU backends present besides NumPy (training and
+#: prediction on the device; what scikit-learn sees must be NumPy's)
+ON_DEVICE = [dict(FAST, backend=name) for name in ("torch", "array_api_strict") if installed(name)]
 
 #: check name -> reason, for checks these estimators are known to fail (none today)
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {"DeepClassifier": {}, "DeepRegressor": {}}
@@ -51,6 +55,7 @@ STRICT = (
         DeepRegressor(**FAST),
         DeepClassifier(**REGULARIZED),
         DeepRegressor(**REGULARIZED),
+        *(cls(**params) for params in ON_DEVICE for cls in (DeepClassifier, DeepRegressor)),
     ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
     **STRICT,

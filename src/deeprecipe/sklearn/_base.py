@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import validate_data
 
+from deeprecipe._threads import using_threads
 from deeprecipe.data import make_scaler
 from deeprecipe.defaults import PATIENCE, SKLEARN_LEARNING_RATE, SKLEARN_MAX_EPOCHS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
@@ -72,6 +73,9 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         optimizer: str | None = None,
         max_epochs: int | None = None,
         patience: int | None = None,
+        device: Any = None,
+        backend: str | None = None,
+        n_threads: int | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -102,6 +106,9 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         self.optimizer = optimizer
         self.max_epochs = max_epochs
         self.patience = patience
+        self.device = device
+        self.backend = backend
+        self.n_threads = n_threads
 
     # ----------------------------------------------------------------- subclass hooks
     def _prepare_targets(self, y: Any, *, continuing: bool, classes: Any) -> np.ndarray:
@@ -158,19 +165,26 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         return X if self._scaler is None else self._scaler.transform(X)
 
     def _logits(self, X: Any) -> np.ndarray:
-        """Validated, normalized ``X`` through the network (prediction mode), in float64.
+        """Validated, normalized ``X`` through the network (prediction mode), in float64, as
+        a NumPy array whatever the network's device.
 
         The forward pass runs in float64 even for a float32 network (its weights are exact in
         float64): a float32 matrix product rounds differently for different row counts, and
-        scikit-learn expects predictions not to depend on how the rows are batched.
+        scikit-learn expects predictions not to depend on how the rows are batched. Off NumPy
+        it runs on the network's device, through a float64 copy of it (PyTorch refuses to
+        multiply float64 inputs by float32 weights).
         """
         require_fitted(self)
         X = np.asarray(self._validate(X, reset=False), dtype=np.float64)
         if self._scaler is not None:
             X = self._scaler.transform(X)
-        logits = self.network_.forward(X, training=False)
-        self.network_.clear_cache()
-        return np.asarray(logits, dtype=np.float64)
+        net = self.network_
+        if not net.backend.in_place and net.dtype != np.float64:
+            net = net.copy(dtype=np.float64)
+        with using_threads(self.n_threads):
+            logits = net.forward(X, training=False)
+        net.clear_cache()
+        return np.asarray(net.backend.to_host(logits), dtype=np.float64)
 
     # ----------------------------------------------------------------- training
     def _settings(self) -> Settings:
@@ -229,6 +243,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             callbacks=callbacks,
             metrics_every=1 if early_stopping else 0,
             shuffle=settings.shuffle,
+            n_threads=settings.n_threads,
         )
         trainer.history, trainer.epoch = self.history_, self.n_iter_
         message_before = self.history_.message
@@ -304,6 +319,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             n_outputs,
             task,
             seed=np.random.default_rng(init_seed),
+            backend=settings.place,
         )
         self.history_ = History()
         self.n_iter_ = 0
@@ -339,6 +355,19 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
                 )
         spec = settings.network_spec()
         net.set_regularization(l2=spec.l2, keep_prob=spec.keep_prob)
+        if settings.place is not net.backend:
+            self._move(settings.place)
+
+    def _move(self, place: Any) -> None:
+        """The network, and the optimizer's moments that ``partial_fit`` continues with, onto
+        another backend or device (a changed ``device``/``backend`` before a continued fit)."""
+        old = self.network_.backend
+        self.network_ = self.network_.to(backend=place)
+        if getattr(self, "_optimizer", None) is not None:
+            state = self._optimizer.state_dict()  # moments come home; the next step moves them
+            self._optimizer.load_state_dict(
+                {k: old.to_host(v) if hasattr(v, "__dlpack__") else v for k, v in state.items()}
+            )
 
     def _split_dev(self, X, targets, settings: Settings):
         """Hold out ``validation_fraction`` of the rows (stratified for classes when every class
@@ -409,11 +438,11 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         """The network's layers in float64 with the input scaler ``x' = gain * x + shift``
         folded into the first: ``W[1] := gain[:, None] * W[1]``, ``b[1] := b[1] + shift W[1]``."""
         require_fitted(self)
-        net = self.network_
-        n_layers = len(net.layers)
-        coefs = [np.array(net[f"W{i}"], dtype=np.float64) for i in range(1, n_layers + 1)]
+        weights = self.network_.get_weights()  # NumPy copies, from any device
+        n_layers = len(self.network_.layers)
+        coefs = [np.array(weights[f"W{i}"], dtype=np.float64) for i in range(1, n_layers + 1)]
         intercepts = [
-            np.array(net[f"b{i}"], dtype=np.float64).reshape(-1) for i in range(1, n_layers + 1)
+            np.array(weights[f"b{i}"], dtype=np.float64).reshape(-1) for i in range(1, n_layers + 1)
         ]
         if self._scaler is not None:
             n = coefs[0].shape[0]

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe._threads import check_threads
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.data import SCALERS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn import ACTIVATIONS, INITIALIZERS
+from deeprecipe.nn.backends import BACKENDS, Backend, get_backend
 from deeprecipe.train import OPTIMIZERS, NetworkSpec, Optimizer, get_optimizer
 
 DTYPE_NAMES = ("float32", "float64")
@@ -63,6 +65,8 @@ class Settings:
     normalize: str | None
     dtype: str
     warm_start: bool
+    place: Backend
+    n_threads: int | None
 
     def network_spec(self) -> NetworkSpec:
         """The network and its training as the one spec every face builds from."""
@@ -191,6 +195,18 @@ def resolve_aliases(
     return out, given_as
 
 
+def check_place(backend: Any, device: Any) -> Backend:
+    """Where the network lives: ``backend`` a name (or None: NumPy, or for a GPU ``device``
+    PyTorch when installed, else CuPy), ``device`` a string like ``"cuda:1"`` or a
+    ``torch.device``. Backend objects are refused: parameters are plain values, which clone
+    copies and model files store."""
+    if backend is not None and not isinstance(backend, str):
+        raise DeepRecipeTypeError(
+            f"backend={backend!r}; accepted: None or one of {', '.join(map(repr, BACKENDS))}"
+        )
+    return get_backend(backend, device)
+
+
 def check_batch_size(value: Any) -> int | None:
     """``"auto"`` (scikit-learn's: min(200, n_samples)), a positive int, or None (full batch)."""
     if isinstance(value, str) and value == "auto":
@@ -292,6 +308,8 @@ def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings
         normalize=check_normalize(params["normalize"]),
         dtype=check_dtype(params["dtype"]),
         warm_start=_check_bool("warm_start", params["warm_start"]),
+        place=check_place(params["backend"], params["device"]),
+        n_threads=None if params["n_threads"] is None else check_threads(params["n_threads"]),
     )
 
 

@@ -1,9 +1,11 @@
 """Persistence for the estimators: pickle, and deeprecipe's safe model files (no pickle).
 
-Pickling stores the network as (config, theta, random state), because its ``W``/``b`` are views
-into one flat vector, a link that pickling the arrays one by one would break. ``save``/``load``
-go through :func:`deeprecipe.io.save_model`/:func:`deeprecipe.io.load_model`, with the
-estimator's hyperparameters, ``n_iter_`` and ``history_`` in the file's JSON metadata.
+Pickling stores the network as (config, theta, random state, backend and device): the
+network's own ``__reduce__``, because its ``W``/``b`` are views into one flat vector, a link
+that pickling the arrays one by one would break. ``save``/``load`` go through
+:func:`deeprecipe.io.save_model`/:func:`deeprecipe.io.load_model`, with the estimator's
+hyperparameters (``device`` and ``backend`` among them), ``n_iter_`` and ``history_`` in the
+file's JSON metadata; the weights come to the host to be written, from any device.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from deeprecipe.errors import DeepRecipeError
 from deeprecipe.io import load_model, save_model
 from deeprecipe.nn import Network
 from deeprecipe.sklearn._fitted import require_fitted
-from deeprecipe.sklearn._params import seed_sequence
+from deeprecipe.sklearn._params import check_place, seed_sequence
 from deeprecipe.train import History
 
 #: the estimator that wrote a model file, by the name stored in its metadata
@@ -29,19 +31,8 @@ ESTIMATOR_KEY = "sklearn_estimator"
 class PersistenceMixin:
     """``save``/``load`` and pickling for :class:`DeepEstimatorBase`."""
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle the network as (config, theta, random state), never its views."""
-        state = dict(super().__getstate__())
-        net = state.get("network_")
-        if isinstance(net, Network):
-            state["network_"] = {
-                "config": net.config,
-                "theta": net.theta.copy(),
-                "rng_state": net.rng.bit_generator.state,
-            }
-        return state
-
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Pickles from before the network pickled itself hold it as a dict (on NumPy)."""
         net = state.get("network_")
         if isinstance(net, dict):
             network = Network.from_config(net["config"], seed=0)
@@ -101,13 +92,17 @@ class PersistenceMixin:
         )
 
     @classmethod
-    def load(cls, path: str | os.PathLike):
+    def load(cls, path: str | os.PathLike, *, backend: str | None = None, device: Any = None):
         """Read an estimator written by :meth:`save`; it predicts exactly as the saved one did.
 
         Any other deeprecipe model file (from ``deeprecipe.io.save_model`` or the command
         line) loads too: the hyperparameters and targets are then read off the network, and
         ``history_`` is empty. The optimizer's moment estimates are never stored: further
         ``partial_fit`` or warm-started ``fit`` calls begin a fresh optimizer.
+
+        The network lands where the saved ``backend``/``device`` say (NumPy for a plain model
+        file); ``backend=``/``device=``, when either is given, replace both (a model trained on
+        a GPU, loaded on a laptop: ``load(path, device="cpu")``).
         """
         model = load_model(path)
         info = model.metadata.get(ESTIMATOR_KEY) if isinstance(model.metadata, dict) else None
@@ -123,8 +118,12 @@ class PersistenceMixin:
         for key in ("hidden_layer_sizes", "activation", "keep_prob"):
             if isinstance(params.get(key), list):
                 params[key] = tuple(params[key])
+        if backend is not None or device is not None:
+            params["backend"], params["device"] = backend, device
         estimator = cls(**params)
-        estimator.network_ = model.network
+        place = check_place(estimator.backend, estimator.device)
+        network = model.network
+        estimator.network_ = network if network.backend is place else network.to(backend=place)
         estimator._scaler = model.scaler
         estimator.n_features_in_ = model.network.layer_sizes[0]
         if model.feature_names is not None:

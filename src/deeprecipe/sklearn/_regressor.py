@@ -94,16 +94,23 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
     def _training_units(self, *, fresh: bool) -> Iterator[None]:
         """Train on standardized targets: unfold the scale from a fitted network first, fold
         it back into the output layer afterwards (also when training is interrupted)."""
-        net, task = self.network_, TASKS["regression"]
-        last = len(net.layers)
-        W, b = net[f"W{last}"], net[f"b{last}"]
-        centre, spread = self._y_centre, self._y_spread
+        task = TASKS["regression"]
         if not fresh:
-            task.unfold_scale(W, b, centre, spread)
+            self._rescale_output(task.unfold_scale)
         try:
             yield
         finally:
-            task.fold_scale(W, b, centre, spread)
+            self._rescale_output(task.fold_scale)
+
+    def _rescale_output(self, how) -> None:
+        """``how(W[L], b[L], centre, spread)`` in place on the host: on NumPy ``theta``'s own
+        views, elsewhere a host copy of ``theta``, assigned back (PyTorch and CuPy would
+        reject NumPy's in-place arithmetic, and the array API promises no views)."""
+        net = self.network_
+        theta = net.get_theta() if not net.backend.in_place else net.theta
+        W, b = net.views(theta)[-2:]
+        how(W, b, self._y_centre, self._y_spread)
+        net.theta = theta
 
     def _score_logits(self, logits: np.ndarray, targets: np.ndarray) -> float:
         """R^2 (averaged over outputs); the same on standardized targets as in their units."""

@@ -83,5 +83,5 @@ class ValidationScores(Callback):
 
     def on_epoch_end(self, trainer, logs: dict[str, Any]) -> None:
         net = trainer.network
-        logits = net.forward(self.X_dev, training=False)
+        logits = net.backend.to_host(net.forward(self.X_dev, training=False))
         self.scores.append(float(self.score(np.asarray(logits, dtype=np.float64), self.y_dev)))

@@ -38,3 +38,25 @@ def test_a_device_that_is_absent_is_one_line_and_exit_2(invoke):
     assert "no CUDA GPU" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     result = invoke("train", *ARGS, "--backend", "numpy", "--device", "cuda")
     assert result.exit_code == 2 and "accepted: --device 'cpu'" in result.stderr
+
+
+def test_threads_reach_the_training_and_give_the_same_bits(invoke, tmp_path, monkeypatch):
+    from deeprecipe import _threads as threads
+    from deeprecipe.train import Trainer
+
+    seen, train = [], Trainer._fit
+
+    def recording(self, *args):  # the count the training ran on
+        seen.append(threads.current_threads())
+        return train(self, *args)
+
+    monkeypatch.setattr(Trainer, "_fit", recording)
+    one = invoke.json("train", *ARGS, "--threads", "1", "--out", tmp_path / "one")
+    every = invoke.json("train", *ARGS, "--threads", "-1", "--out", tmp_path / "every")
+    assert seen == [1, threads.check_threads(-1)]
+    assert every["errors"] == one["errors"]
+    weights = [
+        load_model(tmp_path / name / "model.safetensors").network.get_theta()
+        for name in ("one", "every")
+    ]
+    assert (weights[0] == weights[1]).all()

@@ -44,6 +44,8 @@ def _one_line_error(result, *needles: str) -> str:
         (["run", "--budget", "0"], ["--budget"]),
         (["run", "--budget", "5 minutes"], ["--budget"]),
         (["run", "--jobs", "0"], ["--jobs"]),
+        (["train", "--threads", "0"], ["--threads", "accepted: -1 (every core) or >= 1"]),
+        (["train", "--threads", "-2"], ["--threads", "-2 is not accepted"]),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(invoke, args, needles):

@@ -184,6 +184,27 @@ def device_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return device_option(command)
 
 
+def check_cores(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """A count of cores or workers (``--jobs``, ``--threads``): -1 (every core) or >= 1."""
+    if value is not None and (value == 0 or value < -1):
+        raise click.BadParameter(f"{value} is not accepted; accepted: -1 (every core) or >= 1")
+    return value
+
+
+def threads_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--threads``: threads of one training (the command receives ``threads``, or None)."""
+    from deeprecipe._threads import ENV_THREADS
+
+    return click.option(
+        "--threads",
+        type=int,
+        callback=check_cores,
+        help="Threads for training's matrix products and element-wise work (-1: every core); "
+        "on NumPy any count trains the same bits [default: $" + ENV_THREADS + ", else the "
+        "BLAS library's own].",
+    )(command)
+
+
 def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Where the examples come from: an embedded dataset, or the user's file(s)."""
     shown = f" [default: {default_dataset}]" if default_dataset else ""

@@ -18,6 +18,7 @@ from deeprecipe.cli._options import (
     output_options,
     run_folder,
     seed_option,
+    threads_option,
 )
 from deeprecipe.cli._run_folder import RunFolder
 from deeprecipe.cli._training import (
@@ -163,6 +164,7 @@ def training_options(command):
 @network_options
 @training_options
 @device_options
+@threads_option
 @seed_option
 @out_option("Folder for model.safetensors, results.json and cost_curves.png.")
 @output_options
@@ -178,7 +180,9 @@ def train(ui: UI, **options: Any) -> None:
       deeprecipe train --epochs 5000 --checkpoint-every 100 --out runs/long
       deeprecipe train --epochs 5000 --checkpoint-every 100 --out runs/long --resume
       deeprecipe train --dataset digits --layers 256,128 --batch-size 256 --device cuda
+      deeprecipe train --dataset digits --layers 256,128 --batch-size 1024 --threads -1
     """
+    from deeprecipe._threads import check_threads, using_threads
     from deeprecipe.errors import DeepRecipeError
     from deeprecipe.progress import ProgressView
     from deeprecipe.train import EarlyStopping, PublishEvents, Trainer
@@ -240,6 +244,7 @@ def train(ui: UI, **options: Any) -> None:
         trainer = Trainer(
             net, optimizer=spec.optimizer_instance(), batch_size=spec.batch_size, seed=spec.seed
         )
+    trainer.n_threads = None if options["threads"] is None else check_threads(options["threads"])
     owner = RunFolder(folder, "train", data, settings)
     owner.open(overwrite=options["overwrite"])  # another run's folder is refused
     owner.claim()  # only once every option has been accepted
@@ -257,7 +262,8 @@ def train(ui: UI, **options: Any) -> None:
             history = trainer.fit(
                 X["train"], data.y_train, epochs=remaining, X_dev=X["dev"], y_dev=data.y_dev
             )
-    errors = measure_all(net, X, data)
+    with using_threads(trainer.n_threads):  # the final measurements too
+        errors = measure_all(net, X, data)
     config = {
         k: options[k]
         for k in (

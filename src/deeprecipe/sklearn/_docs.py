@@ -97,6 +97,19 @@ SHARED_DOC = """
         float64 (the weights are exact in float64), so they do not depend on batching.
     l2, optimizer, max_epochs, patience : default=None
         deeprecipe's earlier names of ``alpha``, ``solver``, ``max_iter``, ``n_iter_no_change``.
+    device : str, torch.device or None, default=None
+        Where the network trains: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... (skorch's
+        ``device``); ``"cuda"`` alone picks PyTorch when installed, else CuPy. Predictions
+        come back as NumPy arrays whatever the device. Changed before ``partial_fit`` or a
+        warm-started ``fit``, it moves the fitted network (and the optimizer's moments).
+    backend : {"numpy", "torch", "cupy", "array_api_strict"} or None, default=None
+        The array library (see :mod:`deeprecipe.nn.backends`); None: NumPy, or for a GPU
+        ``device`` PyTorch, else CuPy. Every backend follows NumPy's trajectory to rounding.
+    n_threads : int or None, default=None
+        Threads for training and prediction (scikit-learn's ``n_jobs``; -1: every core): the
+        matrix products (BLAS, or PyTorch's own threads) and NumPy's element-wise work over
+        row blocks. None: ``DEEPRECIPE_NUM_THREADS``, else the BLAS thread count in effect.
+        On NumPy any count gives the same bits.
 
     Input: NumPy arrays, pandas DataFrames (column names are recorded in
     ``feature_names_in_`` and checked at prediction time) and SciPy sparse matrices, which are

@@ -90,7 +90,6 @@ def test_saved_and_pickled_on_a_backend_predict_the_same(backend, problem, tmp_p
     cls, X, y = _problems()[problem]
     fitted = cls(**SETTINGS, random_state=1, **_on(backend)).fit(X, y)
     path = fitted.save(tmp_path / "model.safetensors")
-    assert path.read_bytes()[:8] != pickle.dumps(None)[:8]
     assert load_model(path).network.config == fitted.network_.config  # a plain model file
     for again in (cls.load(path), pickle.loads(pickle.dumps(fitted))):
         assert again.get_params() == fitted.get_params()

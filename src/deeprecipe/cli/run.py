@@ -12,6 +12,7 @@ import numpy as np
 from deeprecipe.cli._data import Prepared, prepare, reading
 from deeprecipe.cli._options import (
     IntList,
+    check_cores,
     data_options,
     device_options,
     out_option,
@@ -179,12 +180,6 @@ class Budget(click.ParamType):
         )
 
 
-def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    if value == 0 or value < -1:
-        raise click.BadParameter(f"{value} is not accepted; accepted: -1 (every core) or >= 1")
-    return value
-
-
 @cli.command("run", short_help="The whole basic recipe: steps, summary, HTML report, model.")
 @data_options(default_dataset="football")
 @click.option(
@@ -255,7 +250,7 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int:
     type=int,
     default=-1,
     show_default=True,
-    callback=_check_jobs,
+    callback=check_cores,
     help="Local worker processes for the sweeps (-1: every core).",
 )
 @click.option(

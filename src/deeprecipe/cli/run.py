@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 import numpy as np
+from click.core import ParameterSource
 
 from deeprecipe.cli._data import Prepared, prepare, reading
 from deeprecipe.cli._options import (
@@ -180,6 +181,22 @@ class Budget(click.ParamType):
         )
 
 
+def _baseline_layers(layers: list[int], data: Prepared, ui: UI) -> tuple[int, ...]:
+    """``--layers``, or by default the course's 20-3 with every hidden layer at least as wide
+    as the output layer: a 3-unit layer in front of 10 classes caps what any later step can
+    reach (the recipe regularizes a high-variance network; it does not widen it)."""
+    if click.get_current_context().get_parameter_source("layers") is not ParameterSource.DEFAULT:
+        return tuple(layers)
+    widened = tuple(max(n, data.n_outputs) for n in layers)
+    if widened != tuple(layers):
+        ui.note(
+            f"baseline layers {'-'.join(map(str, widened))}: the default "
+            f"{'-'.join(map(str, layers))} widened to the {data.n_outputs} outputs (--layers "
+            "sets them)"
+        )
+    return widened
+
+
 @cli.command("run", short_help="The whole basic recipe: steps, summary, HTML report, model.")
 @data_options(default_dataset="football")
 @click.option(
@@ -212,7 +229,8 @@ class Budget(click.ParamType):
     type=IntList(),
     default="20,3",
     show_default=True,
-    help="The baseline's hidden layer sizes.",
+    help="The baseline's hidden layer sizes (the default's are widened to at least the number "
+    "of classes).",
 )
 @click.option(
     "--activation",
@@ -302,7 +320,7 @@ def run_command(ui: UI, **options: Any) -> None:
     settings = {
         "task": data.task,
         "bayes_error": bayes_error,
-        "hidden": tuple(options["layers"]),
+        "hidden": _baseline_layers(options["layers"], data, ui),
         "activation": options["activation"],
         "optimizer": options["optimizer"],
         "learning_rate": options["learning_rate"] or learning_rate("run", options["optimizer"]),

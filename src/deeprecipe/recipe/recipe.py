@@ -12,6 +12,7 @@
                                     augmentation, early stopping; learning curve -> more data?
     gradient-check the chosen network; measure the test error ONCE, for the chosen network and
     the references together; guard: say loudly when a reference beats the network on dev
+    (paired, row by row), when it does no better than trivial, or when it predicts one class
 
 Every step is chosen by dev error alone (ties broken by the dev loss without its L2 term, also a
 dev figure): a step's best candidate replaces the current configuration only if it beats it on
@@ -36,6 +37,7 @@ from deeprecipe.recipe import yardsticks
 from deeprecipe.recipe.advice import learning_curve, recommend, validation_curves
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.final import evaluate_test, final_network
+from deeprecipe.recipe.guards import run_guards
 from deeprecipe.recipe.loop import (
     base_spec,
     baseline,
@@ -155,9 +157,13 @@ def _execute(run: RunState) -> RecipeResult:
         # the baseline's own network and scaler, for the report's side-by-side pictures
         baseline_network = network_from_trial(first.spec, data.trials, run.sweeper.theta(first.key))
         gradcheck["final"] = run.gradcheck(network, "after training (chosen network)")
-        guards = yardsticks.guards(
-            incumbent.dev_error, run.references, regression=not data.targets.head.metric_is_rate
+        # the guards judge the network that dev judged: the incumbent's own, not a refit
+        judged = (
+            network
+            if refitted is None
+            else network_from_trial(incumbent.spec, data.trials, run.sweeper.theta(incumbent.key))
         )
+        guards = run_guards(run, incumbent, judged)
         test_error = evaluate_test(run, network, scaler, dev_network=refitted is None)
         trainings = {
             "total": run.trainings_used,

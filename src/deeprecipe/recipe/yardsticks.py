@@ -1,17 +1,10 @@
 """The recipe's yardsticks: reference models beside the network, the achievable error, the
-guards that keep a worse-than-trivial model from being handed back quietly, and R^2.
+chosen network's per-example losses, and R^2.
 
 The reference models (:mod:`deeprecipe.diagnose.references`) are fitted on the recipe's own
 normalized training split, as jobs of the same sweep machinery as the trials, scored on dev;
 the test set is read once, at the end, for the chosen network and the references together.
-
-Guards, on dev (the test set decides nothing)::
-
-    network dev error > trivial dev error                            -> "worse than trivial"
-    network dev error - reference dev error > 1.96 * reference's se   -> "worse than <model>"
-
-where ``se`` is the binomial standard error of the reference's dev error rate, or the standard
-error of its mean squared dev error (per-example squared errors).
+The guards that compare the network with them on dev live in :mod:`deeprecipe.recipe.guards`.
 """
 
 from __future__ import annotations
@@ -20,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._stats import Z95
 from deeprecipe.diagnose.references import (
     REFERENCE_KINDS,
     ReferenceData,
@@ -119,35 +111,3 @@ def r_squared(mse: float | None, y: Any) -> float | None:
         return None
     variance = float(np.mean(np.var(np.asarray(y, dtype=np.float64).reshape(len(y), -1), axis=0)))
     return None if variance == 0 else 1.0 - mse / variance
-
-
-def guards(network_dev: float, references: list[dict], *, regression: bool) -> list[dict]:
-    """One entry per reference the network loses to on dev beyond its noise (see the module
-    docstring), each with a loud ``message`` naming the better model and the numbers."""
-    fmt = (lambda v: f"{v:.4g}") if regression else (lambda v: f"{v:.1%}")
-    out = []
-    for ref in references:
-        dev = ref.get("dev_error")
-        if dev is None:
-            continue
-        noise = 0.0 if ref["kind"] == "trivial" else Z95 * float(ref.get("dev_se") or 0.0)
-        if network_dev - dev <= noise + 1e-12:
-            continue
-        worse = "WORSE than trivial" if ref["kind"] == "trivial" else f"WORSE than {ref['name']}"
-        beyond = "" if not noise else f", beyond the dev set's noise of {fmt(noise)}"
-        message = (
-            f"the chosen network is {worse} on dev ({fmt(network_dev)} against "
-            f"{fmt(dev)} for the {ref['kind']} reference, {ref['name']}{beyond}): "
-            f"use {ref['name']} instead, or give the recipe more budget or a better start"
-        )
-        out.append(
-            {
-                "kind": ref["kind"],
-                "name": ref["name"],
-                "network_dev": network_dev,
-                "reference_dev": dev,
-                "noise": noise,
-                "message": message,
-            }
-        )
-    return out

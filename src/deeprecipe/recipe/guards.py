@@ -1,0 +1,249 @@
+"""The recipe's guards: never hand back, without a loud word, a network that a reference model
+beats on dev, that does no better than the trivial reference, or that predicts one class.
+
+All on dev (the test set decides nothing). The network and each reference are scored on the
+SAME dev rows, so they are compared row by row (:func:`deeprecipe._stats.paired_test`)::
+
+    error rates:  b = rows the network gets wrong and the reference right, c = the converse
+                  McNemar's mid-p on (b, c)
+    MSE:          d_i = network's squared error - reference's, on row i
+                  paired t-test: t = mean(d) / (std(d) / sqrt(n))
+
+Most rows are easy (or hard) for both models, so a paired test sees a gap that the reference's
+own standard error hides: a network 3 standard errors worse than logistic regression on test
+sat within 1.96 unpaired standard errors of it on dev. The findings, each with the numbers::
+
+    network dev error > trivial's                           -> "WORSE than trivial"
+    otherwise, not better than trivial at p < 0.05          -> "NO BETTER than trivial"
+    worse than the linear or boosting reference, p < 0.05   -> "WORSE than <model>"
+    one class predicted for every train or dev row          -> "predicts a single class"
+
+Without per-example losses (a reference result from elsewhere), the comparison falls back on
+the reference's unpaired standard error: ``z = (network dev - reference dev) / se``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from deeprecipe._stats import Z95, PairedTest, paired_test
+
+#: the two-sided level at which a difference counts as beyond the dev set's noise
+ALPHA = 0.05
+
+_PARTS = {"dev": "dev", "train": "training"}
+
+
+def run_guards(run: Any, incumbent: Any, network: Any) -> list[dict]:
+    """The guards of the chosen configuration: ``network`` is the incumbent's own network, the
+    one trained on the training split alone and judged on dev (not a refit on train + dev).
+
+    Its per-example dev losses are paired with each fitted reference's on the same dev rows
+    (the references were fitted on the same normalized training split); its predicted classes
+    on train and dev feed the single-class guard."""
+    from deeprecipe.diagnose.references import per_example_loss
+    from deeprecipe.recipe.yardsticks import network_losses
+
+    trials, targets = run.data.trials, run.data.targets
+    regression = not targets.head.metric_is_rate
+    reference_losses = {
+        kind: per_example_loss(model, trials.X_dev, trials.y_dev, regression=regression)
+        for kind, model in run.reference_models.items()
+    }
+    out = guards(
+        incumbent.dev_error,
+        run.references,
+        regression=regression,
+        dev_losses=network_losses(network, trials.X_dev, trials.y_dev),
+        reference_losses=reference_losses,
+    )
+    if targets.head.is_classifier:
+        predicted = {"dev": network.predict(trials.X_dev), "train": network.predict(trials.X_train)}
+        single = single_class_guard(
+            predicted, incumbent.dev_error, run.references, classes=targets.classes
+        )
+        if single is not None:
+            out.insert(0, single)
+    return out
+
+
+def guards(
+    network_dev: float,
+    references: list[dict],
+    *,
+    regression: bool,
+    dev_losses: Any = None,
+    reference_losses: Mapping[str, Any] | None = None,
+) -> list[dict]:
+    """One entry per finding of the module docstring against the references, each with a loud
+    ``message`` naming the better model and the numbers.
+
+    ``dev_losses`` are the network's per-example dev losses and ``reference_losses`` each
+    reference kind's, on the same rows; without them a comparison is unpaired. An entry holds
+    ``kind`` and ``name`` (the reference), ``finding`` (``worse`` or ``no_better``),
+    ``network_dev``, ``reference_dev``, ``noise`` (1.96 standard errors of the difference),
+    ``test`` and ``p_value``.
+    """
+    fmt = _formatter(regression)
+    reference_losses = reference_losses or {}
+    out = []
+    for ref in references:
+        dev = ref.get("dev_error")
+        if dev is None:
+            continue
+        losses = reference_losses.get(ref["kind"])
+        if dev_losses is not None and losses is not None and len(losses) == len(dev_losses):
+            comparison = paired_test(dev_losses, losses, rates=not regression)
+        else:
+            comparison = _unpaired(network_dev, dev, ref.get("dev_se"))
+        if ref["kind"] == "trivial" and network_dev - dev > 1e-12:
+            finding = "worse"
+        elif ref["kind"] == "trivial" and not comparison.better(ALPHA):
+            finding = "no_better"
+        elif ref["kind"] != "trivial" and comparison.worse(ALPHA):
+            finding = "worse"
+        else:
+            continue
+        noise = Z95 * comparison.se if math.isfinite(comparison.se) else None
+        evidence = _evidence(comparison, noise, fmt)
+        if finding == "worse":
+            worse = (
+                "WORSE than trivial" if ref["kind"] == "trivial" else f"WORSE than {ref['name']}"
+            )
+            message = (
+                f"the chosen network is {worse} on dev ({fmt(network_dev)} against "
+                f"{fmt(dev)} for the {ref['kind']} reference, {ref['name']}; {evidence}): "
+                + _instead(references, network_dev, fmt)
+                + "; or give the recipe more budget or a better start"
+            )
+        else:
+            message = (
+                f"the chosen network is NO BETTER than trivial on dev ({fmt(network_dev)} "
+                f"against {fmt(dev)} for the trivial reference, {ref['name']}; {evidence}): "
+                "it has not shown that it learned anything from the inputs; "
+                + _instead(references, network_dev, fmt)
+            )
+        out.append(
+            {
+                "kind": ref["kind"],
+                "name": ref["name"],
+                "finding": finding,
+                "network_dev": network_dev,
+                "reference_dev": dev,
+                "noise": noise,
+                "test": comparison.test,
+                "p_value": comparison.p_value,
+                "message": message,
+            }
+        )
+    return out
+
+
+def single_class_guard(
+    predicted: Mapping[str, Any],
+    network_dev: float,
+    references: list[dict],
+    *,
+    classes: Sequence[Any] | None = None,
+) -> dict | None:
+    """A finding when the network predicts one class for every row of a part: ``predicted``
+    maps ``dev``/``train`` to its predicted class indices there (one per row; several binary
+    outputs per row are not checked). ``classes`` name the indices. None when it predicts at
+    least two classes on each part."""
+    single: dict[str, tuple[int, int]] = {}
+    for part, labels in predicted.items():
+        labels = np.asarray(labels)
+        if labels.ndim > 1 and labels.shape[1] != 1:
+            continue
+        values = np.unique(labels.ravel())
+        if len(values) == 1:
+            single[part] = (int(values[0]), labels.size)
+    if not single:
+        return None
+    if len({index for index, _ in single.values()}) > 1:  # one class on train, another on dev
+        index = single["dev"][0]
+    else:
+        (index, _), *_ = single.values()
+    label = classes[index] if classes is not None and index < len(classes) else index
+    label = label.item() if isinstance(label, np.generic) else label
+    rows = " and ".join(
+        f"all {_rows(n)} of {_PARTS.get(part, part)}"
+        for part, (i, n) in sorted(single.items())
+        if i == index
+    )
+    trivial = next((r for r in references if r["kind"] == "trivial"), None)
+    trivial_dev = None if trivial is None else trivial.get("dev_error")
+    fmt = _formatter(False)
+    against = "" if trivial_dev is None else f" against {fmt(trivial_dev)} for {trivial['name']}"
+    message = (
+        f"the chosen network predicts a single class, {label!r}, for {rows}: it ignores its "
+        f"inputs (dev error {fmt(network_dev)}{against}); look at the input scale and the "
+        "learning rate (the optimization probe), and " + _instead(references, network_dev, fmt)
+    )
+    return {
+        "kind": "single_class",
+        "name": str(label),
+        "finding": "single_class",
+        "network_dev": network_dev,
+        "reference_dev": trivial_dev,
+        "noise": None,
+        "test": None,
+        "p_value": None,
+        "rows": {part: n for part, (i, n) in single.items() if i == index},
+        "message": message,
+    }
+
+
+def _unpaired(network_dev: float, reference_dev: float, se: float | None) -> PairedTest:
+    """The fallback: ``z = (network dev - reference dev) / se`` on the reference's own standard
+    error, two-sided normal p-value."""
+    from scipy.stats import norm
+
+    difference = network_dev - reference_dev
+    se = float(se or 0.0)
+    if se > 0:
+        p = float(2.0 * norm.sf(abs(difference) / se))
+    else:
+        p = 1.0 if abs(difference) <= 1e-12 else 0.0
+    return PairedTest("unpaired z (the reference's standard error)", difference, se, p, 0)
+
+
+def _evidence(comparison: PairedTest, noise: float | None, fmt) -> str:
+    """The test, its p-value and the noise, in words."""
+    where = f" on {comparison.n} dev rows" if comparison.n else ""
+    text = f"{comparison.test}{where}, p = {comparison.p_value:.2g}"
+    if comparison.discordant == (0, 0):
+        return f"{text}: both err on exactly the same rows"
+    if comparison.discordant is not None:
+        b, c = comparison.discordant
+        text += f"; {_rows(b)} only the network gets wrong, {c} only the reference"
+    if noise is not None:
+        beyond = comparison.p_value < ALPHA
+        text += f", {'beyond' if beyond else 'within'} the dev set's noise of {fmt(noise)}"
+    return text
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _instead(references: list[dict], network_dev: float, fmt) -> str:
+    """The better model to use, in words: the reference with the lowest dev error."""
+    scored = [r for r in references if r.get("dev_error") is not None]
+    best = min(scored, key=lambda r: r["dev_error"]) if scored else None
+    if best is None or best["dev_error"] >= network_dev:
+        return "check that the inputs carry information about the target"
+    if best["kind"] == "trivial":
+        return (
+            f"use the {best['name']} ({fmt(best['dev_error'])} on dev), and check that the "
+            "inputs carry information about the target"
+        )
+    return f"use {best['name']} instead ({fmt(best['dev_error'])} on dev)"
+
+
+def _formatter(regression: bool):
+    return (lambda v: f"{v:.4g}") if regression else (lambda v: f"{v:.1%}")

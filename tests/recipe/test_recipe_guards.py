@@ -1,0 +1,150 @@
+"""The recipe's guards: worse than a reference (paired on the dev rows), no better than trivial,
+a single predicted class; and silence for a network within noise."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from deeprecipe._stats import Z95, binomial_se
+from deeprecipe.diagnose.references import fit_references
+from deeprecipe.nn import Network
+from deeprecipe.recipe.config import TargetEncoding
+from deeprecipe.recipe.guards import guards, run_guards, single_class_guard
+from deeprecipe.recipe.trial import TrialData
+from deeprecipe.recipe.yardsticks import reference_data
+
+
+def _ref(kind, dev, n=100, name=None):
+    return {
+        "kind": kind,
+        "name": name or kind + " model",
+        "dev_error": dev,
+        "dev_se": np.sqrt(dev * (1 - dev) / n),
+    }
+
+
+def _losses(n, wrong):
+    out = np.zeros(n)
+    out[list(wrong)] = 1.0
+    return out
+
+
+def test_a_network_worse_than_trivial_or_clearly_worse_than_a_reference_draws_a_loud_guard():
+    refs = [_ref("trivial", 0.34), _ref("linear", 0.28), _ref("boosting", 0.30)]
+    loud = guards(0.62, refs, regression=False)
+    assert [g["kind"] for g in loud] == ["trivial", "linear", "boosting"]
+    assert {g["finding"] for g in loud} == {"worse"}
+    assert "is WORSE than trivial on dev" in loud[0]["message"]
+    assert "use linear model instead" in loud[1]["message"]
+    assert all(g["p_value"] < 0.05 and g["test"].startswith("unpaired") for g in loud[1:])
+    # within the dev set's noise of linear (0.28 +- 0.088), and of trivial (0.34 +- 0.093):
+    # not worse than anything, but no better than trivial either
+    (quiet,) = guards(0.33, refs, regression=False)
+    assert quiet["finding"] == "no_better" and "NO BETTER than trivial" in quiet["message"]
+    assert "WORSE" not in quiet["message"] and "use linear model instead" in quiet["message"]
+
+
+def test_equal_to_trivial_is_no_better_than_trivial_for_rates_and_for_an_mse():
+    # the cat images: the network erred on exactly the rows the majority class errs on
+    trivial = _losses(50, range(17))
+    refs = [_ref("trivial", 0.34, 50, "majority class"), _ref("linear", 0.28, 50, "logistic")]
+    (found,) = guards(
+        0.34, refs, regression=False, dev_losses=trivial, reference_losses={"trivial": trivial}
+    )
+    assert found["finding"] == "no_better" and found["test"] == "McNemar mid-p"
+    assert found["p_value"] == 1.0 and found["network_dev"] == found["reference_dev"] == 0.34
+    assert "NO BETTER than trivial on dev (34.0% against 34.0%" in found["message"]
+    assert "use logistic instead (28.0% on dev)" in found["message"]
+    # regression: an MSE equal to the training mean's, or below it by less than the noise of
+    # the row-by-row differences (the same squared errors shuffled over the rows, 2% smaller)
+    rng = np.random.default_rng(0)
+    mean_losses = rng.normal(0, 2.0, 80) ** 2
+    refs = [{"kind": "trivial", "name": "training mean", "dev_error": mean_losses.mean()}]
+    for network_losses in (mean_losses, 0.98 * rng.permutation(mean_losses)):
+        (found,) = guards(
+            network_losses.mean(),
+            refs,
+            regression=True,
+            dev_losses=network_losses,
+            reference_losses={"trivial": mean_losses},
+        )
+        assert found["finding"] == "no_better" and found["test"] == "paired t-test"
+        assert "NO BETTER than trivial" in found["message"] and "training mean" in found["message"]
+
+
+def test_mcnemar_catches_a_loss_on_paired_dev_rows_that_the_unpaired_se_misses():
+    # the digits case: 400 dev rows, logistic regression errs on 40, the network on the same
+    # 40 and 10 more; 2.5 points is inside 1.96 unpaired standard errors (2.9 points)
+    n = 400
+    reference, network = _losses(n, range(40)), _losses(n, range(50))
+    refs = [_ref("trivial", 0.5, n), _ref("linear", 0.10, n, "logistic regression")]
+    assert 0.125 - 0.10 < Z95 * binomial_se(0.10, n)
+    assert guards(0.125, refs, regression=False) == []  # unpaired: silent
+    losses = {"trivial": _losses(n, range(0, 400, 2)), "linear": reference}
+    (found,) = guards(0.125, refs, regression=False, dev_losses=network, reference_losses=losses)
+    assert found["kind"] == "linear" and found["finding"] == "worse"
+    assert found["test"] == "McNemar mid-p" and found["p_value"] == pytest.approx(0.5**10)
+    assert "WORSE than logistic regression" in found["message"]
+    assert "10 rows only the network gets wrong, 0 only the reference" in found["message"]
+    assert "use logistic regression instead" in found["message"]
+
+
+def test_a_network_within_noise_of_the_references_and_clearly_better_than_trivial_is_quiet():
+    n = 300
+    rng = np.random.default_rng(2)
+    trivial = _losses(n, range(120))  # 40%
+    linear = _losses(n, rng.choice(n, 45, replace=False))  # 15%
+    network = linear.copy()
+    network[rng.choice(np.flatnonzero(linear == 0), 4, replace=False)] = 1.0
+    network[rng.choice(np.flatnonzero(linear == 1), 3, replace=False)] = 0.0
+    refs = [_ref("trivial", 0.4, n), _ref("linear", 0.15, n)]
+    losses = {"trivial": trivial, "linear": linear}
+    assert guards(network.mean(), refs, regression=False, dev_losses=network,
+                  reference_losses=losses) == []  # fmt: skip
+
+
+def test_a_network_that_predicts_one_class_draws_the_single_class_guard():
+    refs = [_ref("trivial", 0.34, 50, "majority class"), _ref("linear", 0.28, 50, "logistic")]
+    predicted = {"dev": np.ones(50, dtype=int), "train": np.ones(167, dtype=int)}
+    found = single_class_guard(predicted, 0.34, refs, classes=["cat", "non-cat"])
+    assert found["kind"] == found["finding"] == "single_class" and found["name"] == "non-cat"
+    assert found["rows"] == {"dev": 50, "train": 167}
+    message = found["message"]
+    assert (
+        "predicts a single class, 'non-cat', for all 50 rows of dev and all 167 rows of training"
+        in message
+    )
+    assert "34.0% against 34.0% for majority class" in message and "use logistic instead" in message
+    # one class on dev only, still loud; two classes everywhere: nothing
+    predicted["train"][:5] = 0
+    assert single_class_guard(predicted, 0.34, refs)["rows"] == {"dev": 50}
+    predicted["dev"][0] = 0
+    assert single_class_guard(predicted, 0.34, refs) is None
+
+
+def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
+    # a learnable problem with 70% of one class; the network's bias says "class 1" to every row
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + 0.3 * X[:, 1] > -0.5).astype(np.int64)
+    trials = TrialData(X[:300], y[:300], X[300:], y[300:], "binary_crossentropy", 1)
+    fitted = fit_references(reference_data(trials, regression=False, seed=0), n_jobs=1)
+    network = Network([3, 1], loss="binary_crossentropy", dtype=np.float64)
+    network.theta = np.array([0.0, 0.0, 0.0, 10.0])
+    run = SimpleNamespace(
+        data=SimpleNamespace(
+            trials=trials,
+            targets=TargetEncoding("binary", "binary_crossentropy", 1, ["no", "yes"]),
+        ),
+        references=[r for r, _ in fitted],
+        reference_models={r["kind"]: m for r, m in fitted},
+    )
+    incumbent = SimpleNamespace(dev_error=network.error(X[300:], y[300:]))
+    found = {g["finding"] + ":" + g["kind"]: g for g in run_guards(run, incumbent, network)}
+    assert set(found) == {"single_class:single_class", "no_better:trivial", "worse:linear",
+                          "worse:boosting"}  # fmt: skip
+    assert found["single_class:single_class"]["name"] == "yes"
+    assert found["no_better:trivial"]["p_value"] == 1.0  # the same rows wrong as the majority
+    linear = found["worse:linear"]
+    assert linear["test"] == "McNemar mid-p" and linear["p_value"] < 1e-6

@@ -157,3 +157,31 @@ def test_run_halves_a_test_file_whose_labels_differ_into_dev_and_test(invoke, tm
     data = json.loads((tmp_path / "train" / "results.json").read_text())["recipe"]["data"]
     assert data["n_test"] == len(keep) and data["n_train"] + data["n_dev"] == 400
     assert "shuffle the files together" in kept.stdout + kept.stderr
+
+
+def test_run_says_loudly_in_the_summary_json_and_report_when_the_network_is_no_better_than_trivial(
+    invoke, tmp_path
+):
+    """Pure-noise features, 75% of one label: nothing beats the majority class, and every place
+    the run reports to says so with the test behind the finding."""
+    rng = np.random.default_rng(0)
+    X, labels = rng.normal(size=(240, 3)).round(4), np.where(rng.random(240) < 0.75, "a", "b")
+    data = tmp_path / "noise.csv"
+    data.write_text(
+        "x1,x2,x3,label\n" + "".join(f"{a},{b},{c},{y}\n" for (a, b, c), y in zip(X, labels))
+    )
+    args = ["run", "--data", data, "--target", "label", "--budget", "1", "--epochs", "5",
+            "--jobs", "1", "--seed", "0", "--out", tmp_path / "out"]  # fmt: skip
+    summary = invoke.json(*args)
+    (trivial,) = [g for g in summary["guards"] if g["kind"] == "trivial"]
+    assert trivial["finding"] in ("worse", "no_better") and trivial["test"] == "McNemar mid-p"
+    assert trivial["p_value"] >= 0.05 or trivial["finding"] == "worse"
+    assert trivial["message"] in summary["recommendations"]
+    words = "WORSE than trivial" if trivial["finding"] == "worse" else "NO BETTER than trivial"
+    assert words in trivial["message"]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert trivial in results["recipe"]["guards"]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert words in html
+    shown = invoke(*args)
+    assert words in shown.stdout + shown.stderr

@@ -25,6 +25,18 @@ FINISH_SHARE = 0.1
 FINISH_RESERVE = 15.0
 
 
+def trainings_that_fit(durations: list[float], workers: int, seconds: float) -> int:
+    """How many of the trainings, started in order on ``workers`` that each take the next one
+    when free, end within ``seconds`` (estimated ``durations``): the longest prefix that does."""
+    free = [0.0] * max(1, workers)
+    for count, duration in enumerate(durations):
+        start = min(free)
+        if start + duration > seconds:
+            return count
+        free[free.index(start)] = start + duration
+    return len(durations)
+
+
 class RunState:
     """One run's progress; the steps read it through :meth:`situation`."""
 
@@ -199,6 +211,27 @@ class RunState:
         )
         return record, outcomes, decision
 
+    def _within_time(self, name, candidates, incumbent, deadline: float) -> list[Candidate]:
+        """The candidates that can finish before the wall-time budget's end, at the incumbent's
+        pace (its seconds per epoch, times each candidate's epochs and share of the rows): a
+        training the deadline stops early is compared on unequal terms, so it is not started.
+        One always runs (the deadline stops it), so that a step is never empty."""
+        result, workers = incumbent.result, self.sweeper.workers
+        ran = result.get("epochs_run") or 0
+        if workers is None or not ran:
+            return candidates
+        pace = result["seconds"] / ran
+        durations = [pace * spec.epochs * spec.train_fraction for _, spec in candidates]
+        seconds = deadline - time.time()
+        fit = max(1, trainings_that_fit(durations, workers, seconds))
+        if fit < len(candidates):
+            self.notes.append(
+                f"step {name}: the {max(0.0, seconds):.0f} s left of the budget fit {fit} of its "
+                f"{len(candidates)} candidates (about {min(durations):.0f}-{max(durations):.0f} s "
+                f"each on {workers} worker{'s' if workers > 1 else ''})"
+            )
+        return candidates[:fit]
+
     def sweep(self, name, kind, reason, candidates: list[Candidate], incumbent, diagnosis):
         """Train ``candidates`` (within the budget) and record the step; return the outcomes."""
         left, deadline = self.budget_left(), self.deadline()
@@ -212,6 +245,8 @@ class RunState:
                 f"step {name}: the budget allowed {left} of its {len(candidates)} candidates"
             )
             candidates = candidates[:left]
+        if deadline is not None and incumbent is not None:
+            candidates = self._within_time(name, candidates, incumbent, deadline)
         labels = [label for label, _ in candidates]
         index = len(self.steps)
         self.emit(

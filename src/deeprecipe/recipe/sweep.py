@@ -126,6 +126,17 @@ class Sweeper:
         self._client = None
 
     @property
+    def workers(self) -> int | None:
+        """How many trainings run at once here (None on a cluster: its size may change)."""
+        if self.cluster is not None:
+            return None
+        if self.n_jobs == -1:
+            from joblib import cpu_count
+
+            return max(1, cpu_count())
+        return self.n_jobs
+
+    @property
     def where(self) -> str:
         """Where trials run, in words (for the record and the report)."""
         if self.cluster is not None:

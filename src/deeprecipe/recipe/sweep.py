@@ -81,6 +81,16 @@ def connect(cluster: Any):
         ) from None
 
 
+def _quiet_teardown() -> None:
+    """Ctrl-C or SIGTERM during a Dask sweep: the client is closed while its event loop may be
+    writing to the scheduler, and tornado and distributed log the broken stream as errors.
+    The user asked the run to stop; those lines are not news, and the process is ending."""
+    import logging
+
+    for name in ("tornado.application", "tornado.general", "distributed"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 class Sweeper:
     """Runs lists of trial specs on one :class:`TrialData`, locally or on a Dask cluster.
 
@@ -117,7 +127,9 @@ class Sweeper:
             self._client, self._owns_client = connect(self.cluster)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if self._client is not None and exc_type and issubclass(exc_type, KeyboardInterrupt):
+            _quiet_teardown()
         self.close()
 
     def close(self) -> None:

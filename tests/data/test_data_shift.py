@@ -99,3 +99,20 @@ def test_dev_from_test_reads_a_regression_target_with_kolmogorov_smirnov():
         rng.normal(0, 1, 400), rng.normal(size=(80, 2)), rng.normal(3, 1, 80), regression=True
     )
     assert drawn is not None and "Kolmogorov-Smirnov" in drawn.note
+
+
+def test_with_labels_off_a_label_difference_is_not_told_but_moved_features_still_are():
+    """Dev drawn from the test data: the label difference is what the split was made for, a
+    feature whose mean moved is still news."""
+    from deeprecipe.data.shift import compare_parts, shift_notes
+
+    rng = np.random.default_rng(0)
+    X_train, y_train = rng.normal(size=(400, 3)), rng.integers(0, 2, 400)
+    X_test = rng.normal(size=(200, 3))
+    X_test[:, 1] += 2.0
+    (c,) = compare_parts(X_train, y_train, {"test": (X_test, np.ones(200, int))}, regression=False)
+    assert c.labels_differ and c.shifted_features
+    both = shift_notes([c])
+    features_only = shift_notes([c], labels=False)
+    assert len(both) == 2 and features_only == both[1:]
+    assert "x1" in features_only[0]

@@ -277,7 +277,7 @@ def test_a_step_starts_only_the_candidates_that_can_end_within_the_budget():
     candidates = [(f"lambda={k}", NetworkSpec(epochs=100, l2=float(k))) for k in range(7)]
     kept = RunState._within_time(run, "l2", candidates, incumbent, time.time() + 25)
     assert [label for label, _ in kept] == [f"lambda={k}" for k in range(4)]
-    assert "fit 4 of its 7 candidates (about 10-10 s each on 2 workers)" in run.notes[0]
+    assert "fit 4 of its 7 candidates (about 10 s each on 2 workers)" in run.notes[0]
     assert len(RunState._within_time(run, "l2", candidates, incumbent, time.time())) == 1
     on_a_cluster = SimpleNamespace(sweeper=SimpleNamespace(workers=None), notes=[])
     assert RunState._within_time(on_a_cluster, "l2", candidates, incumbent, time.time()) == (

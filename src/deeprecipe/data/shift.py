@@ -137,11 +137,13 @@ def _label_words(c: PartComparison) -> str:
     )
 
 
-def shift_notes(comparisons: list[PartComparison]) -> list[str]:
-    """One warning per part whose labels or features differ from the training set's."""
+def shift_notes(comparisons: list[PartComparison], *, labels: bool = True) -> list[str]:
+    """One warning per part whose labels or features differ from the training set's
+    (``labels=False``: features only, when a label difference is what the split was made for,
+    see :func:`dev_from_test`)."""
     notes = []
     for c in comparisons:
-        if c.labels_differ:
+        if labels and c.labels_differ:
             notes.append(
                 f"the {c.part} labels are distributed differently from the training labels "
                 f"({c.label_test} p = {c.label_p:.2g}; {_label_words(c)}): the lecture's rule is "

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.data.parts import check_beside, check_image_shape, check_pairs, check_xy
+from deeprecipe.data.shift import dev_from_test
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.recipe.config import (
     RecipeConfig,
@@ -45,12 +46,21 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
     check_pairs(dev=(X_dev, y_dev), test=(X_test, y_test))
     targets = infer_targets(y, cfg.task)
     given = {"dev": X_dev is not None, "test": X_test is not None}
-    dev_note = None
+    drawn = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSplitWarning)
-        if X_dev is None and X_test is not None and len(X_test) and cfg.dev_from != "train":
-            X_dev, y_dev, X_test, y_test, dev_note = _dev_from_test(cfg, targets, y, X_test, y_test)
-            given["dev"] = X_dev is not None
+        if X_dev is None:  # a test set unlike the training set may give dev its half
+            drawn = dev_from_test(
+                y,
+                X_test,
+                y_test,
+                mode=cfg.dev_from,
+                regression=not targets.head.metric_is_rate,
+                seed=cfg.seed,
+            )
+        if drawn is not None:
+            X_dev, y_dev, X_test, y_test = drawn.X_dev, drawn.y_dev, drawn.X_test, drawn.y_test
+            given["dev"] = True
         if X_dev is None or X_test is None:
             try:
                 parts = split(
@@ -70,13 +80,13 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
             made = f"split from X (seed {cfg.seed})"
         else:
             X_train, y_train = X, y
-            made = "given" if dev_note is None else "dev: half of the test data"
+            made = "given" if drawn is None else "dev: half of the test data"
     notes = [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
     # dev drawn from the test data (here, or by the caller, who then says dev_from="test"):
     # that dev and test differ from training is what the split is for, not news
-    dev_from_test = dev_note is not None or (given["dev"] and cfg.dev_from == "test")
-    if dev_note is not None:
-        notes.append(dev_note)
+    dev_is_test_data = drawn is not None or (given["dev"] and cfg.dev_from == "test")
+    if drawn is not None:
+        notes.append(drawn.note)
     if len(X_dev) == 0:
         raise DeepRecipeError(
             f"dev={cfg.dev!r} leaves no dev set, and the recipe makes every choice on dev "
@@ -89,7 +99,7 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
     distributions = []
     if any(given.values()):
         distributions = _compare_distributions(
-            targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_from_test
+            targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_is_test_data
         )
     check_bayes_error_for_task(cfg.bayes_error, targets.task)  # task="auto" read off y
     if image_shape is not None:
@@ -132,26 +142,8 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
     )
 
 
-def _dev_from_test(cfg: RecipeConfig, targets: TargetEncoding, y, X_test, y_test):
-    """Dev off the test set when ``cfg.dev_from`` says so (:func:`deeprecipe.data.shift.
-    dev_from_test`): ``(X_dev, y_dev, X_test, y_test, note)``, dev None when it does not."""
-    from deeprecipe.data.shift import dev_from_test
-
-    drawn = dev_from_test(
-        y,
-        X_test,
-        y_test,
-        mode=cfg.dev_from,
-        regression=not targets.head.metric_is_rate,
-        seed=cfg.seed,
-    )
-    if drawn is None:
-        return None, None, X_test, y_test, None
-    return drawn.X_dev, drawn.y_dev, drawn.X_test, drawn.y_test, drawn.note
-
-
 def _compare_distributions(
-    targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_from_test=False
+    targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_is_test_data=False
 ):
     """Parts given as separate files: are their labels and features distributed like the
     training set's? The test labels' distribution is looked at here, never a model's errors
@@ -169,9 +161,7 @@ def _compare_distributions(
         parts,
         regression=not targets.head.metric_is_rate,
     )
-    notes += shift_notes(
-        [c for c in comparisons if not c.labels_differ] if dev_from_test else comparisons
-    )
+    notes += shift_notes(comparisons, labels=not dev_is_test_data)
     return [
         {
             "part": c.part,

@@ -225,10 +225,12 @@ class RunState:
         seconds = deadline - time.time()
         fit = max(1, trainings_that_fit(durations, workers, seconds))
         if fit < len(candidates):
+            low, high = f"{min(durations):.0f}", f"{max(durations):.0f}"
+            each = low if low == high else f"{low}-{high}"
             self.notes.append(
                 f"step {name}: the {max(0.0, seconds):.0f} s left of the budget fit {fit} of its "
-                f"{len(candidates)} candidates (about {min(durations):.0f}-{max(durations):.0f} s "
-                f"each on {workers} worker{'s' if workers > 1 else ''})"
+                f"{len(candidates)} candidates (about {each} s each on {workers} "
+                f"worker{'s' if workers > 1 else ''})"
             )
         return candidates[:fit]
 

@@ -88,6 +88,46 @@ def test_fit_follows_numpys_trajectory(backend, loss, optimizer):
     np.testing.assert_allclose(theta1, theta0, rtol=RTOL_64, atol=1e-12)
 
 
+def test_data_kept_on_the_device_train_as_host_data_do_and_stay_there(backend, monkeypatch):
+    # a PyTorch or CuPy user's data already on the GPU: checked there, neither fetched nor
+    # copied, and the same training as from NumPy arrays (labels may live there too)
+    X, y = _problem("softmax_crossentropy")
+    kw = dict(keep_prob=0.8, dtype="float64", seed=5)
+    reference = _net("softmax_crossentropy", get_backend("numpy"), **kw)
+    expected = fit(
+        reference, X, y, optimizer="adam", epochs=3, batch_size=32, X_dev=X[:30], y_dev=y[:30]
+    )
+    net = _net("softmax_crossentropy", backend, **kw)
+    X_on, y_on = backend.asarray(X), backend.asarray(y)
+    assert net.inputs_on_device(X_on) is X_on
+    fetch = backend.to_host
+
+    def to_host(a):  # only small arrays (labels, figures) come back, never X
+        assert a is not X_on and a.shape != X_on.shape
+        return fetch(a)
+
+    monkeypatch.setattr(backend, "to_host", to_host)
+    history = fit(
+        net, X_on, y_on, optimizer="adam", epochs=3, batch_size=32, X_dev=X_on[:30, ...],
+        y_dev=y_on[:30, ...],
+    )  # fmt: skip
+    monkeypatch.undo()
+    np.testing.assert_allclose(history.cost, expected.cost, rtol=RTOL_64)
+    np.testing.assert_allclose(history.dev_error, expected.dev_error, rtol=RTOL_64)
+    np.testing.assert_allclose(net.get_theta(), reference.get_theta(), rtol=RTOL_64, atol=1e-12)
+
+
+def test_bad_data_on_the_device_get_the_host_checks_errors(backend):
+    net = _net("mse", backend)
+    X, y = _problem("mse")
+    bad = X.copy()
+    bad[7, 2] = np.nan
+    with pytest.raises(DeepRecipeError, match="X contains nan at row 7, column 2"):
+        fit(net, backend.asarray(bad), y, epochs=1)
+    with pytest.raises(DeepRecipeError, match="X has 5 features"):
+        fit(net, backend.asarray(X[:, :5]), y, epochs=1)
+
+
 def test_float32_fit_and_full_batch_agree_with_numpy(backend):
     X, y = _problem("binary_crossentropy")
     thetas = []

@@ -18,6 +18,7 @@ the seed) and move to the device, so every backend starts from the same bits.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -423,8 +424,7 @@ class Network:
         An array already in the network's dtype is returned as is, never copied. Inputs are
         checked on the host: the backend's own arrays (a torch tensor) are fetched first.
         """
-        if not isinstance(X, np.ndarray) and hasattr(X, "__dlpack__") and hasattr(X, "shape"):
-            X = self.backend.to_host(X)
+        X = self.fetched(X)
         X = check_array(name, X, ndim=2, finite=False)
         if X.shape[1] != self.layer_sizes[0]:
             raise DeepRecipeError(
@@ -439,6 +439,32 @@ class Network:
         if X.dtype.itemsize > self.dtype.itemsize and X.size:
             _check_fits(name, X, self.dtype)
         return X.astype(self.dtype, copy=False)
+
+    def inputs_on_device(self, X: Any, name: str = "X") -> Any:
+        """``X`` checked as :meth:`check_inputs` checks it, on the backend's device.
+
+        An array already there, in the network's dtype, is checked there (its shape, and one
+        sum read back: finite only if every entry is) and used as it is: data kept on a GPU
+        are neither fetched nor copied. Anything else is checked on the host and moved once.
+        """
+        backend = self.backend
+        if (
+            not backend.in_place
+            and backend.holds(X)
+            and X.ndim == 2
+            and X.shape[1] == self.layer_sizes[0]
+            and X.dtype == backend.dtype(self.dtype)
+            and math.isfinite(backend.scalar(backend.xp.sum(X)))
+        ):
+            return X
+        return backend.asarray(self.check_inputs(X, name))
+
+    def fetched(self, a: Any) -> Any:
+        """``a`` on the host when it is an array of another library (a torch tensor, a CuPy
+        array), which is where inputs and labels are checked; anything else as it is."""
+        if not isinstance(a, np.ndarray) and hasattr(a, "__dlpack__") and hasattr(a, "shape"):
+            return self.backend.to_host(a)
+        return a
 
     def prepare_targets(self, y: Any, m: int | None = None, *, name: str = "y") -> np.ndarray:
         """Validate ``y`` for the loss and convert it to the form the loss uses; errors call it

@@ -135,30 +135,36 @@ class Trainer:
 
     def _fit(self, X, y, epochs, X_dev, y_dev) -> History:
         net = self.network
-        X = net.check_inputs(X, "X")
+        on_host = net.backend.in_place
+        # off NumPy, X is moved to the device once (data already there stay), labels to the host
+        X = net.check_inputs(X, "X") if on_host else net.inputs_on_device(X, "X")
+        y, y_dev = net.fetched(y), net.fetched(y_dev)
         targets = net.prepare_targets(y, X.shape[0])
         dev = None
         if (X_dev is None) != (y_dev is None):
             raise DeepRecipeError("X_dev and y_dev go together; give both or neither")
         if X_dev is not None:
-            X_dev = net.check_inputs(X_dev, "X_dev")
+            X_dev = (
+                net.check_inputs(X_dev, "X_dev")
+                if on_host
+                else net.inputs_on_device(X_dev, "X_dev")
+            )
             dev = (X_dev, net.prepare_targets(y_dev, X_dev.shape[0], name="y_dev"), y_dev)
 
         m = X.shape[0]
         batch = m if self.batch_size is None else min(self.batch_size, m)
-        x_buffer = np.empty((batch, X.shape[1]), dtype=X.dtype)
-        t_buffer = np.empty((batch, *targets.shape[1:]), dtype=targets.dtype)
+        x_buffer = t_buffer = None
+        if on_host:  # the mini-batches' rows are gathered into these
+            x_buffer = np.empty((batch, X.shape[1]), dtype=X.dtype)
+            t_buffer = np.empty((batch, *targets.shape[1:]), dtype=targets.dtype)
         # An epoch's cost is measured on the weights it starts from (exactly so in full-batch
         # training), so the weights worth restoring are those at the START of the last epoch
         # whose cost was good, not those its update produced.
         epoch_start = net.backend.copy(net.theta)
         last_good = net.backend.copy(net.theta)
         self._on_device = None
-        if not net.backend.in_place:  # moved once: the epochs' passes and evaluations read these
-            self._on_device = (net.backend.asarray(X), net.backend.asarray(targets))
-            if dev is not None:
-                dev = (net.backend.asarray(dev[0]), *dev[1:])
-        X_eval = X if self._on_device is None else self._on_device[0]
+        if not on_host:  # moved once: the epochs' passes read these
+            self._on_device = (X, net.backend.asarray(targets))
         last_good_epoch = self.epoch + 1
         first_cost: float | None = None
 
@@ -196,7 +202,7 @@ class Trainer:
                 # the data were validated once above: evaluate them in chunks, without
                 # validating (or copying) them again each epoch
                 logs["train_error"] = (
-                    error if running else net._evaluate(X_eval, targets, y=y, cost=False)[1]
+                    error if running else net._evaluate(X, targets, y=y, cost=False)[1]
                 )
                 if dev is not None:
                     logs["dev_cost"], logs["dev_error"] = net._evaluate(
@@ -251,15 +257,17 @@ class Trainer:
         total, wrong, counted = 0.0, 0, 0  # wrong: an int, as counts of wrong labels are
         for start in range(0, m, batch):
             stop = min(start + batch, m)  # the standard leaves a slice past the end unspecified
-            index, rows = order[start:stop], order_on[start:stop]
+            rows = order_on[start:stop]
             if batch == m and self.augment is None:
                 xb, tb = X_on, t_on
             elif self.augment is not None:
-                xb = backend.asarray(self.augment(np.take(X, index, axis=0), self.augment_rng))
+                # augmenters work on NumPy arrays: gathered here, augmented there, moved back
+                xb = backend.to_host(xp.take(X_on, rows, axis=0))
+                xb = backend.asarray(self.augment(xb, self.augment_rng))
                 tb = xp.take(t_on, rows, axis=0)
             else:
                 xb, tb = xp.take(X_on, rows, axis=0), xp.take(t_on, rows, axis=0)
-            total = total + net._cost_and_gradient(xb, tb, m=m) * len(index)
+            total = total + net._cost_and_gradient(xb, tb, m=m) * (stop - start)
             if errors:  # counts of wrong predictions, summed on the device and read once
                 batch_wrong, batch_count = net._training_errors_array(tb)
                 wrong, counted = wrong + batch_wrong, counted + batch_count

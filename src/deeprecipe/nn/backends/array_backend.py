@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 from deeprecipe.errors import DeepRecipeError
@@ -114,6 +115,21 @@ class ArrayBackend:
 
     def copy(self, a: Any) -> Any:
         return self.xp.asarray(a, copy=True)
+
+    def holds(self, a: Any) -> bool:
+        """Whether ``a`` is this namespace's array on this backend's device."""
+        try:
+            namespace = array_api_compat.array_namespace(a)
+        except TypeError:  # not an array of any namespace
+            return False
+        if namespace is not self.xp:
+            return False
+        if self._torch is not None:  # "cuda" means the current GPU; a tensor names its index
+            here = self.device
+            if here.type == "cuda" and here.index is None:
+                here = self._torch.device("cuda", self._torch.cuda.current_device())
+            return a.device == here
+        return array_api_compat.device(a) == self.device
 
     def scalar(self, value: Any) -> float:
         """A 0-d array as a Python float (on a GPU: waits for the work queued before it)."""

@@ -37,6 +37,10 @@ class NumpyBackend:
     def copy(self, a: np.ndarray) -> np.ndarray:
         return a.copy()
 
+    def holds(self, a: Any) -> bool:
+        """Whether ``a`` is a NumPy array."""
+        return isinstance(a, np.ndarray)
+
     def scalar(self, value: Any) -> float:
         return float(value)
 

@@ -33,10 +33,10 @@ masks must not depend on the thread count), and reductions whose order would cha
 from __future__ import annotations
 
 import os
+import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import partial
@@ -59,18 +59,47 @@ MIN_BLOCK_ELEMENTS = 1 << 16
 MIN_BLOCK_MACS = 1 << 21
 
 _threads: ContextVar[int] = ContextVar("deeprecipe_threads", default=1)
-_pool_lock = threading.Lock()
-_pool: list[ThreadPoolExecutor] = []  # one pool, made at first use; it starts threads as needed
+_team_lock = threading.Lock()
+_team: list[_Worker] = []  # worker threads, started as the largest split so far needs them
 _controller: list[Any] = []
 
 
-def _forget_pool() -> None:
-    """In a forked child the pool's threads do not exist: the next split makes a new pool."""
-    _pool.clear()
+class _Worker:
+    """A thread that runs the tasks put in its queue, one at a time, and releases each task's
+    lock when it ends (a hand-over of a few microseconds, where a ``ThreadPoolExecutor``'s
+    futures took about 60 on two cores)."""
+
+    def __init__(self, name: str) -> None:
+        self.tasks: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            task, done, errors = self.tasks.get()
+            try:
+                task()
+            except BaseException as exc:  # handed to the caller, which raises it
+                errors.append(exc)
+            finally:
+                done.release()
+
+
+def _workers(count: int) -> list[_Worker]:
+    with _team_lock:
+        while len(_team) < count:
+            _team.append(_Worker(f"deeprecipe-{len(_team) + 1}"))
+        return _team[:count]
+
+
+def _forget_team() -> None:
+    """In a forked child the workers do not exist: the next split starts new ones."""
+    global _team_lock
+    _team.clear()
+    _team_lock = threading.Lock()  # it may have been held, by a thread the child lacks
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    os.register_at_fork(after_in_child=_forget_team)
 
 
 def _blas_controller():
@@ -155,18 +184,6 @@ def _torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _executor() -> ThreadPoolExecutor:
-    with _pool_lock:
-        if not _pool:
-            # an upper bound, not a count: the pool starts a thread only when no idle one is
-            # free, so a training on n threads starts n - 1 of them (trainings running side by
-            # side in threads share them)
-            _pool.append(
-                ThreadPoolExecutor(4 * (os.cpu_count() or 1) + 4, thread_name_prefix="deeprecipe")
-            )
-        return _pool[0]
-
-
 def product_blocks(rows: int, n_in: int, n_out: int) -> int:
     """How many blocks a ``rows x n_in`` by ``n_in x n_out`` product splits into here: up to n,
     each of at least :data:`MIN_BLOCK_MACS` multiply-adds (1 outside :func:`using_threads`)."""
@@ -216,15 +233,26 @@ def for_row_blocks(
 
 
 def side_by_side(tasks: list[Callable[[], Any]]) -> None:
-    """Run ``tasks`` at the same time: the first in the calling thread, the others on the pool.
-    Returns when all have ended; the first error raised by one reaches the caller."""
+    """Run ``tasks`` at the same time: the first in the calling thread, the others on worker
+    threads. Returns when all have ended; an error raised by one reaches the caller.
+
+    Several trainings in threads of their own may share the workers (a worker runs their tasks
+    one after another); a task must not itself call this function.
+    """
     if len(tasks) == 1:
         tasks[0]()
         return
-    pool = _executor()
-    futures = [pool.submit(task) for task in tasks[1:]]
+    errors: list[BaseException] = []
+    signals = []
+    for worker, task in zip(_workers(len(tasks) - 1), tasks[1:]):
+        done = threading.Lock()
+        done.acquire()
+        worker.tasks.put((task, done, errors))
+        signals.append(done)
     try:
         tasks[0]()
     finally:
-        for future in futures:
-            future.result()
+        for done in signals:
+            done.acquire()
+    if errors:
+        raise errors[0]

@@ -567,8 +567,14 @@ class Network:
         if self.backend.in_place:
             value, dz_out = self.loss.value_and_gradient(logits, targets)
         else:
-            targets = self.backend.asarray(targets)
-            value, dz_out = self.loss.array_value_and_gradient(self.backend.xp, logits, targets)
+            if isinstance(targets, np.ndarray):  # the trainer's are on the device already
+                targets = self.backend.asarray(targets)
+            fused = self.backend.loss(self.loss.name)
+            value, dz_out = (
+                fused(logits, targets)
+                if fused is not None
+                else self.loss.array_value_and_gradient(self.backend.xp, logits, targets)
+            )
         self.backward(dz_out, m=m)
         return value + self._l2_term(m)
 

@@ -251,7 +251,6 @@ class Trainer:
         figures summed on the device and read once."""
         net, step, backend = self.network, self.optimizer.step, self.network.backend
         X_on, t_on = self._on_device
-        xp = backend.xp
         order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
         order_on = backend.asarray(order)  # one copy an epoch: none that waits at each step
         total, wrong, counted = 0.0, 0, 0  # wrong: an int, as counts of wrong labels are
@@ -262,11 +261,11 @@ class Trainer:
                 xb, tb = X_on, t_on
             elif self.augment is not None:
                 # augmenters work on NumPy arrays: gathered here, augmented there, moved back
-                xb = backend.to_host(xp.take(X_on, rows, axis=0))
+                xb = backend.to_host(backend.take_rows(X_on, rows))
                 xb = backend.asarray(self.augment(xb, self.augment_rng))
-                tb = xp.take(t_on, rows, axis=0)
+                tb = backend.take_rows(t_on, rows)
             else:
-                xb, tb = xp.take(X_on, rows, axis=0), xp.take(t_on, rows, axis=0)
+                xb, tb = backend.take_rows(X_on, rows), backend.take_rows(t_on, rows)
             total = total + net._cost_and_gradient(xb, tb, m=m) * (stop - start)
             if errors:  # counts of wrong predictions, summed on the device and read once
                 batch_wrong, batch_count = net._training_errors_array(tb)

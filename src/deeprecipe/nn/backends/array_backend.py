@@ -159,6 +159,12 @@ class ArrayBackend:
         mask *= dtype.type(1.0 / keep_prob)
         return self.asarray(mask)
 
+    def take_rows(self, a: Any, index: Any) -> Any:
+        """The rows ``a[index]`` (a mini-batch gathered on the device)."""
+        if self._torch is not None:  # without the compatibility layer's checks, at every step
+            return self._torch.index_select(a, 0, index)
+        return self.xp.take(a, index, axis=0)
+
     def affine(self, x: Any, W: Any, b: Any) -> Any:
         """``x W + b``: one fused GEMM on PyTorch (``addmm``, as ``nn.Linear`` runs it), a
         product and a broadcast sum elsewhere."""
@@ -172,6 +178,12 @@ class ArrayBackend:
         if self._torch is not None and name in TORCH_ACTIVATIONS:
             return TORCH_ACTIVATIONS[name]
         return ACTIVATIONS[name]
+
+    def loss(self, name: str):
+        """``value_and_gradient(z, y)`` of the task ``name`` through PyTorch's own kernels, where
+        it has them (those ``nn.CrossEntropyLoss`` runs: 7 kernels where the array API formula
+        launches about 20, which on a GPU is most of a small step's time), else None."""
+        return TORCH_LOSSES.get(name) if self._torch is not None else None
 
     def __repr__(self) -> str:
         return f"ArrayBackend({self.name!r}, device={self.device_name!r})"
@@ -202,6 +214,22 @@ TORCH_ACTIVATIONS = {
         lambda xp, z, a, da: _aten().threshold_backward(da, z, 0),
     ),
 }
+
+
+def _torch_softmax_crossentropy(z, y):
+    """J = -(1/m) sum_i log softmax(z_i)_{y_i} (summed in float64, as the task sums it) and
+    dJ/dz = (softmax(z) - onehot(y)) / m, from one log_softmax."""
+    torch = importlib.import_module("torch")
+    m = z.shape[0]
+    log_p = torch.log_softmax(z, dim=-1)
+    value = log_p.gather(1, y[:, None]).sum(dtype=torch.float64).div_(-m)
+    # the gradient of J with respect to log_p is -onehot(y) / m; log_softmax's backward
+    # turns it into (softmax(z) - onehot(y)) / m
+    d_log_p = torch.zeros_like(z).scatter_(1, y[:, None], -1.0 / m)
+    return value, _aten()._log_softmax_backward_data(d_log_p, log_p, 1, z.dtype)
+
+
+TORCH_LOSSES = {"softmax_crossentropy": _torch_softmax_crossentropy}
 
 
 def _aten():

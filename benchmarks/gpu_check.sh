@@ -81,11 +81,13 @@ for name in $PARTS; do
         part gpu 240 gpu.md "$PY" -m benchmarks.bench_device --device cuda --rounds 3
         ;;
     cores)
-        part cores 200 cores.md "$PY" -m benchmarks.bench_training --rounds 3 --threads 1,all \
-            --contenders deeprecipe,torch,gemm-limit --no-memory \
-            --workloads mnist-sgd-b256,mnist-sgd-b1024,mnist-sgd-b256-l2-dropout
+        # THREADS=1,all for both tables; BASELINE=path/to/an/older/src times it beside
+        part cores 200 cores.md "$PY" -m benchmarks.bench_training --rounds 3 \
+            --threads "${THREADS:-1,all}" --contenders deeprecipe,torch,gemm-limit --no-memory \
+            --workloads mnist-sgd-b256,mnist-sgd-b1024,mnist-sgd-b256-l2-dropout \
+            ${BASELINE:+--baseline-src "$BASELINE"}
         part torch-cores 90 cores-torch.md "$PY" -m benchmarks.bench_device --device cpu \
-            --threads "$(nproc)" --rounds 3
+            --threads "$(nproc)" --rounds "${TORCH_ROUNDS:-3}"
         ;;
     gradcheck)
         part gradcheck 90 gradcheck.md "$PY" -m benchmarks.bench_gradcheck --rounds 3 --no-write

@@ -1,24 +1,21 @@
-"""Many cores: a training step's work over blocks of rows, on a small persistent pool.
+"""Many cores: element-wise work over row blocks on a small persistent pool, and BLAS threads.
 
-A training step is matrix products and element-wise work: the bias add, the activation and its
-derivative, the dropout mask, the softmax, the optimizer's update. NumPy releases the GIL inside
-a ufunc's loop and inside BLAS, so ``n`` Python threads that each run the same operations over
-their own block of rows work in parallel, and since every entry of the result is computed by the
-same operations as in one pass, the result is the same bits whatever ``n`` is.
+A training step is matrix products (BLAS, already multi-threaded) and element-wise work: the
+bias add, the activation and its derivative, the dropout mask, the softmax, the optimizer's
+update. NumPy releases the GIL inside a ufunc's loop, so ``n`` Python threads that each run the
+same ufuncs over their own block of rows work in parallel, and since every entry of the result is
+computed by the same operations as in one pass, the result is the same bits whatever ``n`` is.
 
-The matrix products are split too, each block a one-thread BLAS call: ``Z = A W`` and
-``dA[l-1] = dZ W^T`` by examples (rows), ``dW = A^T dZ`` by input features (rows of ``dW``),
-so that no block sums another's work. A mini-batch's products are small for a many-threaded
-BLAS: with one 16-thread OpenBLAS call per product, a 16-core Xeon trained 784-256-128-10 at
-b1024 at 11% of the speed its BLAS reaches on large products. Blocks of whole rows, each running
-its product, bias, activation and mask while they are in cache, hand work over less often.
+The products stay whole, on BLAS's own threads. Splitting them into row blocks, each a
+one-thread BLAS call on a thread of the pool, trained 784-256-128-10 1.1x faster at b1024 on two
+cores, but 0.59x (b256) and 0.86x (b1024) as fast on a 16-core Xeon (sixteen Python threads
+contending for the GIL, each packing the same weights): measured, and left out.
 
 - :func:`using_threads` sets the thread count for the code it wraps (the trainer wraps
-  :meth:`Trainer.fit <deeprecipe.train.Trainer.fit>`): :func:`for_row_blocks` and
-  :func:`side_by_side` split work into up to ``n`` blocks, BLAS runs each block on one thread
-  (threadpoolctl; with ``n = 1``, BLAS too has one), and PyTorch's CPU kernels (the torch
-  backend) get ``n`` threads through ``torch.set_num_threads`` when PyTorch is loaded and ``n``
-  was asked for. Outside it, everything runs in the calling thread, BLAS as configured.
+  :meth:`Trainer.fit <deeprecipe.train.Trainer.fit>`): BLAS is limited to ``n`` threads through
+  threadpoolctl, PyTorch's CPU kernels (the torch backend) to ``n`` through
+  ``torch.set_num_threads`` when PyTorch is loaded, and :func:`for_row_blocks` splits work into
+  up to ``n`` blocks. Outside it, everything runs in the calling thread.
 - :func:`default_threads`: ``DEEPRECIPE_NUM_THREADS`` if set, else the BLAS thread count in
   effect (``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, a surrounding
   ``threadpoolctl.threadpool_limits``). Sweeps hold each worker's BLAS to one thread, so a
@@ -33,13 +30,12 @@ masks must not depend on the thread count), and reductions whose order would cha
 from __future__ import annotations
 
 import os
-import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -53,53 +49,20 @@ from deeprecipe.errors import DeepRecipeError
 ENV_THREADS = "DEEPRECIPE_NUM_THREADS"
 #: the fewest entries a block of element-wise work is worth handing to another thread
 MIN_BLOCK_ELEMENTS = 1 << 16
-#: the fewest multiply-adds a block of a matrix product gets. Worth a hand-over long before
-#: that, but OpenBLAS runs products under about a million multiply-adds through small-matrix
-#: kernels that sum in another order: blocks that large give the whole product's bits.
-MIN_BLOCK_MACS = 1 << 21
 
 _threads: ContextVar[int] = ContextVar("deeprecipe_threads", default=1)
-_team_lock = threading.Lock()
-_team: list[_Worker] = []  # worker threads, started as the largest split so far needs them
+_pool_lock = threading.Lock()
+_pool: list[ThreadPoolExecutor] = []  # one pool, made at first use; it starts threads as needed
 _controller: list[Any] = []
 
 
-class _Worker:
-    """A thread that runs the tasks put in its queue, one at a time, and releases each task's
-    lock when it ends (a hand-over of a few microseconds, where a ``ThreadPoolExecutor``'s
-    futures took about 60 on two cores)."""
-
-    def __init__(self, name: str) -> None:
-        self.tasks: queue.SimpleQueue = queue.SimpleQueue()
-        threading.Thread(target=self._run, name=name, daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            task, done, errors = self.tasks.get()
-            try:
-                task()
-            except BaseException as exc:  # handed to the caller, which raises it
-                errors.append(exc)
-            finally:
-                done.release()
-
-
-def _workers(count: int) -> list[_Worker]:
-    with _team_lock:
-        while len(_team) < count:
-            _team.append(_Worker(f"deeprecipe-{len(_team) + 1}"))
-        return _team[:count]
-
-
-def _forget_team() -> None:
-    """In a forked child the workers do not exist: the next split starts new ones."""
-    global _team_lock
-    _team.clear()
-    _team_lock = threading.Lock()  # it may have been held, by a thread the child lacks
+def _forget_pool() -> None:
+    """In a forked child the pool's threads do not exist: the next split makes a new pool."""
+    _pool.clear()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_team)
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _blas_controller():
@@ -158,11 +121,10 @@ def using_threads(n_threads: int | None = None) -> Iterator[int]:
     n = default_threads() if n_threads is None else check_threads(n_threads)
     token = _threads.set(n)
     try:
-        if n == 1 and n_threads is None:  # BLAS already runs on one thread
+        if n_threads is None:  # the BLAS setting in effect is the one asked for
             yield n
-        else:  # the blocks are the parallelism: each one's BLAS call runs on one thread
-            torch_threads = _torch_threads(n) if n_threads is not None else nullcontext()
-            with _blas_controller().limit(limits=1, user_api="blas"), torch_threads:
+        else:
+            with _blas_controller().limit(limits=n, user_api="blas"), _torch_threads(n):
                 yield n
     finally:
         _threads.reset(token)
@@ -184,13 +146,16 @@ def _torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def product_blocks(rows: int, n_in: int, n_out: int) -> int:
-    """How many blocks a ``rows x n_in`` by ``n_in x n_out`` product splits into here: up to n,
-    each of at least :data:`MIN_BLOCK_MACS` multiply-adds (1 outside :func:`using_threads`)."""
-    n = _threads.get()
-    if n <= 1:
-        return 1
-    return max(1, min(n, rows, n_in, rows * n_in * n_out // MIN_BLOCK_MACS))
+def _executor() -> ThreadPoolExecutor:
+    with _pool_lock:
+        if not _pool:
+            # an upper bound, not a count: the pool starts a thread only when no idle one is
+            # free, so a training on n threads starts n - 1 of them (trainings running side by
+            # side in threads share them)
+            _pool.append(
+                ThreadPoolExecutor(4 * (os.cpu_count() or 1) + 4, thread_name_prefix="deeprecipe")
+            )
+        return _pool[0]
 
 
 def n_blocks(size: int) -> int:
@@ -207,20 +172,16 @@ def split_rows(rows: int, blocks: int) -> list[slice]:
     return [slice(bounds[i], bounds[i + 1]) for i in range(blocks)]
 
 
-def for_row_blocks(
-    func: Callable[..., Any], *arrays: Any, size: int | None = None, blocks: int | None = None
-) -> None:
+def for_row_blocks(func: Callable[..., Any], *arrays: Any, size: int | None = None) -> None:
     """``func(*arrays)``, run as ``func(*blocks)`` over row blocks on up to n threads.
 
     Every ndarray argument is split along its first axis (they must share their row count);
     other arguments (scalars, a bias row) are passed whole. ``func`` must write its results into
     its arguments (``out=``) and must compute each row from that row alone. ``size`` is the work's
-    entry count (default: the first array's); ``blocks`` sets the count instead. The calling
-    thread runs the first block itself.
+    entry count (default: the first array's). The calling thread runs the first block itself.
     """
     first = next(a for a in arrays if isinstance(a, np.ndarray))
-    if blocks is None:
-        blocks = n_blocks(first.size if size is None else size)
+    blocks = n_blocks(first.size if size is None else size)
     rows = first.shape[0]
     if blocks <= 1 or rows < 2:
         func(*arrays)
@@ -229,30 +190,10 @@ def for_row_blocks(
     parts = [
         [a[s] if isinstance(a, np.ndarray) else a for a in arrays] for s in split_rows(rows, blocks)
     ]
-    side_by_side([partial(func, *part) for part in parts])
-
-
-def side_by_side(tasks: list[Callable[[], Any]]) -> None:
-    """Run ``tasks`` at the same time: the first in the calling thread, the others on worker
-    threads. Returns when all have ended; an error raised by one reaches the caller.
-
-    Several trainings in threads of their own may share the workers (a worker runs their tasks
-    one after another); a task must not itself call this function.
-    """
-    if len(tasks) == 1:
-        tasks[0]()
-        return
-    errors: list[BaseException] = []
-    signals = []
-    for worker, task in zip(_workers(len(tasks) - 1), tasks[1:]):
-        done = threading.Lock()
-        done.acquire()
-        worker.tasks.put((task, done, errors))
-        signals.append(done)
+    pool = _executor()
+    futures = [pool.submit(func, *part) for part in parts[1:]]
     try:
-        tasks[0]()
+        func(*parts[0])
     finally:
-        for done in signals:
-            done.acquire()
-    if errors:
-        raise errors[0]
+        for future in futures:
+            future.result()

@@ -29,16 +29,9 @@ network lays into its flat gradient.
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from deeprecipe._threads import (
-    for_row_blocks,
-    product_blocks,
-    side_by_side,
-    split_rows,
-)
+from deeprecipe._threads import for_row_blocks
 from deeprecipe.nn.activations import Activation
 from deeprecipe.nn.backends.numpy_backend import NUMPY
 
@@ -141,13 +134,11 @@ class Dense:
         if not self._in_place:
             return self._forward_array(a_prev, training=training, rng=rng, mask=mask)
         self._reuse = reuse_buffers
-        (rows, n_in), cols = a_prev.shape, self.W.shape[1]
+        rows, cols = a_prev.shape[0], self.W.shape[1]
         dtype = a_prev.dtype if a_prev.dtype == self.W.dtype else np.result_type(a_prev, self.W)
-        z = self._buffer("z", rows, cols, dtype)
-        if z is None:
-            z = np.empty((rows, cols), dtype=dtype)
-        a = None if self.activation.is_identity else self._buffer("a", rows, cols, dtype)
-        if a is None and not self.activation.is_identity:
+        z = np.matmul(a_prev, self.W, out=self._buffer("z", rows, cols, dtype))
+        a = z if self.activation.is_identity else self._buffer("a", rows, cols, dtype)
+        if a is None:
             a = np.empty_like(z)
         self.mask, out, draw = None, None, False
         if training and self.keep_prob < 1.0:
@@ -158,28 +149,15 @@ class Dense:
             out = self._buffer("out", rows, cols, dtype)
             if out is None:
                 out = np.empty_like(z)
-        # over blocks of examples on several threads when it pays (_threads): the product with
-        # the element-wise part, or, when it is too small to split, before it
-        blocks = product_blocks(rows, n_in, cols)
-        if blocks == 1:
-            np.matmul(a_prev, self.W, out=z)
-            for_row_blocks(self._forward_rows, None, z, a, mask, out, draw)
-        else:
-            for_row_blocks(self._forward_rows, a_prev, z, a, mask, out, draw, blocks=blocks)
-        a = z if a is None else a
+        # the element-wise part, over row blocks on several threads when it pays (_threads)
+        for_row_blocks(self._forward_rows, z, a, mask, out, draw)
         self._input, self._z, self._a = a_prev, z, a
         return a if out is None else out
 
-    def _forward_rows(self, a_prev, z, a, mask, out, draw) -> None:
-        """Z = A_prev W (unless ``a_prev`` is None: done already) + b; A = g(Z) (``a`` None: g
-        is the identity and A is Z); with dropout, D / keep_prob and A * D / keep_prob; for a
-        block of examples."""
-        if a_prev is not None:
-            np.matmul(a_prev, self.W, out=z)
+    def _forward_rows(self, z, a, mask, out, draw) -> None:
+        """Z += b; A = g(Z); with dropout, D / keep_prob and A * D / keep_prob; row by row."""
         z += self.b
-        if a is None:
-            a = z
-        else:
+        if a is not z:
             self.activation.forward(z, out=a)
         if draw:  # D as 0.0 / 1.0, then D / keep_prob, in place
             np.less(mask, self.keep_prob, out=mask)
@@ -203,43 +181,27 @@ class Dense:
             dz = np.empty_like(da) if dz is None else dz
         if masked is not None or dz is not da:
             for_row_blocks(self._backward_rows, da, self.mask, masked, self._z, self._a, dz)
-        n_in = self.W.shape[0]
-        da_prev = None
-        if input_grad:
-            da_prev = self._buffer("da_prev", rows, n_in, dz.dtype)
-            if da_prev is None:
-                da_prev = np.empty((rows, n_in), dtype=np.result_type(dz, self.W))
-        scratch = None
-        if l2_over_m and self._reuse:
-            scratch = self._buffers.get("decay")
-            if scratch is None or scratch.dtype != self.W.dtype:
-                scratch = self._buffers["decay"] = np.empty_like(self.W)
-        # dW by input features and dA[l-1] by examples: blocks that both only read dZ
-        blocks = product_blocks(rows, n_in, cols)
-        side_by_side(
-            [
-                partial(self._products_block, dz, da_prev, features, examples, l2_over_m, scratch)
-                for features, examples in zip(split_rows(n_in, blocks), split_rows(rows, blocks))
-            ]
-        )
+        np.matmul(self._input.T, dz, out=self.dW)
+        if l2_over_m:
+            # dW += (lambda / m) W, the product through a scratch array the size of W
+            decay = self.W.dtype.type(l2_over_m)
+            if self._reuse:
+                scratch = self._buffers.get("decay")
+                if scratch is None or scratch.dtype != self.W.dtype:
+                    scratch = self._buffers["decay"] = np.empty_like(self.W)
+                self.dW += np.multiply(self.W, decay, out=scratch)
+            else:
+                self.dW += decay * self.W
         if dz.dtype == self.db.dtype:
             # db = 1^T dZ: the sum over examples as one BLAS matrix-vector product, several
             # times faster than NumPy's row-by-row reduction along axis 0
             np.dot(self._ones(rows, dz.dtype), dz, out=self.db)
         else:
             np.sum(dz, axis=0, out=self.db)
-        return da_prev
-
-    def _products_block(self, dz, da_prev, features, examples, l2_over_m, scratch) -> None:
-        """dW = A_prev^T dZ + (lambda / m) W for a block of input ``features`` (rows of dW), and
-        dA[l-1] = dZ W^T for a block of ``examples``."""
-        dW = self.dW[features]
-        np.matmul(self._input[:, features].T, dz, out=dW)
-        if l2_over_m:  # the product through a scratch array the size of W, when one is kept
-            decay, W = self.W.dtype.type(l2_over_m), self.W[features]
-            dW += decay * W if scratch is None else np.multiply(W, decay, out=scratch[features])
-        if da_prev is not None:
-            np.matmul(dz[examples], self.W.T, out=da_prev[examples])
+        if not input_grad:
+            return None
+        n_in = self.W.shape[0]
+        return np.matmul(dz, self.W.T, out=self._buffer("da_prev", rows, n_in, dz.dtype))
 
     def _backward_rows(self, da, mask, masked, z, a, dz) -> None:
         """dA * D / keep_prob (into ``masked``), then dZ = dA * g'(Z) (into ``dz``); row by row."""

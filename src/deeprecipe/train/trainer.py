@@ -34,12 +34,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
 
-from deeprecipe._threads import check_threads, for_row_blocks, using_threads
+from deeprecipe._threads import check_threads, using_threads
 from deeprecipe._validation import check_choice, check_number, check_seed_sequence
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.events import fan_out
@@ -234,8 +233,7 @@ class Trainer:
             index = order[start : start + batch]
             k = len(index)
             xb, tb = x_buffer[:k], t_buffer[:k]
-            # the gather waits on memory more than it computes: split over threads (_threads)
-            for_row_blocks(partial(_take_rows, X), index, xb, size=xb.size)
+            np.take(X, index, axis=0, out=xb)
             np.take(targets, index, axis=0, out=tb)
             if self.augment is not None:
                 xb = self.augment(xb, self.augment_rng)
@@ -272,11 +270,6 @@ class Trainer:
                 wrong, counted = wrong + batch_wrong, counted + batch_count
             net.theta = step(net.theta, net.grad)
         return backend.scalar(total) / m, (backend.scalar(wrong) / counted if errors else None)
-
-
-def _take_rows(X: np.ndarray, index: np.ndarray, out: np.ndarray) -> None:
-    """``out = X[index]``: a block of a mini-batch's examples, gathered."""
-    np.take(X, index, axis=0, out=out)
 
 
 def fit(

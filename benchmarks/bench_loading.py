@@ -9,7 +9,7 @@ One generated file, ``rows x cols`` standard-normal numbers written with 6 decim
 * ``deeprecipe``: ``deeprecipe.data.load_csv(path)``: the same parse, then the checks and the
   float32 feature matrix ``X`` a network trains on.
 
-Each child reports its wall time and its peak resident memory (``ru_maxrss``, so a fresh
+Each child reports its wall time and its peak resident memory (``VmHWM``, so a fresh
 process per reading); contenders alternate in a rotated order every round. The table gives
 medians (min-max) over the rounds and the ratios to pyarrow's medians, beside the sizes of the
 Arrow table (float64) and of the float32 matrix.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import time
 from pathlib import Path
 
 from benchmarks._runner import ROOT, child_env, machine_description, median_cell, summarize
+from benchmarks.contenders._common import peak_rss_bytes
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CONTENDERS = ("pandas", "pyarrow", "deeprecipe")
@@ -75,7 +75,7 @@ def worker(contender: str, path: str) -> dict:
     else:
         shape = load_csv(path).X.shape
     seconds = time.perf_counter() - start
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = peak_rss_bytes() / 2**20
     return {"contender": contender, "seconds": seconds, "peak_mib": peak_mib,
             "shape": list(shape)}  # fmt: skip
 

@@ -162,6 +162,31 @@ def test_the_networks_error_is_the_tasks_metric_counted_by_hand(task):
     assert error == pytest.approx(expected, rel=1e-12)
 
 
+def test_predictions_are_read_from_the_logits_where_rounding_cannot_tie():
+    # float32: sigma(1e-9) rounds to exactly 0.5, and both rows' softmax to [0.5, 0.5]; the
+    # logits still say which side of the boundary each example is on
+    tiny = np.float32(1e-9)
+    z = np.array([[tiny], [0.0], [-tiny]], dtype=np.float32)
+    assert (BINARY.output(z)[:, 0] == 0.5).all()
+    assert BINARY.predict_logits(z).tolist() == [1, 0, 0]
+    pair = np.array([[0.0, tiny], [tiny, 0.0]], dtype=np.float32)
+    assert MULTICLASS.predict_logits(pair).tolist() == [1, 0]
+    assert REGRESSION.predict_logits(z).tolist() == z[:, 0].tolist()
+
+
+@pytest.mark.parametrize("task", list(TASKS.values()), ids=list(TASKS))
+def test_the_running_training_error_is_the_error_that_predict_gives(task):
+    # full batch, no dropout: the pass's own error is the exact error of the weights it used
+    rng = np.random.default_rng(5)
+    n_out = 1 if task is not MULTICLASS else 3
+    X = rng.normal(size=(30, 4)).astype(np.float32)
+    _, y = _logits_and_targets(task, 30, n_out, rng)
+    net = Network([4, 6, n_out], loss=task.name, seed=2)
+    targets = net.prepare_targets(y, 30)
+    net.loss_and_gradient(X, targets, m=30)
+    assert net.training_error(targets) == pytest.approx(net.error(X, y), rel=1e-6)
+
+
 # --------------------------------------------------------------------------- trivial prediction
 def test_the_trivial_prediction_is_the_majority_class_or_the_mean():
     y = np.array([2, 0, 2, 1, 2, 0])

@@ -244,13 +244,16 @@ class Task:
 
     def array_error_sum(self, xp: Any, z: Any, y: Any) -> tuple[Any, int]:
         """``(summed error terms, count)`` of logits ``z`` against targets ``y`` on namespace
-        ``xp``: :meth:`error_terms` of :meth:`predictions`, the sum left on the device."""
+        ``xp``: :meth:`error_terms` of :meth:`predict_logits`, the sum left on the device."""
         raise NotImplementedError  # pragma: no cover
 
     # -- predictions and the error metric ----------------------------------------------------
-    def predictions(self, out: np.ndarray) -> np.ndarray:
-        """Outputs ``A[L]`` -> predictions: class indices, 0/1 labels, or values."""
-        return out[:, 0] if out.shape[1] == 1 else out
+    def predict_logits(self, z: np.ndarray) -> np.ndarray:
+        """Logits ``Z[L]`` -> predictions: class indices, 0/1 labels, or values (one column
+        comes out as a vector). Read from the logits, not from ``A[L]``: the most probable
+        class is the largest logit, and sigma(z) > 0.5 exactly when z > 0, a test that costs no
+        exponential and that rounding in sigma or softmax cannot tie."""
+        return z[:, 0] if z.shape[1] == 1 else z
 
     def error_terms(self, predictions: np.ndarray, targets: np.ndarray, y: Any = None):
         """Per-entry errors whose mean is the metric; ``targets`` from :meth:`prepare_targets`,
@@ -385,14 +388,14 @@ class BinaryCrossEntropy(_ClassLabels, Task):
         return xp.sum(per_entry, dtype=xp.float64) / m, (array_sigmoid(xp, z) - y) / m
 
     def array_error_sum(self, xp, z, y):
-        wrong = xp.count_nonzero((array_sigmoid(xp, z) > 0.5) != (y > 0.5))
+        wrong = xp.count_nonzero((z > 0) != (y > 0.5))
         return wrong, int(z.shape[0] * z.shape[1])
 
     def output(self, z):
         return sigmoid(z)
 
-    def predictions(self, out):
-        labels = (out > 0.5).astype(np.int64)
+    def predict_logits(self, z):
+        labels = (z > 0).astype(np.int64)  # sigma(z) > 0.5
         return labels[:, 0] if labels.shape[1] == 1 else labels
 
     def error_terms(self, predictions, targets, y=None):
@@ -503,8 +506,8 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
     def array_error_sum(self, xp, z, y):
         return xp.count_nonzero(xp.argmax(z, axis=1) != y), int(z.shape[0])
 
-    def predictions(self, out):
-        return out.argmax(axis=1)
+    def predict_logits(self, z):
+        return z.argmax(axis=1)
 
     def error_terms(self, predictions, targets, y=None):
         return predictions != targets

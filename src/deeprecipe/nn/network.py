@@ -592,10 +592,8 @@ class Network:
 
     def predict(self, X: Any) -> np.ndarray:
         """Class indices (softmax), 0/1 labels with threshold 0.5 (sigmoid), or values (mse)."""
-        return self._labels(self.predict_proba(X))
-
-    def _labels(self, out: np.ndarray) -> np.ndarray:
-        return self.loss.predictions(out)
+        logits = self.forward(self.check_inputs(X), training=False)
+        return self.loss.predict_logits(self.backend.to_host(logits))
 
     def error(self, X: Any, y: Any) -> float:
         """The task's error metric: misclassification rate for classifiers; the mean squared
@@ -649,7 +647,7 @@ class Network:
     def _error_sum(self, logits: np.ndarray, targets: np.ndarray, y: Any = None) -> tuple:
         """``(errors summed, count)`` of these logits: the task's error terms against
         ``targets`` (or ``y`` as given, which a regression measures in float64)."""
-        predictions = self._labels(self.loss.output(logits))
+        predictions = self.loss.predict_logits(logits)
         terms = self.loss.error_terms(predictions, targets, y)
         return float(np.sum(terms)), predictions.size
 
@@ -657,12 +655,12 @@ class Network:
         """The error of the last :meth:`loss_and_gradient` pass, from its own logits (dropout
         as it was in that pass), against the ``targets`` it was given: the trainer's running
         training error, at no cost of a forward pass of its own."""
-        wrong, count = self._error_sum(self.layers[-1]._a, targets)
-        return wrong / count
+        wrong, count = self._training_errors_array(targets)
+        return float(wrong) / count
 
     def _training_errors_array(self, targets: Any) -> tuple[Any, int]:
-        """Off NumPy, :meth:`training_error` as ``(summed error terms, count)``, the sum left
-        on the device (a 0-d array), so that a trainer can add them up and read them once."""
+        """:meth:`training_error` as ``(summed error terms, count)``, the sum left on the device
+        (a 0-d array), so that a trainer off NumPy can add them up and read them once."""
         return self.loss.array_error_sum(self.backend.xp, self.layers[-1]._a, targets)
 
     def clear_cache(self) -> None:

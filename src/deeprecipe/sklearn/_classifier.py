@@ -119,10 +119,9 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
 
     def _score_logits(self, logits: np.ndarray, targets: np.ndarray) -> float:
         """Accuracy (multi-label: every label right), as ``score``, from network outputs."""
-        if self._target == "multiclass":
-            return float(np.mean(logits.argmax(axis=1) == targets))
-        right = (logits > 0) == (targets.reshape(logits.shape) > 0.5)
-        return float(np.mean(np.all(right, axis=1)))
+        predicted = self._output_spec()[1].predict_logits(logits)
+        right = predicted == targets.reshape(predicted.shape)
+        return float(np.mean(right if right.ndim == 1 else np.all(right, axis=1)))
 
     def _stratify(self, targets: np.ndarray) -> np.ndarray | None:
         return None if self._target == "multilabel" else targets.astype(np.intp)
@@ -174,13 +173,11 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels (from ``classes_``), or a 0/1 matrix in ``y``'s dtype for multi-label."""
-        logits = self._logits(X)
-        if self._target == "multiclass":
-            return self.classes_[logits.argmax(axis=1)]
-        positive = logits > 0  # sigmoid(z) > 0.5
+        logits = self._logits(X)  # refuses an unfitted estimator first
+        labels = self.network_.loss.predict_logits(logits)
         if self._target == "multilabel":
-            return positive.astype(self._label_dtype)
-        return self.classes_[positive[:, 0].astype(np.intp)]
+            return labels.astype(self._label_dtype)
+        return self.classes_[labels]
 
     # ----------------------------------------------------------------- model files
     def _target_metadata(self) -> dict[str, Any]:

@@ -233,8 +233,10 @@ class Trainer:
             index = order[start : start + batch]
             k = len(index)
             xb, tb = x_buffer[:k], t_buffer[:k]
-            np.take(X, index, axis=0, out=xb)
-            np.take(targets, index, axis=0, out=tb)
+            # the indices are a permutation of range(m): mode="clip" skips the default mode's
+            # bounds check, which gathers into a temporary and copies it into out
+            np.take(X, index, axis=0, out=xb, mode="clip")
+            np.take(targets, index, axis=0, out=tb, mode="clip")
             if self.augment is not None:
                 xb = self.augment(xb, self.augment_rng)
             total += net.loss_and_gradient(xb, tb, m=m) * k

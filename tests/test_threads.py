@@ -1,8 +1,6 @@
-"""Many threads give the same bits as one: element-wise work over row blocks, BLAS limits."""
+"""Many threads give the same bits as one; the BLAS and PyTorch limits follow and are restored."""
 
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 import pytest
@@ -12,12 +10,6 @@ from deeprecipe import DeepRecipeError
 from deeprecipe import _threads as threads
 from deeprecipe.nn import Network
 from deeprecipe.train import fit
-
-
-@pytest.fixture
-def tiny_blocks(monkeypatch):
-    """Split even the smallest arrays, so that small tests exercise every row block."""
-    monkeypatch.setattr(threads, "MIN_BLOCK_ELEMENTS", 1)
 
 
 def _data(loss, m=203, n_x=5, n_out=3):
@@ -33,7 +25,7 @@ def _data(loss, m=203, n_x=5, n_out=3):
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 @pytest.mark.parametrize("loss", ["softmax_crossentropy", "binary_crossentropy", "mse"])
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid", "identity"])
-def test_any_thread_count_trains_the_same_bits(tiny_blocks, optimizer, loss, activation):
+def test_any_thread_count_trains_the_same_bits(optimizer, loss, activation):
     X, y = _data(loss)
     runs = []
     for n in (1, 2, 3):
@@ -45,37 +37,6 @@ def test_any_thread_count_trains_the_same_bits(tiny_blocks, optimizer, loss, act
     for theta, history in runs[1:]:
         np.testing.assert_array_equal(theta, runs[0][0])
         assert history == runs[0][1]
-
-
-def test_rows_split_into_blocks_and_the_caller_runs_the_first(tiny_blocks):
-    seen = []
-
-    def record(rows, scale):
-        seen.append((rows.shape[0], threading.current_thread() is threading.main_thread()))
-        rows *= scale
-
-    a = np.ones((10, 2))
-    with threads.using_threads(3):
-        threads.for_row_blocks(record, a, 2.0)
-    np.testing.assert_array_equal(a, 2.0)
-    assert sorted(n for n, _ in seen) == [3, 3, 4]
-    assert [main for _, main in seen].count(True) == 1
-
-
-def test_small_work_stays_in_the_calling_thread():
-    seen = []
-    with threads.using_threads(2):
-        threads.for_row_blocks(lambda rows: seen.append(rows.shape), np.ones((64, 64)))
-    assert seen == [(64, 64)]  # 4,096 entries: not worth a second thread
-
-
-def test_an_error_in_a_block_reaches_the_caller(tiny_blocks):
-    def fail(rows):
-        if rows[0, 0] > 4:
-            raise ValueError("second block")
-
-    with threads.using_threads(2), pytest.raises(ValueError, match="second block"):
-        threads.for_row_blocks(fail, np.arange(10.0).reshape(10, 1))
 
 
 def test_using_threads_limits_blas_and_restores_it():
@@ -108,21 +69,6 @@ def test_the_environment_variable_sets_the_default(monkeypatch):
 def test_bad_thread_counts_are_refused(bad):
     with pytest.raises(DeepRecipeError, match=r"n_threads=.*accepted: a positive int, or -1"):
         threads.check_threads(bad)
-
-
-def _split_in_child() -> int:
-    seen = []
-    with threads.using_threads(2):
-        threads.for_row_blocks(lambda rows: seen.append(len(rows)), np.ones((4, 1)))
-    return sum(seen)
-
-
-def test_a_forked_child_splits_work_on_a_fresh_pool(tiny_blocks):
-    import multiprocessing
-
-    assert _split_in_child() == 4  # the parent's pool now has a thread
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        assert pool.apply_async(_split_in_child).get(timeout=60) == 4
 
 
 def test_pytorchs_own_threads_follow_and_are_restored():

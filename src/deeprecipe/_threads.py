@@ -1,39 +1,39 @@
-"""Many cores: element-wise work over row blocks on a small persistent pool, and BLAS threads.
+"""Many cores: how many threads a training runs on, and what runs on them.
 
-A training step is matrix products (BLAS, already multi-threaded) and element-wise work: the
-bias add, the activation and its derivative, the dropout mask, the softmax, the optimizer's
-update. NumPy releases the GIL inside a ufunc's loop, so ``n`` Python threads that each run the
-same ufuncs over their own block of rows work in parallel, and since every entry of the result is
-computed by the same operations as in one pass, the result is the same bits whatever ``n`` is.
+A training step is matrix products (BLAS, multi-threaded) and element-wise work (the bias add,
+the activation and its derivative, the dropout mask, the softmax, the optimizer's update).
+:func:`using_threads` sets the thread count for the code it wraps (the trainer wraps
+:meth:`Trainer.fit <deeprecipe.train.Trainer.fit>`): BLAS is limited to ``n`` threads through
+threadpoolctl, and PyTorch's CPU kernels (the torch backend) to ``n`` through
+``torch.set_num_threads`` when PyTorch is loaded. :func:`default_threads` is
+``DEEPRECIPE_NUM_THREADS`` if set, else the BLAS thread count in effect
+(``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, a surrounding ``threadpoolctl.threadpool_limits``).
+Sweeps hold each worker's BLAS to one thread, so nothing oversubscribes.
 
-The products stay whole, on BLAS's own threads. Splitting them into row blocks, each a
-one-thread BLAS call on a thread of the pool, trained 784-256-128-10 1.1x faster at b1024 on two
-cores, but 0.59x (b256) and 0.86x (b1024) as fast on a 16-core Xeon (sixteen Python threads
-contending for the GIL, each packing the same weights): measured, and left out.
+The element-wise work stays in the calling thread. Two designs that handed it to Python threads
+were measured and left out:
 
-- :func:`using_threads` sets the thread count for the code it wraps (the trainer wraps
-  :meth:`Trainer.fit <deeprecipe.train.Trainer.fit>`): BLAS is limited to ``n`` threads through
-  threadpoolctl, PyTorch's CPU kernels (the torch backend) to ``n`` through
-  ``torch.set_num_threads`` when PyTorch is loaded, and :func:`for_row_blocks` splits work into
-  up to ``n`` blocks. Outside it, everything runs in the calling thread.
-- :func:`default_threads`: ``DEEPRECIPE_NUM_THREADS`` if set, else the BLAS thread count in
-  effect (``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, a surrounding
-  ``threadpoolctl.threadpool_limits``). Sweeps hold each worker's BLAS to one thread, so a
-  training in a worker also runs its element-wise work on one: nothing oversubscribes.
-- Work is split only when each block gets at least :data:`MIN_BLOCK_ELEMENTS` entries: below
-  that, handing a block to another thread costs more than the block's arithmetic.
+- Row blocks of each element-wise operation on a pool of Python threads (NumPy releases the GIL
+  inside a ufunc). A hand-over costs 20 us when the pool thread is awake and 50-65 us after the
+  2 ms that a product leaves it idle (a virtual CPU that halted must be woken), and the pool's
+  threads compete for the cores with BLAS's, which spin after each product. On two cores
+  (AMD EPYC) training 784-256-128-10 ran 5-7% slower with the split at b256 and b1024
+  (135k vs 128k, 145k vs 136k samples/s) and gained nothing measurable on wider layers
+  (784-2048-2048-10) or larger batches (b8192). On a 16-core Xeon, 16 threads with the split
+  trained only 1.5x (b256) and 1.6x (b1024) as fast as one, where the same products alone
+  ran 7.6x and 9.2x as fast.
+- Row blocks of the products too, each a one-thread BLAS call on a Python thread: 1.1x faster
+  at b1024 on two cores, 0.59x (b256) and 0.86x (b1024) on the 16-core Xeon.
 
-What does not split: drawing the dropout mask's uniform numbers (one generator, one stream: the
-masks must not depend on the thread count), and reductions whose order would change the bits.
+Both keep the same bits for any thread count; so does this design: BLAS splits a product's
+output among its threads, and each entry is one dot product in one thread.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -43,26 +43,13 @@ import numpy as np
 from deeprecipe._validation import check_number
 from deeprecipe.errors import DeepRecipeError
 
-# Below every room (like _validation): the task's softmax, the layers and the optimizers use it.
+# Below every room (like _validation): the trainer, the estimators and the CLI use it.
 
 #: the environment variable that sets the default thread count of training
 ENV_THREADS = "DEEPRECIPE_NUM_THREADS"
-#: the fewest entries a block of element-wise work is worth handing to another thread
-MIN_BLOCK_ELEMENTS = 1 << 16
 
 _threads: ContextVar[int] = ContextVar("deeprecipe_threads", default=1)
-_pool_lock = threading.Lock()
-_pool: list[ThreadPoolExecutor] = []  # one pool, made at first use; it starts threads as needed
 _controller: list[Any] = []
-
-
-def _forget_pool() -> None:
-    """In a forked child the pool's threads do not exist: the next split makes a new pool."""
-    _pool.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _blas_controller():
@@ -110,14 +97,14 @@ def default_threads() -> int:
 
 
 def current_threads() -> int:
-    """The thread count of element-wise work here (1 outside :func:`using_threads`)."""
+    """The thread count :func:`using_threads` set here (1 outside it)."""
     return _threads.get()
 
 
 @contextmanager
 def using_threads(n_threads: int | None = None) -> Iterator[int]:
-    """Run the enclosed code on ``n_threads`` (default :func:`default_threads`): BLAS limited
-    to that many, element-wise work split into up to that many row blocks. Yields the count."""
+    """Run the enclosed code on ``n_threads`` (default :func:`default_threads`): BLAS and
+    PyTorch's CPU kernels limited to that many. Yields the count."""
     n = default_threads() if n_threads is None else check_threads(n_threads)
     token = _threads.set(n)
     try:
@@ -144,56 +131,3 @@ def _torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def _executor() -> ThreadPoolExecutor:
-    with _pool_lock:
-        if not _pool:
-            # an upper bound, not a count: the pool starts a thread only when no idle one is
-            # free, so a training on n threads starts n - 1 of them (trainings running side by
-            # side in threads share them)
-            _pool.append(
-                ThreadPoolExecutor(4 * (os.cpu_count() or 1) + 4, thread_name_prefix="deeprecipe")
-            )
-        return _pool[0]
-
-
-def n_blocks(size: int) -> int:
-    """How many blocks work on ``size`` entries splits into here."""
-    n = _threads.get()
-    if n <= 1:
-        return 1
-    return max(1, min(n, size // MIN_BLOCK_ELEMENTS))
-
-
-def split_rows(rows: int, blocks: int) -> list[slice]:
-    """``blocks`` contiguous row ranges of nearly equal size covering ``range(rows)``."""
-    bounds = [rows * i // blocks for i in range(blocks + 1)]
-    return [slice(bounds[i], bounds[i + 1]) for i in range(blocks)]
-
-
-def for_row_blocks(func: Callable[..., Any], *arrays: Any, size: int | None = None) -> None:
-    """``func(*arrays)``, run as ``func(*blocks)`` over row blocks on up to n threads.
-
-    Every ndarray argument is split along its first axis (they must share their row count);
-    other arguments (scalars, a bias row) are passed whole. ``func`` must write its results into
-    its arguments (``out=``) and must compute each row from that row alone. ``size`` is the work's
-    entry count (default: the first array's). The calling thread runs the first block itself.
-    """
-    first = next(a for a in arrays if isinstance(a, np.ndarray))
-    blocks = n_blocks(first.size if size is None else size)
-    rows = first.shape[0]
-    if blocks <= 1 or rows < 2:
-        func(*arrays)
-        return
-    blocks = min(blocks, rows)
-    parts = [
-        [a[s] if isinstance(a, np.ndarray) else a for a in arrays] for s in split_rows(rows, blocks)
-    ]
-    pool = _executor()
-    futures = [pool.submit(func, *part) for part in parts[1:]]
-    try:
-        func(*parts[0])
-    finally:
-        for future in futures:
-            future.result()

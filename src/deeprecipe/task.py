@@ -42,7 +42,6 @@ from typing import Any
 import numpy as np
 from array_api_compat import device as _device
 
-from deeprecipe._threads import for_row_blocks
 from deeprecipe._validation import check_choice
 from deeprecipe.errors import DeepRecipeError
 
@@ -78,33 +77,46 @@ def log_sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
-    """log softmax(z) along the last axis, shifted by the row maximum so nothing overflows."""
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - _log_sum_exp_shifted(shifted, np.exp(shifted))
-
-
-def _log_sum_exp_shifted(shifted: np.ndarray, exp_shifted: np.ndarray) -> np.ndarray:
-    """``log sum_k e^{s_k}`` of max-shifted logits ``s``, as ``log1p`` of the terms but the max's.
-
-    The max's term is exactly 1, so the sum is ``1 + r``. ``log(1 + r)`` would round ``r`` away
-    when the softmax saturates (r ~ 1e-6 keeps only 10 of its digits), and with it the loss of a
-    confidently right example: its finite differences become rounding noise and a correct
-    gradient fails its check. ``log1p(r)`` keeps ``r`` to full precision.
-    """
-    rest = exp_shifted.copy()
-    top = shifted.argmax(axis=-1)
-    if rest.ndim == 2:  # a batch of rows, the training path: plain indexing is the quickest
-        rest[np.arange(rest.shape[0]), top] = 0.0
-    else:
-        np.put_along_axis(rest, top[..., None], 0.0, axis=-1)
-    return np.log1p(rest.sum(axis=-1, keepdims=True))
+    """log softmax(z) along the last axis: s - log1p(r), from :func:`_shifted_exp`."""
+    shifted, _, rest = _shifted_exp(z)
+    return shifted - np.log1p(rest)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    """softmax(z)_k = e^{z_k} / sum_j e^{z_j}, computed on the max-shifted logits."""
-    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
-    shifted /= shifted.sum(axis=-1, keepdims=True)
-    return shifted
+    """softmax(z)_k = e^{z_k} / sum_j e^{z_j} = e^{s_k} / (1 + r), from :func:`_shifted_exp`."""
+    _, exp_shifted, rest = _shifted_exp(z)
+    exp_shifted /= 1 + rest
+    return exp_shifted
+
+
+def _shifted_exp(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(s, e^s, r)`` along the last axis: ``s = z - max(z)``, and ``r`` the sum of the terms
+    ``e^s`` but the max's, which is exactly 1 (``r`` keeps a trailing axis of 1).
+
+    So ``sum_k e^{s_k} = 1 + r`` and ``log sum_k e^{s_k} = log1p(r)``. ``log(1 + r)`` would
+    round ``r`` away when the softmax saturates (r ~ 1e-6 keeps only 10 of its digits), and with
+    it the loss of a confidently right example: its finite differences become rounding noise
+    and a correct gradient fails its check. ``log1p(r)`` keeps ``r`` to full precision.
+
+    The row maximum is read at the row's argmax and ``r`` summed by one matrix-vector product:
+    NumPy's reductions along short rows (ten classes) take several times as long.
+    """
+    ones = np.ones(z.shape[-1], dtype=z.dtype)
+    if z.ndim == 2:  # a batch of rows, the training path: plain indexing is the quickest
+        rows, top = np.arange(z.shape[0]), z.argmax(axis=-1)
+        shifted = z - z[rows, top][:, None]
+        exp_shifted = np.exp(shifted)
+        exp_shifted[rows, top] = 0.0
+        rest = exp_shifted @ ones
+        exp_shifted[rows, top] = 1.0
+    else:
+        top = z.argmax(axis=-1)[..., None]
+        shifted = z - np.take_along_axis(z, top, axis=-1)
+        exp_shifted = np.exp(shifted)
+        np.put_along_axis(exp_shifted, top, 0.0, axis=-1)
+        rest = exp_shifted @ ones
+        np.put_along_axis(exp_shifted, top, 1.0, axis=-1)
+    return shifted, exp_shifted, rest[..., None]
 
 
 def _percent(value: float | None) -> str:
@@ -479,14 +491,15 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
         return softmax(z)
 
     def value_and_gradient(self, z, y):
-        # one exponential for both: with s = z - max(z), log softmax(z)_y = s_y - log sum e^s
-        # and softmax(z) = e^s / sum e^s (the same operations as value and gradient, so the
-        # same bits), row by row, so that large batches split over threads (_threads); the
-        # value's sum runs once over all rows, so it does not depend on the split either
+        # one exponential for both, the same operations as value and gradient (so the same
+        # bits): log softmax(z)_y = s_y - log1p(r) and softmax(z) = e^s / (1 + r)
         m = z.shape[0]
-        grad = np.empty_like(z)
-        log_p = np.empty(m, dtype=z.dtype)
-        for_row_blocks(_softmax_rows, z, y, log_p, grad, m)
+        rows = np.arange(m)
+        shifted, grad, rest = _shifted_exp(z)
+        log_p = shifted[rows, y] - np.log1p(rest[:, 0])
+        grad /= 1 + rest
+        grad[rows, y] -= 1
+        grad /= m
         return float(-log_p.sum(dtype=np.float64) / m), grad
 
     def array_value_and_gradient(self, xp, z, y):
@@ -511,18 +524,6 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
 
     def error_terms(self, predictions, targets, y=None):
         return predictions != targets
-
-
-def _softmax_rows(z, y, log_p, grad, m) -> None:
-    """log softmax(z)_y into ``log_p`` and (softmax(z) - onehot(y)) / m into ``grad``."""
-    rows = np.arange(z.shape[0])
-    shifted = z - z.max(axis=-1, keepdims=True)
-    np.exp(shifted, out=grad)
-    total = grad.sum(axis=-1, keepdims=True)
-    log_p[...] = shifted[rows, y] - _log_sum_exp_shifted(shifted, grad)[:, 0]
-    grad /= total
-    grad[rows, y] -= 1
-    grad /= m
 
 
 @dataclass(frozen=True)

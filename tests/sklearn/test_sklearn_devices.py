@@ -126,8 +126,6 @@ def test_a_new_device_moves_the_fitted_network_and_its_optimizer(backend, solver
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("problem", ["multiclass", "regression"])
 def test_any_thread_count_fits_the_same_bits(monkeypatch, problem):
-    # the smallest blocks split, so a small problem exercises every row block
-    monkeypatch.setattr(threads, "MIN_BLOCK_ELEMENTS", 1)
     from deeprecipe.train import Trainer
 
     seen, train = [], Trainer._fit

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from deeprecipe._threads import for_row_blocks
 from deeprecipe.nn.activations import Activation
 from deeprecipe.nn.backends.numpy_backend import NUMPY
 
@@ -149,13 +148,12 @@ class Dense:
             out = self._buffer("out", rows, cols, dtype)
             if out is None:
                 out = np.empty_like(z)
-        # the element-wise part, over row blocks on several threads when it pays (_threads)
-        for_row_blocks(self._forward_rows, z, a, mask, out, draw)
+        self._forward_elementwise(z, a, mask, out, draw)
         self._input, self._z, self._a = a_prev, z, a
         return a if out is None else out
 
-    def _forward_rows(self, z, a, mask, out, draw) -> None:
-        """Z += b; A = g(Z); with dropout, D / keep_prob and A * D / keep_prob; row by row."""
+    def _forward_elementwise(self, z, a, mask, out, draw) -> None:
+        """Z += b; A = g(Z); with dropout, D / keep_prob and A * D / keep_prob, in place."""
         z += self.b
         if a is not z:
             self.activation.forward(z, out=a)
@@ -180,7 +178,7 @@ class Dense:
             dz = self._buffer("dz", rows, cols, da.dtype)
             dz = np.empty_like(da) if dz is None else dz
         if masked is not None or dz is not da:
-            for_row_blocks(self._backward_rows, da, self.mask, masked, self._z, self._a, dz)
+            self._backward_elementwise(da, self.mask, masked, self._z, self._a, dz)
         np.matmul(self._input.T, dz, out=self.dW)
         if l2_over_m:
             # dW += (lambda / m) W, the product through a scratch array the size of W
@@ -203,8 +201,8 @@ class Dense:
         n_in = self.W.shape[0]
         return np.matmul(dz, self.W.T, out=self._buffer("da_prev", rows, n_in, dz.dtype))
 
-    def _backward_rows(self, da, mask, masked, z, a, dz) -> None:
-        """dA * D / keep_prob (into ``masked``), then dZ = dA * g'(Z) (into ``dz``); row by row."""
+    def _backward_elementwise(self, da, mask, masked, z, a, dz) -> None:
+        """dA * D / keep_prob (into ``masked``), then dZ = dA * g'(Z) (into ``dz``)."""
         if masked is not None:
             np.multiply(da, mask, out=masked)
             da = masked

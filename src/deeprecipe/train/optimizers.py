@@ -15,8 +15,7 @@ differ (AdamW decouples the decay); deeprecipe applies the course's L2-in-the-gr
 Each step runs in place through one preallocated scratch vector, so it allocates nothing. (A
 BLAS ``axpy`` would save a pass per update, but SciPy's BLAS is a second OpenBLAS with its own
 thread pool: beside NumPy's, at two threads, the two pools' spinning workers slowed training
-a hundredfold on a two-core machine. NumPy ufuncs it is.) The update is entry by entry, so on
-several threads it runs over blocks of ``theta`` (:mod:`deeprecipe._threads`), the same bits.
+a hundredfold on a two-core machine. NumPy ufuncs it is.)
 
 Off NumPy (a network on PyTorch, CuPy or another array API namespace) the same formulas run
 functionally in ``_step_array``: ``step`` returns the next ``theta`` and the trainer assigns it
@@ -31,7 +30,6 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, device
 
-from deeprecipe._threads import for_row_blocks
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import LEARNING_RATES
 
@@ -91,7 +89,7 @@ class GradientDescent(Optimizer):
         if not isinstance(theta, np.ndarray):
             return self._step_array(theta, grad)
         self.t += 1
-        for_row_blocks(_gd_rows, theta, grad, self._scratch(theta), self.learning_rate)
+        _gd_update(theta, grad, self._scratch(theta), self.learning_rate)
         return theta
 
     def _step_array(self, theta, grad):
@@ -117,15 +115,7 @@ class Momentum(Optimizer):
         if self.v is None:
             self.v = np.zeros_like(theta)
         self.t += 1
-        for_row_blocks(
-            _momentum_rows,
-            theta,
-            grad,
-            self.v,
-            self._scratch(theta),
-            self.beta,
-            self.learning_rate,
-        )
+        _momentum_update(theta, grad, self.v, self._scratch(theta), self.beta, self.learning_rate)
         return theta
 
     def _step_array(self, theta, grad):
@@ -172,18 +162,8 @@ class Adam(Optimizer):
         correction2 = 1 - self.beta2**self.t
         alpha_t = self.learning_rate * np.sqrt(correction2) / correction1
         eps_t = self.epsilon * np.sqrt(correction2)
-        for_row_blocks(
-            _adam_rows,
-            theta,
-            grad,
-            self.v,
-            self.s,
-            self._scratch(theta),
-            self.beta1,
-            self.beta2,
-            alpha_t,
-            eps_t,
-        )
+        betas = (self.beta1, self.beta2)
+        _adam_update(theta, grad, self.v, self.s, self._scratch(theta), *betas, alpha_t, eps_t)
         return theta
 
     def _step_array(self, theta, grad):
@@ -213,22 +193,21 @@ class Adam(Optimizer):
         self.s = None if state.get("s") is None else np.array(state["s"])
 
 
-# The updates, entry by entry: run over blocks of theta on several threads when it pays
-# (deeprecipe._threads), the same bits whatever the split.
+# The updates, in place, through the scratch vector ``buf``.
 
 
-def _gd_rows(theta, grad, buf, learning_rate) -> None:
+def _gd_update(theta, grad, buf, learning_rate) -> None:
     theta -= np.multiply(grad, theta.dtype.type(learning_rate), out=buf)
 
 
-def _momentum_rows(theta, grad, v, buf, beta, learning_rate) -> None:
+def _momentum_update(theta, grad, v, buf, beta, learning_rate) -> None:
     dtype = theta.dtype.type
     v *= dtype(beta)
     v += np.multiply(grad, dtype(1 - beta), out=buf)
     theta -= np.multiply(v, dtype(learning_rate), out=buf)
 
 
-def _adam_rows(theta, grad, v, s, buf, beta1, beta2, alpha_t, eps_t) -> None:
+def _adam_update(theta, grad, v, s, buf, beta1, beta2, alpha_t, eps_t) -> None:
     dtype = theta.dtype.type
     v *= dtype(beta1)
     v += np.multiply(grad, dtype(1 - beta1), out=buf)

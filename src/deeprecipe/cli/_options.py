@@ -199,7 +199,7 @@ def threads_option(command: Callable[..., Any]) -> Callable[..., Any]:
         "--threads",
         type=int,
         callback=check_cores,
-        help="Threads for training's matrix products and element-wise work (-1: every core); "
+        help="Threads for training's matrix products (-1: every core); "
         "on NumPy any count trains the same bits [default: $" + ENV_THREADS + ", else the "
         "BLAS library's own].",
     )(command)

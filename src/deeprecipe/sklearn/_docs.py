@@ -107,8 +107,8 @@ SHARED_DOC = """
         ``device`` PyTorch, else CuPy. Every backend follows NumPy's trajectory to rounding.
     n_threads : int or None, default=None
         Threads for training and prediction (scikit-learn's ``n_jobs``; -1: every core): the
-        matrix products (BLAS, or PyTorch's own threads) and NumPy's element-wise work over
-        row blocks. None: ``DEEPRECIPE_NUM_THREADS``, else the BLAS thread count in effect.
+        matrix products (BLAS, or PyTorch's own threads; NumPy's element-wise work runs in the
+        calling thread). None: ``DEEPRECIPE_NUM_THREADS``, else the BLAS thread count in effect.
         On NumPy any count gives the same bits.
 
     Input: NumPy arrays, pandas DataFrames (column names are recorded in

@@ -20,9 +20,9 @@ What each per-epoch figure means (none costs a pass of its own over the training
   the epoch ends with (a forward pass over the dev set, in chunks: ``Network._evaluate``).
 
 Threads: :func:`fit` runs on ``n_threads`` threads (default: ``DEEPRECIPE_NUM_THREADS``, else the
-BLAS thread count in effect, which sweeps hold to one per worker): BLAS is limited to that many
-and the element-wise work splits over row blocks (:mod:`deeprecipe._threads`); the weights
-come out the same bits whatever the count.
+BLAS thread count in effect, which sweeps hold to one per worker): BLAS and PyTorch's CPU
+kernels are limited to that many, and NumPy's element-wise work runs in the calling thread
+(:mod:`deeprecipe._threads` says why); the weights come out the same bits whatever the count.
 
 Off NumPy (a network on PyTorch, CuPy, ...: :mod:`deeprecipe.nn.backends`) the data are
 validated on the host and moved to the device once per :func:`fit`; each epoch's order is drawn

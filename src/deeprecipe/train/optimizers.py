@@ -162,8 +162,8 @@ class Adam(Optimizer):
         correction2 = 1 - self.beta2**self.t
         alpha_t = self.learning_rate * np.sqrt(correction2) / correction1
         eps_t = self.epsilon * np.sqrt(correction2)
-        betas = (self.beta1, self.beta2)
-        _adam_update(theta, grad, self.v, self.s, self._scratch(theta), *betas, alpha_t, eps_t)
+        scratch = self._scratch(theta)
+        _adam_update(theta, grad, self.v, self.s, scratch, self.beta1, self.beta2, alpha_t, eps_t)
         return theta
 
     def _step_array(self, theta, grad):

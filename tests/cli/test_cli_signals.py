@@ -1,4 +1,5 @@
-"""SIGTERM is handled as Ctrl-C is: one line saying how to resume, every worker stopped, 143.
+"""SIGTERM and SIGHUP are handled as Ctrl-C is: one line saying how to resume, every worker
+stopped, 143 (129 for SIGHUP).
 
 Before, ``kill -TERM`` on a running ``deeprecipe run`` ended it with no message and left its
 loky workers and resource trackers running with parent 1 for minutes.
@@ -20,6 +21,7 @@ import pytest
 from deeprecipe.cli._signals import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
+    STOP_SIGNALS,
     Terminated,
     interrupted,
     sigterm_as_interrupt,
@@ -39,17 +41,20 @@ def main_thread() -> None:
         pytest.skip("signal handlers need the main thread")
 
 
-def test_sigterm_raises_terminated_once_and_the_old_handler_comes_back(main_thread):
-    before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(Terminated), sigterm_as_interrupt():
-        os.kill(os.getpid(), signal.SIGTERM)
+@pytest.mark.parametrize("signum", list(STOP_SIGNALS), ids=lambda s: signal.Signals(s).name)
+def test_a_stop_signal_raises_terminated_once_and_the_old_handler_comes_back(main_thread, signum):
+    before = signal.getsignal(signum)
+    with pytest.raises(Terminated) as raised, sigterm_as_interrupt():
+        os.kill(os.getpid(), signum)
         time.sleep(5)  # the handler runs at the next bytecode: never reached
-    assert signal.getsignal(signal.SIGTERM) is before
+    assert raised.value.signum == signum
+    assert signal.getsignal(signum) is before
     with sigterm_as_interrupt():
         with pytest.raises(Terminated):
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signum)
             time.sleep(5)
-        os.kill(os.getpid(), signal.SIGTERM)  # a second one, during the cleanup: ignored
+        for again in STOP_SIGNALS:  # more of them, during the cleanup: ignored
+            os.kill(os.getpid(), again)
         time.sleep(0.05)
 
 
@@ -67,20 +72,31 @@ def test_the_exit_code_and_line_tell_sigterm_from_ctrl_c():
     assert line.startswith("Terminated (SIGTERM).") and "resumes" in line
     line, code = interrupted(click.Abort())
     assert code == EXIT_INTERRUPTED == 130 and line.startswith("Interrupted.")
+    if hasattr(signal, "SIGHUP"):
+        line, code = interrupted(Terminated(signal.SIGHUP))
+        assert code == 129 and line.startswith("Hung up (SIGHUP") and "resumes" in line
 
 
-def test_a_command_receiving_sigterm_exits_143_with_one_line(main_thread, monkeypatch, invoke):
+@pytest.mark.parametrize(
+    ("signum", "code", "start"),
+    [(signal.SIGTERM, 143, "Terminated (SIGTERM).")]
+    + ([(signal.SIGHUP, 129, "Hung up (SIGHUP")] if hasattr(signal, "SIGHUP") else []),
+    ids=["SIGTERM", "SIGHUP"][: len(STOP_SIGNALS)],
+)
+def test_a_command_receiving_a_stop_signal_exits_with_one_line(
+    main_thread, monkeypatch, invoke, signum, code, start
+):
     import deeprecipe.diagnose
 
     def terminated(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
         time.sleep(5)  # interrupted at once
 
     monkeypatch.setattr(deeprecipe.diagnose, "diagnose", terminated)
     result = invoke("diagnose", "--train-error", "0.1", "--dev-error", "0.2")
-    assert result.exit_code == 143
+    assert result.exit_code == code
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Terminated (SIGTERM).")
+    assert len(lines) == 1 and lines[0].startswith(start) and "resumes" in lines[0]
 
 
 def test_stopping_worker_pools_kills_idle_loky_workers():
@@ -103,9 +119,11 @@ def _cmdline(process) -> list[str]:
 
 
 @pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="the deeprecipe script is not installed")
-def test_sigterm_on_a_parallel_run_leaves_no_process_behind(tmp_path):
-    """The real thing: a ``run`` whose sweeps use two local workers gets SIGTERM while they
-    train; it prints one line, exits 143, and every process it started is gone (by pid)."""
+@pytest.mark.parametrize("signum", list(STOP_SIGNALS), ids=lambda s: signal.Signals(s).name)
+def test_a_stop_signal_on_a_parallel_run_leaves_no_process_behind(tmp_path, signum):
+    """The real thing: a ``run`` whose sweeps use two local workers gets SIGTERM (or SIGHUP)
+    while they train; it prints one line, exits 128 + the signal, and every process it started
+    is gone (by pid)."""
     args = [str(CONSOLE_SCRIPT), "run", "--dataset", "moons", "--budget", "60", "--jobs", "2",
             "--epochs", "400", "--quiet", "--out", str(tmp_path / "run")]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -127,7 +145,7 @@ def test_sigterm_on_a_parallel_run_leaves_no_process_behind(tmp_path):
             pytest.fail(f"no parallel sweep started (exit {run.poll()}): {err.read_text()}")
         time.sleep(0.5)  # the workers are busy with trials
         children = _children(parent)  # workers, resource trackers: every pid it started
-        run.send_signal(signal.SIGTERM)
+        run.send_signal(signum)
         code = run.wait(timeout=120)
         _, alive = psutil.wait_procs(children, timeout=30)  # by pid and start time
     finally:  # whatever the test failed to see stopped is not left behind
@@ -136,10 +154,10 @@ def test_sigterm_on_a_parallel_run_leaves_no_process_behind(tmp_path):
         for process in children:
             with contextlib.suppress(psutil.Error):
                 process.kill()  # psutil checks the start time: never another process
-    assert code == 143, err.read_text()
+    assert code == 128 + signum, err.read_text()
     lines = err.read_text().strip().splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith("Terminated (SIGTERM).") and "resumes" in lines[0]
+    assert lines[0].startswith(STOP_SIGNALS[signum]) and "resumes" in lines[0]
     assert out.read_text() == ""
     assert not alive, [(p.pid, _cmdline(p)) for p in alive]
 

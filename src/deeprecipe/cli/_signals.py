@@ -1,4 +1,4 @@
-"""SIGTERM handled as Ctrl-C is: one line saying how to resume, worker processes stopped, 143.
+"""SIGTERM and SIGHUP handled as Ctrl-C is: one line saying how to resume, workers stopped.
 
 ``kill``, ``timeout``, a batch scheduler or a service manager stop a program with SIGTERM, and
 Python's default answer is to die on the spot: no ``finally`` runs, so joblib's worker processes
@@ -10,6 +10,10 @@ workers, the sweep closes its Dask client, a file being written is removed befor
 renamed into place. The command line then stops any idle worker pool left from an earlier
 sweep (:func:`stop_worker_pools`) and exits with 128 + 15 = 143, the code a shell reports for a
 process ended by SIGTERM (Ctrl-C: 128 + 2 = 130).
+
+SIGHUP (the terminal or the SSH session that started the command closed) would likewise kill
+the command on the spot; it is handled the same way and exits with 128 + 1 = 129. Its line may
+have no terminal left to reach: that is no reason to skip the cleanup.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from collections.abc import Iterator
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
+#: the signals handled as Ctrl-C is (SIGHUP where the platform has it), and how the line names
+#: each; the exit code is 128 + the signal's number
+STOP_SIGNALS: dict[int, str] = {signal.SIGTERM: "Terminated (SIGTERM)"}
+if hasattr(signal, "SIGHUP"):
+    STOP_SIGNALS[signal.SIGHUP] = "Hung up (SIGHUP: the terminal closed)"
+
 RESUME_HINT = (
     "Files are written whole or not at all; rerun the same command (the same --out) and a run "
     "resumes from its finished trials."
@@ -30,14 +40,19 @@ RESUME_HINT = (
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread where Ctrl-C would raise :class:`KeyboardInterrupt`."""
+    """SIGTERM or SIGHUP (``signum``), raised in the main thread where Ctrl-C would raise
+    :class:`KeyboardInterrupt`."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__()
+        self.signum = signum
 
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` in the main thread.
+    """Within the block, SIGTERM and SIGHUP raise :class:`Terminated` in the main thread.
 
-    Only the first SIGTERM raises: a second one, sent while the first is being cleaned up
+    Only the first such signal raises: another one, sent while the first is being cleaned up
     after, is ignored so the cleanup finishes (SIGKILL remains for the impatient). Outside the
     main thread (a test runner's worker thread) signals cannot be handled: nothing changes.
     """
@@ -50,28 +65,31 @@ def sigterm_as_interrupt() -> Iterator[None]:
         nonlocal received
         if not received:
             received = True
-            raise Terminated()
+            raise Terminated(signum)
 
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    previous = {signum: signal.signal(signum, raise_terminated) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def was_terminated(exc: BaseException | None) -> bool:
-    """Whether ``exc`` (or the exception it was raised from, as click's Abort) is SIGTERM."""
+def stop_signal(exc: BaseException | None) -> int | None:
+    """The signal that ``exc`` (or the exception it was raised from, as click's Abort) stands
+    for: SIGTERM or SIGHUP; None for Ctrl-C or anything else."""
     while exc is not None:
         if isinstance(exc, Terminated):
-            return True
+            return exc.signum
         exc = exc.__cause__ or exc.__context__
-    return False
+    return None
 
 
 def interrupted(exc: BaseException | None) -> tuple[str, int]:
-    """The one line to print and the exit code, after Ctrl-C or SIGTERM."""
-    if was_terminated(exc):
-        return f"Terminated (SIGTERM). {RESUME_HINT}", EXIT_TERMINATED
+    """The one line to print and the exit code, after Ctrl-C, SIGTERM or SIGHUP."""
+    signum = stop_signal(exc)
+    if signum is not None:
+        return f"{STOP_SIGNALS[signum]}. {RESUME_HINT}", 128 + signum
     return f"Interrupted. {RESUME_HINT}", EXIT_INTERRUPTED
 
 

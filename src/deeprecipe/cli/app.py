@@ -14,6 +14,7 @@ Python warnings (a dev set too small to measure 1 point of error, ...) become on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -79,9 +80,10 @@ class DeepRecipeGroup(click.Group):
                 code = _fail(_usage_message(exc))
             except click.ClickException as exc:  # click.FileError and friends
                 code = _fail(exc.format_message())
-            except click.Abort as exc:  # Ctrl-C, or SIGTERM (see _signals)
+            except click.Abort as exc:  # Ctrl-C, SIGTERM or SIGHUP (see _signals)
                 message, code = interrupted(exc)
-                click.echo(message, err=True)
+                with contextlib.suppress(OSError):  # after SIGHUP no terminal may be left
+                    click.echo(message, err=True)
                 _silence_stderr()  # worker pools shutting down after Ctrl-C print tracebacks
                 stop_worker_pools()
             except DeepRecipeError as exc:

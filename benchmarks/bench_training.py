@@ -246,7 +246,7 @@ def targets(summaries: dict, records: list[dict], threads_list, memory: list[dic
                 checks.append(
                     (
                         f"{name}: {most} threads >= 1.8x one thread",
-                        _thread_speedup(summaries, name, most),
+                        _thread_speedup(records, name, most),
                         1.8,
                         None,
                     )
@@ -289,9 +289,16 @@ def targets(summaries: dict, records: list[dict], threads_list, memory: list[dic
     return out
 
 
-def _thread_speedup(summaries: dict, name: str, threads: int) -> float | None:
-    one, many = summaries.get((1, name, "deeprecipe")), summaries.get((threads, name, "deeprecipe"))
-    return many["median"] / one["median"] if one and many else None
+def _thread_speedup(records: list[dict], name: str, threads: int) -> float | None:
+    """deeprecipe's samples/s on ``threads`` over one thread's, the median of the rounds'
+    paired ratios (both thread counts run in each round, as :func:`evaluation_tax` pairs)."""
+    by_round: dict = {}
+    for r in records:
+        if r.get("workload") == name and r.get("contender") == "deeprecipe":
+            if "samples_per_s" in r:
+                by_round.setdefault(r.get("round"), {})[r["threads"]] = r["samples_per_s"]
+    ratios = [d[threads] / d[1] for d in by_round.values() if 1 in d and threads in d]
+    return float(np.median(ratios)) if ratios else None
 
 
 def parse_args(argv):

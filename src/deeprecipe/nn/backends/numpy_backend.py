@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import array_api_compat.numpy as numpy_namespace
 import numpy as np
 
 
@@ -18,7 +19,10 @@ class NumpyBackend:
 
     name = "numpy"
     device_name = "cpu"
-    xp = np
+    #: the array API namespace of NumPy arrays, for what the engine shares with the other
+    #: backends (the running training error): array-api-compat's, which has the standard's
+    #: functions (``astype``, ...) on every NumPy version supported, 1.23 included
+    xp = numpy_namespace
     device = "cpu"
     #: views of theta are trusted, buffers are reused, updates are in place
     in_place = True

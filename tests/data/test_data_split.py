@@ -182,6 +182,15 @@ def test_small_dev_or_test_warns():
         split(np.zeros((1000, 1)), test=0)  # no test set asked for: nothing to warn about
 
 
+def test_a_small_set_of_a_regression_target_warns_in_its_own_terms():
+    y = np.random.default_rng(0).normal(size=150)  # 30 dev examples: sqrt(2/30) = 26%
+    with pytest.warns(SmallSplitWarning, match=r"MSE .* standard error of about 26%") as seen:
+        split(np.zeros((150, 1)), y)
+    assert not any("percentage point" in str(w.message) for w in seen)
+    with pytest.warns(SmallSplitWarning, match="percentage point"):
+        split(np.zeros((150, 1)), np.arange(150) % 3)  # class labels
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

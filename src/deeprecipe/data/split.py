@@ -261,7 +261,8 @@ def split(
     Warns :class:`SmallSplitWarning` when a non-empty dev, test or train-dev set has fewer than
     ``MIN_EVAL_EXAMPLES`` (100) examples: one example is then worth more than a percentage point
     of error, so a 1-point difference between two models cannot be measured on it. (A 1-point
-    difference is only statistically reliable with a few thousand examples.)
+    difference is only statistically reliable with a few thousand examples.) For a continuous
+    target it gives the MSE's standard error instead, about sqrt(2/n) of its value.
     """
     X, y = _as_xy(X, y)
     m = len(X)
@@ -290,17 +291,11 @@ def split(
     else:
         parts = _stratified_parts(labels, sizes, rng)
 
+    continuous = y is not None and y.dtype.kind == "f" and not _is_class_like(np.ravel(y))
     for name in ("dev", "test", "train_dev"):
         n = len(parts[name])
         if 0 < n < MIN_EVAL_EXAMPLES:
-            warnings.warn(
-                f"the {name} set has only {n} example{'s' if n != 1 else ''}: one example is worth "
-                f"{100 / n:.1f} percentage points of error, so a 1-point difference cannot be "
-                f"measured on it; use at least {MIN_EVAL_EXAMPLES} (ideally thousands), or "
-                "cross-validation",
-                SmallSplitWarning,
-                stacklevel=2,
-            )
+            warnings.warn(_small_set_message(name, n, continuous), SmallSplitWarning, stacklevel=2)
     return Split(
         train_idx=parts["train"].astype(np.int64),
         dev_idx=parts["dev"].astype(np.int64),
@@ -311,6 +306,24 @@ def split(
         stratified=labels is not None,
         X=X,
         y=y,
+    )
+
+
+def _small_set_message(name: str, n: int, continuous: bool) -> str:
+    """Why ``n`` examples are too few to compare models on: for an error rate, what one example
+    is worth; for a regression target, the MSE's relative standard error, sqrt(2/n) (for
+    normal errors: var(MSE estimate) = 2 sigma^4 / n)."""
+    examples = f"the {name} set has only {n} example{'s' if n != 1 else ''}"
+    advice = f"use at least {MIN_EVAL_EXAMPLES} (ideally thousands), or cross-validation"
+    if continuous:
+        return (
+            f"{examples}: an MSE measured on it has a standard error of about "
+            f"{100 * math.sqrt(2 / n):.0f}% of its value, so smaller differences between two "
+            f"models cannot be measured on it; {advice}"
+        )
+    return (
+        f"{examples}: one example is worth {100 / n:.1f} percentage points of error, so a "
+        f"1-point difference cannot be measured on it; {advice}"
     )
 
 

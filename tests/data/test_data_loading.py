@@ -90,7 +90,9 @@ def test_schema_refuses_what_training_never_saw(csv_path, tmp_path):
     cases = {
         "age,colour,income,label\n1,purple,2,no\n": "'purple' at row 0.*accepted: 'blue'",
         "age,colour,income,label\n1,red,2,maybe\n": "class 'maybe'.*accepted: 'no', 'yes'",
-        "age,colour,label\n1,red,no\n": "lacks column.*'income'",
+        "age,colour,label\n1,red,no\n": r"bad2\.csv lacks column\(s\) 'income'; accepted: "
+        r"a table with the training columns 'age', 'colour', 'income' \(and, optionally, "
+        r"the target 'label'\)",
         "age,colour,income,id,label\n1,red,2,9,no\n": "'id' that training did not see",
         "age,colour,income,label\nold,red,2,no\n": "'age'.*holds text",
     }

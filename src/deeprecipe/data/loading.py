@@ -94,19 +94,21 @@ def _table_dataset(
     target: str | None,
     *,
     name: str,
+    source: str | None = None,
     row: RowLabel,
     schema: TableSchema | None,
     missing: str = "impute",
     on_problem: ProblemSink | None = None,
     **fit_kwargs: Any,
 ) -> Dataset:
+    source = name if source is None else source  # what error messages call the table
     if missing not in MISSING_POLICIES:
         raise DeepRecipeError(
             f"missing={missing!r} is not known; accepted: impute (fill with training "
             "statistics), drop (leave such rows out) or refuse"
         )
     if not columns or len(next(iter(columns.values()))) == 0:
-        raise DeepRecipeError(f"{name} has no data rows; accepted: a header and at least one row")
+        raise DeepRecipeError(f"{source} has no data rows; accepted: a header and at least one row")
     columns = {k: as_column(v) for k, v in columns.items()}
     notes: list[str] = []
     # prediction inputs (target=None with a schema) keep every row, labelled or not
@@ -120,12 +122,12 @@ def _table_dataset(
             )
     if schema is None and target is not None and target not in columns:
         raise DeepRecipeError(
-            f"target column {target!r} is not in {name}; accepted: one of "
+            f"target column {target!r} is not in {source}; accepted: one of "
             f"{', '.join(repr(n) for n in columns)}"
         )
     fitted = schema is None
     if fitted:
-        schema = TableSchema.fit(columns, target, row=row, source=name, **fit_kwargs)
+        schema = TableSchema.fit(columns, target, row=row, source=source, **fit_kwargs)
     elif target is not None and target != schema.target:
         raise DeepRecipeError(
             f"target={target!r} differs from the schema's target {schema.target!r}; accepted: "
@@ -143,14 +145,14 @@ def _table_dataset(
             )
             if len(next(iter(columns.values()))) == 0:
                 raise DeepRecipeError(
-                    f"{name}: every row has a missing value; accepted: missing='impute'"
+                    f"{source}: every row has a missing value; accepted: missing='impute'"
                 )
             if fitted:
-                schema = TableSchema.fit(columns, target, row=row, source=name, **fit_kwargs)
+                schema = TableSchema.fit(columns, target, row=row, source=source, **fit_kwargs)
     X, y = schema.encode(
         columns,
         row=row,
-        source=name,
+        source=source,
         on_problem=on_problem,
         missing="refuse" if missing == "refuse" else "keep",
     )
@@ -196,6 +198,7 @@ def load_csv(
         columns,
         target,
         name=p.stem,
+        source=p.name,
         row=row,
         schema=schema,
         missing=missing,
@@ -258,6 +261,7 @@ def load_parquet(
         columns,
         target,
         name=p.stem,
+        source=p.name,
         row=lambda i: f"row {i}",
         schema=schema,
         missing=missing,

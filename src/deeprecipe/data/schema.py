@@ -332,9 +332,15 @@ class TableSchema:
         if require_target and self.target is not None and self.target not in columns:
             missing_columns.append(self.target)
         if missing_columns:
+            needed = [s.name for s in self.features]
+            optional = ""
+            if self.target is not None and require_target:
+                needed.append(self.target)
+            elif self.target is not None:
+                optional = f" (and, optionally, the target {self.target!r})"
             raise DeepRecipeError(
                 f"{source} lacks column(s) {', '.join(map(repr, missing_columns))}; accepted: "
-                f"the training columns {', '.join(repr(n) for n in self.source_columns)}"
+                f"a table with the training columns {', '.join(map(repr, needed))}{optional}"
             )
         # Columns the training file had but training left out (features=[...]) are ignored;
         # columns training never saw are refused, as scikit-learn does for unseen feature names.

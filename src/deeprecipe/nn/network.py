@@ -591,7 +591,12 @@ class Network:
         return self.loss.output(self.backend.to_host(logits))
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class indices (softmax), 0/1 labels with threshold 0.5 (sigmoid), or values (mse)."""
+        """Class indices (softmax), 0/1 labels (sigmoid), or values (mse).
+
+        Read from the logits: the largest one's class, 1 where the logit is positive (where
+        sigma(z) > 0.5 in exact arithmetic). :meth:`predict_proba` rounds: a logit within
+        rounding of a tie can read as 0.5 (or equal softmax entries) there while ``predict``
+        still tells the two sides apart."""
         logits = self.forward(self.check_inputs(X), training=False)
         return self.loss.predict_logits(self.backend.to_host(logits))
 

@@ -188,10 +188,12 @@ class Trainer:
                 if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first_cost, 1.0):
                     net.theta = last_good
                     self.history.diverged = True
+                    bound = f"beyond {DIVERGENCE_FACTOR:.0f} x max(first cost, 1)"
                     self.history.message = (
-                        f"training diverged at epoch {self.epoch} (cost {cost:.4g}); the weights "
-                        f"from the start of epoch {last_good_epoch}, whose cost was still finite, "
-                        f"were restored; {DIVERGENCE_ADVICE}"
+                        f"training diverged at epoch {self.epoch} (cost {cost:.4g}, "
+                        f"{'not finite' if not np.isfinite(cost) else bound}); the "
+                        f"weights from the start of epoch {last_good_epoch}, the last epoch whose "
+                        f"cost stayed in bounds, were restored; {DIVERGENCE_ADVICE}"
                     )
                     break
                 last_good[...] = epoch_start
@@ -310,9 +312,13 @@ def fit(
     which cost nothing extra; ``"exact"`` measures the whole training set after the epoch
     instead (the module docstring says what each figure means).
 
-    ``n_threads``: threads for the matrix products and the element-wise work (``-1``: every
-    core); by default ``DEEPRECIPE_NUM_THREADS``, else the BLAS thread count in effect
-    (``OMP_NUM_THREADS``, ``threadpoolctl.threadpool_limits``). The result does not depend on it.
+    ``n_threads``: threads for the matrix products (``-1``: every core; NumPy's element-wise
+    work runs in the calling thread); by default ``DEEPRECIPE_NUM_THREADS``, else the BLAS
+    thread count in effect (``OMP_NUM_THREADS``, ``threadpoolctl.threadpool_limits``). The
+    result does not depend on it. On a machine busy with other work, use fewer threads than
+    cores: BLAS's threads wait for each other at every product, and one that is not scheduled
+    stalls them all (a small network then trains several times slower on two threads than on
+    one, as a plain NumPy loop does).
     """
     trainer = Trainer(
         network,

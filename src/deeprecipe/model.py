@@ -47,8 +47,10 @@ class Model:
         return X if self.scaler is None else self.scaler.transform(X).astype(X.dtype, copy=False)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities (sigmoid or softmax outputs) for raw inputs."""
-        return self.network.predict_proba(self.inputs(X))
+        """Class probabilities for raw inputs, one column per class in the order of
+        ``classes``, as scikit-learn's classifiers give them: a binary network's sigmoid ``p``
+        reads as ``[1 - p, p]``. (``network.predict_proba`` gives the output layer as it is.)"""
+        return self.network.task.class_probabilities(self.network.predict_proba(self.inputs(X)))
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels (mapped back through ``classes``) or values, for raw inputs."""

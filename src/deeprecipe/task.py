@@ -267,6 +267,12 @@ class Task:
         exponential and that rounding in sigma or softmax cannot tie."""
         return z[:, 0] if z.shape[1] == 1 else z
 
+    def class_probabilities(self, out: np.ndarray) -> np.ndarray:
+        """Outputs ``A[L]`` -> one probability per class, as scikit-learn's classifiers give
+        them (a single sigmoid ``p`` reads as ``[1 - p, p]``); otherwise the outputs as they
+        are (softmax rows, a multi-label network's sigmoids, a regression's values)."""
+        return out
+
     def error_terms(self, predictions: np.ndarray, targets: np.ndarray, y: Any = None):
         """Per-entry errors whose mean is the metric; ``targets`` from :meth:`prepare_targets`,
         ``y`` the targets as given (a regression measures against them in float64)."""
@@ -409,6 +415,9 @@ class BinaryCrossEntropy(_ClassLabels, Task):
     def predict_logits(self, z):
         labels = (z > 0).astype(np.int64)  # sigma(z) > 0.5
         return labels[:, 0] if labels.shape[1] == 1 else labels
+
+    def class_probabilities(self, out):
+        return np.hstack([1.0 - out, out]) if out.shape[1] == 1 else out
 
     def error_terms(self, predictions, targets, y=None):
         truth = targets[:, 0] if targets.shape[1] == 1 else targets

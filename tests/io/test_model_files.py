@@ -48,6 +48,12 @@ def test_round_trip_gives_identical_predictions(tmp_path, dtype):
     np.testing.assert_array_equal(model.network.predict_proba(X), net.predict_proba(X))
     assert list(model.predict(X)) == [["no", "yes"][i] for i in net.predict(X)]
     assert model.metadata == {"a": 1}
+    # one probability per class, in the order of classes, as scikit-learn gives them
+    proba = model.predict_proba(X)
+    p = net.predict_proba(X)[:, 0]
+    assert proba.shape == (9, 2)
+    np.testing.assert_array_equal(proba[:, 1], p)
+    np.testing.assert_array_equal(proba[:, 0], 1.0 - p)
 
 
 def test_model_without_a_scaler_predicts_on_raw_inputs(tmp_path, network):

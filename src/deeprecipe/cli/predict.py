@@ -82,11 +82,6 @@ def _csv_text(
     return buffer.getvalue()
 
 
-def _class_probabilities(proba: np.ndarray) -> np.ndarray:
-    """One column per class: a sigmoid output ``p`` becomes ``[1 - p, p]``."""
-    return np.column_stack([1.0 - proba[:, 0], proba[:, 0]]) if proba.shape[1] == 1 else proba
-
-
 @cli.command("predict", short_help="Predict raw rows with a saved model, as CSV.")
 @click.option(
     "--model",
@@ -174,7 +169,7 @@ def predict_command(
     probabilities = None
     if classifier and len(X):
         probabilities = np.full((len(ds.X), len(classes or [0, 1])), np.nan)
-        probabilities[scored] = _class_probabilities(model.predict_proba(X))
+        probabilities[scored] = model.predict_proba(X)
     predictions: list[Any] = [None] * len(ds.X)
     for k, value in zip(scored, predicted, strict=True):
         predictions[int(k)] = value.item() if isinstance(value, np.generic) else value

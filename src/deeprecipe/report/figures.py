@@ -272,7 +272,8 @@ def boundary_grid(
     predict_proba: Callable[[np.ndarray], np.ndarray], X: np.ndarray, *, resolution: int = 200
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xx, yy, p)``: a grid over the 2-D inputs ``X`` (5% margin) and the probability of
-    class 1 (or the predicted class index for more classes) at each grid point."""
+    class 1 (the last column of one or two; for more classes the predicted class index) at
+    each grid point."""
     X = np.asarray(X, dtype=float)
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.05 * np.where(hi > lo, hi - lo, 1.0)
@@ -280,7 +281,7 @@ def boundary_grid(
     ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
     xx, yy = np.meshgrid(xs, ys)
     proba = np.asarray(predict_proba(np.column_stack([xx.ravel(), yy.ravel()])))
-    p = proba[:, 0] if proba.shape[1] == 1 else proba.argmax(axis=1).astype(float)
+    p = proba[:, -1] if proba.shape[1] <= 2 else proba.argmax(axis=1).astype(float)
     return xx, yy, p.reshape(xx.shape)
 
 

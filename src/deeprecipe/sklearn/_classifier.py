@@ -160,7 +160,7 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
         if self._target == "multiclass":
             return softmax(logits)
         p = sigmoid(logits)
-        return p if self._target == "multilabel" else np.hstack([1.0 - p, p])
+        return p if self._target == "multilabel" else self._output_spec()[1].class_probabilities(p)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """log of :meth:`predict_proba`, computed stably from the logits."""

@@ -11,6 +11,8 @@
 #             at 1 thread and at every core (b256, b1024, b256 with L2 + dropout), and the
 #             torch backend beside PyTorch's nn loop on every core
 #   gradcheck the gradient-check table at 1 thread (deeprecipe, the course loop, torch.autograd)
+#   profile   where a NumPy-engine step's time goes at 1 thread and at every core, b256 and
+#             b1024: each phase, and each matrix product alone at 1, 2, 4, ... threads
 #
 # deeprecipe runs from this tree (src/ on PYTHONPATH), not installed. Its dependencies that such
 # an image lacks are array-api-compat and array-api-strict: fetch them beside the repository
@@ -22,7 +24,8 @@
 #
 # Usage: OUTPUT=DIR bash benchmarks/gpu_check.sh [PART ...]   (default: tests gpu; DIR defaults to
 # $OUT, else /tmp/deeprecipe-gpu). Each part writes its log there (env.txt, tests.log, gpu.md,
-# cores.md, gradcheck.md), is cut at its own time limit, and the script exits 1 if any failed.
+# cores.md, gradcheck.md, profile-b*.md), is cut at its own time limit, and the script exits 1
+# if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -89,11 +92,17 @@ for name in $PARTS; do
         part torch-cores 90 cores-torch.md "$PY" -m benchmarks.bench_device --device cpu \
             --threads "$(nproc)" --rounds "${TORCH_ROUNDS:-3}"
         ;;
+    profile)
+        for batch in 1024 256; do
+            part "profile-b$batch" 60 "profile-b$batch.md" "$PY" -m benchmarks.profile_step \
+                --threads 1,all --workload "mnist-sgd-b$batch"
+        done
+        ;;
     gradcheck)
         part gradcheck 90 gradcheck.md "$PY" -m benchmarks.bench_gradcheck --rounds 3 --no-write
         ;;
     *)
-        echo "unknown part $name; accepted: tests gpu cores gradcheck" >&2
+        echo "unknown part $name; accepted: tests gpu cores gradcheck profile" >&2
         exit 2
         ;;
     esac

@@ -64,6 +64,15 @@ def test_dev_and_test_errors_beyond_binomial_noise_draw_a_warning():
     assert not close.differ and close.note() is None
 
 
+def test_a_gap_between_parts_drawn_from_one_dataset_is_not_put_down_to_distributions():
+    dev, test = np.r_[np.ones(13), np.zeros(29)], np.r_[np.ones(31), np.zeros(19)]
+    note = compare_dev_test(dev, test).note(same_source=True)
+    assert "different distributions" not in note and "not a difference of distributions" in note
+    assert "the dev set was overfitted" in note
+    easier = compare_dev_test(test, dev).note(same_source=True)  # test better than dev
+    assert "overfitted" not in easier and "the dev set happens to be harder" in easier
+
+
 def test_squared_errors_are_compared_by_their_own_spread():
     rng = np.random.default_rng(3)
     a, b = rng.chisquare(1, 300), rng.chisquare(1, 300)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from deeprecipe.errors import DeepRecipeError
 from deeprecipe.recipe import Recipe
 
 SMALL = dict(hidden=(16,), epochs=300, max_steps=3, learning_curve_fractions=(1.0,), n_jobs=1,
@@ -107,3 +108,29 @@ def test_a_test_file_like_the_training_file_leaves_dev_in_the_training_file():
     info = result.to_dict()["data"]
     assert info["n_test"] == 200 and info["n_train"] + info["n_dev"] == 400
     assert not any("half of the test data" in n for n in result.notes)
+
+
+def test_parts_drawn_at_random_by_the_caller_are_read_as_the_recipes_own_split():
+    """The CLI splits a file itself (to impute with training statistics) and passes the parts:
+    no shift between them and training is looked for, and a dev/test gap is chance or an
+    overfitted dev set, not a distribution. Parts of their own name their features."""
+    X, y = _product_rule(600, 4)
+    result = Recipe(**SMALL, max_trainings=2).run(
+        X[:400], y[:400], X_dev=X[400:500], y_dev=y[400:500], X_test=X[500:], y_test=y[500:],
+        random_parts=("dev", "test"),
+    )  # fmt: skip
+    info = result.to_dict()["data"]
+    assert info["split"] == "drawn at random from one dataset by the caller"
+    assert info["dev_test_same_source"] and result.to_dict()["distributions"] == []
+    X_moved = X[500:].copy()
+    X_moved[:, 2] += 3.0  # one feature moved in a test file of its own
+    own = Recipe(**SMALL, max_trainings=2).run(
+        X[:400], y[:400], X_dev=X[400:500], y_dev=y[400:500], X_test=X_moved, y_test=y[500:],
+        random_parts=("dev",), feature_names=["a", "b", "depth", "d"],
+    )  # fmt: skip
+    assert not own.to_dict()["data"]["dev_test_same_source"]
+    assert any("have a different mean in the test set" in n and "depth (" in n for n in own.notes)
+    with pytest.raises(DeepRecipeError, match="random_parts.*'train'.*accepted: 'dev' and 'test'"):
+        Recipe(**SMALL, max_trainings=2).run(X, y, random_parts=("train",))
+    with pytest.raises(DeepRecipeError, match="X_test is not given"):
+        Recipe(**SMALL, max_trainings=2).run(X, y, random_parts="test")

@@ -57,6 +57,8 @@ class Prepared:
     imputed: dict[str, int] = field(default_factory=dict)
     #: the dev set is half of the test data (``dev_from``; see deeprecipe.data.shift)
     dev_from_test: bool = False
+    #: the parts split here at random from the training data's file (not files of their own)
+    random_parts: tuple[str, ...] = ()
 
     @property
     def head(self) -> Task:
@@ -304,4 +306,12 @@ def prepare(
         imputer=imputer,
         imputed=imputed,
         dev_from_test=drawn is not None,
+        random_parts=tuple(
+            part
+            for part, split_here in (
+                ("dev", dev_part is None and drawn is None),
+                ("test", test_part is None and len(X_test) > 0),
+            )
+            if split_here
+        ),
     )

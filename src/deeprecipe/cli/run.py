@@ -369,6 +369,8 @@ def run_command(ui: UI, **options: Any) -> None:
             X_test=data.X_test if len(data.X_test) else None,
             y_test=data.y_test if len(data.X_test) else None,
             image_shape=data.image_shape,
+            feature_names=data.feature_names,
+            random_parts=data.random_parts,
         )
     folder.mkdir(parents=True, exist_ok=True)
     with owner.committing():  # results.json last; a write error names its file

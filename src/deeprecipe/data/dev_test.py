@@ -36,18 +36,34 @@ class DevTestAgreement:
     z: float
     differ: bool
 
-    def note(self, metric: str = "error") -> str | None:
-        """The warning, or None when they agree."""
+    def note(self, metric: str = "error", *, same_source: bool = False) -> str | None:
+        """The warning, or None when they agree. ``same_source``: dev and test were drawn at
+        random from the same data, so a gap cannot be a difference of distributions."""
         if not self.differ:
             return None
         fmt = (lambda v: f"{v:.1%}") if metric == "error" else (lambda v: f"{v:.4g}")
         direction = "worse" if self.test_error > self.dev_error else "better"
-        return (
+        gap = (
             f"the test error ({fmt(self.test_error)}, {self.n_test} examples) is {direction} than "
             f"the dev error ({fmt(self.dev_error)}, {self.n_dev} examples) beyond the noise of "
-            f"their sizes (gap {abs(self.z):.1f} standard errors): dev and test seem to come "
-            "from different distributions; compare how they were collected, draw both from the "
-            "data you care about, and re-decide on the new dev set"
+            f"their sizes (gap {abs(self.z):.1f} standard errors)"
+        )
+        if same_source:
+            cause = (
+                "the dev error is optimistic after the choices made on it (the dev set was "
+                "overfitted)"
+                if direction == "worse"
+                else "the dev set happens to be harder"
+            )
+            return (
+                f"{gap}, though both were drawn at random from the same data: not a difference "
+                f"of distributions, but chance or {cause}; the test figure is the one to trust, "
+                "and a larger dev set would make the choices sturdier"
+            )
+        return (
+            f"{gap}: dev and test seem to come from different distributions; compare how they "
+            "were collected, draw both from the data you care about, and re-decide on the new "
+            "dev set"
         )
 
 

@@ -12,6 +12,7 @@ from deeprecipe.recipe.result import RecipeStep
 from deeprecipe.recipe.state import RunState
 from deeprecipe.recipe.sweep import Sweeper, TrialOutcome
 from deeprecipe.recipe.trial import TrialData, network_from_trial
+from deeprecipe.task import Task
 
 REFIT_LABEL = "refit on train + dev"
 
@@ -120,9 +121,10 @@ def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -
         dev_losses = yardsticks.network_losses(network, trials.X_dev, trials.y_dev)
         agreement = compare_dev_test(dev_losses, test_losses)
         run.dev_test = dataclasses.asdict(agreement)
-        note = agreement.note(run.data.targets.head.metric)
+        same_source = bool(run.data.info.get("dev_test_same_source"))
+        note = agreement.note(run.data.targets.head.metric, same_source=same_source)
         if note:
-            run.notes.append(note)
+            run.notes.append(note + _references_moved(run.references, run.data.targets.head))
     run.emit(
         "test_evaluated",
         test_error=error,
@@ -130,3 +132,18 @@ def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -
         references={r["kind"]: r.get("test_error") for r in run.references},
     )
     return error
+
+
+def _references_moved(references: list[dict], head: Task) -> str:
+    """How the reference models' errors moved from dev to test, as a clause (in the task's
+    format): when they moved as the network's did, the test sample is harder (or easier) for
+    every model alike."""
+    fmt = head.format_metric
+    moves = [
+        f"{r['name']} {fmt(r['dev_error'])} -> {fmt(r['test_error'])}"
+        for r in references
+        if r["kind"] != "trivial"
+        and r.get("dev_error") is not None
+        and r.get("test_error") is not None
+    ]
+    return f" (the reference models, dev -> test: {'; '.join(moves)})" if moves else ""

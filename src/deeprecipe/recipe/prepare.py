@@ -38,14 +38,34 @@ class RunData:
     distributions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) -> RunData:
-    """Check, split (seeded, stratified for classes), normalize; see the module docstring."""
+def prepare(
+    cfg: RecipeConfig,
+    X,
+    y,
+    X_dev,
+    y_dev,
+    X_test,
+    y_test,
+    image_shape,
+    *,
+    feature_names=None,
+    random_parts=(),
+) -> RunData:
+    """Check, split (seeded, stratified for classes), normalize; see the module docstring.
+
+    ``random_parts`` names the given parts (``"dev"``, ``"test"``) that the caller drew at
+    random from the same data as ``X``: they are read as the recipe's own split is, not as
+    files of their own (no shift looked for, a dev/test gap not put down to distributions).
+    ``feature_names`` name the columns in the notes."""
     from deeprecipe.data import SmallSplitWarning, Standardizer, overlap_notes, split
 
     X, y = check_xy(X, y)
     check_pairs(dev=(X_dev, y_dev), test=(X_test, y_test))
+    random_parts = _check_random_parts(random_parts, dev=X_dev, test=X_test)
     targets = infer_targets(y, cfg.task)
+    # parts of their own: given, and not drawn at random from X's data by the caller
     given = {"dev": X_dev is not None, "test": X_test is not None}
+    given = {part: given[part] and part not in random_parts for part in given}
     drawn = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSplitWarning)
@@ -81,6 +101,8 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
         else:
             X_train, y_train = X, y
             made = "given" if drawn is None else "dev: half of the test data"
+            if len(random_parts) == 2:
+                made = "drawn at random from one dataset by the caller"
     notes = [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
     # dev drawn from the test data (here, or by the caller, who then says dev_from="test"):
     # that dev and test differ from training is what the split is for, not news
@@ -94,12 +116,18 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
         )
     X_dev = check_beside(X.shape[1], X_dev, y_dev, X_test, y_test)
     targets.encode(y_test, "y_test")
-    own = {"dev": X_dev, "test": X_test}
-    notes += overlap_notes(X_train, {k: own[k] for k in own if given[k]})
+    own = {"dev": (X_dev, y_dev), "test": (X_test, y_test)}
+    notes += overlap_notes(X_train, {k: own[k][0] for k in own if given[k]})
     distributions = []
     if any(given.values()):
         distributions = _compare_distributions(
-            targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_is_test_data
+            targets,
+            X_train,
+            y_train,
+            {part: own[part] for part in own if given[part]},
+            notes,
+            dev_is_test_data,
+            feature_names,
         )
     check_bayes_error_for_task(cfg.bayes_error, targets.task)  # task="auto" read off y
     if image_shape is not None:
@@ -127,6 +155,9 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
         "n_test": 0 if heldout is None else heldout.n_examples,
         "n_features": int(X.shape[1]),
         "split": made,
+        # dev and test drawn at random from one source (X, or a test file halved): a gap
+        # between their errors is then chance or an overfitted dev set, not a distribution
+        "dev_test_same_source": dev_is_test_data or not (given["dev"] or given["test"]),
         "normalized": scaler is not None,
         "image_shape": None if image_shape is None else list(image_shape),
     }
@@ -143,23 +174,27 @@ def prepare(cfg: RecipeConfig, X, y, X_dev, y_dev, X_test, y_test, image_shape) 
 
 
 def _compare_distributions(
-    targets, X_train, y_train, X_dev, y_dev, X_test, y_test, notes, dev_is_test_data=False
+    targets, X_train, y_train, parts, notes, dev_is_test_data=False, feature_names=None
 ):
-    """Parts given as separate files: are their labels and features distributed like the
-    training set's? The test labels' distribution is looked at here, never a model's errors
-    on them: the one read of the test set is still to come. With dev drawn from the test
-    file, a difference from training is what the split was made for: only dev against test
-    (both halves of one file) would be news, and they share their source by construction."""
+    """Parts given as separate files (``{"dev": (X_dev, y_dev), "test": ...}``): are their
+    labels and features distributed like the training set's? The test labels' distribution
+    is looked at here, never a model's errors on them: the one read of the test set is still
+    to come. With dev drawn from the test file, a difference from training is what the split
+    was made for: only dev against test (both halves of one file) would be news, and they
+    share their source by construction."""
     from deeprecipe.data.shift import compare_parts, shift_notes
 
-    parts = {"dev": (X_dev, targets.encode(y_dev, "y_dev"))}
-    if len(X_test):
-        parts["test"] = (X_test, targets.encode(y_test, "y_test"))
+    parts = {
+        part: (X_part, targets.encode(y_part, f"y_{part}"))
+        for part, (X_part, y_part) in parts.items()
+        if len(X_part)
+    }
     comparisons = compare_parts(
         X_train,
         targets.encode(y_train),
         parts,
         regression=not targets.head.metric_is_rate,
+        feature_names=feature_names,
     )
     notes += shift_notes(comparisons, labels=not dev_is_test_data)
     return [
@@ -174,6 +209,26 @@ def _compare_distributions(
         }
         for c in comparisons
     ]
+
+
+def _check_random_parts(random_parts, **parts) -> frozenset:
+    """``random_parts`` as a set of given parts' names, or a one-line error."""
+    if isinstance(random_parts, str):
+        random_parts = (random_parts,)
+    names = frozenset(random_parts)
+    unknown = sorted(names - set(parts), key=str)
+    if unknown:
+        raise DeepRecipeError(
+            f"random_parts={tuple(random_parts)!r} names {unknown[0]!r}; accepted: 'dev' and "
+            "'test', the parts given that were drawn at random from the same data as X"
+        )
+    missing = sorted(name for name in names if parts[name] is None)
+    if missing:
+        raise DeepRecipeError(
+            f"random_parts names {missing[0]!r}, but X_{missing[0]} is not given; accepted: "
+            "the parts given"
+        )
+    return names
 
 
 def _many_classes_hint(cfg: RecipeConfig, targets: TargetEncoding) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from deeprecipe.errors import DeepRecipeError
@@ -107,15 +107,33 @@ class Recipe:
         X_test: Any = None,
         y_test: Any = None,
         image_shape: tuple[int, ...] | None = None,
+        feature_names: Sequence[str] | None = None,
+        random_parts: Collection[str] = (),
     ) -> RecipeResult:
         """Split (unless dev/test are given), then run the recipe; see the module docstring.
 
         ``X_dev``/``y_dev`` and ``X_test``/``y_test`` are the user's own fixed splits; whatever
-        is not given is split off ``X``. ``image_shape`` (``(h, w[, c])``) says the rows are
-        flattened images, which enables image augmentation.
+        is not given is split off ``X``. ``random_parts`` names those of them (``"dev"``,
+        ``"test"``) that you drew at random from the same data as ``X`` (with
+        :func:`deeprecipe.split`, say): they are then read as the recipe's own split is, not as
+        data of their own (no shift between them and training is looked for, and a gap between
+        dev and test errors is put down to chance or an overfitted dev set, not to a difference
+        of distributions). ``image_shape`` (``(h, w[, c])``) says the rows are flattened
+        images, which enables image augmentation. ``feature_names`` name the columns in notes.
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
-        data = prepare(self.config, X, y, X_dev, y_dev, X_test, y_test, image_shape)
+        data = prepare(
+            self.config,
+            X,
+            y,
+            X_dev,
+            y_dev,
+            X_test,
+            y_test,
+            image_shape,
+            feature_names=feature_names,
+            random_parts=random_parts,
+        )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))
         from deeprecipe.progress import ProgressView, progress_bars

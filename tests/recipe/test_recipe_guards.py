@@ -10,7 +10,7 @@ from deeprecipe._stats import Z95, binomial_se
 from deeprecipe.diagnose.references import fit_references
 from deeprecipe.nn import Network
 from deeprecipe.recipe.config import TargetEncoding
-from deeprecipe.recipe.guards import guards, run_guards, single_class_guard
+from deeprecipe.recipe.guards import close_calls, guards, run_guards, single_class_guard
 from deeprecipe.recipe.trial import TrialData
 from deeprecipe.recipe.yardsticks import reference_data
 
@@ -102,6 +102,13 @@ def test_a_network_within_noise_of_the_references_and_clearly_better_than_trivia
     losses = {"trivial": trivial, "linear": linear}
     assert guards(network.mean(), refs, regression=False, dev_losses=network,
                   reference_losses=losses) == []  # fmt: skip
+    # quiet as a guard, but a reference ahead within the noise is told, in a note
+    (note,) = close_calls(
+        network.mean(), refs, regression=False, dev_losses=network, reference_losses=losses
+    )
+    assert note.startswith("the linear reference, linear model, is ahead of the chosen network")
+    assert "(15.0% against 15.3%), within the noise" in note and "McNemar mid-p" in note
+    assert close_calls(0.14, refs, regression=False) == []  # the network ahead: nothing to say
 
 
 def test_a_network_that_predicts_one_class_draws_the_single_class_guard():
@@ -139,6 +146,7 @@ def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
         ),
         references=[r for r, _ in fitted],
         reference_models={r["kind"]: m for r, m in fitted},
+        notes=[],
     )
     incumbent = SimpleNamespace(dev_error=network.error(X[300:], y[300:]))
     found = {g["finding"] + ":" + g["kind"]: g for g in run_guards(run, incumbent, network)}

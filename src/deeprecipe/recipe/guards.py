@@ -54,11 +54,19 @@ def run_guards(run: Any, incumbent: Any, network: Any) -> list[dict]:
         kind: per_example_loss(model, trials.X_dev, trials.y_dev, regression=regression)
         for kind, model in run.reference_models.items()
     }
+    dev_losses = network_losses(network, trials.X_dev, trials.y_dev)
     out = guards(
         incumbent.dev_error,
         run.references,
         regression=regression,
-        dev_losses=network_losses(network, trials.X_dev, trials.y_dev),
+        dev_losses=dev_losses,
+        reference_losses=reference_losses,
+    )
+    run.notes += close_calls(
+        incumbent.dev_error,
+        run.references,
+        regression=regression,
+        dev_losses=dev_losses,
         reference_losses=reference_losses,
     )
     if targets.head.is_classifier:
@@ -89,17 +97,12 @@ def guards(
     ``test`` and ``p_value``.
     """
     fmt = _formatter(regression)
-    reference_losses = reference_losses or {}
     out = []
     for ref in references:
         dev = ref.get("dev_error")
         if dev is None:
             continue
-        losses = reference_losses.get(ref["kind"])
-        if dev_losses is not None and losses is not None and len(losses) == len(dev_losses):
-            comparison = paired_test(dev_losses, losses, rates=not regression)
-        else:
-            comparison = _unpaired(network_dev, dev, ref.get("dev_se"))
+        comparison = _compare(network_dev, ref, regression, dev_losses, reference_losses)
         if ref["kind"] == "trivial" and network_dev - dev > 1e-12:
             finding = "worse"
         elif ref["kind"] == "trivial" and not comparison.better(ALPHA):
@@ -141,6 +144,45 @@ def guards(
             }
         )
     return out
+
+
+def close_calls(
+    network_dev: float,
+    references: list[dict],
+    *,
+    regression: bool,
+    dev_losses: Any = None,
+    reference_losses: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """A note (not a guard's warning) for each linear or boosting reference AHEAD of the
+    network on dev but within the dev set's noise (p >= 0.05, the same test as the guards):
+    on this evidence the simpler model is as good, which the user should know before
+    preferring the network."""
+    fmt = _formatter(regression)
+    notes = []
+    for ref in references:
+        dev = ref.get("dev_error")
+        if ref["kind"] == "trivial" or dev is None or dev >= network_dev:
+            continue
+        comparison = _compare(network_dev, ref, regression, dev_losses, reference_losses)
+        if comparison.worse(ALPHA):
+            continue  # a guard says so, loudly
+        noise = Z95 * comparison.se if math.isfinite(comparison.se) else None
+        notes.append(
+            f"the {ref['kind']} reference, {ref['name']}, is ahead of the chosen network on dev "
+            f"({fmt(dev)} against {fmt(network_dev)}), within the noise "
+            f"({_evidence(comparison, noise, fmt)}): on this evidence it is as good, and simpler"
+        )
+    return notes
+
+
+def _compare(network_dev, ref, regression, dev_losses, reference_losses) -> PairedTest:
+    """The network against one reference on dev: paired on the same rows when both
+    per-example losses are there, else on the reference's unpaired standard error."""
+    losses = (reference_losses or {}).get(ref["kind"])
+    if dev_losses is not None and losses is not None and len(losses) == len(dev_losses):
+        return paired_test(dev_losses, losses, rates=not regression)
+    return _unpaired(network_dev, ref["dev_error"], ref.get("dev_se"))
 
 
 def single_class_guard(

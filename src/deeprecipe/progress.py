@@ -2,12 +2,14 @@
 
 ``fit(..., progress=True)``, ``Recipe(..., progress=True)`` and the command line all draw them
 with :class:`ProgressView`, a listener of events. The bars are rich's: in a terminal they redraw
-in place on stderr; in Jupyter rich renders them as a live output cell.
+in place on stderr; in Jupyter rich renders them as a live output cell (with ipywidgets, the
+``deeprecipe[jupyter]`` extra; without it, they are printed in their final state, as text).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,9 +51,24 @@ def progress_columns() -> tuple:
 @contextlib.contextmanager
 def progress_bars(console: Console | None = None) -> Iterator[Progress]:
     """A live rich progress display (on stderr unless ``console`` says otherwise)."""
-    console = console if console is not None else Console(stderr=True)
+    console = console if console is not None else _stderr_console()
     with Progress(*progress_columns(), console=console, transient=False) as bars:
-        yield bars
+        try:
+            yield bars
+        finally:
+            # rich skips its last redraw in Jupyter, which would leave the cell showing the
+            # bars as they were at the last timed redraw (epoch 2223 of 3000, say)
+            bars.refresh()
+
+
+def _stderr_console() -> Console:
+    """rich's console on stderr; in Jupyter without ipywidgets, with which rich draws live
+    bars there (and without which it only warns), a plain one: the bars' final state is
+    printed as text, as in a log."""
+    console = Console(stderr=True)
+    if console.is_jupyter and importlib.util.find_spec("ipywidgets") is None:
+        console = Console(stderr=True, force_jupyter=False)
+    return console
 
 
 class ProgressView:

@@ -113,6 +113,27 @@ def test_a_listener_that_is_not_callable_is_refused(blobs):
         fit(Network([3, 1]), X, y, epochs=1, on_event=3)
 
 
+def test_in_jupyter_without_ipywidgets_the_bars_are_printed_as_text(monkeypatch):
+    """rich draws live bars in Jupyter through ipywidgets; without it, rich would only warn
+    and draw nothing: the bars' final state is printed instead, as in a log."""
+    import importlib.util
+
+    import rich.console
+
+    import deeprecipe.progress as progress
+
+    monkeypatch.setattr(rich.console, "_is_jupyter", lambda: True)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        progress.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "ipywidgets" else find_spec(name, *a),
+    )
+    assert not progress._stderr_console().is_jupyter
+    monkeypatch.setattr(progress.importlib.util, "find_spec", lambda name, *a: object())
+    assert progress._stderr_console().is_jupyter
+
+
 def test_progress_renders_in_jupyter():
     """In a notebook kernel rich draws the bars into a live ipywidgets output cell."""
     for module in ("nbclient", "nbformat", "ipykernel", "ipywidgets"):

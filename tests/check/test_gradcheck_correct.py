@@ -144,3 +144,19 @@ def test_a_bug_beside_a_kink_is_still_flagged(plant):
     plant.gradient(lambda g, net, m: g["b2"].__imul__(1.5))
     result = gradcheck(net, X, y, dropout="frozen")
     assert result.failing_tensors == ["b2"] and not result.kinks
+
+
+def test_a_correct_network_short_of_great_by_rounding_alone_is_told_so():
+    """Inputs in [0, 1/16]: a modest gradient, errors of 5e-9 per entry, all rounding, and a
+    relative difference near 1e-6 ("look again"); the note says it is no evidence of a bug,
+    and a larger eps indeed brings the check to "great" (its truncation error, O(eps^2), is
+    still far below the rounding one)."""
+    X = np.random.default_rng(0).random((20, 64)) / 16
+    y = np.arange(20) % 10
+    net = Network([64, 32, 10], activation="tanh", loss="softmax_crossentropy", seed=0)
+    result = gradcheck(net, X, y)
+    assert result.verdict == "look again"
+    assert any("rounding noise" in n and "eps (1e-6, 1e-5)" in n for n in result.notes), (
+        result.notes
+    )
+    assert gradcheck(net, X, y, eps=1e-5).verdict == "great"

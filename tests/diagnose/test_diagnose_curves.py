@@ -163,3 +163,28 @@ def test_curves_diagnose_their_chosen_point(digits_curve):
     assert at_end.train_error == digits_curve.train_error[-1]
     at_start = digits_curve.diagnose(0.0, index=0)
     assert at_start.dev_error == digits_curve.dev_error[0] and at_start.high_variance
+
+
+def test_a_tie_on_dev_error_goes_to_the_lowest_dev_loss_as_in_the_recipe():
+    from deeprecipe.diagnose.curves import ValidationCurve
+
+    def curve(dev_costs):
+        return ValidationCurve(
+            "l2", [0.0, 1.0, 10.0], [[0.10], [0.12], [0.20]], [[0.155], [0.155], [0.30]],
+            [[0.3], [0.4], [0.6]], dev_costs, "error", 0,
+        )  # fmt: skip
+
+    assert curve([[0.52], [0.47], [0.80]]).best_value == 1.0  # the tie broken by the loss
+    assert curve([[0.47], [0.52], [0.80]]).best_value == 0.0
+    assert curve([[0.5], [0.5], [0.8]]).best_value == 0.0  # tied again: the first
+
+
+def test_dev_costs_leave_out_the_l2_term_so_that_they_compare_across_lambdas():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = (X[:, 0] > 0).astype(int)
+    curve = validation_curve({"layer_sizes": [2, 8, 1]}, "l2", [0.0, 1e4], X[:60], y[:60],
+                             X[60:], y[60:], fit_kwargs={"epochs": 1}, n_jobs=1)  # fmt: skip
+    (plain_train, strong_train), (plain_dev, strong_dev) = curve.train_costs, curve.dev_costs
+    assert strong_train[0] > 10 * plain_train[0]  # J: the penalty of lambda = 1e4 included
+    assert strong_dev[0] < 2 * plain_dev[0] < 2  # the dev loss alone: a cross-entropy

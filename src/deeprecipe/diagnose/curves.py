@@ -45,7 +45,9 @@ class Curve:
     """Train and dev figures per point of a curve, as plain data.
 
     ``train_errors[i][r]`` is the train error of point ``i`` in repeat ``r`` (likewise
-    ``dev_errors``, ``train_costs``, ``dev_costs``). ``metric`` names what ``*_error`` measures:
+    ``dev_errors``, ``train_costs``, ``dev_costs``). ``train_costs`` are J, the training
+    objective (L2 term included); ``dev_costs`` the dev loss alone (cross-entropy or squared
+    error), which compares across values of lambda. ``metric`` names what ``*_error`` measures:
     ``"error"`` (misclassification rate) or ``"mse"`` (the regression networks' error).
     """
 
@@ -160,8 +162,13 @@ class ValidationCurve(Curve):
 
     @property
     def best_index(self) -> int:
-        """Index of the lowest mean dev error (the first one on ties)."""
-        return int(np.argmin(self.dev_error))
+        """Index of the lowest mean dev error; on a tie, of the lowest mean dev loss among the
+        tied (the recipe's rule: an error rate ties often on a small dev set, the loss
+        rarely), then the first."""
+        errors = np.asarray(self.dev_error)
+        tied = np.flatnonzero(errors == np.nanmin(errors)) if np.isfinite(errors).any() else [0]
+        losses = [float(np.mean(self.dev_costs[i])) for i in tied]
+        return int(tied[int(np.nanargmin(losses))]) if np.isfinite(losses).any() else int(tied[0])
 
     @property
     def best_value(self) -> Any:
@@ -228,7 +235,7 @@ def _train_point(
         net.error(X, y),
         net.error(X_dev, y_dev),
         net.cost(X, y),
-        net.cost(X_dev, y_dev, m=X.shape[0]),
+        net.cost(X_dev, y_dev, l2_term=False),  # comparable across lambdas
         bool(history.diverged),
         metric,
     )

@@ -578,12 +578,15 @@ class Network:
         self.backward(dz_out, m=m)
         return value + self._l2_term(m)
 
-    def cost(self, X: Any, y: Any, *, m: int | None = None) -> float:
-        """J on ``(X, y)`` in prediction mode (no dropout), L2 term included."""
+    def cost(self, X: Any, y: Any, *, m: int | None = None, l2_term: bool = True) -> float:
+        """J on ``(X, y)`` in prediction mode (no dropout), L2 term included (its ``m``: the
+        training set's size; default the rows of ``X``). ``l2_term=False``: the mean loss
+        alone (cross-entropy or squared error), which compares across values of lambda."""
         X = self.check_inputs(X)
         targets = self.prepare_targets(y, X.shape[0])
         logits = self.backend.to_host(self.forward(X, training=False))
-        return self.loss.value(logits, targets) + self.l2_cost(X.shape[0] if m is None else m)
+        loss = self.loss.value(logits, targets)
+        return loss + self.l2_cost(X.shape[0] if m is None else m) if l2_term else loss
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The output activation of the logits: sigmoid, softmax or identity. Never drops a unit."""

@@ -165,12 +165,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _data_loss(net: Network, X: np.ndarray, y: np.ndarray) -> float:
-    """The mean loss without the L2 term, comparable across lambdas."""
-    logits = net.backend.to_host(net.forward(net.check_inputs(X), training=False))
-    return float(net.loss.value(logits, net.prepare_targets(y, len(X))))
-
-
 def target_scale(data: TrialData) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Per-output mean and standard deviation of a regression's training targets (None for a
     classifier). A constant output keeps the spread 1. The task owns the rule."""
@@ -241,9 +235,9 @@ def run_trial(
             "spec": spec,
             "n_train": int(len(X)),
             "train_error": net.error(X, y),
-            "train_loss": _data_loss(net, X, y),
+            "train_loss": float(net.cost(X, y, l2_term=False)),
             "dev_error": net.error(data.X_dev, data.y_dev) if has_dev else None,
-            "dev_loss": _data_loss(net, data.X_dev, data.y_dev) if has_dev else None,
+            "dev_loss": float(net.cost(data.X_dev, data.y_dev, l2_term=False)) if has_dev else None,
             "epochs_run": len(history),
             "best_epoch": history.best_epoch,
             "stopped_early": history.stopped_early,

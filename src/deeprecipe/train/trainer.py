@@ -18,6 +18,9 @@ What each per-epoch figure means (none costs a pass of its own over the training
   third of an epoch's work. Exact figures at the end: ``network.error(X, y)``.
 - ``dev_cost``, ``dev_error``: exact, over the whole dev set in prediction mode, on the weights
   the epoch ends with (a forward pass over the dev set, in chunks: ``Network._evaluate``).
+  ``dev_cost`` is J on dev, the L2 term included (as Keras's ``val_loss``), so it tracks the
+  objective early stopping watches; across values of lambda compare the dev loss alone:
+  ``network.cost(X_dev, y_dev, l2_term=False)`` (what validation curves and the recipe use).
 
 Threads: :func:`fit` runs on ``n_threads`` threads (default: ``DEEPRECIPE_NUM_THREADS``, else the
 BLAS thread count in effect, which sweeps hold to one per worker): BLAS and PyTorch's CPU

@@ -158,3 +158,10 @@ def test_bad_input_is_named(X):
         scaler_from_state("zscore", {})
     with pytest.raises(DeepRecipeError, match="<= 0"):
         scaler_from_state("standardize", {"mean": np.zeros(2), "scale": np.array([1.0, 0.0])})
+
+
+def test_the_repr_lists_the_settings_and_the_fitted_width():
+    X = np.ones((3, 2))
+    assert repr(Standardizer()) == "Standardizer()"
+    assert repr(Standardizer().fit(X)) == "Standardizer(n_features_in_=2)"
+    assert repr(MinMaxScaler().fit(X)) == "MinMaxScaler(feature_range=(0.0, 1.0), n_features_in_=2)"

@@ -75,6 +75,7 @@ def mlp_classifier_usage(Estimator, cancer) -> dict:
         # 4. reading the fitted attributes
         plain = Estimator(
             hidden_layer_sizes=(8, 4),
+            activation="logistic",
             solver="adam",
             batch_size="auto",
             learning_rate="constant",
@@ -90,6 +91,7 @@ def mlp_classifier_usage(Estimator, cancer) -> dict:
         out["t"] = plain.t_
         out["layers"] = (plain.n_layers_, plain.n_outputs_, plain.out_activation_)
         out["best_loss_is_min"] = plain.best_loss_ == min(plain.loss_curve_)
+        out["loss_is_last"] = plain.loss_ == plain.loss_curve_[-1]
         out["no_validation"] = (plain.validation_scores_, plain.best_validation_score_)
     return out
 
@@ -107,6 +109,7 @@ def test_mlp_classifier_code_runs_with_the_class_swapped(cancer):
         assert result["t"] == 20 * n_train
         assert result["layers"] == (4, 1, "logistic")
         assert result["best_loss_is_min"] and result["no_validation"] == (None, None)
+        assert result["loss_is_last"]
         assert len(result["es_scores"]) == result["es_n_iter"] < 300
         assert result["es_best"] in result["es_scores"] and result["es_best_loss"] is None
         assert result["online_t"] == 5 * n_train  # samples seen

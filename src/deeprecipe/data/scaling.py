@@ -82,8 +82,8 @@ class _Scaler:
 
     def __repr__(self) -> str:
         n = getattr(self, "n_features_in_", None)
-        fitted = "" if n is None else f", n_features_in_={n}"
-        return f"{type(self).__name__}({self._params_repr()}{fitted})"
+        parts = [self._params_repr()] + ([] if n is None else [f"n_features_in_={n}"])
+        return f"{type(self).__name__}({', '.join(p for p in parts if p)})"
 
     def _params_repr(self) -> str:
         return ""

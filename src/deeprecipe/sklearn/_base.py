@@ -25,7 +25,12 @@ from deeprecipe.data import make_scaler
 from deeprecipe.defaults import PATIENCE, SKLEARN_LEARNING_RATE, SKLEARN_MAX_EPOCHS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.sklearn._fitted import require_fitted
-from deeprecipe.sklearn._params import Settings, check_settings, seed_sequence
+from deeprecipe.sklearn._params import (
+    SKLEARN_ACTIVATIONS,
+    Settings,
+    check_settings,
+    seed_sequence,
+)
 from deeprecipe.sklearn._persist import PersistenceMixin
 from deeprecipe.sklearn._rules import SklearnRules, ValidationScores
 from deeprecipe.task import Task
@@ -428,11 +433,18 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         return int(self.network_.layer_sizes[-1])
 
     @property
+    def loss_(self) -> float:
+        """The last epoch's cost, ``loss_curve_[-1]``, as scikit-learn's MLP gives it."""
+        require_fitted(self)
+        return self.loss_curve_[-1]
+
+    @property
     def out_activation_(self) -> str:
         """scikit-learn's name of the output activation: 'logistic', 'softmax' or 'identity'."""
         require_fitted(self)
         activation = self.network_.loss.output_activation
-        return {"sigmoid": "logistic"}.get(activation, activation)
+        ours = {name: sklearn for sklearn, name in SKLEARN_ACTIVATIONS.items()}
+        return ours.get(activation, activation)
 
     def _layers_in_data_units(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The network's layers in float64 with the input scaler ``x' = gain * x + shift``

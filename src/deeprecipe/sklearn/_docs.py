@@ -15,8 +15,8 @@ SHARED_DOC = """
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Units per hidden layer, ``n[1], ..., n[L-1]``; ``()`` gives a linear model.
     activation : {"relu", "leaky_relu", "tanh", "sigmoid", "identity"} or tuple, default="relu"
-        Hidden activation, one name or one per hidden layer (scikit-learn's "logistic" is
-        "sigmoid" here).
+        Hidden activation, one name or one per hidden layer (scikit-learn's name
+        "logistic" is accepted for "sigmoid").
     solver : {"adam", "momentum", "gd", "sgd"}, default="adam"
         Update rule over mini-batches. ``"gd"``/``"sgd"`` is plain (mini-batch) gradient
         descent, the course's; scikit-learn's "sgd" adds Nesterov momentum 0.9, whose closest
@@ -136,6 +136,8 @@ SHARED_DOC = """
         ``activation`` and ``out_activation_`` on them gives ``predict_proba``/``predict``.
     loss_curve_ : list of float
         ``history_.cost``: the training cost J per epoch, L2 term included.
+    loss_ : float
+        The last epoch's cost, ``loss_curve_[-1]``.
     best_loss_ : float or None
         The lowest ``loss_curve_`` entry; None with early stopping, as in scikit-learn.
     validation_scores_ : list of float or None

@@ -21,6 +21,8 @@ from deeprecipe.nn import ACTIVATIONS, INITIALIZERS
 from deeprecipe.nn.backends import BACKENDS, Backend, get_backend
 from deeprecipe.train import OPTIMIZERS, NetworkSpec, Optimizer, get_optimizer
 
+#: scikit-learn's names of activations that deeprecipe names otherwise
+SKLEARN_ACTIVATIONS = {"logistic": "sigmoid"}
 DTYPE_NAMES = ("float32", "float64")
 
 
@@ -255,7 +257,10 @@ def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings
         "activation",
         params["activation"],
         n_hidden,
-        lambda a: check_choice("activation", a, ACTIVATIONS),
+        # scikit-learn's name of the sigmoid, "logistic", is accepted as such
+        lambda a: check_choice(
+            "activation", SKLEARN_ACTIVATIONS.get(a, a) if isinstance(a, str) else a, ACTIVATIONS
+        ),
     )
     init = params["init"]
     init = None if init is None else check_choice("init", init, INITIALIZERS)

@@ -60,3 +60,13 @@ def test_threads_reach_the_training_and_give_the_same_bits(invoke, tmp_path, mon
         for name in ("one", "every")
     ]
     assert (weights[0] == weights[1]).all()
+
+
+def test_run_refuses_an_absent_device_before_any_training_or_file(invoke, tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: the refusal cannot be shown here")
+    out = tmp_path / "run"
+    result = invoke("run", "--dataset", "moons", "--budget", "2", "--device", "cuda", "--out", out)
+    assert result.exit_code == 2 and "no CUDA GPU" in result.stderr
+    assert "references" not in result.output and not out.exists()

@@ -124,6 +124,10 @@ class RecipeConfig:
     learning_curve_fractions: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0)
 
     def __post_init__(self) -> None:
+        if self.device is not None or self.backend is not None:
+            from deeprecipe.nn.backends import get_backend
+
+            get_backend(self.backend, self.device)  # a missing library or GPU: refused now
         self.task = check_choice("task", self.task, TASKS)
         self.dev_from = check_choice("dev_from", self.dev_from, DEV_SOURCES)
         if self.bayes_error is not None:

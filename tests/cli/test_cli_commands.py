@@ -104,8 +104,28 @@ def test_predict_on_a_file_whose_labels_are_blank_predicts_every_row(
     result = invoke("predict", "--model", trained[0] / "model.safetensors", "--data", blank,
                     "--out", tmp_path / "p.csv")  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "none is scored" in result.stderr
+    assert f"{len(rows)} of {len(rows)} predicted rows have no 'label' label" in result.stderr
     assert len(list(csv.DictReader((tmp_path / "p.csv").open()))) == len(rows)
+
+
+def test_predict_scores_the_labelled_rows_of_a_file_with_some_labels_blank(
+    invoke, trained, user_csv, tmp_path
+):
+    rows = list(csv.DictReader(user_csv["scored"].open()))
+    some = tmp_path / "some.csv"
+    with some.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(
+            {**r, "label": "" if k % 5 == 0 else r["label"]} for k, r in enumerate(rows)
+        )
+    report = invoke.json("predict", "--model", trained[0] / "model.safetensors", "--data", some)
+    labelled = [k for k in range(len(rows)) if k % 5]
+    wrong = np.mean([report["predictions"][k] != rows[k]["label"] for k in labelled])
+    assert len(report["predictions"]) == len(rows) and None not in report["predictions"]
+    assert report["metrics"]["examples"] == len(labelled)
+    assert report["metrics"]["unlabelled"] == len(rows) - len(labelled)
+    assert report["metrics"]["error"] == pytest.approx(wrong)
 
 
 def test_predict_without_out_writes_the_csv_to_stdout_only(invoke, trained, user_csv):

@@ -14,6 +14,7 @@ import numpy as np
 from deeprecipe.cli._options import output_options
 from deeprecipe.cli._ui import UI, percent
 from deeprecipe.cli.app import cli
+from deeprecipe.data.schema import UNLABELLED
 from deeprecipe.errors import DeepRecipeError
 
 
@@ -176,15 +177,22 @@ def predict_command(
     text = _csv_text(predictions, probabilities if proba else None, classes, reasons)
 
     metrics: dict[str, Any] | None = None
+    unlabelled = 0
     if ds.y is not None and len(X):
         y = ds.y[scored]
-        if classifier:
+        # rows without a label (UNLABELLED: -1, or NaN for a regression) are predicted, not scored
+        labelled = y != UNLABELLED if classifier else ~np.isnan(y)
+        unlabelled = int(np.count_nonzero(~labelled))
+        y, measured = y[labelled], predicted[labelled]
+        if classifier and len(y):
             truth = np.asarray(classes, dtype=object)[y] if classes else y
-            error = float(np.mean(predicted != truth))
+            error = float(np.mean(measured != truth))
             metrics = {"error": error, "accuracy": 1.0 - error, "examples": len(truth)}
-        else:
-            mse = float(np.mean((predicted.astype(float) - y) ** 2))
+        elif len(y):
+            mse = float(np.mean((measured.astype(float) - y) ** 2))
             metrics = {"mse": mse, "examples": len(y)}
+        if metrics is not None:
+            metrics["unlabelled"] = unlabelled
 
     if out_file is not None:
         write_text(out_file, text)
@@ -202,6 +210,12 @@ def predict_command(
         else:
             rows = [["MSE", metrics["mse"]], ["examples", str(metrics["examples"])]]
         ui.table(f"{data_file.name}: predictions against its target column", ["", "value"], rows)
+    if unlabelled:
+        target = (metadata.get("schema") or {}).get("target") or "target"
+        ui.note(
+            f"{unlabelled} of {len(scored)} predicted rows have no {target!r} label: predicted, "
+            f"not counted in the {'error' if classifier else 'MSE'}"
+        )
     if reasons:
         first = next(iter(reasons.items()))
         ui.warn(

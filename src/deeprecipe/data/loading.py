@@ -43,10 +43,16 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
+from deeprecipe.data.columns import TextColumn, as_column, take
 from deeprecipe.data.csv_reader import read_csv_columns
 from deeprecipe.data.datasets import Dataset
-from deeprecipe.data.schema import ProblemSink, RowLabel, TableSchema, _refuse_missing
+from deeprecipe.data.schema import (
+    ProblemSink,
+    RowLabel,
+    TableSchema,
+    _refuse_missing,
+    missing_cells,
+)
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import classification_task
 
@@ -72,12 +78,6 @@ def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
     if not p.is_file():
         raise DeepRecipeError(f"{str(p)!r} is not a file; accepted: an existing {what} file")
     return p
-
-
-def _holes(column: Any) -> np.ndarray:
-    """True where a cell is missing (not where it is infinite: that is an error, never a gap)."""
-    column = as_column(column)
-    return column.missing if is_text(column) else np.isnan(numbers(column))
 
 
 def _without_rows(columns: dict[str, Any], drop: np.ndarray, row: RowLabel):
@@ -114,7 +114,7 @@ def _table_dataset(
     # prediction inputs (target=None with a schema) keep every row, labelled or not
     label = target if schema is None or target is None else schema.target
     if missing != "refuse" and label is not None and label in columns:
-        unlabelled = _holes(columns[label])
+        unlabelled = missing_cells(columns[label])
         if unlabelled.any():
             columns, row = _without_rows(columns, unlabelled, row)
             notes.append(
@@ -137,7 +137,7 @@ def _table_dataset(
         used = [s.name for s in schema.features if s.name in columns]
         gaps = np.zeros(len(next(iter(columns.values()))), dtype=bool)
         for n in used:
-            gaps |= _holes(columns[n])
+            gaps |= missing_cells(columns[n])
         if gaps.any():
             columns, row = _without_rows(columns, gaps, row)
             notes.append(

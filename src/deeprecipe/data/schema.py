@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers
+from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import MAX_CLASSES_AUTO, TASKS, classification_task, get_task
 
@@ -52,6 +52,17 @@ NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity
 
 def _row(i: int) -> str:
     return f"row {i}"
+
+
+#: a class label missing from a prediction input (see :meth:`TableSchema.encode`); a missing
+#: regression target is NaN
+UNLABELLED = -1
+
+
+def missing_cells(column: Any) -> np.ndarray:
+    """True where a cell is missing (not where it is infinite: that is an error, never a gap)."""
+    column = as_column(column)
+    return column.missing if is_text(column) else np.isnan(numbers(column))
 
 
 def _missing_mask(column: Any) -> np.ndarray:
@@ -324,7 +335,9 @@ class TableSchema:
         column is absent (prediction input) unless ``require_target``.
 
         ``missing="keep"`` leaves missing cells as NaN (a whole one-hot block for a text
-        column); ``"refuse"`` names the first. With ``on_problem``, a row that cannot be encoded
+        column) and marks a missing label, :data:`UNLABELLED` (-1) for a class and NaN for a
+        regression target (a prediction input whose rows are not all labelled); ``"refuse"``
+        names the first. With ``on_problem``, a row that cannot be encoded
         (a category training never saw, text in a numeric column, a missing cell that is not
         kept) is reported there, and its ``X`` row is NaN, instead of refusing the table.
         """
@@ -419,7 +432,17 @@ class TableSchema:
         X[bad_rows] = np.nan
         y = None
         if self.target is not None and self.target in columns:
-            y = self._encode_target(columns[self.target], row, source)
+            target = as_column(columns[self.target])
+            # prediction input: a row without a label is kept, and marked as unlabelled
+            unlabelled = (
+                missing_cells(target) if missing == "keep" else np.zeros(len(X), dtype=bool)
+            )
+            labelled = np.flatnonzero(~unlabelled)
+            y = self._encode_target(take(target, labelled), lambda i: row(int(labelled[i])), source)
+            if unlabelled.any():
+                marked = np.full(len(X), UNLABELLED if y.dtype.kind == "i" else np.nan, y.dtype)
+                marked[labelled] = y
+                y = marked
         return X, y
 
     @staticmethod

@@ -325,3 +325,33 @@ def test_datasets_export_writes_a_csv_that_train_reads_back(invoke, tmp_path):
         tmp_path / "m",
     )
     assert sorted(data["data"]["classes"]) == ["benign", "malignant"]
+
+
+def test_split_json_names_the_file_rows_of_each_part_around_the_rows_left_out(
+    invoke, user_csv, tmp_path
+):
+    """Rows without a label and, with --missing drop, rows with a gap are left out: the rows
+    of split.json are still the file's own (0-based, header excluded), so that any other
+    model can be fitted on the very same parts."""
+    lines = user_csv["train"].read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    blank_label, gap = {3, 10, 11}, {5, 200}
+    edited = []
+    for k, line in enumerate(rows):
+        cells = line.split(",")
+        if k in blank_label:
+            cells[-1] = ""
+        elif k in gap:
+            cells[0] = ""
+        edited.append(",".join(cells))
+    data = tmp_path / "holes.csv"
+    data.write_text("\n".join([header, *edited]) + "\n")
+    report = invoke.json("train", "--data", data, "--target", "label", "--missing", "drop",
+                         "--layers", "4", "--epochs", "2", "--out", tmp_path / "out")  # fmt: skip
+    parts = json.loads((tmp_path / "out" / "split.json").read_text())
+    kept = sorted(parts["train"]["rows"] + parts["dev"]["rows"] + parts["test"]["rows"])
+    assert kept == sorted(set(range(len(rows))) - blank_label - gap)
+    assert {len(parts[p]["rows"]) for p in ("train", "dev", "test")} <= set(
+        report["data"]["sizes"].values()
+    )
+    assert parts["seed"] == 0 and parts["train"]["file"] == str(data)

@@ -152,6 +152,13 @@ def test_run_halves_a_test_file_whose_labels_differ_into_dev_and_test(invoke, tm
     assert "the dev set is half of the test data" in result.stderr
     data = json.loads((tmp_path / "auto" / "results.json").read_text())["recipe"]["data"]
     assert data["n_train"] == 400 and data["n_dev"] + data["n_test"] == len(keep)
+    # split.json: each part's file and rows; dev and test are the test file's two halves
+    parts = json.loads((tmp_path / "auto" / "split.json").read_text())
+    assert parts["train"]["file"] == str(tmp_path / "train.npz")
+    assert sorted(parts["train"]["rows"]) == list(range(400))  # in the order they train in
+    assert parts["dev"]["file"] == parts["test"]["file"] == str(tmp_path / "test.npz")
+    halves = parts["dev"]["rows"] + parts["test"]["rows"]
+    assert sorted(halves) == list(range(len(keep))) and len(parts["dev"]["rows"]) == data["n_dev"]
     kept = invoke(*args, "--dev-from", "train", "--out", tmp_path / "train")
     assert kept.exit_code == 0, kept.stderr
     data = json.loads((tmp_path / "train" / "results.json").read_text())["recipe"]["data"]

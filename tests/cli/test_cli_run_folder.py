@@ -111,7 +111,7 @@ def test_overwrite_replaces_another_runs_files_and_nothing_else(finished_run, in
     assert result.exit_code == 0, result.stderr
     left = {p.name for p in out.iterdir()}
     assert left == {CLAIM_FILE, "model.safetensors", "results.json", "cost_curves.png",
-                    "notes.txt"}, left  # fmt: skip
+                    "split.json", "notes.txt"}, left  # fmt: skip
     assert json.loads((out / CLAIM_FILE).read_text())["command"] == "train"
     gone = set(earlier_images) - {"cost_curves.png"}  # train writes its own cost_curves.png
     assert gone and not any((out / name).exists() for name in gone)
@@ -128,13 +128,13 @@ def test_resume_and_overwrite_together_are_refused(invoke, tmp_path):
 
 
 def test_outputs_names_every_file_train_and_run_write():
-    from deeprecipe.cli._training import MODEL_FILE
+    from deeprecipe.cli._training import MODEL_FILE, SPLIT_FILE
     from deeprecipe.cli.run import TRIALS_FOLDER
     from deeprecipe.cli.train import CHECKPOINT_FILE, CHECKPOINT_SETTINGS_FILE
     from deeprecipe.report.writer import REPORT_FILE, RESULTS_FILE
 
     names = (MODEL_FILE, TRIALS_FOLDER, CHECKPOINT_FILE, CHECKPOINT_SETTINGS_FILE, REPORT_FILE,
-             RESULTS_FILE, "cost_curves.png")  # fmt: skip
+             RESULTS_FILE, SPLIT_FILE, "cost_curves.png")  # fmt: skip
     assert set(names) <= set(OUTPUTS)
 
 

@@ -226,3 +226,10 @@ def test_a_class_too_small_to_stratify_is_named():
         split(np.zeros((10, 1)), np.linspace(0, 1, 10), stratify=True)
     s = split(np.zeros((102, 1)), y, stratify=False, dev=10, test=10)
     assert not s.stratified
+
+
+def test_a_splits_repr_gives_the_sizes_not_the_rows():
+    parts = split(np.zeros((300, 2)), np.arange(300) % 2, seed=3)
+    assert repr(parts) == (
+        "Split(train=180, dev=60, test=60, train_dev=0, n_samples=300, seed=3, stratified=True)"
+    )

@@ -59,6 +59,9 @@ class Prepared:
     dev_from_test: bool = False
     #: the parts split here at random from the training data's file (not files of their own)
     random_parts: tuple[str, ...] = ()
+    #: where each part's rows come from: ``{part: {"file": ..., "rows": [...]}}``, the file's
+    #: 0-based data rows (header excluded), for split.json
+    part_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def head(self) -> Task:
@@ -92,6 +95,37 @@ class Prepared:
             "notes": list(self.notes),
             "imputed_cells": dict(self.imputed),
         }
+
+
+def _part_rows(
+    main_file: str,
+    ds: Dataset,
+    parts: Any,
+    files: dict[str, tuple[Any, Dataset | None]],
+    drawn: Any,
+) -> dict[str, dict[str, Any]]:
+    """Each part's file and its 0-based data rows there: what split.json records, so that a
+    reference model can be fitted on the very same rows."""
+
+    def rows_of(part: Dataset) -> np.ndarray:
+        return np.arange(len(part.X)) if part.source_rows is None else part.source_rows
+
+    main = rows_of(ds)
+    out = {
+        name: (main_file, main[getattr(parts, f"{name}_idx")]) for name in ("train", "dev", "test")
+    }
+    for name, (path, part) in files.items():
+        if part is not None:
+            out[name] = (str(path), rows_of(part))
+    if drawn is not None:  # dev is half of the test file, test the other half
+        test_file, test_rows = out["test"]
+        out["dev"] = (test_file, test_rows[drawn.halves.dev_idx])
+        out["test"] = (test_file, test_rows[drawn.halves.train_idx])
+    return {
+        name: {"file": file, "rows": [int(r) for r in rows]}
+        for name, (file, rows) in out.items()
+        if len(rows)
+    }
 
 
 def _plain_labels(classes: Any) -> list[Any] | None:
@@ -285,6 +319,13 @@ def prepare(
     for name, path in (("dev_data", dev_data), ("test_data", test_data)):
         if path:
             source[name] = str(path)
+    part_rows = _part_rows(
+        source.get("data") or f"embedded dataset {ds.name} (seed {seed})",
+        ds,
+        parts,
+        {"dev": (dev_data, dev_part), "test": (test_data, test_part)},
+        drawn,
+    )
     given = {"dev": X_dev if dev_part or drawn else None, "test": X_test if test_part else None}
     notes += overlap_notes(X_train, given)
     return Prepared(
@@ -306,6 +347,7 @@ def prepare(
         imputer=imputer,
         imputed=imputed,
         dev_from_test=drawn is not None,
+        part_rows=part_rows,
         random_parts=tuple(
             part
             for part, split_here in (

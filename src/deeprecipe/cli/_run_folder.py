@@ -35,7 +35,7 @@ import numpy as np
 
 from deeprecipe._files import atomic_write_text
 from deeprecipe.cli._data import Prepared
-from deeprecipe.cli._training import MODEL_FILE
+from deeprecipe.cli._training import MODEL_FILE, SPLIT_FILE
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.report.writer import REPORT_FILE, RESULTS_FILE, plain
 
@@ -46,8 +46,8 @@ TRIALS_FOLDER = "trials"
 #: what ``run`` and ``train`` write into their folder; --overwrite removes these and nothing else
 #: (plus the PNGs the earlier results.json lists as its report's images)
 OUTPUTS = (
-    RESULTS_FILE, REPORT_FILE, MODEL_FILE, "cost_curves.png", "checkpoint.safetensors",
-    "checkpoint_settings.json", TRIALS_FOLDER,
+    RESULTS_FILE, REPORT_FILE, MODEL_FILE, SPLIT_FILE, "cost_curves.png",
+    "checkpoint.safetensors", "checkpoint_settings.json", TRIALS_FOLDER,
 )  # fmt: skip
 #: outputs that show a folder holds a run even without an owner file (an older deeprecipe's)
 SIGNS_OF_A_RUN = (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from deeprecipe._files import atomic_write_text
 from deeprecipe.cli._data import Prepared
 from deeprecipe.data import make_scaler
 from deeprecipe.io import save_model
@@ -16,6 +18,8 @@ from deeprecipe.task import get_task
 from deeprecipe.train.spec import NetworkSpec, build_network
 
 MODEL_FILE = "model.safetensors"
+#: each part's file and rows (see save_split)
+SPLIT_FILE = "split.json"
 
 
 #: the spec field each command-line option sets (``--layers`` is ``hidden``)
@@ -92,6 +96,19 @@ def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[st
         },
     )
     return save_model(folder / MODEL_FILE, model)
+
+
+def save_split(folder: Path, data: Prepared, seed: int) -> Path:
+    """``split.json``: each part's file and its 0-based data rows there (header excluded), to
+    fit any other model on the very same split (``pandas.read_csv(file).iloc[rows]``)."""
+    path = folder / SPLIT_FILE
+    document = {
+        "rows": "0-based data rows of each file (header excluded), as pandas' iloc reads them",
+        "seed": seed,
+        **data.part_rows,
+    }
+    atomic_write_text(path, json.dumps(document))
+    return path
 
 
 def error_rows(errors: dict[str, Any], task: str) -> tuple[list[str], list[list[Any]]]:

@@ -56,7 +56,7 @@ def _number(value: Any) -> str:
 
 
 def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
-    from deeprecipe.cli._training import save
+    from deeprecipe.cli._training import save, save_split
     from deeprecipe.report.from_recipe import recipe_report
     from deeprecipe.report.writer import write_report
 
@@ -72,6 +72,7 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
         data,
         {"errors": recipe["errors"], "recipe_final": recipe["final"]},
     )
+    save_split(folder, data, recipe["config"]["seed"])
     source = data.source.get("data") or f"embedded dataset {data.name}"
     report = recipe_report(
         result,

@@ -27,6 +27,7 @@ from deeprecipe.cli._training import (
     network_for,
     network_spec,
     save,
+    save_split,
     scaled,
 )
 from deeprecipe.cli._ui import UI, to_json
@@ -285,6 +286,7 @@ def train(ui: UI, **options: Any) -> None:
     }
     with owner.committing():  # results.json last; a write error names its file
         model_path = save(folder, net, scaler, data, {"config": config, "errors": errors})
+        save_split(folder, data, options["seed"])
         result = {
             "model": str(model_path),
             "data": data.describe(),

@@ -63,6 +63,9 @@ class Dataset:
     bayes_error: float | None = None
     #: what loading left out or changed (rows without a label, rows dropped for missing values)
     notes: list[str] = field(default_factory=list)
+    #: the file's 0-based data row (header excluded) of each example, where loading left rows
+    #: out (``None``: example ``i`` is data row ``i``)
+    source_rows: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_samples(self) -> int:

@@ -80,9 +80,10 @@ def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
     return p
 
 
-def _without_rows(columns: dict[str, Any], drop: np.ndarray, row: RowLabel):
+def _without_rows(columns: dict[str, Any], drop: np.ndarray, row: RowLabel, rows: np.ndarray):
+    """The columns without the ``drop`` rows, their row labels, and the file rows they hold."""
     kept = np.flatnonzero(~drop)
-    return {k: take(v, kept) for k, v in columns.items()}, (lambda i: row(int(kept[i])))
+    return {k: take(v, kept) for k, v in columns.items()}, (lambda i: row(int(kept[i]))), rows[kept]
 
 
 def _plural(n: int, word: str) -> str:
@@ -111,12 +112,13 @@ def _table_dataset(
         raise DeepRecipeError(f"{source} has no data rows; accepted: a header and at least one row")
     columns = {k: as_column(v) for k, v in columns.items()}
     notes: list[str] = []
+    rows = np.arange(len(next(iter(columns.values()))))  # the file rows still in the table
     # prediction inputs (target=None with a schema) keep every row, labelled or not
     label = target if schema is None or target is None else schema.target
     if missing != "refuse" and label is not None and label in columns:
         unlabelled = missing_cells(columns[label])
         if unlabelled.any():
-            columns, row = _without_rows(columns, unlabelled, row)
+            columns, row, rows = _without_rows(columns, unlabelled, row, rows)
             notes.append(
                 f"{_plural(int(unlabelled.sum()), 'row')} without a {label!r} label left out"
             )
@@ -139,7 +141,7 @@ def _table_dataset(
         for n in used:
             gaps |= missing_cells(columns[n])
         if gaps.any():
-            columns, row = _without_rows(columns, gaps, row)
+            columns, row, rows = _without_rows(columns, gaps, row, rows)
             notes.append(
                 f"{_plural(int(gaps.sum()), 'row')} with a missing value left out (missing='drop')"
             )
@@ -166,6 +168,7 @@ def _table_dataset(
         name=name,
         schema=schema,
         notes=notes,
+        source_rows=rows,
     )
 
 

@@ -172,6 +172,8 @@ class DevFromTest:
     X_test: Any
     y_test: Any
     note: str
+    #: the halving: dev is its dev part, test its train part (rows of the test data)
+    halves: Any = field(default=None, repr=False)
 
 
 def dev_from_test(
@@ -225,4 +227,4 @@ def dev_from_test(
         "training data train. The variance gap then includes any mismatch between the two "
         "sources. dev_from='train' (--dev-from train) keeps dev from the training data"
     )
-    return DevFromTest(halves.X_dev, halves.y_dev, halves.X_train, halves.y_train, note)
+    return DevFromTest(halves.X_dev, halves.y_dev, halves.X_train, halves.y_train, note, halves)

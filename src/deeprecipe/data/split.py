@@ -97,6 +97,13 @@ class Split:
     def __post_init__(self) -> None:
         _check_indices(self.n_samples, {p: getattr(self, f"{p}_idx") for p in _PARTS})
 
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{p}={len(getattr(self, f'{p}_idx'))}" for p in _PARTS)
+        return (
+            f"Split({sizes}, n_samples={self.n_samples}, seed={self.seed}, "
+            f"stratified={self.stratified})"
+        )
+
     def __eq__(self, other: object) -> bool:
         """Same rows in the same parts (and order), same size, seed and stratification."""
         if not isinstance(other, Split):

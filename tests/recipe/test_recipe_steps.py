@@ -43,6 +43,7 @@ def _changed(spec: NetworkSpec, other: NetworkSpec) -> set[str]:
 
 # What each step may change, beside how often the figures are measured.
 CHANGES = {
+    "less_regularization": {"l2", "keep_prob"},
     "wider": {"hidden"}, "deeper": {"hidden"}, "longer": {"epochs"},
     "adam": {"optimizer", "learning_rate"}, "learning_rate": {"optimizer", "learning_rate"},
     "l2": {"l2"}, "dropout": {"keep_prob"},
@@ -53,7 +54,7 @@ CHANGES = {
 @pytest.mark.parametrize("step", [*BIAS_STEPS, *VARIANCE_STEPS], ids=lambda s: s.name)
 def test_every_step_has_the_shape_and_changes_only_its_own_settings(step):
     assert step.kind in ("bias", "variance") and step.why and step.name in CHANGES
-    spec = NetworkSpec(hidden=(4,), epochs=100)
+    spec = NetworkSpec(hidden=(4,), epochs=100, l2=0.1, keep_prob=0.8)
     candidates = step.candidates(_now(spec))
     assert candidates, f"{step.name} offered nothing from a plain starting spec"
     for label, candidate in candidates:
@@ -97,6 +98,25 @@ def test_the_decision_rule_keeps_only_what_beats_the_incumbent_on_dev():
     assert tie.accepted and tie.winner.key == "c" and "a tie on dev error" in tie.text
     best = better_on_dev(incumbent, [_outcome("c", 0.20, 0.4), _outcome("d", 0.1, 0.9)], labels)
     assert best.winner.key == "d" and best.text.startswith("kept better: dev error 0.2 -> 0.1")
+
+
+def test_a_bigger_network_that_only_ties_on_dev_must_lower_the_training_error():
+    """The penguins trial: wider, longer and deeper candidates tied at 5.97% dev and 6.53%
+    train, each won by a dev loss lower by 0.0002, and the network grew eightfold."""
+    incumbent = _outcome("a", 0.20, 0.5, train_error=0.10)
+    labels = {"a": "now", "w": "hidden 40", "f": "hidden 80"}
+    same_train = [_outcome("w", 0.20, 0.4998, train_error=0.10)]
+    stay = better_on_dev(incumbent, same_train, labels, grows=True)
+    assert not stay.accepted and stay.chosen == "now"
+    assert "hidden 40 ties the current dev error 0.2 without lowering the training error" in (
+        stay.text
+    )
+    assert better_on_dev(incumbent, same_train, labels).accepted  # other steps: the dev loss
+    fits_better = [_outcome("f", 0.20, 0.4998, train_error=0.05)]
+    assert better_on_dev(incumbent, fits_better, labels, grows=True).winner.key == "f"
+    clearly = [_outcome("f", 0.15, 0.6, train_error=0.12)]
+    assert better_on_dev(incumbent, clearly, labels, grows=True).winner.key == "f"
+    assert {s.name for s in BIAS_STEPS if s.grows} == {"wider", "deeper", "longer"}
 
 
 class Halve(Step):
@@ -152,3 +172,17 @@ def test_a_new_group_of_steps_takes_the_focus_first_while_it_is_needed(monkeypat
     assert retune.kind == "optimization" and retune.candidates[0]["spec"]["learning_rate"] == 0.05
     if retune.accepted:  # lr is 0.05 from then on: no longer needed
         assert names.count("retune") == 1
+
+
+def test_less_regularization_is_offered_against_bias_only_when_some_is_on():
+    from types import SimpleNamespace
+
+    step = next(s for s in BIAS_STEPS if s.name == "less_regularization")
+    plain, strong = NetworkSpec(hidden=(4,)), NetworkSpec(hidden=(4,), l2=1.0, keep_prob=0.9)
+    bias = SimpleNamespace(high_bias=True, high_variance=False)
+    assert not step.needed(Situation(plain, None, bias, CONFIG))
+    assert step.needed(Situation(strong, None, bias, CONFIG))
+    labels = [label for label, _ in step.candidates(_now(strong))]
+    assert labels == ["lambda=0.1", "lambda=0", "no dropout"]  # CONFIG's grid: 0, 0.1, 1
+    variance = SimpleNamespace(high_bias=False, high_variance=True)
+    assert not step.needed(Situation(strong, None, variance, CONFIG))

@@ -28,6 +28,15 @@ def unchanged(show: Show, incumbent: Any, best_label: str, best: Any) -> str:
     )
 
 
+def tie_kept_smaller(show: Show, incumbent: Any, best_label: str, best: Any) -> str:
+    """A bigger candidate tied the current dev error without lowering the training error."""
+    return (
+        f"{best_label} ties the current dev error {show(incumbent.dev_error)} without lowering "
+        f"the training error ({show(incumbent.train_error)} -> {show(best.train_error)}); kept "
+        "the smaller current configuration"
+    )
+
+
 def tie_note(
     show: Show, best: Any, outcomes: Sequence[Any], labels: Mapping[str, str], incumbent: Any
 ) -> str:

@@ -75,6 +75,9 @@ class Step:
     why: ClassVar[str]
     #: a diagnostic measures and keeps nothing (its step_end names no choice)
     diagnostic: ClassVar[bool] = False
+    #: its candidates cost more than the incumbent (a bigger network, more epochs): one that
+    #: only ties on dev error must also lower the training error, the bias it is there for
+    grows: ClassVar[bool] = False
 
     def needed(self, now: Situation) -> bool:
         """Whether the incumbent has the problem this step treats: by default, its gap
@@ -95,7 +98,7 @@ class Step:
         self, now: Situation, outcomes: list[TrialOutcome], labels: Mapping[str, str]
     ) -> Decision:
         show = number if now.data is None else get_task(now.data.loss).format_metric
-        return better_on_dev(now.incumbent, outcomes, labels, show)
+        return better_on_dev(now.incumbent, outcomes, labels, show, grows=self.grows)
 
 
 def better_on_dev(
@@ -103,11 +106,27 @@ def better_on_dev(
     outcomes: list[TrialOutcome],
     labels: Mapping[str, str],
     show: decisions.Show = number,
+    *,
+    grows: bool = False,
 ) -> Decision:
     """The best candidate by dev score replaces the incumbent only if it beats it on dev; the
     decision's words give errors in ``show``'s format (the task's: percentages for rates) and
-    say how a tie on dev error was broken."""
+    say how a tie on dev error was broken. With ``grows`` (a bigger or longer-trained
+    candidate), a tie on dev error is not enough: the candidate must also lower the training
+    error, or the smaller incumbent stays (a dev loss lower by 0.0002 would otherwise grow
+    the network eightfold for nothing)."""
     best = min(outcomes, key=lambda o: o.dev_score)
+    if (
+        grows
+        and best.dev_error == incumbent.dev_error
+        and not (best.train_error < incumbent.train_error)
+    ):
+        return Decision(
+            False,
+            labels.get(incumbent.key, "the current configuration"),
+            incumbent.key,
+            decisions.tie_kept_smaller(show, incumbent, labels[best.key], best),
+        )
     if best.dev_score < incumbent.dev_score:
         text = decisions.kept(show, labels[best.key], incumbent, best)
         text += decisions.tie_note(show, best, outcomes, labels, incumbent)

@@ -1,10 +1,12 @@
 """The basic recipe's steps, one class each, of the one shape :class:`~.step.Step` defines.
 
 ==================  =========================================================================
-against high bias   ``wider`` (hidden units times each width factor), ``deeper`` (one or two
-                    more hidden layers as wide as the last), ``longer`` (epochs times each
-                    epoch factor), ``adam`` (Adam at a few learning rates), ``learning_rate``
-                    (the step size times 1/10, 1/3, 3, 10)
+against high bias   ``less_regularization`` (when L2 or dropout is on: the two lambdas of
+                    the grid below the current one and none, no dropout), ``wider`` (hidden
+                    units times each width factor), ``deeper`` (one or two more hidden layers
+                    as wide as the last), ``longer`` (epochs times each epoch factor),
+                    ``adam`` (Adam at a few learning rates), ``learning_rate`` (the step size
+                    times 1/10, 1/3, 3, 10)
 optimization first  ``optimization_probe`` (a diagnostic: can the starting network fit 128
                     training rows, at its settings or at others?); when it finds an
                     optimization problem, ``learning_rate`` and ``adam`` come before capacity
@@ -51,6 +53,7 @@ def _unique(candidates: list[Candidate]) -> list[Candidate]:
 class WiderStep(Step):
     name, kind = "wider", "bias"
     why = "a bigger network (more hidden units) can fit the training set better"
+    grows = True
 
     def candidates(self, now):
         spec, cfg, out = now.spec, now.config, []
@@ -65,6 +68,7 @@ class WiderStep(Step):
 class DeeperStep(Step):
     name, kind = "deeper", "bias"
     why = "a bigger network (more hidden layers) can fit the training set better"
+    grows = True
 
     def candidates(self, now):
         spec, out = now.spec, []
@@ -79,6 +83,7 @@ class DeeperStep(Step):
 class LongerStep(Step):
     name, kind = "longer", "bias"
     why = "training longer lets the optimizer reach a lower training cost"
+    grows = True
 
     def candidates(self, now):
         spec, cfg, out = now.spec, now.config, []
@@ -108,6 +113,28 @@ class AdamStep(Step):
             (f"Adam, learning rate {lr:g}", spec.replace(optimizer="adam", learning_rate=lr))
             for lr in now.config.adam_learning_rates
         ]
+
+
+class LessRegularizationStep(Step):
+    """When an earlier variance step left L2 or dropout in place and the bias is now high:
+    weaker regularization, the cheapest way to let the network fit (no bigger network)."""
+
+    name, kind = "less_regularization", "bias"
+    why = "regularization trades training fit for variance; with high bias, less of it fits"
+
+    def needed(self, now):
+        keep = now.spec.keep_prob
+        dropout = any(k < 1.0 for k in (keep if isinstance(keep, tuple) else (keep,)))
+        return super().needed(now) and (now.spec.l2 > 0 or dropout)
+
+    def candidates(self, now):
+        spec, cfg, out = now.spec, now.config, []
+        if spec.l2 > 0:  # the two grid values below the current one, and none
+            lower = sorted((lam for lam in cfg.l2_grid if lam < spec.l2), reverse=True)[:2]
+            out += [(f"lambda={lam:g}", spec.replace(l2=lam)) for lam in [*lower, 0.0]]
+        if spec.keep_prob != 1.0:
+            out.append(("no dropout", spec.replace(keep_prob=1.0)))
+        return _unique(out)
 
 
 # ----------------------------------------------------------------------- against variance
@@ -371,6 +398,7 @@ OPTIMIZATION_STEPS: tuple[Step, ...] = (
     OptimizationFirstAdam(),
 )
 BIAS_STEPS: tuple[Step, ...] = (
+    LessRegularizationStep(),
     WiderStep(),
     DeeperStep(),
     LongerStep(),

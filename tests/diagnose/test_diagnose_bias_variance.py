@@ -181,3 +181,8 @@ def test_the_users_bayes_error_wins_over_the_bracket_and_none_means_assumed():
     assert result.high_bias and result.bayes_error == 0.05 and result.bayes_source == "given"
     assumed = diagnose(0.20, 0.21)
     assert assumed.bayes_source == "assumed" and assumed.bayes_error_assumed
+
+
+def test_a_nearest_neighbour_estimate_above_the_upper_bound_says_so_where_it_is_shown():
+    assert "above the upper bound: biased upward" in str(_bracket(0.05, 0.11))
+    assert "above the upper bound" not in str(_bracket(0.25, 0.10))

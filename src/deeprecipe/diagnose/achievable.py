@@ -92,8 +92,14 @@ class AchievableError:
             parts.append(f"at most {fmt(u.value)} ({u.source}; 95% {fmt(u.low)}-{fmt(u.high)})")
         if self.lower is not None:
             lo = self.lower
+            above = (
+                ", above the upper bound: biased upward at this size, trust the upper bound"
+                if self.upper is not None and lo.value > self.upper.value
+                else ""
+            )
             parts.append(
-                f"nearest-neighbour estimate {fmt(lo.value)} (95% {fmt(lo.low)}-{fmt(lo.high)})"
+                f"nearest-neighbour estimate {fmt(lo.value)} (95% {fmt(lo.low)}-{fmt(lo.high)}"
+                f"{above})"
             )
         return "achievable error: " + ("; ".join(parts) if parts else "unknown")
 

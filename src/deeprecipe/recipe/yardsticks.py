@@ -63,9 +63,10 @@ def bayes_notes(run: Any, assumed_note: str) -> list[str]:
         return []
     if run.achievable is None or run.achievable.upper is None:
         return [assumed_note]
+    caveat = run.achievable.notes[-1]
     return [
         f"no Bayes (human-level) error was given; {run.achievable}. Avoidable bias counts only "
-        "above what a reference reached on dev. " + run.achievable.notes[-1]
+        f"above what a reference reached on dev. {caveat[:1].upper()}{caveat[1:]}"
     ]
 
 

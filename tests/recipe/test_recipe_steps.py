@@ -186,3 +186,11 @@ def test_less_regularization_is_offered_against_bias_only_when_some_is_on():
     assert labels == ["lambda=0.1", "lambda=0", "no dropout"]  # CONFIG's grid: 0, 0.1, 1
     variance = SimpleNamespace(high_bias=False, high_variance=True)
     assert not step.needed(Situation(strong, None, variance, CONFIG))
+
+
+def test_l2_kept_at_the_top_of_its_grid_is_tried_beyond_it():
+    step = next(s for s in VARIANCE_STEPS if s.name == "l2")
+    at_top = [spec.l2 for _, spec in step.candidates(_now(NetworkSpec(hidden=(4,), l2=1.0)))]
+    assert at_top == [0.0, 0.1, 3.0, 10.0]  # CONFIG's grid (0, 0.1, 1), then 3x and 10x
+    inside = [spec.l2 for _, spec in step.candidates(_now(NetworkSpec(hidden=(4,), l2=0.1)))]
+    assert inside == [0.0, 1.0]

@@ -10,10 +10,11 @@ against high bias   ``less_regularization`` (when L2 or dropout is on: the two l
 optimization first  ``optimization_probe`` (a diagnostic: can the starting network fit 128
                     training rows, at its settings or at others?); when it finds an
                     optimization problem, ``learning_rate`` and ``adam`` come before capacity
-against high        ``l2`` (a log grid of lambda), ``dropout`` (a keep_prob grid),
-variance            ``augment`` (image shifts/rotations when the rows are images, Gaussian
-                    noise otherwise), ``early_stopping`` (patience on the dev cost, the best
-                    weights always restored; at the current and at twice the epochs)
+against high        ``l2`` (a log grid of lambda, extended past its top once the top is
+variance            kept), ``dropout`` (a keep_prob grid), ``augment`` (image
+                    shifts/rotations when the rows are images, Gaussian noise otherwise),
+                    ``early_stopping`` (patience on the dev cost, the best weights always
+                    restored; at the current and at twice the epochs)
 a diagnostic        ``learning_curve`` (the chosen configuration on growing shares of the
                     training set: does more data help?)
 ==================  =========================================================================
@@ -143,12 +144,12 @@ class L2Step(Step):
     why = "L2 regularization shrinks the weights and so reduces variance"
 
     def candidates(self, now):
-        spec = now.spec
-        return [
-            (f"lambda={lam:g}", spec.replace(l2=lam))
-            for lam in now.config.l2_grid
-            if lam != spec.l2
-        ]
+        spec, grid = now.spec, list(now.config.l2_grid)
+        if grid and spec.l2 >= max(grid) > 0:  # kept at the grid's top, still high variance:
+            grid += [3 * spec.l2, 10 * spec.l2]  # the best lambda may lie beyond it
+        return _unique(
+            [(f"lambda={lam:g}", spec.replace(l2=lam)) for lam in grid if lam != spec.l2]
+        )
 
 
 class DropoutStep(Step):

@@ -27,7 +27,7 @@ class Model:
     scaler: Any = None
     classes: Sequence[Any] | None = None
     feature_names: Sequence[str] | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict, repr=False)  # can hold a history
 
     @property
     def n_raw_features(self) -> int:

@@ -116,14 +116,7 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
         ["model", "train", "dev", "test"],
         rows,
     )
-    rows = []
-    for step in result.steps:
-        devs = [c["dev_error"] for c in step.candidates if c.get("dev_error") is not None]
-        if step.kind in ("learning_curve", "optimization"):
-            kept = "(a diagnostic: nothing to keep)"
-        else:
-            kept = (step.chosen or "-") if step.accepted else "(nothing better: unchanged)"
-        rows.append([step.name, str(len(step.candidates)), show(min(devs) if devs else None), kept])
+    rows = [[name, tried, best, kept] for name, tried, kept, best in result.summary_rows()]
     ui.table("Recipe steps", ["step", "tried", "best dev", "kept"], rows)
     if d.get("achievable"):
         from deeprecipe.diagnose.achievable import AchievableError, Bound
@@ -212,8 +205,9 @@ def _baseline_layers(layers: list[int], data: Prepared, ui: UI) -> tuple[int, ..
     type=Budget(),
     default=RUN_BUDGET,
     show_default=True,
-    help="Wall time (90s, 5m, 1h): no new step starts after it, trainings still running are "
-    "stopped, and the run ends within it; or a number of trainings (40).",
+    help="Wall time (90s, 5m, 1h) of the recipe: no new step starts after it, and trainings "
+    "still running are stopped (reading the file and writing the report come on top, "
+    "seconds); or a number of trainings (40).",
 )
 @click.option(
     "--dev-from",

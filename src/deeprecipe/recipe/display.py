@@ -15,18 +15,12 @@ if TYPE_CHECKING:
 
 
 def step_rows(result: RecipeResult) -> list[list[object]]:
-    """``step, tried, best dev, kept`` per step."""
-    show = get_task(result.targets["task"]).format_metric
+    """``step, tried, best dev, kept`` per step (:meth:`RecipeResult.summary_rows`), what was
+    kept in green."""
     rows = []
-    for step in result.steps:
-        devs = [c["dev_error"] for c in step.candidates if c.get("dev_error") is not None]
-        if step.kind == "learning_curve":
-            kept = Cell("(a diagnostic: nothing to keep)", "#57606a")
-        elif step.accepted:
-            kept = Cell(step.chosen or "-", "good")
-        else:
-            kept = Cell("(nothing better: unchanged)", "#57606a")
-        rows.append([step.name, len(step.candidates), show(min(devs) if devs else None), kept])
+    for step, (name, tried, kept, best) in zip(result.steps, result.summary_rows()):
+        kept_something = step.accepted and not step.diagnostic
+        rows.append([name, int(tried), best, Cell(kept, "good" if kept_something else "#57606a")])
     return rows
 
 

@@ -17,6 +17,10 @@ from deeprecipe.model import Model
 from deeprecipe.nn.network import Network
 from deeprecipe.task import get_task
 
+#: what a step's "kept" says when it kept nothing
+NOTHING_TO_KEEP = "(a diagnostic: nothing to keep)"
+UNCHANGED = "(nothing better: unchanged)"
+
 
 @dataclass
 class RecipeStep:
@@ -39,11 +43,20 @@ class RecipeStep:
     accepted: bool = False
     decision: str = ""
     seconds: float = 0.0
+    #: a diagnostic (the optimization probe, the learning curve) measures and keeps nothing
+    diagnostic: bool = False
+
+    @property
+    def kept(self) -> str:
+        """What the step kept, in words: the chosen candidate, or why nothing was kept."""
+        if self.diagnostic:
+            return NOTHING_TO_KEEP
+        return (self.chosen or "-") if self.accepted else UNCHANGED
 
     def __repr__(self) -> str:
-        kept = self.chosen if self.accepted else "(unchanged)"
         return (
-            f"RecipeStep({self.index}, {self.name!r}, tried {len(self.candidates)}, kept {kept!r})"
+            f"RecipeStep({self.index}, {self.name!r}, tried {len(self.candidates)}, "
+            f"kept {self.kept!r})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +73,7 @@ class RecipeStep:
             "accepted": self.accepted,
             "decision": self.decision,
             "seconds": self.seconds,
+            "diagnostic": self.diagnostic,
         }
 
 
@@ -128,8 +142,6 @@ class RecipeResult:
         )
 
     def __repr__(self) -> str:
-        from deeprecipe.task import get_task
-
         show = get_task(self.targets["task"]).format_metric
         layers = "-".join(map(str, self.network.layer_sizes)) if self.network else None
         return (
@@ -195,9 +207,9 @@ class RecipeResult:
         }
 
     def summary_rows(self) -> list[tuple[str, str, str, str]]:
-        """``(step, tried, chosen, dev error)`` per step: the table a CLI prints."""
-        from deeprecipe.task import get_task
-
+        """``(step, tried, kept, best dev error)`` per step, the table the CLI and the notebook
+        show: ``kept`` is the chosen candidate, or why nothing was (a diagnostic, or nothing
+        beat the incumbent on dev)."""
         show = get_task(self.targets["task"]).format_metric
         rows = []
         for step in self.steps:
@@ -205,7 +217,7 @@ class RecipeResult:
                 (c["dev_error"] for c in step.candidates if c.get("dev_error") is not None),
                 default=None,
             )
-            rows.append((step.name, str(len(step.candidates)), step.chosen or "-", show(best)))
+            rows.append((step.name, str(len(step.candidates)), step.kept, show(best)))
         return rows
 
 

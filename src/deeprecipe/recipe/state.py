@@ -201,6 +201,7 @@ class RunState:
             self.findings.update(decision.findings)
         record.accepted, record.chosen = decision.accepted, decision.chosen
         record.chosen_key, record.decision = decision.chosen_key, decision.text
+        record.diagnostic = step.diagnostic
         self.emit(
             "step_end",
             step=step.name,

@@ -134,3 +134,17 @@ def test_parts_drawn_at_random_by_the_caller_are_read_as_the_recipes_own_split()
         Recipe(**SMALL, max_trainings=2).run(X, y, random_parts=("train",))
     with pytest.raises(DeepRecipeError, match="X_test is not given"):
         Recipe(**SMALL, max_trainings=2).run(X, y, random_parts="test")
+
+
+def test_every_table_says_a_diagnostic_step_kept_nothing():
+    from deeprecipe.recipe.display import step_rows
+
+    X, y = _product_rule(400, 5)
+    result = Recipe(**{**SMALL, "learning_curve_fractions": (0.5, 1.0)}, max_trainings=12).run(X, y)
+    rows = {name: kept for name, _, kept, _ in result.summary_rows()}
+    assert rows["learning_curve"] == "(a diagnostic: nothing to keep)"
+    assert rows["baseline"].startswith("hidden 16")
+    shown = {row[0]: row[3].value for row in step_rows(result)}
+    assert shown == rows
+    assert all(s.diagnostic == (s.name in ("learning_curve", "optimization_probe"))
+               for s in result.steps)  # fmt: skip

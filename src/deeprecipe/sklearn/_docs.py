@@ -2,7 +2,8 @@
 
 SHARED_DOC = """
     The parameters and fitted attributes are scikit-learn's ``MLPClassifier``/``MLPRegressor``
-    ones (code written for them runs with the class name swapped), plus the course's own
+    ones (code written for them runs with the class name swapped, except ``solver="lbfgs"``,
+    refused, and ``fit(sample_weight=...)``, not taken), plus the course's own
     (``init``, ``keep_prob``, ``normalize``, ``dtype``). deeprecipe's earlier names stay as
     aliases of one setting each: ``l2`` = ``alpha``, ``optimizer`` = ``solver``, ``max_epochs``
     = ``max_iter``, ``patience`` = ``n_iter_no_change``, and ``learning_rate`` given as a

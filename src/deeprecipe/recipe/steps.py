@@ -316,8 +316,9 @@ class OptimizationProbeStep(Step):
 
     name, kind = "optimization_probe", "optimization"
     why = (
-        "a network that cannot fit a small subset of its training set has an optimization "
-        "problem (learning rate, optimizer), not a capacity problem"
+        "a network that cannot fit a small subset of its training set at its own settings, "
+        "but can at others, has an optimization problem (learning rate, optimizer), not a "
+        "capacity problem"
     )
     diagnostic = True
 

@@ -114,12 +114,12 @@ def guards(
         noise = Z95 * comparison.se if math.isfinite(comparison.se) else None
         evidence = _evidence(comparison, noise, fmt)
         if finding == "worse":
-            worse = (
-                "WORSE than trivial" if ref["kind"] == "trivial" else f"WORSE than {ref['name']}"
-            )
+            trivial = ref["kind"] == "trivial"
+            worse = "WORSE than trivial" if trivial else f"WORSE than {ref['name']}"
+            whose = f"the trivial reference, {ref['name']}" if trivial else ref["name"]
             message = (
                 f"the chosen network is {worse} on dev ({fmt(network_dev)} against "
-                f"{fmt(dev)} for the {ref['kind']} reference, {ref['name']}; {evidence}): "
+                f"{fmt(dev)} for {whose}; {evidence}): "
                 + _instead(references, network_dev, fmt)
                 + "; or give the recipe more budget or a better start"
             )

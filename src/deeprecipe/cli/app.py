@@ -39,9 +39,22 @@ def one_line(message: Any) -> str:
     return " ".join(str(message).split())
 
 
+#: file names a command takes through --data, never as a bare argument
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".npz")
+
+
 def _usage_message(exc: click.UsageError) -> str:
     message = exc.format_message()
     ctx = exc.ctx
+    # "Got unexpected extra argument (data.csv)": the file given without --data
+    words = message.rstrip(")").split("(")[-1].split() if "extra argument" in message else []
+    extra = next((w for w in words if w.lower().endswith(DATA_SUFFIXES)), None)
+    if (
+        extra is not None
+        and ctx is not None
+        and any("--data" in p.opts for p in ctx.command.params)
+    ):
+        return f"{message}; a data file goes after --data: --data {extra}"
     if ctx is not None:
         hint = f"{ctx.command_path} --help"
         return f"{message} (see '{hint}')"

@@ -171,7 +171,10 @@ class Budget(click.ParamType):
         except ValueError:
             pass
         self.fail(
-            f"{value!r} is neither a number of trainings (40) nor a time (90s, 5m, 1h)", param, ctx
+            f"{value!r} is neither a number of trainings, at least 1 (40), nor a positive time "
+            "(90s, 5m, 1h)",
+            param,
+            ctx,
         )
 
 

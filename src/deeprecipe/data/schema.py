@@ -82,7 +82,8 @@ def _refuse_missing(name: str, column: Any, row: RowLabel, what: str) -> None:
     kind = "a missing value" if value is None or np.isnan(value) else f"an infinite value ({value})"
     raise DeepRecipeError(
         f"{what} column {name!r} has {kind} at {row(i)}; accepted: finite values only "
-        "(impute or drop missing values first)"
+        "(missing='impute' or 'drop', --missing on the command line, "
+        f"{'leaves such rows out' if what == 'target' else 'fills or drops them'})"
     )
 
 
@@ -390,7 +391,8 @@ class TableSchema:
                         holes,
                         lambda i, n=spec.name: (
                             f"feature column {n!r} has a missing value at {row(i)}; accepted: "
-                            "finite values only (impute or drop missing values first)"
+                            "finite values only (missing='impute' or 'drop', --missing on the "
+                            "command line, fills or drops them)"
                         ),
                     )
                 infinite = np.isinf(values)
@@ -413,7 +415,8 @@ class TableSchema:
                     holes,
                     lambda i, n=spec.name: (
                         f"feature column {n!r} has a missing value at {row(i)}; accepted: "
-                        "finite values only (impute or drop missing values first)"
+                        "finite values only (missing='impute' or 'drop', --missing on the "
+                        "command line, fills or drops them)"
                     ),
                 )
             unseen = (index < 0) & ~holes

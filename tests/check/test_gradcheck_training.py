@@ -25,6 +25,8 @@ def test_a_planted_bug_fails_every_check_and_is_named(plant):
     assert not run.passed
     assert run.failing_tensors == ["b1"]
     assert all(result.worst_tensor == "b1" for _, result in run.checks)
+    shown = run._repr_html_()  # the notebook display: FAILED, the tensor, its worst entries
+    assert "FAILED" in shown and "failing tensors: b1" in shown and "worst entries" in shown
 
 
 def test_checks_run_on_a_subset_with_the_training_l2(monkeypatch):

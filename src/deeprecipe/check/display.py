@@ -9,6 +9,7 @@ from deeprecipe._html import Cell, block, paragraph, table
 from deeprecipe.check.result import GREAT, LIKELY_BUG, _fmt, _index_text
 
 if TYPE_CHECKING:
+    from deeprecipe.check.during_training import TrainingGradcheck
     from deeprecipe.check.result import GradcheckResult
 
 #: the colour of each verdict
@@ -90,3 +91,36 @@ def gradcheck_html(result: GradcheckResult) -> str:
         )
     parts += [paragraph(f"note: {note}", "#57606a") for note in result.notes]
     return block(title, *parts)
+
+
+def training_gradcheck_html(checks: TrainingGradcheck) -> str:
+    """The checks along a training run: one row per epoch checked, then the first failing
+    check in full (the tensor and entries to look at), or the last one when all passed."""
+    headline = paragraph(
+        f"largest difference {_fmt(checks.difference)}: "
+        f"{'passed' if checks.passed else 'FAILED'}"
+        + (
+            f"; failing tensors: {', '.join(checks.failing_tensors)}"
+            if checks.failing_tensors
+            else ""
+        ),
+        "good" if checks.passed else "bad",
+        bold=True,
+    )
+    rows = [
+        [
+            epoch,
+            _fmt(result.difference),
+            Cell(result.verdict, _verdict_color(result.verdict)),
+            ", ".join(result.failing_tensors) or "-",
+        ]
+        for epoch, result in checks.checks
+    ]
+    parts = [headline, table(["epoch", "difference", "verdict", "failing tensors"], rows)]
+    shown = next((r for _, r in checks.checks if not r.passed), None)
+    if shown is None and checks.checks:
+        shown = checks.checks[-1][1]
+    if shown is not None:
+        parts.append(gradcheck_html(shown))
+    parts += [paragraph(f"note: {note}", "#57606a") for note in checks.notes]
+    return block("Gradient checks during training", *parts)

@@ -71,6 +71,12 @@ class TrainingGradcheck:
             "notes": list(self.notes),
         }
 
+    def _repr_html_(self) -> str:
+        """The notebook display: one row per epoch checked, the first failing check in full."""
+        from deeprecipe.check.display import training_gradcheck_html
+
+        return training_gradcheck_html(self)
+
     def __str__(self) -> str:
         parts = [str(result) for _, result in self.checks]
         summary = ", ".join(f"epoch {e}: {r.difference:.3e} ({r.verdict})" for e, r in self.checks)

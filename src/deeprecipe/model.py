@@ -52,6 +52,26 @@ class Model:
         reads as ``[1 - p, p]``. (``network.predict_proba`` gives the output layer as it is.)"""
         return self.network.task.class_probabilities(self.network.predict_proba(self.inputs(X)))
 
+    def _repr_html_(self) -> str:
+        """The notebook display: the network, what it predicts, what it reads."""
+        from deeprecipe._html import block, table
+
+        net, names = self.network, list(self.feature_names or [])
+        imputes = bool((self.metadata or {}).get("imputer"))
+        shown = ", ".join(map(str, names[:8])) + (
+            f", ... ({len(names)} in all)" if len(names) > 8 else ""
+        )
+        rows = [
+            ["layers", "-".join(map(str, net.layer_sizes))],
+            ["hidden activations", ", ".join(net.activations) or "-"],
+            ["task", f"{net.task.kind} ({net.loss.name})"],
+            ["classes", ", ".join(map(str, self.classes)) if self.classes is not None else "-"],
+            ["features", shown or f"{self.n_raw_features} (unnamed)"],
+            ["input scaler", type(self.scaler).__name__ if self.scaler is not None else "none"],
+            ["missing cells", "imputed (training statistics)" if imputes else "refused"],
+        ]
+        return block("deeprecipe Model", table(["", ""], rows))
+
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels (mapped back through ``classes``) or values, for raw inputs."""
         predictions = self.network.predict(self.inputs(X))

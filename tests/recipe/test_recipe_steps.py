@@ -194,3 +194,14 @@ def test_l2_kept_at_the_top_of_its_grid_is_tried_beyond_it():
     assert at_top == [0.0, 0.1, 3.0, 10.0]  # CONFIG's grid (0, 0.1, 1), then 3x and 10x
     inside = [spec.l2 for _, spec in step.candidates(_now(NetworkSpec(hidden=(4,), l2=0.1)))]
     assert inside == [0.0, 1.0]
+
+
+def test_l2_whose_grid_top_won_comes_first_again_while_the_variance_stays_high():
+    from types import SimpleNamespace
+
+    step = next(s for s in VARIANCE_STEPS if s.name == "l2")
+    top = SimpleNamespace(winner=SimpleNamespace(spec={"l2": 1.0}))
+    inside = SimpleNamespace(winner=SimpleNamespace(spec={"l2": 0.1}))
+    now = _now(NetworkSpec(hidden=(4,)))
+    assert step.again(now, top) and not step.again(now, inside)
+    assert not any(s.again(now, top) for s in (*BIAS_STEPS, *VARIANCE_STEPS) if s is not step)

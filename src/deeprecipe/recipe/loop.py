@@ -89,6 +89,8 @@ def improve(run: RunState, incumbent: TrialOutcome) -> tuple[TrialOutcome, str]:
         if taken is not None and taken[2].winner is not None:
             incumbent = taken[2].winner
             failed = {group: set() for group in STEPS_FOR}
+            if step.again(now, taken[2]):  # first in its group next time, if still needed
+                position[focus] = order.index(step)
         else:
             failed[focus].add(step.name)
 

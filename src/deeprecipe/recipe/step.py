@@ -94,6 +94,11 @@ class Step:
     def reason(self, now: Situation) -> str:
         return f"{now.diagnosis}; {self.why}"
 
+    def again(self, now: Situation, decision: Decision) -> bool:
+        """Whether this step should come first next time (when still needed), after
+        ``decision`` kept one of its candidates: a grid whose edge won goes on past it."""
+        return False
+
     def decide(
         self, now: Situation, outcomes: list[TrialOutcome], labels: Mapping[str, str]
     ) -> Decision:

@@ -151,6 +151,11 @@ class L2Step(Step):
             [(f"lambda={lam:g}", spec.replace(l2=lam)) for lam in grid if lam != spec.l2]
         )
 
+    def again(self, now, decision):
+        # the grid's top (or a value past it) won: the best lambda may lie further up
+        grid = now.config.l2_grid
+        return bool(grid) and decision.winner.spec["l2"] >= max(grid) > 0
+
 
 class DropoutStep(Step):
     name, kind = "dropout", "variance"

@@ -72,6 +72,13 @@ def save_model(path: str | os.PathLike, model: Model | Network, **bundle: Any) -
 def _check_savable(model: Model, path: Any) -> None:
     """Refuse, before writing, what :func:`load_model` would refuse to read back."""
     net = model.network
+    if net.custom_parts:
+        raise DeepRecipeError(
+            f"the network uses your own {', '.join(net.custom_parts)}: a model file names its "
+            "activations and loss, and would load the built-in ones; accepted: networks of "
+            f"built-in activations and losses (pickle keeps yours); nothing was written to "
+            f"{os.fspath(path)!r}"
+        )
     weights = net.get_weights()
     if not all(np.isfinite(w).all() for w in weights.values()):
         bad = next(n for n, w in weights.items() if not np.isfinite(w).all())

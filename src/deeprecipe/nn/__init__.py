@@ -1,6 +1,6 @@
 """The NumPy engine: dense layers over one flat parameter vector, activations, losses, init."""
 
-from deeprecipe.nn.activations import ACTIVATIONS, get_activation, sigmoid
+from deeprecipe.nn.activations import ACTIVATIONS, Activation, get_activation, sigmoid
 from deeprecipe.nn.dense import Dense
 from deeprecipe.nn.initializers import INITIALIZERS, initial_weights
 from deeprecipe.nn.losses import LOSSES, get_loss, log_sigmoid, log_softmax, softmax
@@ -9,6 +9,7 @@ from deeprecipe.nn.network import Network
 __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
+    "Activation",
     "LOSSES",
     "Dense",
     "Network",

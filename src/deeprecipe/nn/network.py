@@ -27,11 +27,11 @@ import numpy as np
 
 from deeprecipe._validation import check_array, check_choice, check_number, check_rng
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.nn.activations import get_activation
+from deeprecipe.nn.activations import ACTIVATIONS, Activation, get_activation
 from deeprecipe.nn.backends import Backend, get_backend
 from deeprecipe.nn.dense import Dense
 from deeprecipe.nn.initializers import INITIALIZERS, initial_weights
-from deeprecipe.task import Task, get_loss
+from deeprecipe.task import LOSSES, Task, get_loss
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 #: rows per chunk when :meth:`Network.evaluate` runs over a whole dataset
@@ -91,8 +91,13 @@ class Network:
 
     Args:
         layer_sizes: ``[n_x, n[1], ..., n[L]]``, inputs first, output units last.
-        activation: hidden activation name, or one per hidden layer.
-        loss: ``binary_crossentropy`` (sigmoid outputs), ``softmax_crossentropy`` or ``mse``.
+        activation: hidden activation name, or one per hidden layer; or your own
+            :class:`~deeprecipe.nn.Activation` ``(name, forward, backward, recommended_init)``,
+            which training and the gradient check then run.
+        loss: ``binary_crossentropy`` (sigmoid outputs), ``softmax_crossentropy`` or ``mse``;
+            or your own (a subclass of one of :mod:`deeprecipe.task`'s, overriding
+            ``value_and_gradient``, say). A model file names activations and losses, so a
+            network with your own is refused there (pickling and copies keep it).
         init: initializer name (``he``, ``xavier``, ``glorot``, ``lecun``, ``random``,
             ``zeros``); by default the one the course recommends for ``activation``.
         init_scale: the factor of ``random`` initialization (``N(0, 1) * init_scale``).
@@ -113,8 +118,8 @@ class Network:
         self,
         layer_sizes: Sequence[int],
         *,
-        activation: str | Sequence[str] = "relu",
-        loss: str = "binary_crossentropy",
+        activation: str | Activation | Sequence[str | Activation] = "relu",
+        loss: str | Task = "binary_crossentropy",
         init: str | None = None,
         init_scale: float = 0.01,
         keep_prob: float | Sequence[float] = 1.0,
@@ -127,8 +132,11 @@ class Network:
         self.backend = get_backend(backend, device)
         self.layer_sizes = self._check_sizes(layer_sizes)
         n_hidden = len(self.layer_sizes) - 2
-        activations = _per_hidden_layer("activation", activation, n_hidden)
-        self.activations = [get_activation(a).name for a in activations]
+        # the objects themselves (an Activation of your own included), and their names
+        self._activation_fns = [
+            get_activation(a) for a in _per_hidden_layer("activation", activation, n_hidden)
+        ]
+        self.activations = [a.name for a in self._activation_fns]
         keep_probs = _check_keep_probs(keep_prob, n_hidden)
         self.loss = get_loss(loss)
         self.l2 = check_number("l2", l2, low=0.0)
@@ -141,11 +149,22 @@ class Network:
         for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
             self.shapes += [(n_in, n_out), (n_out,)]
         self._slices = list(self._parameter_slices().values())
-        zeros = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
-        self._theta = self.backend.asarray(zeros)
-        self.grad = self.backend.asarray(np.zeros_like(zeros))
-        self.layers = self._build_layers(keep_probs)
+        self._allocate(self.backend, self.dtype, keep_probs)
         self.initialize()
+
+    def _allocate(self, backend: Backend, dtype: np.dtype, keep_probs: list[float]) -> None:
+        """Zero ``theta`` and ``grad`` in ``dtype`` on ``backend``, and the layers over them."""
+        if not backend.in_place and self.custom_parts:
+            raise DeepRecipeError(
+                f"your own {', '.join(self.custom_parts)} runs on the NumPy backend only: "
+                f"backend {backend.name!r} computes activations and losses by their names; "
+                "accepted: backend='numpy', or the built-in activations and losses"
+            )
+        self.backend, self.dtype = backend, dtype
+        zeros = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=dtype)
+        self._theta = backend.asarray(zeros)
+        self.grad = backend.asarray(np.zeros_like(zeros))
+        self.layers = self._build_layers(keep_probs)
 
     # ----------------------------------------------------------------- construction
     @staticmethod
@@ -170,14 +189,14 @@ class Network:
         layers = []
         for l in range(self.n_layers):
             hidden = l < self.n_layers - 1
-            activation = self.activations[l] if hidden else "identity"
+            activation = self._activation_fns[l] if hidden else get_activation("identity")
             layers.append(
                 Dense(
                     views[2 * l],
                     views[2 * l + 1],
                     grads[2 * l],
                     grads[2 * l + 1],
-                    get_activation(activation),
+                    activation,
                     keep_prob=keep_probs[l] if hidden else 1.0,
                     backend=self.backend,
                 )
@@ -203,13 +222,8 @@ class Network:
 
     def initialize(self, init: str | None = None, *, scale: float | None = None) -> None:
         """(Re)draw every ``W[l]`` from the initializer and zero every ``b[l]``."""
-        name = (
-            init
-            or self.init
-            or get_activation(
-                self.activations[0] if self.activations else "identity"
-            ).recommended_init
-        )
+        first = self._activation_fns[0] if self._activation_fns else get_activation("identity")
+        name = init or self.init or first.recommended_init
         scale = self.init_scale if scale is None else check_number("scale", scale, low=0.0)
         host = self._host_theta()
         tensors = self.views(host)
@@ -357,6 +371,17 @@ class Network:
             "dtype": self.dtype.name,
         }
 
+    @property
+    def custom_parts(self) -> list[str]:
+        """Your own activations and loss (not the built-ins of their names), which
+        :attr:`config`, and so a model file, can only name: a copy and a pickle keep them."""
+        out = [
+            f"activation {a.name!r}" for a in self._activation_fns if ACTIVATIONS.get(a.name) != a
+        ]
+        if LOSSES.get(self.loss.name) != self.loss:
+            out.append(f"loss {self.loss.name!r}")
+        return out
+
     @classmethod
     def from_config(
         cls, config: Mapping[str, Any], *, seed=0, backend: Any = None, device: Any = None
@@ -375,33 +400,39 @@ class Network:
         return cls(**dict(config), seed=seed, backend=backend, device=device)
 
     def copy(self, *, dtype: Any = None) -> Network:
-        """An independent copy on the same backend (weights, settings and a copy of the
-        random state)."""
-        config = self.config
-        if dtype is not None:
-            config["dtype"] = _resolve_dtype(dtype).name
-        twin = type(self).from_config(config, seed=0, backend=self.backend)
+        """An independent copy on the same backend: its own weights (in ``dtype``, default
+        this network's) and a copy of the random state. It is this network's class with the
+        same loss and activation objects (your own included) and a shallow copy of a
+        subclass's attributes, so that a gradient check of the copy checks your code."""
+        twin = self._twin(self.backend, self.dtype if dtype is None else _resolve_dtype(dtype))
         twin.theta = self.backend.copy(self.theta) if dtype is None else self.theta
-        twin.rng = np.random.Generator(type(self.rng.bit_generator)())
-        twin.rng.bit_generator.state = self.rng.bit_generator.state
         return twin
 
     def to(self, device: Any = None, *, backend: Any = None) -> Network:
         """A copy on another backend or device (``net.to("cuda")``, ``net.to(backend="numpy")``):
         the same weights, bit for bit, and the same random state."""
-        twin = type(self).from_config(self.config, seed=0, backend=backend, device=device)
+        twin = self._twin(get_backend(backend, device), self.dtype)
         twin.theta = self.get_theta()
-        twin.rng = np.random.Generator(type(self.rng.bit_generator)())
-        twin.rng.bit_generator.state = self.rng.bit_generator.state
         return twin
 
+    def _twin(self, backend: Backend, dtype: np.dtype) -> Network:
+        """A shallow copy of this network with its own zero weights and gradient in ``dtype``
+        on ``backend``, its own layers (views of them), and a copy of the random state."""
+        state = {k: v for k, v in self.__dict__.items() if k not in _ARRAY_STATE}
+        return _restore(type(self), state, self.keep_probs, None, self.rng.bit_generator.state,
+                        backend, dtype)  # fmt: skip
+
     def __reduce__(self):
-        """Pickle and deepcopy as (config, theta, random state), so the copy's ``W[l]`` and
-        ``b[l]`` are views into its own flat ``theta`` again, not loose arrays."""
+        """Pickle and deepcopy as (the class, its settings and objects, theta on the host, the
+        random state, the backend's name and device), so the copy's ``W[l]`` and ``b[l]`` are
+        views into its own flat ``theta`` again, not loose arrays, and a subclass's attributes
+        and your own loss or activation objects come along."""
+        state = {k: v for k, v in self.__dict__.items() if k not in _ARRAY_STATE}
         place = (self.backend.name, self.backend.device_name)
+        rng_state = self.rng.bit_generator.state
         return (
-            _rebuild,
-            (type(self), self.config, self.get_theta(), self.rng.bit_generator.state, place),
+            _restore,
+            (type(self), state, self.keep_probs, self.get_theta(), rng_state, place, self.dtype),
         )
 
     def __repr__(self) -> str:
@@ -676,9 +707,38 @@ class Network:
             layer.clear_cache()
 
 
+#: a network's attributes that are rebuilt, not copied, by copy(), to() and pickling
+_ARRAY_STATE = ("backend", "_theta", "grad", "layers", "rng")
+
+
+def _restore(
+    cls: type,
+    state: dict,
+    keep_probs: list[float],
+    theta: np.ndarray | None,
+    rng_state: dict,
+    place: Any,
+    dtype: np.dtype,
+) -> Network:
+    """A network of class ``cls`` with the attributes ``state``, its arrays and layers
+    allocated on ``place`` (a backend, or a pickled ``(name, device)``), ``theta`` set (zeros
+    when None) and the random state restored."""
+    net = object.__new__(cls)
+    net.__dict__.update(state)
+    backend = place if not isinstance(place, tuple) else get_backend(place[0], place[1])
+    net._allocate(backend, np.dtype(dtype), keep_probs)
+    if theta is not None:
+        net.theta = theta
+    bit_generator = getattr(np.random, rng_state["bit_generator"])()  # PCG64, ...
+    bit_generator.state = rng_state
+    net.rng = np.random.Generator(bit_generator)
+    return net
+
+
 def _rebuild(
     cls: type, config: dict, theta: np.ndarray, rng_state: dict, place=("numpy", None)
 ) -> Network:
+    """Unpickle a network pickled by deeprecipe 0.x before ``_restore`` (its config only)."""
     net = cls.from_config(config, backend=place[0], device=place[1])
     net.theta = theta
     net.rng.bit_generator.state = rng_state

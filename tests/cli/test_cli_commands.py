@@ -354,4 +354,4 @@ def test_split_json_names_the_file_rows_of_each_part_around_the_rows_left_out(
     assert {len(parts[p]["rows"]) for p in ("train", "dev", "test")} <= set(
         report["data"]["sizes"].values()
     )
-    assert parts["seed"] == 0 and parts["train"]["file"] == str(data)
+    assert parts["seed"] == 0 and parts["train"]["file"] == str(data.resolve())

@@ -154,9 +154,9 @@ def test_run_halves_a_test_file_whose_labels_differ_into_dev_and_test(invoke, tm
     assert data["n_train"] == 400 and data["n_dev"] + data["n_test"] == len(keep)
     # split.json: each part's file and rows; dev and test are the test file's two halves
     parts = json.loads((tmp_path / "auto" / "split.json").read_text())
-    assert parts["train"]["file"] == str(tmp_path / "train.npz")
+    assert parts["train"]["file"] == str((tmp_path / "train.npz").resolve())  # absolute
     assert sorted(parts["train"]["rows"]) == list(range(400))  # in the order they train in
-    assert parts["dev"]["file"] == parts["test"]["file"] == str(tmp_path / "test.npz")
+    assert parts["dev"]["file"] == parts["test"]["file"] == str((tmp_path / "test.npz").resolve())
     halves = parts["dev"]["rows"] + parts["test"]["rows"]
     assert sorted(halves) == list(range(len(keep))) and len(parts["dev"]["rows"]) == data["n_dev"]
     kept = invoke(*args, "--dev-from", "train", "--out", tmp_path / "train")

@@ -143,6 +143,8 @@ def test_every_table_says_a_diagnostic_step_kept_nothing():
     result = Recipe(**{**SMALL, "learning_curve_fractions": (0.5, 1.0)}, max_trainings=12).run(X, y)
     rows = {name: kept for name, _, kept, _ in result.summary_rows()}
     assert rows["learning_curve"] == "(a diagnostic: nothing to keep)"
+    best = {name: dev for name, _, _, dev in result.summary_rows()}
+    assert best["learning_curve"] == "-" and best["baseline"] != "-"  # subsets are no candidates
     assert rows["baseline"].startswith("hidden 16")
     shown = {row[0]: row[3].value for row in step_rows(result)}
     assert shown == rows

@@ -104,8 +104,8 @@ def _part_rows(
     files: dict[str, tuple[Any, Dataset | None]],
     drawn: Any,
 ) -> dict[str, dict[str, Any]]:
-    """Each part's file and its 0-based data rows there: what split.json records, so that a
-    reference model can be fitted on the very same rows."""
+    """Each part's file (an absolute path) and its 0-based data rows there: what split.json
+    records, so that a reference model can be fitted on the very same rows."""
 
     def rows_of(part: Dataset) -> np.ndarray:
         return np.arange(len(part.X)) if part.source_rows is None else part.source_rows
@@ -116,7 +116,7 @@ def _part_rows(
     }
     for name, (path, part) in files.items():
         if part is not None:
-            out[name] = (str(path), rows_of(part))
+            out[name] = (str(Path(path).resolve()), rows_of(part))
     if drawn is not None:  # dev is half of the test file, test the other half
         test_file, test_rows = out["test"]
         out["dev"] = (test_file, test_rows[drawn.halves.dev_idx])
@@ -320,7 +320,9 @@ def prepare(
         if path:
             source[name] = str(path)
     part_rows = _part_rows(
-        source.get("data") or f"embedded dataset {ds.name} (seed {seed})",
+        str(Path(data_file).resolve())
+        if data_file
+        else f"embedded dataset {ds.name} (seed {seed})",
         ds,
         parts,
         {"dev": (dev_data, dev_part), "test": (test_data, test_part)},

@@ -213,10 +213,9 @@ class RecipeResult:
         show = get_task(self.targets["task"]).format_metric
         rows = []
         for step in self.steps:
-            best = min(
-                (c["dev_error"] for c in step.candidates if c.get("dev_error") is not None),
-                default=None,
-            )
+            # a diagnostic's trials (subsets, probes) are not candidates: no best dev to show
+            devs = [] if step.diagnostic else [c.get("dev_error") for c in step.candidates]
+            best = min((d for d in devs if d is not None), default=None)
             rows.append((step.name, str(len(step.candidates)), step.kept, show(best)))
         return rows
 

@@ -156,3 +156,20 @@ def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
     assert found["no_better:trivial"]["p_value"] == 1.0  # the same rows wrong as the majority
     linear = found["worse:linear"]
     assert linear["test"] == "McNemar mid-p" and linear["p_value"] < 1e-6
+
+
+def test_a_reference_clearly_ahead_on_test_is_reported_not_acted_on():
+    from deeprecipe.recipe.guards import behind_on_test
+
+    n = 400
+    network, reference = _losses(n, range(50)), _losses(n, range(40))  # 10 more rows wrong
+    refs = [{**_ref("linear", 0.10, n, "logistic regression"), "test_error": 0.10},
+            {**_ref("trivial", 0.5, n), "test_error": 0.5}]  # fmt: skip
+    losses = {"linear": reference, "trivial": _losses(n, range(200))}
+    (note,) = behind_on_test(0.125, refs, regression=False, test_losses=network,
+                             reference_losses=losses)  # fmt: skip
+    assert note.startswith("on the test set, logistic regression beats the chosen network")
+    assert "on 400 test rows" in note and "reported, not acted on" in note
+    close = _losses(n, range(41))  # one row apart: within the noise
+    assert behind_on_test(0.1025, refs, regression=False, test_losses=close,
+                          reference_losses=losses) == []  # fmt: skip

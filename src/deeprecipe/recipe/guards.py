@@ -176,6 +176,37 @@ def close_calls(
     return notes
 
 
+def behind_on_test(
+    network_test: float,
+    references: list[dict],
+    *,
+    regression: bool,
+    test_losses: Any,
+    reference_losses: Mapping[str, Any],
+) -> list[str]:
+    """A note for each linear or boosting reference that beats the chosen network on the test
+    set beyond its noise (the guards' paired test, on the test rows). Reported, not acted on:
+    a choice made by the test set would spend it."""
+    fmt = _formatter(regression)
+    notes = []
+    for ref in references:
+        test, losses = ref.get("test_error"), reference_losses.get(ref["kind"])
+        if ref["kind"] == "trivial" or test is None or losses is None or test >= network_test:
+            continue
+        comparison = paired_test(test_losses, losses, rates=not regression)
+        if not comparison.worse(ALPHA):
+            continue
+        noise = Z95 * comparison.se if math.isfinite(comparison.se) else None
+        evidence = _evidence(comparison, noise, fmt, "test")
+        notes.append(
+            f"on the test set, {ref['name']} beats the chosen network beyond the noise "
+            f"({fmt(test)} against {fmt(network_test)}; {evidence}): reported, not acted on "
+            "(a choice made on the test set would spend it); the simpler model may serve "
+            "better, and the dev set did not show it"
+        )
+    return notes
+
+
 def _compare(network_dev, ref, regression, dev_losses, reference_losses) -> PairedTest:
     """The network against one reference on dev: paired on the same rows when both
     per-example losses are there, else on the reference's unpaired standard error."""
@@ -254,9 +285,9 @@ def _unpaired(network_dev: float, reference_dev: float, se: float | None) -> Pai
     return PairedTest("unpaired z (the reference's standard error)", difference, se, p, 0)
 
 
-def _evidence(comparison: PairedTest, noise: float | None, fmt) -> str:
-    """The test, its p-value and the noise, in words."""
-    where = f" on {comparison.n} dev rows" if comparison.n else ""
+def _evidence(comparison: PairedTest, noise: float | None, fmt, part: str = "dev") -> str:
+    """The test, its p-value and the noise of ``part``, in words."""
+    where = f" on {comparison.n} {part} rows" if comparison.n else ""
     text = f"{comparison.test}{where}, p = {comparison.p_value:.2g}"
     if comparison.discordant == (0, 0):
         return f"{text}: both err on exactly the same rows"
@@ -265,7 +296,7 @@ def _evidence(comparison: PairedTest, noise: float | None, fmt) -> str:
         text += f"; {_rows(b)} only the network gets wrong, {c} only the reference"
     if noise is not None:
         beyond = comparison.p_value < ALPHA
-        text += f", {'beyond' if beyond else 'within'} the dev set's noise of {fmt(noise)}"
+        text += f", {'beyond' if beyond else 'within'} the {part} set's noise of {fmt(noise)}"
     return text
 
 

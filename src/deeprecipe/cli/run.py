@@ -142,7 +142,9 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     if final.get("diverged"):
         epochs += f" (diverged: its weights are from epoch {ran})"
     elif final.get("stopped_early"):
-        epochs += f" (stopped early after {ran}, best weights restored)"
+        best = final.get("best_epoch")
+        kept = f"the weights of epoch {best}" if best else "the best weights"
+        epochs += f" (stopped early after {ran}; {kept} restored)"
     elif final.get("cut_short"):
         epochs += f" (stopped by the budget after {ran})"
     ui.say(

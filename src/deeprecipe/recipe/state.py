@@ -134,6 +134,7 @@ class RunState:
             "dev_loss": outcome.result["dev_loss"],
             "epochs_run": outcome.result.get("epochs_run"),
             "stopped_early": bool(outcome.result.get("stopped_early")),
+            "best_epoch": outcome.result.get("best_epoch"),  # whose weights early stopping kept
             "cut_short": bool(outcome.result.get("cut_short")),
             "diverged": bool(outcome.result.get("diverged")),
         }

@@ -230,7 +230,7 @@ class EarlyStoppingStep(Step):
         return _and_twice_as_long(
             spec,
             cfg,
-            f"early stopping, patience {cfg.patience}",
+            f"early stopping, patience {cfg.patience} checks of the dev cost",
             up_to=True,
             early_stopping=setting,
         )

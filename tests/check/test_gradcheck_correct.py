@@ -160,3 +160,16 @@ def test_a_correct_network_short_of_great_by_rounding_alone_is_told_so():
         result.notes
     )
     assert gradcheck(net, X, y, eps=1e-5).verdict == "great"
+
+
+def test_a_tensor_whose_errors_are_rounding_noise_is_not_failing():
+    """Tanh 2-6-6-1 at a small random init: b1's gradient is tiny, so its relative difference
+    passes 1e-5 on errors of 1e-9, below the rounding noise; the check passes and names no
+    failing tensor (it used to pass while listing b1 as FAILING)."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = (X[:, 0] > 0).astype(int)
+    result = gradcheck(Network([2, 6, 6, 1], activation="tanh", init="random", l2=0.05), X, y)
+    assert result.passed and result.failing_tensors == [] and result.noise_floor is not None
+    noisy = [t for t in result.per_tensor.values() if result.thresholds.fails(t.difference)]
+    assert noisy and all(result.within_noise(t) for t in noisy)
+    assert "(rounding noise)" in str(result) and "FAILING" not in str(result)

@@ -35,7 +35,8 @@ def gradcheck_html(result: GradcheckResult) -> str:
     directional = result.mode == "directional"
     rows = []
     for tensor in result.per_tensor.values():
-        failing = t.fails(tensor.difference)
+        failing = result.fails(tensor)
+        noise = not failing and t.fails(tensor.difference)  # above the threshold, in noise
         rows.append(
             [
                 Cell(tensor.name, "bad" if failing else None, bold=failing),
@@ -45,7 +46,8 @@ def gradcheck_html(result: GradcheckResult) -> str:
                 else f"{tensor.n_checked}/{tensor.n_entries}",
                 _fmt(tensor.difference),
                 Cell(
-                    tensor.verdict + (" (failing)" if failing else ""),
+                    tensor.verdict
+                    + (" (failing)" if failing else " (rounding noise)" if noise else ""),
                     _verdict_color(tensor.verdict),
                 ),
             ]

@@ -49,7 +49,13 @@ from deeprecipe.check.numerical import (
     numerical_directional,
     numerical_gradient,
 )
-from deeprecipe.check.result import GREAT, LIKELY_BUG, GradcheckResult, as_thresholds
+from deeprecipe.check.result import (
+    GREAT,
+    LIKELY_BUG,
+    NOISE_MARGIN,
+    GradcheckResult,
+    as_thresholds,
+)
 from deeprecipe.errors import DeepRecipeTypeError
 from deeprecipe.nn.network import Network
 
@@ -274,13 +280,22 @@ def _check_network(
         notes=notes,
         kinks=kinks,
     )
-    if result.verdict != GREAT:  # only then is the cost's scale needed (one more forward pass)
+    short = any(result.thresholds.fails(t.difference) for t in result.per_tensor.values())
+    if result.verdict != GREAT or short:  # the cost's scale then (one more forward pass)
         logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
         cost = net.loss.value(logits, targets) + net.l2_cost(m)
-        note = rounding_note(result, max(abs(cost), float(np.abs(logits).max())))
+        scale = max(abs(cost), float(np.abs(logits).max()))
+        result.noise_floor = rounding_noise(scale, result.eps)
+        note = rounding_note(result, scale)
         if note:
             result.notes.append(note)
     return result
+
+
+def rounding_noise(scale: float, eps: float) -> float:
+    """The rounding noise of one two-sided difference, ``u * scale / eps`` (``u`` = 2.2e-16,
+    ``scale`` the largest quantity the cost is computed from: see :func:`rounding_note`)."""
+    return float(np.finfo(np.float64).eps * scale / eps)
 
 
 def rounding_note(result: GradcheckResult, scale: float) -> str | None:
@@ -297,9 +312,9 @@ def rounding_note(result: GradcheckResult, scale: float) -> str | None:
     """
     if result.verdict in (GREAT, LIKELY_BUG) or not result.worst:
         return None
-    noise = np.finfo(np.float64).eps * scale / result.eps
+    noise = rounding_noise(scale, result.eps)
     largest = max(entry.abs_error for entry in result.worst)
-    if not largest <= 10 * noise:
+    if not largest <= NOISE_MARGIN * noise:
         return None
     return (
         f"every error (largest {largest:.1e}) is within the finite differences' rounding "

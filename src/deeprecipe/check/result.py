@@ -35,6 +35,8 @@ from deeprecipe._validation import check_number
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 
 GREAT, LOOK_AGAIN, SUSPICIOUS, LIKELY_BUG = "great", "look again", "suspicious", "likely a bug"
+#: errors up to this many times the rounding noise per entry are taken as noise
+NOISE_MARGIN = 10
 
 
 @dataclass(frozen=True)
@@ -189,16 +191,30 @@ class GradcheckResult:
     raw_difference: float | None = None
     #: entries explained by a ReLU kink (counted as agreeing in ``difference``)
     kinks: list[KinkEntry] = field(default_factory=list)
+    #: the finite differences' rounding noise per entry (``u * scale / eps``), measured when
+    #: the check or a tensor falls short of "great"; None otherwise
+    noise_floor: float | None = None
 
     @property
     def passed(self) -> bool:
         """True when the overall difference is at most ``thresholds.look_again``."""
         return not self.thresholds.fails(self.difference)
 
+    def within_noise(self, tensor: TensorCheck) -> bool:
+        """Every error of ``tensor`` is within the finite differences' rounding noise: its
+        relative difference, however large, is then no evidence of a bug."""
+        floor = self.noise_floor
+        return floor is not None and tensor.max_abs_error <= NOISE_MARGIN * floor
+
+    def fails(self, tensor: TensorCheck) -> bool:
+        """``tensor``'s own difference is above ``thresholds.look_again``, beyond the noise."""
+        return self.thresholds.fails(tensor.difference) and not self.within_noise(tensor)
+
     @property
     def failing_tensors(self) -> list[str]:
-        """Tensors whose own difference is above ``thresholds.look_again``, worst first."""
-        failing = [t for t in self.per_tensor.values() if self.thresholds.fails(t.difference)]
+        """Tensors whose own difference is above ``thresholds.look_again`` (and errors above
+        the rounding noise), worst first."""
+        failing = [t for t in self.per_tensor.values() if self.fails(t)]
         failing.sort(key=lambda t: -t.difference if math.isfinite(t.difference) else -math.inf)
         return [t.name for t in failing]
 
@@ -224,7 +240,7 @@ class GradcheckResult:
             row["shape"] = list(t.shape)
             for key in ("difference", "analytic_norm", "numerical_norm", "max_abs_error"):
                 row[key] = clean(row[key])
-            row["failing"] = self.thresholds.fails(t.difference)
+            row["failing"] = self.fails(t)
             tensors.append(row)
         worst = []
         for w in self.worst:
@@ -300,7 +316,12 @@ class GradcheckResult:
                 if self.mode == "directional"
                 else f"{t.n_checked}/{t.n_entries}",
                 _fmt(t.difference),
-                t.verdict + ("  <-- FAILING" if self.thresholds.fails(t.difference) else ""),
+                t.verdict
+                + (
+                    "  <-- FAILING"
+                    if self.fails(t)
+                    else ("  (rounding noise)" if self.thresholds.fails(t.difference) else "")
+                ),
             )
             for t in self.per_tensor.values()
         ]

@@ -273,3 +273,21 @@ def test_cheap_modes_on_a_large_network_state_their_cost():
     assert directional.n_forward_passes == 2 * 4 * 6 + 1
     for result in (sampled, directional):
         assert result.passed, str(result)
+
+
+def test_a_float32_cost_is_named_as_the_cause_of_a_numerical_gradient_of_rounding():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(5, 5))
+    A = A @ A.T
+    theta = rng.normal(size=5)
+
+    def cost(t):
+        return 0.5 * t @ A @ t
+
+    in_float32 = check_grad(lambda t: float(np.float32(cost(t.astype(np.float32)))),
+                            lambda t: A @ t, theta)  # fmt: skip
+    assert not in_float32.passed
+    assert any("f computes in float32" in n for n in in_float32.notes), in_float32.notes
+    a_real_bug = check_grad(cost, lambda t: 2 * A @ t, theta)
+    assert not a_real_bug.passed and not any("float32" in n for n in a_real_bug.notes)
+    assert check_grad(cost, lambda t: A @ t, theta).passed

@@ -232,7 +232,7 @@ def check_grad(
         pieces = np.split(numerical, np.cumsum([local.size for local in chosen])[:-1])
         for t, local, piece in zip(layouts, chosen, pieces):
             values.append(entry_values(t, local, analytic, piece))
-    return build_result(
+    result = build_result(
         values,
         thresholds=thresholds,
         n_worst=n_worst,
@@ -245,4 +245,25 @@ def check_grad(
         dropout="n/a",
         seconds=time.perf_counter() - start,
         label=label,
+    )
+    if not result.passed and result.worst:
+        note = _float32_note(_scalar(f, point.copy()), result, eps, two_sided)
+        if note:
+            result.notes.append(note)
+    return result
+
+
+def _float32_note(f0: float, result: GradcheckResult, eps: float, two_sided: bool) -> str | None:
+    """A failed check whose numerical entries are all whole multiples of what one float32
+    rounding step of ``f`` divided by the difference's width gives: ``f`` computes (or
+    returns) in float32, whose 7 digits round a step of eps away."""
+    quantum = float(np.spacing(np.float32(abs(f0)))) / ((2 if two_sided else 1) * eps)
+    steps = [w.numerical / quantum for w in result.worst]
+    if not quantum > 0 or not all(abs(k - round(k)) < 1e-3 for k in steps):
+        return None
+    return (
+        f"every numerical entry shown is a whole multiple of {quantum:.3g}, one float32 "
+        f"rounding step of f ({f0:.4g}) over the difference's width: f computes in float32, "
+        "whose 7 digits round a step of eps away, so the numerical gradient is rounding, not "
+        "a derivative; compute f in float64 (or try a larger eps)"
     )

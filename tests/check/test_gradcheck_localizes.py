@@ -257,3 +257,31 @@ def test_engine_equals_the_loop_on_random_networks(
     loop = numerical_gradient(cost, net.theta.copy())
     engine = measured_numerical(net, result)
     np.testing.assert_allclose(engine, loop, rtol=1e-6, atol=1e-7)
+
+
+class _NoOneOverM(Network):
+    """The course's commonest slip: the gradient summed over the batch, not averaged."""
+
+    def backward(self, dz_out, *, m):
+        return super().backward(dz_out * m, m=m)
+
+
+class _TransposedW2(Network):
+    """A square weight gradient built the wrong way round: dZ^T A instead of A^T dZ."""
+
+    def backward(self, dz_out, *, m):
+        grad = super().backward(dz_out, m=m)
+        self.layers[1].dW[...] = self.layers[1].dW.T.copy()
+        return grad
+
+
+def test_a_constant_factor_and_a_transposed_gradient_are_named_by_their_shape(make_data):
+    X, y = make_data(4, 3, 8, 1, "softmax_crossentropy")
+    scaled = gradcheck(_NoOneOverM([4, 6, 6, 3], activation="tanh", loss="softmax_crossentropy"),
+                       X, y)  # fmt: skip
+    assert any(n.startswith("backprop is 8 times the numerical gradient") for n in scaled.notes)
+    transposed = gradcheck(_TransposedW2([4, 6, 6, 3], activation="tanh",
+                                         loss="softmax_crossentropy"), X, y)  # fmt: skip
+    assert transposed.failing_tensors == ["W2"]
+    assert any(n.startswith("W2's backprop gradient is the transpose") for n in transposed.notes)
+    assert not any("constant factor" in n for n in transposed.notes)

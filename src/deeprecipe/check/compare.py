@@ -95,6 +95,8 @@ def build_result(
                 rel_error=float(abs_error[k] / scale) if scale else 0.0,
             )
         )
+    if thresholds.fails(difference):  # the shape of a bug, where it has a common one
+        details["notes"] = [*details.get("notes", []), *_bug_patterns(values, analytic, numerical)]
     return GradcheckResult(
         difference=difference,
         raw_difference=raw_difference,
@@ -106,3 +108,43 @@ def build_result(
         n_checked=int(analytic.size),
         **details,
     )
+
+
+#: how closely the entries must agree with a pattern to be named by it
+PATTERN_TOLERANCE = 1e-4
+
+
+def _bug_patterns(values: list[TensorValues], analytic: np.ndarray, numerical: np.ndarray):
+    """Notes naming two shapes a failed check often has: backprop off by one constant factor
+    everywhere (a missing or extra 1/m, a 2), and a square weight gradient that is the
+    transpose of the numerical one."""
+    notes = []
+    big = np.abs(numerical) > 1e-3 * np.abs(numerical).max() if numerical.size else numerical
+    if np.count_nonzero(big) >= 3:
+        ratios = analytic[big] / numerical[big]
+        factor = float(np.median(ratios))
+        if abs(factor - 1) > PATTERN_TOLERANCE and np.allclose(
+            ratios, factor, rtol=PATTERN_TOLERANCE, atol=0
+        ):
+            notes.append(
+                f"backprop is {factor:.6g} times the numerical gradient in every entry: one "
+                "constant factor went astray (a missing or extra 1/m, a 2 from a square, a "
+                "scaling applied twice)"
+            )
+    for v in values:
+        shape = v.layout.shape
+        full = v.local is not None and v.analytic.size == v.layout.size
+        if not (full and len(shape) == 2 and shape[0] == shape[1] > 1):
+            continue
+        order = np.argsort(v.local)
+        got = v.analytic[order].reshape(shape)
+        want = v.numerical[order].reshape(shape)
+        scale = PATTERN_TOLERANCE * max(float(np.abs(want).max()), 1e-300)
+        if not np.allclose(got, want, rtol=0, atol=scale) and np.allclose(
+            got, want.T, rtol=0, atol=scale
+        ):
+            notes.append(
+                f"{v.layout.name}'s backprop gradient is the transpose of the numerical one: "
+                "a transposed product in its gradient (A^T dZ against dZ^T A)"
+            )
+    return notes

@@ -186,3 +186,10 @@ def test_the_users_bayes_error_wins_over_the_bracket_and_none_means_assumed():
 def test_a_nearest_neighbour_estimate_above_the_upper_bound_says_so_where_it_is_shown():
     assert "above the upper bound: biased upward" in str(_bracket(0.05, 0.11))
     assert "above the upper bound" not in str(_bracket(0.25, 0.10))
+
+
+def test_a_negative_gap_says_what_it_means():
+    text = str(diagnose(0.02, 0.01, bayes_error=0.05))
+    assert "avoidable bias -3.00% (training error below the Bayes estimate)" in text
+    assert "variance -1.00% (dev error below the training error)" in text
+    assert "(" not in str(diagnose(0.10, 0.12, bayes_error=0.05)).split(": ", 1)[1]

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 #: the colour of each verdict
 VERDICT_COLOR = {GREAT: "good", LIKELY_BUG: "bad"}
-#: worst entries shown (the rest are in ``result.worst``)
-WORST_SHOWN = 5
+#: worst entries shown (the rest are in ``result.worst``), as many as the text shows
+WORST_SHOWN = 10
 
 
 def _verdict_color(verdict: str) -> str:
@@ -52,8 +52,18 @@ def gradcheck_html(result: GradcheckResult) -> str:
                 ),
             ]
         )
+    checked = (
+        f"checked {result.n_checked} random directions over all {result.n_parameters} entries"
+        if directional
+        else f"checked {result.n_checked} of {result.n_parameters} entries"
+    )
     parts = [
         headline,
+        paragraph(
+            f"{checked}, eps={result.eps:g} ({'two' if result.two_sided else 'one'}-sided), "
+            f"dropout {result.dropout}; {result.n_forward_passes} cost evaluations",
+            "#57606a",
+        ),
         table(
             ["tensor", "shape", "checked", "difference", "verdict"],
             rows,

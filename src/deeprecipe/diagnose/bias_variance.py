@@ -161,12 +161,19 @@ class Diagnosis:
         from deeprecipe._html import error_format
 
         show = error_format(self.metric)  # rates as percentages, losses as numbers
+
+        def gap(value: float, below: str) -> str:  # a negative gap says what it means
+            return f"{show(value)} ({below})" if value < 0 else show(value)
+
         parts = [
-            f"{self.label}: avoidable bias {show(self.avoidable_bias)}",
-            f"variance {show(self.variance)}",
+            f"{self.label}: avoidable bias "
+            + gap(self.avoidable_bias, "training error below the Bayes estimate"),
+            "variance " + gap(self.variance, "dev error below the training error"),
         ]
         if self.data_mismatch is not None:
-            parts.append(f"data mismatch {show(self.data_mismatch)}")
+            parts.append(
+                "data mismatch " + gap(self.data_mismatch, "dev error below train-dev error")
+            )
         return ", ".join(parts)
 
 

@@ -91,16 +91,23 @@ def test_predict_scores_a_file_that_holds_the_target(invoke, trained, user_csv):
     assert report["metrics"]["examples"] == 50
 
 
+def _with_labels_blanked(source, path, blank) -> list[dict]:
+    """``source``'s rows written to ``path`` with the label of each row ``k`` that ``blank(k)``
+    emptied; the original rows returned."""
+    rows = list(csv.DictReader(source.open()))
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**r, "label": "" if blank(k) else r["label"]} for k, r in enumerate(rows))
+    return rows
+
+
 def test_predict_on_a_file_whose_labels_are_blank_predicts_every_row(
     invoke, trained, user_csv, tmp_path
 ):
     """The target column is there but empty (labels not known yet): predict, do not score."""
-    rows = list(csv.DictReader(user_csv["scored"].open()))
     blank = tmp_path / "blank.csv"
-    with blank.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({**r, "label": ""} for r in rows)
+    rows = _with_labels_blanked(user_csv["scored"], blank, lambda k: True)
     result = invoke("predict", "--model", trained[0] / "model.safetensors", "--data", blank,
                     "--out", tmp_path / "p.csv")  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -111,14 +118,8 @@ def test_predict_on_a_file_whose_labels_are_blank_predicts_every_row(
 def test_predict_scores_the_labelled_rows_of_a_file_with_some_labels_blank(
     invoke, trained, user_csv, tmp_path
 ):
-    rows = list(csv.DictReader(user_csv["scored"].open()))
     some = tmp_path / "some.csv"
-    with some.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(
-            {**r, "label": "" if k % 5 == 0 else r["label"]} for k, r in enumerate(rows)
-        )
+    rows = _with_labels_blanked(user_csv["scored"], some, lambda k: k % 5 == 0)
     report = invoke.json("predict", "--model", trained[0] / "model.safetensors", "--data", some)
     labelled = [k for k in range(len(rows)) if k % 5]
     wrong = np.mean([report["predictions"][k] != rows[k]["label"] for k in labelled])

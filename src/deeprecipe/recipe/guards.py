@@ -18,6 +18,10 @@ sat within 1.96 unpaired standard errors of it on dev. The findings, each with t
     worse than the linear or boosting reference, p < 0.05   -> "WORSE than <model>"
     one class predicted for every train or dev row          -> "predicts a single class"
 
+Two quieter notes beside them: a linear or boosting reference ahead on dev but within its
+noise (:func:`close_calls`), and, after the single test read, one ahead on test beyond its
+noise (:func:`behind_on_test`: reported, never acted on).
+
 Without per-example losses (a reference result from elsewhere), the comparison falls back on
 the reference's unpaired standard error: ``z = (network dev - reference dev) / se``.
 """

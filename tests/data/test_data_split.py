@@ -221,7 +221,7 @@ def test_fewer_rows_than_the_split_needs():
 def test_a_class_too_small_to_stratify_is_named():
     y = np.array([0] * 50 + [1] * 50 + [7] * 2)
     with pytest.raises(DeepRecipeError, match="class 7 has only 2 example"):
-        split(np.zeros((102, 1)), y)
+        split(np.zeros((102, 1)), y, stratify=True)  # "auto" trains on them (test below)
     with pytest.raises(DeepRecipeError, match="continuous"):
         split(np.zeros((10, 1)), np.linspace(0, 1, 10), stratify=True)
     s = split(np.zeros((102, 1)), y, stratify=False, dev=10, test=10)
@@ -233,3 +233,15 @@ def test_a_splits_repr_gives_the_sizes_not_the_rows():
     assert repr(parts) == (
         "Split(train=180, dev=60, test=60, train_dev=0, n_samples=300, seed=3, stratified=True)"
     )
+
+
+def test_auto_sends_the_rows_of_a_class_too_rare_to_stratify_to_train_and_names_it():
+    y = np.array(["a"] * 60 + ["b"] * 40 + ["rare"] * 2)
+    with pytest.warns(SmallSplitWarning, match=r"'rare' \(2\); their rows all train"):
+        s = split(np.zeros((102, 1)), y, seed=0)
+    assert set(np.flatnonzero(y == "rare")) <= set(s.train_idx)
+    assert sorted(np.concatenate([s.train_idx, s.dev_idx, s.test_idx])) == list(range(102))
+    for part in (s.dev_idx, s.test_idx):  # the others still stratified
+        assert set(y[part]) == {"a", "b"}
+    with pytest.raises(DeepRecipeError, match="class 'rare' has only 2 example"):
+        split(np.zeros((102, 1)), y, stratify=True, seed=0)  # asked for: refused, as before

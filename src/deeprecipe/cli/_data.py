@@ -288,7 +288,10 @@ def prepare(
             )
         parts = split(
             ds.X,
-            ds.y,
+            # class labels rather than their indices, for warnings that name them
+            np.asarray(ds.classes, dtype=object)[ds.y]
+            if ds.classes is not None and ds.y.ndim == 1
+            else ds.y,
             dev=0 if dev_part is not None or drawn is not None else dev_size,
             test=0 if test_part is not None else test_size,
             seed=seed,

@@ -46,6 +46,10 @@ MIN_EVAL_EXAMPLES = 100
 _PARTS = ("train", "dev", "test", "train_dev")
 
 
+#: rare classes named in a warning, at most
+MAX_NAMED_CLASSES = 5
+
+
 class SmallSplitWarning(UserWarning):
     """A dev, test or train-dev set too small to measure an error difference of 1 point."""
 
@@ -261,7 +265,8 @@ def split(
         targets; ``True`` / ``False``
         force it; an array of ``m`` group labels stratifies on those instead. Stratified parts
         keep each class's share to within one example; every class needs at least one example
-        per non-empty part.
+        per non-empty part (with ``"auto"``, the rows of a class too rare for that all go to
+        train, with a :class:`SmallSplitWarning` naming it).
     seed:
         An int, ``None`` or a ``numpy.random.Generator``. The same int gives the same split.
 
@@ -286,7 +291,16 @@ def split(
                 "labels of one type (convert them, e.g. y.astype(str))"
             ) from None
 
-    if labels is None:
+    rare = np.zeros(m, dtype=bool)
+    if labels is not None and isinstance(stratify, str):  # "auto": too rare to stratify goes
+        rare = _rare_classes(labels, sizes)  # to train, where it is at least learned from
+    if rare.any():
+        common = np.flatnonzero(~rare)
+        sizes = {**sizes, "train": sizes["train"] - int(rare.sum())}
+        parts = _stratified_parts(labels[common], sizes, rng)
+        parts = {p: common[idx] for p, idx in parts.items()}
+        parts["train"] = rng.permutation(np.concatenate([parts["train"], np.flatnonzero(rare)]))
+    elif labels is None:
         order = rng.permutation(m)
         cut = np.cumsum([sizes["dev"], sizes["test"], sizes["train_dev"]])
         parts = {
@@ -314,6 +328,32 @@ def split(
         X=X,
         y=y,
     )
+
+
+def _rare_classes(labels: np.ndarray, sizes: dict[str, int]) -> np.ndarray:
+    """The rows of classes with fewer examples than the non-empty parts (each needs one to be
+    stratified), with a warning naming them: their rows all train."""
+    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    need = 1 + sum(1 for p in ("dev", "test", "train_dev") if sizes[p] > 0)
+    rare = np.flatnonzero(counts < need)
+    if rare.size == 0 or rare.size == len(classes):
+        return np.zeros(len(labels), dtype=bool)  # all rare: the stratified split says why
+    named = ", ".join(
+        f"{_plain_label(classes[k])!r} ({counts[k]})" for k in rare[:MAX_NAMED_CLASSES]
+    )
+    more = f" and {rare.size - MAX_NAMED_CLASSES} more" if rare.size > MAX_NAMED_CLASSES else ""
+    warnings.warn(
+        f"{rare.size} class{'es' if rare.size > 1 else ''} with fewer than {need} examples, "
+        f"too few to appear in every part: {named}{more}; their rows all train (the dev and "
+        "test errors say nothing about them); collect more, or merge them into a larger class",
+        SmallSplitWarning,
+        stacklevel=3,
+    )
+    return np.isin(inverse.ravel(), rare)
+
+
+def _plain_label(label: Any) -> Any:
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def _small_set_message(name: str, n: int, continuous: bool) -> str:

@@ -356,3 +356,21 @@ def test_split_json_names_the_file_rows_of_each_part_around_the_rows_left_out(
         report["data"]["sizes"].values()
     )
     assert parts["seed"] == 0 and parts["train"]["file"] == str(data.resolve())
+
+
+def test_image_shape_marks_a_csvs_columns_as_the_pixels_of_images(invoke, tmp_path):
+    from deeprecipe.cli._data import prepare
+
+    rng = np.random.default_rng(0)
+    pixels = rng.random((120, 4)).round(3)
+    data = tmp_path / "images.csv"
+    data.write_text("p1,p2,p3,p4,label\n" + "".join(
+        f"{','.join(map(str, row))},{int(row[0] > 0.5)}\n" for row in pixels))  # fmt: skip
+    shaped = prepare(dataset=None, data_file=data, target="label", image_shape=(2, 2))
+    assert shaped.image_shape == (2, 2)
+    assert prepare(dataset=None, data_file=data, target="label").image_shape is None
+    result = invoke("run", "--data", data, "--target", "label", "--image-shape", "3,3")
+    assert result.exit_code == 2 and "--image-shape 3,3 holds 9 pixels" in result.stderr
+    assert "4 feature columns" in result.stderr
+    result = invoke("run", "--data", data, "--target", "label", "--image-shape", "2")
+    assert result.exit_code == 2 and "HEIGHT,WIDTH" in result.stderr

@@ -152,7 +152,7 @@ READING_KEYS = ("features", "drop", "missing", "decimal", "max_categories")
 
 def reading(options: dict[str, Any]) -> dict[str, Any]:
     """The reading options a command received (``None`` where it has no such option)."""
-    return {k: options.get(k) for k in (*READING_KEYS, "missing_indicator")}
+    return {k: options.get(k) for k in (*READING_KEYS, "missing_indicator", "image_shape")}
 
 
 def _table_kwargs(path: Path, read: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +237,7 @@ def prepare(
     decimal: str | None = None,
     max_categories: int | None = None,
     dev_from: str = "train",
+    image_shape: tuple[int, ...] | None = None,
 ) -> Prepared:
     """Load the examples and split them (stratified for classes, seeded). Missing cells of a
     table file are filled with statistics of the TRAIN part only (``missing="impute"``, the
@@ -268,6 +269,12 @@ def prepare(
         schema = embedded_schema(ds)
         source = {"dataset": ds.name}
 
+    if image_shape is not None and int(np.prod(image_shape)) != ds.X.shape[1]:
+        raise DeepRecipeError(
+            f"--image-shape {','.join(map(str, image_shape))} holds {int(np.prod(image_shape))} "
+            f"pixels but {data_file or ds.name} has {ds.X.shape[1]} feature columns; accepted: a "
+            "shape whose product is the number of feature columns (--drop the others)"
+        )
     dev_part = _load_part(Path(dev_data), ds, target, "--dev-data", read) if dev_data else None
     test_part = _load_part(Path(test_data), ds, target, "--test-data", read) if test_data else None
     if dev_part is not None and dev_size is not None:
@@ -345,7 +352,7 @@ def prepare(
         feature_names=feature_names,
         classes=_plain_labels(ds.classes),
         schema=schema,
-        image_shape=ds.image_shape,
+        image_shape=ds.image_shape if image_shape is None else image_shape,
         source=source,
         notes=notes,
         bayes_error=ds.bayes_error,

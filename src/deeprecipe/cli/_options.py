@@ -76,6 +76,28 @@ class NameList(click.ParamType):
         return names
 
 
+class ImageShape(click.ParamType):
+    """The shape of one image: ``28,28`` or ``32,32,3``."""
+
+    name = "H,W[,C]"
+
+    def convert(self, value: Any, param, ctx) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            shape = tuple(int(v) for v in str(value).split(","))
+        except ValueError:
+            shape = ()
+        if len(shape) not in (2, 3) or min(shape) < 1:
+            self.fail(
+                f"{value!r} is not an image shape; accepted: HEIGHT,WIDTH or "
+                "HEIGHT,WIDTH,CHANNELS, positive whole numbers (28,28)",
+                param,
+                ctx,
+            )
+        return shape
+
+
 class SplitSize(click.ParamType):
     """A part of the data: a fraction (``0.2``) or a number of examples (``100``)."""
 
@@ -263,8 +285,15 @@ def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], 
 
 
 def reading_options() -> list[Callable[..., Any]]:
-    """How a table file is read: which columns, missing values, decimal commas."""
+    """How a table file is read: which columns, missing values, decimal commas, images."""
     return [
+        click.option(
+            "--image-shape",
+            type=ImageShape(),
+            help="The feature columns are the pixels of one image per row, in row-major order, "
+            "of this shape (28,28 or 32,32,3): image augmentation (shifts, rotations, zoom) "
+            "becomes possible. An .npz whose X is (m, h, w[, c]) gives its shape itself.",
+        ),
         click.option(
             "--features",
             type=NameList(),

@@ -288,3 +288,17 @@ def test_npz_integer_labels_are_classes_even_when_many(tmp_path):
     assert load_npz(p).task == "multiclass" and len(load_npz(p).classes) == 25
     np.savez(p, X=np.zeros((50, 2)), y=(np.arange(50) % 25).astype(float))
     assert load_npz(p).task == "regression"
+
+
+def test_a_row_id_and_a_constant_column_are_named_in_the_notes(tmp_path):
+    from deeprecipe.data import load_file
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60).round(4)
+    rows = [f"{1000 + k},{x[k]},7,{int(x[k] > 0)}" for k in np.argsort(x)]  # sorted by label
+    path = tmp_path / "ids.csv"
+    path.write_text("id,x,constant,label\n" + "\n".join(rows) + "\n")
+    notes = load_file(path, "label").notes
+    assert any("'id' holds a different whole number in every row, 1000 to 1059" in n for n in notes)
+    assert any("'constant' holds one value (7) in every row" in n for n in notes)
+    assert not any("'x'" in n for n in notes)  # distinct, but not whole numbers

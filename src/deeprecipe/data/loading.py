@@ -158,6 +158,8 @@ def _table_dataset(
         on_problem=on_problem,
         missing="refuse" if missing == "refuse" else "keep",
     )
+    if fitted:  # the training file: the columns a model should not learn from
+        notes += _id_like_notes(X, schema.feature_names)
     classes = None if schema.classes is None else np.asarray(schema.classes)
     return Dataset(
         X=X,
@@ -170,6 +172,44 @@ def _table_dataset(
         notes=notes,
         source_rows=rows,
     )
+
+
+#: a whole-number column distinct on every row whose range is at most this many times the rows
+#: (1..m, 1000..1000+m, with a few gaps) reads as a row id
+ID_RANGE_SLACK = 1.1
+
+
+def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
+    """A warning per numeric column that looks like a row id (distinct consecutive whole
+    numbers): it carries no information about an example, only its place in the file, which
+    leaks the label when the file was sorted by it. And a note per constant column."""
+    notes = []
+    m = len(X)
+    for j, name in enumerate(names):
+        column = X[:, j]
+        finite = column[np.isfinite(column)]
+        if len(finite) < min(m, 2):
+            continue
+        low, high = float(finite.min()), float(finite.max())
+        if low == high:
+            notes.append(
+                f"feature column {name!r} holds one value ({low:g}) in every row: it tells the "
+                "examples nothing (--drop it, or leave it: it is harmless)"
+            )
+        elif (
+            m >= 20
+            and len(finite) == m
+            and np.all(finite == np.round(finite))
+            and high - low + 1 <= ID_RANGE_SLACK * m
+            and len(np.unique(finite)) == m
+        ):
+            notes.append(
+                f"feature column {name!r} holds a different whole number in every row, "
+                f"{low:g} to {high:g}: a row id, which tells a model only where a row sits in "
+                "the file (and leaks the label if the file was sorted by it); --drop it "
+                "unless it means something"
+            )
+    return notes
 
 
 # -- CSV ---------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ import numpy as np
 
 from deeprecipe.nn.network import Network
 
+#: rows a Model predicts at a time
+PREDICT_CHUNK_ROWS = 8192
+
 
 @dataclass
 class Model:
@@ -50,7 +53,18 @@ class Model:
         """Class probabilities for raw inputs, one column per class in the order of
         ``classes``, as scikit-learn's classifiers give them: a binary network's sigmoid ``p``
         reads as ``[1 - p, p]``. (``network.predict_proba`` gives the output layer as it is.)"""
-        return self.network.task.class_probabilities(self.network.predict_proba(self.inputs(X)))
+        task = self.network.task
+        return self._in_chunks(X, lambda x: task.class_probabilities(self.network.predict_proba(x)))
+
+    def _in_chunks(self, X: Any, run: Any) -> np.ndarray:
+        """``run`` on the network inputs of ``X``, :data:`PREDICT_CHUNK_ROWS` rows at a time,
+        the results stacked: the imputed, scaled copies and the layers' activations then
+        never grow with the number of rows (200k rows took 830 MB at once)."""
+        X = np.asarray(X)
+        if X.ndim != 2 or len(X) <= PREDICT_CHUNK_ROWS:
+            return run(self.inputs(X))
+        chunks = range(0, len(X), PREDICT_CHUNK_ROWS)
+        return np.concatenate([run(self.inputs(X[s : s + PREDICT_CHUNK_ROWS])) for s in chunks])
 
     def _repr_html_(self) -> str:
         """The notebook display: the network, what it predicts, what it reads."""
@@ -74,7 +88,7 @@ class Model:
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels (mapped back through ``classes``) or values, for raw inputs."""
-        predictions = self.network.predict(self.inputs(X))
+        predictions = self._in_chunks(X, self.network.predict)
         if self.classes is None:
             return predictions
         return self.network.task.decode(predictions, self.classes)

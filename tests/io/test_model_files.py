@@ -145,3 +145,17 @@ def test_a_flipped_weight_bit_is_refused(tmp_path, network):
     data[-5] ^= 0x01  # inside the last tensor's bytes
     with pytest.raises(DeepRecipeError, match="checksum"):
         model_from_bytes(bytes(data))
+
+
+def test_a_model_predicts_many_rows_in_chunks_with_the_answers_of_one_pass(network):
+    from deeprecipe.model import PREDICT_CHUNK_ROWS
+
+    X = np.random.default_rng(1).normal(size=(2 * PREDICT_CHUNK_ROWS + 5, 4))
+    model = Model(
+        network, scaler=_Scaler(np.full(4, 0.5), np.full(4, 2.0)), classes=["a", "b", "c"]
+    )
+    whole = network.predict_proba(network.check_inputs((X - 0.5) / 2.0))
+    np.testing.assert_allclose(model.predict_proba(X), whole, rtol=1e-6)
+    assert model.predict_proba(X).shape == (len(X), 3)
+    assert list(model.predict(X[:3])) == [["a", "b", "c"][k] for k in whole[:3].argmax(axis=1)]
+    assert len(model.predict(X)) == len(X)

@@ -150,3 +150,11 @@ def test_every_table_says_a_diagnostic_step_kept_nothing():
     assert shown == rows
     assert all(s.diagnostic == (s.name in ("learning_curve", "optimization_probe"))
                for s in result.steps)  # fmt: skip
+
+
+def test_a_baseline_cut_short_by_the_budget_is_no_verdict_on_its_gaps():
+    X, y = _product_rule(400, 6)
+    config = {**SMALL, "epochs": 200_000, "max_steps": 2}
+    result = Recipe(**config, max_seconds=1.0).run(X, y)
+    assert result.final["cut_short"] and result.stopped_because.startswith("the budget is spent")
+    assert "stopped the chosen network's training at epoch" in result.stopped_because

@@ -208,7 +208,7 @@ def test_a_budget_spent_before_the_baseline_still_trains_the_baseline():
     y = (X[:, 0] > 0).astype(int)
     result = Recipe(max_seconds=0, n_jobs=1, epochs=20, learning_curve_fractions=(0.5,)).run(X, y)
     assert [s.name for s in result.steps] == ["baseline"]
-    assert result.stopped_because == "the budget is spent"
+    assert result.stopped_because.startswith("the budget is spent, and it stopped the chosen")
     assert any("before the baseline" in note for note in result.notes)
     assert result.test_error is not None
 

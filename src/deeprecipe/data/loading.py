@@ -185,10 +185,16 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
     leaks the label when the file was sorted by it. And a note per constant column."""
     notes = []
     m = len(X)
-    for j, name in enumerate(names):
-        column = X[:, j]
+    if m < 2:
+        return notes
+    # fmin/fmax skip NaN (the cells left for imputation): two passes over X, then only the
+    # columns whose range allows it are looked at more closely
+    lows, highs = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
+    spans = highs.astype(np.float64) - lows
+    for j in np.flatnonzero((spans == 0) | ((spans >= m - 1) & (spans + 1 <= ID_RANGE_SLACK * m))):
+        name, column = names[j], X[:, j]
         finite = column[np.isfinite(column)]
-        if len(finite) < min(m, 2):
+        if len(finite) < 2:
             continue
         low, high = float(finite.min()), float(finite.max())
         if low == high:

@@ -151,7 +151,8 @@ def test_warm_start_continues_and_accumulates_history(blobs):
     first = clf.network_
     clf.fit(X, y)
     assert clf.network_ is first
-    assert clf.n_iter_ == 20 and len(clf.loss_curve_) == 20
+    # as MLPClassifier: n_iter_ counts this fit's epochs, loss_curve_ and t_ the whole run
+    assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 20
     assert clf.history_.epoch == list(range(1, 21))
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
     clf.set_params(hidden_layer_sizes=(8,))
@@ -164,7 +165,7 @@ def test_warm_start_continues_and_accumulates_history(blobs):
             clf.fit(X, y)
         clf.set_params(activation="relu", normalize=True)
     clf.fit(X, y)  # back to the fitted settings: it continues
-    assert clf.n_iter_ == 30
+    assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 30
     cold = DeepClassifier(**{**SMALL, "max_epochs": 10}).fit(X, y)
     cold.fit(X, y)
     assert cold.n_iter_ == 10

@@ -250,12 +250,15 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             shuffle=settings.shuffle,
             n_threads=settings.n_threads,
         )
-        trainer.history, trainer.epoch = self.history_, self.n_iter_
+        epochs_before = len(self.history_)  # every epoch so far, warm starts included
+        trainer.history, trainer.epoch = self.history_, epochs_before
         message_before = self.history_.message
-        epochs_before = self.n_iter_
         with self._training_units(fresh=not continuing):
             trainer.fit(X, targets, epochs=epochs, X_dev=X_dev, y_dev=y_dev)
-        self.n_iter_ = trainer.epoch
+        ran = trainer.epoch - epochs_before
+        # scikit-learn's n_iter_: the epochs of this fit (a warm start counts afresh), the
+        # epochs of every call for partial_fit (one each)
+        self.n_iter_ = self.n_iter_ + ran if incremental else ran
         self.t_ = rules.t
         self.loss_curve_ = list(self.history_.cost)
         if early_stopping:
@@ -269,7 +272,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             warnings.warn(history.message, ConvergenceWarning, stacklevel=3)
         elif (
             not incremental
-            and self.n_iter_ - epochs_before == epochs
+            and ran == epochs
             and not rules.converged
             and not history.stopped_early
             and not history.diverged

@@ -148,7 +148,8 @@ SHARED_DOC = """
         With early stopping, the validation score of the epoch whose weights were kept (the
         lowest dev cost); None otherwise.
     n_iter_ : int
-        Epochs trained so far (``partial_fit`` calls count one each).
+        Epochs of the last ``fit`` (a warm start counts afresh, as in scikit-learn; the whole
+        run is ``len(loss_curve_)``); after ``partial_fit`` calls, one per call.
     t_ : int
         Training samples seen by the solver: epochs times training rows.
     n_layers_, n_outputs_ : int

@@ -71,6 +71,9 @@ def test_a_gap_between_parts_drawn_from_one_dataset_is_not_put_down_to_distribut
     assert "the dev set was overfitted" in note
     easier = compare_dev_test(test, dev).note(same_source=True)  # test better than dev
     assert "overfitted" not in easier and "the dev set happens to be harder" in easier
+    shared = compare_dev_test(dev, test).note(same_source=True, shared=True)
+    assert "a test sample harder for every model (the reference models" in shared
+    assert "overfitted" not in shared
 
 
 def test_squared_errors_are_compared_by_their_own_spread():

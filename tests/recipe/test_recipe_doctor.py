@@ -158,3 +158,16 @@ def test_a_baseline_cut_short_by_the_budget_is_no_verdict_on_its_gaps():
     result = Recipe(**config, max_seconds=1.0).run(X, y)
     assert result.final["cut_short"] and result.stopped_because.startswith("the budget is spent")
     assert "stopped the chosen network's training at epoch" in result.stopped_because
+
+
+def test_a_dev_test_gap_the_references_share_is_put_down_to_the_test_sample():
+    """star98: the network 0.0040 -> 0.0095 from dev to test, ridge 0.0059 -> 0.0095 and
+    boosting 0.0072 -> 0.0100 as well: the test draw is harder for every model."""
+    from deeprecipe.recipe.final import _moved_alike
+
+    refs = [{"kind": "trivial", "dev_error": 0.03, "test_error": 0.036},
+            {"kind": "linear", "dev_error": 0.005855, "test_error": 0.009517},
+            {"kind": "boosting", "dev_error": 0.007232, "test_error": 0.009994}]  # fmt: skip
+    assert _moved_alike(refs, 0.004012, 0.009531)
+    still = [{**r, "test_error": r["dev_error"]} for r in refs]
+    assert not _moved_alike(still, 0.004012, 0.009531)

@@ -36,9 +36,13 @@ class DevTestAgreement:
     z: float
     differ: bool
 
-    def note(self, metric: str = "error", *, same_source: bool = False) -> str | None:
+    def note(
+        self, metric: str = "error", *, same_source: bool = False, shared: bool = False
+    ) -> str | None:
         """The warning, or None when they agree. ``same_source``: dev and test were drawn at
-        random from the same data, so a gap cannot be a difference of distributions."""
+        random from the same data, so a gap cannot be a difference of distributions.
+        ``shared``: models never chosen on dev (the references) moved the same way, so the
+        test sample itself is harder or easier, not the dev error optimistic."""
         if not self.differ:
             return None
         fmt = (lambda v: f"{v:.1%}") if metric == "error" else (lambda v: f"{v:.4g}")
@@ -49,12 +53,23 @@ class DevTestAgreement:
             f"their sizes (gap {abs(self.z):.1f} standard errors)"
         )
         if same_source:
-            cause = (
-                "the dev error is optimistic after the choices made on it (the dev set was "
-                "overfitted)"
-                if direction == "worse"
-                else "the dev set happens to be harder"
-            )
+            if shared:
+                cause = (
+                    f"a test sample {'harder' if direction == 'worse' else 'easier'} for every "
+                    "model (the reference models, never chosen on dev, moved the same way)"
+                    + (
+                        ", beside any optimism of a dev error the choices were made on"
+                        if direction == "worse"
+                        else ""
+                    )
+                )
+            elif direction == "worse":
+                cause = (
+                    "the dev error is optimistic after the choices made on it (the dev set was "
+                    "overfitted)"
+                )
+            else:
+                cause = "the dev set happens to be harder"
             return (
                 f"{gap}, though both were drawn at random from the same data: not a difference "
                 f"of distributions, but chance or {cause}; the test figure is the one to trust, "

@@ -134,7 +134,8 @@ def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -
         agreement = compare_dev_test(dev_losses, test_losses)
         run.dev_test = dataclasses.asdict(agreement)
         same_source = bool(run.data.info.get("dev_test_same_source"))
-        note = agreement.note(run.data.targets.head.metric, same_source=same_source)
+        shared = _moved_alike(run.references, agreement.dev_error, agreement.test_error)
+        note = agreement.note(run.data.targets.head.metric, same_source=same_source, shared=shared)
         if note:
             run.notes.append(note + _references_moved(run.references, run.data.targets.head))
     run.emit(
@@ -144,6 +145,21 @@ def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -
         references={r["kind"]: r.get("test_error") for r in run.references},
     )
     return error
+
+
+def _moved_alike(references: list[dict], dev: float, test: float) -> bool:
+    """Whether every linear and boosting reference moved from dev to test in the network's
+    direction by at least a quarter of its relative move: then the test sample differs for
+    every model, choices made on dev or not."""
+    if dev <= 0:
+        return False
+    change = test / dev - 1
+    moves = [
+        r["test_error"] / r["dev_error"] - 1
+        for r in references
+        if r["kind"] != "trivial" and r.get("dev_error") and r.get("test_error") is not None
+    ]
+    return bool(moves) and all(m * change > 0 and abs(m) >= abs(change) / 4 for m in moves)
 
 
 def _references_moved(references: list[dict], head: Task) -> str:

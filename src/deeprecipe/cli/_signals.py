@@ -65,6 +65,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
         nonlocal received
         if not received:
             received = True
+            _quiet_dask()
             raise Terminated(signum)
 
     previous = {signum: signal.signal(signum, raise_terminated) for signum in STOP_SIGNALS}
@@ -73,6 +74,16 @@ def sigterm_as_interrupt() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _quiet_dask() -> None:
+    """From the signal on, a Dask sweep's client abandons its gathers, and distributed logs
+    each as a warning on stderr, ahead of the one line: silence it then, if Dask is in use
+    (joblib's abort may log before the sweep's own teardown does)."""
+    if "distributed" in sys.modules:
+        from deeprecipe.recipe.sweep import quiet_teardown
+
+        quiet_teardown()
 
 
 def stop_signal(exc: BaseException | None) -> int | None:

@@ -81,13 +81,20 @@ def connect(cluster: Any):
         ) from None
 
 
-def _quiet_teardown() -> None:
+#: the loggers (and their children) silenced when a Dask sweep is stopped
+QUIET_AT_TEARDOWN = ("tornado.application", "tornado.general", "distributed")
+
+
+def quiet_teardown() -> None:
     """Ctrl-C or SIGTERM during a Dask sweep: the client is closed while its event loop may be
     writing to the scheduler, and tornado and distributed log the broken stream as errors.
     The user asked the run to stop; those lines are not news, and the process is ending."""
     import logging
 
-    for name in ("tornado.application", "tornado.general", "distributed"):
+    # every logger of theirs: distributed's configuration gives some their own level
+    # (distributed.client: WARNING, whose "Couldn't gather ... rescheduling" broke the one line)
+    names = [n for n in logging.root.manager.loggerDict if n.startswith(QUIET_AT_TEARDOWN)]
+    for name in {*QUIET_AT_TEARDOWN, *names}:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
@@ -129,7 +136,7 @@ class Sweeper:
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         if self._client is not None and exc_type and issubclass(exc_type, KeyboardInterrupt):
-            _quiet_teardown()
+            quiet_teardown()
         self.close()
 
     def close(self) -> None:

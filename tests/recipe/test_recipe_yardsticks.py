@@ -6,10 +6,10 @@ import pytest
 from deeprecipe.recipe.sweep import Sweeper
 from deeprecipe.recipe.trial import TrialData
 from deeprecipe.recipe.yardsticks import (
+    losses_on_test,
     r_squared,
     reference_data,
     run_references,
-    score_on_test,
 )
 
 
@@ -29,8 +29,10 @@ def test_references_run_where_the_trials_run_and_score_the_test_set_once():
     assert results[1]["dev_error"] < 0.05 < results[0]["dev_error"]
     rng = np.random.default_rng(9)
     X_test = rng.normal(size=(100, 3))
-    test = score_on_test(models, X_test, (X_test[:, 0] - X_test[:, 1] > 0), regression=False)
-    assert test["linear"] < 0.05 and set(test) == {"trivial", "linear", "boosting"}
+    losses = losses_on_test(models, X_test, (X_test[:, 0] - X_test[:, 1] > 0), regression=False)
+    assert set(losses) == {"trivial", "linear", "boosting"}
+    assert all(len(v) == 100 and set(np.unique(v)) <= {0.0, 1.0} for v in losses.values())
+    assert losses["linear"].mean() < 0.05 < losses["trivial"].mean()
 
 
 def test_r_squared_is_one_minus_mse_over_the_parts_variance():

@@ -95,7 +95,6 @@ def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -
     together. Then, when the network never trained on dev (no refit), whether its dev and test
     errors agree within the noise of their sizes (a warning in the notes when not)."""
     from deeprecipe.data.dev_test import compare_dev_test
-    from deeprecipe.diagnose.references import per_example_loss
     from deeprecipe.recipe import yardsticks
     from deeprecipe.recipe.guards import behind_on_test
 
@@ -116,19 +115,14 @@ def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -
     trials = run.data.trials
     X_ref = trials.scaler.transform(X_raw) if trials.scaler is not None else X_raw
     regression = not run.data.targets.head.metric_is_rate
-    tested = yardsticks.score_on_test(run.reference_models, X_ref, targets, regression=regression)
+    tested = yardsticks.losses_on_test(run.reference_models, X_ref, targets, regression=regression)
     for reference in run.references:
-        reference["test_error"] = tested.get(reference["kind"])
+        losses = tested.get(reference["kind"])
+        reference["test_error"] = None if losses is None else float(losses.mean())
     run.notes += behind_on_test(
-        error,
-        run.references,
-        regression=regression,
-        test_losses=test_losses,
-        reference_losses={
-            kind: per_example_loss(model, X_ref, targets, regression=regression)
-            for kind, model in run.reference_models.items()
-        },
-    )
+        error, run.references, regression=regression, test_losses=test_losses,
+        reference_losses=tested,
+    )  # fmt: skip
     if dev_network:
         dev_losses = yardsticks.network_losses(network, trials.X_dev, trials.y_dev)
         agreement = compare_dev_test(dev_losses, test_losses)

@@ -115,7 +115,7 @@ def guards(
             finding = "worse"
         else:
             continue
-        noise = Z95 * comparison.se if math.isfinite(comparison.se) else None
+        noise = _noise(comparison)
         evidence = _evidence(comparison, noise, fmt)
         if finding == "worse":
             trivial = ref["kind"] == "trivial"
@@ -171,7 +171,7 @@ def close_calls(
         comparison = _compare(network_dev, ref, regression, dev_losses, reference_losses)
         if comparison.worse(ALPHA):
             continue  # a guard says so, loudly
-        noise = Z95 * comparison.se if math.isfinite(comparison.se) else None
+        noise = _noise(comparison)
         notes.append(
             f"the {ref['kind']} reference, {ref['name']}, is ahead of the chosen network on dev "
             f"({fmt(dev)} against {fmt(network_dev)}), within the noise "
@@ -200,7 +200,7 @@ def behind_on_test(
         comparison = paired_test(test_losses, losses, rates=not regression)
         if not comparison.worse(ALPHA):
             continue
-        noise = Z95 * comparison.se if math.isfinite(comparison.se) else None
+        noise = _noise(comparison)
         evidence = _evidence(comparison, noise, fmt, "test")
         notes.append(
             f"on the test set, {ref['name']} beats the chosen network beyond the noise "
@@ -287,6 +287,11 @@ def _unpaired(network_dev: float, reference_dev: float, se: float | None) -> Pai
     else:
         p = 1.0 if abs(difference) <= 1e-12 else 0.0
     return PairedTest("unpaired z (the reference's standard error)", difference, se, p, 0)
+
+
+def _noise(comparison: PairedTest) -> float | None:
+    """1.96 standard errors of the difference: the noise a gap must pass (None: unknown)."""
+    return Z95 * comparison.se if math.isfinite(comparison.se) else None
 
 
 def _evidence(comparison: PairedTest, noise: float | None, fmt, part: str = "dev") -> str:

@@ -17,7 +17,7 @@ from deeprecipe.diagnose.references import (
     REFERENCE_KINDS,
     ReferenceData,
     fit_reference,
-    reference_error,
+    per_example_loss,
 )
 from deeprecipe.recipe.trial import TrialData
 
@@ -89,11 +89,14 @@ def run_references(sweeper: Any, data: ReferenceData) -> tuple[list[dict], dict[
     return [result for result, _ in fitted], {r["kind"]: m for r, m in fitted}
 
 
-def score_on_test(
+def losses_on_test(
     models: dict[str, Any], X_test: np.ndarray, y_test: np.ndarray, *, regression: bool
-) -> dict[str, float]:
-    """Each reference's test error (part of the run's single read of the test set)."""
-    return {k: reference_error(m, X_test, y_test, regression=regression) for k, m in models.items()}
+) -> dict[str, np.ndarray]:
+    """Each reference's per-example test losses, whose mean is its test error (part of the
+    run's single read of the test set; the paired comparison with the network reads them)."""
+    return {
+        k: per_example_loss(m, X_test, y_test, regression=regression) for k, m in models.items()
+    }
 
 
 def network_losses(network: Any, X: Any, y: Any) -> np.ndarray:

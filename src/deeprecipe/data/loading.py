@@ -192,22 +192,17 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
     lows, highs = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
     spans = highs.astype(np.float64) - lows
     for j in np.flatnonzero((spans == 0) | ((spans >= m - 1) & (spans + 1 <= ID_RANGE_SLACK * m))):
-        name, column = names[j], X[:, j]
-        finite = column[np.isfinite(column)]
-        if len(finite) < 2:
-            continue
-        low, high = float(finite.min()), float(finite.max())
+        name, column, low, high = names[j], X[:, j], float(lows[j]), float(highs[j])
         if low == high:
             notes.append(
                 f"feature column {name!r} holds one value ({low:g}) in every row: it tells the "
                 "examples nothing (--drop it, or leave it: it is harmless)"
             )
-        elif (
+        elif (  # the range fits; an id also fills every row with distinct whole numbers
             m >= 20
-            and len(finite) == m
-            and np.all(finite == np.round(finite))
-            and high - low + 1 <= ID_RANGE_SLACK * m
-            and len(np.unique(finite)) == m
+            and np.isfinite(column).all()
+            and np.all(column == np.round(column))
+            and len(np.unique(column)) == m
         ):
             notes.append(
                 f"feature column {name!r} holds a different whole number in every row, "

@@ -254,9 +254,16 @@ class Task:
         left on the device."""
         raise NotImplementedError  # pragma: no cover
 
-    def array_error_sum(self, xp: Any, z: Any, y: Any) -> tuple[Any, int]:
-        """``(summed error terms, count)`` of logits ``z`` against targets ``y`` on namespace
-        ``xp``: :meth:`error_terms` of :meth:`predict_logits`, the sum left on the device."""
+    def error_truth(self, xp: Any, targets: Any) -> Any:
+        """The targets (from :meth:`prepare_targets`, on namespace ``xp``) as
+        :meth:`array_error_sum` reads them: the targets themselves, unless a task decodes
+        them (a trainer decodes a full batch's once, not at every epoch)."""
+        return targets
+
+    def array_error_sum(self, xp: Any, z: Any, truth: Any) -> tuple[Any, int]:
+        """``(summed error terms, count)`` of logits ``z`` against ``truth`` (from
+        :meth:`error_truth`) on namespace ``xp``: :meth:`error_terms` of
+        :meth:`predict_logits`, the sum left on the device."""
         raise NotImplementedError  # pragma: no cover
 
     # -- predictions and the error metric ----------------------------------------------------
@@ -405,9 +412,11 @@ class BinaryCrossEntropy(_ClassLabels, Task):
         per_entry = xp.clip(z, min=0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
         return xp.sum(per_entry, dtype=xp.float64) / m, (array_sigmoid(xp, z) - y) / m
 
-    def array_error_sum(self, xp, z, y):
-        wrong = xp.count_nonzero((z > 0) != (y > 0.5))
-        return wrong, int(z.shape[0] * z.shape[1])
+    def error_truth(self, xp, targets):
+        return targets > 0.5  # the 0/1 labels as booleans, as z > 0 predicts them
+
+    def array_error_sum(self, xp, z, truth):
+        return xp.count_nonzero((z > 0) != truth), int(z.shape[0] * z.shape[1])
 
     def output(self, z):
         return sigmoid(z)
@@ -525,8 +534,8 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
         grad = (e / xp.sum(e, axis=-1, keepdims=True) - xp.astype(hot, z.dtype)) / m
         return value, grad
 
-    def array_error_sum(self, xp, z, y):
-        return xp.count_nonzero(xp.argmax(z, axis=1) != y), int(z.shape[0])
+    def array_error_sum(self, xp, z, truth):
+        return xp.count_nonzero(xp.argmax(z, axis=1) != truth), int(z.shape[0])
 
     def predict_logits(self, z):
         return z.argmax(axis=1)
@@ -568,8 +577,11 @@ class MeanSquaredError(Task):
         diff = z - y
         return 0.5 * xp.sum(diff * diff, dtype=xp.float64) / z.shape[0], diff / z.shape[0]
 
-    def array_error_sum(self, xp, z, y):
-        diff = xp.astype(z, xp.float64) - xp.astype(y, xp.float64)
+    def error_truth(self, xp, targets):
+        return xp.astype(targets, xp.float64)  # the metric is measured in float64
+
+    def array_error_sum(self, xp, z, truth):
+        diff = xp.astype(z, xp.float64) - truth
         return xp.sum(diff * diff), int(z.shape[0] * z.shape[1])
 
     def output(self, z):

@@ -694,13 +694,19 @@ class Network:
         """The error of the last :meth:`loss_and_gradient` pass, from its own logits (dropout
         as it was in that pass), against the ``targets`` it was given: the trainer's running
         training error, at no cost of a forward pass of its own."""
-        wrong, count = self._training_errors_array(targets)
+        wrong, count = self._training_errors_array(self._error_truth(targets))
         return float(wrong) / count
 
-    def _training_errors_array(self, targets: Any) -> tuple[Any, int]:
-        """:meth:`training_error` as ``(summed error terms, count)``, the sum left on the device
-        (a 0-d array), so that a trainer off NumPy can add them up and read them once."""
-        return self.loss.array_error_sum(self.backend.xp, self.layers[-1]._a, targets)
+    def _error_truth(self, targets: Any) -> Any:
+        """``targets`` as :meth:`_training_errors_array` reads them (the task's
+        :meth:`~deeprecipe.task.Task.error_truth`): a trainer decodes a full batch's once."""
+        return self.loss.error_truth(self.backend.xp, targets)
+
+    def _training_errors_array(self, truth: Any) -> tuple[Any, int]:
+        """:meth:`training_error` as ``(summed error terms, count)`` against ``truth`` (from
+        :meth:`_error_truth`), the sum left on the device (a 0-d array), so that a trainer off
+        NumPy can add them up and read them once."""
+        return self.loss.array_error_sum(self.backend.xp, self.layers[-1]._a, truth)
 
     def clear_cache(self) -> None:
         for layer in self.layers:

@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> dict:
                 }
             )
         )
-        + "; the small network: 1,000 full-batch iterations on 211 examples. "
+        + "; the small network: 5,000 full-batch iterations on 211 examples. "
         "deeprecipe is called as a user calls it, `fit(net, X, y, optimizer=..., epochs=..., "
         "batch_size=B)` with every other setting at its default (its per-epoch training figures "
         "included), and again with `metrics_every=0`: the tax column is what the defaults cost, "

@@ -35,7 +35,7 @@ table schema and results keep the kind (``"regression"``); :func:`get_task` acce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,16 +254,11 @@ class Task:
         left on the device."""
         raise NotImplementedError  # pragma: no cover
 
-    def error_truth(self, xp: Any, targets: Any) -> Any:
-        """The targets (from :meth:`prepare_targets`, on namespace ``xp``) as
-        :meth:`array_error_sum` reads them: the targets themselves, unless a task decodes
-        them (a trainer decodes a full batch's once, not at every epoch)."""
-        return targets
-
-    def array_error_sum(self, xp: Any, z: Any, truth: Any) -> tuple[Any, int]:
-        """``(summed error terms, count)`` of logits ``z`` against ``truth`` (from
-        :meth:`error_truth`) on namespace ``xp``: :meth:`error_terms` of
-        :meth:`predict_logits`, the sum left on the device."""
+    def error_counter(self, xp: Any, targets: Any) -> Callable[[Any], tuple[Any, int]]:
+        """A function ``count(z) -> (summed error terms, count)`` of logits ``z`` against
+        ``targets`` (from :meth:`prepare_targets`, on namespace ``xp``): :meth:`error_terms`
+        of :meth:`predict_logits`, the sum left on the device. The targets are decoded once,
+        here: a trainer counts a full batch's errors at every epoch with one counter."""
         raise NotImplementedError  # pragma: no cover
 
     # -- predictions and the error metric ----------------------------------------------------
@@ -412,11 +407,12 @@ class BinaryCrossEntropy(_ClassLabels, Task):
         per_entry = xp.clip(z, min=0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
         return xp.sum(per_entry, dtype=xp.float64) / m, (array_sigmoid(xp, z) - y) / m
 
-    def error_truth(self, xp, targets):
-        return targets > 0.5  # the 0/1 labels as booleans, as z > 0 predicts them
-
-    def array_error_sum(self, xp, z, truth):
-        return xp.count_nonzero((z > 0) != truth), int(z.shape[0] * z.shape[1])
+    def error_counter(self, xp, targets):
+        labels = targets > 0.5  # the 0/1 labels as booleans, as z > 0 predicts them
+        # a 0-d zero: NumPy converts a Python 0 at every comparison
+        zero = xp.zeros((), dtype=targets.dtype, device=_device(targets))
+        count = int(targets.shape[0] * targets.shape[1])
+        return lambda z: (xp.count_nonzero((z > zero) != labels), count)
 
     def output(self, z):
         return sigmoid(z)
@@ -534,8 +530,9 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
         grad = (e / xp.sum(e, axis=-1, keepdims=True) - xp.astype(hot, z.dtype)) / m
         return value, grad
 
-    def array_error_sum(self, xp, z, truth):
-        return xp.count_nonzero(xp.argmax(z, axis=1) != truth), int(z.shape[0])
+    def error_counter(self, xp, targets):
+        count = int(targets.shape[0])
+        return lambda z: (xp.count_nonzero(xp.argmax(z, axis=1) != targets), count)
 
     def predict_logits(self, z):
         return z.argmax(axis=1)
@@ -577,12 +574,15 @@ class MeanSquaredError(Task):
         diff = z - y
         return 0.5 * xp.sum(diff * diff, dtype=xp.float64) / z.shape[0], diff / z.shape[0]
 
-    def error_truth(self, xp, targets):
-        return xp.astype(targets, xp.float64)  # the metric is measured in float64
+    def error_counter(self, xp, targets):
+        truth = xp.astype(targets, xp.float64)  # the metric is measured in float64
+        count = int(targets.shape[0] * targets.shape[1])
 
-    def array_error_sum(self, xp, z, truth):
-        diff = xp.astype(z, xp.float64) - truth
-        return xp.sum(diff * diff), int(z.shape[0] * z.shape[1])
+        def count_errors(z):
+            diff = xp.astype(z, xp.float64) - truth
+            return xp.sum(diff * diff), count
+
+        return count_errors
 
     def output(self, z):
         return z

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -694,19 +694,19 @@ class Network:
         """The error of the last :meth:`loss_and_gradient` pass, from its own logits (dropout
         as it was in that pass), against the ``targets`` it was given: the trainer's running
         training error, at no cost of a forward pass of its own."""
-        wrong, count = self._training_errors_array(self._error_truth(targets))
+        wrong, count = self._training_errors_array(self._error_counter(targets))
         return float(wrong) / count
 
-    def _error_truth(self, targets: Any) -> Any:
-        """``targets`` as :meth:`_training_errors_array` reads them (the task's
-        :meth:`~deeprecipe.task.Task.error_truth`): a trainer decodes a full batch's once."""
-        return self.loss.error_truth(self.backend.xp, targets)
+    def _error_counter(self, targets: Any) -> Callable[[Any], tuple[Any, int]]:
+        """The task's :meth:`~deeprecipe.task.Task.error_counter` of ``targets``: a trainer
+        makes a full batch's once, and counts its errors at every epoch with it."""
+        return self.loss.error_counter(self.backend.xp, targets)
 
-    def _training_errors_array(self, truth: Any) -> tuple[Any, int]:
-        """:meth:`training_error` as ``(summed error terms, count)`` against ``truth`` (from
-        :meth:`_error_truth`), the sum left on the device (a 0-d array), so that a trainer off
-        NumPy can add them up and read them once."""
-        return self.loss.array_error_sum(self.backend.xp, self.layers[-1]._a, truth)
+    def _training_errors_array(self, count_errors: Callable) -> tuple[Any, int]:
+        """:meth:`training_error` as ``(summed error terms, count)`` from ``count_errors`` (an
+        :meth:`_error_counter`), the sum left on the device (a 0-d array), so that a trainer
+        off NumPy can add them up and read them once."""
+        return count_errors(self.layers[-1]._a)
 
     def clear_cache(self) -> None:
         for layer in self.layers:

@@ -167,9 +167,10 @@ class Trainer:
         self._on_device = None
         if not on_host:  # moved once: the epochs' passes read these
             self._on_device = (X, net.backend.asarray(targets))
-        self._full_truth = None  # a full batch's labels as the error reads them, decoded once
+        self._count_full_batch_errors = None  # one counter of every epoch's errors
         if batch == m and self.augment is None:
-            self._full_truth = net._error_truth(targets if on_host else self._on_device[1])
+            full = targets if on_host else self._on_device[1]
+            self._count_full_batch_errors = net._error_counter(full)
         last_good_epoch = self.epoch + 1
         first_cost: float | None = None
 
@@ -233,7 +234,7 @@ class Trainer:
             cost = net.loss_and_gradient(X, targets, m=m)
             error = None
             if errors:
-                wrong, count = net._training_errors_array(self._full_truth)
+                wrong, count = net._training_errors_array(self._count_full_batch_errors)
                 error = float(wrong) / count
             step(net.theta, net.grad)
             return cost, error
@@ -279,8 +280,8 @@ class Trainer:
                 xb, tb = backend.take_rows(X_on, rows), backend.take_rows(t_on, rows)
             total = total + net._cost_and_gradient(xb, tb, m=m) * (stop - start)
             if errors:  # counts of wrong predictions, summed on the device and read once
-                truth = net._error_truth(tb) if self._full_truth is None else self._full_truth
-                batch_wrong, batch_count = net._training_errors_array(truth)
+                count_errors = self._count_full_batch_errors or net._error_counter(tb)
+                batch_wrong, batch_count = net._training_errors_array(count_errors)
                 wrong, counted = wrong + batch_wrong, counted + batch_count
             net.theta = step(net.theta, net.grad)
         return backend.scalar(total) / m, (backend.scalar(wrong) / counted if errors else None)

@@ -193,3 +193,9 @@ def test_a_negative_gap_says_what_it_means():
     assert "avoidable bias -3.00% (training error below the Bayes estimate)" in text
     assert "variance -1.00% (dev error below the training error)" in text
     assert "(" not in str(diagnose(0.10, 0.12, bayes_error=0.05)).split(": ", 1)[1]
+    # no Bayes error given: the estimate is a reference's dev error, and it says so (the
+    # randhie trial read "below the Bayes estimate" beside "no Bayes error was given")
+    estimated = str(diagnose(0.20, 0.21, achievable=_bracket(0.25)))
+    assert "avoidable bias -5.00% (training error below the best reference's dev error)" in (
+        estimated
+    )

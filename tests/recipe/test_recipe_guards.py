@@ -147,6 +147,7 @@ def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
         references=[r for r, _ in fitted],
         reference_models={r["kind"]: m for r, m in fitted},
         notes=[],
+        reference_dev_losses=None,
     )
     incumbent = SimpleNamespace(dev_error=network.error(X[300:], y[300:]))
     found = {g["finding"] + ":" + g["kind"]: g for g in run_guards(run, incumbent, network)}

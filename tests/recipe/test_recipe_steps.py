@@ -205,3 +205,31 @@ def test_l2_whose_grid_top_won_comes_first_again_while_the_variance_stays_high()
     now = _now(NetworkSpec(hidden=(4,)))
     assert step.again(now, top) and not step.again(now, inside)
     assert not any(s.again(now, top) for s in (*BIAS_STEPS, *VARIANCE_STEPS) if s is not step)
+
+
+def test_gaps_within_tolerance_do_not_end_the_run_while_a_reference_is_ahead_on_dev(monkeypatch):
+    """The randhie trial: avoidable bias 1.1% and variance 1.4%, each within tolerance, and
+    'the model is done' beside 'WORSE than gradient boosting on dev (p = 5e-6)'."""
+    monkeypatch.setitem(recipe_loop.STEPS_FOR, "bias", (Halve(),))
+    monkeypatch.setitem(recipe_loop.STEPS_FOR, "variance", ())
+    ahead = {"name": "gradient boosting", "reference_dev": 0.05, "network_dev": 0.08,
+             "p_value": 0.001}  # fmt: skip
+    monkeypatch.setattr(recipe_loop, "reference_ahead", lambda run, incumbent: ahead)
+    X, y = blobs(240)
+    loose = dict(bias_tolerance=0.5, variance_tolerance=0.5, bayes_error=0.0)
+    result = Recipe(hidden=(8,), epochs=40, n_jobs=1, learning_curve_fractions=(1.0,),
+                    max_trainings=10, **loose).run(X, y)  # fmt: skip
+    assert result.final_diagnosis.label == "low bias and low variance"
+    halve = next(s for s in result.steps if s.name == "halve")
+    assert "yet gradient boosting is ahead on dev beyond its noise (5.00% against 8.00%" in (
+        halve.reason
+    )
+    assert result.stopped_because != "both gaps are within tolerance"
+    assert not any("the model is done" in r for r in result.recommendations)
+
+    monkeypatch.setattr(recipe_loop, "reference_ahead", lambda run, incumbent: None)
+    done = Recipe(hidden=(8,), epochs=40, n_jobs=1, learning_curve_fractions=(1.0,),
+                  max_trainings=10, **loose).run(X, y)  # fmt: skip
+    assert [s.name for s in done.steps] == ["baseline"]
+    assert done.stopped_because == "both gaps are within tolerance"
+    assert "both gaps are within tolerance: the model is done" in done.recommendations

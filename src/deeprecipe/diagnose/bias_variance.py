@@ -157,6 +157,13 @@ class Diagnosis:
 
         return diagnosis_html(self)
 
+    @property
+    def _bayes_words(self) -> str:
+        """What the Bayes error of this diagnosis is, in words."""
+        if self.bayes_source == "estimated":  # no Bayes error given: the achievable bracket
+            return "the best reference's dev error"
+        return "the Bayes estimate"
+
     def __str__(self) -> str:
         from deeprecipe._html import error_format
 
@@ -167,7 +174,7 @@ class Diagnosis:
 
         parts = [
             f"{self.label}: avoidable bias "
-            + gap(self.avoidable_bias, "training error below the Bayes estimate"),
+            + gap(self.avoidable_bias, f"training error below {self._bayes_words}"),
             "variance " + gap(self.variance, "dev error below the training error"),
         ]
         if self.data_mismatch is not None:

@@ -114,6 +114,6 @@ def recommend(run: RunState, diagnosis, curve, incumbent: TrialOutcome, stopped:
             "variance is still high after the recipe's regularization: more data, or "
             "stronger settings than its grids (l2_grid, keep_prob_grid)"
         )
-    if not diagnosis.high_bias and not diagnosis.high_variance:
+    if stopped == "both gaps are within tolerance":  # and no reference ahead on dev
         out.append("both gaps are within tolerance: the model is done")
     return out

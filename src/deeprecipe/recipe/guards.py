@@ -49,15 +49,11 @@ def run_guards(run: Any, incumbent: Any, network: Any) -> list[dict]:
     Its per-example dev losses are paired with each fitted reference's on the same dev rows
     (the references were fitted on the same normalized training split); its predicted classes
     on train and dev feed the single-class guard."""
-    from deeprecipe.diagnose.references import per_example_loss
     from deeprecipe.recipe.yardsticks import network_losses
 
     trials, targets = run.data.trials, run.data.targets
     regression = not targets.head.metric_is_rate
-    reference_losses = {
-        kind: per_example_loss(model, trials.X_dev, trials.y_dev, regression=regression)
-        for kind, model in run.reference_models.items()
-    }
+    reference_losses = reference_dev_losses(run)
     dev_losses = network_losses(network, trials.X_dev, trials.y_dev)
     out = guards(
         incumbent.dev_error,
@@ -81,6 +77,41 @@ def run_guards(run: Any, incumbent: Any, network: Any) -> list[dict]:
         if single is not None:
             out.insert(0, single)
     return out
+
+
+def reference_dev_losses(run: Any) -> dict[str, np.ndarray]:
+    """Each fitted reference's per-example dev losses, computed once for the run."""
+    from deeprecipe.diagnose.references import per_example_loss
+
+    if run.reference_dev_losses is None:
+        trials, regression = run.data.trials, not run.data.targets.head.metric_is_rate
+        run.reference_dev_losses = {
+            kind: per_example_loss(model, trials.X_dev, trials.y_dev, regression=regression)
+            for kind, model in run.reference_models.items()
+        }
+    return run.reference_dev_losses
+
+
+def reference_ahead(run: Any, incumbent: Any) -> dict | None:
+    """The guards' "WORSE than <model>" finding for ``incumbent`` (a trial), or None: a linear
+    or boosting reference ahead of it on dev beyond the dev set's noise. The recipe is not done
+    while one is, whatever its gaps say: bias and variance can each be within tolerance while
+    together they leave the network demonstrably behind what the reference reached."""
+    from deeprecipe.recipe.trial import network_from_trial
+    from deeprecipe.recipe.yardsticks import network_losses
+
+    if not run.reference_models or incumbent.dev_error is None:
+        return None
+    trials = run.data.trials
+    network = network_from_trial(incumbent.spec, trials, run.sweeper.theta(incumbent.key))
+    findings = guards(
+        incumbent.dev_error,
+        [ref for ref in run.references if ref["kind"] != "trivial"],
+        regression=not run.data.targets.head.metric_is_rate,
+        dev_losses=network_losses(network, trials.X_dev, trials.y_dev),
+        reference_losses=reference_dev_losses(run),
+    )
+    return min(findings, key=lambda f: f["reference_dev"], default=None)
 
 
 def guards(

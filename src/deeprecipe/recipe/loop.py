@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from deeprecipe.nn.activations import get_activation
+from deeprecipe.recipe.guards import reference_ahead
 from deeprecipe.recipe.state import RunState
 from deeprecipe.recipe.steps import BIAS_STEPS, OPTIMIZATION_STEPS, VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
@@ -56,7 +57,9 @@ def baseline(run: RunState, spec: NetworkSpec) -> TrialOutcome:
 
 
 def improve(run: RunState, incumbent: TrialOutcome) -> tuple[TrialOutcome, str]:
-    """Bias first, then variance, until both are within tolerance or nothing helps.
+    """Bias first, then variance, until both are within tolerance or nothing helps; within
+    tolerance, the bias and then the variance steps go on while a reference is ahead on dev
+    beyond its noise (two gaps each within tolerance can add up to a demonstrable shortfall).
 
     The first group of :data:`STEPS_FOR` with a step that is needed (:meth:`Step.needed`: its
     gap is high) and not failed has the focus; its steps take turns from where the last one left
@@ -75,13 +78,16 @@ def improve(run: RunState, incumbent: TrialOutcome) -> tuple[TrialOutcome, str]:
                 "mini-batches (--batch-size, batch_size=256), which fit large data in fewer "
                 "passes"
             )
+        behind = None
         if not diagnosis.high_bias and not diagnosis.high_variance:
-            return incumbent, "both gaps are within tolerance"
+            behind = reference_ahead(run, incumbent)
+            if behind is None:
+                return incumbent, "both gaps are within tolerance"
         if run.budget_left() == 0:
             return incumbent, "the budget is spent"
         if len(run.steps) > run.config.max_steps:
             return incumbent, f"the step limit ({run.config.max_steps}) is reached"
-        now = run.situation(incumbent, diagnosis)
+        now = run.situation(incumbent, diagnosis, behind)
         ready = {
             group: [s for s in steps if s.needed(now) and s.name not in failed[group]]
             for group, steps in STEPS_FOR.items()

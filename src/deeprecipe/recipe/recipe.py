@@ -17,7 +17,9 @@
 Every step is chosen by dev error alone (ties broken by the dev loss without its L2 term, also a
 dev figure): a step's best candidate replaces the current configuration only if it beats it on
 dev. The loop goes back to bias whenever a variance fix raised it, and stops when both gaps are
-within tolerance, when no action helps any more, or when the budget is spent. The test set sits
+within tolerance and no reference is ahead on dev beyond its noise (two gaps within tolerance
+can add up to a demonstrable shortfall: then the bias steps, and then the variance steps, go
+on), when no action helps any more, or when the budget is spent. The test set sits
 in a :class:`~deeprecipe.recipe.heldout.HeldOutSet` that opens once, in the final step.
 
 Nothing here prints: progress goes to the optional ``on_event(event: dict)`` callback.

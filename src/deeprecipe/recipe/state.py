@@ -61,6 +61,7 @@ class RunState:
         # probe's reading, the dev/test agreement after the test read
         self.references: list[dict[str, Any]] = []
         self.reference_models: dict[str, Any] = {}
+        self.reference_dev_losses: dict[str, Any] | None = None  # per example, computed once
         self.achievable: Any = None
         self.findings: dict[str, Any] = {}  # what diagnostic steps found (Decision.findings)
         self.dev_test: dict[str, Any] | None = None
@@ -165,7 +166,9 @@ class RunState:
         return out
 
     # ----------------------------------------------------------------- steps
-    def situation(self, incumbent: TrialOutcome, diagnosis: Any = None) -> Situation:
+    def situation(
+        self, incumbent: TrialOutcome, diagnosis: Any = None, behind: Any = None
+    ) -> Situation:
         return Situation(
             NetworkSpec.from_dict(incumbent.spec),
             incumbent,
@@ -176,6 +179,7 @@ class RunState:
             self.data.trials,
             None if self.optimization is None else self.optimization["verdict"],
             tuple(tuple(f) for f in (self.optimization or {}).get("fixes", ())),
+            behind,
         )
 
     @property

@@ -47,6 +47,10 @@ class Situation:
     # and the (optimizer, learning rate) pairs that fitted its subset
     optimization: str | None = None
     optimization_fixes: tuple[tuple[str, float], ...] = ()
+    # a reference ahead of the incumbent on dev beyond the dev set's noise while neither gap
+    # is high (the guards' finding, :func:`~deeprecipe.recipe.guards.reference_ahead`): the
+    # bias steps, then the variance steps, are needed until it is caught up
+    behind: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,11 @@ class Step:
 
     def needed(self, now: Situation) -> bool:
         """Whether the incumbent has the problem this step treats: by default, its gap
-        (``kind``) is high in the diagnosis."""
-        return bool(getattr(now.diagnosis, f"high_{self.kind}", False))
+        (``kind``) is high in the diagnosis, or it is a bias or variance step and a reference
+        is ahead of the incumbent on dev (``now.behind``)."""
+        if getattr(now.diagnosis, f"high_{self.kind}", False):
+            return True
+        return now.behind is not None and self.kind in ("bias", "variance")
 
     def candidates(self, now: Situation) -> list[Candidate]:
         raise NotImplementedError
@@ -92,7 +99,15 @@ class Step:
         return None
 
     def reason(self, now: Situation) -> str:
-        return f"{now.diagnosis}; {self.why}"
+        if now.behind is None:
+            return f"{now.diagnosis}; {self.why}"
+        show = number if now.data is None else get_task(now.data.loss).format_metric
+        ahead = now.behind
+        return (
+            f"{now.diagnosis}, yet {ahead['name']} is ahead on dev beyond its noise "
+            f"({show(ahead['reference_dev'])} against {show(ahead['network_dev'])}, "
+            f"p = {ahead['p_value']:.2g}); {self.why}"
+        )
 
     def again(self, now: Situation, decision: Decision) -> bool:
         """Whether this step should come first next time (when still needed), after

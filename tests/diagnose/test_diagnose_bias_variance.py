@@ -199,3 +199,26 @@ def test_a_negative_gap_says_what_it_means():
     assert "avoidable bias -5.00% (training error below the best reference's dev error)" in (
         estimated
     )
+
+
+def test_a_training_part_that_runs_larger_errors_is_read_at_devs_scale():
+    """statsmodels' fair data as regression (3,820 training rows): the training mean's MSE is
+    5.092 on train and 4.357 on dev; a network as good as ridge regression on both parts
+    (4.779 / 4.05 against 4.824 / 4.082) was called high bias against ridge's dev error."""
+    from deeprecipe.diagnose.display import diagnosis_rows
+
+    achievable = _bracket(4.082)
+    plain = diagnose(4.779, 4.05, metric="loss", achievable=achievable)
+    assert plain.high_bias and plain.variance < 0  # the parts' spread, read as bias
+    scale = 5.092 / 4.357
+    read = diagnose(4.779, 4.05, metric="loss", achievable=achievable, train_scale=scale)
+    assert not read.high_bias and not read.high_variance
+    assert read.train_error == 4.779 and read.train_scale == scale  # the measured error kept
+    assert read.avoidable_bias == pytest.approx(4.779 / scale - 4.082)
+    assert read.variance == pytest.approx(4.05 - 4.779 / scale)
+    assert any("at dev's scale, 4.779 / 1.17 = 4.089" in note for note in read.notes)
+    train_row = diagnosis_rows(read.to_dict(), "MSE")[1]
+    assert train_row[1] == "4.779 (4.089 at dev's scale)"
+    assert "dev's scale" not in str(diagnosis_rows(plain.to_dict(), "MSE"))
+    with pytest.raises(DeepRecipeError, match="train_scale"):
+        diagnose(0.1, 0.2, train_scale=0)

@@ -36,6 +36,9 @@ def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[o
         [f"Bayes (human-level) {what}", bayes, ""],
         [f"train {what}", show(d["train_error"]), ""],
     ]
+    scale = d.get("train_scale", 1.0)
+    if scale != 1.0:  # the gaps read it at dev's scale (see diagnose)
+        rows[-1][1] = f"{show(d['train_error'])} ({show(d['train_error'] / scale)} at dev's scale)"
     if d.get("train_dev_error") is not None:
         rows.append([f"train-dev {what}", show(d["train_dev_error"]), ""])
     rows.append([f"dev {what}", show(d["dev_error"]), ""])

@@ -123,7 +123,20 @@ class RunState:
             relative_tolerance=cfg.relative_tolerance,
             metric=head.diagnosis_metric,
             achievable=self.achievable,
+            train_scale=self.train_scale,
         )
+
+    @property
+    def train_scale(self) -> float:
+        """How much larger a regression's errors run on the training part than on dev by the
+        parts alone: the training mean's MSE on train over its MSE on dev (1 for classes, and
+        before the references are fitted). See :func:`deeprecipe.diagnose.diagnose`."""
+        if self.data.targets.head.metric_is_rate:
+            return 1.0
+        trivial = next((r for r in self.references if r["kind"] == "trivial"), None)
+        if trivial is None or not trivial.get("train_error") or not trivial.get("dev_error"):
+            return 1.0
+        return trivial["train_error"] / trivial["dev_error"]
 
     def describe(self, outcome: TrialOutcome) -> dict[str, Any]:
         return {

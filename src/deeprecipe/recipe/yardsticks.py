@@ -27,6 +27,10 @@ def reference_data(data: TrialData, *, regression: bool, seed: int) -> Reference
     return ReferenceData(data.X_train, data.y_train, data.X_dev, data.y_dev, regression, seed)
 
 
+#: a regression's train/dev scale (RunState.train_scale) further than this from 1 gets a note
+SCALE_NOTED = 0.05
+
+
 def fit_references(run: Any) -> None:
     """The reference models on the run's own normalized training split, scored on dev, as jobs
     of its sweeper; then the achievable-error bracket (unless the user gave a Bayes error)."""
@@ -39,6 +43,16 @@ def fit_references(run: Any) -> None:
     started = time.monotonic()
     data = reference_data(trials, regression=regression, seed=cfg.seed)
     run.references, run.reference_models = run_references(run.sweeper, data)
+    scale = run.train_scale
+    if abs(scale - 1.0) > SCALE_NOTED:
+        trivial = next(r for r in run.references if r["kind"] == "trivial")
+        run.notes.append(
+            f"the training part's targets spread {scale:.3g}x as much as dev's ({trivial['name']}"
+            f": MSE {trivial['train_error']:.4g} on train, {trivial['dev_error']:.4g} on dev): the "
+            f"diagnosis reads training errors at dev's scale (divided by {scale:.3g}) before "
+            "taking the gaps, so that outliers that fell in one part are not read as bias or "
+            "variance"
+        )
     if cfg.bayes_error is None:
         n_classes = len(targets.classes) if targets.classes else None
         run.achievable = achievable_error(

@@ -32,6 +32,17 @@ def test_run_ends_with_the_summary_table_and_the_report_path(tiny_run):
     assert "moons: errors (error rate)" in result.stdout
     assert "Recipe steps" in result.stdout and "baseline" in result.stdout
     assert "gradient check at initialization" in result.stderr  # progress lines on stderr
+    chosen = next(line for line in lines if line.startswith("Chosen network"))
+    assert ", full batch, " in chosen  # the batch size is part of what was chosen
+
+
+def test_the_batch_size_shows_in_the_chosen_line_and_the_report(invoke, tmp_path):
+    out = tmp_path / "b32"
+    shown = invoke("run", *TINY, "--batch-size", "32", "--out", out).stdout
+    assert ", batch 32, 20 epochs" in next(
+        line for line in shown.splitlines() if line.startswith("Chosen network")
+    )
+    assert "batch 32" in (out / "report.html").read_text()
 
 
 def test_run_writes_report_pngs_results_and_model(tiny_run):

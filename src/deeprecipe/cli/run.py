@@ -27,6 +27,7 @@ from deeprecipe.cli.app import cli
 from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
 from deeprecipe.defaults import DEV_SOURCES, EPOCHS, RUN_BUDGET, learning_rate, learning_rate_help
 from deeprecipe.progress import ProgressView
+from deeprecipe.train.spec import batch_words
 
 #: the settings that decide a run's results, under the names of their options (a rerun with a
 #: larger --budget, other --jobs or a --cluster continues the same run)
@@ -149,7 +150,8 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
         epochs += f" (stopped by the budget after {ran})"
     ui.say(
         f"Chosen network {layers}, l2 {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
-        f"{spec['optimizer']} lr {spec['learning_rate']:g}, {epochs}"
+        f"{spec['optimizer']} lr {spec['learning_rate']:g}, {batch_words(spec.get('batch_size'))}, "
+        f"{epochs}"
     )
 
 

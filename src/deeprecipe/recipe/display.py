@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from deeprecipe._html import Cell, block, paragraph, table
 from deeprecipe.task import get_task
+from deeprecipe.train.spec import batch_words
 
 if TYPE_CHECKING:
     from deeprecipe.recipe.result import RecipeResult
@@ -54,7 +55,7 @@ def recipe_html(result: RecipeResult) -> str:
         paragraph(
             f"Chosen network {layers}: L2 lambda {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
             f"{spec['optimizer']} learning rate {spec['learning_rate']:g}, "
-            f"{spec['epochs']} epochs.",
+            f"{batch_words(spec.get('batch_size'))}, {spec['epochs']} epochs.",
             bold=True,
         ),
         paragraph(f"Diagnosis of the chosen model: {result.final_diagnosis}."),

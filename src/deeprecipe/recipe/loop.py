@@ -9,7 +9,7 @@ from deeprecipe.recipe.guards import reference_ahead
 from deeprecipe.recipe.state import RunState
 from deeprecipe.recipe.steps import BIAS_STEPS, OPTIMIZATION_STEPS, VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
-from deeprecipe.train.spec import NetworkSpec
+from deeprecipe.train.spec import NetworkSpec, batch_words
 
 #: the groups of steps the loop picks from, the first needed group first, each in the order
 #: tried: optimization before capacity (the probe when the incumbent gives it a reason, then
@@ -37,7 +37,8 @@ def baseline(run: RunState, spec: NetworkSpec) -> TrialOutcome:
     """Train the starting point every later step is compared with, and diagnose it."""
     label = (
         f"hidden {'-'.join(map(str, spec.hidden))}, {spec.activation}, {spec.init} init, "
-        f"{spec.optimizer} lr {spec.learning_rate:g}, {spec.epochs} epochs"
+        f"{spec.optimizer} lr {spec.learning_rate:g}, {batch_words(spec.batch_size)}, "
+        f"{spec.epochs} epochs"
     )
     reason = "the starting point every later step is compared with"
     step, (outcome,) = run.sweep("baseline", "baseline", reason, [(label, spec)], None, None)

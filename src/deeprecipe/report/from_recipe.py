@@ -18,6 +18,7 @@ from deeprecipe.report.build import build_report
 from deeprecipe.report.probes import boundary_panel, layer_samples
 from deeprecipe.report.writer import Report
 from deeprecipe.task import get_task
+from deeprecipe.train.spec import batch_words
 
 if TYPE_CHECKING:
     from deeprecipe.recipe import RecipeResult
@@ -132,7 +133,8 @@ def _summary(result: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"Chosen network {layers}: {final['activation']}, L2 lambda {final['l2']:g}, "
             f"keep_prob {final['keep_prob']}, {final['optimizer']} learning rate "
-            f"{final['learning_rate']:g}, {final['epochs']} epochs."
+            f"{final['learning_rate']:g}, {batch_words(final.get('batch_size'))}, "
+            f"{final['epochs']} epochs."
         )
     if result.get("stopped_because"):
         lines.append(f"The recipe stopped because {result['stopped_because']}.")

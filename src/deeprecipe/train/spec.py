@@ -158,6 +158,11 @@ class NetworkSpec:
         return get_optimizer(self.optimizer, self.learning_rate)
 
 
+def batch_words(batch_size: int | None) -> str:
+    """A spec's ``batch_size`` in words, as summaries show it: "full batch" or "batch 256"."""
+    return "full batch" if batch_size is None else f"batch {batch_size}"
+
+
 def build_network(
     spec: NetworkSpec,
     n_inputs: int,

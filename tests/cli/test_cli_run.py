@@ -203,3 +203,16 @@ def test_run_says_loudly_in_the_summary_json_and_report_when_the_network_is_no_b
     assert words in html
     shown = invoke(*args)
     assert words in shown.stdout + shown.stderr
+
+
+def test_a_regression_run_gives_r_squared_to_three_decimals(invoke, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    np.savez(tmp_path / "reg.npz", X=X, y=X[:, 0] + rng.normal(scale=0.5, size=300))
+    args = ["run", "--data", tmp_path / "reg.npz", "--task", "regression", "--budget", "2",
+            "--epochs", "5", "--jobs", "1", "--out", tmp_path / "run"]  # fmt: skip
+    shown = invoke(*args).stdout
+    row = next(line for line in shown.splitlines() if "chosen network, R^2" in line)
+    assert re.findall(r"-?\d+\.\d+", row) and all(
+        len(figure.split(".")[1]) == 3 for figure in re.findall(r"-?\d+\.\d+", row)
+    )

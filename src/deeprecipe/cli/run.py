@@ -52,8 +52,9 @@ JSON_YARDSTICKS = (
 )
 
 
-def _number(value: Any) -> str:
-    return "-" if value is None else f"{value:.4g}"
+def _r_squared(value: Any) -> str:
+    """R^2 to three decimals, as it is usually quoted (0.062, not 0.06152)."""
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
@@ -111,7 +112,7 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     if regression and d.get("r2"):
         r2 = d["r2"]
         parts = ("train", "dev", "test")
-        rows.append(["chosen network, R^2", *(_number(r2.get(k)) for k in parts)])
+        rows.append(["chosen network, R^2", *(_r_squared(r2.get(k)) for k in parts)])
     ui.table(
         f"{data.name}: errors ({data.head.metric_label})",
         ["model", "train", "dev", "test"],

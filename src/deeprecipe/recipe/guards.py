@@ -336,7 +336,9 @@ def _evidence(comparison: PairedTest, noise: float | None, fmt, part: str = "dev
         text += f"; {_rows(b)} only the network gets wrong, {c} only the reference"
     if noise is not None:
         beyond = comparison.p_value < ALPHA
-        text += f", {'beyond' if beyond else 'within'} the {part} set's noise of {fmt(noise)}"
+        text += (  # the noise: 1.96 standard errors of the row-by-row difference
+            f", {'beyond' if beyond else 'within'} the {part} set's noise of +-{fmt(noise)} (95%)"
+        )
     return text
 
 

@@ -95,8 +95,8 @@ def probe_verdict(
     fmt = (lambda v: f"{v:.4g}") if regression else (lambda v: f"{v:.1%}")
     text = (
         f"on {n} training examples the starting network ({current['label']}) reached "
-        f"{fmt(current['error'])} ({'' if current['fits'] else 'not '}near zero, which is "
-        f"<= {fmt(margin)}); its cost curve is {current['curve']}"
+        f"{fmt(current['error'])} ({'within' if current['fits'] else 'above'} {fmt(margin)}, "
+        f"what counts as near zero here); its cost curve is {current['curve']}"
     )
     if verdict == "trains":
         text += ": training works"

@@ -174,3 +174,24 @@ def test_a_reference_clearly_ahead_on_test_is_reported_not_acted_on():
     close = _losses(n, range(41))  # one row apart: within the noise
     assert behind_on_test(0.1025, refs, regression=False, test_losses=close,
                           reference_losses=losses) == []  # fmt: skip
+
+
+def test_a_gain_over_the_baseline_within_the_dev_sets_noise_is_noted():
+    from deeprecipe.recipe.guards import gain_within_noise
+
+    baseline = SimpleNamespace(key="a", dev_error=6 / 82)
+    chosen = SimpleNamespace(key="b", dev_error=5 / 82)
+    before = np.zeros(82)
+    before[:6] = 1.0
+    after = before.copy()
+    after[0] = 0.0  # football: one dev row of 82 set right, none set wrong
+    (note,) = gain_within_noise(baseline, chosen, regression=False, dev_losses=after,
+                                baseline_losses=before)  # fmt: skip
+    assert note.startswith("the recipe's kept changes took the dev error from 7.3% (the baseline)")
+    assert "0 rows only the network gets wrong, 1 only the baseline" in note
+    assert "on this dev set the baseline is as good" in note
+    clearly = np.zeros(82)
+    assert gain_within_noise(baseline, chosen, regression=False, dev_losses=clearly,
+                             baseline_losses=np.r_[np.ones(40), np.zeros(42)]) == []  # fmt: skip
+    assert gain_within_noise(baseline, baseline, regression=False, dev_losses=after,
+                             baseline_losses=before) == []  # fmt: skip

@@ -42,13 +42,16 @@ ALPHA = 0.05
 _PARTS = {"dev": "dev", "train": "training"}
 
 
-def run_guards(run: Any, incumbent: Any, network: Any) -> list[dict]:
+def run_guards(
+    run: Any, incumbent: Any, network: Any, baseline: Any = None, baseline_network: Any = None
+) -> list[dict]:
     """The guards of the chosen configuration: ``network`` is the incumbent's own network, the
     one trained on the training split alone and judged on dev (not a refit on train + dev).
 
     Its per-example dev losses are paired with each fitted reference's on the same dev rows
     (the references were fitted on the same normalized training split); its predicted classes
-    on train and dev feed the single-class guard."""
+    on train and dev feed the single-class guard. With the ``baseline`` trial and its network,
+    a note says when the recipe's gain over it is within the dev set's noise."""
     from deeprecipe.recipe.yardsticks import network_losses
 
     trials, targets = run.data.trials, run.data.targets
@@ -69,6 +72,14 @@ def run_guards(run: Any, incumbent: Any, network: Any) -> list[dict]:
         dev_losses=dev_losses,
         reference_losses=reference_losses,
     )
+    if baseline is not None and baseline_network is not None:
+        run.notes += gain_within_noise(
+            baseline,
+            incumbent,
+            regression=regression,
+            dev_losses=dev_losses,
+            baseline_losses=network_losses(baseline_network, trials.X_dev, trials.y_dev),
+        )
     if targets.head.is_classifier:
         predicted = {"dev": network.predict(trials.X_dev), "train": network.predict(trials.X_train)}
         single = single_class_guard(
@@ -211,6 +222,34 @@ def close_calls(
     return notes
 
 
+def gain_within_noise(
+    baseline: Any,
+    incumbent: Any,
+    *,
+    regression: bool,
+    dev_losses: Any,
+    baseline_losses: Any,
+) -> list[str]:
+    """A note when the recipe's kept changes took the dev error from the baseline's to the
+    chosen network's by less than the dev set's noise (the guards' paired test, the chosen
+    network against the baseline on the same dev rows): each change was chosen for a lower dev
+    error, and on this dev set the baseline is as good (the fair trial: 6.221 -> 4.05 was a
+    real gain, but steps kept 4.067 -> 4.053 and 4.053 -> 4.05 against a noise of 1.6)."""
+    if incumbent.key == baseline.key or len(dev_losses) != len(baseline_losses):
+        return []
+    comparison = paired_test(dev_losses, baseline_losses, rates=not regression)
+    if comparison.better(ALPHA):
+        return []
+    fmt = _formatter(regression)
+    evidence = _evidence(comparison, _noise(comparison), fmt, other="baseline")
+    return [
+        f"the recipe's kept changes took the dev error from {fmt(baseline.dev_error)} (the "
+        f"baseline) to {fmt(incumbent.dev_error)}, within the dev set's noise ({evidence}): on "
+        "this dev set the baseline is as good, and the changes may fit the dev set's noise; a "
+        "larger dev set would tell them apart"
+    ]
+
+
 def behind_on_test(
     network_test: float,
     references: list[dict],
@@ -325,15 +364,18 @@ def _noise(comparison: PairedTest) -> float | None:
     return Z95 * comparison.se if math.isfinite(comparison.se) else None
 
 
-def _evidence(comparison: PairedTest, noise: float | None, fmt, part: str = "dev") -> str:
-    """The test, its p-value and the noise of ``part``, in words."""
+def _evidence(
+    comparison: PairedTest, noise: float | None, fmt, part: str = "dev", other: str = "reference"
+) -> str:
+    """The test, its p-value and the noise of ``part``, in words (``other``: what the network
+    is compared with)."""
     where = f" on {comparison.n} {part} rows" if comparison.n else ""
     text = f"{comparison.test}{where}, p = {comparison.p_value:.2g}"
     if comparison.discordant == (0, 0):
         return f"{text}: both err on exactly the same rows"
     if comparison.discordant is not None:
         b, c = comparison.discordant
-        text += f"; {_rows(b)} only the network gets wrong, {c} only the reference"
+        text += f"; {_rows(b)} only the network gets wrong, {c} only the {other}"
     if noise is not None:
         beyond = comparison.p_value < ALPHA
         text += (  # the noise: 1.96 standard errors of the row-by-row difference

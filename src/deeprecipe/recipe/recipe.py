@@ -183,7 +183,7 @@ def _execute(run: RunState) -> RecipeResult:
             if refitted is None
             else network_from_trial(incumbent.spec, data.trials, run.sweeper.theta(incumbent.key))
         )
-        guards = run_guards(run, incumbent, judged)
+        guards = run_guards(run, incumbent, judged, first, baseline_network)
         test_error = evaluate_test(run, network, scaler, dev_network=refitted is None)
         trainings = {
             "total": run.trainings_used,

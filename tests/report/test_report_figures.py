@@ -38,6 +38,42 @@ def test_cost_curves_skip_unmeasured_epochs():
     assert list(dev.get_xdata()) == [1, 3]  # the None epoch is skipped, not drawn as 0
 
 
+def _lines(ax):
+    return {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+
+
+def test_standardized_cost_curves_draw_their_errors_in_the_targets_units():
+    # the recipe trains a regression on (y - mean) / std: its history's MSE of 0.8 is an MSE
+    # of 0.8 * 21.5 = 17.2 in the units the tables speak, while the cost stays the objective
+    history = {"epoch": [1, 2], "cost": [0.5, 0.4], "train_error": [1.0, 0.9],
+               "dev_cost": [0.45, 0.41], "dev_error": [0.85, 0.8], "metric": "mse"}  # fmt: skip
+    figure = figures.cost_curves({"chosen": history}, target_variances={"chosen": 21.5})
+    _check(figure)
+    cost_ax, error_ax = figure.get_axes()
+    assert cost_ax.get_ylabel() == "cost J (standardized targets)"
+    assert _lines(cost_ax)["chosen: dev"] == [0.45, 0.41]
+    assert error_ax.get_ylabel() == "mean squared error"
+    assert _lines(error_ax)["chosen: dev"] == pytest.approx([0.85 * 21.5, 0.8 * 21.5])
+    # without the variance, the errors stay standardized, and say so
+    unknown = figures.cost_curves({"chosen": history}, target_variances={"chosen": None})
+    assert unknown.get_axes()[1].get_ylabel() == "mean squared error (standardized targets)"
+    assert _lines(unknown.get_axes()[1])["chosen: dev"] == [0.85, 0.8]
+    # a history in the targets' own units (deeprecipe train): an MSE axis, not error rates
+    own = figures.cost_curves({"training": history}).get_axes()
+    assert [ax.get_ylabel() for ax in own] == ["cost J", "mean squared error"]
+    assert _lines(own[1])["training: dev"] == [0.85, 0.8]
+
+
+def test_a_classifiers_cost_curves_read_as_rates():
+    history = {"epoch": [1, 2], "cost": [0.7, 0.5], "train_error": [0.3, 0.2],
+               "dev_cost": [0.71, 0.6], "dev_error": [0.35, 0.25], "metric": "error"}  # fmt: skip
+    for figure in (figures.cost_curves({"chosen": history}),
+                   figures.cost_curves({"chosen": history}, error_format="error")):  # fmt: skip
+        cost_ax, error_ax = figure.get_axes()
+        assert [cost_ax.get_ylabel(), error_ax.get_ylabel()] == ["cost J", "error rate"]
+        assert _lines(error_ax)["chosen: dev"] == [0.35, 0.25]
+
+
 def test_validation_curve_puts_lambda_zero_on_a_symlog_axis():
     figure = figures.validation_curve(
         "lambda", [0.0, 0.01, 0.1, 1.0], [0.1] * 4, [0.2] * 4, log_x=True, chosen=0.1

@@ -109,6 +109,36 @@ def test_the_page_marks_tied_candidates_and_explains_the_kept_value():
     assert table.rows[1][3] == "kept"
 
 
+def test_a_regressions_cost_curves_agree_with_its_errors_table(monkeypatch):
+    # the recipe trains on standardized targets; the curves once read 0.8 where the table said
+    # an MSE of 17 (the targets' variance apart), under the same "mean squared error" label
+    from deeprecipe import Recipe
+    from deeprecipe.report.from_recipe import report_data
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = 50 + 10 * (X @ np.array([1.0, -2.0, 0.5]) + rng.standard_normal(200))
+    result = Recipe(task="regression", hidden=(4,), optimizer="adam", learning_rate=0.01,
+                    epochs=20, max_trainings=2, n_jobs=1).run(X, y)  # fmt: skip
+    drawn, draw = [], figures.cost_curves
+
+    def keep(*args, **kwargs):
+        drawn.append(draw(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(figures, "cost_curves", keep)
+    report = build_report(report_data(result.to_dict(), title="regression"))
+    (figure,) = drawn
+    cost_ax, error_ax = figure.get_axes()
+    dev = next(line for line in error_ax.get_lines() if line.get_label() == "chosen: dev")
+    assert dev.get_ydata()[-1] == pytest.approx(result.dev_error, rel=1e-9)
+    assert error_ax.get_ylabel() == "mean squared error"
+    assert cost_ax.get_ylabel() == "cost J (standardized targets)"
+    assert f'<td class="num">{get_task("regression").format_metric(result.dev_error)}</td>' in (
+        report.to_html()
+    )
+
+
 @pytest.mark.parametrize(("task", "cell"), [("binary", "6.10%"), ("regression", "0.061")])
 def test_the_errors_table_uses_the_task_format(task, cell):
     report = build_report({"task": task, "errors": {"chosen": {"train": 0.05, "dev": 0.061}}})

@@ -185,8 +185,10 @@ def run_trial(
     (cost curves), where and how long it ran. ``theta`` is the trained parameter vector.
 
     A regression trains on standardized targets, ``t = (y - mean) / std`` per output, so its
-    cost curves are in those units; the scale is then folded into the output layer, and the
-    errors and ``theta`` are in the targets' own units.
+    history (cost and errors per epoch) is in those units; the scale is then folded into the
+    output layer, and the errors and ``theta`` are in the targets' own units.
+    ``target_variance`` (per output, ``std ** 2``; None for a classifier) turns the history's
+    squared errors into those units.
     """
     from threadpoolctl import threadpool_limits
 
@@ -245,6 +247,7 @@ def run_trial(
             "diverged": history.diverged,
             "message": history.message,
             "history": {k: _finite(v) for k, v in history.to_dict().items()},
+            "target_variance": None if spread is None else (spread**2).tolist(),
             "seconds": time.perf_counter() - start,
             "host": socket.gethostname(),
             "pid": os.getpid(),

@@ -161,18 +161,42 @@ def steps_section(steps: Sequence[Mapping[str, Any]] | None, task: str) -> list[
 
 
 def cost_section(
-    histories: Mapping[str, Mapping[str, Any]] | None, task: str = "binary"
+    histories: Mapping[str, Mapping[str, Any]] | None,
+    task: str = "binary",
+    target_variances: Mapping[str, float | None] | None = None,
 ) -> list[Any]:
+    """``target_variances`` (label -> the variance of its training targets, None if unknown):
+    the histories were trained on standardized targets (the recipe's regressions)."""
     if not histories:
         return [_missing("no training history")]
-    figure = figures.cost_curves(histories, error_format=_format(task))
-    return [
-        _image(
-            "cost_curves",
-            figure,
-            "Cost J (with the L2 term) and error per epoch; solid: train, dashed: dev",
+    figure = figures.cost_curves(
+        histories, error_format=_format(task), target_variances=target_variances
+    )
+    return [_image("cost_curves", figure, _cost_caption(histories, target_variances))]
+
+
+def _cost_caption(
+    histories: Mapping[str, Any], target_variances: Mapping[str, float | None] | None
+) -> str:
+    """What the cost curves show, and in which units."""
+    lines = "; solid: train, dashed: dev"
+    if target_variances is None:
+        return "Cost J (with the L2 term) and error per epoch" + lines
+    trained = "on the standardized targets the network trains on, (y - mean) / std"
+    variances = [target_variances.get(label) for label in histories]
+    if None in variances:
+        return (
+            f"Cost J (with the L2 term) and mean squared error per epoch {trained} (the "
+            "tables' MSEs, in the targets' own units, are these times their variance)" + lines
         )
-    ]
+    shown = {f"{v:.4g}" for v in variances}
+    if len(shown) > 1:  # a refit on train + dev: other targets, another variance
+        shown = {", ".join(f"{label} {v:.4g}" for label, v in zip(histories, variances))}
+    return (
+        f"Cost J (with the L2 term) {trained}; mean squared error per epoch in the targets' "
+        f"own units, as in the tables (the standardized one times the variance of the "
+        f"training targets, {shown.pop()})" + lines
+    )
 
 
 def validation_section(
@@ -339,7 +363,7 @@ def build_report(run: Mapping[str, Any]) -> Report:
         "errors": errors_section(run.get("errors"), task, run.get("summary", [])),
         "diagnosis": diagnosis_section(run.get("diagnoses")),
         "steps": steps_section(run.get("steps"), task),
-        "cost-curves": cost_section(run.get("histories"), task),
+        "cost-curves": cost_section(run.get("histories"), task, run.get("target_variances")),
         "validation-curves": validation_section(run.get("validation_curves"), task),
         "learning-curve": learning_section(run.get("learning_curve"), bayes, task),
         "gradient-check": gradcheck_section(run.get("gradchecks")),

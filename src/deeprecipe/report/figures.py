@@ -32,39 +32,73 @@ def _has(values: np.ndarray) -> bool:
     return values.size > 0 and bool(np.isfinite(values).any())
 
 
-def _error_axis(ax: Any, error_format: str) -> None:
-    """The y axis of an error: rates in percent (``"error"``), a regression's MSE as numbers."""
+def _error_axis(ax: Any, error_format: str, units: str = "") -> None:
+    """The y axis of an error: rates in percent (``"error"``), a regression's MSE as numbers
+    (``units`` says when they are not the targets' own)."""
     if error_format == "error":
         from matplotlib.ticker import PercentFormatter
 
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylabel("error rate")
     else:
-        ax.set_ylabel("mean squared error")
+        ax.set_ylabel("mean squared error" + units)
 
 
 def _show(value: float, error_format: str) -> str:
     return f"{100 * value:.2f}%" if error_format == "error" else f"{value:.4g}"
 
 
+def _history_format(histories: Mapping[str, Mapping[str, Any]]) -> str:
+    """The error format of what the histories measured: ``"loss"`` for a regression's MSE."""
+    return "loss" if any(h.get("metric") == "mse" for h in histories.values()) else "error"
+
+
+def _error_factors(
+    labels: Sequence[str], target_variances: Mapping[str, float | None] | None
+) -> dict[str, float] | None:
+    """Per history, what turns its errors into the targets' units: 1 when they are in them,
+    its targets' variance when it trained on standardized ones; None when a variance is
+    missing (then every curve of the axis stays standardized: one axis, one unit)."""
+    if target_variances is None:
+        return dict.fromkeys(labels, 1.0)
+    variances = [target_variances.get(label) for label in labels]
+    if None in variances:
+        return None
+    return {label: float(v) for label, v in zip(labels, variances)}
+
+
 def cost_curves(
-    histories: Mapping[str, Mapping[str, Any]], *, title: str = "", error_format: str = "error"
+    histories: Mapping[str, Mapping[str, Any]],
+    *,
+    title: str = "",
+    error_format: str | None = None,
+    target_variances: Mapping[str, float | None] | None = None,
 ) -> Figure:
     """Cost (left) and error (right) per epoch, train solid and dev dashed, for each history.
 
-    ``histories`` maps a label (``baseline``, ``chosen``) to a ``History.to_dict()``.
+    ``histories`` maps a label (``baseline``, ``chosen``) to a ``History.to_dict()``;
+    ``error_format`` (``"error"`` or ``"loss"``) defaults to the one they measured in.
+    ``target_variances`` (label -> the variance of its training targets) says they were
+    trained on standardized targets (the recipe's regressions). The cost is then the training
+    objective in those units, and labelled so; each history's errors times its variance are
+    MSEs in the targets' own units, the tables' figures; without every variance, the errors
+    stay standardized, and are labelled so.
     """
+    error_format = error_format or _history_format(histories)
+    units = "" if target_variances is None else " (standardized targets)"
+    factors = _error_factors(list(histories), target_variances)
     figure = Figure(figsize=(10, 4))
     ax_cost, ax_err = figure.subplots(1, 2)
     colors = [TRAIN_COLOR, DEV_COLOR, EXTRA_COLOR, "#9467bd", "#8c564b"]
     for k, (label, h) in enumerate(histories.items()):
         color = colors[k % len(colors)]
         epochs = np.asarray(h.get("epoch") or range(1, len(h.get("cost", [])) + 1))
-        for ax, train_key, dev_key in (
-            (ax_cost, "cost", "dev_cost"),
-            (ax_err, "train_error", "dev_error"),
+        for ax, train_key, dev_key, factor in (
+            (ax_cost, "cost", "dev_cost", 1.0),
+            (ax_err, "train_error", "dev_error", factors[label] if factors else 1.0),
         ):
-            train, dev = _values(h.get(train_key)), _values(h.get(dev_key))
+            train = factor * _values(h.get(train_key))
+            dev = factor * _values(h.get(dev_key))
             mask = np.isfinite(train) if train.size else None
             if _has(train):
                 ax.plot(epochs[mask], train[mask], color=color, label=f"{label}: train")
@@ -81,10 +115,10 @@ def cost_curves(
             )
     # the training figures are running means of each epoch's mini-batches (History); say so
     running = " (train: mean over the epoch's batches)"
-    ax_cost.set(title="Cost J per epoch" + running, xlabel="epoch", ylabel="cost J")
+    ax_cost.set(title="Cost J per epoch" + running, xlabel="epoch", ylabel="cost J" + units)
     errors_running = any(h.get("train_metrics") == "running" for h in histories.values())
     ax_err.set(title="Error per epoch" + (running if errors_running else ""), xlabel="epoch")
-    _error_axis(ax_err, error_format)
+    _error_axis(ax_err, error_format, "" if factors else units)
     for ax in (ax_cost, ax_err):
         ax.title.set_fontsize("medium")
         ax.grid(alpha=0.3)

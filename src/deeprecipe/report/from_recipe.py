@@ -107,6 +107,16 @@ def _learning_curve(result: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _target_variance(trial: Mapping[str, Any]) -> float | None:
+    """What turns a regression trial's history errors (on standardized targets) into MSEs in
+    the targets' units: its training targets' variance; None when its outputs' variances
+    differ (the history keeps only their mean) or its record predates them."""
+    per_output = trial.get("target_variance")
+    if not per_output or not np.allclose(per_output, per_output[0], rtol=1e-9, atol=0.0):
+        return None
+    return float(per_output[0])
+
+
 def _without_histories(result: Mapping[str, Any]) -> dict[str, Any]:
     """The recipe's record for results.json, less each candidate's per-epoch history (megabytes
     on a long run; the baseline's and the chosen model's are kept under ``histories``)."""
@@ -171,13 +181,15 @@ def report_data(
     errors = result.get("errors") or {}
     baseline_key = (result.get("baseline") or {}).get("key")
     final_key = (result.get("final") or {}).get("key")
-    histories = {}
+    histories, variances = {}, {}
     for label, key in (("baseline", baseline_key), ("chosen", final_key)):
         trial = _candidate(steps, key)
         if trial and trial.get("history"):
             histories[label] = trial["history"]
+            variances[label] = _target_variance(trial)
     if histories.get("baseline") is histories.get("chosen"):
         histories.pop("baseline", None)  # the baseline was kept: one curve, not two
+        variances.pop("baseline", None)
 
     data: dict[str, Any] = {
         "title": title,
@@ -202,6 +214,8 @@ def report_data(
         },
         "steps": _steps(steps),
         "histories": histories,
+        # a regression's trials train on standardized targets: their histories are in those units
+        "target_variances": None if get_task(task).metric_is_rate else variances,
         "validation_curves": _validation_curves(result),
         "learning_curve": _learning_curve(result),
         "gradchecks": {

@@ -32,6 +32,7 @@ def trained(tmp_path_factory):
 
 def test_train_imputes_the_penguins_and_says_so(trained):
     out, _, stderr = trained
+    stderr = " ".join(stderr.split())  # the warning, wrapped to the width, as one paragraph
     assert "missing values imputed with training statistics" in stderr
     assert "sex: 11 cells (most frequent" in stderr and "body_mass_g: 2 cells (median" in stderr
     results = json.loads((out / "results.json").read_text())

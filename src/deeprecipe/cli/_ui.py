@@ -88,9 +88,10 @@ class UI:
             self.err.print(text, markup=False)
 
     def warn(self, text: str) -> None:
-        """``Warning: ...`` on stderr (hidden by --quiet only: scripts reading JSON see it)."""
+        """``Warning: ...`` on stderr, wrapped as notes are (hidden by --quiet only: scripts
+        reading JSON see it)."""
         if not self.quiet:
-            self.err.print(f"Warning: {text}", markup=False, highlight=False, soft_wrap=True)
+            self.err.print(f"Warning: {text}", markup=False)
 
     def say(self, text: str) -> None:
         """A result line on stdout (hidden by --quiet and --json)."""

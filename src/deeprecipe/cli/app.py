@@ -8,8 +8,8 @@ Set ``DEEPRECIPE_TRACEBACK=1`` to see the traceback of an unexpected error.
 Ctrl-C and SIGTERM end a command alike (see :mod:`deeprecipe.cli._signals`): one line saying
 how to resume, worker processes stopped, exit code 130 or 143.
 
-Python warnings (a dev set too small to measure 1 point of error, ...) become one line each,
-``Warning: ...``, on stderr.
+Python warnings (a dev set too small to measure 1 point of error, ...) become ``Warning: ...``
+on stderr, one paragraph each, wrapped as notes are.
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def _usage_message(exc: click.UsageError) -> str:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"Warning: {one_line(message)}", err=True)
+    from deeprecipe.cli._ui import UI
+
+    UI().warn(one_line(message))
 
 
 class DeepRecipeGroup(click.Group):

@@ -18,11 +18,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from deeprecipe.events import Event
 from deeprecipe.task import get_task
@@ -35,6 +38,22 @@ def percent(value: Any) -> str:
     return f"{100 * float(value):.2f}%"
 
 
+class _TimesColumn(ProgressColumn):
+    """The time spent, then ``left`` and the time remaining while the bar runs. A bar that is
+    done or stopped shows no time left; one that counts seconds (``seconds=True`` among its
+    fields) then shows no time spent either: its count says it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spent = TimeElapsedColumn()
+        self.left = TimeRemainingColumn()
+
+    def render(self, task: Task) -> Text:
+        if not (task.finished or task.stop_time is not None):
+            return Text(" ").join([self.spent(task), Text("left"), self.left(task)])
+        return Text() if task.fields.get("seconds") else self.spent(task)
+
+
 def progress_columns() -> tuple:
     """The columns of every deeprecipe progress bar."""
     return (
@@ -42,9 +61,7 @@ def progress_columns() -> tuple:
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
+        _TimesColumn(),
     )
 
 
@@ -134,7 +151,9 @@ class ProgressView:
     def _on_run_start(self, event: Event) -> None:
         self._learn_task(event)
         if self.seconds is not None:  # how much of the budget is spent, and how much is left
-            total = self.bars.add_task("budget (s)", total=round(self.seconds), status="")
+            total = self.bars.add_task(
+                "budget (s)", total=round(self.seconds), status="", seconds=True
+            )
         else:
             total = self.bars.add_task("trainings", total=self.budget, status="")
         self.total = total
@@ -180,11 +199,25 @@ class ProgressView:
         self._line(f"[{mark}] {event['step']}: {event.get('decision', '')}")
 
     def _on_run_end(self, event: Event) -> None:
+        """The run's bar keeps its budget as total and stops at what was used: a run that ends
+        early reads ``29/180`` (seconds) or ``13/40`` (trainings), and says so."""
         if self.total is None:
             return
-        if self.seconds is not None:
-            used = (
-                f"{self.trainings} trainings, {event.get('elapsed', 0):.0f} s of {self.seconds:.0f}"
-            )
-            self.bars.update(self.total, status=used)
-        self._finish(self.total)
+        task = next(t for t in self.bars.tasks if t.id == self.total)
+        if self.seconds is not None:  # whole seconds, as the count shows them
+            self.bars.update(self.total, completed=round(task.completed))
+        self.bars.update(self.total, status=self._end_status(event, task))
+        self.bars.stop_task(self.total)
+
+    def _end_status(self, event: Event, task: Task) -> str:
+        """Why the run's bar ends where it does, after the trainings run when it counts
+        seconds."""
+        if str(event.get("stopped_because")).startswith("the budget is spent"):
+            why = "the budget is spent"
+        elif task.total is not None and task.completed < task.total:
+            why = "finished early"
+        else:
+            why = ""
+        if self.seconds is None:
+            return why
+        return ", ".join(filter(None, [f"{self.trainings} trainings", why]))

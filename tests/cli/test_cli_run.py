@@ -34,6 +34,9 @@ def test_run_ends_with_the_summary_table_and_the_report_path(tiny_run):
     assert "gradient check at initialization" in result.stderr  # progress lines on stderr
     chosen = next(line for line in lines if line.startswith("Chosen network"))
     assert ", full batch, " in chosen  # the batch size is part of what was chosen
+    # the run's bar keeps its budget of 3 trainings as total and shows no time left at the end
+    (bar,) = [line for line in result.stderr.splitlines() if line.startswith("trainings ")]
+    assert "/3 " in bar and "left" not in bar
 
 
 def test_the_batch_size_shows_in_the_chosen_line_and_the_report(invoke, tmp_path):

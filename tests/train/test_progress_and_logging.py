@@ -159,3 +159,48 @@ def test_progress_renders_in_jupyter():
     assert widgets, outputs  # the live bar, not text written to the cell's stderr
     assert printed.strip() == "5"
     assert not [o for o in outputs if o.get("name") == "stderr"], outputs
+
+
+def _run_bar(budget, seconds, elapsed, stopped_because):
+    """The run's bar and its printed final line after two trainings and a run_end event."""
+    console = Console(file=io.StringIO(), width=100)
+    with progress_bars(console) as bars:
+        view = ProgressView(bars, budget, seconds)
+        view({"event": "run_start", "task": "binary", "n_train": 80, "n_dev": 20, "n_test": 20,
+              "n_features": 2, "where": "here", "elapsed": 0.0})  # fmt: skip
+        for k in range(2):
+            view({"event": "trial_done", "label": f"t{k}", "dev_error": 0.1, "elapsed": 9.0})
+        view({"event": "run_end", "stopped_because": stopped_because, "elapsed": elapsed})
+        task = bars.tasks[0]
+    (line,) = [s for s in console.file.getvalue().splitlines() if s.startswith(task.description)]
+    return task, line
+
+
+def test_a_run_that_ends_early_keeps_its_budget_as_the_bars_total():
+    """29 s of 180: the bar reads 29/180 and says why it stopped short, with no time left
+    and no clock beside a count that is already seconds."""
+    task, line = _run_bar(None, 180.0, 28.6, "both gaps are within tolerance")
+    assert (task.completed, task.total) == (29, 180)
+    assert task.fields["status"] == "2 trainings, finished early"
+    assert "29/180 2 trainings, finished early" in line
+    assert "left" not in line and "0:00" not in line
+    task, line = _run_bar(40, None, 28.6, "both gaps are within tolerance")
+    assert (task.completed, task.total) == (2, 40) and "2/40 finished early 0:00:" in line
+    assert "left" not in line
+
+
+def test_a_run_that_spends_its_budget_says_so():
+    spent = "the budget is spent, and it stopped the chosen network's training at epoch 3"
+    task, line = _run_bar(None, 20.0, 18.4, spent)
+    assert "18/20 2 trainings, the budget is spent" in line and "left" not in line
+    task, line = _run_bar(2, None, 18.4, "the budget is spent")
+    assert "2/2 the budget is spent" in line and "left" not in line
+
+
+def test_a_finished_training_shows_its_time_but_no_time_left(blobs):
+    X, y = blobs
+    console = Console(file=io.StringIO(), width=100)
+    with progress_bars(console) as bars:
+        fit(Network([3, 4, 1], seed=0), X, y, epochs=3, on_event=ProgressView(bars))
+    (line,) = console.file.getvalue().splitlines()
+    assert "3/3" in line and "0:00:0" in line and "left" not in line

@@ -219,3 +219,22 @@ def test_a_regression_run_gives_r_squared_to_three_decimals(invoke, tmp_path):
     assert re.findall(r"-?\d+\.\d+", row) and all(
         len(figure.split(".")[1]) == 3 for figure in re.findall(r"-?\d+\.\d+", row)
     )
+
+
+def test_a_regression_on_whole_number_targets_is_split_as_values_not_classes(invoke, tmp_path):
+    """linnerud's Weight (20 rows of whole pounds) with --task regression: the split was still
+    stratified by 'class' and refused 'class 138.0 has only 1 example(s)'."""
+    from deeprecipe import Recipe
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = rng.integers(100, 250, size=60)  # integers: class labels to split's "auto"
+    np.savez(tmp_path / "weights.npz", X=X, y=y)
+    args = ["run", "--data", tmp_path / "weights.npz", "--task", "regression", "--budget", "2",
+            "--epochs", "5", "--jobs", "1", "--out", tmp_path / "run"]  # fmt: skip
+    result = invoke(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "errors (MSE)" in result.stdout
+    done = Recipe(task="regression", hidden=(4,), epochs=5, max_trainings=2, n_jobs=1,
+                  learning_curve_fractions=(1.0,)).run(X, y)  # fmt: skip
+    assert done.test_error is not None

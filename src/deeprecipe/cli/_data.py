@@ -301,6 +301,8 @@ def prepare(
             else ds.y,
             dev=0 if dev_part is not None or drawn is not None else dev_size,
             test=0 if test_part is not None else test_size,
+            # a regression's whole-number targets (weights, counts) are values, not classes
+            stratify="auto" if get_task(ds.task).metric_is_rate else False,
             seed=seed,
         )
     notes = list(ds.notes)

@@ -88,6 +88,8 @@ def prepare(
                     y,
                     dev=0 if X_dev is not None else cfg.dev,
                     test=0 if X_test is not None else cfg.test,
+                    # a regression's whole-number targets (weights, counts) are not classes
+                    stratify="auto" if targets.head.metric_is_rate else False,
                     seed=cfg.seed,
                 )
             except DeepRecipeError as exc:

@@ -38,6 +38,11 @@ def _one_line_error(result, *needles: str) -> str:
         (["diagnose", "--train-error", "0.1"], ["--dev-error"]),
         (["diagnose", "--train-error", "2", "--dev-error", "0.1"], ["--train-error"]),
         (["train", "--no-such-option"], ["--no-such-option"]),
+        # click keeps the last of repeated options: Weight would have been a feature
+        (
+            ["run", "--data", "x.csv", "--target", "Weight", "--target", "Waist"],
+            ["--target", "given 2 times (Weight, Waist)", "one target column"],
+        ),
         (["no-such-command"], ["no-such-command"]),
         (["gradcheck", "--mode", "fast"], ["--mode"]),
         (["gradcheck", "--model", "m.safetensors", "--layers", "5"], ["--layers", "--model"]),

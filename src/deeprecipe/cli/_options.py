@@ -227,6 +227,20 @@ def threads_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _one_target(ctx: click.Context, param: click.Parameter, given: tuple[str, ...]) -> str | None:
+    """One --target: click keeps the last of repeated options, and the first column would then
+    be read as a feature, the target itself among the inputs (a new user's
+    --target Weight --target Waist trained on Weight)."""
+    if len(given) > 1:
+        raise click.BadParameter(
+            f"given {len(given)} times ({', '.join(given)}); accepted: one target column "
+            "(several outputs: the Python API, Recipe or DeepRegressor with a 2-D y)",
+            ctx=ctx,
+            param=param,
+        )
+    return given[0] if given else None
+
+
 def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Where the examples come from: an embedded dataset, or the user's file(s)."""
     shown = f" [default: {default_dataset}]" if default_dataset else ""
@@ -248,6 +262,8 @@ def data_options(default_dataset: str | None) -> Callable[[Callable[..., Any]], 
             click.option(
                 "--target",
                 metavar="COLUMN",
+                multiple=True,
+                callback=_one_target,
                 help="The column of --data holding the labels (not needed for .npz).",
             ),
             click.option(

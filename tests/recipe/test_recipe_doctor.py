@@ -129,7 +129,7 @@ def test_parts_drawn_at_random_by_the_caller_are_read_as_the_recipes_own_split()
         random_parts=("dev",), feature_names=["a", "b", "depth", "d"],
     )  # fmt: skip
     assert not own.to_dict()["data"]["dev_test_same_source"]
-    assert any("have a different mean in the test set" in n and "depth (" in n for n in own.notes)
+    assert any("has a different mean in the test set" in n and "depth (" in n for n in own.notes)
     with pytest.raises(DeepRecipeError, match="random_parts.*'train'.*accepted: 'dev' and 'test'"):
         Recipe(**SMALL, max_trainings=2).run(X, y, random_parts=("train",))
     with pytest.raises(DeepRecipeError, match="X_test is not given"):

@@ -155,8 +155,9 @@ def shift_notes(comparisons: list[PartComparison], *, labels: bool = True) -> li
                 f"{f['feature']} ({f['train_mean']:.3g} vs {f['part_mean']:.3g})"
                 for f in c.shifted_features[:SHOWN_FEATURES]
             )
+            verb = "has" if len(c.shifted_features) == 1 else "have"
             notes.append(
-                f"{len(c.shifted_features)} of the {c.n_features} features have a different mean "
+                f"{len(c.shifted_features)} of the {c.n_features} features {verb} a different mean "
                 f"in the {c.part} set than in training, beyond chance (Bonferroni, alpha "
                 f"{c.alpha:g}): {shown}"
             )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from deeprecipe.recipe.state import RunState
 from deeprecipe.recipe.sweep import TrialOutcome
+from deeprecipe.task import get_task
 
 #: a learning curve whose dev error still falls by more than this over its last step says
 #: that more data would help
@@ -58,9 +60,16 @@ def validation_curves(run: RunState) -> dict[str, Any]:
     return curves
 
 
-def recommend(run: RunState, diagnosis, curve, incumbent: TrialOutcome, stopped: str) -> list[str]:
-    """What to do next, from the final diagnosis, the learning curve, what was tried and
-    why the run stopped."""
+def recommend(
+    run: RunState,
+    diagnosis,
+    curve,
+    incumbent: TrialOutcome,
+    stopped: str,
+    guards: Sequence[Mapping[str, Any]] = (),
+) -> list[str]:
+    """What to do next, from the final diagnosis, the learning curve, what was tried, why the
+    run stopped and the guards' findings (each its own recommendation, after these)."""
     out = []
     diverged = [c for step in run.steps for c in step.candidates if c.get("diverged")]
     if incumbent.result.get("diverged"):
@@ -96,10 +105,11 @@ def recommend(run: RunState, diagnosis, curve, incumbent: TrialOutcome, stopped:
         )
     if curve is not None and len(curve.dev_error) >= 2:
         dev, sizes = curve.dev_error, curve.sizes
+        show = get_task(run.data.trials.loss).format_metric
         drop = dev[-2] - dev[-1]
         if diagnosis.high_variance and drop > STILL_FALLING:
             out.append(
-                f"more data is likely to help: the dev error still fell by {drop:.3g} from "
+                f"more data is likely to help: the dev error still fell by {show(drop)} from "
                 f"{sizes[-2]} to {sizes[-1]} training examples (the recipe cannot fetch data)"
             )
         elif diagnosis.high_variance:
@@ -112,8 +122,10 @@ def recommend(run: RunState, diagnosis, curve, incumbent: TrialOutcome, stopped:
     elif diagnosis.high_variance and "variance" in tried:
         out.append(
             "variance is still high after the recipe's regularization: more data, or "
-            "stronger settings than its grids (l2_grid, keep_prob_grid)"
+            "stronger settings than its grids (from Python: RecipeConfig(l2_grid=..., "
+            "keep_prob_grid=...))"
         )
-    if stopped == "both gaps are within tolerance":  # and no reference ahead on dev
+    if stopped == "both gaps are within tolerance" and not guards:
+        # a guard (no better than trivial, a single class) says the opposite of "done"
         out.append("both gaps are within tolerance: the model is done")
     return out

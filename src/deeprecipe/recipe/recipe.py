@@ -214,7 +214,7 @@ def _execute(run: RunState) -> RecipeResult:
         gradcheck=gradcheck,
         learning_curve=curve,
         validation_curves=curves,
-        recommendations=recommend(run, final_diagnosis, curve, incumbent, stopped)
+        recommendations=recommend(run, final_diagnosis, curve, incumbent, stopped, guards)
         + [g["message"] for g in guards],
         stopped_because=stopped,
         trainings=trainings,

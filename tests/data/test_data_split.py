@@ -245,3 +245,19 @@ def test_auto_sends_the_rows_of_a_class_too_rare_to_stratify_to_train_and_names_
         assert set(y[part]) == {"a", "b"}
     with pytest.raises(DeepRecipeError, match="class 'rare' has only 2 example"):
         split(np.zeros((102, 1)), y, stratify=True, seed=0)  # asked for: refused, as before
+
+
+def test_many_rare_whole_number_classes_suggest_a_regression():
+    """linnerud's Waist in whole inches: 9 'classes' over 20 rows, 5 of them too rare."""
+    import warnings
+
+    waist = np.array([36, 37, 38, 35, 35, 36, 37, 33, 34, 33, 34, 34, 33, 34, 33, 46, 36, 37,
+                      31, 32] * 3, dtype=float)  # fmt: skip
+    waist[:4] = [50, 51, 52, 53]  # four measurements seen once
+    with pytest.warns(SmallSplitWarning, match="measurements rather than labels.*--task regr"):
+        split(np.zeros((60, 1)), waist, seed=0)
+    y = np.array(["a"] * 60 + ["b"] * 40 + ["rare"] * 2)  # names, and one rare class of three
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        split(np.zeros((102, 1)), y, seed=0)
+    assert not any("measurements" in str(w.message) for w in caught)

@@ -342,14 +342,29 @@ def _rare_classes(labels: np.ndarray, sizes: dict[str, int]) -> np.ndarray:
         f"{_plain_label(classes[k])!r} ({counts[k]})" for k in rare[:MAX_NAMED_CLASSES]
     )
     more = f" and {rare.size - MAX_NAMED_CLASSES} more" if rare.size > MAX_NAMED_CLASSES else ""
+    measured = ""
+    if 3 * rare.size >= len(classes) and all(_is_number(c) for c in classes):
+        # linnerud's Waist (whole inches) read as 9 classes, 5 of them too rare
+        measured = (
+            "; if these numbers are measurements rather than labels, the task is a regression "
+            "(--task regression, task='regression')"
+        )
     warnings.warn(
         f"{rare.size} class{'es' if rare.size > 1 else ''} with fewer than {need} examples, "
         f"too few to appear in every part: {named}{more}; their rows all train (the dev and "
-        "test errors say nothing about them); collect more, or merge them into a larger class",
+        "test errors say nothing about them); collect more, or merge them into a larger class"
+        + measured,
         SmallSplitWarning,
         stacklevel=3,
     )
     return np.isin(inverse.ravel(), rare)
+
+
+def _is_number(label: Any) -> bool:
+    """An int or float label (not a bool or a string)."""
+    return isinstance(label, (int, float, np.integer, np.floating)) and not isinstance(
+        label, (bool, np.bool_)
+    )
 
 
 def _plain_label(label: Any) -> Any:

@@ -302,3 +302,23 @@ def test_a_row_id_and_a_constant_column_are_named_in_the_notes(tmp_path):
     assert any("'id' holds a different whole number in every row, 1000 to 1059" in n for n in notes)
     assert any("'constant' holds one value (7) in every row" in n for n in notes)
     assert not any("'x'" in n for n in notes)  # distinct, but not whole numbers
+    assert not any("group id" in n for n in notes)  # a row id is not a group id
+
+
+def test_a_group_id_column_is_named_in_the_notes(tmp_path):
+    """statsmodels' modechoice: 210 travellers x 4 travel modes, the traveller's number in the
+    first column; a random split put 125 of the 129 test travellers in training too."""
+    from deeprecipe.data import load_file
+
+    rng = np.random.default_rng(0)
+    person = np.repeat(np.arange(1, 31), 4)  # 30 people, 4 rows each
+    mode = np.tile(np.arange(1, 5), 30)
+    year = np.sort(rng.integers(1990, 2030, size=120))  # sorted, but skipping years
+    label = rng.integers(0, 2, size=120)
+    path = tmp_path / "modes.csv"
+    lines = [f"{p},{k},{t},{y}" for p, k, t, y in zip(person, mode, year, label)]
+    path.write_text("individual,mode,year,choice\n" + "\n".join(lines) + "\n")
+    notes = load_file(path, "choice").notes
+    (group,) = [n for n in notes if "group id" in n]
+    assert group.startswith("feature column 'individual' looks like a group id: 30 whole numbers")
+    assert "(4 on average)" in group and "--drop it" in group

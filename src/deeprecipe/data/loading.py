@@ -176,6 +176,8 @@ def _table_dataset(
 
 #: a whole-number column distinct on every row whose range is at most this many times the rows
 #: (1..m, 1000..1000+m, with a few gaps) reads as a row id
+#: a group id column (person, session) needs at least this many groups to be noted
+MIN_GROUPS = 20
 ID_RANGE_SLACK = 1.1
 
 
@@ -210,7 +212,37 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
                 "the file (and leaks the label if the file was sorted by it); --drop it "
                 "unless it means something"
             )
+    # a group id runs from its lowest value in the first row to its highest in the last, over
+    # at least MIN_GROUPS values: only such columns are looked at more closely
+    ordered = (X[0] == lows) & (X[-1] == highs) & (spans >= MIN_GROUPS - 1) & (spans < m // 2)
+    for j in np.flatnonzero(ordered):
+        groups = _group_id_runs(X[:, j])
+        if groups is not None:
+            notes.append(
+                f"feature column {names[j]!r} looks like a group id: {groups} whole numbers in "
+                f"order, each repeated over consecutive rows ({m / groups:.3g} on average), as a "
+                "person or session id is; a random split puts rows of one group in both "
+                "training and test, which flatters the test error when a group's rows resemble "
+                "each other: --drop it, and keep each group in one part (split the files by "
+                "group yourself and pass --dev-data/--test-data)"
+            )
     return notes
+
+
+def _group_id_runs(column: np.ndarray) -> int | None:
+    """How many groups, when ``column`` reads as a group id (None otherwise): at least
+    ``MIN_GROUPS`` consecutive whole numbers in increasing order, each filling one run of
+    consecutive rows, of two rows or more on average (modechoice: 210 travellers x 4 modes)."""
+    m = len(column)
+    if m < 2 * MIN_GROUPS or not np.isfinite(column).all():
+        return None
+    steps = np.diff(column)
+    if np.any(steps < 0) or np.any((steps != 0) & (steps != 1)):
+        return None  # not in order, or a value skipped
+    groups = int(np.count_nonzero(steps)) + 1
+    if groups < MIN_GROUPS or groups > m // 2 or column[0] != np.round(column[0]):
+        return None
+    return groups
 
 
 # -- CSV ---------------------------------------------------------------------------------------

@@ -65,3 +65,24 @@ def test_a_regressions_parts_spread_sets_the_scale_the_diagnosis_reads_training_
         result.dev_error - result.train_error / scale
     )
     assert any(f"spread {scale:.3g}x as much as dev's" in note for note in result.notes)
+
+
+def test_a_high_variance_gap_within_the_dev_sets_noise_is_noted():
+    """football's baseline: train 4.05%, dev 7.32% on 82 dev rows, a gap of 3.27 points above
+    the recipe's 2-point tolerance, and below the dev set's noise of 5.6 points."""
+    from types import SimpleNamespace
+
+    from deeprecipe.diagnose import diagnose
+    from deeprecipe.recipe.state import RunState
+
+    def run(n_dev):
+        return SimpleNamespace(data=SimpleNamespace(trials=SimpleNamespace(y_dev=np.zeros(n_dev))))
+
+    gap = diagnose(0.0405, 0.0732, 0.06, bias_tolerance=0.02, variance_tolerance=0.02)
+    assert gap.high_variance
+    note = RunState._variance_noise_note(run(82), gap)
+    assert note == ("the variance gap, 3.27%, is within the dev set's noise (+-5.64%, 95%, on 82 "
+                    "dev rows): the recipe treats it, but a larger dev set would tell whether it "
+                    "is real")  # fmt: skip
+    assert RunState._variance_noise_note(run(5000), gap) is None  # beyond the noise there
+    assert RunState._variance_noise_note(run(82), diagnose(0.05, 0.06, 0.05)) is None  # low

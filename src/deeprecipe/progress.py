@@ -81,10 +81,11 @@ def progress_bars(console: Console | None = None) -> Iterator[Progress]:
 def _stderr_console() -> Console:
     """rich's console on stderr; in Jupyter without ipywidgets, with which rich draws live
     bars there (and without which it only warns), a plain one: the bars' final state is
-    printed as text, as in a log."""
+    printed as text, as in a log. Not a terminal either: ipykernel sets FORCE_COLOR=1, which
+    rich reads as one, and every redraw of the bars then reached the cell as new lines."""
     console = Console(stderr=True)
     if console.is_jupyter and importlib.util.find_spec("ipywidgets") is None:
-        console = Console(stderr=True, force_jupyter=False)
+        console = Console(stderr=True, force_jupyter=False, force_terminal=False)
     return console
 
 

@@ -123,13 +123,16 @@ def test_in_jupyter_without_ipywidgets_the_bars_are_printed_as_text(monkeypatch)
     import deeprecipe.progress as progress
 
     monkeypatch.setattr(rich.console, "_is_jupyter", lambda: True)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as ipykernel sets it
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         progress.importlib.util,
         "find_spec",
         lambda name, *a: None if name == "ipywidgets" else find_spec(name, *a),
     )
-    assert not progress._stderr_console().is_jupyter
+    console = progress._stderr_console()
+    # not a terminal either: each redraw reached a real kernel's cell as new lines
+    assert not console.is_jupyter and not console.is_terminal
     monkeypatch.setattr(progress.importlib.util, "find_spec", lambda name, *a: object())
     assert progress._stderr_console().is_jupyter
 

@@ -42,6 +42,14 @@ def test_a_regression_diagnosis_reads_as_plain_numbers(display):
 def test_diagnosis_repr_is_short():
     text = repr(diagnose(0.15, 0.16, bayes_error=0.0))
     assert text == "Diagnosis('high bias', train 15.00%, dev 16.00%, Bayes 0.00%, focus='bias')"
+    assert ", Bayes assumed 0.00%," in repr(diagnose(0.15, 0.16))
+    from deeprecipe.diagnose.achievable import AchievableError, Bound
+
+    bracket = AchievableError("error", Bound(0.055, 0.03, 0.08, "gradient boosting", 200), None)
+    # a reference's dev error is an estimate, not the Bayes error (a new user read it as one)
+    assert ", Bayes estimate (best reference's dev) 5.50%," in repr(
+        diagnose(0.03, 0.04, achievable=bracket)
+    )
 
 
 @pytest.fixture(scope="module")

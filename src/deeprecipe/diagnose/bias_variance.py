@@ -151,7 +151,8 @@ class Diagnosis:
         show = error_format(self.metric)
         return (
             f"Diagnosis({self.label!r}, train {show(self.train_error)}, dev "
-            f"{show(self.dev_error)}, Bayes {show(self.bayes_error)}, focus={self.focus!r})"
+            f"{show(self.dev_error)}, {self._bayes_label} {show(self.bayes_error)}, "
+            f"focus={self.focus!r})"
         )
 
     def _repr_html_(self) -> str:
@@ -159,6 +160,14 @@ class Diagnosis:
         from deeprecipe.diagnose.display import diagnosis_html
 
         return diagnosis_html(self)
+
+    @property
+    def _bayes_label(self) -> str:
+        """The Bayes error's name in the repr: what it is when it is not the user's."""
+        return {
+            "estimated": "Bayes estimate (best reference's dev)",
+            "assumed": "Bayes assumed",
+        }.get(self.bayes_source, "Bayes")
 
     @property
     def _bayes_words(self) -> str:

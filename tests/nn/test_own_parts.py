@@ -82,6 +82,8 @@ def test_a_model_file_refuses_your_own_parts_it_could_only_name(tmp_path):
         save_model(tmp_path / "m.safetensors", net)
     assert not (tmp_path / "m.safetensors").exists()
     assert Network([4, 5, 3], activation="tanh", loss=SoftmaxCrossEntropy()).custom_parts == []
+    deep = Network([4, 5, 5, 3], activation=SOFTPLUS)  # one activation on two layers: named once
+    assert deep.custom_parts == ["activation 'softplus'"]
 
 
 def test_your_own_parts_are_refused_off_numpy_where_names_pick_the_computation():

@@ -375,9 +375,8 @@ class Network:
     def custom_parts(self) -> list[str]:
         """Your own activations and loss (not the built-ins of their names), which
         :attr:`config`, and so a model file, can only name: a copy and a pickle keep them."""
-        out = [
-            f"activation {a.name!r}" for a in self._activation_fns if ACTIVATIONS.get(a.name) != a
-        ]
+        custom = [a for a in self._activation_fns if ACTIVATIONS.get(a.name) != a]
+        out = list(dict.fromkeys(f"activation {a.name!r}" for a in custom))  # once, not per layer
         if LOSSES.get(self.loss.name) != self.loss:
             out.append(f"loss {self.loss.name!r}")
         return out

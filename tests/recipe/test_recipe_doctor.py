@@ -171,3 +171,26 @@ def test_a_dev_test_gap_the_references_share_is_put_down_to_the_test_sample():
     assert _moved_alike(refs, 0.004012, 0.009531)
     still = [{**r, "test_error": r["dev_error"]} for r in refs]
     assert not _moved_alike(still, 0.004012, 0.009531)
+
+
+def test_a_dataframe_names_its_columns_in_errors_and_in_the_chosen_model():
+    """A new user's pandas frame: text and missing cells were refused as 'dtype object' and
+    'nan at row 49, column 6'; the column names never reached the model, and reversed columns
+    were predicted silently wrong."""
+    pd = pytest.importorskip("pandas")
+    X, y = _product_rule(300, 3)
+    names = ["age", "income", "height", "weight"][: X.shape[1]]
+    frame = pd.DataFrame(X, columns=names)
+    with_text = frame.assign(party=pd.Series(["a", "b"] * 150, dtype="category"))
+    with pytest.raises(DeepRecipeError, match=r"X has columns that are not numbers: 'party' \("):
+        Recipe(**SMALL, max_trainings=2).run(with_text, y)
+    gaps = frame.copy()
+    gaps.loc[[3, 7], "income"] = np.nan
+    with pytest.raises(DeepRecipeError, match=r"X has missing cells in 'income' \(2\)"):
+        Recipe(**SMALL, max_trainings=2).run(gaps, y)
+    model = Recipe(**SMALL, max_trainings=2).run(frame, y).model
+    assert model.feature_names == names
+    rows = frame.iloc[:20]
+    assert np.array_equal(model.predict(rows.iloc[:, ::-1]), model.predict(rows))
+    with pytest.raises(DeepRecipeError, match=r"missing \['height'\], unknown \['depth'\]"):
+        model.predict(rows.rename(columns={"height": "depth"}))

@@ -12,11 +12,47 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_array
-from deeprecipe.errors import DeepRecipeError
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+
+#: how many offending columns of a DataFrame an error names
+NAMED_COLUMNS = 5
+
+
+def check_frame(name: str, X: Any) -> None:
+    """A DataFrame's columns that are not numbers, or that have missing cells, refused by
+    name (as a position they would read "column 6", and text columns as dtype object);
+    anything that is not a DataFrame passes."""
+    if not (hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "isna")):
+        return
+    text = [
+        f"{column!r} ({dtype})"
+        for column, dtype in zip(X.columns, X.dtypes)
+        if getattr(dtype, "kind", "O") not in "biuf"
+    ]
+    if text:
+        raise DeepRecipeTypeError(
+            f"{name} has columns that are not numbers: {_listed(text)}; accepted: numeric "
+            "columns (deeprecipe.data.from_frame(frame, target) one-hot encodes text, as the "
+            "CLI does with a file)"
+        )
+    missing = X.isna().sum()
+    gaps = [f"{column!r} ({int(n)})" for column, n in missing.items() if n]
+    if gaps:
+        raise DeepRecipeError(
+            f"{name} has missing cells in {_listed(gaps)}; accepted: finite values (fill them "
+            "with statistics of the training rows, deeprecipe.data.Imputer, or drop the rows; "
+            "the CLI does either with --missing)"
+        )
+
+
+def _listed(items: list[str]) -> str:
+    more = f" and {len(items) - NAMED_COLUMNS} more" if len(items) > NAMED_COLUMNS else ""
+    return ", ".join(items[:NAMED_COLUMNS]) + more
 
 
 def check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """A 2-D finite ``X`` and one target per row."""
+    check_frame("X", X)
     X = check_array("X", X, ndim=2)
     y = np.asarray(y)
     if y.ndim == 0 or len(y) != len(X):
@@ -39,6 +75,8 @@ def check_beside(n_columns: int, X_dev: Any, y_dev: Any, X_test: Any, y_test: An
     checked ``X_dev``. The test set's values stay unread: only its shape is looked at, and
     :func:`~deeprecipe._validation.check_array` runs on it so a bad one fails now rather than
     after the trainings."""
+    check_frame("X_dev", X_dev)
+    check_frame("X_test", X_test)
     X_dev = check_array("X_dev", X_dev, ndim=2)
     for name, part in (("X_dev", X_dev), ("X_test", X_test)):
         shape = np.shape(part)

@@ -162,6 +162,8 @@ def prepare(
         "dev_test_same_source": dev_is_test_data or not (given["dev"] or given["test"]),
         "normalized": scaler is not None,
         "image_shape": None if image_shape is None else list(image_shape),
+        # the columns' names (a DataFrame's, or feature_names=): the chosen model keeps them
+        "feature_names": None if feature_names is None else [str(n) for n in feature_names],
     }
     return RunData(
         trials=trials,

@@ -121,9 +121,12 @@ class Recipe:
         data of their own (no shift between them and training is looked for, and a gap between
         dev and test errors is put down to chance or an overfitted dev set, not to a difference
         of distributions). ``image_shape`` (``(h, w[, c])``) says the rows are flattened
-        images, which enables image augmentation. ``feature_names`` name the columns in notes.
+        images, which enables image augmentation. ``feature_names`` name the columns in notes
+        and in the chosen model (a DataFrame's own column names by default).
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
+        if feature_names is None and hasattr(X, "columns"):  # a DataFrame names its columns
+            feature_names = [str(column) for column in X.columns]
         data = prepare(
             self.config,
             X,

@@ -138,6 +138,7 @@ class RecipeResult:
             self.network,
             scaler=self.scaler,
             classes=self.targets["classes"],
+            feature_names=self.data.get("feature_names"),
             metadata={"recipe": {"final": self.final, "test_error": self.test_error}},
         )
 

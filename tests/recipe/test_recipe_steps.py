@@ -233,3 +233,26 @@ def test_gaps_within_tolerance_do_not_end_the_run_while_a_reference_is_ahead_on_
     assert [s.name for s in done.steps] == ["baseline"]
     assert done.stopped_because == "both gaps are within tolerance"
     assert "both gaps are within tolerance: the model is done" in done.recommendations
+
+
+def test_variance_advice_names_the_fixes_the_budget_left_untried():
+    """digits: the budget ran out after L2 and augmentation, and the advice said 'variance is
+    still high after the recipe's regularization' although early stopping never ran."""
+    from types import SimpleNamespace
+
+    from deeprecipe.diagnose import diagnose
+    from deeprecipe.recipe.advice import recommend
+
+    variance = diagnose(0.01, 0.06, 0.0)
+    incumbent = SimpleNamespace(result={}, spec={})
+
+    def advice(names, stopped):
+        steps = [SimpleNamespace(name=n, kind="variance", candidates=[]) for n in names]
+        return recommend(SimpleNamespace(steps=steps), variance, None, incumbent, stopped)
+
+    cut = advice(["l2", "augment"], "the budget is spent")
+    assert ("variance is still high and the budget ran out before the recipe tried dropout, "
+            "early_stopping: raise the budget") in cut  # fmt: skip
+    every = advice(["l2", "dropout", "augment", "early_stopping"], "the budget is spent")
+    assert any(r.startswith("variance is still high after the recipe's regularization")
+               for r in every)  # fmt: skip

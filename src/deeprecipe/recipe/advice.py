@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.recipe.state import RunState
+from deeprecipe.recipe.steps import VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
 from deeprecipe.task import get_task
 
@@ -120,11 +121,18 @@ def recommend(
         elif diagnosis.high_bias:
             out.append("more data will not fix bias: the curves have met at a high error")
     elif diagnosis.high_variance and "variance" in tried:
-        out.append(
-            "variance is still high after the recipe's regularization: more data, or "
-            "stronger settings than its grids (from Python: RecipeConfig(l2_grid=..., "
-            "keep_prob_grid=...))"
-        )
+        untried = [s.name for s in VARIANCE_STEPS if s.name not in {t.name for t in run.steps}]
+        if budget_spent and untried:  # digits: early stopping never ran
+            out.append(
+                "variance is still high and the budget ran out before the recipe tried "
+                f"{', '.join(untried)}: raise the budget"
+            )
+        else:
+            out.append(
+                "variance is still high after the recipe's regularization: more data, or "
+                "stronger settings than its grids (from Python: RecipeConfig(l2_grid=..., "
+                "keep_prob_grid=...))"
+            )
     if stopped == "both gaps are within tolerance" and not guards:
         # a guard (no better than trivial, a single class) says the opposite of "done"
         out.append("both gaps are within tolerance: the model is done")

@@ -225,3 +225,15 @@ def test_regularization_changes_through_one_checked_method_and_reaches_the_gradi
         net.set_regularization(keep_prob=[0.5])
     with pytest.raises(DeepRecipeError, match="l2"):
         net.set_regularization(l2=-1)
+
+
+def test_a_network_shows_its_layers_in_a_notebook(display):
+    """The one object of the API without an HTML display (a new user's notebook): one row per
+    layer, as Keras's summary() gives them, with the output's activation the loss's own."""
+    from deeprecipe.nn import Network
+
+    shown = display(Network([2, 20, 3, 1], keep_prob=0.8, l2=0.5))
+    assert shown.cells[:5] == ["layer", "units", "activation", "parameters", "keep_prob"]
+    assert shown.cells[10:15] == ["hidden 1", "20", "relu", "60", "0.8"]
+    assert shown.cells[20:25] == ["output", "1", "sigmoid", "4", "1"]
+    assert "127 parameters" in shown.text and "L2 lambda 0.5" in shown.text

@@ -447,6 +447,37 @@ class Network:
             + ")"
         )
 
+    def _repr_html_(self) -> str:
+        """The notebook display: one row per layer (units, activation, parameters, keep_prob)
+        and the settings that shape training, as Keras's ``summary()`` lists them."""
+        from deeprecipe._html import block, paragraph, table
+
+        sizes = self.layer_sizes
+        rows: list[list[Any]] = [["input", sizes[0], "-", "-", "-"]]
+        for l, layer in enumerate(self.layers, start=1):
+            output = l == len(self.layers)  # its activation is the loss's (sigmoid, softmax)
+            kind, activation = (
+                ("output", self.loss.output_activation)
+                if output
+                else (f"hidden {l}", layer.activation.name)
+            )
+            weights = sizes[l - 1] * sizes[l] + sizes[l]
+            rows.append([kind, sizes[l], activation, weights, layer.keep_prob])
+        where = (
+            "numpy"
+            if self.backend.in_place
+            else f"{self.backend.name} on {self.backend.device_name}"
+        )
+        settings = (
+            f"loss {self.loss.name}, L2 lambda {self.l2:g}, {self.n_params} parameters, "
+            f"{self.dtype.name}, {where}"
+        )
+        return block(
+            "deeprecipe Network",
+            table(["layer", "units", "activation", "parameters", "keep_prob"], rows),
+            paragraph(settings),
+        )
+
     # ----------------------------------------------------------------- computation
     def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
         """Validate ``X`` (2-D, finite, ``n_x`` columns) and cast it to the network's dtype.

@@ -92,3 +92,37 @@ def test_your_own_parts_are_refused_off_numpy_where_names_pick_the_computation()
         Network([4, 5, 3], activation=SOFTPLUS, loss="softmax_crossentropy", backend="torch")
     with pytest.raises(DeepRecipeError, match="your own loss"):
         Network([4, 5, 3], loss=LastClassTripled()).to(backend="torch")
+
+
+def _tanh_backward(z, a, da, out=None):
+    return np.multiply(da, 1 - a * a, out=out)
+
+
+def _tanh_backward_doubled_near_one(z, a, da, out=None):
+    """tanh's derivative, doubled where z > 1: a planted bug in one's own activation."""
+    grad = _tanh_backward(z, a, da, out=out)
+    grad[z > 1.0] *= 2
+    return grad
+
+
+def test_a_failing_check_names_your_own_activation_when_its_backward_is_the_bug():
+    """A new user's doubled derivative failed W1, b1, W2 and b2 together, and nothing named
+    the activation: its backward is now checked alone against its forward."""
+    buggy = Activation("mytanh", np.tanh, _tanh_backward_doubled_near_one, "xavier")
+    net = Network([4, 6, 3], activation=buggy, loss="softmax_crossentropy", seed=1)
+    net.theta = net.theta * 3  # pre-activations beyond 1, where the bug is
+    result = gradcheck(net, X, Y)
+    assert result.failing_tensors
+    (note,) = [n for n in result.notes if "disagrees with itself" in n]
+    assert note.startswith("your activation 'mytanh' disagrees with itself: its backward gives")
+    assert "the bug is in its backward" in note
+    right = Activation("mytanh", np.tanh, _tanh_backward, "xavier")
+    good = gradcheck(
+        Network([4, 6, 3], activation=right, loss="softmax_crossentropy", seed=1), X, Y
+    )
+    assert good.passed and not any("disagrees with itself" in n for n in good.notes)
+    bug_elsewhere = gradcheck(
+        Scaled([4, 5, 3], scale=2.0, activation=SOFTPLUS, loss="softmax_crossentropy"), X, Y
+    )
+    assert bug_elsewhere.failing_tensors  # the layer's bug, and softplus is right
+    assert not any("disagrees with itself" in n for n in bug_elsewhere.notes)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import check_choice, check_number
+from deeprecipe.check.activations import activation_notes
 from deeprecipe.check.compare import (
     TensorValues,
     build_result,
@@ -281,6 +282,10 @@ def _check_network(
         kinks=kinks,
     )
     short = any(result.thresholds.fails(t.difference) for t in result.per_tensor.values())
+    if result.failing_tensors:  # your own activation, checked alone: is it the bug?
+        if net.own_activations:
+            net.forward(X, training=False)
+            result.notes.extend(activation_notes(net, net.own_activations))
     if result.verdict != GREAT or short:  # the cost's scale then (one more forward pass)
         logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
         cost = net.loss.value(logits, targets) + net.l2_cost(m)

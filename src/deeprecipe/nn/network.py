@@ -372,11 +372,17 @@ class Network:
         }
 
     @property
+    def own_activations(self) -> list[Activation]:
+        """The hidden layers' activations that are your own (not the built-ins of their
+        names), each once, in layer order."""
+        own = {id(a): a for a in self._activation_fns if ACTIVATIONS.get(a.name) != a}
+        return list(own.values())
+
+    @property
     def custom_parts(self) -> list[str]:
         """Your own activations and loss (not the built-ins of their names), which
         :attr:`config`, and so a model file, can only name: a copy and a pickle keep them."""
-        custom = [a for a in self._activation_fns if ACTIVATIONS.get(a.name) != a]
-        out = list(dict.fromkeys(f"activation {a.name!r}" for a in custom))  # once, not per layer
+        out = [f"activation {a.name!r}" for a in self.own_activations]
         if LOSSES.get(self.loss.name) != self.loss:
             out.append(f"loss {self.loss.name!r}")
         return out

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 #: the default absolute tolerance of each gap (1.5 percentage points of error rate); the
 #: recipe's is looser, see :mod:`deeprecipe.defaults`
 DEFAULT_TOLERANCE = TOLERANCE
+#: a train_scale further than this from 1 is shown beside the training error (and noted by
+#: the recipe); nearer, the parts are alike to the eye and the figure is left out
+SCALE_SHOWN = 0.05
 #: the default relative share of the reference error a gap must exceed to be high
 DEFAULT_RELATIVE_TOLERANCE = RELATIVE_TOLERANCE
 
@@ -258,12 +261,12 @@ def diagnose(
             ``bayes_source`` is "estimated". Without it (or without an upper bound) 0 is assumed
             and ``bayes_source`` is "assumed".
         train_scale: how much larger errors run on the training part than on dev by the
-            parts alone (the recipe's regression: the training mean's MSE on train over its MSE
-            on dev, the parts' spread around it). The gaps read the training error at dev's
+            parts alone (the recipe's regression: ridge regression's MSE on train over its MSE
+            on dev, the noise the parts drew). The gaps read the training error at dev's
             scale, ``train_error / train_scale``, so that a training part that happened to get
-            the outliers of a skewed target is not read as avoidable bias (fair, 3,820 rows:
-            a spread 1.17x dev's, and a network as good as ridge regression on both parts called
-            high bias). 1 (the default): the parts are alike.
+            the outliers of a noisy target is not read as avoidable bias (fair, 3,820 rows:
+            1.18, and a network as good as ridge regression on both parts called high bias).
+            1 (the default): the parts are alike.
 
     A gap is high when ``gap > max(tolerance, relative_tolerance * reference)``, the reference
     being the lower of the two errors it compares.
@@ -274,12 +277,6 @@ def diagnose(
     scale = check_number("train_scale", train_scale, low=0.0, low_inclusive=False)
     train = measured_train / scale  # at dev's scale
     notes: list[str] = []
-    if scale != 1.0:
-        notes.append(
-            f"errors run {scale:.3g}x as large on the training part as on dev by the parts "
-            f"alone: the gaps read the training error at dev's scale, {measured_train:.4g} / "
-            f"{scale:.3g} = {train:.4g}"
-        )
     source = "given"
     upper = achievable.upper if achievable is not None else None
     if bayes_error is not None:

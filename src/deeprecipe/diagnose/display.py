@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from deeprecipe._html import Cell, block, error_format, figure_img, paragraph, percent, table
+from deeprecipe.diagnose.bias_variance import SCALE_SHOWN
 
 if TYPE_CHECKING:
     from deeprecipe.diagnose.bias_variance import Diagnosis
@@ -37,7 +38,7 @@ def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[o
         [f"train {what}", show(d["train_error"]), ""],
     ]
     scale = d.get("train_scale", 1.0)
-    if scale != 1.0:  # the gaps read it at dev's scale (see diagnose)
+    if abs(scale - 1.0) > SCALE_SHOWN:  # the gaps read it at dev's scale (see diagnose)
         rows[-1][1] = f"{show(d['train_error'])} ({show(d['train_error'] / scale)} at dev's scale)"
     if d.get("train_dev_error") is not None:
         rows.append([f"train-dev {what}", show(d["train_dev_error"]), ""])

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe.diagnose.bias_variance import SCALE_SHOWN
 from deeprecipe.diagnose.references import (
     REFERENCE_KINDS,
     ReferenceData,
@@ -25,10 +26,6 @@ from deeprecipe.recipe.trial import TrialData
 def reference_data(data: TrialData, *, regression: bool, seed: int) -> ReferenceData:
     """The references see exactly what the trials see: normalized train and dev arrays."""
     return ReferenceData(data.X_train, data.y_train, data.X_dev, data.y_dev, regression, seed)
-
-
-#: a regression's train/dev scale (RunState.train_scale) further than this from 1 gets a note
-SCALE_NOTED = 0.05
 
 
 def fit_references(run: Any) -> None:
@@ -44,14 +41,14 @@ def fit_references(run: Any) -> None:
     data = reference_data(trials, regression=regression, seed=cfg.seed)
     run.references, run.reference_models = run_references(run.sweeper, data)
     scale = run.train_scale
-    if abs(scale - 1.0) > SCALE_NOTED:
-        trivial = next(r for r in run.references if r["kind"] == "trivial")
+    if abs(scale - 1.0) > SCALE_SHOWN:
+        linear = next(r for r in run.references if r["kind"] == "linear")
         run.notes.append(
-            f"the training part's targets spread {scale:.3g}x as much as dev's ({trivial['name']}"
-            f": MSE {trivial['train_error']:.4g} on train, {trivial['dev_error']:.4g} on dev): the "
-            f"diagnosis reads training errors at dev's scale (divided by {scale:.3g}) before "
-            "taking the gaps, so that outliers that fell in one part are not read as bias or "
-            "variance"
+            f"errors run {scale:.3g}x as large on the training part as on dev by the parts "
+            f"alone ({linear['name']}: MSE {linear['train_error']:.4g} on train, "
+            f"{linear['dev_error']:.4g} on dev): the diagnosis reads training errors at dev's "
+            f"scale (divided by {scale:.3g}) before taking the gaps, so that the noise or "
+            "outliers one part drew are not read as bias or variance"
         )
     if cfg.bayes_error is None:
         n_classes = len(targets.classes) if targets.classes else None

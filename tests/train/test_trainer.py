@@ -324,3 +324,15 @@ def test_a_time_limit_with_early_stopping_still_restores_the_best_weights(blobs)
 def test_a_time_limit_takes_exactly_one_valid_setting(kwargs):
     with pytest.raises(DeepRecipeError, match="seconds"):
         TimeLimit(**kwargs)
+
+
+def test_a_trainer_pickles_after_fit(blobs):
+    """The full batch's error counter is a closure: kept on the trainer, it made a fitted
+    Trainer unpicklable (and held the targets alive)."""
+    import pickle
+
+    X, y, _, _ = blobs
+    trainer = Trainer(Network([X.shape[1], 4, 1], seed=0))
+    trainer.fit(X, y, epochs=3)
+    again = pickle.loads(pickle.dumps(trainer))
+    assert again.history.train_error == trainer.history.train_error

@@ -167,10 +167,9 @@ class Trainer:
         self._on_device = None
         if not on_host:  # moved once: the epochs' passes read these
             self._on_device = (X, net.backend.asarray(targets))
-        self._count_full_batch_errors = None  # one counter of every epoch's errors
+        full_counter = None  # a full batch's errors, every epoch, counted by one counter
         if batch == m and self.augment is None:
-            full = targets if on_host else self._on_device[1]
-            self._count_full_batch_errors = net._error_counter(full)
+            full_counter = net._error_counter(targets if on_host else self._on_device[1])
         last_good_epoch = self.epoch + 1
         first_cost: float | None = None
 
@@ -188,7 +187,9 @@ class Trainer:
             every = self.metrics_every
             measured = every and ((self.epoch + 1) % every == 0 or self.epoch + 1 == final_epoch)
             running = measured and self.train_metrics == "running"
-            cost, error = self._run_epoch(X, targets, m, batch, x_buffer, t_buffer, running)
+            cost, error = self._run_epoch(
+                X, targets, m, batch, x_buffer, t_buffer, running, full_counter
+            )
             self.epoch += 1
             if self.divergence_guard:
                 first_cost = cost if first_cost is None else first_cost
@@ -224,17 +225,17 @@ class Trainer:
         net.clear_cache()
         return self.history
 
-    def _run_epoch(self, X, targets, m, batch, x_buffer, t_buffer, errors) -> tuple:
+    def _run_epoch(self, X, targets, m, batch, x_buffer, t_buffer, errors, full_counter) -> tuple:
         """One epoch: ``(cost, train error)``, running means over its training passes (the
-        error is None unless ``errors``)."""
+        error is None unless ``errors``; a full batch's are counted by ``full_counter``)."""
         net, step = self.network, self.optimizer.step
         if not net.backend.in_place:
-            return self._run_epoch_array(X, targets, m, batch, errors)
+            return self._run_epoch_array(X, targets, m, batch, errors, full_counter)
         if batch == m and self.augment is None:
             cost = net.loss_and_gradient(X, targets, m=m)
             error = None
             if errors:
-                wrong, count = net._training_errors_array(self._count_full_batch_errors)
+                wrong, count = net._training_errors_array(full_counter)
                 error = float(wrong) / count
             step(net.theta, net.grad)
             return cost, error
@@ -257,7 +258,7 @@ class Trainer:
             step(net.theta, net.grad)
         return total / m, (wrong / m if errors else None)
 
-    def _run_epoch_array(self, X, targets, m, batch, errors) -> tuple:
+    def _run_epoch_array(self, X, targets, m, batch, errors, full_counter) -> tuple:
         """:meth:`_run_epoch` off NumPy: the same batches from the same order, gathered on the
         device (augmented ones on the host, then moved), the updates functional; the running
         figures summed on the device and read once."""
@@ -280,7 +281,7 @@ class Trainer:
                 xb, tb = backend.take_rows(X_on, rows), backend.take_rows(t_on, rows)
             total = total + net._cost_and_gradient(xb, tb, m=m) * (stop - start)
             if errors:  # counts of wrong predictions, summed on the device and read once
-                count_errors = self._count_full_batch_errors or net._error_counter(tb)
+                count_errors = full_counter or net._error_counter(tb)
                 batch_wrong, batch_count = net._training_errors_array(count_errors)
                 wrong, counted = wrong + batch_wrong, counted + batch_count
             net.theta = step(net.theta, net.grad)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.errors import DeepRecipeError
+from deeprecipe.data.parts import check_frame, columns_by_name
 from deeprecipe.nn.network import Network
 
 #: rows a Model predicts at a time
@@ -61,30 +61,14 @@ class Model:
         """``run`` on the network inputs of ``X``, :data:`PREDICT_CHUNK_ROWS` rows at a time,
         the results stacked: the imputed, scaled copies and the layers' activations then
         never grow with the number of rows (200k rows took 830 MB at once)."""
-        X = np.asarray(self._columns_by_name(X))
+        # a DataFrame's columns by name; the imputer's indicator columns are the model's own
+        names = list(self.feature_names or [])[: self.n_raw_features]
+        imputes = bool((self.metadata or {}).get("imputer"))
+        X = np.asarray(check_frame("X", columns_by_name("X", X, names), missing_ok=imputes))
         if X.ndim != 2 or len(X) <= PREDICT_CHUNK_ROWS:
             return run(self.inputs(X))
         chunks = range(0, len(X), PREDICT_CHUNK_ROWS)
         return np.concatenate([run(self.inputs(X[s : s + PREDICT_CHUNK_ROWS])) for s in chunks])
-
-    def _columns_by_name(self, X: Any) -> Any:
-        """A DataFrame's columns in the order of :attr:`feature_names` (the model reads
-        positions: reversed columns predicted silently wrong labels); refused when its names are
-        not the model's. Anything else, or a model without names, passes as it is."""
-        if not hasattr(X, "columns") or not self.feature_names:
-            return X
-        given, names = [str(c) for c in X.columns], [str(n) for n in self.feature_names]
-        if given == names:
-            return X
-        if sorted(given) != sorted(names):
-            missing = [n for n in names if n not in given]
-            extra = [c for c in given if c not in names]
-            raise DeepRecipeError(
-                f"X's columns are not the model's: missing {missing[:5]}, unknown {extra[:5]}; "
-                f"accepted: the {len(names)} columns it was trained on, {names[:5]}"
-                + (" ..." if len(names) > 5 else "")
-            )
-        return X[[X.columns[given.index(n)] for n in names]]
 
     def _repr_html_(self) -> str:
         """The notebook display: the network, what it predicts, what it reads."""

@@ -194,3 +194,26 @@ def test_a_dataframe_names_its_columns_in_errors_and_in_the_chosen_model():
     assert np.array_equal(model.predict(rows.iloc[:, ::-1]), model.predict(rows))
     with pytest.raises(DeepRecipeError, match=r"missing \['height'\], unknown \['depth'\]"):
         model.predict(rows.rename(columns={"height": "depth"}))
+
+
+def test_dataframe_parts_are_read_by_column_name_and_nullable_columns_as_numbers():
+    """Found in review: reordered dev or test columns were read by position, and nullable
+    Int64/Float64/boolean columns still failed as 'dtype object'."""
+    pd = pytest.importorskip("pandas")
+    X, y = _product_rule(300, 3)
+    names = [f"x{j}" for j in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=names)
+    plain = Recipe(**SMALL, max_trainings=2).run(frame[:200], y[:200], X_dev=frame[200:250],
+                                                 y_dev=y[200:250], X_test=frame[250:],
+                                                 y_test=y[250:])  # fmt: skip
+    shuffled = Recipe(**SMALL, max_trainings=2).run(
+        frame[:200], y[:200], X_dev=frame[200:250][names[::-1]], y_dev=y[200:250],
+        X_test=frame[250:][names[::-1]], y_test=y[250:],
+    )  # fmt: skip
+    assert shuffled.dev_error == plain.dev_error and shuffled.test_error == plain.test_error
+    with pytest.raises(DeepRecipeError, match="X_dev's columns are not the training columns"):
+        Recipe(**SMALL, max_trainings=2).run(frame[:200], y[:200],
+                                             X_dev=frame[200:].rename(columns={"x0": "z"}),
+                                             y_dev=y[200:])  # fmt: skip
+    nullable = frame.astype("Float64").assign(flag=pd.array([True, False] * 150, dtype="boolean"))
+    assert Recipe(**SMALL, max_trainings=2).run(nullable, y).test_error is not None

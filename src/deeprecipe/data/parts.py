@@ -7,6 +7,7 @@ nothing until the one read at the end (see :class:`deeprecipe.recipe.heldout.Hel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,12 +19,18 @@ from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 NAMED_COLUMNS = 5
 
 
-def check_frame(name: str, X: Any) -> None:
-    """A DataFrame's columns that are not numbers, or that have missing cells, refused by
-    name (as a position they would read "column 6", and text columns as dtype object);
-    anything that is not a DataFrame passes."""
-    if not (hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "isna")):
-        return
+def is_frame(X: Any) -> bool:
+    """Whether ``X`` is a DataFrame (pandas, or anything with its columns and dtypes)."""
+    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "isna")
+
+
+def check_frame(name: str, X: Any, *, missing_ok: bool = False) -> Any:
+    """A DataFrame as a float64 array: its columns that are not numbers, or that have missing
+    cells (unless ``missing_ok``: NaN then), refused by name (as a position they would read
+    "column 6", and text columns as dtype object; nullable Int64/Float64/boolean columns would
+    be objects too). Anything that is not a DataFrame is returned as it is."""
+    if not is_frame(X):
+        return X
     text = [
         f"{column!r} ({dtype})"
         for column, dtype in zip(X.columns, X.dtypes)
@@ -37,12 +44,33 @@ def check_frame(name: str, X: Any) -> None:
         )
     missing = X.isna().sum()
     gaps = [f"{column!r} ({int(n)})" for column, n in missing.items() if n]
-    if gaps:
+    if gaps and not missing_ok:
         raise DeepRecipeError(
             f"{name} has missing cells in {_listed(gaps)}; accepted: finite values (fill them "
             "with statistics of the training rows, deeprecipe.data.Imputer, or drop the rows; "
             "the CLI does either with --missing)"
         )
+    return X.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def columns_by_name(name: str, X: Any, names: Sequence[str]) -> Any:
+    """A DataFrame's columns in the order of ``names`` (what a model was trained on reads by
+    position: reversed columns gave silently wrong answers); refused when its names are not
+    those. Anything that is not a DataFrame, or no names, passes as it is."""
+    if not is_frame(X) or not names:
+        return X
+    given, names = [str(c) for c in X.columns], [str(n) for n in names]
+    if given == names:
+        return X
+    if sorted(given) != sorted(names):
+        missing = [n for n in names if n not in given]
+        extra = [c for c in given if c not in names]
+        raise DeepRecipeError(
+            f"{name}'s columns are not the training columns: missing {missing[:5]}, unknown "
+            f"{extra[:5]}; accepted: the {len(names)} columns of X, {names[:5]}"
+            + (" ..." if len(names) > 5 else "")
+        )
+    return X[[X.columns[given.index(n)] for n in names]]
 
 
 def _listed(items: list[str]) -> str:
@@ -52,8 +80,7 @@ def _listed(items: list[str]) -> str:
 
 def check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """A 2-D finite ``X`` and one target per row."""
-    check_frame("X", X)
-    X = check_array("X", X, ndim=2)
+    X = check_array("X", check_frame("X", X), ndim=2)
     y = np.asarray(y)
     if y.ndim == 0 or len(y) != len(X):
         raise DeepRecipeError(
@@ -75,8 +102,6 @@ def check_beside(n_columns: int, X_dev: Any, y_dev: Any, X_test: Any, y_test: An
     checked ``X_dev``. The test set's values stay unread: only its shape is looked at, and
     :func:`~deeprecipe._validation.check_array` runs on it so a bad one fails now rather than
     after the trainings."""
-    check_frame("X_dev", X_dev)
-    check_frame("X_test", X_test)
     X_dev = check_array("X_dev", X_dev, ndim=2)
     for name, part in (("X_dev", X_dev), ("X_test", X_test)):
         shape = np.shape(part)

@@ -32,6 +32,7 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from deeprecipe.data.parts import check_frame, columns_by_name, is_frame
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.events import fan_out
 from deeprecipe.model import Model
@@ -125,8 +126,12 @@ class Recipe:
         and in the chosen model (a DataFrame's own column names by default).
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
-        if feature_names is None and hasattr(X, "columns"):  # a DataFrame names its columns
+        if feature_names is None and is_frame(X):  # a DataFrame names its columns
             feature_names = [str(column) for column in X.columns]
+        # DataFrames as float arrays, dev's and test's columns taken by X's names
+        X_dev = check_frame("X_dev", columns_by_name("X_dev", X_dev, feature_names))
+        X_test = check_frame("X_test", columns_by_name("X_test", X_test, feature_names))
+        X = check_frame("X", X)
         data = prepare(
             self.config,
             X,

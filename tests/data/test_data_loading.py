@@ -322,3 +322,6 @@ def test_a_group_id_column_is_named_in_the_notes(tmp_path):
     (group,) = [n for n in notes if "group id" in n]
     assert group.startswith("feature column 'individual' looks like a group id: 30 whole numbers")
     assert "(4 on average)" in group and "--drop it" in group
+    ages = np.sort(rng.integers(18, 70, size=300))  # a file sorted by a real feature
+    path.write_text("age,y\n" + "\n".join(f"{a},{k % 2}" for k, a in enumerate(ages)) + "\n")
+    assert not any("group id" in n for n in load_file(path, "y").notes)  # runs of 1 to 15

@@ -246,9 +246,11 @@ def test_variance_advice_names_the_fixes_the_budget_left_untried():
     variance = diagnose(0.01, 0.06, 0.0)
     incumbent = SimpleNamespace(result={}, spec={})
 
-    def advice(names, stopped):
+    def advice(names, stopped, hidden=(4,)):
         steps = [SimpleNamespace(name=n, kind="variance", candidates=[]) for n in names]
-        return recommend(SimpleNamespace(steps=steps), variance, None, incumbent, stopped)
+        now = Situation(NetworkSpec(hidden=hidden), None, variance, CONFIG)
+        run = SimpleNamespace(steps=steps, situation=lambda incumbent, diagnosis: now)
+        return recommend(run, variance, None, incumbent, stopped)
 
     cut = advice(["l2", "augment"], "the budget is spent")
     assert ("variance is still high and the budget ran out before the recipe tried dropout, "
@@ -256,3 +258,7 @@ def test_variance_advice_names_the_fixes_the_budget_left_untried():
     every = advice(["l2", "dropout", "augment", "early_stopping"], "the budget is spent")
     assert any(r.startswith("variance is still high after the recipe's regularization")
                for r in every)  # fmt: skip
+    # no hidden layer: dropout has nothing to offer, and is not called untried (review)
+    flat = advice(["l2", "augment", "early_stopping"], "the budget is spent", hidden=())
+    assert any(r.startswith("variance is still high after the recipe's regularization")
+               for r in flat)  # fmt: skip

@@ -176,15 +176,20 @@ def _table_dataset(
 
 #: a whole-number column distinct on every row whose range is at most this many times the rows
 #: (1..m, 1000..1000+m, with a few gaps) reads as a row id
+ID_RANGE_SLACK = 1.1
 #: a group id column (person, session) needs at least this many groups to be noted
 MIN_GROUPS = 20
-ID_RANGE_SLACK = 1.1
+#: and its groups' sizes within this factor of each other (a file sorted by a whole-number
+#: feature, ages 18 to 69, has runs of 1 to 15 rows: not a group id)
+GROUP_SIZE_SPREAD = 2.0
 
 
 def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
     """A warning per numeric column that looks like a row id (distinct consecutive whole
     numbers): it carries no information about an example, only its place in the file, which
-    leaks the label when the file was sorted by it. And a note per constant column."""
+    leaks the label when the file was sorted by it; a note per constant column; and a warning
+    per column that looks like a group id (:func:`_group_id_runs`), whose rows a random split
+    scatters across the parts."""
     notes = []
     m = len(X)
     if m < 2:
@@ -232,7 +237,8 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
 def _group_id_runs(column: np.ndarray) -> int | None:
     """How many groups, when ``column`` reads as a group id (None otherwise): at least
     ``MIN_GROUPS`` consecutive whole numbers in increasing order, each filling one run of
-    consecutive rows, of two rows or more on average (modechoice: 210 travellers x 4 modes)."""
+    consecutive rows, of two rows or more on average and of sizes within
+    ``GROUP_SIZE_SPREAD`` of each other (modechoice: 210 travellers x 4 modes)."""
     m = len(column)
     if m < 2 * MIN_GROUPS or not np.isfinite(column).all():
         return None
@@ -242,7 +248,8 @@ def _group_id_runs(column: np.ndarray) -> int | None:
     groups = int(np.count_nonzero(steps)) + 1
     if groups < MIN_GROUPS or groups > m // 2 or column[0] != np.round(column[0]):
         return None
-    return groups
+    sizes = np.diff(np.flatnonzero(np.r_[True, steps != 0, True]))
+    return groups if sizes.max() <= GROUP_SIZE_SPREAD * sizes.min() else None
 
 
 # -- CSV ---------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def recommend(
         elif diagnosis.high_bias:
             out.append("more data will not fix bias: the curves have met at a high error")
     elif diagnosis.high_variance and "variance" in tried:
-        untried = [s.name for s in VARIANCE_STEPS if s.name not in {t.name for t in run.steps}]
+        untried = _untried(run, incumbent, diagnosis, VARIANCE_STEPS)
         if budget_spent and untried:  # digits: early stopping never ran
             out.append(
                 "variance is still high and the budget ran out before the recipe tried "
@@ -137,3 +137,13 @@ def recommend(
         # a guard (no better than trivial, a single class) says the opposite of "done"
         out.append("both gaps are within tolerance: the model is done")
     return out
+
+
+def _untried(run: RunState, incumbent: TrialOutcome, diagnosis, steps) -> list[str]:
+    """The names of ``steps`` the run never took that would have offered the incumbent
+    something (dropout offers nothing to a network without hidden layers, and is not
+    'untried')."""
+    taken = {step.name for step in run.steps}
+    now = run.situation(incumbent, diagnosis)
+    return [s.name for s in steps if s.name not in taken and s.candidates(now)]
+

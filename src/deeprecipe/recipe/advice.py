@@ -146,4 +146,3 @@ def _untried(run: RunState, incumbent: TrialOutcome, diagnosis, steps) -> list[s
     taken = {step.name for step in run.steps}
     now = run.situation(incumbent, diagnosis)
     return [s.name for s in steps if s.name not in taken and s.candidates(now)]
-

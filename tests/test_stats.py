@@ -80,3 +80,16 @@ def test_a_network_within_noise_of_the_reference_is_neither_worse_nor_better():
 def test_paired_losses_must_pair():
     with pytest.raises(DeepRecipeError, match="one loss per row"):
         paired_test(np.zeros(3), np.zeros(4), rates=True)
+
+
+def test_the_noise_of_a_paired_t_test_is_the_difference_it_needs():
+    """copper, 5 dev rows: p = 0.076 'within the dev set's noise of +-1.53e6' for a gap of
+    1.86e6 (1.96 standard errors, where the t-test on 4 degrees of freedom needs 2.78)."""
+    from scipy.stats import t as student_t
+
+    d = np.array([-4.1, -0.2, -3.0, 0.4, -2.6])
+    test = paired_test(d, np.zeros(5), rates=False)
+    assert test.noise() == pytest.approx(student_t.ppf(0.975, 4) * test.se)
+    assert (abs(test.difference) > test.noise()) == (test.p_value < 0.05)  # they agree
+    big = paired_test(np.r_[d, d, d, d, d, d] * 0.3, np.zeros(30), rates=True)
+    assert big.noise() == pytest.approx(Z95 * big.se)

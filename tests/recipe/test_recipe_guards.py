@@ -73,6 +73,20 @@ def test_equal_to_trivial_is_no_better_than_trivial_for_rates_and_for_an_mse():
         assert "NO BETTER than trivial" in found["message"] and "training mean" in found["message"]
 
 
+def test_no_better_than_trivial_on_a_handful_of_dev_rows_blames_the_dev_set_not_the_inputs():
+    """copper: 5 dev rows, R^2 0.96 on them, p = 0.076: 'check that the inputs carry
+    information' was the wrong advice, and the noise quoted was smaller than the gap."""
+    trivial = np.array([4.1e6, 2.0e5, 3.0e6, 1.0e4, 2.3e6])
+    network = np.array([1.0e5, 3.0e4, 9.0e4, 2.0e4, 1.1e5])
+    refs = [{"kind": "trivial", "name": "training mean", "dev_error": trivial.mean()}]
+    (found,) = guards(network.mean(), refs, regression=True, dev_losses=network,
+                      reference_losses={"trivial": trivial})  # fmt: skip
+    assert found["finding"] == "no_better" and found["p_value"] >= 0.05
+    assert "on 5 dev rows it cannot show that it learned anything" in found["message"]
+    assert "carry information" not in found["message"]
+    assert found["noise"] > abs(trivial.mean() - network.mean())  # the noise the test needs
+
+
 def test_mcnemar_catches_a_loss_on_paired_dev_rows_that_the_unpaired_se_misses():
     # the digits case: 400 dev rows, logistic regression errs on 40, the network on the same
     # 40 and 10 more; 2.5 points is inside 1.96 unpaired standard errors (2.9 points)

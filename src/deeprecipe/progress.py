@@ -165,7 +165,7 @@ class ProgressView:
         )
 
     def _on_gradcheck(self, event: Event) -> None:
-        verdict = "passed" if event.get("passed") else "FAILED"
+        verdict = event.get("outcome") or ("passed" if event.get("passed") else "FAILED")
         self._line(
             f"gradient check {event['label']}: {event['difference']:.3g} "
             f"({event['verdict']}, {verdict})"

@@ -173,3 +173,27 @@ def test_a_tensor_whose_errors_are_rounding_noise_is_not_failing():
     noisy = [t for t in result.per_tensor.values() if result.thresholds.fails(t.difference)]
     assert noisy and all(result.within_noise(t) for t in noisy)
     assert "(rounding noise)" in str(result) and "FAILING" not in str(result)
+
+
+def test_a_network_collapsed_to_a_constant_is_inconclusive_not_failed():
+    """cpunish in a new-user trial: L2 collapsed the network to the training mean, its
+    gradients were 1e-17 to 1e-56, and the recipe printed '1 (likely a bug, FAILED)'."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = X[:, 0] + rng.normal(size=20)
+    net = Network([3, 4, 1], loss="mse", dtype=np.float64, seed=0)
+    weights = net.get_weights()
+    weights["b1"][:] = -100.0  # every ReLU dead
+    weights["b2"][:] = y.mean()  # the output at the training mean, where dJ/db2 = 0
+    net.set_weights(weights)
+    result = gradcheck(net, X, y)
+    assert result.difference > 1e-3 and not result.passed and not result.failing_tensors
+    assert result.inconclusive and result.outcome == "inconclusive"
+    assert "(inconclusive;" in str(result)
+    assert any(n.startswith("inconclusive: every error") for n in result.notes)
+    shown = result.to_dict()
+    assert shown["outcome"] == "inconclusive"
+    assert any(t["rounding_noise"] for t in shown["per_tensor"])
+    assert not any(t["failing"] for t in shown["per_tensor"])
+    alive = gradcheck(Network([3, 4, 1], loss="mse", dtype=np.float64, seed=0), X, y)
+    assert alive.outcome == "passed" and not alive.inconclusive

@@ -25,9 +25,9 @@ def _verdict_color(verdict: str) -> str:
 def gradcheck_html(result: GradcheckResult) -> str:
     t = result.thresholds
     title = f"Gradient check{f' ({result.label})' if result.label else ''}: {result.mode} mode"
-    passed = "passed" if result.passed else "FAILED"
     headline = paragraph(
-        f"difference {_fmt(result.difference)}: {result.verdict} ({passed}; great < {t.great:g}, "
+        f"difference {_fmt(result.difference)}: {result.verdict} ({result.outcome}; great < "
+        f"{t.great:g}, "
         f"look again <= {t.look_again:g}, bug > {t.bug:g})",
         _verdict_color(result.verdict),
         bold=True,

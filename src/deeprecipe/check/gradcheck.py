@@ -294,6 +294,16 @@ def _check_network(
         note = rounding_note(result, scale)
         if note:
             result.notes.append(note)
+        if result.inconclusive:
+            largest = max(t.max_abs_error for t in result.per_tensor.values())
+            result.notes.append(
+                f"inconclusive: every error (largest {largest:.1e}) is within the finite "
+                f"differences' rounding noise (about {result.noise_floor:.0e} per entry), so "
+                "the gradient itself is that small: the network's output barely depends on its "
+                "weights (dead ReLUs, a network collapsed to a constant output); the check can "
+                "show neither a bug nor its absence here: check at initialization, or on "
+                "examples the network does not fit"
+            )
     return result
 
 

@@ -200,6 +200,24 @@ class GradcheckResult:
         """True when the overall difference is at most ``thresholds.look_again``."""
         return not self.thresholds.fails(self.difference)
 
+    @property
+    def inconclusive(self) -> bool:
+        """Short of passing with every tensor's errors within the rounding noise: the gradient
+        itself is that small (an output that no longer depends on the weights: dead ReLUs, a
+        network collapsed to a constant), and the check shows neither a bug nor its absence."""
+        return (
+            not self.passed
+            and bool(self.per_tensor)
+            and all(self.within_noise(t) for t in self.per_tensor.values())
+        )
+
+    @property
+    def outcome(self) -> str:
+        """ "passed", "inconclusive" (see :attr:`inconclusive`) or "FAILED", as displays say it."""
+        if self.passed:
+            return "passed"
+        return "inconclusive" if self.inconclusive else "FAILED"
+
     def within_noise(self, tensor: TensorCheck) -> bool:
         """Every error of ``tensor`` is within the finite differences' rounding noise: its
         relative difference, however large, is then no evidence of a bug."""
@@ -241,6 +259,8 @@ class GradcheckResult:
             for key in ("difference", "analytic_norm", "numerical_norm", "max_abs_error"):
                 row[key] = clean(row[key])
             row["failing"] = self.fails(t)
+            # above the thresholds, with every error within the rounding noise: no evidence
+            row["rounding_noise"] = self.thresholds.fails(t.difference) and self.within_noise(t)
             tensors.append(row)
         worst = []
         for w in self.worst:
@@ -254,6 +274,7 @@ class GradcheckResult:
             "difference": clean(self.difference),
             "verdict": self.verdict,
             "passed": self.passed,
+            "outcome": self.outcome,
             "failing_tensors": self.failing_tensors,
             "worst_tensor": self.worst_tensor,
             "thresholds": asdict(self.thresholds),
@@ -294,7 +315,7 @@ class GradcheckResult:
         lines = [
             title,
             f"difference {_fmt(self.difference)}  ->  {self.verdict}"
-            f"  ({'passed' if self.passed else 'FAILED'}; great < {self.thresholds.great:g}, "
+            f"  ({self.outcome}; great < {self.thresholds.great:g}, "
             f"look again <= {self.thresholds.look_again:g}, bug > {self.thresholds.bug:g})",
             (
                 f"checked {self.n_checked} random directions over all {self.n_parameters} entries"

@@ -25,7 +25,9 @@ def gradcheck_rows(check: dict[str, Any]) -> list[list[str]]:
             "x".join(map(str, t["shape"])),
             f"{t['n_checked']}/{t['n_entries']}",
             fmt(t["difference"]),
-            t["verdict"] + ("  <- FAILING" if t["failing"] else ""),
+            t["verdict"]
+            + ("  <- FAILING" if t["failing"] else "")
+            + (" (rounding noise)" if t.get("rounding_noise") else ""),
         ]
         for t in check["per_tensor"]
     ]
@@ -33,7 +35,7 @@ def gradcheck_rows(check: dict[str, Any]) -> list[list[str]]:
 
 def show_check(ui: UI, check: dict[str, Any]) -> None:
     """The per-tensor table and the worst entries of one check."""
-    verdict = "passed" if check["passed"] else "FAILED"
+    verdict = check.get("outcome") or ("passed" if check["passed"] else "FAILED")
     title = (
         f"Gradient check {check['label']}: difference {fmt(check['difference'])} -> "
         f"{check['verdict']} ({verdict})"

@@ -200,6 +200,7 @@ class RunState:
             difference=out.get("difference"),
             verdict=out.get("verdict"),
             passed=out.get("passed"),
+            outcome=out.get("outcome"),
         )
         return out
 

@@ -286,11 +286,13 @@ def gradcheck_section(checks: Mapping[str, Mapping[str, Any]] | None) -> list[An
                 "x".join(map(str, t["shape"])),
                 f"{t['n_checked']}/{t['n_entries']}",
                 t["difference"],
-                t["verdict"] + (" (failing)" if t.get("failing") else ""),
+                t["verdict"]
+                + (" (failing)" if t.get("failing") else "")
+                + (" (rounding noise)" if t.get("rounding_noise") else ""),
             ]
             for t in check["per_tensor"]
         ]
-        verdict = "passed" if check["passed"] else "FAILED"
+        verdict = check.get("outcome") or ("passed" if check["passed"] else "FAILED")
         caption = (
             f"{label}: difference {check['difference']:.3e}, {check['verdict']} "
             f"({verdict}; {check['mode']} mode)"

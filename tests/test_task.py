@@ -300,3 +300,13 @@ def test_the_task_module_imports_no_room_of_the_package():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_mse_up_to_a_million_prints_without_an_exponent():
+    """engel's test MSE of 10004.5 read "1e+04" in the run's table."""
+    from deeprecipe.task import get_task
+
+    show = get_task("mse").format_metric
+    assert [show(v) for v in (10004.5, 4.779, 0.0119, 1.925e6)] == [
+        "10004", "4.779", "0.0119", "1.925e+06"
+    ]  # fmt: skip

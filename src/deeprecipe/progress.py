@@ -160,7 +160,7 @@ class ProgressView:
         self.total = total
         self._line(
             f"train {event['n_train']} / dev {event['n_dev']} / test {event['n_test']} "
-            f"examples, {event['n_features']} features, {event['task']}; trials run "
+            f"examples, {_count(event['n_features'], 'feature')}, {event['task']}; trials run "
             f"{event.get('where', '')}"
         )
 
@@ -222,3 +222,8 @@ class ProgressView:
         if self.seconds is None:
             return why
         return ", ".join(filter(None, [f"{self.trainings} trainings", why]))
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 feature``, ``8 features``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -124,7 +124,12 @@ def _percent(value: float | None) -> str:
 
 
 def _plain_number(value: float | None) -> str:
-    return "-" if value is None else f"{float(value):.4g}"
+    """4 significant digits, without an exponent for whole numbers up to a million (engel's
+    test MSE of 10004.5 read "1e+04")."""
+    if value is None:
+        return "-"
+    text = f"{float(value):.4g}"
+    return f"{float(value):.0f}" if "e+" in text and abs(value) < 1e6 else text
 
 
 def _plain(value: Any) -> Any:

@@ -261,3 +261,10 @@ def test_many_rare_whole_number_classes_suggest_a_regression():
         warnings.simplefilter("always")
         split(np.zeros((102, 1)), y, seed=0)
     assert not any("measurements" in str(w.message) for w in caught)
+    # every value distinct (longley's TOTEMP, 16 rows): refused, and the hint says why
+    with pytest.raises(DeepRecipeError, match="measurements rather than labels.*'regression'"):
+        split(np.zeros((16, 1)), np.arange(60000.0, 60016.0), seed=0)
+    # split as values on purpose: the small-set warning speaks of an MSE, not of examples'
+    # percentage points
+    with pytest.warns(SmallSplitWarning, match="an MSE measured on it"):
+        split(np.zeros((16, 1)), np.arange(60000.0, 60016.0), stratify=False, seed=0)

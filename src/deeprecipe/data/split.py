@@ -312,7 +312,12 @@ def split(
     else:
         parts = _stratified_parts(labels, sizes, rng)
 
-    continuous = y is not None and y.dtype.kind == "f" and not _is_class_like(np.ravel(y))
+    # an MSE's wording, not an error rate's: float targets not read as classes, or numbers
+    # split with stratify=False on purpose (a regression's whole numbers: longley, cpunish)
+    continuous = y is not None and (
+        (stratify is False and y.dtype.kind in "fiu")
+        or (y.dtype.kind == "f" and not _is_class_like(np.ravel(y)))
+    )
     for name in ("dev", "test", "train_dev"):
         n = len(parts[name])
         if 0 < n < MIN_EVAL_EXAMPLES:
@@ -573,10 +578,16 @@ def _stratified_parts(labels, sizes, rng):
     if counts.min() < need:
         k = int(np.argmin(counts))
         label = classes[k].item() if isinstance(classes[k], np.generic) else classes[k]
+        measured = ""
+        if all(_is_number(c) for c in classes):  # longley: 16 distinct whole numbers
+            measured = (
+                "; if these numbers are measurements rather than labels, the task is a "
+                "regression (task='regression')"
+            )
         raise DeepRecipeError(
             f"class {label!r} has only {counts[k]} example(s), too few to stratify into "
             f"{need} parts (train, {', '.join(evaluated)}); accepted: at least {need} examples "
-            "per class, stratify=False, or fewer parts"
+            "per class, stratify=False, or fewer parts" + measured
         )
     if sizes["train"] < len(classes):
         raise DeepRecipeError(

@@ -374,3 +374,19 @@ def test_image_shape_marks_a_csvs_columns_as_the_pixels_of_images(invoke, tmp_pa
     assert "4 feature columns" in result.stderr
     result = invoke("run", "--data", data, "--target", "label", "--image-shape", "2")
     assert result.exit_code == 2 and "HEIGHT,WIDTH" in result.stderr
+
+
+def test_every_part_s_cost_divides_the_l2_term_by_the_training_set_s_size():
+    """star98 in a new-user trial: the dev cost read 2.5x the training cost for a lower dev
+    MSE, its L2 term divided by the 61 dev rows instead of the 181 training rows."""
+    from deeprecipe.cli._training import measure
+    from deeprecipe.nn import Network
+
+    rng = np.random.default_rng(0)
+    net = Network([3, 5, 1], loss="mse", l2=2.0, dtype=np.float64, seed=0)
+    X, y = rng.normal(size=(240, 3)), rng.normal(size=240)
+    train = measure(net, X[:180], y[:180], "regression", m=180)
+    dev = measure(net, X[180:], y[180:], "regression", m=180)
+    for part, rows in ((train, slice(0, 180)), (dev, slice(180, None))):
+        loss = net.cost(X[rows], y[rows], l2_term=False)
+        assert part["cost"] - loss == pytest.approx(net.l2_cost(180))

@@ -64,12 +64,16 @@ def scaled(data: Prepared, scaler_kind: str | None) -> tuple[Any, dict[str, np.n
     return scaler, {k: (scaler.transform(v) if len(v) else v) for k, v in parts.items()}
 
 
-def measure(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> dict[str, float] | None:
-    """Error (misclassification rate, or MSE for regression), accuracy and cost on one part."""
+def measure(
+    net: Network, X: np.ndarray, y: np.ndarray, task: str, m: int | None = None
+) -> dict[str, float] | None:
+    """Error (misclassification rate, or MSE for regression), accuracy and cost on one part;
+    the cost's L2 term divided by ``m``, the training set's size (as training's is), not by the
+    part's: the dev cost of a star98 run read 2.5x the training cost for a lower dev MSE."""
     if len(X) == 0:
         return None
     error = net.error(X, y)
-    out = {"error": error, "cost": net.cost(X, y)}
+    out = {"error": error, "cost": net.cost(X, y, m=m)}
     if get_task(task).metric_is_rate:
         out["accuracy"] = 1.0 - error
     return out
@@ -77,7 +81,8 @@ def measure(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> dict[str, 
 
 def measure_all(net: Network, X: dict[str, np.ndarray], data: Prepared) -> dict[str, Any]:
     ys = {"train": data.y_train, "dev": data.y_dev, "test": data.y_test}
-    return {part: measure(net, X[part], ys[part], data.task) for part in ("train", "dev", "test")}
+    m = len(data.X_train)  # the L2 term's m, on every part
+    return {part: measure(net, X[part], ys[part], data.task, m) for part in ys}
 
 
 def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[str, Any]) -> Path:

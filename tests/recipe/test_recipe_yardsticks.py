@@ -86,3 +86,17 @@ def test_a_high_variance_gap_within_the_dev_sets_noise_is_noted():
                     "is real")  # fmt: skip
     assert RunState._variance_noise_note(run(5000), gap) is None  # beyond the noise there
     assert RunState._variance_noise_note(run(82), diagnose(0.05, 0.06, 0.05)) is None  # low
+
+
+def test_the_initial_gradient_check_of_a_regression_reads_the_targets_the_trials_train_on():
+    """longley's TOTEMP, about 6e4: against raw targets the untrained network's check read
+    7.65e-5, 'suspicious'; the trials train on (y - mean) / std, and so does the check."""
+    from deeprecipe import Recipe
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 4))
+    y = 60000 + 3000 * X[:, 0] + 500 * rng.normal(size=40)
+    result = Recipe(task="regression", hidden=(8,), epochs=20, max_trainings=2, n_jobs=1,
+                    learning_curve_fractions=(1.0,)).run(X, y)  # fmt: skip
+    assert result.gradcheck["init"]["verdict"] == "great"
+    assert result.gradcheck["final"]["passed"]

@@ -175,7 +175,9 @@ def _execute(run: RunState) -> RecipeResult:
         yardsticks.fit_references(run)
         base = base_spec(run)
         gradcheck = {
-            "init": run.gradcheck(trial_network(base.to_dict(), data.trials), "at initialization")
+            "init": run.gradcheck(
+                trial_network(base.to_dict(), data.trials), "at initialization", standardized=True
+            )
         }
         first = baseline(run, base)
         incumbent, stopped = improve(run, first)

@@ -178,16 +178,25 @@ class RunState:
             "diverged": bool(outcome.result.get("diverged")),
         }
 
-    def gradcheck(self, network, label: str) -> dict[str, Any]:
+    def gradcheck(self, network, label: str, *, standardized: bool = False) -> dict[str, Any]:
+        """The gradient check of ``network`` on the first training rows; ``standardized``: a
+        regression's targets as the trials train on them, ``(y - mean) / std`` (an untrained
+        network's outputs are near 0; against raw targets of 6e4, longley's, the check's
+        rounding and kink effects grow with them and read "suspicious")."""
         from deeprecipe.check import gradcheck
+        from deeprecipe.recipe.trial import target_scale
 
         trials = self.data.trials
         rows = min(self.config.gradcheck_rows, len(trials.X_train))
         mode = "full" if network.n_params <= FULL_GRADCHECK_LIMIT else "sampled"
+        y = trials.y_train[:rows]
+        centre, spread = target_scale(trials)
+        if standardized and centre is not None:
+            y = network.task.standardize(y, centre, spread)
         result = gradcheck(
             network,
             trials.X_train[:rows],
-            trials.y_train[:rows],
+            y,
             dropout="off",
             mode=mode,
             seed=self.config.seed,

@@ -77,10 +77,16 @@ def test_steps_offer_nothing_when_they_have_nothing_new():
 
 def test_image_rows_get_image_augmentation_and_propose_speaks_plain_specs():
     plain = NetworkSpec(hidden=(4,), epochs=100).to_dict()
-    out = propose("augment", plain, CONFIG, image_shape=(8, 8))
+    *out, (control_label, control) = propose("augment", plain, CONFIG, image_shape=(8, 8))
     assert out and all(spec["augment"]["kind"] == "image" for _, spec in out)
     assert all(isinstance(spec, dict) for _, spec in out)
-    assert {spec["augment"]["kind"] for _, spec in propose("augment", plain, CONFIG)} == {"noise"}
+    *noise, _ = propose("augment", plain, CONFIG)
+    assert {spec["augment"]["kind"] for _, spec in noise} == {"noise"}
+    # the longer candidates' control: their epochs without augmentation (the digits trial
+    # credited augmentation with what twice the epochs did)
+    assert control_label == "200 epochs, no augmentation (the control)"
+    assert control["augment"] is None and control["epochs"] == 200
+    assert any(spec["epochs"] == 200 for _, spec in out)
 
 
 def _outcome(key, dev_error, dev_loss, train_error=0.1):

@@ -12,7 +12,8 @@ optimization first  ``optimization_probe`` (a diagnostic: can the starting netwo
                     optimization problem, ``learning_rate`` and ``adam`` come before capacity
 against high        ``l2`` (a log grid of lambda, extended past its top once the top is
 variance            kept), ``dropout`` (a keep_prob grid), ``augment`` (image
-                    shifts/rotations when the rows are images, Gaussian noise otherwise),
+                    shifts/rotations when the rows are images, Gaussian noise otherwise,
+                    each also at twice the epochs, beside a control of those epochs alone),
                     ``early_stopping`` (patience on the dev cost, the best weights always
                     restored; at the current and at twice the epochs)
 a diagnostic        ``learning_curve`` (the chosen configuration on growing shares of the
@@ -198,7 +199,7 @@ class AugmentStep(Step):
                 out += _and_twice_as_long(
                     spec, cfg, f"Gaussian noise std={std:g}", augment={"kind": "noise", "std": std}
                 )
-            return out
+            return out + _control(spec, out)
         for fraction in cfg.image_shifts:
             for rotation in cfg.image_rotations:
                 shift = round(fraction * now.image_shape[1], 3)
@@ -215,7 +216,18 @@ class AugmentStep(Step):
                     f"zoom {cfg.image_zoom:.0%}" + (", flip" if cfg.image_flip else "")
                 )
                 out += _and_twice_as_long(spec, cfg, label, augment=setting)
-        return out
+        return out + _control(spec, out)
+
+
+def _control(spec: NetworkSpec, candidates: list[Candidate]) -> list[Candidate]:
+    """The longer candidates' control: their epochs without augmentation, so that a gain of
+    twice the epochs is not credited to augmentation (digits: augmentation at the current
+    epochs lost, with twice the epochs it tied, and longer training alone was never tried)."""
+    longer = [c for _, c in candidates if c.epochs > spec.epochs]
+    if not longer:
+        return []
+    control = spec.replace(epochs=longer[0].epochs, metrics_every=longer[0].metrics_every)
+    return [(f"{control.epochs} epochs, no augmentation (the control)", control)]
 
 
 class EarlyStoppingStep(Step):

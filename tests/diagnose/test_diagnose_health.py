@@ -154,3 +154,17 @@ def test_monitor_records_along_training_without_changing_it(probe):
     assert len(norms) == 4 and all(n > 0 for n in norms)
     assert norms[0] != norms[-1]
     assert json.loads(json.dumps(monitor.to_dict()))["epochs"] == [0, 3, 6, 9]
+
+
+def test_exploding_gradients_advise_what_is_not_already_in_use():
+    """A new user's trained regressions on He initialization were told to 'try a smaller
+    initialization scale (He/Xavier)'."""
+    from types import SimpleNamespace
+
+    from deeprecipe.diagnose.health import _gradient_warnings
+
+    layers = [SimpleNamespace(layer=1, grad_norm_W=1e3), SimpleNamespace(layer=2, grad_norm_W=1.0)]
+    (he,), _, _ = _gradient_warnings(layers, 2.0, "he")
+    assert "try a lower learning rate (the initialization is already He)" in he.message
+    (large,), _, _ = _gradient_warnings(layers, 2.0, "random")
+    assert "a smaller initialization scale (He/Xavier)" in large.message

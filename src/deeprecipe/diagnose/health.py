@@ -186,8 +186,12 @@ def _layer_stats(l: int, layer, activation: str, bins: int, saturation_level: fl
     )
 
 
+#: the initializers scaled to the fan-in, by their authors' names
+SCALED = {"he": "He", "xavier": "Xavier", "lecun": "LeCun"}
+
+
 def _gradient_warnings(
-    layers, orders: float
+    layers, orders: float, init: str = "he"
 ) -> tuple[list[HealthWarning], float | None, float | None]:
     first, last = layers[0].grad_norm_W, layers[-1].grad_norm_W
     L = len(layers)
@@ -222,8 +226,12 @@ def _gradient_warnings(
             HealthWarning(
                 EXPLODING,
                 f"exploding gradients: ||dW1|| / ||dW{L}|| = {ratio:.3g}, the gradient grows by "
-                f"{magnitude:.1f} orders of magnitude from the last layer to the first; try a "
-                "smaller initialization scale (He/Xavier) or a lower learning rate",
+                f"{magnitude:.1f} orders of magnitude from the last layer to the first; try "
+                + (
+                    f"a lower learning rate (the initialization is already {SCALED[init]})"
+                    if init in SCALED
+                    else "a smaller initialization scale (He/Xavier) or a lower learning rate"
+                ),
                 1,
             )
         )
@@ -344,7 +352,9 @@ def _health(
                 "the learning rate",
             )
         )
-    gradient_warnings, ratio, magnitude = _gradient_warnings(layers, gradient_orders)
+    # the initializer the network was drawn from: its own, or its activation's (He for ReLU)
+    init = network.init or network.layers[0].activation.recommended_init
+    gradient_warnings, ratio, magnitude = _gradient_warnings(layers, gradient_orders, init)
     warnings.extend(gradient_warnings)
     warnings.extend(_activation_warnings(layers, gradient_orders))
     saturated = [

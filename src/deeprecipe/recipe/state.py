@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from deeprecipe._stats import Z95, binomial_se
 from deeprecipe.events import publish
 from deeprecipe.recipe.config import RecipeConfig
@@ -135,10 +137,12 @@ class RunState:
         binomial standard errors of the dev error: the recipe treats it, as the lecture's
         thresholds say, but the dev set cannot show it is real (football: 3.27 points on 82
         dev rows, whose noise is 5.6)."""
-        n_dev = len(self.data.trials.y_dev) if self.data.trials.y_dev is not None else 0
+        y_dev = self.data.trials.y_dev
+        n_dev = len(y_dev) if y_dev is not None else 0
         if diagnosis.metric != "error" or not diagnosis.high_variance or n_dev == 0:
             return None
-        noise = Z95 * binomial_se(diagnosis.dev_error, n_dev)
+        # the error rate counts every output of a multi-label network: as many trials as cells
+        noise = Z95 * binomial_se(diagnosis.dev_error, int(np.size(y_dev)))
         if diagnosis.variance > noise:
             return None
         return (

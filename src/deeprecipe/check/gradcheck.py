@@ -282,10 +282,9 @@ def _check_network(
         kinks=kinks,
     )
     short = any(result.thresholds.fails(t.difference) for t in result.per_tensor.values())
-    if result.failing_tensors:  # your own activation, checked alone: is it the bug?
-        if net.own_activations:
-            net.forward(X, training=False)
-            result.notes.extend(activation_notes(net, net.own_activations))
+    if result.failing_tensors and net.own_activations:  # yours, checked alone: the bug?
+        net.forward(X, training=False)
+        result.notes.extend(activation_notes(net, net.own_activations))
     if result.verdict != GREAT or short:  # the cost's scale then (one more forward pass)
         logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
         cost = net.loss.value(logits, targets) + net.l2_cost(m)

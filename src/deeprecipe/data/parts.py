@@ -65,10 +65,11 @@ def columns_by_name(name: str, X: Any, names: Sequence[str]) -> Any:
     if sorted(given) != sorted(names):
         missing = [n for n in names if n not in given]
         extra = [c for c in given if c not in names]
+        shown = NAMED_COLUMNS
         raise DeepRecipeError(
-            f"{name}'s columns are not the training columns: missing {missing[:5]}, unknown "
-            f"{extra[:5]}; accepted: the {len(names)} columns of X, {names[:5]}"
-            + (" ..." if len(names) > 5 else "")
+            f"{name}'s columns are not the training columns: missing {missing[:shown]}, "
+            f"unknown {extra[:shown]}; accepted: the {len(names)} columns of X, {names[:shown]}"
+            + (" ..." if len(names) > shown else "")
         )
     return X[[X.columns[given.index(n)] for n in names]]
 

@@ -388,7 +388,7 @@ def _evidence(
         text += f"; {_rows(b)} only the network gets wrong, {c} only the {other}"
     if noise is not None:
         beyond = comparison.p_value < ALPHA
-        text += (  # the noise: 1.96 standard errors of the row-by-row difference
+        text += (  # the noise: the difference the test needs at 5% (PairedTest.noise)
             f", {'beyond' if beyond else 'within'} the {part} set's noise of +-{fmt(noise)} (95%)"
         )
     return text

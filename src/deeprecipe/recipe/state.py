@@ -194,9 +194,9 @@ class RunState:
         rows = min(self.config.gradcheck_rows, len(trials.X_train))
         mode = "full" if network.n_params <= FULL_GRADCHECK_LIMIT else "sampled"
         y = trials.y_train[:rows]
-        centre, spread = target_scale(trials)
-        if standardized and centre is not None:
-            y = network.task.standardize(y, centre, spread)
+        if standardized:
+            centre, spread = target_scale(trials)  # None, None for classes
+            y = y if centre is None else network.task.standardize(y, centre, spread)
         result = gradcheck(
             network,
             trials.X_train[:rows],

@@ -390,3 +390,22 @@ def test_every_part_s_cost_divides_the_l2_term_by_the_training_set_s_size():
     for part, rows in ((train, slice(0, 180)), (dev, slice(180, None))):
         loss = net.cost(X[rows], y[rows], l2_term=False)
         assert part["cost"] - loss == pytest.approx(net.l2_cost(180))
+
+
+def test_group_keeps_each_persons_rows_in_one_part_of_the_split(invoke, tmp_path):
+    """--group PATIENT: no patient's rows in two parts (split.json's rows say so), the column
+    is no feature, and the run's notes say how many groups each part holds."""
+    rng = np.random.default_rng(0)
+    patient = np.repeat(np.arange(60), 5)
+    x = rng.normal(size=300).round(3)
+    data = tmp_path / "visits.csv"
+    data.write_text("patient,x,label\n" + "".join(
+        f"id{p},{v},{int(v > 0)}\n" for p, v in zip(patient, x)))  # fmt: skip
+    report = invoke.json("train", "--data", data, "--target", "label", "--group", "patient",
+                         "--layers", "4", "--epochs", "2", "--out", tmp_path / "out")  # fmt: skip
+    parts = json.loads((tmp_path / "out" / "split.json").read_text())
+    owners = [set(patient[parts[p]["rows"]]) for p in ("train", "dev", "test")]
+    assert not (owners[0] & owners[1] or owners[0] & owners[2] or owners[1] & owners[2])
+    assert report["data"]["n_features"] == 1
+    assert "split by group 'patient': each of its 60 groups in one part (36 train, 12 dev, " \
+        "12 test)" in report["data"]["notes"]  # fmt: skip

@@ -321,7 +321,44 @@ def test_a_group_id_column_is_named_in_the_notes(tmp_path):
     notes = load_file(path, "choice").notes
     (group,) = [n for n in notes if "group id" in n]
     assert group.startswith("feature column 'individual' looks like a group id: 30 whole numbers")
-    assert "(4 on average)" in group and "--drop it" in group
+    assert "(4 on average)" in group and "--group individual keeps each group" in group
     ages = np.sort(rng.integers(18, 70, size=300))  # a file sorted by a real feature
     path.write_text("age,y\n" + "\n".join(f"{a},{k % 2}" for k, a in enumerate(ages)) + "\n")
     assert not any("group id" in n for n in load_file(path, "y").notes)  # runs of 1 to 15
+
+
+def test_a_group_column_is_read_beside_the_features_not_as_one(tmp_path):
+    """group= names whose rows belong together: Dataset.groups holds it, row for row after the
+    rows without a label are left out, and it is neither a feature nor one-hot encoded."""
+    from deeprecipe.data import load_file
+
+    path = tmp_path / "visits.csv"
+    rows = [f"p{k // 3},{k * 0.5},{'' if k == 4 else k % 2}" for k in range(12)]
+    path.write_text("patient,x,label\n" + "\n".join(rows) + "\n")
+    ds = load_file(path, "label", group="patient")
+    assert ds.feature_names == ["x"] and len(ds.groups) == len(ds.X) == 11
+    assert list(ds.groups) == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3, 3]  # row 4 had no label
+    assert list(load_file(path, "label", group="patient", drop=["patient"]).feature_names) == ["x"]
+    with pytest.raises(DeepRecipeError, match="group column 'who' is not in visits.csv"):
+        load_file(path, "label", group="who")
+    with pytest.raises(DeepRecipeError, match="the group column 'label' is the target"):
+        load_file(path, "label", group="label")
+    with pytest.raises(DeepRecipeError, match="'patient' is also chosen as a feature"):
+        load_file(path, "label", group="patient", features=["patient", "x"])
+    path.write_text("patient,x,label\n1,0.5,0\n,0.7,1\n2,0.1,0\n")
+    with pytest.raises(DeepRecipeError, match="the group column 'patient' has no group at row 1"):
+        load_file(path, "label", group="patient")
+
+
+def test_a_text_id_that_repeats_is_refused_with_the_group_option_named(tmp_path):
+    from deeprecipe.data import load_file
+
+    path = tmp_path / "sessions.csv"
+    rows = [f"s{k // 2},{k},{k % 2}" for k in range(300)]  # 150 sessions of 2 rows
+    path.write_text("session,x,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DeepRecipeError, match="group='session' keeps each group in one part"):
+        load_file(path, "label")
+    path.write_text("id,x,label\n" + "\n".join(f"r{k},{k},{k % 2}" for k in range(300)))
+    with pytest.raises(DeepRecipeError) as refused:  # every row its own: an id, not a group
+        load_file(path, "label")
+    assert "group=" not in str(refused.value)

@@ -268,3 +268,74 @@ def test_many_rare_whole_number_classes_suggest_a_regression():
     # percentage points
     with pytest.warns(SmallSplitWarning, match="an MSE measured on it"):
         split(np.zeros((16, 1)), np.arange(60000.0, 60016.0), stratify=False, seed=0)
+
+
+# -- groups: a person's rows in one part -----------------------------------------------------
+
+
+@FAST
+@given(
+    n_groups=st.integers(3, 300),
+    max_size=st.integers(1, 12),
+    seed=st.integers(0, 2**16),
+)
+def test_a_split_by_group_keeps_every_group_in_one_part_and_every_row_somewhere(
+    n_groups, max_size, seed
+):
+    rng = np.random.default_rng(seed)
+    groups = rng.permutation(
+        np.repeat(np.arange(n_groups), rng.integers(1, max_size + 1, size=n_groups))
+    )
+    s = split(np.zeros((len(groups), 1)), groups=groups, seed=seed)
+    assert s.grouped and not s.stratified
+    assert np.array_equal(np.sort(np.concatenate(_parts(s))), np.arange(len(groups)))
+    part_of_row = np.empty(len(groups), dtype=int)
+    for k, idx in enumerate(_parts(s)):
+        part_of_row[idx] = k
+        assert len(idx) > 0 or k == 3  # train, dev and test each get a group
+    for g in np.unique(groups):
+        assert len(np.unique(part_of_row[groups == g])) == 1
+
+
+def test_a_split_by_group_puts_no_group_in_two_parts_and_sizes_come_near_the_ratios():
+    """modechoice: 210 travellers x 4 modes; a random split put 125 of the 129 test
+    travellers in training too."""
+    groups = np.repeat(np.arange(210), 4)
+    X = np.arange(len(groups), dtype=float)[:, None]
+    s = split(X, np.tile([0, 1], 420), groups=groups, seed=1)
+    owners = [set(groups[idx]) for idx in (s.train_idx, s.dev_idx, s.test_idx)]
+    assert not (owners[0] & owners[1] or owners[0] & owners[2] or owners[1] & owners[2])
+    assert s.sizes == {"train": 504, "dev": 168, "test": 168, "train_dev": 0}
+    assert s == split(X, groups=groups, seed=1) and s != split(X, groups=groups, seed=2)
+    assert "grouped=True" in repr(s)
+    assert Split.from_dict(json.loads(json.dumps(s.to_dict()))) == s  # grouped survives
+
+
+def test_uneven_groups_are_cut_where_the_rows_come_nearest_each_part():
+    sizes = np.r_[np.full(50, 2), np.full(10, 30)]  # small groups and large ones
+    groups = np.repeat(np.arange(60), sizes)
+    s = split(np.zeros((len(groups), 1)), groups=groups, dev=0.2, test=0.2, seed=0)
+    for part in (s.dev_idx, s.test_idx):
+        assert abs(len(part) - 0.2 * len(groups)) <= 30  # within the largest group
+        assert set(groups[part]).isdisjoint(groups[s.train_idx])
+
+
+def test_text_groups_and_a_train_dev_part_are_split_whole():
+    groups = np.array([f"user{k % 40}" for k in range(400)], dtype=object)
+    s = split(np.zeros((400, 1)), groups=groups, train_dev=0.1, seed=0)
+    parts = [set(groups[idx]) for idx in _parts(s)]
+    assert all(parts) and sum(len(p) for p in parts) == 40  # each of the 40 users once
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"groups": np.repeat([0, 1], 50)}, "groups holds 2 group(s), fewer than the split's 3"),
+        ({"groups": np.arange(99)}, "groups has shape (99,); accepted: one group label per row"),
+        ({"groups": np.r_[np.arange(99.0), np.nan]}, "groups has no group at row 99"),
+        ({"groups": np.arange(100), "stratify": True}, "stratify and groups cannot be combined"),
+    ],
+)
+def test_groups_that_cannot_split_are_refused(kwargs, message):
+    with pytest.raises(DeepRecipeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        split(np.zeros((100, 1)), np.tile([0, 1], 50), **kwargs)

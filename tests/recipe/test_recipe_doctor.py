@@ -136,6 +136,18 @@ def test_parts_drawn_at_random_by_the_caller_are_read_as_the_recipes_own_split()
         Recipe(**SMALL, max_trainings=2).run(X, y, random_parts="test")
 
 
+def test_groups_keep_each_group_in_one_part_of_the_recipes_split():
+    X, y = _product_rule(600, 6)
+    groups = np.repeat(np.arange(100), 6)
+    result = Recipe(**SMALL, max_trainings=1).run(X, y, groups=groups)
+    assert result.to_dict()["data"]["split"] == "split from X (seed 0, by group)"
+    with pytest.raises(DeepRecipeError, match="dev and test are both given, so X is not split"):
+        Recipe(**SMALL, max_trainings=1).run(
+            X[:400], y[:400], X_dev=X[400:500], y_dev=y[400:500], X_test=X[500:],
+            y_test=y[500:], groups=groups[:400],
+        )  # fmt: skip
+
+
 def test_every_table_says_a_diagnostic_step_kept_nothing():
     from deeprecipe.recipe.display import step_rows
 

@@ -128,6 +128,20 @@ def _part_rows(
     }
 
 
+def _groups_note(column: str | None, groups: np.ndarray, parts: Any) -> str:
+    """How many groups each part of a split by group holds."""
+    counts = {
+        name: len(np.unique(groups[getattr(parts, f"{name}_idx")]))
+        for name in ("train", "dev", "test")
+        if len(getattr(parts, f"{name}_idx"))
+    }
+    shown = ", ".join(f"{n} {name}" for name, n in counts.items())
+    return (
+        f"split by group {column!r}: each of its {len(np.unique(groups))} groups in one part "
+        f"({shown})"
+    )
+
+
 def _plain_labels(classes: Any) -> list[Any] | None:
     if classes is None:
         return None
@@ -147,7 +161,7 @@ def embedded_schema(ds: Dataset) -> TableSchema:
 
 
 #: how a table file is read: the options of ``--features``, ``--drop``, ``--missing``, ...
-READING_KEYS = ("features", "drop", "missing", "decimal", "max_categories")
+READING_KEYS = ("features", "drop", "group", "missing", "decimal", "max_categories")
 
 
 def reading(options: dict[str, Any]) -> dict[str, Any]:
@@ -232,6 +246,7 @@ def prepare(
     default_dataset: str = "football",
     features: list[str] | None = None,
     drop: list[str] | None = None,
+    group: str | None = None,
     missing: str | None = None,
     missing_indicator: bool | None = None,
     decimal: str | None = None,
@@ -243,10 +258,12 @@ def prepare(
     table file are filled with statistics of the TRAIN part only (``missing="impute"``, the
     default), or their rows left out (``"drop"``), or refused (``"refuse"``). With a test file
     and no dev set, ``dev_from`` says whether dev may be half of the test file instead of a
-    share of the training file (:func:`deeprecipe.data.shift.dev_from_test`)."""
+    share of the training file (:func:`deeprecipe.data.shift.dev_from_test`). ``group`` names
+    a column of the file whose groups (a person, a session) the split keeps whole."""
     read = {
         "features": features,
         "drop": drop,
+        "group": group,
         "missing": missing,
         "decimal": decimal,
         "max_categories": max_categories,
@@ -303,9 +320,12 @@ def prepare(
             test=0 if test_part is not None else test_size,
             # a regression's whole-number targets (weights, counts) are values, not classes
             stratify="auto" if get_task(ds.task).metric_is_rate else False,
+            groups=ds.groups,
             seed=seed,
         )
     notes = list(ds.notes)
+    if ds.groups is not None:
+        notes.append(_groups_note(group, ds.groups, parts))
     for part in (dev_part, test_part):
         notes += [] if part is None else [f"{part.name}: {n}" for n in part.notes]
     notes += [" ".join(str(w.message).split()) for w in caught]

@@ -321,6 +321,13 @@ def reading_options() -> list[Callable[..., Any]]:
             help="Leave these columns of --data out (comma-separated), e.g. an id or a date.",
         ),
         click.option(
+            "--group",
+            metavar="COLUMN",
+            help="A column of --data that says which rows belong together (a person, a "
+            "patient, a session): the split keeps each group's rows in one part, so no part is "
+            "scored on a group the network trained on. The column is not a feature.",
+        ),
+        click.option(
             "--missing",
             type=click.Choice(["impute", "drop", "refuse"]),
             help="Missing cells: impute them with statistics of the TRAINING split (median for "

@@ -66,6 +66,9 @@ class Dataset:
     #: the file's 0-based data row (header excluded) of each example, where loading left rows
     #: out (``None``: example ``i`` is data row ``i``)
     source_rows: np.ndarray | None = field(default=None, repr=False)
+    #: each example's group (a person, a session) where loading was given a group column,
+    #: for a split that keeps a group's rows in one part
+    groups: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_samples(self) -> int:

@@ -26,6 +26,10 @@ Missing values (``missing=``):
 - ``"drop"``: rows with any missing cell are left out;
 - ``"refuse"``: the first missing cell is refused, naming the column and row.
 
+``group=`` names a column that says which rows belong together (a person, a patient, a
+session): it is not a feature, and ``Dataset.groups`` holds it for a split that keeps each
+group in one part (:func:`deeprecipe.data.split`'s ``groups=``).
+
 What was left out is said in ``Dataset.notes``. Infinite values are always refused. The
 encoding is kept in ``Dataset.schema``: pass it as ``schema=`` when loading a dev file or new
 inputs so they are encoded the same way.
@@ -43,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.data.columns import TextColumn, as_column, take
+from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
 from deeprecipe.data.csv_reader import read_csv_columns
 from deeprecipe.data.datasets import Dataset
 from deeprecipe.data.schema import (
@@ -100,6 +104,7 @@ def _table_dataset(
     schema: TableSchema | None,
     missing: str = "impute",
     on_problem: ProblemSink | None = None,
+    group: str | None = None,
     **fit_kwargs: Any,
 ) -> Dataset:
     source = name if source is None else source  # what error messages call the table
@@ -127,6 +132,8 @@ def _table_dataset(
             f"target column {target!r} is not in {source}; accepted: one of "
             f"{', '.join(repr(n) for n in columns)}"
         )
+    if group is not None:
+        fit_kwargs["drop"] = _group_dropped(group, columns, target, source, **fit_kwargs)
     fitted = schema is None
     if fitted:
         schema = TableSchema.fit(columns, target, row=row, source=source, **fit_kwargs)
@@ -171,7 +178,50 @@ def _table_dataset(
         schema=schema,
         notes=notes,
         source_rows=rows,
+        groups=None if group is None else _group_labels(group, columns[group], row),
     )
+
+
+def _group_dropped(
+    group: str,
+    columns: Mapping[str, Any],
+    target: str | None,
+    source: str,
+    *,
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
+    **_: Any,
+) -> list[str]:
+    """The ``drop`` list with the group column in it: a group id names whose rows belong
+    together (for the split), it is not a feature."""
+    if not isinstance(group, str) or group not in columns:
+        raise DeepRecipeError(
+            f"group column {group!r} is not in {source}; accepted: one of "
+            f"{', '.join(repr(n) for n in columns if n != target)}"
+        )
+    if group == target:
+        raise DeepRecipeError(
+            f"the group column {group!r} is the target; accepted: a column that says which "
+            "rows belong together (a person, a session)"
+        )
+    if features is not None and group in features:
+        raise DeepRecipeError(
+            f"the group column {group!r} is also chosen as a feature; accepted: a group column "
+            "outside the features (it names whose rows belong together, and is left out of them)"
+        )
+    return [*(n for n in drop or () if n != group), group]
+
+
+def _group_labels(group: str, column: Any, row: RowLabel) -> np.ndarray:
+    """The group column as one label per row (a text cell by its code, numbers as they are)."""
+    labels = column.codes.astype(np.int64) if is_text(column) else numbers(column)
+    gaps = np.flatnonzero(column.missing if is_text(column) else ~np.isfinite(labels))
+    if gaps.size:
+        raise DeepRecipeError(
+            f"the group column {group!r} has no group at {row(int(gaps[0]))}; accepted: a "
+            "group for every row (fill them in, or leave such rows out of the file)"
+        )
+    return labels
 
 
 #: a whole-number column distinct on every row whose range is at most this many times the rows
@@ -228,8 +278,8 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
                 f"order, each repeated over consecutive rows ({m / groups:.3g} on average), as a "
                 "person or session id is; a random split puts rows of one group in both "
                 "training and test, which flatters the test error when a group's rows resemble "
-                "each other: --drop it, and keep each group in one part (split the files by "
-                "group yourself and pass --dev-data/--test-data)"
+                f"each other: --group {names[j]} keeps each group in one part (and leaves the "
+                "column out of the features; groups= in Python)"
             )
     return notes
 
@@ -269,6 +319,7 @@ def load_csv(
     decimal: str | None = None,
     schema: TableSchema | None = None,
     on_problem: ProblemSink | None = None,
+    group: str | None = None,
 ) -> Dataset:
     """A CSV file with a header row; ``target`` names the label column (``None``: unlabeled).
 
@@ -286,6 +337,7 @@ def load_csv(
         schema=schema,
         missing=missing,
         on_problem=on_problem,
+        group=group,
         features=features,
         drop=drop,
         task=task,
@@ -309,6 +361,7 @@ def load_parquet(
     missing: str = "impute",
     schema: TableSchema | None = None,
     on_problem: ProblemSink | None = None,
+    group: str | None = None,
 ) -> Dataset:
     """A Parquet file, read with ``pyarrow``, by the same rules as a CSV file."""
     p = _existing_file(path, "Parquet")
@@ -349,6 +402,7 @@ def load_parquet(
         schema=schema,
         missing=missing,
         on_problem=on_problem,
+        group=group,
         features=features,
         drop=drop,
         task=task,
@@ -373,6 +427,7 @@ def from_frame(
     schema: TableSchema | None = None,
     on_problem: ProblemSink | None = None,
     name: str = "frame",
+    group: str | None = None,
 ) -> Dataset:
     """A pandas DataFrame (or any mapping of column name -> 1-D array), by the same rules."""
     if not hasattr(frame, "columns") and not isinstance(frame, Mapping):
@@ -393,6 +448,7 @@ def from_frame(
         schema=schema,
         missing=missing,
         on_problem=on_problem,
+        group=group,
         features=features,
         drop=drop,
         task=task,

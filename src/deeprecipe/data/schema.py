@@ -160,6 +160,17 @@ class ColumnSpec:
         return [f"{self.name}={c}" for c in self.categories]
 
 
+def _group_hint(name: str, n_values: int, filled: int) -> str:
+    """For a text column whose values repeat (two rows or more each, on average), as a person's
+    or a session's id does: how to split by it."""
+    if 2 * n_values > filled:
+        return ""
+    return (
+        f"; if it says which rows belong together (a person, a session), group={name!r} keeps "
+        "each group in one part of the split and leaves it out of the features"
+    )
+
+
 def _leave_out(name: str) -> str:
     return f"leave it out (drop=[{name!r}]) or choose the columns (features=[...])"
 
@@ -253,13 +264,14 @@ class TableSchema:
                     "in a form not recognised, which one-hot encoding would turn into one "
                     f"column per row; accepted: {_leave_out(name)}, numbers "
                     f"(decimal=',' for decimal commas), or features=[..., {name!r}] to one-hot "
-                    "encode it anyway"
+                    "encode it anyway" + _group_hint(name, len(cats), filled)
                 )
             if len(cats) > max_categories:
                 raise DeepRecipeError(
                     f"feature column {name!r} has {len(cats)} distinct text values, more than "
                     f"max_categories={max_categories} for one-hot encoding; accepted: "
                     f"{_leave_out(name)}, or max_categories={len(cats)}"
+                    + _group_hint(name, len(cats), filled)
                 )
             specs.append(ColumnSpec(name, "categorical", tuple(cats)))
 

@@ -6,6 +6,10 @@ get ``min(0.2 m, max(10_000, 0.01 m))`` examples, training gets the rest. That i
 measure an error difference of a fraction of a percentage point), reaching 98/1/1 at a million
 examples and never going below 1% each. See :func:`default_ratios`.
 
+With ``groups=`` (a person, a patient, a session per row) every group's rows go to one part,
+so that no part is scored on someone the network trained on; the parts' sizes then follow
+the groups' and come as near the ratios as whole groups allow.
+
 Ratios given explicitly may be fractions of the whole data set (``float`` in ``[0, 1)``) or counts
 of examples (``int``), as in scikit-learn's ``train_test_split``. Dev and test are always drawn
 from the same pool with the same procedure, so they come from the same distribution. The optional
@@ -95,6 +99,8 @@ class Split:
     n_samples: int
     seed: int | None = None
     stratified: bool = False
+    #: each group's rows in one part (``split(..., groups=...)``)
+    grouped: bool = False
     X: np.ndarray | None = field(default=None, repr=False, compare=False)
     y: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -103,18 +109,20 @@ class Split:
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{p}={len(getattr(self, f'{p}_idx'))}" for p in _PARTS)
+        grouped = ", grouped=True" if self.grouped else ""
         return (
             f"Split({sizes}, n_samples={self.n_samples}, seed={self.seed}, "
-            f"stratified={self.stratified})"
+            f"stratified={self.stratified}{grouped})"
         )
 
     def __eq__(self, other: object) -> bool:
-        """Same rows in the same parts (and order), same size, seed and stratification."""
+        """Same rows in the same parts (and order), same size, seed, stratification and
+        grouping."""
         if not isinstance(other, Split):
             return NotImplemented
         return (
-            (self.n_samples, self.seed, self.stratified)
-            == (other.n_samples, other.seed, other.stratified)
+            (self.n_samples, self.seed, self.stratified, self.grouped)
+            == (other.n_samples, other.seed, other.stratified, other.grouped)
         ) and all(
             np.array_equal(getattr(self, f"{p}_idx"), getattr(other, f"{p}_idx")) for p in _PARTS
         )
@@ -175,6 +183,7 @@ class Split:
             "n_samples": int(self.n_samples),
             "seed": None if self.seed is None else int(self.seed),
             "stratified": bool(self.stratified),
+            "grouped": bool(self.grouped),
         }
         for p in _PARTS:
             out[f"{p}_idx"] = [int(i) for i in getattr(self, f"{p}_idx")]
@@ -210,6 +219,7 @@ class Split:
             n_samples=int(n),
             seed=d.get("seed"),
             stratified=bool(d.get("stratified", False)),
+            grouped=bool(d.get("grouped", False)),
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -247,6 +257,7 @@ def split(
     train_dev: float | int | None = None,
     train: float | int | None = None,
     stratify: bool | str | Any = "auto",
+    groups: Any = None,
     seed: int | np.random.Generator | None = 0,
 ) -> Split:
     """Split the rows of ``X`` (and ``y``) into train, dev, test and an optional train-dev set.
@@ -267,6 +278,12 @@ def split(
         keep each class's share to within one example; every class needs at least one example
         per non-empty part (with ``"auto"``, the rows of a class too rare for that all go to
         train, with a :class:`SmallSplitWarning` naming it).
+    groups:
+        ``None``, or one group label per row (a person, a patient, a session): each group's
+        rows all go to one part, as scikit-learn's ``GroupShuffleSplit`` keeps them. The groups
+        are shuffled and cut where each part's row count comes nearest its size; every
+        non-empty part gets a group at least. Not with ``stratify=True`` or an array (with
+        ``"auto"`` a grouped split is not stratified: the classes follow their groups).
     seed:
         An int, ``None`` or a ``numpy.random.Generator``. The same int gives the same split.
 
@@ -280,7 +297,15 @@ def split(
     m = len(X)
     rng = check_rng(seed)
     sizes = _part_sizes(m, dev=dev, test=test, train_dev=train_dev, train=train)
-    labels = _stratify_labels(stratify, y, m)
+    if groups is not None:
+        group_codes = _group_codes(groups, m)
+        if not (isinstance(stratify, str) or stratify is False or stratify is None):
+            raise DeepRecipeError(
+                "stratify and groups cannot be combined: a split by group keeps each group's "
+                "rows together, so the classes' shares follow the groups; accepted: "
+                "stratify='auto' or False with groups"
+            )
+    labels = None if groups is not None else _stratify_labels(stratify, y, m)
     if labels is not None and labels.dtype == object:
         try:
             np.unique(labels)
@@ -294,7 +319,9 @@ def split(
     rare = np.zeros(m, dtype=bool)
     if labels is not None and isinstance(stratify, str):  # "auto": too rare to stratify goes
         rare = _rare_classes(labels, sizes)  # to train, where it is at least learned from
-    if rare.any():
+    if groups is not None:
+        parts = _grouped_parts(group_codes, sizes, rng)
+    elif rare.any():
         common = np.flatnonzero(~rare)
         sizes = {**sizes, "train": sizes["train"] - int(rare.sum())}
         parts = _stratified_parts(labels[common], sizes, rng)
@@ -330,9 +357,74 @@ def split(
         n_samples=m,
         seed=int(seed) if isinstance(seed, (int, np.integer)) else None,
         stratified=labels is not None,
+        grouped=groups is not None,
         X=X,
         y=y,
     )
+
+
+def _group_codes(groups: Any, m: int) -> np.ndarray:
+    """Each row's group as an index into the distinct groups (int64)."""
+    try:
+        labels = np.asarray(groups)
+    except Exception as exc:
+        raise DeepRecipeError(f"groups could not be read as an array: {exc}") from None
+    if labels.ndim != 1 or len(labels) != m:
+        raise DeepRecipeError(
+            f"groups has shape {labels.shape}; accepted: one group label per row ({m})"
+        )
+    missing = (
+        np.isnan(labels)
+        if labels.dtype.kind == "f"
+        else np.array([v is None for v in labels])
+        if labels.dtype == object
+        else np.zeros(m, dtype=bool)
+    )
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise DeepRecipeError(
+            f"groups has no group at row {row}; accepted: a group label for every row"
+        )
+    try:
+        _, codes = np.unique(labels, return_inverse=True)
+    except TypeError:
+        raise DeepRecipeError(
+            "groups mixes label types that cannot be ordered; accepted: labels of one type"
+        ) from None
+    return codes.ravel().astype(np.int64)
+
+
+def _grouped_parts(
+    codes: np.ndarray, sizes: dict[str, int], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Whole groups per part: the groups in a random order, cut where the running row count
+    comes nearest each part's running size (dev, then test, then train-dev; train takes the
+    rest), leaving at least one group for every later non-empty part."""
+    counts = np.bincount(codes)
+    wanted = [p for p in ("dev", "test", "train_dev") if sizes[p] > 0]
+    if len(counts) < len(wanted) + 1:
+        raise DeepRecipeError(
+            f"groups holds {len(counts)} group(s), fewer than the split's "
+            f"{len(wanted) + 1} parts (train, {', '.join(wanted)}); accepted: at least one "
+            "group per part"
+        )
+    order = rng.permutation(len(counts))
+    ends = np.cumsum(counts[order])  # rows in the first k + 1 groups of the order
+    part_of_group = np.empty(len(counts), dtype=np.int64)
+    names = ["dev", "test", "train_dev", "train"]
+    start, target = 0, 0
+    for i, name in enumerate(names[:3]):
+        if sizes[name] == 0:
+            continue
+        target += sizes[name]
+        later = sum(1 for p in wanted if names.index(p) > i) + 1  # and train
+        first, last = start + 1, len(order) - later  # the cut: groups order[start:cut]
+        cut = first + int(np.argmin(np.abs(ends[first - 1 : last] - target)))
+        part_of_group[order[start:cut]] = i
+        start = cut
+    part_of_group[order[start:]] = 3
+    row_part = part_of_group[codes]
+    return {name: rng.permutation(np.flatnonzero(row_part == i)) for i, name in enumerate(names)}
 
 
 def _rare_classes(labels: np.ndarray, sizes: dict[str, int]) -> np.ndarray:

@@ -50,13 +50,15 @@ def prepare(
     *,
     feature_names=None,
     random_parts=(),
+    groups=None,
 ) -> RunData:
     """Check, split (seeded, stratified for classes), normalize; see the module docstring.
 
     ``random_parts`` names the given parts (``"dev"``, ``"test"``) that the caller drew at
     random from the same data as ``X``: they are read as the recipe's own split is, not as
     files of their own (no shift looked for, a dev/test gap not put down to distributions).
-    ``feature_names`` name the columns in the notes."""
+    ``feature_names`` name the columns in the notes; ``groups`` keep each group's rows in one
+    part of the split made here."""
     from deeprecipe.data import SmallSplitWarning, Standardizer, overlap_notes, split
 
     X, y = check_xy(X, y)
@@ -90,6 +92,7 @@ def prepare(
                     test=0 if X_test is not None else cfg.test,
                     # a regression's whole-number targets (weights, counts) are not classes
                     stratify="auto" if targets.head.metric_is_rate else False,
+                    groups=groups,
                     seed=cfg.seed,
                 )
             except DeepRecipeError as exc:
@@ -99,8 +102,13 @@ def prepare(
                 X_dev, y_dev = parts.X_dev, parts.y_dev
             if X_test is None:
                 X_test, y_test = parts.X_test, parts.y_test
-            made = f"split from X (seed {cfg.seed})"
+            made = f"split from X (seed {cfg.seed}{', by group' if parts.grouped else ''})"
         else:
+            if groups is not None:
+                raise DeepRecipeError(
+                    "groups= keeps groups whole in the split of X, but dev and test are both "
+                    "given, so X is not split; accepted: groups=None, or a part left to split"
+                )
             X_train, y_train = X, y
             made = "given" if drawn is None else "dev: half of the test data"
             if len(random_parts) == 2:

@@ -112,6 +112,7 @@ class Recipe:
         image_shape: tuple[int, ...] | None = None,
         feature_names: Sequence[str] | None = None,
         random_parts: Collection[str] = (),
+        groups: Any = None,
     ) -> RecipeResult:
         """Split (unless dev/test are given), then run the recipe; see the module docstring.
 
@@ -123,7 +124,9 @@ class Recipe:
         dev and test errors is put down to chance or an overfitted dev set, not to a difference
         of distributions). ``image_shape`` (``(h, w[, c])``) says the rows are flattened
         images, which enables image augmentation. ``feature_names`` name the columns in notes
-        and in the chosen model (a DataFrame's own column names by default).
+        and in the chosen model (a DataFrame's own column names by default). ``groups`` (one
+        label per row of ``X``: a person, a patient, a session) keeps each group's rows in one
+        part of the split made here (:func:`deeprecipe.split`'s ``groups=``).
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
         if feature_names is None and is_frame(X):  # a DataFrame names its columns
@@ -143,6 +146,7 @@ class Recipe:
             image_shape,
             feature_names=feature_names,
             random_parts=random_parts,
+            groups=groups,
         )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))

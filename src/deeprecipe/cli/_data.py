@@ -138,7 +138,8 @@ def _groups_note(column: str | None, groups: np.ndarray, parts: Any) -> str:
     shown = ", ".join(f"{n} {name}" for name, n in counts.items())
     return (
         f"split by group {column!r}: each of its {len(np.unique(groups))} groups in one part "
-        f"({shown})"
+        f"({shown}); the dev set's noise figures count its rows as independent, and rows of "
+        "one group that resemble each other make the true noise larger"
     )
 
 

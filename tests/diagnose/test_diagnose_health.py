@@ -168,3 +168,25 @@ def test_exploding_gradients_advise_what_is_not_already_in_use():
     assert "try a lower learning rate (the initialization is already He)" in he.message
     (large,), _, _ = _gradient_warnings(layers, 2.0, "random")
     assert "a smaller initialization scale (He/Xavier)" in large.message
+
+
+def test_a_network_that_predicts_the_same_for_every_input_is_flagged_with_its_cause(probe):
+    """L2 = 100 shrinks football's 2-20-3-1 network to zero weights: the output is one value
+    for every example. The warning names the zeroed weights and replaces 'vanishing gradients',
+    whose advice (He initialization, a shallower network) would not help."""
+    from deeprecipe.diagnose.health import CONSTANT_OUTPUT
+
+    X, y = probe
+    net = Network([10, 20, 3, 1], seed=0, l2=100.0, dtype="float64")
+    fit(net, X, y, optimizer="adam", learning_rate=0.01, epochs=600)
+    report = layer_health(net, X, y)
+    (constant,) = [w for w in report.warnings if w.kind == CONSTANT_OUTPUT]
+    assert "||W1|| = " in constant.message and "weaken L2" in constant.message
+    assert constant.layer == 3 and not report.has(VANISHING)
+    deep = Network(DEEP, activation="sigmoid", init="random", init_scale=0.01, seed=0)
+    report = layer_health(deep, X, y)  # the signal vanishes: both said, the init's advice kept
+    assert report.has(CONSTANT_OUTPUT) and report.has(VANISHING)
+    assert "the other warnings name" in report.messages[0] + report.messages[1]
+    healthy = Network([10, 20, 3, 1], seed=0, l2=1.0)
+    fit(healthy, X, y, optimizer="adam", learning_rate=0.01, epochs=200)
+    assert not layer_health(healthy, X, y).has(CONSTANT_OUTPUT)

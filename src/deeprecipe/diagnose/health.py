@@ -16,7 +16,13 @@ Warnings: gradients *vanish* when ``||dW[1]|| / ||dW[L]||`` is below ``10**-grad
 ``10**gradient_orders``; a layer *saturates* or its ReLUs *die* when more than
 ``saturation_threshold`` / ``dead_threshold`` (default 0.5) of it does; a layer that receives
 no gradient at all cannot learn (the symmetry of zero initialization); activations *explode*
-or *vanish* when ``std(A[L-1]) / std(A[1])`` leaves ``10**(+-gradient_orders)``.
+or *vanish* when ``std(A[L-1]) / std(A[1])`` leaves ``10**(+-gradient_orders)``; the output
+is *constant* when every output ``Z[L]`` varies over the examples by at most
+``CONSTANT_SPREAD`` of its size (``std <= 1e-6 max(1, |mean|)``): the network predicts the same
+for every input, whatever its gradients say (L2 that shrank the weights to zero, a layer with no
+unit active on any example, a signal that vanished on its way); when its weights were shrunk
+to zero, it replaces the vanishing-gradient warning, whose advice (the initialization) does
+not apply.
 """
 
 from __future__ import annotations
@@ -41,6 +47,10 @@ NO_GRADIENT = "no_gradient"
 NON_FINITE = "non_finite"
 EXPLODING_ACTIVATIONS = "exploding_activations"
 VANISHING_ACTIVATIONS = "vanishing_activations"
+CONSTANT_OUTPUT = "constant_output"
+
+#: an output whose spread over the examples is at most this share of its size is constant
+CONSTANT_SPREAD = 1e-6
 
 
 @dataclass(frozen=True)
@@ -275,6 +285,42 @@ def _activation_warnings(layers, orders: float) -> list[HealthWarning]:
     return []
 
 
+def _zeroed(layers) -> list[LayerHealth]:
+    """The layers whose weights are all but zero (too strong an L2 leaves them so)."""
+    return [h for h in layers if h.weight_norm_W <= CONSTANT_SPREAD]
+
+
+def _constant_output_warning(output: np.ndarray, layers) -> HealthWarning | None:
+    """A warning when every output is the same for every example (see the module docstring),
+    with its cause where the statistics show it: weights shrunk to zero, or a dead layer."""
+    m = output.shape[0]
+    if m < 2:
+        return None
+    spread = output.std(axis=0)
+    if np.any(spread > CONSTANT_SPREAD * np.maximum(1.0, np.abs(output.mean(axis=0)))):
+        return None
+    zeroed = _zeroed(layers)
+    dead = [h for h in layers[:-1] if h.dead_fraction == 1.0]
+    if zeroed:
+        norms = ", ".join(f"||W{h.layer}|| = {h.weight_norm_W:.2g}" for h in zeroed)
+        cause = f"its weights are all but zero ({norms}), as too strong an L2 leaves them"
+        cause += ": weaken L2"
+    elif dead:
+        cause = (
+            f"no unit of {_layer_list(dead)} is active on any example: lower the learning rate "
+            "or use He initialization"
+        )
+    else:
+        cause = "the other warnings name what stops the inputs' signal on its way"
+    varies = "does not vary" if spread.max() == 0 else f"varies by {spread.max():.2g} at most"
+    return HealthWarning(
+        CONSTANT_OUTPUT,
+        f"constant output: Z[L] {varies} (standard deviation) over the {m} examples, so the "
+        f"network predicts the same for every input and has learned nothing from them; {cause}",
+        len(layers),
+    )
+
+
 def layer_health(
     network: Network,
     X: Any,
@@ -339,6 +385,7 @@ def _health(
         finite = np.isfinite(network.grad).all() and all(
             np.isfinite(layer._z).all() for layer in network.layers
         )
+        output = np.asarray(network.layers[-1]._z, dtype=np.float64)
     finally:
         network.grad[...] = saved_grad
         network.clear_cache()
@@ -355,6 +402,11 @@ def _health(
     # the initializer the network was drawn from: its own, or its activation's (He for ReLU)
     init = network.init or network.layers[0].activation.recommended_init
     gradient_warnings, ratio, magnitude = _gradient_warnings(layers, gradient_orders, init)
+    constant = _constant_output_warning(output, layers) if finite else None
+    if constant is not None:
+        warnings.append(constant)
+        if _zeroed(layers):  # the gradients vanish for want of weights, not by the init
+            gradient_warnings = [w for w in gradient_warnings if w.kind != VANISHING]
     warnings.extend(gradient_warnings)
     warnings.extend(_activation_warnings(layers, gradient_orders))
     saturated = [

@@ -82,3 +82,16 @@ def test_an_unknown_kind_is_refused_naming_the_accepted_ones():
     with pytest.raises(DeepRecipeError, match="boosting, linear, trivial"):
         fit_reference("forest", _classes())
     assert reference_name("linear", regression=False) == "logistic regression"
+
+
+@pytest.mark.parametrize("m", [12, 20, 39])
+def test_boosting_on_a_tiny_training_set_is_not_the_training_mean_again(m):
+    """scikit-learn's default leaf (20 rows) allows no split below 40 rows: boosting would
+    equal the trivial reference (scotland: 20 training rows). A smaller leaf lets it learn."""
+    rng = np.random.default_rng(0)
+    X, X_dev = rng.normal(size=(m, 3)), rng.normal(size=(200, 3))
+    y, y_dev = 3 * X[:, 0], 3 * X_dev[:, 0]
+    data = ReferenceData(X, y, X_dev, y_dev, regression=True)
+    boosting, _ = fit_reference("boosting", data)
+    trivial, _ = fit_reference("trivial", data)
+    assert boosting["dev_error"] < 0.5 * trivial["dev_error"]

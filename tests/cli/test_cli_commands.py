@@ -233,6 +233,22 @@ def test_diagnose_table_with_a_bayes_error(invoke):
     assert "high variance" in result.stdout.splitlines()[0].lower()
 
 
+def test_diagnose_reads_a_regressions_mean_squared_errors(invoke):
+    """--metric mse: MSEs above 1 are accepted and shown as numbers; the tolerance is a share
+    of --target-variance, as in the recipe (0.015 x 25 = 0.375). Without --metric mse such
+    values are refused with the option named."""
+    d = invoke.json("diagnose", "--train-error", "3.1", "--dev-error", "3.3", "--metric", "mse",
+                    "--target-variance", "25", "--bayes-error", "3")  # fmt: skip
+    assert d["metric"] == "loss" and d["label"] == "low bias and low variance"
+    assert d["variance_threshold"] == pytest.approx(0.375)
+    table = invoke("diagnose", "--train-error", "3.1", "--dev-error", "4.4", "--metric", "mse")
+    assert "train MSE" in table.stdout and "4.4" in table.stdout and "%" not in table.stdout
+    refused = invoke("diagnose", "--train-error", "3.1", "--dev-error", "4")
+    assert refused.exit_code == 2
+    assert "--train-error 3.1, --dev-error 4 above 1" in refused.stderr
+    assert "--metric mse" in refused.stderr
+
+
 def test_datasets_lists_the_embedded_sets(invoke):
     names = [d["name"] for d in invoke.json("datasets")]
     assert {"football", "digits", "moons", "iris"} <= set(names)

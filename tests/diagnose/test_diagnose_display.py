@@ -25,9 +25,9 @@ def test_the_lecture_example_reads_as_percentages_with_high_variance_in_red(disp
     cells = shown.cells
     assert cells[cells.index("train error") + 1] == "1.00%"
     assert cells[cells.index("dev error") + 1] == "11.00%"
-    assert cells[cells.index("variance") + 1] == "10.00%"
-    assert cells[cells.index("variance") + 2].startswith("HIGH (threshold")
-    assert cells[cells.index("avoidable bias") + 2].startswith("ok")
+    assert cells[cells.index("variance (dev - train)") + 1] == "10.00%"
+    assert cells[cells.index("variance (dev - train)") + 2].startswith("HIGH (threshold")
+    assert cells[cells.index("avoidable bias (train - Bayes)") + 2].startswith("ok")
     assert shown.color_of("HIGH") == COLORS["bad"]
     assert "Diagnosis: high variance" in shown.text
     assert "regularization" in shown.text  # the next actions

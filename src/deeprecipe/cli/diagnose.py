@@ -6,49 +6,32 @@ from typing import Any
 
 import click
 
+from deeprecipe._html import Cell
 from deeprecipe.cli._options import output_options
-from deeprecipe.cli._ui import UI, percent
+from deeprecipe.cli._ui import UI
 from deeprecipe.cli.app import cli
 from deeprecipe.diagnose.bias_variance import DEFAULT_TOLERANCE
+from deeprecipe.errors import DeepRecipeError
 
-ERROR = click.FloatRange(0.0, 1.0)
+ERROR = click.FloatRange(min=0.0)  # a rate (0-1), or with --metric mse any squared error
+
+#: what ``--metric`` names, as the library's ``diagnose(metric=...)`` calls it
+METRICS = {"error": "error", "mse": "loss"}
 
 
-def diagnosis_rows(d: Any) -> list[list[str]]:
-    """The table rows of a :class:`~deeprecipe.diagnose.Diagnosis`: errors, then gaps."""
-    bayes = percent(d.bayes_error) + (" (assumed)" if d.bayes_error_assumed else "")
-    rows = [["Bayes (human-level) error", bayes, ""], ["train error", percent(d.train_error), ""]]
-    if d.train_dev_error is not None:
-        rows.append(["train-dev error", percent(d.train_dev_error), ""])
-    rows.append(["dev error", percent(d.dev_error), ""])
-
-    def verdict(high: bool) -> str:
-        return "HIGH" if high else "ok"
-
-    rows.append(
-        [
-            "avoidable bias (train - Bayes)",
-            percent(d.avoidable_bias),
-            f"{verdict(d.high_bias)} (threshold {percent(d.bias_threshold)})",
-        ]
-    )
-    base = "train-dev" if d.train_dev_error is not None else "dev"
-    variance_verdict = f"{verdict(d.high_variance)} (threshold {percent(d.variance_threshold)})"
-    rows.append([f"variance ({base} - train)", percent(d.variance), variance_verdict])
-    if d.data_mismatch is not None:
-        rows.append(
-            [
-                "data mismatch (dev - train-dev)",
-                percent(d.data_mismatch),
-                f"{verdict(d.high_mismatch)} (threshold {percent(d.mismatch_threshold)})",
-            ]
-        )
-    return rows
+def _table_cell(value: Any) -> Any:
+    """A coloured cell of the notebook's table as its text."""
+    return value.value if isinstance(value, Cell) else value
 
 
 @cli.command("diagnose", short_help="Bias or variance? The lecture's table from your errors.")
-@click.option("--train-error", type=ERROR, required=True, help="Error on the training set (0-1).")
-@click.option("--dev-error", type=ERROR, required=True, help="Error on the dev set (0-1).")
+@click.option(
+    "--train-error",
+    type=ERROR,
+    required=True,
+    help="Error on the training set (0-1), or its MSE with --metric mse.",
+)
+@click.option("--dev-error", type=ERROR, required=True, help="Error on the dev set, like train.")
 @click.option(
     "--bayes-error",
     type=ERROR,
@@ -64,7 +47,21 @@ def diagnosis_rows(d: Any) -> list[list[str]]:
     type=click.FloatRange(0.0, 1.0),
     default=DEFAULT_TOLERANCE,  # the library's: the CLI must give the lecture's answers too
     show_default=True,
-    help="A gap above this (and above 10% of its reference error) is high.",
+    help="A gap above this (and above 10% of its reference error) is high; with --metric mse, "
+    "a share of --target-variance.",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(list(METRICS)),
+    default="error",
+    show_default=True,
+    help="error: error rates (0-1); mse: a regression's mean squared errors.",
+)
+@click.option(
+    "--target-variance",
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="With --metric mse: the target's variance (the training mean's MSE), which the "
+    "tolerance is a share of, as in the recipe [default: none; only the 10% rule applies].",
 )
 @output_options
 def diagnose_command(
@@ -74,6 +71,8 @@ def diagnose_command(
     bayes_error: float | None,
     train_dev_error: float | None,
     tolerance: float,
+    metric: str,
+    target_variance: float | None,
 ) -> None:
     """Bias or variance? The lecture's table, from the errors you measured.
 
@@ -84,22 +83,37 @@ def diagnose_command(
       deeprecipe diagnose --train-error 0.15 --dev-error 0.30     # both
       deeprecipe diagnose --train-error 0.005 --dev-error 0.01    # neither
       deeprecipe diagnose --train-error 0.08 --dev-error 0.10 --bayes-error 0.075  # variance
+      deeprecipe diagnose --train-error 3.1 --dev-error 4.4 --metric mse --target-variance 25
     """
     from deeprecipe.diagnose import diagnose
+    from deeprecipe.diagnose.display import diagnosis_rows
 
+    given = {"--train-error": train_error, "--dev-error": dev_error,
+             "--bayes-error": bayes_error, "--train-dev-error": train_dev_error}  # fmt: skip
+    above = [f"{flag} {value:g}" for flag, value in given.items() if (value or 0) > 1]
+    if metric == "error" and above:
+        raise DeepRecipeError(
+            f"{', '.join(above)} above 1: an error rate is a share of the examples; accepted: "
+            "rates in [0, 1], or --metric mse for a regression's mean squared errors"
+        )
+    if target_variance is not None and metric != "mse":
+        raise DeepRecipeError("--target-variance goes with --metric mse")
+    absolute = tolerance if metric == "error" else tolerance * (target_variance or 0.0)
     d = diagnose(
         train_error,
         dev_error,
         bayes_error,
         train_dev_error,
-        bias_tolerance=tolerance,
-        variance_tolerance=tolerance,
-        mismatch_tolerance=tolerance,
+        bias_tolerance=absolute,
+        variance_tolerance=absolute,
+        mismatch_tolerance=absolute,
+        metric=METRICS[metric],
     )
+    rows = [[_table_cell(v) for v in row] for row in diagnosis_rows(d.to_dict(), "MSE")]
     ui.table(
         f"Diagnosis: {d.label}",
         ["", "value", "verdict"],
-        diagnosis_rows(d),
+        rows,
         caption="; ".join(d.notes) or None,
     )
     ui.say("Next: " + "; ".join(d.actions))

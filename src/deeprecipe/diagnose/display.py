@@ -27,7 +27,7 @@ def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[o
     """The lecture's table from a diagnosis (``Diagnosis.to_dict()``): Bayes, train
     (train-dev), dev, then the gaps with their verdicts in colour. Rates read as percentages,
     a regression's mean squared errors as numbers (``loss_name`` names that loss). The report's
-    table is this one too."""
+    table and ``deeprecipe diagnose``'s are this one too."""
     show = error_format(d.get("metric", "error"))
     what = "error" if d.get("metric", "error") == "error" else loss_name
     bayes = show(d["bayes_error"]) + (" (assumed)" if d.get("bayes_error_assumed") else "")
@@ -45,18 +45,23 @@ def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[o
     rows.append([f"dev {what}", show(d["dev_error"]), ""])
     rows.append(
         [
-            "avoidable bias",
+            "avoidable bias (train - Bayes)",
             show(d["avoidable_bias"]),
             _flag(d["high_bias"], show(d["bias_threshold"])),
         ]
     )
+    base = "train-dev" if d.get("train_dev_error") is not None else "dev"
     rows.append(
-        ["variance", show(d["variance"]), _flag(d["high_variance"], show(d["variance_threshold"]))]
+        [
+            f"variance ({base} - train)",
+            show(d["variance"]),
+            _flag(d["high_variance"], show(d["variance_threshold"])),
+        ]
     )
     if d.get("data_mismatch") is not None:
         rows.append(
             [
-                "data mismatch",
+                "data mismatch (dev - train-dev)",
                 show(d["data_mismatch"]),
                 _flag(d["high_mismatch"], show(d["mismatch_threshold"])),
             ]

@@ -324,3 +324,13 @@ def test_no_hidden_layer_is_logistic_regression_and_per_layer_settings_apply():
     ).fit(X, y)
     assert deep.network_.activations == ["tanh", "relu"]
     assert [layer.keep_prob for layer in deep.network_.layers] == [0.9, 0.8, 1.0]
+
+
+def test_a_feature_far_from_zero_is_centred_before_the_float32_cast():
+    """A timestamp near 1.7e9 in float32 has a step of 128: cast first, 2,000 distinct values
+    300 apart became 3, and training saw what prediction (standardized in float64) did not."""
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 300, 2000)
+    X, y = (1.7e9 + t)[:, None], (t > 150).astype(int)
+    model = DeepClassifier((16,), max_iter=300, random_state=0).fit(X[:1500], y[:1500])
+    assert model.score(X[:1500], y[:1500]) > 0.99 and model.score(X[1500:], y[1500:]) > 0.99

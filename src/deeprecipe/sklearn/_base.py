@@ -165,9 +165,12 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         return X.toarray()
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
-        """Cast to the network's dtype and normalize with the TRAINING statistics."""
-        X = np.asarray(X).astype(self.network_.dtype, copy=False)
-        return X if self._scaler is None else self._scaler.transform(X)
+        """Normalize with the TRAINING statistics, then cast to the network's dtype: in that
+        order, as :meth:`_logits` does, so that a feature far from zero (a timestamp near 1.7e9)
+        is not rounded to a few float32 values before it is centred."""
+        if self._scaler is not None:
+            X = self._scaler.transform(np.asarray(X, dtype=np.float64))
+        return np.asarray(X).astype(self.network_.dtype, copy=False)
 
     def _logits(self, X: Any) -> np.ndarray:
         """Validated, normalized ``X`` through the network (prediction mode), in float64, as

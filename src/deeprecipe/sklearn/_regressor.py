@@ -71,7 +71,9 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
                 f"y has {n_targets} target column(s); this regressor was fitted on "
                 f"{self._n_targets} (warm_start and partial_fit continue the same network)"
             )
-        return y.reshape(len(y), n_targets).astype(check_dtype(self.dtype))
+        # float64 until standardized: a float32 cast first rounds targets far from zero
+        # (1.7e9 + a spread of 300 took 3 distinct values)
+        return y.reshape(len(y), n_targets).astype(np.float64)
 
     def _output_spec(self) -> tuple[int, Task]:
         return self._n_targets, TASKS["regression"]
@@ -86,7 +88,7 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
         def scaled(values):
             if values is None:
                 return None
-            return task.standardize(values, centre, spread).astype(values.dtype)
+            return task.standardize(values, centre, spread).astype(check_dtype(self.dtype))
 
         return scaled(targets), scaled(y_dev)
 

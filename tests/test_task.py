@@ -310,3 +310,24 @@ def test_an_mse_up_to_a_million_prints_without_an_exponent():
     assert [show(v) for v in (10004.5, 4.779, 0.0119, 1.925e6)] == [
         "10004", "4.779", "0.0119", "1.925e+06"
     ]  # fmt: skip
+
+
+def test_two_dimensional_labels_that_are_not_one_hot_are_refused_not_argmaxed():
+    """Multi-label rows [1, 0, 1] or all-zero rows were read as the index of their largest
+    entry: a recipe run on them trained a single-label classifier without a word."""
+    from deeprecipe.task import infer_task, label_vector
+
+    assert list(label_vector(np.eye(3)[[2, 0, 1]])) == [2, 0, 1]
+    with pytest.raises(DeepRecipeError, match=r"rows are not one-hot \(row 1: \[1, 0, 1\]\)"):
+        infer_task(np.array([[0, 1, 0], [1, 0, 1], [0, 0, 1]]))
+    with pytest.raises(DeepRecipeError, match=r"row 0: \[0, 0\]"):
+        infer_task(np.array([[0, 0], [1, 0]]))
+
+
+def test_a_split_of_several_numeric_targets_is_not_stratified_by_their_largest():
+    from deeprecipe.data import split
+
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(300, 3))
+    assert not split(np.zeros((300, 1)), Y).stratified
+    assert split(np.zeros((300, 1)), np.eye(3)[rng.integers(0, 3, 300)]).stratified

@@ -136,14 +136,29 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _label_vector(y: np.ndarray, name: str) -> np.ndarray:
-    """Labels as a vector: ``(m,)`` as is, ``(m, 1)`` flattened, one-hot ``(m, k)`` argmaxed."""
+def is_one_hot(y: np.ndarray) -> bool:
+    """A 2-D array whose rows each hold a single 1 and zeros otherwise."""
+    return bool(y.ndim == 2 and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all())
+
+
+def label_vector(y: np.ndarray, name: str = "y") -> np.ndarray:
+    """Labels as a vector: ``(m,)`` as is, ``(m, 1)`` flattened, one-hot ``(m, k)`` as each
+    row's index of its 1. Other 2-D targets (multi-label rows, scores) are refused: read as
+    the index of their largest entry they would silently become one label per row."""
     if y.ndim == 1:
         return y
     if y.ndim == 2 and y.shape[1] == 1:
         return y[:, 0]
+    if y.ndim == 2 and is_one_hot(y):
+        return np.argmax(y, axis=1)
     if y.ndim == 2:
-        return np.argmax(y, axis=1)  # one-hot rows
+        bad = int(np.flatnonzero(~(np.isin(y, (0, 1)).all(axis=1) & (y.sum(axis=1) == 1)))[0])
+        row = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in y[bad].tolist())
+        raise DeepRecipeError(
+            f"{name} has shape {y.shape} and its rows are not one-hot (row {bad}: [{row}]); "
+            "accepted: labels of shape (m,) or (m, 1), one-hot rows (a single 1 each), or "
+            "task='regression' for several numeric targets"
+        )
     raise DeepRecipeError(f"{name} has shape {y.shape}; accepted: (m,), (m, 1) or one-hot (m, k)")
 
 
@@ -340,7 +355,7 @@ class _ClassLabels:
     """Encoding shared by the classification tasks: labels -> indices into sorted ``classes``."""
 
     def encode(self, y, classes, name="y"):
-        labels = _label_vector(np.asarray(y), name)
+        labels = label_vector(np.asarray(y), name)
         known = np.asarray(classes)
         index = np.searchsorted(known, labels)
         index = np.clip(index, 0, len(known) - 1)
@@ -452,7 +467,7 @@ class SoftmaxCrossEntropy(_ClassLabels, Task):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == n_outputs and y.shape[1] > 1:
             # one-hot rows: turn them into indices
-            if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+            if not is_one_hot(y):
                 raise DeepRecipeError(
                     "y is 2-D but not one-hot; softmax_crossentropy accepts class indices of "
                     f"shape (m,) or one-hot rows of shape (m, {n_outputs})"
@@ -672,7 +687,7 @@ def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
         if not whole:
             kind = TASKS["regression"].kind
         else:
-            n = len(np.unique(_label_vector(y, "y")))
+            n = len(np.unique(label_vector(y, "y")))
             if n < 2:
                 raise DeepRecipeError(
                     "y holds a single class; accepted: at least two classes, or task='regression'"
@@ -683,6 +698,6 @@ def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
         if y.dtype.kind not in "biuf":
             raise DeepRecipeError(f"y has dtype {y.dtype}; regression accepts numbers only")
         return task, None
-    classes = list(np.unique(_label_vector(y, "y")))
+    classes = list(np.unique(label_vector(y, "y")))
     task.check_classes(classes)
     return task, classes

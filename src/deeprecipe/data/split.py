@@ -33,6 +33,7 @@ from deeprecipe._files import atomic_write_text
 from deeprecipe._validation import check_rng
 from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+from deeprecipe.task import is_one_hot, label_vector
 
 __all__ = [
     "MIN_EVAL_EXAMPLES",
@@ -597,16 +598,16 @@ def _stratify_labels(stratify: Any, y: np.ndarray | None, m: int) -> np.ndarray 
                 f"stratify={stratify!r} is not known; accepted: 'auto', True, False or an array "
                 "of group labels"
             )
-        if y is None:
-            return None
-        labels = _label_vector(y)
+        if y is None or (y.ndim == 2 and y.shape[1] > 1 and not is_one_hot(y)):
+            return None  # several targets (a multi-output regression, multi-label rows)
+        labels = label_vector(y)
         return labels if _is_class_like(labels) else None
     if stratify is None or stratify is False:
         return None
     if stratify is True:
         if y is None:
             raise DeepRecipeError("stratify=True needs y; accepted: pass y, or stratify=False")
-        labels = _label_vector(y)
+        labels = label_vector(y)
         whole = labels.dtype.kind != "f" or bool(
             np.isfinite(labels).all() and np.all(labels == np.round(labels))
         )
@@ -622,17 +623,6 @@ def _stratify_labels(stratify: Any, y: np.ndarray | None, m: int) -> np.ndarray 
             f"stratify has shape {labels.shape}; accepted: 'auto', True, False or {m} group labels"
         )
     return labels
-
-
-def _label_vector(y: np.ndarray) -> np.ndarray:
-    """1-D labels from y of shape (m,), (m, 1), or one-hot (m, k)."""
-    if y.ndim == 1:
-        return y
-    if y.ndim == 2 and y.shape[1] == 1:
-        return y[:, 0]
-    if y.ndim == 2:
-        return np.argmax(y, axis=1)
-    raise DeepRecipeError(f"y has shape {y.shape}; accepted: (m,), (m, 1) or one-hot (m, k)")
 
 
 def _controlled_rounding(counts: np.ndarray, sizes: np.ndarray, rng: np.random.Generator):

@@ -65,24 +65,64 @@ def scaled(data: Prepared, scaler_kind: str | None) -> tuple[Any, dict[str, np.n
 
 
 def measure(
-    net: Network, X: np.ndarray, y: np.ndarray, task: str, m: int | None = None
+    net: Network,
+    X: np.ndarray,
+    y: np.ndarray,
+    task: str,
+    m: int | None = None,
+    cost: float | None = None,
 ) -> dict[str, float] | None:
     """Error (misclassification rate, or MSE for regression), accuracy and cost on one part;
     the cost's L2 term divided by ``m``, the training set's size (as training's is), not by the
-    part's: the dev cost of a star98 run read 2.5x the training cost for a lower dev MSE."""
+    part's: the dev cost of a star98 run read 2.5x the training cost for a lower dev MSE.
+    ``cost``: the part's cost J when it is not ``net``'s on ``y`` (see :func:`trained_costs`)."""
     if len(X) == 0:
         return None
     error = net.error(X, y)
-    out = {"error": error, "cost": net.cost(X, y, m=m)}
+    out = {"error": error, "cost": net.cost(X, y, m=m) if cost is None else cost}
     if get_task(task).metric_is_rate:
         out["accuracy"] = 1.0 - error
     return out
 
 
-def measure_all(net: Network, X: dict[str, np.ndarray], data: Prepared) -> dict[str, Any]:
+def measure_all(
+    net: Network,
+    X: dict[str, np.ndarray],
+    data: Prepared,
+    costs: dict[str, float | None] | None = None,
+) -> dict[str, Any]:
+    """:func:`measure` on every part; ``costs`` from :func:`trained_costs`, when given."""
     ys = {"train": data.y_train, "dev": data.y_dev, "test": data.y_test}
     m = len(data.X_train)  # the L2 term's m, on every part
-    return {part: measure(net, X[part], ys[part], data.task, m) for part in ys}
+    costs = costs or {}
+    return {part: measure(net, X[part], ys[part], data.task, m, costs.get(part)) for part in ys}
+
+
+def trained_targets(
+    data: Prepared,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray | None]:
+    """Each part's targets as the network trains on them, and the scale: a regression's
+    standardized, ``t = (y - mean) / std`` per output with the TRAINING targets' mean and
+    std (the task's rule, as the recipe's trials and DeepRegressor standardize), so that the
+    learning rate and lambda mean the same on any target's units; labels as they are
+    (``None, None`` for the scale). Fold the scale into the trained network with
+    :func:`deeprecipe.train.targets.rescale_output`."""
+    centre, spread = data.head.target_scale(data.y_train)
+    ys = {"train": data.y_train, "dev": data.y_dev, "test": data.y_test}
+    return (
+        {p: data.head.standardize(y, centre, spread) if len(y) else y for p, y in ys.items()},
+        centre,
+        spread,
+    )
+
+
+def trained_costs(
+    net: Network, X: dict[str, np.ndarray], targets: dict[str, np.ndarray]
+) -> dict[str, float | None]:
+    """Each part's cost J as training measures it, on the targets it trains on (a
+    regression's standardized ones: call it before the scale is folded into ``net``)."""
+    m = len(X["train"])  # the L2 term's m, on every part
+    return {p: net.cost(X[p], t, m=m) if len(X[p]) else None for p, t in targets.items()}
 
 
 def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[str, Any]) -> Path:
@@ -116,12 +156,20 @@ def save_split(folder: Path, data: Prepared, seed: int) -> Path:
     return path
 
 
-def error_rows(errors: dict[str, Any], task: str) -> tuple[list[str], list[list[Any]]]:
-    """Columns and rows of the errors table."""
+#: what a regression's cost column says: J is the training objective, on standardized targets
+STANDARDIZED_COST = "cost J (y standardized)"
+
+
+def error_rows(
+    errors: dict[str, Any], task: str, standardized: bool = False
+) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of the errors table; ``standardized``: the costs are on standardized
+    targets (a regression's errors stay in the targets' units)."""
     from deeprecipe.cli._ui import percent
 
     if not get_task(task).metric_is_rate:
-        columns = ["set", get_task(task).metric_label, "cost"]
+        cost = STANDARDIZED_COST if standardized else "cost"
+        columns = ["set", get_task(task).metric_label, cost]
         rows = [[p, e["error"], e["cost"]] for p, e in errors.items() if e is not None]
     else:
         columns = ["set", "error", "accuracy", "cost"]

@@ -29,6 +29,8 @@ from deeprecipe.cli._training import (
     save,
     save_split,
     scaled,
+    trained_costs,
+    trained_targets,
 )
 from deeprecipe.cli._ui import UI, to_json
 from deeprecipe.cli.app import cli
@@ -37,6 +39,9 @@ from deeprecipe.defaults import EPOCHS, TRAIN_LEARNING_RATE, TRAIN_PATIENCE
 CHECKPOINT_FILE = "checkpoint.safetensors"
 #: beside the checkpoint: the options it was trained with, which --resume must repeat
 CHECKPOINT_SETTINGS_FILE = "checkpoint_settings.json"
+#: a regression's target scale, {"mean": [...], "std": [...]} per output (None for labels), in
+#: results.json, the model file's metadata and the checkpoint's settings
+TARGET_SCALE = "target_scale"
 #: what a resumed training must share with the checkpointed one: the data and its split (else
 #: the test rows may be rows the network trained on), the network and the optimizer
 RESUME_MUST_MATCH = (
@@ -172,6 +177,12 @@ def training_options(command):
 def train(ui: UI, **options: Any) -> None:
     """Train one configuration, print its train/dev/test errors, save the model.
 
+    A regression trains on standardized targets, (y - mean) / std with the training split's
+    mean and std, as the trials of `deeprecipe run` do: --learning-rate and --l2 then mean the
+    same whatever the target's units. The scale is folded into the output layer, so the saved
+    model, `predict` and the printed MSEs are in the target's own units; the cost J (the
+    table's, the history's) is on the standardized targets, and says so.
+
     \b
     Examples:
       deeprecipe train
@@ -188,6 +199,7 @@ def train(ui: UI, **options: Any) -> None:
     from deeprecipe.progress import ProgressView
     from deeprecipe.train import EarlyStopping, PublishEvents, Trainer
     from deeprecipe.train.checkpoint import Checkpoint, load_checkpoint
+    from deeprecipe.train.targets import rescale_output
 
     if options["resume"] and options["out_dir"] is None:
         raise DeepRecipeError("--resume needs --out: the folder of the checkpointed training")
@@ -213,6 +225,10 @@ def train(ui: UI, **options: Any) -> None:
     net = network_for(spec, data, backend=options["backend"], device=options["device"])
     scaler_kind = None if options["scaler"] == "none" else options["scaler"]
     scaler, X = scaled(data, scaler_kind)
+    # a regression trains on (y - mean) / std, as the recipe's trials do; the scale comes from
+    # the training split, which --resume must repeat (so it continues in the same units)
+    targets, centre, spread = trained_targets(data)
+    target_scale = None if centre is None else {"mean": centre.tolist(), "std": spread.tolist()}
     folder = run_folder(options["out_dir"], create=False)
     checkpoint_path = folder / CHECKPOINT_FILE
     if options["resume"] and not checkpoint_path.exists():
@@ -225,7 +241,7 @@ def train(ui: UI, **options: Any) -> None:
         callbacks.append(Checkpoint(checkpoint_path, every=options["checkpoint_every"]))
     settings = _resume_settings(options)
     if options["resume"]:
-        _check_same_settings(folder / CHECKPOINT_SETTINGS_FILE, settings)
+        _check_same_settings(folder / CHECKPOINT_SETTINGS_FILE, settings, target_scale)
         trainer = load_checkpoint(checkpoint_path)
         if options["epochs"] < trainer.epoch:
             raise DeepRecipeError(
@@ -254,17 +270,26 @@ def train(ui: UI, **options: Any) -> None:
     if options["checkpoint_every"] and not options["resume"]:
         from deeprecipe._files import atomic_write_text
 
-        atomic_write_text(folder / CHECKPOINT_SETTINGS_FILE, to_json(settings))
+        # the checkpoint's weights are in the units of these targets
+        checkpointed = {**settings, TARGET_SCALE: target_scale}
+        atomic_write_text(folder / CHECKPOINT_SETTINGS_FILE, to_json(checkpointed))
     remaining = max(options["epochs"] - trainer.epoch, 0)
+    label = "training" if centre is None else "training on standardized y"
     with ui.progress() as bars:
-        trainer.callbacks = [*callbacks, PublishEvents(ProgressView(bars), epochs=remaining)]
+        trainer.callbacks = [
+            *callbacks,
+            PublishEvents(ProgressView(bars), epochs=remaining, label=label),
+        ]
         history = trainer.history
         if remaining:
             history = trainer.fit(
-                X["train"], data.y_train, epochs=remaining, X_dev=X["dev"], y_dev=data.y_dev
+                X["train"], targets["train"], epochs=remaining, X_dev=X["dev"], y_dev=targets["dev"]
             )
     with using_threads(trainer.n_threads):  # the final measurements too
-        errors = measure_all(net, X, data)
+        costs = trained_costs(net, X, targets)  # J as trained: before the scale is folded in
+        # the saved model, predict and the errors in the targets' own units
+        rescale_output(net, net.task.fold_scale, centre, spread)
+        errors = measure_all(net, X, data, costs)
     config = {
         k: options[k]
         for k in (
@@ -285,7 +310,10 @@ def train(ui: UI, **options: Any) -> None:
         )
     }
     with owner.committing():  # results.json last; a write error names its file
-        model_path = save(folder, net, scaler, data, {"config": config, "errors": errors})
+        extra = {"config": config, "errors": errors}
+        if target_scale is not None:  # what DeepRegressor.load continues training in
+            extra[TARGET_SCALE] = target_scale
+        model_path = save(folder, net, scaler, data, extra)
         save_split(folder, data, options["seed"])
         result = {
             "model": str(model_path),
@@ -293,6 +321,9 @@ def train(ui: UI, **options: Any) -> None:
             "network": net.config,
             "config": config,
             "errors": errors,
+            TARGET_SCALE: target_scale,
+            # as a recipe trial's record: what turns the history's MSEs into y's units
+            "target_variance": None if spread is None else (spread**2).tolist(),
             "epochs_run": len(history),
             "best_epoch": history.best_epoch,
             "stopped_early": history.stopped_early,
@@ -304,7 +335,7 @@ def train(ui: UI, **options: Any) -> None:
 
     if history.message:
         ui.note(f"Note: {history.message}")
-    columns, rows = error_rows(errors, data.task)
+    columns, rows = error_rows(errors, data.task, standardized=centre is not None)
     layers = "-".join(map(str, net.layer_sizes))
     ran = f"{len(history)} epoch{'s' if len(history) != 1 else ''}"
     if history.stopped_early:
@@ -318,8 +349,11 @@ def _write_outputs(folder: Path, result: dict[str, Any]) -> None:
     from deeprecipe._files import atomic_write_bytes as write_bytes
     from deeprecipe._files import atomic_write_text as write_text
     from deeprecipe.report.figures import cost_curves, png_bytes
+    from deeprecipe.report.from_recipe import target_variance
 
-    figure = cost_curves({"training": result["history"]})
+    # a regression trained on standardized targets: the cost says so, the MSEs are in y's units
+    variances = None if result[TARGET_SCALE] is None else {"training": target_variance(result)}
+    figure = cost_curves({"training": result["history"]}, target_variances=variances)
     write_bytes(folder / "cost_curves.png", png_bytes(figure))
     write_text(folder / "results.json", to_json(result))  # last: the folder is complete
 
@@ -335,11 +369,21 @@ def _resume_settings(options: dict[str, Any]) -> dict[str, Any]:
     return json.loads(to_json(settings))
 
 
-def _check_same_settings(path: Path, settings: dict[str, Any]) -> None:
-    """Refuse a --resume whose options differ from the checkpointed training's."""
+def _check_same_settings(
+    path: Path, settings: dict[str, Any], target_scale: dict[str, Any] | None
+) -> None:
+    """Refuse a --resume whose options differ from the checkpointed training's, and one of a
+    regression checkpointed in other units (before its targets were standardized, or on
+    another scale)."""
     from deeprecipe.errors import DeepRecipeError
 
     if not path.exists():
+        if target_scale is not None:
+            raise DeepRecipeError(
+                f"--resume: the checkpoint in {path.parent} records no target scale: an older "
+                "deeprecipe trained it on the raw targets, and this one trains a regression on "
+                "standardized targets; accepted: a new training (without --resume)"
+            )
         return  # a checkpoint from before the settings were recorded: the network check remains
     try:
         saved = json.loads(path.read_text())
@@ -353,3 +397,14 @@ def _check_same_settings(path: Path, settings: dict[str, Any]) -> None:
                 f"with {saved[name]!r}; accepted: the same data, split, network and optimizer "
                 "options (a different split could put training rows in the test set)"
             )
+    # the same options split the same training rows, hence the same scale: this catches the
+    # checkpoint of an older deeprecipe (raw targets) and a data file changed since
+    if target_scale is not None and saved.get(TARGET_SCALE) != json.loads(to_json(target_scale)):
+        trained = saved.get(TARGET_SCALE)
+        raise DeepRecipeError(
+            "--resume: the checkpoint was trained on "
+            + ("the raw targets (an older deeprecipe)" if trained is None else
+               f"targets standardized by mean {trained['mean']}, std {trained['std']}")
+            + f", and this training standardizes them by mean {target_scale['mean']}, std "
+            f"{target_scale['std']}; accepted: a new training (without --resume)"
+        )  # fmt: skip

@@ -34,6 +34,7 @@ from deeprecipe.nn.network import Network
 from deeprecipe.task import get_task
 from deeprecipe.train.callbacks import EarlyStopping, TimeLimit
 from deeprecipe.train.spec import NetworkSpec, build_network
+from deeprecipe.train.targets import rescale_output
 from deeprecipe.train.trainer import fit
 
 #: bump when the meaning of a spec or of a stored result changes: old records are then ignored
@@ -229,9 +230,7 @@ def run_trial(
             augment=_augmenter(spec, data),
             metrics_every=spec["metrics_every"],
         )
-        out = net.get_weights()  # the fold on the host: off NumPy, W[L] is no lasting view
-        net.task.fold_scale(out[f"W{net.n_layers}"], out[f"b{net.n_layers}"], centre, spread)
-        net.set_weights({k: out[k] for k in (f"W{net.n_layers}", f"b{net.n_layers}")})
+        rescale_output(net, net.task.fold_scale, centre, spread)
         result = {
             "key": trial_key(spec, data),
             "spec": spec,

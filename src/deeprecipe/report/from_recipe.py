@@ -107,10 +107,11 @@ def _learning_curve(result: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _target_variance(trial: Mapping[str, Any]) -> float | None:
+def target_variance(trial: Mapping[str, Any]) -> float | None:
     """What turns a regression trial's history errors (on standardized targets) into MSEs in
     the targets' units: its training targets' variance; None when its outputs' variances
-    differ (the history keeps only their mean) or its record predates them."""
+    differ (the history keeps only their mean) or its record predates them. ``trial``: a
+    trial's record, or ``deeprecipe train``'s results, which say it the same way."""
     per_output = trial.get("target_variance")
     if not per_output or not np.allclose(per_output, per_output[0], rtol=1e-9, atol=0.0):
         return None
@@ -186,7 +187,7 @@ def report_data(
         trial = _candidate(steps, key)
         if trial and trial.get("history"):
             histories[label] = trial["history"]
-            variances[label] = _target_variance(trial)
+            variances[label] = target_variance(trial)
     if histories.get("baseline") is histories.get("chosen"):
         histories.pop("baseline", None)  # the baseline was kept: one curve, not two
         variances.pop("baseline", None)

@@ -15,6 +15,7 @@ from deeprecipe.sklearn._base import DeepEstimatorBase
 from deeprecipe.sklearn._docs import SHARED_DOC
 from deeprecipe.sklearn._params import check_dtype
 from deeprecipe.task import TASKS, Task
+from deeprecipe.train.targets import rescale_output
 
 
 class DeepRegressor(RegressorMixin, DeepEstimatorBase):
@@ -105,14 +106,9 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
             self._rescale_output(task.fold_scale)
 
     def _rescale_output(self, how) -> None:
-        """``how(W[L], b[L], centre, spread)`` in place on the host: on NumPy ``theta``'s own
-        views, elsewhere a host copy of ``theta``, assigned back (PyTorch and CuPy would
-        reject NumPy's in-place arithmetic, and the array API promises no views)."""
-        net = self.network_
-        theta = net.get_theta() if not net.backend.in_place else net.theta
-        W, b = net.views(theta)[-2:]
-        how(W, b, self._y_centre, self._y_spread)
-        net.theta = theta
+        """``how(W[L], b[L], centre, spread)`` in place on the output layer (see
+        :func:`~deeprecipe.train.targets.rescale_output`)."""
+        rescale_output(self.network_, how, self._y_centre, self._y_spread)
 
     def _score_logits(self, logits: np.ndarray, targets: np.ndarray) -> float:
         """R^2 (averaged over outputs); the same on standardized targets as in their units."""
@@ -153,4 +149,8 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
                 f"{source} holds a classification network ({model.network.task.name}); load it "
                 "with DeepClassifier.load"
             )
-        return {"y_ndim": 1 if model.network.layer_sizes[-1] == 1 else 2}
+        info = {"y_ndim": 1 if model.network.layer_sizes[-1] == 1 else 2}
+        scale = model.metadata.get("target_scale") if isinstance(model.metadata, dict) else None
+        if isinstance(scale, dict):  # deeprecipe train's: it trained on (y - mean) / std too
+            info.update(y_mean=scale["mean"], y_std=scale["std"])
+        return info

@@ -106,6 +106,21 @@ def test_the_decision_rule_keeps_only_what_beats_the_incumbent_on_dev():
     assert best.winner.key == "d" and best.text.startswith("kept better: dev error 0.2 -> 0.1")
 
 
+def test_errors_equal_up_to_their_last_digits_are_ties():
+    """mtcars (a regression, L2 = 10): a wider network was kept for a dev MSE lower by 2.5e-13
+    with a training MSE higher by 9e-14, the same function up to rounding."""
+    incumbent = _outcome("a", 3.627, 3.627, train_error=11.16)
+    labels = {"a": "now", "w": "hidden 80-12", "d": "diverged"}
+    wider = [_outcome("w", 3.627 - 2.5e-13, 3.627 - 2.5e-13, train_error=11.16 + 9e-14)]
+    stay = better_on_dev(incumbent, wider, labels, grows=True)
+    assert not stay.accepted and "ties the current dev error" in stay.text
+    assert not better_on_dev(incumbent, wider, labels).accepted  # nor by a rounding of its loss
+    assert better_on_dev(incumbent, [_outcome("w", 3.6, 3.6)], labels).accepted
+    inf = _outcome("d", float("inf"), float("inf"))  # a diverged trial ties only itself
+    assert not better_on_dev(incumbent, [inf], labels).accepted
+    assert better_on_dev(inf, [incumbent], labels).accepted
+
+
 def test_a_bigger_network_that_only_ties_on_dev_must_lower_the_training_error():
     """The penguins trial: wider, longer and deeper candidates tied at 5.97% dev and 6.53%
     train, each won by a dev loss lower by 0.0002, and the network grew eightfold."""

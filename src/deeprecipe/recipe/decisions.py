@@ -42,7 +42,7 @@ def tie_note(
 ) -> str:
     """How a tie on dev error was broken ("" when there was none): between candidates, and
     with the current configuration."""
-    tied = [o for o in outcomes if o.dev_error == best.dev_error]
+    tied = [o for o in outcomes if o.ties_on_dev(best)]
     note = ""
     if len(tied) > 1:
         losses = ", ".join(
@@ -53,7 +53,7 @@ def tie_note(
             f"; {len(tied)} candidates tie at {show(best.dev_error)} dev error, broken by the "
             f"lowest dev loss without the L2 term ({losses})"
         )
-    if incumbent is not None and best.dev_error == incumbent.dev_error and best is not incumbent:
+    if incumbent is not None and best.ties_on_dev(incumbent) and best is not incumbent:
         note += (
             f"; a tie on dev error with the current configuration, broken by the lower dev "
             f"loss {incumbent.result['dev_loss']:.4g} -> {best.result['dev_loss']:.4g}"

@@ -134,20 +134,17 @@ def better_on_dev(
     say how a tie on dev error was broken. With ``grows`` (a bigger or longer-trained
     candidate), a tie on dev error is not enough: the candidate must also lower the training
     error, or the smaller incumbent stays (a dev loss lower by 0.0002 would otherwise grow
-    the network eightfold for nothing)."""
+    the network eightfold for nothing). Errors and losses equal up to their last digits' rounding
+    are ties (:func:`~deeprecipe.recipe.sweep.same_number`)."""
     best = min(outcomes, key=lambda o: o.dev_score)
-    if (
-        grows
-        and best.dev_error == incumbent.dev_error
-        and not (best.train_error < incumbent.train_error)
-    ):
+    if grows and best.ties_on_dev(incumbent) and not best.trains_lower(incumbent):
         return Decision(
             False,
             labels.get(incumbent.key, "the current configuration"),
             incumbent.key,
             decisions.tie_kept_smaller(show, incumbent, labels[best.key], best),
         )
-    if best.dev_score < incumbent.dev_score:
+    if best.beats_on_dev(incumbent):
         text = decisions.kept(show, labels[best.key], incumbent, best)
         text += decisions.tie_note(show, best, outcomes, labels, incumbent)
         return Decision(True, labels[best.key], best.key, text, winner=best)

@@ -3,6 +3,7 @@ new step that is one new class."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from deeprecipe.recipe import (
@@ -283,3 +284,59 @@ def test_variance_advice_names_the_fixes_the_budget_left_untried():
     flat = advice(["l2", "augment", "early_stopping"], "the budget is spent", hidden=())
     assert any(r.startswith("variance is still high after the recipe's regularization")
                for r in flat)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("dev_errors", "n_dev", "says"),
+    [
+        ((0.043, 0.036), 140, "cannot tell whether more data would help"),  # biopsy: 1 row
+        ((0.080, 0.036), 2000, "more data is likely to help"),
+        ((0.036, 0.036), 140, "the learning curve has flattened"),
+    ],
+)
+def test_more_data_is_advised_only_for_a_fall_beyond_the_dev_sets_noise(dev_errors, n_dev, says):
+    """biopsy: 'more data is likely to help: the dev error still fell by 0.71%', one of 140 dev
+    rows, on a curve that went 5.7, 6.4, 5.7, 4.3, 3.6%."""
+    from types import SimpleNamespace
+
+    from deeprecipe.recipe.advice import recommend
+    from deeprecipe.task import get_task
+
+    head = get_task("binary")
+    data = SimpleNamespace(
+        trials=SimpleNamespace(y_dev=np.zeros(n_dev), loss=head.name),
+        targets=SimpleNamespace(head=head),
+    )
+    run = SimpleNamespace(steps=[], data=data)
+    diagnosis = SimpleNamespace(high_bias=False, high_variance=True)
+    curve = SimpleNamespace(dev_error=list(dev_errors), sizes=[336, 419])
+    incumbent = _outcome("a", dev_errors[-1], 0.1)
+    advice = recommend(run, diagnosis, curve, incumbent, "the step limit (12) is reached")
+    assert any(says in line for line in advice), advice
+
+
+def test_a_training_that_diverged_at_a_larger_learning_rate_is_not_advice_to_lower_it():
+    """mtcars: '1 of the trainings diverged ... a lower learning rate would give them a fair
+    chance', where the one was the learning-rate sweep's rate 1 beside a chosen 0.3."""
+    from types import SimpleNamespace
+
+    from deeprecipe.recipe.advice import recommend
+    from deeprecipe.task import get_task
+
+    head = get_task("binary")
+    data = SimpleNamespace(
+        trials=SimpleNamespace(y_dev=np.zeros(100), loss=head.name),
+        targets=SimpleNamespace(head=head),
+    )
+    incumbent = TrialOutcome({"key": "a", "spec": {"learning_rate": 0.3}, "train_error": 0.1,
+                              "dev_error": 0.1, "dev_loss": 0.3})  # fmt: skip
+    diagnosis = SimpleNamespace(high_bias=False, high_variance=False)
+
+    def advice(diverged_at):
+        step = SimpleNamespace(name="s", kind="bias", candidates=[
+            {"spec": {"learning_rate": diverged_at}, "diverged": True}])  # fmt: skip
+        run = SimpleNamespace(steps=[step], data=data)
+        return " ".join(recommend(run, diagnosis, None, incumbent, "both gaps are within"))
+
+    assert "diverged" not in advice(1.0)
+    assert "1 of the trainings diverged" in advice(0.3)  # a wider network at the same rate

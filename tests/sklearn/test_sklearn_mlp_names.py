@@ -233,6 +233,26 @@ def test_aliases_resolve_to_one_setting_and_a_conflict_is_refused(cancer):
         DeepClassifier(solver="lbfgs").fit(X, y)
 
 
+def test_set_params_by_one_name_resets_the_other_so_the_value_set_last_trains(cancer):
+    """GridSearchCV over alpha on an estimator built with l2=5.0: the alpha=1e-4 point (the
+    default) trained at l2 = 5.0 while cv_results_ reported alpha=1e-4 (a scikit-learn user's
+    trial)."""
+    built = DeepClassifier((8,), l2=5.0, max_epochs=7, learning_rate=0.05)
+    built.set_params(alpha=1e-4, max_iter=20, learning_rate_init=0.2)
+    settings = built._settings()
+    assert (settings.alpha, settings.max_iter, settings.learning_rate_init) == (1e-4, 20, 0.2)
+    assert built.l2 is None and built.max_epochs is None and built.learning_rate == "constant"
+    back = DeepClassifier(alpha=0.5).set_params(l2=3.0)  # and the other way round
+    assert back._settings().alpha == 3.0 and back.alpha == 1e-4
+    X, y = cancer[0][:150], cancer[2][:150]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        built = DeepClassifier((4,), l2=5.0, max_iter=3, random_state=0)
+        search = GridSearchCV(built, {"alpha": [1e-4, 1e-2]}, cv=2, error_score="raise")
+        search.fit(X, y)
+    assert search.best_estimator_.network_.l2 == search.best_params_["alpha"]
+
+
 class _Trainer:
     """What SklearnRules touches on a trainer."""
 

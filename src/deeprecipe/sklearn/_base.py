@@ -29,6 +29,7 @@ from deeprecipe.sklearn._params import (
     SKLEARN_ACTIVATIONS,
     Settings,
     check_settings,
+    one_name_per_setting,
     seed_sequence,
 )
 from deeprecipe.sklearn._persist import PersistenceMixin
@@ -38,6 +39,14 @@ from deeprecipe.train import EarlyStopping, History, PublishEvents, Trainer, bui
 
 #: sparse inputs are densified up to this many entries (400 MB in float32); larger ones refused
 MAX_DENSE_ENTRIES = 100_000_000
+
+
+def _constructor_defaults() -> dict[str, Any]:
+    """The estimators' parameters and their defaults, by name."""
+    return {
+        name: param.default
+        for name, param in inspect.signature(DeepEstimatorBase.__init__).parameters.items()
+    }
 
 
 class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
@@ -114,6 +123,13 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         self.device = device
         self.backend = backend
         self.n_threads = n_threads
+
+    def set_params(self, **params: Any) -> DeepEstimatorBase:
+        """scikit-learn's ``set_params``; a setting given by one of its two names (``alpha``
+        or deeprecipe's earlier ``l2``, ...) resets the other, so the value set last trains
+        (:func:`~deeprecipe.sklearn._params.one_name_per_setting`)."""
+        current = self.get_params(deep=False)
+        return super().set_params(**one_name_per_setting(params, current, _constructor_defaults()))
 
     # ----------------------------------------------------------------- subclass hooks
     def _prepare_targets(self, y: Any, *, continuing: bool, classes: Any) -> np.ndarray:
@@ -197,11 +213,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
     # ----------------------------------------------------------------- training
     def _settings(self) -> Settings:
         """The hyperparameters checked, with deeprecipe's earlier names resolved."""
-        defaults = {
-            name: param.default
-            for name, param in inspect.signature(DeepEstimatorBase.__init__).parameters.items()
-        }
-        return check_settings(self.get_params(deep=False), defaults)
+        return check_settings(self.get_params(deep=False), _constructor_defaults())
 
     def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None):
         settings = self._settings()

@@ -253,6 +253,24 @@ def test_set_params_by_one_name_resets_the_other_so_the_value_set_last_trains(ca
     assert search.best_estimator_.network_.l2 == search.best_params_["alpha"]
 
 
+def test_every_mlp_parameter_is_accepted_and_a_momentum_for_plain_sgd_is_warned_about(cancer):
+    """MLPClassifier(nesterovs_momentum=..., max_fun=...) code raised TypeError with the class
+    swapped, and solver='sgd' ignored momentum=0.5 without a word (a scikit-learn user's
+    trial)."""
+    import inspect
+
+    missing = set(inspect.signature(MLPClassifier).parameters) - set(
+        inspect.signature(DeepClassifier).parameters
+    )
+    assert not missing
+    X, y = cancer[0][:100], cancer[2][:100]
+    with pytest.warns(UserWarning, match="momentum=0.5 has no effect with solver='sgd'"):
+        DeepClassifier((4,), solver="sgd", momentum=0.5, nesterovs_momentum=False, max_fun=9,
+                       max_iter=2).fit(X, y)  # fmt: skip
+    with pytest.raises(DeepRecipeError, match="max_fun"):
+        DeepClassifier(max_fun=0).fit(X, y)
+
+
 class _Trainer:
     """What SklearnRules touches on a trainer."""
 

@@ -79,6 +79,8 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = PATIENCE,
+        nesterovs_momentum: bool = True,
+        max_fun: int = 15000,
         init: str | None = None,
         keep_prob: float | tuple[float, ...] = 1.0,
         normalize: bool | str = True,
@@ -112,6 +114,8 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.nesterovs_momentum = nesterovs_momentum
+        self.max_fun = max_fun
         self.init = init
         self.keep_prob = keep_prob
         self.normalize = normalize

@@ -7,6 +7,7 @@ names the parameter and what it accepts.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -271,6 +272,24 @@ def check_solver(name: str, value: Any) -> str:
     return check_choice(name, value, OPTIMIZERS)
 
 
+def _check_mlp_only(params: dict[str, Any], defaults: dict[str, Any], solver_name: str) -> None:
+    """MLPClassifier's parameters that no solver here uses, accepted so that its code runs:
+    ``max_fun`` (L-BFGS's, which is refused), ``nesterovs_momentum`` and ``momentum`` with the
+    plain ``sgd`` (scikit-learn's ``sgd`` adds Nesterov momentum; here ``momentum`` is the
+    ``solver="momentum"``'s beta): a momentum set for ``sgd`` is warned about, not ignored
+    silently."""
+    _check_bool("nesterovs_momentum", params["nesterovs_momentum"])
+    check_number("max_fun", params["max_fun"], low=1, integer=True)
+    if params["solver"] in ("sgd", "gd") and _given(params["momentum"], defaults["momentum"]):
+        warnings.warn(
+            f"momentum={params['momentum']!r} has no effect with {solver_name}="
+            f"{params['solver']!r}, which is plain gradient descent here (scikit-learn's sgd "
+            "adds Nesterov momentum); solver='momentum' uses it as its beta",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings:
     """Check every hyperparameter, resolve the aliases; return them canonical. Raises
     DeepRecipeError. ``defaults`` are the estimator's ``__init__`` defaults."""
@@ -281,6 +300,7 @@ def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings
 
     hidden = check_hidden_layer_sizes(params["hidden_layer_sizes"])
     n_hidden = len(hidden)
+    _check_mlp_only(params, defaults, named("solver"))
     activation = _per_layer(
         "activation",
         params["activation"],

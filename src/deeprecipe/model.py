@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.data.parts import check_frame, columns_by_name
+from deeprecipe.data.parts import check_frame, columns_by_name, is_frame
 from deeprecipe.nn.network import Network
 
 #: rows a Model predicts at a time
@@ -61,6 +61,9 @@ class Model:
         """``run`` on the network inputs of ``X``, :data:`PREDICT_CHUNK_ROWS` rows at a time,
         the results stacked: the imputed, scaled copies and the layers' activations then
         never grow with the number of rows (200k rows took 830 MB at once)."""
+        schema = (self.metadata or {}).get("schema")
+        if schema and is_frame(X):  # raw columns, encoded as the training table was
+            X = self._encoded(X, schema)
         # a DataFrame's columns by name; the imputer's indicator columns are the model's own
         names = list(self.feature_names or [])[: self.n_raw_features]
         imputes = bool((self.metadata or {}).get("imputer"))
@@ -69,6 +72,22 @@ class Model:
             return run(self.inputs(X))
         chunks = range(0, len(X), PREDICT_CHUNK_ROWS)
         return np.concatenate([run(self.inputs(X[s : s + PREDICT_CHUNK_ROWS])) for s in chunks])
+
+    @staticmethod
+    def _encoded(frame: Any, schema: dict[str, Any]) -> Any:
+        """A raw DataFrame through the training table's schema: text one-hot, gaps NaN (the
+        imputer fills them), the target column not needed. A frame of the encoded columns
+        (the model's ``feature_names``) is left to be read by those names."""
+        from dataclasses import replace
+
+        from deeprecipe.data.loading import from_frame
+        from deeprecipe.data.schema import TableSchema
+
+        features_only = replace(TableSchema.from_dict(schema), target=None)
+        given = {str(column) for column in frame.columns}
+        if not {spec.name for spec in features_only.features} <= given:
+            return frame  # the encoded columns themselves ("sex=female"), read by name
+        return from_frame(frame, None, schema=features_only, name="X").X
 
     def _repr_html_(self) -> str:
         """The notebook display: the network, what it predicts, what it reads."""

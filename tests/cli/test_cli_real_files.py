@@ -152,6 +152,12 @@ def test_features_and_drop_choose_the_columns(invoke, tmp_path):
     by_position = model.predict(rows)
     frame = pd.DataFrame(rows, columns=raw)
     assert list(model.predict(frame[raw[::-1]])) == list(by_position)
+    # and the file's own raw columns, text and all, through the schema in the model file
+    penguins = pd.read_csv(PENGUINS).head(5)
+    chosen = load_model(tmp_path / "f" / "model.safetensors")
+    islands = [(penguins["island"] == k).to_numpy(float) for k in ("Biscoe", "Dream", "Torgersen")]
+    encoded = np.column_stack([penguins["bill_length_mm"], *islands])
+    assert list(chosen.predict(penguins)) == list(chosen.predict(encoded))
 
 
 def test_id_like_columns_are_refused_in_command_line_words(invoke, tmp_path):

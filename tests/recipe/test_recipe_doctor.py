@@ -193,19 +193,41 @@ def test_a_dataframe_names_its_columns_in_errors_and_in_the_chosen_model():
     X, y = _product_rule(300, 3)
     names = ["age", "income", "height", "weight"][: X.shape[1]]
     frame = pd.DataFrame(X, columns=names)
-    with_text = frame.assign(party=pd.Series(["a", "b"] * 150, dtype="category"))
-    with pytest.raises(DeepRecipeError, match=r"X has columns that are not numbers: 'party' \("):
-        Recipe(**SMALL, max_trainings=2).run(with_text, y)
-    gaps = frame.copy()
-    gaps.loc[[3, 7], "income"] = np.nan
-    with pytest.raises(DeepRecipeError, match=r"X has missing cells in 'income' \(2\)"):
-        Recipe(**SMALL, max_trainings=2).run(gaps, y)
     model = Recipe(**SMALL, max_trainings=2).run(frame, y).model
     assert model.feature_names == names
     rows = frame.iloc[:20]
     assert np.array_equal(model.predict(rows.iloc[:, ::-1]), model.predict(rows))
     with pytest.raises(DeepRecipeError, match=r"missing \['height'\], unknown \['depth'\]"):
         model.predict(rows.rename(columns={"height": "depth"}))
+
+
+def test_a_dataframe_with_text_and_gaps_is_read_as_the_cli_reads_a_file(tmp_path):
+    """Text columns were refused ('use deeprecipe.data.from_frame'), and so were missing cells:
+    now text is one-hot encoded, gaps are filled with the training rows' statistics after the
+    split (dev and test frames by the same schema and imputer), and the chosen model predicts
+    raw frames, its file too."""
+    pd = pytest.importorskip("pandas")
+    from deeprecipe.io import load_model, save_model
+
+    X, y = _product_rule(300, 3)
+    frame = pd.DataFrame(X, columns=["age", "income", "height", "weight"][: X.shape[1]])
+    frame["party"] = pd.Series(["a", "b", "c"] * 100, dtype="category")
+    frame.loc[[3, 7, 250], "income"] = np.nan
+    frame.loc[[5, 260], "party"] = None
+    result = Recipe(**SMALL, max_trainings=2).run(
+        frame[:250], y[:250], X_test=frame[250:][frame.columns[::-1]], y_test=y[250:]
+    )
+    (note,) = [n for n in result.notes if n.startswith("missing values imputed")]
+    assert "income: 3 cells (median" in note and "party: 2 cells (most frequent" in note
+    model = result.model
+    assert model.feature_names[-3:] == ["party=a", "party=b", "party=c"]
+    raw = frame.iloc[240:260]
+    assert np.array_equal(model.predict(raw[raw.columns[::-1]]), model.predict(raw))
+    save_model(tmp_path / "m.safetensors", model)
+    again = load_model(tmp_path / "m.safetensors")
+    assert np.array_equal(again.predict(raw), model.predict(raw))
+    with pytest.raises(DeepRecipeError, match="X_dev is a ndarray but X is a DataFrame"):
+        Recipe(**SMALL, max_trainings=2).run(frame, y, X_dev=X[:10], y_dev=y[:10])
 
 
 def test_dataframe_parts_are_read_by_column_name_and_nullable_columns_as_numbers():

@@ -25,6 +25,7 @@ from deeprecipe.data import (
     overlap_notes,
     split,
 )
+from deeprecipe.data.impute import impute_parts, imputed_note
 from deeprecipe.data.shift import dev_from_test
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.task import Task, get_task
@@ -219,20 +220,6 @@ def _load_part(
     return part
 
 
-def impute(
-    schema: TableSchema, parts: dict[str, np.ndarray], indicator: bool
-) -> tuple[Imputer, dict[str, np.ndarray], dict[str, int]]:
-    """An imputer fitted on the TRAIN part only, every part filled with it, and the number of
-    cells filled per column over all parts."""
-    imputer = Imputer(schema.blocks(), indicator=indicator).fit(parts["train"])
-    counts: dict[str, int] = {}
-    for X in parts.values():
-        for name, n in imputer.missing_counts(X).items():
-            counts[name] = counts.get(name, 0) + n
-    filled = {k: imputer.transform(X) for k, X in parts.items()}
-    return imputer, filled, {k: n for k, n in counts.items() if n}
-
-
 def prepare(
     *,
     dataset: str | None,
@@ -339,14 +326,15 @@ def prepare(
         notes.append(drawn.note)
     imputer, imputed, feature_names = None, {}, list(ds.feature_names)
     if ds.schema is not None and (missing or "impute") == "impute":
-        imputer, filled, imputed = impute(
-            ds.schema, {"train": X_train, "dev": X_dev, "test": X_test}, bool(missing_indicator)
+        imputer, filled, imputed = impute_parts(
+            ds.schema.blocks(),
+            {"train": X_train, "dev": X_dev, "test": X_test},
+            indicator=bool(missing_indicator),
         )
         X_train, X_dev, X_test = filled["train"], filled["dev"], filled["test"]
         feature_names = imputer.feature_names(feature_names)
-        if imputed:
-            lines = imputer.describe(ds.feature_names, imputed)
-            notes.append("missing values imputed with training statistics: " + "; ".join(lines))
+        note = imputed_note(imputer, ds.feature_names, imputed)
+        notes += [] if note is None else [note]
     if len(X_dev) == 0:
         raise DeepRecipeError("the dev set is empty; accepted: --dev above 0 or --dev-data FILE")
     for name, path in (("dev_data", dev_data), ("test_data", test_data)):

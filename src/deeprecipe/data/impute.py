@@ -23,7 +23,7 @@ import numpy as np
 
 from deeprecipe.errors import DeepRecipeError
 
-__all__ = ["Imputer"]
+__all__ = ["Imputer", "impute_parts", "imputed_note"]
 
 Block = tuple[str, str, slice]
 
@@ -122,3 +122,25 @@ class Imputer:
             ) from None
         imputer.counts_ = {}
         return imputer
+
+
+def impute_parts(
+    blocks: Sequence[Block], parts: Mapping[str, np.ndarray], *, indicator: bool = False
+) -> tuple[Imputer, dict[str, np.ndarray], dict[str, int]]:
+    """An imputer fitted on ``parts["train"]`` only, every part filled with it, and the cells
+    filled per source column over all parts (columns with none left out)."""
+    imputer = Imputer(blocks, indicator=indicator).fit(parts["train"])
+    counts: dict[str, int] = {}
+    for X in parts.values():
+        for name, n in imputer.missing_counts(X).items():
+            counts[name] = counts.get(name, 0) + n
+    filled = {k: imputer.transform(X) for k, X in parts.items()}
+    return imputer, filled, {k: n for k, n in counts.items() if n}
+
+
+def imputed_note(imputer: Imputer, names: Sequence[str], counts: Mapping[str, int]) -> str | None:
+    """What a run says about the cells it filled (None when none was missing)."""
+    if not counts:
+        return None
+    lines = imputer.describe(names, counts)
+    return "missing values imputed with training statistics: " + "; ".join(lines)

@@ -53,6 +53,38 @@ def check_frame(name: str, X: Any, *, missing_ok: bool = False) -> Any:
     return X.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def needs_encoding(X: Any) -> bool:
+    """A DataFrame with a text column or a missing cell: what :func:`encode_frames` reads."""
+    if not is_frame(X):
+        return False
+    text = any(getattr(dtype, "kind", "O") not in "biuf" for dtype in X.dtypes)
+    return text or bool(X.isna().to_numpy().any())
+
+
+def encode_frames(X: Any, X_dev: Any = None, X_test: Any = None) -> tuple[Any, ...]:
+    """DataFrames as a table file is read (:func:`deeprecipe.data.from_frame`): text columns
+    one-hot encoded by a schema fitted on ``X``, missing cells NaN for an imputer that the
+    training rows alone must fit (after the split). Dev and test frames are encoded by the same
+    schema, their columns taken by name. Returns ``(X, X_dev, X_test, schema, notes)``: the
+    arrays (None where a part was not given), the schema, and what reading ``X`` noticed."""
+    from deeprecipe.data.loading import from_frame
+
+    train = from_frame(X, None, name="X")
+    schema = train.schema
+
+    def encoded(name: str, part: Any) -> Any:
+        if part is None:
+            return None
+        if not is_frame(part):
+            raise DeepRecipeTypeError(
+                f"{name} is a {type(part).__name__} but X is a DataFrame with text columns or "
+                f"missing cells; accepted: a DataFrame with X's columns, encoded as X is"
+            )
+        return from_frame(part, None, schema=schema, name=name).X
+
+    return train.X, encoded("X_dev", X_dev), encoded("X_test", X_test), schema, train.notes
+
+
 def columns_by_name(name: str, X: Any, names: Sequence[str]) -> Any:
     """A DataFrame's columns in the order of ``names`` (what a model was trained on reads by
     position: reversed columns gave silently wrong answers); refused when its names are not
@@ -79,9 +111,14 @@ def _listed(items: list[str]) -> str:
     return ", ".join(items[:NAMED_COLUMNS]) + more
 
 
-def check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """A 2-D finite ``X`` and one target per row."""
-    X = check_array("X", check_frame("X", X), ndim=2)
+def check_xy(X: Any, y: Any, *, missing_ok: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A 2-D finite ``X`` (NaN allowed with ``missing_ok``: cells an imputer fills after the
+    split) and one target per row."""
+    X = np.asarray(check_frame("X", X, missing_ok=missing_ok))
+    if missing_ok:  # checked as it will be once filled
+        check_array("X", np.where(np.isnan(X), 0.0, X) if X.dtype.kind == "f" else X, ndim=2)
+    else:
+        X = check_array("X", X, ndim=2)
     y = np.asarray(y)
     if y.ndim == 0 or len(y) != len(X):
         raise DeepRecipeError(

@@ -51,6 +51,8 @@ def prepare(
     feature_names=None,
     random_parts=(),
     groups=None,
+    schema=None,
+    read_notes=(),
 ) -> RunData:
     """Check, split (seeded, stratified for classes), normalize; see the module docstring.
 
@@ -58,10 +60,13 @@ def prepare(
     random from the same data as ``X``: they are read as the recipe's own split is, not as
     files of their own (no shift looked for, a dev/test gap not put down to distributions).
     ``feature_names`` name the columns in the notes; ``groups`` keep each group's rows in one
-    part of the split made here."""
+    part of the split made here. ``schema`` (a :class:`~deeprecipe.data.TableSchema`, for a
+    DataFrame encoded as a table file) says where ``X``'s missing cells (NaN) may be: an
+    imputer fitted on the training rows fills every part after the split; ``read_notes`` are
+    what reading the frame noticed."""
     from deeprecipe.data import SmallSplitWarning, Standardizer, overlap_notes, split
 
-    X, y = check_xy(X, y)
+    X, y = check_xy(X, y, missing_ok=schema is not None)
     check_pairs(dev=(X_dev, y_dev), test=(X_test, y_test))
     random_parts = _check_random_parts(random_parts, dev=X_dev, test=X_test)
     targets = infer_targets(y, cfg.task)
@@ -113,7 +118,12 @@ def prepare(
             made = "given" if drawn is None else "dev: half of the test data"
             if len(random_parts) == 2:
                 made = "drawn at random from one dataset by the caller"
-    notes = [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
+    notes = [*read_notes]
+    notes += [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
+    reading = None
+    if schema is not None:  # the training rows' statistics fill every part's gaps
+        X_train, X_dev, X_test, reading, note = _impute(schema, X_train, X_dev, X_test)
+        notes += [] if note is None else [note]
     # dev drawn from the test data (here, or by the caller, who then says dev_from="test"):
     # that dev and test differ from training is what the split is for, not news
     dev_is_test_data = drawn is not None or (given["dev"] and cfg.dev_from == "test")
@@ -172,6 +182,8 @@ def prepare(
         "image_shape": None if image_shape is None else list(image_shape),
         # the columns' names (a DataFrame's, or feature_names=): the chosen model keeps them
         "feature_names": None if feature_names is None else [str(n) for n in feature_names],
+        # a DataFrame read as a table file: how the chosen model reads raw frames
+        "reading": reading,
     }
     return RunData(
         trials=trials,
@@ -183,6 +195,20 @@ def prepare(
         notes=notes,
         distributions=distributions,
     )
+
+
+def _impute(schema, X_train, X_dev, X_test):
+    """Every part's missing cells filled with the training rows' statistics; returns the parts,
+    the reading a model needs for raw frames (``{"schema": ..., "imputer": ...}``, plain
+    data) and the run's note on what was filled."""
+    from deeprecipe.data.impute import impute_parts, imputed_note
+
+    X_test = np.asarray(X_test, dtype=np.float64).reshape(-1, X_train.shape[1])
+    parts = {"train": X_train, "dev": np.asarray(X_dev, dtype=np.float64), "test": X_test}
+    imputer, filled, counts = impute_parts(schema.blocks(), parts)
+    reading = {"schema": schema.to_dict(), "imputer": imputer.to_dict()}
+    note = imputed_note(imputer, schema.feature_names, counts)
+    return filled["train"], filled["dev"], filled["test"], reading, note
 
 
 def _compare_distributions(

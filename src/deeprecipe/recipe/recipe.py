@@ -32,7 +32,13 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from deeprecipe.data.parts import check_frame, columns_by_name, is_frame
+from deeprecipe.data.parts import (
+    check_frame,
+    columns_by_name,
+    encode_frames,
+    is_frame,
+    needs_encoding,
+)
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.events import fan_out
 from deeprecipe.model import Model
@@ -126,9 +132,16 @@ class Recipe:
         images, which enables image augmentation. ``feature_names`` name the columns in notes
         and in the chosen model (a DataFrame's own column names by default). ``groups`` (one
         label per row of ``X``: a person, a patient, a session) keeps each group's rows in one
-        part of the split made here (:func:`deeprecipe.split`'s ``groups=``).
+        part of the split made here (:func:`deeprecipe.split`'s ``groups=``). A DataFrame with
+        text columns or missing cells is read as the CLI reads a file: text one-hot encoded,
+        missing cells filled with statistics of the training rows after the split; the
+        chosen model then predicts raw frames the same way.
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
+        schema, read_notes = None, []
+        if needs_encoding(X):  # text columns or missing cells: read as a table file is
+            X, X_dev, X_test, schema, read_notes = encode_frames(X, X_dev, X_test)
+            feature_names = schema.feature_names
         if feature_names is None and is_frame(X):  # a DataFrame names its columns
             feature_names = [str(column) for column in X.columns]
         # DataFrames as float arrays, dev's and test's columns taken by X's names
@@ -147,6 +160,8 @@ class Recipe:
             feature_names=feature_names,
             random_parts=random_parts,
             groups=groups,
+            schema=schema,
+            read_notes=read_notes,
         )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))

@@ -139,7 +139,11 @@ class RecipeResult:
             scaler=self.scaler,
             classes=self.targets["classes"],
             feature_names=self.data.get("feature_names"),
-            metadata={"recipe": {"final": self.final, "test_error": self.test_error}},
+            metadata={
+                "recipe": {"final": self.final, "test_error": self.test_error},
+                # a DataFrame read as a table file: its schema and imputer read raw frames
+                **(self.data.get("reading") or {}),
+            },
         )
 
     def __repr__(self) -> str:

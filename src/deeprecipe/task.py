@@ -132,13 +132,46 @@ def _plain_number(value: float | None) -> str:
     return f"{float(value):.0f}" if "e+" in text and abs(value) < 1e6 else text
 
 
+#: a target mean rounded in the output bias by more than this share of the targets' spread is
+#: warned about
+BIAS_ROUNDING = 1e-3
+
+
+def _warn_if_the_bias_rounds_the_mean(centre: Any, spread: Any, dtype: Any) -> None:
+    """Folded into a float32 bias, a mean of 1.7e9 is rounded to a multiple of 128: against a
+    spread of 300 every prediction moves by up to 64 (R^2 0.92 where float64 gives 0.99)."""
+    centre, spread = np.asarray(centre, dtype=np.float64), np.asarray(spread, dtype=np.float64)
+    rounding = np.spacing(np.abs(centre).astype(dtype)).astype(np.float64) / 2
+    worst = int(np.argmax(rounding / spread))
+    if rounding[worst] <= BIAS_ROUNDING * spread[worst]:
+        return
+    import warnings
+
+    warnings.warn(
+        f"the targets' mean {centre[worst]:.6g} is large against their spread "
+        f"{spread[worst]:.3g}: folded into the network's {np.dtype(dtype).name} output bias it "
+        f"is rounded by up to {rounding[worst]:.3g} ({rounding[worst] / spread[worst]:.1%} of "
+        "the spread); subtract an offset from the targets, or train in float64 "
+        "(dtype='float64')",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _one_hot_rows(y: np.ndarray) -> np.ndarray:
+    """Per row of a 2-D array: whether it holds a single 1 and zeros otherwise (text: never)."""
+    if y.dtype.kind not in "biuf":
+        return np.zeros(len(y), dtype=bool)
+    return np.isin(y, (0, 1)).all(axis=1) & (y.sum(axis=1) == 1)
+
+
 def is_one_hot(y: np.ndarray) -> bool:
     """A 2-D array whose rows each hold a single 1 and zeros otherwise."""
-    return bool(y.ndim == 2 and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all())
+    return bool(y.ndim == 2 and _one_hot_rows(y).all())
 
 
 def label_vector(y: np.ndarray, name: str = "y") -> np.ndarray:
@@ -152,7 +185,7 @@ def label_vector(y: np.ndarray, name: str = "y") -> np.ndarray:
     if y.ndim == 2 and is_one_hot(y):
         return np.argmax(y, axis=1)
     if y.ndim == 2:
-        bad = int(np.flatnonzero(~(np.isin(y, (0, 1)).all(axis=1) & (y.sum(axis=1) == 1)))[0])
+        bad = int(np.flatnonzero(~_one_hot_rows(y))[0])
         row = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in y[bad].tolist())
         raise DeepRecipeError(
             f"{name} has shape {y.shape} and its rows are not one-hot (row {bad}: [{row}]); "
@@ -335,6 +368,7 @@ class Task:
         them in their own units."""
         if centre is None:
             return
+        _warn_if_the_bias_rounds_the_mean(centre, spread, b.dtype)
         W *= spread.astype(W.dtype)
         b *= spread.astype(b.dtype)
         b += centre.astype(b.dtype)

@@ -241,8 +241,11 @@ def test_diagnose_reads_a_regressions_mean_squared_errors(invoke):
                     "--target-variance", "25", "--bayes-error", "3")  # fmt: skip
     assert d["metric"] == "loss" and d["label"] == "low bias and low variance"
     assert d["variance_threshold"] == pytest.approx(0.375)
-    table = invoke("diagnose", "--train-error", "3.1", "--dev-error", "4.4", "--metric", "mse")
+    table = invoke("diagnose", "--train-error", "3.1", "--dev-error", "4.4", "--metric", "mse",
+                   "--target-variance", "25")  # fmt: skip
     assert "train MSE" in table.stdout and "4.4" in table.stdout and "%" not in table.stdout
+    unscaled = invoke("diagnose", "--train-error", "3.1", "--dev-error", "4.4", "--metric", "mse")
+    assert unscaled.exit_code == 2 and "--metric mse needs --target-variance V" in unscaled.stderr
     refused = invoke("diagnose", "--train-error", "3.1", "--dev-error", "4")
     assert refused.exit_code == 2
     assert "--train-error 3.1, --dev-error 4 above 1" in refused.stderr
@@ -425,3 +428,15 @@ def test_group_keeps_each_persons_rows_in_one_part_of_the_split(invoke, tmp_path
     assert report["data"]["n_features"] == 1
     (note,) = [n for n in report["data"]["notes"] if n.startswith("split by group")]
     assert "'patient': each of its 60 groups in one part (36 train, 12 dev, 12 test)" in note
+
+
+def test_group_is_refused_when_the_data_file_is_not_split(invoke, tmp_path):
+    """Review: with --dev-data and --test-data, '--group' changed nothing and the note said
+    'each of its 30 groups in one part (30 train)'."""
+    lines = "".join(f"p{k // 3},{k * 0.1:.1f},{k % 2}\n" for k in range(90))
+    for name in ("g.csv", "d.csv", "t.csv"):
+        (tmp_path / name).write_text("person,x,label\n" + lines)
+    result = invoke("train", "--data", tmp_path / "g.csv", "--target", "label", "--group",
+                    "person", "--dev-data", tmp_path / "d.csv", "--test-data",
+                    tmp_path / "t.csv", "--epochs", "1", "--out", tmp_path / "o")  # fmt: skip
+    assert result.exit_code == 2 and "--data is not split" in result.stderr

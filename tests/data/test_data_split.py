@@ -334,8 +334,19 @@ def test_text_groups_and_a_train_dev_part_are_split_whole():
         ({"groups": np.arange(99)}, "groups has shape (99,); accepted: one group label per row"),
         ({"groups": np.r_[np.arange(99.0), np.nan]}, "groups has no group at row 99"),
         ({"groups": np.arange(100), "stratify": True}, "stratify and groups cannot be combined"),
+        ({"groups": np.arange(100), "stratify": "bogus"}, "stratify='bogus' is not known"),
+        (  # a text column's gap, as pandas gives it
+            {"groups": np.array(["a", "b", np.nan, "c"] * 25, dtype=object)},
+            "groups has no group at row 2",
+        ),
     ],
 )
 def test_groups_that_cannot_split_are_refused(kwargs, message):
     with pytest.raises(DeepRecipeError, match=message.replace("(", r"\(").replace(")", r"\)")):
         split(np.zeros((100, 1)), np.tile([0, 1], 50), **kwargs)
+
+
+def test_one_dominant_group_is_warned_about_when_the_parts_cannot_come_near_their_sizes():
+    groups = np.r_[np.zeros(90), np.arange(1, 11)]  # one group of 90 among 100 rows
+    with pytest.warns(SmallSplitWarning, match="whole groups cannot come near the asked sizes"):
+        split(np.zeros((100, 1)), groups=groups, seed=0)

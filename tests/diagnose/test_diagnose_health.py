@@ -190,3 +190,23 @@ def test_a_network_that_predicts_the_same_for_every_input_is_flagged_with_its_ca
     healthy = Network([10, 20, 3, 1], seed=0, l2=1.0)
     fit(healthy, X, y, optimizer="adam", learning_rate=0.01, epochs=200)
     assert not layer_health(healthy, X, y).has(CONSTANT_OUTPUT)
+
+
+def test_a_regression_far_from_zero_is_not_constant_and_zero_weights_without_l2_blame_the_init(
+    probe,
+):
+    """Review: a network predicting targets near 1.7e9 (spread 300) was called constant against
+    1e-6 of its mean; zero-initialized weights were blamed on an L2 of 0."""
+    from deeprecipe.diagnose.health import CONSTANT_OUTPUT
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 1))
+    y = 1.7e9 + 300 * X[:, 0]
+    net = Network([1, 1], activation="identity", loss="mse", dtype="float64", seed=0)
+    W, b = net.views(net.theta)[-2:]
+    W[...], b[...] = 300.0, 1.7e9  # the scale folded in: y exactly
+    assert not layer_health(net, X, y).has(CONSTANT_OUTPUT)
+    zeros = Network([10, 20, 3, 1], init="zeros", seed=0)
+    (message,) = [w.message for w in layer_health(zeros, *probe).warnings
+                  if w.kind == CONSTANT_OUTPUT]  # fmt: skip
+    assert "zero or tiny initialization" in message and "L2" not in message

@@ -300,6 +300,7 @@ def test_more_data_is_advised_only_for_a_fall_beyond_the_dev_sets_noise(dev_erro
     from types import SimpleNamespace
 
     from deeprecipe.recipe.advice import recommend
+    from deeprecipe.recipe.state import RunState
     from deeprecipe.task import get_task
 
     head = get_task("binary")
@@ -308,6 +309,7 @@ def test_more_data_is_advised_only_for_a_fall_beyond_the_dev_sets_noise(dev_erro
         targets=SimpleNamespace(head=head),
     )
     run = SimpleNamespace(steps=[], data=data)
+    run.dev_noise = lambda error: RunState.dev_noise(run, error)  # the run's own rule
     diagnosis = SimpleNamespace(high_bias=False, high_variance=True)
     curve = SimpleNamespace(dev_error=list(dev_errors), sizes=[336, 419])
     incumbent = _outcome("a", dev_errors[-1], 0.1)

@@ -74,9 +74,14 @@ def test_a_high_variance_gap_within_the_dev_sets_noise_is_noted():
 
     from deeprecipe.diagnose import diagnose
     from deeprecipe.recipe.state import RunState
+    from deeprecipe.task import get_task
 
     def run(n_dev):
-        return SimpleNamespace(data=SimpleNamespace(trials=SimpleNamespace(y_dev=np.zeros(n_dev))))
+        data = SimpleNamespace(trials=SimpleNamespace(y_dev=np.zeros(n_dev)),
+                               targets=SimpleNamespace(head=get_task("binary")))  # fmt: skip
+        state = SimpleNamespace(data=data)
+        state.dev_noise = lambda error: RunState.dev_noise(state, error)
+        return state
 
     gap = diagnose(0.0405, 0.0732, 0.06, bias_tolerance=0.02, variance_tolerance=0.02)
     assert gap.high_variance

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier
 
 from deeprecipe.errors import DeepRecipeError
@@ -334,3 +334,17 @@ def test_a_feature_far_from_zero_is_centred_before_the_float32_cast():
     X, y = (1.7e9 + t)[:, None], (t > 150).astype(int)
     model = DeepClassifier((16,), max_iter=300, random_state=0).fit(X[:1500], y[:1500])
     assert model.score(X[:1500], y[:1500]) > 0.99 and model.score(X[1500:], y[1500:]) > 0.99
+
+
+def test_a_target_mean_that_a_float32_bias_would_round_is_warned_about():
+    """1.7e9 + a spread of 300: folded into a float32 output bias the mean moves by up to 64
+    (review); the warning says so, and float64 (or a subtracted offset) does not need it."""
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 300, 300)
+    with pytest.warns(UserWarning, match="rounded by up to 64"):
+        DeepRegressor((), max_iter=2, random_state=0).fit(t[:, None], 1.7e9 + t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # two epochs: still falling
+        DeepRegressor((), max_iter=2, random_state=0, dtype="float64").fit(t[:, None], 1.7e9 + t)
+        DeepRegressor((), max_iter=2, random_state=0).fit(t[:, None], 1e5 + t)

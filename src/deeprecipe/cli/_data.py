@@ -298,6 +298,13 @@ def prepare(
                 regression=not get_task(ds.task).metric_is_rate,
                 seed=seed,
             )
+        split_here = (dev_part is None and drawn is None) or test_part is None
+        if ds.groups is not None and not split_here:
+            raise DeepRecipeError(
+                f"--group {group} keeps groups whole in the split of --data, but dev and test "
+                "come from other files, so --data is not split; accepted: --group with a dev "
+                "or test part split from --data (and files that share no group with --data)"
+            )
         parts = split(
             ds.X,
             # class labels rather than their indices, for warnings that name them

@@ -60,8 +60,8 @@ def _table_cell(value: Any) -> Any:
 @click.option(
     "--target-variance",
     type=click.FloatRange(min=0.0, min_open=True),
-    help="With --metric mse: the target's variance (the training mean's MSE), which the "
-    "tolerance is a share of, as in the recipe [default: none; only the 10% rule applies].",
+    help="With --metric mse (and needed there): the target's variance (the training mean's "
+    "MSE), which the tolerance is a share of, as in the recipe.",
 )
 @output_options
 def diagnose_command(
@@ -97,8 +97,17 @@ def diagnose_command(
             "rates in [0, 1], or --metric mse for a regression's mean squared errors"
         )
     if target_variance is not None and metric != "mse":
-        raise DeepRecipeError("--target-variance goes with --metric mse")
-    absolute = tolerance if metric == "error" else tolerance * (target_variance or 0.0)
+        raise DeepRecipeError(
+            "--target-variance goes with --metric mse; accepted: --metric mse, or no "
+            "--target-variance for error rates"
+        )
+    if metric == "mse" and target_variance is None:  # a tolerance of 0: every gap is high
+        raise DeepRecipeError(
+            "--metric mse needs --target-variance V, the training targets' variance (the "
+            "training mean's MSE): a gap is high when it is above --tolerance times V; "
+            "accepted: a positive number"
+        )
+    absolute = tolerance if target_variance is None else tolerance * target_variance
     d = diagnose(
         train_error,
         dev_error,

@@ -300,7 +300,9 @@ def split(
     sizes = _part_sizes(m, dev=dev, test=test, train_dev=train_dev, train=train)
     if groups is not None:
         group_codes = _group_codes(groups, m)
-        if not (isinstance(stratify, str) or stratify is False or stratify is None):
+        if isinstance(stratify, str):
+            _stratify_labels(stratify, None, m)  # a name it does not know is refused
+        elif not (stratify is False or stratify is None):
             raise DeepRecipeError(
                 "stratify and groups cannot be combined: a split by group keeps each group's "
                 "rows together, so the classes' shares follow the groups; accepted: "
@@ -377,8 +379,8 @@ def _group_codes(groups: Any, m: int) -> np.ndarray:
     missing = (
         np.isnan(labels)
         if labels.dtype.kind == "f"
-        else np.array([v is None for v in labels])
-        if labels.dtype == object
+        else np.array([v is None or (isinstance(v, float) and v != v) for v in labels])
+        if labels.dtype == object  # a text column's gap: None, or pandas' float NaN
         else np.zeros(m, dtype=bool)
     )
     if missing.any():
@@ -425,7 +427,22 @@ def _grouped_parts(
         start = cut
     part_of_group[order[start:]] = 3
     row_part = part_of_group[codes]
-    return {name: rng.permutation(np.flatnonzero(row_part == i)) for i, name in enumerate(names)}
+    parts = {name: rng.permutation(np.flatnonzero(row_part == i)) for i, name in enumerate(names)}
+    off = [
+        f"{name} {len(parts[name])} rows for {sizes[name]}"
+        for name in names
+        if sizes[name] and abs(len(parts[name]) - sizes[name]) > sizes[name] / 2
+    ]
+    if off:  # one group of 90 rows among 100 left training 6 of them
+        largest = int(counts.max())
+        warnings.warn(
+            f"whole groups cannot come near the asked sizes ({', '.join(off)}): the largest "
+            f"group holds {largest} of the {len(codes)} rows; use more, smaller groups, or "
+            "other sizes",
+            SmallSplitWarning,
+            stacklevel=3,
+        )
+    return parts
 
 
 def _rare_classes(labels: np.ndarray, sizes: dict[str, int]) -> np.ndarray:

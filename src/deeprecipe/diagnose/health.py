@@ -18,7 +18,8 @@ Warnings: gradients *vanish* when ``||dW[1]|| / ||dW[L]||`` is below ``10**-grad
 no gradient at all cannot learn (the symmetry of zero initialization); activations *explode*
 or *vanish* when ``std(A[L-1]) / std(A[1])`` leaves ``10**(+-gradient_orders)``; the output
 is *constant* when every output ``Z[L]`` varies over the examples by at most
-``CONSTANT_SPREAD`` of its size (``std <= 1e-6 max(1, |mean|)``): the network predicts the same
+``CONSTANT_SPREAD`` of the targets' spread (a regression) or of its own size
+(``std <= 1e-6 max(1, |mean|)``, logits): the network predicts the same
 for every input, whatever its gradients say (L2 that shrank the weights to zero, a layer with no
 unit active on any example, a signal that vanished on its way); when its weights were shrunk
 to zero, it replaces the vanishing-gradient warning, whose advice (the initialization) does
@@ -285,26 +286,44 @@ def _activation_warnings(layers, orders: float) -> list[HealthWarning]:
     return []
 
 
+def _output_scale(network, output: np.ndarray, targets) -> np.ndarray:
+    """What the output's spread over the examples is measured against, per output: a
+    regression's targets' spread (a network folded to predict targets near 1.7e9 varies by
+    300, which is no constant), else the logits' size, at least 1."""
+    if not network.task.is_classifier:
+        y = np.asarray(network.backend.to_host(targets), dtype=np.float64).reshape(len(output), -1)
+        spread = y.std(axis=0)
+        if np.all(spread > 0):
+            return spread
+    return np.maximum(1.0, np.abs(output.mean(axis=0)))
+
+
 def _zeroed(layers) -> list[LayerHealth]:
     """The layers whose weights are all but zero (too strong an L2 leaves them so)."""
     return [h for h in layers if h.weight_norm_W <= CONSTANT_SPREAD]
 
 
-def _constant_output_warning(output: np.ndarray, layers) -> HealthWarning | None:
+def _constant_output_warning(
+    output: np.ndarray, scale: np.ndarray, layers, l2: float
+) -> HealthWarning | None:
     """A warning when every output is the same for every example (see the module docstring),
-    with its cause where the statistics show it: weights shrunk to zero, or a dead layer."""
+    with its cause where the statistics show it: weights shrunk to zero (by L2, or drawn so),
+    or a dead layer. ``scale``: per output, what a spread is measured against."""
     m = output.shape[0]
     if m < 2:
         return None
     spread = output.std(axis=0)
-    if np.any(spread > CONSTANT_SPREAD * np.maximum(1.0, np.abs(output.mean(axis=0)))):
+    if np.any(spread > CONSTANT_SPREAD * scale):
         return None
     zeroed = _zeroed(layers)
     dead = [h for h in layers[:-1] if h.dead_fraction == 1.0]
     if zeroed:
         norms = ", ".join(f"||W{h.layer}|| = {h.weight_norm_W:.2g}" for h in zeroed)
-        cause = f"its weights are all but zero ({norms}), as too strong an L2 leaves them"
-        cause += ": weaken L2"
+        cause = f"its weights are all but zero ({norms}), " + (
+            f"as too strong an L2 leaves them: weaken L2 (now {l2:g})"
+            if l2 > 0
+            else "as a zero or tiny initialization leaves them: use He or Xavier initialization"
+        )
     elif dead:
         cause = (
             f"no unit of {_layer_list(dead)} is active on any example: lower the learning rate "
@@ -402,7 +421,13 @@ def _health(
     # the initializer the network was drawn from: its own, or its activation's (He for ReLU)
     init = network.init or network.layers[0].activation.recommended_init
     gradient_warnings, ratio, magnitude = _gradient_warnings(layers, gradient_orders, init)
-    constant = _constant_output_warning(output, layers) if finite else None
+    constant = (
+        _constant_output_warning(
+            output, _output_scale(network, output, targets), layers, network.l2
+        )
+        if finite
+        else None
+    )
     if constant is not None:
         warnings.append(constant)
         if _zeroed(layers):  # the gradients vanish for want of weights, not by the init

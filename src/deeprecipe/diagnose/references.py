@@ -13,7 +13,8 @@ with the chosen network:
 - ``boosting``: histogram gradient boosting with scikit-learn's defaults (32 bins per feature
   instead of 255 beyond :data:`WIDE` features), the strongest off-the-shelf model on tables.
   Below twice its default leaf of 20 rows it could not split at all and would be the trivial
-  reference again (scotland: 20 training rows), so there a leaf holds a quarter of the rows.
+  reference again (scotland: 20 training rows), so a leaf holds a quarter of the rows, up to
+  that default.
 
 :func:`fit_reference` is a plain function of ``(kind, data)`` that returns plain data and the
 fitted estimator, so references run as independent jobs through the same joblib machinery as
@@ -94,9 +95,9 @@ def _estimator(kind: str, data: ReferenceData) -> Any:
     # wide inputs (pixels): 32 bins per feature instead of 255; measured on the course's cat
     # images (12,288 features), 11 s instead of 150 s on one core, and no worse on dev
     options = {"max_bins": 32} if np.shape(data.X_train)[1] > WIDE else {}
-    m = len(data.X_train)
-    if m < 2 * DEFAULT_LEAF:  # no split possible with the default leaf
-        options["min_samples_leaf"] = max(1, m // 4)
+    # a leaf of a quarter of the rows, up to the default: the default allows no split at all
+    # below 40 rows, and the leaf then grows with the rows rather than jumping from 9 to 20
+    options["min_samples_leaf"] = min(DEFAULT_LEAF, max(1, len(data.X_train) // 4))
     if not data.regression:
         return HistGradientBoostingClassifier(random_state=data.seed, **options)
     model = HistGradientBoostingRegressor(random_state=data.seed, **options)

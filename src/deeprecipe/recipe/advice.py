@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._stats import Z95, binomial_se
 from deeprecipe.recipe.state import RunState
 from deeprecipe.recipe.steps import VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
@@ -60,19 +59,6 @@ def validation_curves(run: RunState) -> dict[str, Any]:
             diverged=[[bool(c["diverged"])] for c in points],
         )
     return curves
-
-
-def _dev_noise(run: RunState, dev_error: float) -> float:
-    """The 95% half-width of a dev error measured on this run's dev set: binomial for an error
-    rate (over every cell of a multi-label network), ``sqrt(2 / n)`` of a mean squared error
-    (normal residuals: var(MSE estimate) = 2 sigma^4 / n)."""
-    y_dev = run.data.trials.y_dev
-    n = int(np.size(y_dev)) if run.data.targets.head.metric_is_rate else len(y_dev)
-    if n == 0:
-        return 0.0
-    if run.data.targets.head.metric_is_rate:
-        return Z95 * binomial_se(dev_error, n)
-    return Z95 * dev_error * float(np.sqrt(2.0 / n))
 
 
 def recommend(
@@ -129,7 +115,7 @@ def recommend(
         dev, sizes = curve.dev_error, curve.sizes
         show = get_task(run.data.trials.loss).format_metric
         drop = dev[-2] - dev[-1]
-        noise = _dev_noise(run, dev[-2])
+        noise = run.dev_noise(dev[-2])
         floor = STILL_FALLING if run.data.targets.head.metric_is_rate else 0.0
         if diagnosis.high_variance and drop > max(floor, noise):
             out.append(

@@ -141,8 +141,7 @@ class RunState:
         n_dev = len(y_dev) if y_dev is not None else 0
         if diagnosis.metric != "error" or not diagnosis.high_variance or n_dev == 0:
             return None
-        # the error rate counts every output of a multi-label network: as many trials as cells
-        noise = Z95 * binomial_se(diagnosis.dev_error, int(np.size(y_dev)))
+        noise = self.dev_noise(diagnosis.dev_error)
         if diagnosis.variance > noise:
             return None
         return (
@@ -150,6 +149,20 @@ class RunState:
             f"(+-{noise:.2%}, 95%, on {n_dev} dev rows): the recipe treats it, but a larger dev "
             "set would tell whether it is real"
         )
+
+    def dev_noise(self, dev_error: float) -> float:
+        """The 95% half-width of a dev error measured on this run's dev set: binomial for an
+        error rate (over every cell of a multi-label network: as many trials as cells),
+        ``sqrt(2 / n)`` of a mean squared error (normal residuals: var(MSE estimate) =
+        2 sigma^4 / n)."""
+        y_dev = self.data.trials.y_dev
+        rates = self.data.targets.head.metric_is_rate
+        n = 0 if y_dev is None else int(np.size(y_dev)) if rates else len(y_dev)
+        if n == 0:
+            return 0.0
+        if rates:
+            return Z95 * binomial_se(dev_error, n)
+        return Z95 * dev_error * float(np.sqrt(2.0 / n))
 
     @property
     def train_scale(self) -> float:

@@ -136,7 +136,9 @@ def better_on_dev(
     error, or the smaller incumbent stays (a dev loss lower by 0.0002 would otherwise grow
     the network eightfold for nothing). Errors and losses equal up to their last digits' rounding
     are ties (:func:`~deeprecipe.recipe.sweep.same_number`)."""
-    best = min(outcomes, key=lambda o: o.dev_score)
+    lowest = min(outcomes, key=lambda o: o.dev_score)
+    # the candidates whose dev error ties the lowest (up to rounding): the lowest loss of them
+    best = min((o for o in outcomes if o.ties_on_dev(lowest)), key=lambda o: o.dev_score[1])
     if grows and best.ties_on_dev(incumbent) and not best.trains_lower(incumbent):
         return Decision(
             False,

@@ -188,9 +188,11 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         """Normalize with the TRAINING statistics, then cast to the network's dtype: in that
         order, as :meth:`_logits` does, so that a feature far from zero (a timestamp near 1.7e9)
         is not rounded to a few float32 values before it is centred."""
-        if self._scaler is not None:
-            X = self._scaler.transform(np.asarray(X, dtype=np.float64))
-        return np.asarray(X).astype(self.network_.dtype, copy=False)
+        X = np.asarray(X)
+        if self._scaler is not None:  # float32 input is centred as it is: nothing to lose
+            exact = X.dtype.kind in "iu" or X.dtype == np.float64
+            X = self._scaler.transform(X.astype(np.float64 if exact else self.network_.dtype))
+        return X.astype(self.network_.dtype, copy=False)
 
     def _logits(self, X: Any) -> np.ndarray:
         """Validated, normalized ``X`` through the network (prediction mode), in float64, as

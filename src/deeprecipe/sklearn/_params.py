@@ -182,7 +182,7 @@ def resolve_aliases(
     given_as: dict[str, str] = {}
     pairs = [(alias, name, out.pop(alias)) for alias, name in ALIASES.items()]
     rate = out["learning_rate"]
-    if isinstance(rate, (int, float, np.integer, np.floating)) and not isinstance(rate, bool):
+    if _is_rate(rate):
         pairs.append(("learning_rate", "learning_rate_init", rate))
         out["learning_rate"] = "constant"
     for alias, name, value in pairs:

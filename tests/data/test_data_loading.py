@@ -15,6 +15,7 @@ from deeprecipe.data import (
     load_npz,
     load_parquet,
 )
+from deeprecipe.data.loading import ID_RANGE_SLACK
 from deeprecipe.errors import DeepRecipeError
 
 CSV = """age,colour,income,label
@@ -325,6 +326,46 @@ def test_a_group_id_column_is_named_in_the_notes(tmp_path):
     ages = np.sort(rng.integers(18, 70, size=300))  # a file sorted by a real feature
     path.write_text("age,y\n" + "\n".join(f"{a},{k % 2}" for k, a in enumerate(ages)) + "\n")
     assert not any("group id" in n for n in load_file(path, "y").notes)  # runs of 1 to 15
+
+
+def test_a_row_id_over_the_whole_file_is_named_after_unlabelled_rows_are_left_out(tmp_path):
+    """car's SLID: rownames 1..7425, 3278 rows without wages; over the 4147 labelled rows the id
+    spans 1.8 times the rows, and was used as a feature without a word. A feature sorted in
+    the file, distinct over the labelled rows but rising by less than the rows skipped, is not
+    an id."""
+    from deeprecipe.data import load_file
+
+    rng = np.random.default_rng(0)
+    unlabelled = rng.random(200) < 0.45
+    # distinct over the labelled rows, 1.5 times as many values: sorted, but not an id
+    sorted_feature = np.cumsum(~unlabelled) * 3 // 2
+    lines = [
+        f"{r + 1},{s:g},{rng.normal():.4f},{'' if gap else r % 2}"
+        for r, (s, gap) in enumerate(zip(sorted_feature, unlabelled))
+    ]
+    path = tmp_path / "wages.csv"
+    path.write_text("rownames,sorted,x,label\n" + "\n".join(lines) + "\n")
+    ds = load_file(path, "label")
+    assert len(ds.X) == 200 - unlabelled.sum() < 200 / ID_RANGE_SLACK
+    (row_id,) = [n for n in ds.notes if "row id" in n]
+    assert row_id.startswith("feature column 'rownames' holds a different whole number in every")
+    path.write_text("sorted,x,label\n" + "\n".join(line.partition(",")[2] for line in lines))
+    assert not any("row id" in n for n in load_file(path, "label").notes)
+
+
+def test_a_group_id_is_named_when_a_whole_group_was_left_out(tmp_path):
+    """A person whose every row has no label leaves a gap in the id over the labelled rows,
+    which the file's own rows account for."""
+    from deeprecipe.data import load_file
+
+    person = np.repeat(np.arange(1, 31), 4)
+    label = np.where(person == 7, -1, np.arange(120) % 2)
+    lines = [f"{p},{k % 4},{'' if y < 0 else y}" for k, (p, y) in enumerate(zip(person, label))]
+    path = tmp_path / "modes.csv"
+    path.write_text("individual,mode,choice\n" + "\n".join(lines) + "\n")
+    notes = load_file(path, "choice").notes
+    (group,) = [n for n in notes if "group id" in n]
+    assert group.startswith("feature column 'individual' looks like a group id: 29 whole numbers")
 
 
 def test_a_group_column_is_read_beside_the_features_not_as_one(tmp_path):

@@ -166,7 +166,7 @@ def _table_dataset(
         missing="refuse" if missing == "refuse" else "keep",
     )
     if fitted:  # the training file: the columns a model should not learn from
-        notes += _id_like_notes(X, schema.feature_names)
+        notes += _id_like_notes(X, schema.feature_names, rows)
     classes = None if schema.classes is None else np.asarray(schema.classes)
     return Dataset(
         X=X,
@@ -225,7 +225,8 @@ def _group_labels(group: str, column: Any, row: RowLabel) -> np.ndarray:
 
 
 #: a whole-number column distinct on every row whose range is at most this many times the rows
-#: (1..m, 1000..1000+m, with a few gaps) reads as a row id
+#: (1..m, 1000..1000+m, with a few gaps) reads as a row id; the rows are the file's, unlabelled
+#: ones included, when the column follows the file's rows
 ID_RANGE_SLACK = 1.1
 #: a group id column (person, session) needs at least this many groups to be noted
 MIN_GROUPS = 20
@@ -234,21 +235,27 @@ MIN_GROUPS = 20
 GROUP_SIZE_SPREAD = 2.0
 
 
-def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
+def _id_like_notes(X: np.ndarray, names: list[str], rows: np.ndarray) -> list[str]:
     """A warning per numeric column that looks like a row id (distinct consecutive whole
     numbers): it carries no information about an example, only its place in the file, which
     leaks the label when the file was sorted by it; a note per constant column; and a warning
     per column that looks like a group id (:func:`_group_id_runs`), whose rows a random split
-    scatters across the parts."""
+    scatters across the parts.
+
+    ``rows`` are the file rows that ``X`` holds: an id is judged against the file it numbers,
+    so one that still counts the rows left out (unlabelled, or with a missing value) is an id
+    too, when its values follow the file rows step for step (a sorted feature does not)."""
     notes = []
     m = len(X)
     if m < 2:
         return notes
+    file_rows = int(rows[-1] - rows[0]) + 1  # the file rows the kept ones range over
     # fmin/fmax skip NaN (the cells left for imputation): two passes over X, then only the
     # columns whose range allows it are looked at more closely
     lows, highs = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
     spans = highs.astype(np.float64) - lows
-    for j in np.flatnonzero((spans == 0) | ((spans >= m - 1) & (spans + 1 <= ID_RANGE_SLACK * m))):
+    in_range = (spans >= m - 1) & (spans + 1 <= ID_RANGE_SLACK * file_rows)
+    for j in np.flatnonzero((spans == 0) | in_range):
         name, column, low, high = names[j], X[:, j], float(lows[j]), float(highs[j])
         if low == high:
             notes.append(
@@ -260,6 +267,7 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
             and np.isfinite(column).all()
             and np.all(column == np.round(column))
             and len(np.unique(column)) == m
+            and (spans[j] + 1 <= ID_RANGE_SLACK * m or _counts_file_rows(column, rows))
         ):
             notes.append(
                 f"feature column {name!r} holds a different whole number in every row, "
@@ -269,9 +277,9 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
             )
     # a group id runs from its lowest value in the first row to its highest in the last, over
     # at least MIN_GROUPS values: only such columns are looked at more closely
-    ordered = (X[0] == lows) & (X[-1] == highs) & (spans >= MIN_GROUPS - 1) & (spans < m // 2)
-    for j in np.flatnonzero(ordered):
-        groups = _group_id_runs(X[:, j])
+    ordered = (X[0] == lows) & (X[-1] == highs) & (spans >= MIN_GROUPS - 1)
+    for j in np.flatnonzero(ordered & (spans < file_rows // 2)):
+        groups = _group_id_runs(X[:, j], rows)
         if groups is not None:
             notes.append(
                 f"feature column {names[j]!r} looks like a group id: {groups} whole numbers in "
@@ -284,17 +292,27 @@ def _id_like_notes(X: np.ndarray, names: list[str]) -> list[str]:
     return notes
 
 
-def _group_id_runs(column: np.ndarray) -> int | None:
+def _counts_file_rows(column: np.ndarray, rows: np.ndarray) -> bool:
+    """True when ``column`` numbers the file's rows, the left-out ones too: from each kept row
+    to the next it rises by at least as many as the file rows between them (SLID's rownames
+    1..7425 over its 4147 labelled rows). A feature sorted in the file rises by its own steps,
+    somewhere less than the rows skipped, unless it is an id of the whole file."""
+    return bool(np.all(np.diff(column) >= np.diff(rows)))
+
+
+def _group_id_runs(column: np.ndarray, rows: np.ndarray) -> int | None:
     """How many groups, when ``column`` reads as a group id (None otherwise): at least
     ``MIN_GROUPS`` consecutive whole numbers in increasing order, each filling one run of
     consecutive rows, of two rows or more on average and of sizes within
-    ``GROUP_SIZE_SPREAD`` of each other (modechoice: 210 travellers x 4 modes)."""
+    ``GROUP_SIZE_SPREAD`` of each other (modechoice: 210 travellers x 4 modes). ``rows`` are
+    the file rows the column holds: where rows were left out between two, the id may skip as
+    many values (groups whose every row was left out)."""
     m = len(column)
     if m < 2 * MIN_GROUPS or not np.isfinite(column).all():
         return None
     steps = np.diff(column)
-    if np.any(steps < 0) or np.any((steps != 0) & (steps != 1)):
-        return None  # not in order, or a value skipped
+    if np.any(steps < 0) or np.any(steps != np.round(steps)) or np.any(steps > np.diff(rows)):
+        return None  # not in order, or a value skipped where no row was left out
     groups = int(np.count_nonzero(steps)) + 1
     if groups < MIN_GROUPS or groups > m // 2 or column[0] != np.round(column[0]):
         return None

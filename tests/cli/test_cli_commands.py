@@ -440,3 +440,26 @@ def test_group_is_refused_when_the_data_file_is_not_split(invoke, tmp_path):
                     "person", "--dev-data", tmp_path / "d.csv", "--test-data",
                     tmp_path / "t.csv", "--epochs", "1", "--out", tmp_path / "o")  # fmt: skip
     assert result.exit_code == 2 and "--data is not split" in result.stderr
+
+
+def test_train_and_predict_read_a_nameless_first_column_as_the_row_index(
+    invoke, user_csv, tmp_path
+):
+    """R's write.csv and pandas' to_csv() start every row with its index under an empty header
+    (every Rdatasets file): left out with a note, in training and in prediction."""
+    indexed = {}
+    for part in ("train", "new"):
+        lines = user_csv[part].read_text().splitlines()
+        indexed[part] = tmp_path / f"{part}.csv"
+        indexed[part].write_text(
+            "\n".join(['""' + "," + lines[0]] + [f'"{k + 1}",{r}' for k, r in enumerate(lines[1:])])
+        )
+    result = invoke("train", "--data", indexed["train"], "--target", "label", "--epochs", "5",
+                    "--out", tmp_path / "model")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "the first column has no name in the header" in " ".join(result.stderr.split())
+    out = tmp_path / "predictions.csv"
+    result = invoke("predict", "--model", tmp_path / "model" / "model.safetensors", "--data",
+                    indexed["new"], "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert len(list(csv.DictReader(out.open()))) == 10

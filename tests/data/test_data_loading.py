@@ -104,6 +104,32 @@ def test_schema_refuses_what_training_never_saw(csv_path, tmp_path):
             load_csv(p, schema=schema)
 
 
+@pytest.mark.parametrize(
+    ("header", "index", "span"),
+    [
+        ('"",', lambda k: f'"{k + 1}",', "(1 to 6)"),  # R's write.csv
+        (",", lambda k: f"{k},", "(0 to 5)"),  # pandas' to_csv()
+        ('"",', lambda k: f'"car {k}",', "('car 0' to 'car 5')"),  # R's row names
+    ],
+)
+def test_a_nameless_first_column_is_the_row_index_and_left_out(tmp_path, header, index, span):
+    """Every Rdatasets file starts with R's row names under an empty header; it was refused as
+    'column 1 of the header has no name', which --drop could not name."""
+    rows = [f"{index(k)}{k * 1.5},{'red' if k % 3 else 'blue'},{k % 2}" for k in range(6)]
+    path = tmp_path / "cars.csv"
+    path.write_text(header + "x,colour,y\n" + "\n".join(rows) + "\n")
+    ds = load_csv(path, "y")
+    assert ds.feature_names == ["x", "colour=blue", "colour=red"]
+    (note,) = ds.notes
+    assert note.startswith(f"the first column has no name in the header and a different value in "
+                           f"every row {span}: read as the file's row index")  # fmt: skip
+    assert "'Unnamed: 0'" in note and "left out of the features" in note
+    # new rows written the same way are read by the training file's schema
+    path.write_text(header + "x,colour\n" + "\n".join(r.rpartition(",")[0] for r in rows[:4]))
+    new = load_csv(path, schema=ds.schema)
+    assert new.y is None and np.array_equal(new.X, ds.X[:4])
+
+
 def test_categorical_error_mode_says_which_column(csv_path):
     with pytest.raises(DeepRecipeError, match="'colour' is not numeric.*categorical='onehot'"):
         load_csv(csv_path, "label", categorical="error")
@@ -145,6 +171,8 @@ def test_too_many_categories_is_refused_with_the_value_that_would_pass(tmp_path)
         ("a,b,y\n1,2,0\n3,4\n", "line 3 has 2 fields but the header has 3"),
         ("a,a,y\n1,2,0\n", "repeats 'a'"),
         ("a,,y\n1,2,0\n", "column 2 of the header has no name"),
+        (",a,y\n1,2,0\n1,3,1\n", "column 1 of the header has no name, and its values are not"),
+        ('"",a,y\n1,2,0\n,3,1\n', r"not a row index \(1 missing, 1 distinct in 2 rows\)"),
         ("a,b,y\n", "no data rows"),
         ("", "is empty"),
         ('a,b,y\n1,"2,0\n', "could not be parsed"),

@@ -5,6 +5,8 @@
 - Numbers stay in Arrow until the schema writes them into the feature matrix; text columns
   are dictionary-encoded by Arrow (:class:`~deeprecipe.data.columns.TextColumn`). Blanks
   around a value are ignored.
+- A nameless first column (``"",a,b`` or ``,a,b``: R's ``write.csv``, pandas' ``to_csv()``) whose
+  values are distinct is the file's row index: it is left out, and a note says so.
 - Decimal commas (``1,5``) are parsed as numbers when ``decimal=","`` is given, and detected
   in a file whose delimiter is not a comma: a text column whose every filled cell reads as a
   number with a decimal comma becomes numbers.
@@ -22,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.data.columns import TextColumn
+from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers
 from deeprecipe.errors import DeepRecipeError
 
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?")
@@ -64,8 +66,9 @@ def _header(path: Path, head: str, delimiter: str | None) -> tuple[list[str], st
         counts = {d: first.count(d) for d in (",", ";", "\t")}
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
-    if any(h == "" for h in header):
-        k = header.index("")
+    # the first column may be nameless: a row index, checked once its values are read
+    if any(h == "" for h in header[1:]) or header == [""]:
+        k = header.index("", 1) if len(header) > 1 else 0
         raise DeepRecipeError(
             f"{path}: column {k + 1} of the header has no name; accepted: a "
             "header row naming every column"
@@ -117,6 +120,33 @@ def row_labeller(path: Path, delimiter: str) -> Callable[[int], str]:
     return row
 
 
+def _row_index_note(path: Path, column: Any) -> str:
+    """The note for a nameless first column, read as the file's row index when its values are
+    distinct (R's write.csv writes 1..m or the row names, pandas' to_csv() its index): a place
+    in the file, not a feature. Refused otherwise, as any nameless column is."""
+    column = as_column(column)
+    if is_text(column):
+        filled = column.codes[column.codes >= 0]
+        span = f"{column.first_value()!r} to {column.cell(len(column) - 1)!r}"
+    else:
+        values = numbers(column)
+        filled = values[np.isfinite(values)]
+        span = f"{filled.min():.15g} to {filled.max():.15g}" if len(filled) else ""
+    distinct = len(np.unique(filled))
+    if len(filled) < len(column) or distinct < len(column):
+        raise DeepRecipeError(
+            f"{path}: column 1 of the header has no name, and its values are not a row index "
+            f"({len(column) - len(filled)} missing, {distinct} distinct in {len(column)} rows); "
+            "accepted: a header row naming every column, or a nameless first column with a "
+            "different value in every row (a row index, left out)"
+        )
+    return (
+        f"the first column has no name in the header and a different value in every row "
+        f"({span}): read as the file's row index, as R's write.csv and pandas' "
+        "to_csv() write it (pandas reads it as 'Unnamed: 0'), and left out of the features"
+    )
+
+
 def _text_or_numbers(column: Any, decimal_comma: bool) -> Any:
     """A string column from Arrow: numbers if every filled cell is one (blanks trimmed, decimal
     commas when detected or asked), otherwise a dictionary-encoded text column."""
@@ -160,8 +190,9 @@ def _read_table(path: Path, options: dict[str, Any]) -> Any:
 
 def read_csv_columns(
     path: Path, *, delimiter: str | None = None, decimal: str | None = None
-) -> tuple[dict[str, Any], Callable[[int], str], int]:
-    """``(columns, row label, number of rows)`` of a CSV file; see the module docstring."""
+) -> tuple[dict[str, Any], Callable[[int], str], list[str]]:
+    """``(columns, row label, notes)`` of a CSV file; the notes say what was left out (a row
+    index). See the module docstring."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -224,4 +255,5 @@ def read_csv_columns(
             if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
                 col = col.cast(pa.string())
             columns[name] = _text_or_numbers(col, comma)
-    return columns, row_labeller(path, delimiter), table.num_rows
+    notes = [_row_index_note(path, columns.pop(""))] if header[0] == "" else []
+    return columns, row_labeller(path, delimiter), notes

@@ -105,8 +105,10 @@ def _table_dataset(
     missing: str = "impute",
     on_problem: ProblemSink | None = None,
     group: str | None = None,
+    read_notes: Sequence[str] = (),
     **fit_kwargs: Any,
 ) -> Dataset:
+    """The table ``columns`` as a Dataset; ``read_notes`` say what reading the file left out."""
     source = name if source is None else source  # what error messages call the table
     if missing not in MISSING_POLICIES:
         raise DeepRecipeError(
@@ -116,7 +118,7 @@ def _table_dataset(
     if not columns or len(next(iter(columns.values()))) == 0:
         raise DeepRecipeError(f"{source} has no data rows; accepted: a header and at least one row")
     columns = {k: as_column(v) for k, v in columns.items()}
-    notes: list[str] = []
+    notes: list[str] = list(read_notes)
     rows = np.arange(len(next(iter(columns.values()))))  # the file rows still in the table
     # prediction inputs (target=None with a schema) keep every row, labelled or not
     label = target if schema is None or target is None else schema.target
@@ -345,10 +347,11 @@ def load_csv(
     file's line number is given too, in every error.
     """
     p = _existing_file(path, "CSV")
-    columns, row, _ = read_csv_columns(p, delimiter=delimiter, decimal=decimal)
+    columns, row, read_notes = read_csv_columns(p, delimiter=delimiter, decimal=decimal)
     return _table_dataset(
         columns,
         target,
+        read_notes=read_notes,
         name=p.stem,
         source=p.name,
         row=row,

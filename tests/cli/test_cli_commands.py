@@ -463,3 +463,15 @@ def test_train_and_predict_read_a_nameless_first_column_as_the_row_index(
                     indexed["new"], "--out", out)  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert len(list(csv.DictReader(out.open()))) == 10
+
+
+def test_train_says_that_a_score_read_as_classes_could_be_a_regression(invoke, tmp_path):
+    rows = "\n".join(f"{k * 0.1:.1f},{k % 8}" for k in range(80))
+    path = tmp_path / "scores.csv"
+    path.write_text("x,score\n" + rows + "\n")
+    result = invoke("train", "--data", path, "--target", "score", "--epochs", "2",
+                    "--out", tmp_path / "model")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "'score' holds 8 consecutive whole numbers, 0 to 7, read as 8 classes" in said
+    assert "the task is a regression (--task regression" in said

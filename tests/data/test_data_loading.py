@@ -396,6 +396,27 @@ def test_a_group_id_is_named_when_a_whole_group_was_left_out(tmp_path):
     assert group.startswith("feature column 'individual' looks like a group id: 29 whole numbers")
 
 
+def test_a_score_of_many_consecutive_whole_numbers_is_noted_as_perhaps_a_regression(tmp_path):
+    """car's Vocab: a vocabulary score 0..10 was read as 11 classes without a word (77% error,
+    'the model is done'). The inference stays; a note says how to read them as numbers."""
+    rng = np.random.default_rng(0)
+    score = rng.integers(0, 11, size=200)
+    path = tmp_path / "vocab.csv"
+    path.write_text("education,vocabulary\n" + "\n".join(f"{s + 5},{s}" for s in score) + "\n")
+    ds = load_csv(path, "vocabulary")
+    assert ds.task == "multiclass" and len(ds.classes) == 11
+    (note,) = ds.notes
+    assert note.startswith("target column 'vocabulary' holds 11 consecutive whole numbers, 0 to "
+                           "10, read as 11 classes (multiclass)")  # fmt: skip
+    assert note.endswith("the task is a regression (--task regression, task='regression'), "
+                         "which reads them as numbers")  # fmt: skip
+    assert load_csv(path, "vocabulary", task="regression").notes == []
+    assert load_csv(path, "vocabulary", task="multiclass").notes == []  # chosen, not inferred
+    for gappy in (score % 6, score * 2):  # 6 classes; 11 classes, not consecutive
+        path.write_text("x,y\n" + "\n".join(f"{k},{s}" for k, s in enumerate(gappy)) + "\n")
+        assert not any("consecutive" in n for n in load_csv(path, "y").notes)
+
+
 def test_a_group_column_is_read_beside_the_features_not_as_one(tmp_path):
     """group= names whose rows belong together: Dataset.groups holds it, row for row after the
     rows without a label are left out, and it is neither a feature nor one-hot encoded."""

@@ -16,7 +16,8 @@ encoded** (one 0/1 column per category, named ``"column=value"``) unless
 ``drop=`` leaves some out. A text column whose values are nearly all distinct (an id, a date)
 is refused rather than one-hot encoded. A text target becomes class indices with the labels
 kept in ``Dataset.classes``; a numeric target with at most 20 whole-number values is taken as
-classes too, otherwise as a regression target (``task=`` overrides). Table features are float32.
+classes too (seven or more consecutive ones, a score or a count, with a note that they may be a
+regression), otherwise as a regression target (``task=`` overrides). Table features are float32.
 
 Missing values (``missing=``):
 
@@ -139,6 +140,8 @@ def _table_dataset(
     fitted = schema is None
     if fitted:
         schema = TableSchema.fit(columns, target, row=row, source=source, **fit_kwargs)
+        ordered = None if fit_kwargs.get("task") is not None else schema.ordered_classes_note()
+        notes += [] if ordered is None else [ordered]
     elif target is not None and target != schema.target:
         raise DeepRecipeError(
             f"target={target!r} differs from the schema's target {schema.target!r}; accepted: "

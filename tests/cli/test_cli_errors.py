@@ -163,3 +163,14 @@ def test_library_errors_name_the_command_line_option(invoke):
 def test_version(invoke):
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.startswith("deeprecipe, version ")
+
+
+def test_a_date_column_is_refused_in_command_line_words(tmp_path):
+    from click.testing import CliRunner
+
+    rows = "\n".join(f"2012/01/{d % 28 + 1:02d},{d},{d % 2}" for d in range(28))
+    path = tmp_path / "weather.csv"
+    path.write_text("date,x,y\n" + rows + "\n")
+    args = ["train", "--data", str(path), "--target", "y", "--out", str(tmp_path / "m")]
+    error = _one_line_error(CliRunner().invoke(cli, args), "which read as dates", "--drop date")
+    assert "(year, month, day of year, weekday" in error and "drop=" not in error

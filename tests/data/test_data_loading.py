@@ -152,6 +152,32 @@ def test_id_like_text_column_is_refused(tmp_path):
     assert chosen.X.shape == (150, 151) and chosen.feature_names[-1] == "x"
 
 
+@pytest.mark.parametrize(
+    ("when", "dates"),
+    [
+        (lambda d: f"2012-{d // 28 + 1:02d}-{d % 28 + 1:02d}", True),
+        (lambda d: f"2012/{d // 28 + 1:02d}/{d % 28 + 1:02d}", True),  # seattle-weather
+        (lambda d: f"2012-01-{d % 28 + 1:02d}T{d % 24:02d}:{d % 60:02d}:00Z", True),
+        (lambda d: f"2012-{d // 28 + 1:02d}-{d % 28 + 1:02d} 10:00", True),
+        (lambda d: f"2012-{d // 28 + 13:02d}-{d % 28 + 1:02d}", False),  # month 13
+        (lambda d: f"{d % 28 + 1:02d}/{d // 28 + 1:02d}/2012", False),  # day first: ambiguous
+        (lambda d: f"order-{d}", False),
+    ],
+)
+def test_a_date_column_is_refused_with_how_to_make_numbers_of_it(tmp_path, when, dates):
+    """seattle-weather's date column could only be dropped: the refusal now says it holds dates,
+    and that a year, a month, a day of the year or a weekday can be columns of their own."""
+    p = tmp_path / "weather.csv"
+    p.write_text("date,x,y\n" + "\n".join(f"{when(d)},{d},{d % 2}" for d in range(60)) + "\n")
+    with pytest.raises(DeepRecipeError) as refused:
+        load_csv(p, "y")
+    message = str(refused.value)
+    assert message.startswith("feature column 'date' has 60 distinct text values in 60 rows")
+    derive = "numbers derived from them as columns of their own (year, month, day of year, weekday"
+    assert (", which read as dates:" in message) is dates and (derive in message) is dates
+    assert "drop=['date']" in message and ("an id, a date, free text" in message) is not dates
+
+
 def test_too_many_categories_is_refused_with_the_value_that_would_pass(tmp_path):
     p = tmp_path / "cats.csv"
     p.write_text("c,y\n" + "\n".join(f"k{i % 120},{i % 2}" for i in range(1200)) + "\n")

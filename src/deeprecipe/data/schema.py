@@ -15,12 +15,14 @@ NaN) for :class:`~deeprecipe.data.impute.Imputer` to fill with training statisti
 Two refusals protect users from silent nonsense: a column of numbers with a few stray words
 (a typo, or a number in a form not recognised), and a text column whose values are nearly all
 distinct (an id, a date, free text), which one-hot encoding would turn into one useless column
-per row (unless ``features=`` names it: then it is encoded as asked).
+per row (unless ``features=`` names it: then it is encoded as asked); one whose values read as
+dates says so, and how to make numbers of them.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +53,10 @@ RowLabel = Callable[[int], str]
 ProblemSink = Callable[[int, str], None]
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", re.I)
+#: a date, year first (ISO 2012-01-01, or 2012/01/01), optionally with a time and a zone
+DATE = re.compile(r"\d{4}([-/])\d{2}\1\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
+#: how many values of a text column, spread over its sorted values, must read as dates
+DATE_SAMPLE = 5
 
 
 def _row(i: int) -> str:
@@ -174,6 +180,23 @@ def _group_hint(name: str, n_values: int, filled: int) -> str:
     )
 
 
+def _reads_as_dates(values: list[str]) -> bool:
+    """True when a sample of ``values`` (spread over them, sorted) all parse as dates, by
+    :data:`DATE` and then NumPy's datetime64 (which refuses a 2012-13-45): a date column
+    refused as text is better told how to become numbers than only to be dropped."""
+    sample = values[:: max(1, len(values) // DATE_SAMPLE)][:DATE_SAMPLE]
+    if not sample or not all(DATE.fullmatch(v) for v in sample):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a time zone: datetime64 converts it to UTC and warns
+        try:
+            for v in sample:
+                np.datetime64(v.replace("/", "-"))
+        except ValueError:
+            return False
+    return True
+
+
 def _leave_out(name: str) -> str:
     return f"leave it out (drop=[{name!r}]) or choose the columns (features=[...])"
 
@@ -260,6 +283,15 @@ class TableSchema:
             filled = int((~col.missing).sum())
             # a column named in features= is one-hot encoded as asked, however many values
             id_like = filled >= ID_LIKE_MIN_ROWS and len(cats) > ID_LIKE_SHARE * filled
+            if id_like and name not in chosen and _reads_as_dates(cats):
+                raise DeepRecipeError(
+                    f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
+                    f"rows (e.g. {col.first_value()!r}), which read as dates: one-hot encoding "
+                    "would turn them into one column per row, and a network does not read a "
+                    f"date as text; accepted: {_leave_out(name)}, and to learn from the dates, "
+                    "numbers derived from them as columns of their own (year, month, day of "
+                    "year, weekday: whichever may carry a pattern)"
+                )
             if id_like and name not in chosen:
                 raise DeepRecipeError(
                     f"feature column {name!r} has {len(cats)} distinct text values in {filled} "

@@ -478,3 +478,13 @@ def test_a_text_id_that_repeats_is_refused_with_the_group_option_named(tmp_path)
     with pytest.raises(DeepRecipeError) as refused:  # every row its own: an id, not a group
         load_file(path, "label")
     assert "group=" not in str(refused.value)
+
+
+def test_a_file_without_a_single_label_is_refused_by_name(tmp_path):
+    """Every label missing stopped the commands with 'unexpected IndexError' (a trial's file)."""
+    from deeprecipe.data import load_file
+
+    path = tmp_path / "unlabelled.csv"
+    path.write_text("x,label\n1,\n2,\n3,\n")
+    with pytest.raises(DeepRecipeError, match="has no row with a 'label' label"):
+        load_file(path, "label")

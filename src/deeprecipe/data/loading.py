@@ -125,6 +125,11 @@ def _table_dataset(
     label = target if schema is None or target is None else schema.target
     if missing != "refuse" and label is not None and label in columns:
         unlabelled = missing_cells(columns[label])
+        if unlabelled.all():  # nothing left to learn from (an IndexError further on)
+            raise DeepRecipeError(
+                f"{source} has no row with a {label!r} label: every one of its "
+                f"{len(unlabelled)} cells is missing; accepted: a file with labelled rows"
+            )
         if unlabelled.any():
             columns, row, rows = _without_rows(columns, unlabelled, row, rows)
             notes.append(

@@ -10,7 +10,7 @@ import numpy as np
 
 from deeprecipe.cli._data import prepare, reading
 from deeprecipe.cli._options import data_options, device_options, output_options, seed_option
-from deeprecipe.cli._training import network_for, network_spec, scaled
+from deeprecipe.cli._training import network_for, network_spec, scaled, trained_targets
 from deeprecipe.cli._ui import UI, fmt
 from deeprecipe.cli.app import EXIT_CHECK_FAILED, cli
 from deeprecipe.cli.train import network_options
@@ -100,7 +100,10 @@ def _network_and_inputs(options: dict[str, Any]):
             network_spec(options), data, backend=options["backend"], device=options["device"]
         )
         _, X = scaled(data, "standardize")
-        return net, X["train"], data.y_train, data.name
+        # a regression's targets as training reads them, (y - mean) / std: against raw
+        # targets of 6e4 an untrained network's check read 'suspicious' (longley)
+        targets, _, _ = trained_targets(data)
+        return net, X["train"], targets["train"], data.name
 
     from deeprecipe.cli.predict import _read_inputs
     from deeprecipe.data import load_dataset

@@ -134,3 +134,29 @@ def test_a_plain_deeprecipe_model_file_loads_as_an_estimator(tmp_path):
         DeepRegressor.load(path)
     clf.partial_fit(X, np.array(["x", "y", "z"])[y])  # and it trains on
     assert clf.n_iter_ == 1
+
+
+def test_a_recipe_model_loads_with_the_training_it_was_chosen_with(tmp_path):
+    """A recipe's regression model loaded as a DeepRegressor got MLP's training defaults (Adam
+    at 1e-3, batch 200) and no target scale, so a refit or warm start trained something else
+    on raw targets (a scikit-learn user's trial, and the train command's helper)."""
+    from deeprecipe import Recipe
+    from deeprecipe.io import save_model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = 1000 + 50 * X[:, 0] + rng.normal(size=300)
+    result = Recipe(max_trainings=1, progress=False).run(X, y)
+    save_model(tmp_path / "m.safetensors", result.model)
+    loaded = DeepRegressor.load(tmp_path / "m.safetensors")
+    spec = result.chosen_spec
+    params = loaded.get_params()
+    assert (params["solver"], params["learning_rate_init"]) == (
+        spec["optimizer"],
+        spec["learning_rate"],
+    )
+    assert (params["batch_size"], params["max_iter"]) == (spec["batch_size"], spec["epochs"])
+    # the training targets' mean and spread, which a warm start trains against again
+    assert loaded._y_centre[0] == pytest.approx(1000, abs=10)
+    assert loaded._y_spread[0] == pytest.approx(50, rel=0.2)
+    np.testing.assert_allclose(loaded.predict(X[:5]), result.model.predict(X[:5]))

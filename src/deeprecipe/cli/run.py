@@ -61,6 +61,7 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
     from deeprecipe.cli._training import save, save_split
     from deeprecipe.report.from_recipe import recipe_report
     from deeprecipe.report.writer import write_report
+    from deeprecipe.train.targets import TARGET_SCALE
 
     recipe = result.to_dict()
     if data.classes is not None and result.targets.get("classes") is not None:
@@ -72,7 +73,11 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
         result.network,
         result.scaler,
         data,
-        {"errors": recipe["errors"], "recipe_final": recipe["final"]},
+        {
+            "errors": recipe["errors"],
+            "recipe_final": recipe["final"],
+            TARGET_SCALE: result.data.get(TARGET_SCALE),
+        },
     )
     save_split(folder, data, recipe["config"]["seed"])
     source = data.source.get("data") or f"embedded dataset {data.name}"

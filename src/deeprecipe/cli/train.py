@@ -35,13 +35,11 @@ from deeprecipe.cli._training import (
 from deeprecipe.cli._ui import UI, to_json
 from deeprecipe.cli.app import cli
 from deeprecipe.defaults import EPOCHS, TRAIN_LEARNING_RATE, TRAIN_PATIENCE
+from deeprecipe.train.targets import TARGET_SCALE
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 #: beside the checkpoint: the options it was trained with, which --resume must repeat
 CHECKPOINT_SETTINGS_FILE = "checkpoint_settings.json"
-#: a regression's target scale, {"mean": [...], "std": [...]} per output (None for labels), in
-#: results.json, the model file's metadata and the checkpoint's settings
-TARGET_SCALE = "target_scale"
 #: what a resumed training must share with the checkpointed one: the data and its split (else
 #: the test rows may be rows the network trained on), the network and the optimizer
 RESUME_MUST_MATCH = (
@@ -199,7 +197,7 @@ def train(ui: UI, **options: Any) -> None:
     from deeprecipe.progress import ProgressView
     from deeprecipe.train import EarlyStopping, PublishEvents, Trainer
     from deeprecipe.train.checkpoint import Checkpoint, load_checkpoint
-    from deeprecipe.train.targets import rescale_output
+    from deeprecipe.train.targets import rescale_output, scale_record
 
     if options["resume"] and options["out_dir"] is None:
         raise DeepRecipeError("--resume needs --out: the folder of the checkpointed training")
@@ -228,7 +226,7 @@ def train(ui: UI, **options: Any) -> None:
     # a regression trains on (y - mean) / std, as the recipe's trials do; the scale comes from
     # the training split, which --resume must repeat (so it continues in the same units)
     targets, centre, spread = trained_targets(data)
-    target_scale = None if centre is None else {"mean": centre.tolist(), "std": spread.tolist()}
+    target_scale = scale_record(centre, spread)
     folder = run_folder(options["out_dir"], create=False)
     checkpoint_path = folder / CHECKPOINT_FILE
     if options["resume"] and not checkpoint_path.exists():

@@ -21,6 +21,7 @@ from deeprecipe.recipe.config import (
 from deeprecipe.recipe.heldout import HeldOutSet
 from deeprecipe.recipe.trial import TrialData, target_scale
 from deeprecipe.task import MAX_CLASSES_AUTO
+from deeprecipe.train.targets import TARGET_SCALE, scale_record
 
 
 @dataclass
@@ -167,7 +168,7 @@ def prepare(
         backend=cfg.backend,
     )
     # regression tolerances are shares of the targets' variance (the scale trials train at)
-    _, spread = target_scale(trials)
+    centre, spread = target_scale(trials)
     heldout = HeldOutSet(X_test, y_test) if len(X_test) else None
     info = {
         "n_train": int(len(X_train)),
@@ -184,6 +185,8 @@ def prepare(
         "feature_names": None if feature_names is None else [str(n) for n in feature_names],
         # a DataFrame read as a table file: how the chosen model reads raw frames
         "reading": reading,
+        # a regression's: the trials train on (y - mean) / std (the model file records it)
+        TARGET_SCALE: scale_record(centre, spread),
     }
     return RunData(
         trials=trials,

@@ -16,6 +16,7 @@ from typing import Any
 from deeprecipe.model import Model
 from deeprecipe.nn.network import Network
 from deeprecipe.task import get_task
+from deeprecipe.train.targets import TARGET_SCALE
 
 #: what a step's "kept" says when it kept nothing
 NOTHING_TO_KEEP = "(a diagnostic: nothing to keep)"
@@ -143,6 +144,8 @@ class RecipeResult:
                 "recipe": {"final": self.final, "test_error": self.test_error},
                 # a DataFrame read as a table file: its schema and imputer read raw frames
                 **(self.data.get("reading") or {}),
+                # the scale a regression trained at (DeepRegressor.load continues in it)
+                TARGET_SCALE: self.data.get(TARGET_SCALE),
             },
         )
 

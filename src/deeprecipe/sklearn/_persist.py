@@ -158,7 +158,21 @@ def _info_from_network(model: Any) -> dict[str, Any]:
     }
     if not activations:  # no hidden layer: keep the defaults
         del params["activation"], params["keep_prob"]
+    params.update(_training_of(model.metadata if isinstance(model.metadata, dict) else {}))
     return {"params": params, "n_iter": 0, "history": History().to_dict()}
+
+
+def _training_of(metadata: dict[str, Any]) -> dict[str, Any]:
+    """How the file's network was trained, where its metadata says (the recipe's chosen spec,
+    ``deeprecipe train``'s options), in the estimator's names: a refit or a warm start then
+    trains as it was trained, not with MLPClassifier's defaults (Adam at 1e-3, batch 200)."""
+    recipe = metadata.get("recipe_final") or (metadata.get("recipe") or {}).get("final") or {}
+    spec = recipe.get("spec") if isinstance(recipe, dict) else None
+    if not isinstance(spec, dict):
+        spec = metadata.get("config") if isinstance(metadata.get("config"), dict) else {}
+    names = {"optimizer": "solver", "learning_rate": "learning_rate_init",
+             "batch_size": "batch_size", "epochs": "max_iter"}  # fmt: skip
+    return {ours: spec[theirs] for theirs, ours in names.items() if theirs in spec}
 
 
 def _jsonable(value: Any) -> Any:

@@ -15,7 +15,7 @@ from deeprecipe.sklearn._base import DeepEstimatorBase
 from deeprecipe.sklearn._docs import SHARED_DOC
 from deeprecipe.sklearn._params import check_dtype
 from deeprecipe.task import TASKS, Task
-from deeprecipe.train.targets import rescale_output
+from deeprecipe.train.targets import TARGET_SCALE, rescale_output
 
 
 class DeepRegressor(RegressorMixin, DeepEstimatorBase):
@@ -150,7 +150,8 @@ class DeepRegressor(RegressorMixin, DeepEstimatorBase):
                 "with DeepClassifier.load"
             )
         info = {"y_ndim": 1 if model.network.layer_sizes[-1] == 1 else 2}
-        scale = model.metadata.get("target_scale") if isinstance(model.metadata, dict) else None
-        if isinstance(scale, dict):  # deeprecipe train's: it trained on (y - mean) / std too
+        metadata = model.metadata if isinstance(model.metadata, dict) else {}
+        scale = metadata.get(TARGET_SCALE)
+        if isinstance(scale, dict):  # deeprecipe train's and run's: trained on (y - mean) / std
             info.update(y_mean=scale["mean"], y_std=scale["std"])
         return info

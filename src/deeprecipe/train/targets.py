@@ -17,6 +17,20 @@ import numpy as np
 
 from deeprecipe.nn.network import Network
 
+#: where a model file's metadata keeps the scale its network was trained at
+TARGET_SCALE = "target_scale"
+
+
+def scale_record(
+    centre: np.ndarray | None, spread: np.ndarray | None
+) -> dict[str, list[float]] | None:
+    """The scale as plain data, ``{"mean": [...], "std": [...]}`` per output (None without
+    one): what results and model files record, and what ``DeepRegressor.load`` continues
+    training in."""
+    if centre is None or spread is None:
+        return None
+    return {"mean": np.asarray(centre).tolist(), "std": np.asarray(spread).tolist()}
+
 
 def rescale_output(
     network: Network,

@@ -350,3 +350,20 @@ def test_one_dominant_group_is_warned_about_when_the_parts_cannot_come_near_thei
     groups = np.r_[np.zeros(90), np.arange(1, 11)]  # one group of 90 among 100 rows
     with pytest.warns(SmallSplitWarning, match="whole groups cannot come near the asked sizes"):
         split(np.zeros((100, 1)), groups=groups, seed=0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_split_by_group_trains_on_every_class_it_scores(seed):
+    """OME's 14 classes split by child: a class held by one child landed in test alone, and the
+    run stopped with 'y_test holds the label 12, unseen in the training labels'."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(60), 8)
+    y = rng.integers(0, 3, 480)
+    y[groups == 5], y[np.isin(groups, (9, 10))] = 7, 8  # in 1 and 2 groups of 60
+    y[np.isin(groups, (20, 30, 40))] = 9  # in 3 groups: enough, but all three may go away
+    s = split(np.zeros((480, 1)), y, groups=groups, seed=seed)
+    trained = set(y[s.train_idx])
+    assert set(y[s.dev_idx]) <= trained and set(y[s.test_idx]) <= trained
+    assert {5, 9, 10} <= set(groups[s.train_idx])
+    owners = [set(groups[idx]) for idx in (s.train_idx, s.dev_idx, s.test_idx)]
+    assert not (owners[0] & owners[1] or owners[0] & owners[2] or owners[1] & owners[2])

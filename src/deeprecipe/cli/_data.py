@@ -20,6 +20,7 @@ from deeprecipe.data import (
     Imputer,
     SmallSplitWarning,
     TableSchema,
+    groups_note,
     load_dataset,
     load_file,
     overlap_notes,
@@ -127,21 +128,6 @@ def _part_rows(
         for name, (file, rows) in out.items()
         if len(rows)
     }
-
-
-def _groups_note(column: str | None, groups: np.ndarray, parts: Any) -> str:
-    """How many groups each part of a split by group holds."""
-    counts = {
-        name: len(np.unique(groups[getattr(parts, f"{name}_idx")]))
-        for name in ("train", "dev", "test")
-        if len(getattr(parts, f"{name}_idx"))
-    }
-    shown = ", ".join(f"{n} {name}" for name, n in counts.items())
-    return (
-        f"split by group {column!r}: each of its {len(np.unique(groups))} groups in one part "
-        f"({shown}); the dev set's noise figures count its rows as independent, and rows of "
-        "one group that resemble each other make the true noise larger"
-    )
 
 
 def _plain_labels(classes: Any) -> list[Any] | None:
@@ -320,7 +306,7 @@ def prepare(
         )
     notes = list(ds.notes)
     if ds.groups is not None:
-        notes.append(_groups_note(group, ds.groups, parts))
+        notes.append(groups_note(ds.groups, parts, group))
     for part in (dev_part, test_part):
         notes += [] if part is None else [f"{part.name}: {n}" for n in part.notes]
     notes += [" ".join(str(w.message).split()) for w in caught]

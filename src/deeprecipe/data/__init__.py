@@ -38,6 +38,7 @@ from deeprecipe.data.split import (
     Split,
     SplitArrays,
     default_ratios,
+    groups_note,
     split,
 )
 
@@ -78,5 +79,6 @@ __all__ = [
     "load_parquet",
     "overlap_notes",
     "shared_rows",
+    "groups_note",
     "split",
 ]

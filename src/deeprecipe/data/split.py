@@ -37,6 +37,7 @@ from deeprecipe.task import is_one_hot, label_vector
 
 __all__ = [
     "MIN_EVAL_EXAMPLES",
+    "groups_note",
     "SmallSplitWarning",
     "Split",
     "SplitArrays",
@@ -323,7 +324,11 @@ def split(
     if labels is not None and isinstance(stratify, str):  # "auto": too rare to stratify goes
         rare = _rare_classes(labels, sizes)  # to train, where it is at least learned from
     if groups is not None:
-        parts = _grouped_parts(group_codes, sizes, rng)
+        classes = _stratify_labels("auto", y, m) if isinstance(stratify, str) else None
+        to_train = None if classes is None else _rare_class_groups(classes, group_codes, sizes)
+        parts = _grouped_parts(group_codes, sizes, rng, to_train)
+        if classes is not None:
+            parts = _classes_reach_train(parts, classes, group_codes)
     elif rare.any():
         common = np.flatnonzero(~rare)
         sizes = {**sizes, "train": sizes["train"] - int(rare.sum())}
@@ -366,6 +371,24 @@ def split(
     )
 
 
+def groups_note(groups: Any, parts: Split, column: str | None = None) -> str:
+    """How many groups each part of a split by group holds (``column``: the groups' name), and
+    what that does to the noise figures, which count rows."""
+    groups = np.asarray(groups)
+    counts = {
+        name: len(np.unique(groups[getattr(parts, f"{name}_idx")]))
+        for name in ("train", "dev", "test", "train_dev")
+        if len(getattr(parts, f"{name}_idx"))
+    }
+    shown = ", ".join(f"{n} {name}" for name, n in counts.items())
+    named = f" {column!r}" if column else ""
+    return (
+        f"split by group{named}: each of its {len(np.unique(groups))} groups in one part "
+        f"({shown}); the dev set's noise figures count its rows as independent, and rows of "
+        "one group that resemble each other make the true noise larger"
+    )
+
+
 def _group_codes(groups: Any, m: int) -> np.ndarray:
     """Each row's group as an index into the distinct groups (int64)."""
     try:
@@ -397,21 +420,81 @@ def _group_codes(groups: Any, m: int) -> np.ndarray:
     return codes.ravel().astype(np.int64)
 
 
+def _rare_class_groups(
+    labels: np.ndarray, codes: np.ndarray, sizes: dict[str, int]
+) -> np.ndarray | None:
+    """The groups that hold a class found in fewer groups than the split has parts, with a
+    warning naming those classes: such groups all train, where the class is at least learned
+    from (else a class found in dev or test only: OME's 14 classes split by child)."""
+    classes, inverse = np.unique(labels, return_inverse=True)
+    inverse = inverse.ravel()
+    need = 1 + sum(1 for p in ("dev", "test", "train_dev") if sizes[p] > 0)
+    groups_per_class = np.array(
+        [len(np.unique(codes[inverse == k])) for k in range(len(classes))], dtype=np.int64
+    )
+    rare = np.flatnonzero(groups_per_class < need)
+    if rare.size == 0:
+        return None
+    to_train = np.zeros(int(codes.max()) + 1, dtype=bool)
+    to_train[np.unique(codes[np.isin(inverse, rare)])] = True
+    named = ", ".join(
+        f"{_plain_label(classes[k])!r} ({groups_per_class[k]})" for k in rare[:MAX_NAMED_CLASSES]
+    )
+    more = f" and {rare.size - MAX_NAMED_CLASSES} more" if rare.size > MAX_NAMED_CLASSES else ""
+    warnings.warn(
+        f"{rare.size} class{'es' if rare.size > 1 else ''} found in fewer groups than the "
+        f"split's {need} parts: {named}{more} (groups holding each); their groups all train "
+        "(the dev and test errors say nothing about them)",
+        SmallSplitWarning,
+        stacklevel=4,
+    )
+    return to_train
+
+
+def _classes_reach_train(
+    parts: dict[str, np.ndarray], labels: np.ndarray, codes: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every class of dev, test and train-dev in train too: the groups of a part that hold a
+    class training lacks move to train (a class in three groups can draw all three away)."""
+    parts = dict(parts)
+    for name in ("dev", "test", "train_dev"):
+        lacking = np.setdiff1d(labels[parts[name]], labels[parts["train"]])
+        if lacking.size == 0:
+            continue
+        rows = parts[name]
+        moving = np.isin(codes[rows], np.unique(codes[rows][np.isin(labels[rows], lacking)]))
+        parts["train"] = np.concatenate([parts["train"], rows[moving]])
+        parts[name] = rows[~moving]
+    return parts
+
+
 def _grouped_parts(
-    codes: np.ndarray, sizes: dict[str, int], rng: np.random.Generator
+    codes: np.ndarray,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    to_train: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Whole groups per part: the groups in a random order, cut where the running row count
     comes nearest each part's running size (dev, then test, then train-dev; train takes the
-    rest), leaving at least one group for every later non-empty part."""
+    rest), leaving at least one group for every later non-empty part. ``to_train`` marks
+    groups that go to train before the cuts."""
     counts = np.bincount(codes)
     wanted = [p for p in ("dev", "test", "train_dev") if sizes[p] > 0]
+    forced = np.zeros(len(counts), dtype=bool) if to_train is None else to_train
+    free = np.flatnonzero(~forced)
     if len(counts) < len(wanted) + 1:
         raise DeepRecipeError(
             f"groups holds {len(counts)} group(s), fewer than the split's "
             f"{len(wanted) + 1} parts (train, {', '.join(wanted)}); accepted: at least one "
             "group per part"
         )
-    order = rng.permutation(len(counts))
+    if len(free) < len(wanted):
+        raise DeepRecipeError(
+            f"{forced.sum()} of the {len(counts)} groups hold a class found in too few groups "
+            f"and train, which leaves {len(free)} for {', '.join(wanted)}; accepted: more "
+            "groups, or classes spread over more of them"
+        )
+    order = free[rng.permutation(len(free))]
     ends = np.cumsum(counts[order])  # rows in the first k + 1 groups of the order
     part_of_group = np.empty(len(counts), dtype=np.int64)
     names = ["dev", "test", "train_dev", "train"]
@@ -420,12 +503,14 @@ def _grouped_parts(
         if sizes[name] == 0:
             continue
         target += sizes[name]
-        later = sum(1 for p in wanted if names.index(p) > i) + 1  # and train
+        # a group for each later part, and for train unless it holds the rare classes' groups
+        later = sum(1 for p in wanted if names.index(p) > i) + (0 if forced.any() else 1)
         first, last = start + 1, len(order) - later  # the cut: groups order[start:cut]
         cut = first + int(np.argmin(np.abs(ends[first - 1 : last] - target)))
         part_of_group[order[start:cut]] = i
         start = cut
     part_of_group[order[start:]] = 3
+    part_of_group[forced] = 3
     row_part = part_of_group[codes]
     parts = {name: rng.permutation(np.flatnonzero(row_part == i)) for i, name in enumerate(names)}
     off = [

@@ -65,7 +65,13 @@ def prepare(
     DataFrame encoded as a table file) says where ``X``'s missing cells (NaN) may be: an
     imputer fitted on the training rows fills every part after the split; ``read_notes`` are
     what reading the frame noticed."""
-    from deeprecipe.data import SmallSplitWarning, Standardizer, overlap_notes, split
+    from deeprecipe.data import (
+        SmallSplitWarning,
+        Standardizer,
+        groups_note,
+        overlap_notes,
+        split,
+    )
 
     X, y = check_xy(X, y, missing_ok=schema is not None)
     check_pairs(dev=(X_dev, y_dev), test=(X_test, y_test))
@@ -74,7 +80,7 @@ def prepare(
     # parts of their own: given, and not drawn at random from X's data by the caller
     given = {"dev": X_dev is not None, "test": X_test is not None}
     given = {part: given[part] and part not in random_parts for part in given}
-    drawn = None
+    drawn, group_notes = None, []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSplitWarning)
         if X_dev is None:  # a test set unlike the training set may give dev its half
@@ -104,6 +110,8 @@ def prepare(
             except DeepRecipeError as exc:
                 raise DeepRecipeError(f"{exc}{_many_classes_hint(cfg, targets)}") from None
             X_train, y_train = parts.X_train, parts.y_train
+            if groups is not None:
+                group_notes = [groups_note(groups, parts)]
             if X_dev is None:
                 X_dev, y_dev = parts.X_dev, parts.y_dev
             if X_test is None:
@@ -119,7 +127,7 @@ def prepare(
             made = "given" if drawn is None else "dev: half of the test data"
             if len(random_parts) == 2:
                 made = "drawn at random from one dataset by the caller"
-    notes = [*read_notes]
+    notes = [*read_notes, *group_notes]
     notes += [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
     reading = None
     if schema is not None:  # the training rows' statistics fill every part's gaps

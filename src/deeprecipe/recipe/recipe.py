@@ -38,6 +38,7 @@ from deeprecipe.data.parts import (
     encode_frames,
     is_frame,
     needs_encoding,
+    split_off_groups,
 )
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.events import fan_out
@@ -131,16 +132,27 @@ class Recipe:
         of distributions). ``image_shape`` (``(h, w[, c])``) says the rows are flattened
         images, which enables image augmentation. ``feature_names`` name the columns in notes
         and in the chosen model (a DataFrame's own column names by default). ``groups`` (one
-        label per row of ``X``: a person, a patient, a session) keeps each group's rows in one
-        part of the split made here (:func:`deeprecipe.split`'s ``groups=``). A DataFrame with
+        label per row of ``X``: a person, a patient, a session; or the name of a DataFrame's
+        column) keeps each group's rows in one part of the split made here
+        (:func:`deeprecipe.split`'s ``groups=``); the column holding them is left out of the
+        features. A DataFrame with
         text columns or missing cells is read as the CLI reads a file: text one-hot encoded,
         missing cells filled with statistics of the training rows after the split; the
         chosen model then predicts raw frames the same way.
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
-        schema, read_notes = None, []
+        X, groups, group_column, read_notes = split_off_groups(X, groups)
+        if group_column is not None:  # dev and test frames leave it out too
+            X_dev, X_test = (
+                part.drop(columns=[group_column])
+                if is_frame(part) and group_column in part.columns
+                else part
+                for part in (X_dev, X_test)
+            )
+        schema = None
         if needs_encoding(X):  # text columns or missing cells: read as a table file is
-            X, X_dev, X_test, schema, read_notes = encode_frames(X, X_dev, X_test)
+            X, X_dev, X_test, schema, reading = encode_frames(X, X_dev, X_test)
+            read_notes += reading
             feature_names = schema.feature_names
         if feature_names is None and is_frame(X):  # a DataFrame names its columns
             feature_names = [str(column) for column in X.columns]

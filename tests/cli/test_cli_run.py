@@ -204,6 +204,10 @@ def test_run_says_loudly_in_the_summary_json_and_report_when_the_network_is_no_b
     assert words in trivial["message"]
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert trivial in results["recipe"]["guards"]
+    # the recipe speaks the file's labels, not their indices ("a single class, 1")
+    assert results["recipe"]["targets"]["classes"] == ["a", "b"]
+    single = [g for g in summary["guards"] if g["kind"] == "single_class"]
+    assert all(g["name"] in ("a", "b") for g in single)
     html = (tmp_path / "out" / "report.html").read_text()
     assert words in html
     shown = invoke(*args)

@@ -65,6 +65,13 @@ class Prepared:
     #: 0-based data rows (header excluded), for split.json
     part_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def labels(self, y: np.ndarray) -> np.ndarray:
+        """Class indices as the file's labels (an object array), so that what the recipe says
+        names them ("predicts a single class, 'no'", not 1); other targets as they are."""
+        if self.classes is None or y.ndim != 1:
+            return y
+        return np.asarray(self.classes, dtype=object)[y]
+
     @property
     def head(self) -> Task:
         """The task object (the output head) that :attr:`task` names."""

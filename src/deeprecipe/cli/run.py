@@ -65,9 +65,8 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
 
     recipe = result.to_dict()
     if data.classes is not None and result.targets.get("classes") is not None:
-        # the recipe numbers the classes it saw in training; map them back to the labels
-        labels = [data.classes[int(c)] for c in result.targets["classes"]]
-        data = dataclasses.replace(data, classes=labels)
+        # the classes the recipe saw in training, in its network's output order
+        data = dataclasses.replace(data, classes=list(result.targets["classes"]))
     model_path = save(
         folder,
         result.network,
@@ -371,11 +370,11 @@ def run_command(ui: UI, **options: Any) -> None:
         progress.bars = bars
         result = recipe.run(
             data.X_train,
-            data.y_train,
+            data.labels(data.y_train),
             X_dev=data.X_dev,
-            y_dev=data.y_dev,
+            y_dev=data.labels(data.y_dev),
             X_test=data.X_test if len(data.X_test) else None,
-            y_test=data.y_test if len(data.X_test) else None,
+            y_test=data.labels(data.y_test) if len(data.X_test) else None,
             image_shape=data.image_shape,
             feature_names=data.feature_names,
             random_parts=data.random_parts,

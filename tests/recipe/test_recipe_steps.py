@@ -342,3 +342,28 @@ def test_a_training_that_diverged_at_a_larger_learning_rate_is_not_advice_to_low
 
     assert "diverged" not in advice(1.0)
     assert "1 of the trainings diverged" in advice(0.3)  # a wider network at the same rate
+
+
+def test_a_step_names_its_candidates_as_it_proposed_them():
+    """sleepstudy: the second L2 step's 'lambda=3' had been trained before as the learning-rate
+    step's 'adam learning rate 0.1' (the same spec), and its decision read 'best: adam learning
+    rate 0.1 with 2496'."""
+    from types import SimpleNamespace
+
+    from deeprecipe.recipe.state import RunState
+
+    state = RunState.__new__(RunState)  # only what take() touches
+    state.labels, state.notes, state.findings = {"k": "adam learning rate 0.1"}, [], {}
+    incumbent, again = _outcome("i", 0.20, 0.5), _outcome("k", 0.25, 0.4)
+    record = SimpleNamespace(candidates=[{"key": "k", "label": "lambda=3"}], index=0)
+    state.sweep = lambda *args, **kwargs: (record, [again])
+    state.emit = lambda *args, **kwargs: None
+    from deeprecipe.recipe.steps import L2Step
+
+    step = L2Step()
+    now = SimpleNamespace(incumbent=incumbent, diagnosis=None, data=None)
+    step.candidates = lambda now: [("lambda=3", None)]
+    step.skip = lambda now, candidates: None
+    step.reason = lambda now: "high variance"
+    _, _, decision = state.take(step, now)
+    assert "(best: lambda=3 with 0.25)" in decision.text

@@ -266,7 +266,10 @@ class RunState:
         record, outcomes = self.sweep(
             step.name, step.kind, step.reason(now), candidates, now.incumbent, diagnosis
         )
-        decision = step.decide(now, outcomes, self.labels)
+        # this step's candidates by this step's labels: a spec met before under another label
+        # ("adam learning rate 0.1" then, "lambda=3" now) is named as this step proposed it
+        labels = {**self.labels, **{c["key"]: c["label"] for c in record.candidates}}
+        decision = step.decide(now, outcomes, labels)
         if decision.findings:
             self.findings.update(decision.findings)
         record.accepted, record.chosen = decision.accepted, decision.chosen

@@ -76,8 +76,9 @@ class Model:
     @staticmethod
     def _encoded(frame: Any, schema: dict[str, Any]) -> Any:
         """A raw DataFrame through the training table's schema: text one-hot, gaps NaN (the
-        imputer fills them), the target column not needed. A frame of the encoded columns
-        (the model's ``feature_names``) is left to be read by those names."""
+        imputer fills them), the target column not needed; a raw column missing is named. A
+        frame of the encoded columns (the model's ``feature_names``) is left to be read by
+        those names."""
         from dataclasses import replace
 
         from deeprecipe.data.loading import from_frame
@@ -85,7 +86,8 @@ class Model:
 
         features_only = replace(TableSchema.from_dict(schema), target=None)
         given = {str(column) for column in frame.columns}
-        if not {spec.name for spec in features_only.features} <= given:
+        raw = {spec.name for spec in features_only.features}
+        if not raw <= given and given <= set(features_only.feature_names):
             return frame  # the encoded columns themselves ("sex=female"), read by name
         return from_frame(frame, None, schema=features_only, name="X").X
 

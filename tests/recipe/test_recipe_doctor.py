@@ -241,6 +241,8 @@ def test_a_dataframe_with_text_and_gaps_is_read_as_the_cli_reads_a_file(tmp_path
     save_model(tmp_path / "m.safetensors", model)
     again = load_model(tmp_path / "m.safetensors")
     assert np.array_equal(again.predict(raw), model.predict(raw))
+    with pytest.raises(DeepRecipeError, match=r"X lacks column\(s\) 'income'"):
+        model.predict(raw.drop(columns=["income"]))  # the raw column named, not 'party=a'
     with pytest.raises(DeepRecipeError, match="X_dev is a ndarray but X is a DataFrame"):
         Recipe(**SMALL, max_trainings=2).run(frame, y, X_dev=X[:10], y_dev=y[:10])
 

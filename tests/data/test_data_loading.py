@@ -488,3 +488,26 @@ def test_a_file_without_a_single_label_is_refused_by_name(tmp_path):
     path.write_text("x,label\n1,\n2,\n3,\n")
     with pytest.raises(DeepRecipeError, match="has no row with a 'label' label"):
         load_file(path, "label")
+
+
+def test_group_ids_with_gaps_few_subjects_or_text_are_named_and_a_time_column_is_not(tmp_path):
+    """A new user's trial: sleepstudy's 18 subjects numbered 308 to 372 with gaps, OME's
+    children of 9 to 30 rows and bacteria's text ids 'X01'... (one-hot encoded into 50
+    columns) drew no word; french_fries' 10 time points of 70 rows each are not persons."""
+    from deeprecipe.data import load_file
+
+    rng = np.random.default_rng(0)
+    subject = np.repeat(np.sort(rng.choice(np.arange(300, 380), 18, replace=False)), 10)
+    path = tmp_path / "sleep.csv"
+    path.write_text("Subject,Days,Reaction\n" + "".join(
+        f"{s},{d % 10},{rng.normal()}\n" for d, s in enumerate(subject)))  # fmt: skip
+    assert any("'Subject' looks like a group id: 18 whole numbers" in n
+               for n in load_file(path, "Reaction").notes)  # fmt: skip
+    child = np.repeat([f"X{k:02d}" for k in range(50)], rng.integers(2, 6, size=50))
+    path.write_text("ID,week,y\n" + "".join(f"{c},{k % 11},{k % 2}\n" for k, c in enumerate(child)))
+    (note,) = [n for n in load_file(path, "y").notes if "group id" in n]
+    assert note.startswith("feature column 'ID' looks like a group id: 50 values, each over one")
+    assert "--group ID" in note
+    time = np.repeat(np.arange(1, 11), 70)
+    path.write_text("time,score\n" + "".join(f"{t},{rng.normal()}\n" for t in time))
+    assert not any("group id" in n for n in load_file(path, "score").notes)

@@ -176,6 +176,8 @@ def _table_dataset(
         missing="refuse" if missing == "refuse" else "keep",
     )
     if fitted:  # the training file: the columns a model should not learn from
+        categorical = [spec.name for spec in schema.features if spec.kind == "categorical"]
+        notes += _text_group_notes(columns, categorical)
         notes += _id_like_notes(X, schema.feature_names, rows)
     classes = None if schema.classes is None else np.asarray(schema.classes)
     return Dataset(
@@ -239,10 +241,15 @@ def _group_labels(group: str, column: Any, row: RowLabel) -> np.ndarray:
 #: ones included, when the column follows the file's rows
 ID_RANGE_SLACK = 1.1
 #: a group id column (person, session) needs at least this many groups to be noted
-MIN_GROUPS = 20
+#: (sleepstudy: 18 subjects)
+MIN_GROUPS = 10
 #: and its groups' sizes within this factor of each other (a file sorted by a whole-number
-#: feature, ages 18 to 69, has runs of 1 to 15 rows: not a group id)
-GROUP_SIZE_SPREAD = 2.0
+#: feature, ages 18 to 69, has runs of 1 to 15 rows: not a group id; OME's children have 9 to
+#: 30 rows, bacteria's 2 to 5)
+GROUP_SIZE_SPREAD = 4.0
+#: and at most this many rows per group on average: a person or a session has a few rows, a
+#: time point of a sorted file a share of them all (french_fries: 10 times of 70 rows each)
+MAX_GROUP_ROWS = 50
 
 
 def _id_like_notes(X: np.ndarray, names: list[str], rows: np.ndarray) -> list[str]:
@@ -288,8 +295,8 @@ def _id_like_notes(X: np.ndarray, names: list[str], rows: np.ndarray) -> list[st
     # a group id runs from its lowest value in the first row to its highest in the last, over
     # at least MIN_GROUPS values: only such columns are looked at more closely
     ordered = (X[0] == lows) & (X[-1] == highs) & (spans >= MIN_GROUPS - 1)
-    for j in np.flatnonzero(ordered & (spans < file_rows // 2)):
-        groups = _group_id_runs(X[:, j], rows)
+    for j in np.flatnonzero(ordered):
+        groups = _group_id_runs(X[:, j])
         if groups is not None:
             notes.append(
                 f"feature column {names[j]!r} looks like a group id: {groups} whole numbers in "
@@ -310,24 +317,56 @@ def _counts_file_rows(column: np.ndarray, rows: np.ndarray) -> bool:
     return bool(np.all(np.diff(column) >= np.diff(rows)))
 
 
-def _group_id_runs(column: np.ndarray, rows: np.ndarray) -> int | None:
+def _group_id_runs(column: np.ndarray) -> int | None:
     """How many groups, when ``column`` reads as a group id (None otherwise): at least
-    ``MIN_GROUPS`` consecutive whole numbers in increasing order, each filling one run of
-    consecutive rows, of two rows or more on average and of sizes within
-    ``GROUP_SIZE_SPREAD`` of each other (modechoice: 210 travellers x 4 modes). ``rows`` are
-    the file rows the column holds: where rows were left out between two, the id may skip as
-    many values (groups whose every row was left out)."""
+    ``MIN_GROUPS`` whole numbers in increasing order (gaps allowed: sleepstudy's subjects
+    308 to 372), each filling one run of consecutive rows, of two rows or more on average and
+    of sizes within ``GROUP_SIZE_SPREAD`` of each other (modechoice: 210 travellers x 4
+    modes)."""
     m = len(column)
     if m < 2 * MIN_GROUPS or not np.isfinite(column).all():
         return None
     steps = np.diff(column)
-    if np.any(steps < 0) or np.any(steps != np.round(steps)) or np.any(steps > np.diff(rows)):
-        return None  # not in order, or a value skipped where no row was left out
-    groups = int(np.count_nonzero(steps)) + 1
-    if groups < MIN_GROUPS or groups > m // 2 or column[0] != np.round(column[0]):
+    if np.any(steps < 0) or np.any(steps != np.round(steps)) or column[0] != np.round(column[0]):
+        return None  # not in order, or not whole numbers
+    return _runs_of_groups(steps != 0)
+
+
+def _runs_of_groups(changes: np.ndarray) -> int | None:
+    """How many groups, when rows change group exactly at ``changes`` (row i to i + 1) and the
+    groups' runs read as a person's or a session's: at least ``MIN_GROUPS`` of them, two to
+    ``MAX_GROUP_ROWS`` rows each on average, their sizes within ``GROUP_SIZE_SPREAD`` of each
+    other."""
+    m = len(changes) + 1
+    groups = int(np.count_nonzero(changes)) + 1
+    if groups < MIN_GROUPS or groups > m // 2 or m > MAX_GROUP_ROWS * groups:
         return None
-    sizes = np.diff(np.flatnonzero(np.r_[True, steps != 0, True]))
+    sizes = np.diff(np.flatnonzero(np.r_[True, changes, True]))
     return groups if sizes.max() <= GROUP_SIZE_SPREAD * sizes.min() else None
+
+
+def _text_group_notes(columns: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """A warning per text feature column that reads as a group id: each of its values fills
+    one run of consecutive rows (bacteria's child 'X01', 'X02', ..., one-hot encoded into 50
+    columns without a word)."""
+    notes = []
+    for name in names:
+        column = columns.get(name)
+        if not is_text(column) or len(column) < 2 * MIN_GROUPS or column.missing.any():
+            continue
+        changes = np.diff(column.codes) != 0
+        groups = _runs_of_groups(changes)
+        if groups is None or groups != len(np.unique(column.codes)):  # a value in two runs
+            continue
+        notes.append(
+            f"feature column {name!r} looks like a group id: {groups} values, each over one run "
+            f"of consecutive rows ({len(column) / groups:.3g} on average), as a person or "
+            "session id is, one-hot encoded into a column each; a random split puts rows of "
+            "one group in both training and test, which flatters the test error when a "
+            f"group's rows resemble each other: --group {name} keeps each group in one part "
+            "(and leaves the column out of the features; groups= in Python)"
+        )
+    return notes
 
 
 # -- CSV ---------------------------------------------------------------------------------------

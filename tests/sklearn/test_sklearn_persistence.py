@@ -160,3 +160,22 @@ def test_a_recipe_model_loads_with_the_training_it_was_chosen_with(tmp_path):
     assert loaded._y_centre[0] == pytest.approx(1000, abs=10)
     assert loaded._y_spread[0] == pytest.approx(50, rel=0.2)
     np.testing.assert_allclose(loaded.predict(X[:5]), result.model.predict(X[:5]))
+
+
+def test_a_recipes_choice_becomes_an_estimator_that_scikit_learn_refits():
+    """from_model: the recipe picks the hyperparameters, scikit-learn's cross-validation
+    refits them (a scikit-learn user's trial: result.model was no estimator)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    from deeprecipe import Recipe
+
+    X, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    result = Recipe(max_trainings=1, progress=False, epochs=50).run(X, y)
+    estimator = DeepClassifier.from_model(result.model)
+    assert np.array_equal(estimator.predict(X), result.model.predict(X))
+    refit = clone(estimator)
+    assert refit.get_params()["max_iter"] == 50 and refit.solver == result.chosen_spec["optimizer"]
+    assert len(cross_val_score(estimator, X, y, cv=2)) == 2
+    with pytest.raises(DeepRecipeError, match="holds a classification network"):
+        DeepRegressor.from_model(result.model)

@@ -104,15 +104,25 @@ class PersistenceMixin:
         file); ``backend=``/``device=``, when either is given, replace both (a model trained on
         a GPU, loaded on a laptop: ``load(path, device="cpu")``).
         """
-        model = load_model(path)
+        return cls.from_model(load_model(path), backend=backend, device=device, source=path)
+
+    @classmethod
+    def from_model(
+        cls, model: Any, *, backend: str | None = None, device: Any = None, source: Any = None
+    ):
+        """A fitted estimator around a :class:`~deeprecipe.model.Model` (a recipe's
+        ``result.model``, a loaded model file): it predicts as the model does on numeric
+        inputs, and its parameters are the network's and the training it was chosen with, so
+        ``clone`` and ``cross_val_score`` refit the recipe's choice the scikit-learn way."""
+        source = "the model" if source is None else source
         info = model.metadata.get(ESTIMATOR_KEY) if isinstance(model.metadata, dict) else None
         if info is None:
-            info = {**_info_from_network(model), **cls._targets_from_network(model, path)}
+            info = {**_info_from_network(model), **cls._targets_from_network(model, source)}
         if not isinstance(info, dict) or info.get("class") not in (None, cls.__name__):
             found = info.get("class") if isinstance(info, dict) else "no estimator"
             raise DeepRecipeError(
-                f"{path} holds a {found!r}; {cls.__name__}.load accepts files written by "
-                f"{cls.__name__}.save or plain deeprecipe model files"
+                f"{source} holds a {found!r}; {cls.__name__} accepts files written by "
+                f"{cls.__name__}.save or plain deeprecipe models"
             )
         params = dict(info["params"])
         for key in ("hidden_layer_sizes", "activation", "keep_prob"):

@@ -87,7 +87,7 @@ class Model:
         features_only = replace(TableSchema.from_dict(schema), target=None)
         given = {str(column) for column in frame.columns}
         raw = {spec.name for spec in features_only.features}
-        if not raw <= given and given <= set(features_only.feature_names):
+        if given & (set(features_only.feature_names) - raw):
             return frame  # the encoded columns themselves ("sex=female"), read by name
         return from_frame(frame, None, schema=features_only, name="X").X
 

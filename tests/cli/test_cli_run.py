@@ -244,3 +244,14 @@ def test_a_regression_on_whole_number_targets_is_split_as_values_not_classes(inv
     done = Recipe(task="regression", hidden=(4,), epochs=5, max_trainings=2, n_jobs=1,
                   learning_curve_fractions=(1.0,)).run(X, y)  # fmt: skip
     assert done.test_error is not None
+
+
+def test_predict_scores_a_run_whose_classes_the_recipe_sorted(invoke, tmp_path):
+    """breast_cancer's classes are ['malignant', 'benign']; the recipe's network orders them
+    sorted, and predict encoded a file's labels by the schema's order: error 98% (review)."""
+    invoke("datasets", "--export", "breast_cancer", "--to", tmp_path / "bc.csv")
+    invoke.json("run", "--dataset", "breast_cancer", "--budget", "1", "--epochs", "20",
+                "--jobs", "1", "--out", tmp_path / "run")  # fmt: skip
+    scored = invoke.json("predict", "--model", tmp_path / "run" / "model.safetensors",
+                         "--data", tmp_path / "bc.csv", "--out", tmp_path / "p.csv")  # fmt: skip
+    assert scored["metrics"]["error"] < 0.2, scored["metrics"]

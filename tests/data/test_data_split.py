@@ -306,7 +306,9 @@ def test_a_split_by_group_puts_no_group_in_two_parts_and_sizes_come_near_the_rat
     owners = [set(groups[idx]) for idx in (s.train_idx, s.dev_idx, s.test_idx)]
     assert not (owners[0] & owners[1] or owners[0] & owners[2] or owners[1] & owners[2])
     assert s.sizes == {"train": 504, "dev": 168, "test": 168, "train_dev": 0}
-    assert s == split(X, groups=groups, seed=1) and s != split(X, groups=groups, seed=2)
+    labels = np.tile([0, 1], 420)
+    assert s == split(X, labels, groups=groups, seed=1)
+    assert s != split(X, labels, groups=groups, seed=2)
     assert "grouped=True" in repr(s)
     assert Split.from_dict(json.loads(json.dumps(s.to_dict()))) == s  # grouped survives
 
@@ -362,8 +364,19 @@ def test_a_split_by_group_trains_on_every_class_it_scores(seed):
     y[groups == 5], y[np.isin(groups, (9, 10))] = 7, 8  # in 1 and 2 groups of 60
     y[np.isin(groups, (20, 30, 40))] = 9  # in 3 groups: enough, but all three may go away
     s = split(np.zeros((480, 1)), y, groups=groups, seed=seed)
+    assert len(s.dev_idx) and len(s.test_idx)
     trained = set(y[s.train_idx])
     assert set(y[s.dev_idx]) <= trained and set(y[s.test_idx]) <= trained
     assert {5, 9, 10} <= set(groups[s.train_idx])
     owners = [set(groups[idx]) for idx in (s.train_idx, s.dev_idx, s.test_idx)]
     assert not (owners[0] & owners[1] or owners[0] & owners[2] or owners[1] & owners[2])
+
+
+@pytest.mark.parametrize("seed", [4, 39, 153, 173, 174])
+def test_few_groups_of_few_classes_still_give_every_part_rows(seed):
+    """Review: moving a part's groups to train after the cut left dev or test empty."""
+    groups = np.repeat(np.arange(12), 5)
+    y = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2])[groups]
+    s = split(np.zeros((60, 1)), y, groups=groups, seed=seed)
+    assert len(s.train_idx) and len(s.dev_idx) and len(s.test_idx)
+    assert set(y[s.dev_idx]) | set(y[s.test_idx]) <= set(y[s.train_idx])

@@ -158,7 +158,9 @@ def test_a_group_column_of_a_dataframe_is_left_out_of_the_features():
         result = Recipe(**SMALL, max_trainings=1).run(frame, y, groups=groups)
         assert result.model.feature_names == ["a", "b"]
         assert any(n.startswith("column 'Subject' holds the groups") for n in result.notes)
-        assert any(n.startswith("split by group: each of its 50 groups") for n in result.notes)
+        assert any(
+            n.startswith("split by group 'Subject': each of its 50 groups") for n in result.notes
+        )
     with pytest.raises(DeepRecipeError, match="groups='who' names no column of X"):
         Recipe(**SMALL, max_trainings=1).run(frame, y, groups="who")
 
@@ -243,6 +245,8 @@ def test_a_dataframe_with_text_and_gaps_is_read_as_the_cli_reads_a_file(tmp_path
     assert np.array_equal(again.predict(raw), model.predict(raw))
     with pytest.raises(DeepRecipeError, match=r"X lacks column\(s\) 'income'"):
         model.predict(raw.drop(columns=["income"]))  # the raw column named, not 'party=a'
+    with pytest.raises(DeepRecipeError, match=r"X lacks column\(s\) 'party'"):
+        model.predict(raw.drop(columns=["party"]))  # the text column itself: named too
     with pytest.raises(DeepRecipeError, match="X_dev is a ndarray but X is a DataFrame"):
         Recipe(**SMALL, max_trainings=2).run(frame, y, X_dev=X[:10], y_dev=y[:10])
 

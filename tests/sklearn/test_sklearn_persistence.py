@@ -102,7 +102,7 @@ def test_dataframe_feature_names_survive_save_and_load(tmp_path):
 def test_load_refuses_another_estimators_file(tmp_path):
     X, y = make_regression(n_samples=40, n_features=3, random_state=0)
     path = DeepRegressor(**SMALL).fit(X, y).save(tmp_path / "reg.safetensors")
-    with pytest.raises(DeepRecipeError, match="DeepClassifier.load accepts files written by"):
+    with pytest.raises(DeepRecipeError, match="holds a .DeepRegressor.; DeepClassifier accepts"):
         DeepClassifier.load(path)
 
 
@@ -179,3 +179,6 @@ def test_a_recipes_choice_becomes_an_estimator_that_scikit_learn_refits():
     assert len(cross_val_score(estimator, X, y, cv=2)) == 2
     with pytest.raises(DeepRecipeError, match="holds a classification network"):
         DeepRegressor.from_model(result.model)
+    before = result.model.predict_proba(X)
+    estimator.partial_fit(X, y)  # its own network: the recipe's model stays as it was
+    np.testing.assert_array_equal(result.model.predict_proba(X), before)

@@ -32,6 +32,14 @@ from deeprecipe.errors import DeepRecipeError
 from deeprecipe.task import Task, get_task
 
 
+def class_labels(classes: Any, y: np.ndarray) -> np.ndarray:
+    """Class indices as their labels (an object array), so that messages name them
+    ("predicts a single class, 'no'", not 1); other targets as they are."""
+    if classes is None or y.ndim != 1:
+        return y
+    return np.asarray(classes, dtype=object)[y]
+
+
 @dataclass
 class Prepared:
     """The parts of the data a command trains and measures on (raw, not normalized)."""
@@ -66,11 +74,8 @@ class Prepared:
     part_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def labels(self, y: np.ndarray) -> np.ndarray:
-        """Class indices as the file's labels (an object array), so that what the recipe says
-        names them ("predicts a single class, 'no'", not 1); other targets as they are."""
-        if self.classes is None or y.ndim != 1:
-            return y
-        return np.asarray(self.classes, dtype=object)[y]
+        """Class indices as the file's labels, so that what the recipe says names them."""
+        return class_labels(self.classes, y)
 
     @property
     def head(self) -> Task:
@@ -300,10 +305,7 @@ def prepare(
             )
         parts = split(
             ds.X,
-            # class labels rather than their indices, for warnings that name them
-            np.asarray(ds.classes, dtype=object)[ds.y]
-            if ds.classes is not None and ds.y.ndim == 1
-            else ds.y,
+            class_labels(ds.classes, ds.y),  # for warnings that name them
             dev=0 if dev_part is not None or drawn is not None else dev_size,
             test=0 if test_part is not None else test_size,
             # a regression's whole-number targets (weights, counts) are values, not classes

@@ -128,14 +128,16 @@ def encode_frames(X: Any, X_dev: Any = None, X_test: Any = None) -> tuple[Any, .
 
 def columns_by_name(name: str, X: Any, names: Sequence[str]) -> Any:
     """A DataFrame's columns in the order of ``names`` (what a model was trained on reads by
-    position: reversed columns gave silently wrong answers); refused when its names are not
-    those. Anything that is not a DataFrame, or no names, passes as it is."""
+    position: reversed columns gave silently wrong answers); other columns (an id, the
+    target, the groups) are left aside, as ``deeprecipe predict`` leaves a file's; refused
+    when one of ``names`` is missing. Anything that is not a DataFrame, or no names, passes
+    as it is."""
     if not is_frame(X) or not names:
         return X
     given, names = [str(c) for c in X.columns], [str(n) for n in names]
     if given == names:
         return X
-    if sorted(given) != sorted(names):
+    if not set(names) <= set(given):
         missing = [n for n in names if n not in given]
         extra = [c for c in given if c not in names]
         shown = NAMED_COLUMNS

@@ -325,10 +325,11 @@ def split(
         rare = _rare_classes(labels, sizes)  # to train, where it is at least learned from
     if groups is not None:
         classes = _stratify_labels("auto", y, m) if isinstance(stratify, str) else None
-        to_train = None if classes is None else _rare_class_groups(classes, group_codes, sizes)
-        parts = _grouped_parts(group_codes, sizes, rng, to_train)
+        to_train = None
         if classes is not None:
-            parts = _classes_reach_train(parts, classes, group_codes)
+            to_train = _rare_class_groups(classes, group_codes, sizes)
+            to_train = _a_group_per_class(classes, group_codes, rng, to_train)
+        parts = _grouped_parts(group_codes, sizes, rng, to_train)
     elif rare.any():
         common = np.flatnonzero(~rare)
         sizes = {**sizes, "train": sizes["train"] - int(rare.sum())}
@@ -451,21 +452,22 @@ def _rare_class_groups(
     return to_train
 
 
-def _classes_reach_train(
-    parts: dict[str, np.ndarray], labels: np.ndarray, codes: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Every class of dev, test and train-dev in train too: the groups of a part that hold a
-    class training lacks move to train (a class in three groups can draw all three away)."""
-    parts = dict(parts)
-    for name in ("dev", "test", "train_dev"):
-        lacking = np.setdiff1d(labels[parts[name]], labels[parts["train"]])
-        if lacking.size == 0:
+def _a_group_per_class(
+    labels: np.ndarray, codes: np.ndarray, rng: np.random.Generator, to_train: np.ndarray | None
+) -> np.ndarray:
+    """``to_train`` with a group of every class not yet in it, drawn at random: train then
+    holds every class that dev and test can hold (a class in three groups could draw all three
+    away, and OME's run stopped on 'label 12 unseen in training')."""
+    chosen = np.zeros(int(codes.max()) + 1, dtype=bool) if to_train is None else to_train.copy()
+    covered = np.isin(codes, np.flatnonzero(chosen))
+    for label in np.unique(labels):
+        rows = labels == label
+        if covered[rows].any():
             continue
-        rows = parts[name]
-        moving = np.isin(codes[rows], np.unique(codes[rows][np.isin(labels[rows], lacking)]))
-        parts["train"] = np.concatenate([parts["train"], rows[moving]])
-        parts[name] = rows[~moving]
-    return parts
+        group = int(rng.choice(np.unique(codes[rows])))
+        chosen[group] = True
+        covered |= codes == group
+    return chosen
 
 
 def _grouped_parts(

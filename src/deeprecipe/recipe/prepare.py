@@ -52,6 +52,7 @@ def prepare(
     feature_names=None,
     random_parts=(),
     groups=None,
+    groups_name=None,
     schema=None,
     read_notes=(),
 ) -> RunData:
@@ -61,10 +62,10 @@ def prepare(
     random from the same data as ``X``: they are read as the recipe's own split is, not as
     files of their own (no shift looked for, a dev/test gap not put down to distributions).
     ``feature_names`` name the columns in the notes; ``groups`` keep each group's rows in one
-    part of the split made here. ``schema`` (a :class:`~deeprecipe.data.TableSchema`, for a
-    DataFrame encoded as a table file) says where ``X``'s missing cells (NaN) may be: an
-    imputer fitted on the training rows fills every part after the split; ``read_notes`` are
-    what reading the frame noticed."""
+    part of the split made here (``groups_name``: the column they came from). ``schema`` (a
+    :class:`~deeprecipe.data.TableSchema`, for a DataFrame encoded as a table file) says where
+    ``X``'s missing cells (NaN) may be: an imputer fitted on the training rows fills every
+    part after the split; ``read_notes`` are what reading the frame noticed."""
     from deeprecipe.data import (
         SmallSplitWarning,
         Standardizer,
@@ -111,7 +112,7 @@ def prepare(
                 raise DeepRecipeError(f"{exc}{_many_classes_hint(cfg, targets)}") from None
             X_train, y_train = parts.X_train, parts.y_train
             if groups is not None:
-                group_notes = [groups_note(groups, parts)]
+                group_notes = [groups_note(groups, parts, groups_name)]
             if X_dev is None:
                 X_dev, y_dev = parts.X_dev, parts.y_dev
             if X_test is None:

@@ -172,6 +172,7 @@ class Recipe:
             feature_names=feature_names,
             random_parts=random_parts,
             groups=groups,
+            groups_name=None if group_column is None else str(group_column),
             schema=schema,
             read_notes=read_notes,
         )

@@ -23,6 +23,7 @@ from deeprecipe.nn import Network
 from deeprecipe.sklearn._fitted import require_fitted
 from deeprecipe.sklearn._params import check_place, seed_sequence
 from deeprecipe.train import History
+from deeprecipe.train.targets import TARGET_SCALE
 
 #: the estimator that wrote a model file, by the name stored in its metadata
 ESTIMATOR_KEY = "sklearn_estimator"
@@ -133,7 +134,10 @@ class PersistenceMixin:
         estimator = cls(**params)
         place = check_place(estimator.backend, estimator.device)
         network = model.network
-        estimator.network_ = network if network.backend is place else network.to(backend=place)
+        # its own copy: training the estimator leaves the model (a recipe's result) as it was
+        estimator.network_ = (
+            network.copy() if network.backend is place else network.to(backend=place)
+        )
         estimator._scaler = model.scaler
         estimator.n_features_in_ = model.network.layer_sizes[0]
         if model.feature_names is not None:
@@ -168,21 +172,31 @@ def _info_from_network(model: Any) -> dict[str, Any]:
     }
     if not activations:  # no hidden layer: keep the defaults
         del params["activation"], params["keep_prob"]
-    params.update(_training_of(model.metadata if isinstance(model.metadata, dict) else {}))
+    metadata = model.metadata if isinstance(model.metadata, dict) else {}
+    # a regression's training settings were chosen for standardized targets: a file without
+    # the scale (an older one) continues on raw targets, where they would mean something else
+    if model.network.task.is_classifier or metadata.get(TARGET_SCALE) is not None:
+        params.update(_training_of(metadata))
     return {"params": params, "n_iter": 0, "history": History().to_dict()}
 
 
 def _training_of(metadata: dict[str, Any]) -> dict[str, Any]:
     """How the file's network was trained, where its metadata says (the recipe's chosen spec,
     ``deeprecipe train``'s options), in the estimator's names: a refit or a warm start then
-    trains as it was trained, not with MLPClassifier's defaults (Adam at 1e-3, batch 200)."""
+    trains as it was trained, not with MLPClassifier's defaults (Adam at 1e-3, batch 200).
+    Early stopping carries over as the estimator's (on a share of the training rows, not the
+    recipe's dev set); augmentation has no estimator parameter and does not."""
     recipe = metadata.get("recipe_final") or (metadata.get("recipe") or {}).get("final") or {}
     spec = recipe.get("spec") if isinstance(recipe, dict) else None
     if not isinstance(spec, dict):
         spec = metadata.get("config") if isinstance(metadata.get("config"), dict) else {}
     names = {"optimizer": "solver", "learning_rate": "learning_rate_init",
              "batch_size": "batch_size", "epochs": "max_iter"}  # fmt: skip
-    return {ours: spec[theirs] for theirs, ours in names.items() if theirs in spec}
+    params = {ours: spec[theirs] for theirs, ours in names.items() if theirs in spec}
+    stopping = spec.get("early_stopping")
+    if isinstance(stopping, dict) and "patience" in stopping:  # on a held-out share, as MLP's
+        params.update(early_stopping=True, n_iter_no_change=stopping["patience"])
+    return params
 
 
 def _jsonable(value: Any) -> Any:

@@ -156,8 +156,11 @@ def test_a_stop_signal_on_a_parallel_run_leaves_no_process_behind(tmp_path, sign
                 process.kill()  # psutil checks the start time: never another process
     assert code == 128 + signum, err.read_text()
     lines = err.read_text().strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(STOP_SIGNALS[signum]) and "resumes" in lines[0]
+    # on a loaded machine loky's resource tracker may warn that a semaphore its killed workers
+    # held is already gone (FileNotFoundError): its own cleanup race, not a line of ours
+    ours = [line for line in lines if "resource_tracker" not in line]
+    assert len(ours) == 1, lines
+    assert ours[0].startswith(STOP_SIGNALS[signum]) and "resumes" in ours[0]
     assert out.read_text() == ""
     assert not alive, [(p.pid, _cmdline(p)) for p in alive]
 

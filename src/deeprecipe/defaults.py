@@ -37,11 +37,17 @@ Budgets and training lengths
     :data:`RECIPE_MAX_TRAININGS` (80 trainings, the Python API: the same decisions on every
     machine) and :data:`RUN_BUDGET` (``deeprecipe run``: 3 minutes of wall time, a wait a user
     accepts; the run ends within it, trainings still running then are stopped);
-    :data:`EPOCHS` (1000, ``train``, ``run`` and the recipe) and :data:`SKLEARN_MAX_EPOCHS`
+    :data:`EPOCHS` (1000, ``train``, ``run`` and the recipe; fewer over mini-batches,
+    :func:`epochs_for`) and :data:`SKLEARN_MAX_EPOCHS`
     (200, scikit-learn's ``max_iter``); early-stopping patience :data:`TRAIN_PATIENCE` (50
     epochs, ``deeprecipe train``) and :data:`PATIENCE` (10: the recipe's, counted in
     measurements of the dev cost, and the estimators', in epochs like scikit-learn's
     ``n_iter_no_change``).
+
+Batch size
+    :func:`batch_size_for`: the course's rule, full batch up to :data:`FULL_BATCH_ROWS` (2,000)
+    training examples, mini-batches of :data:`MINI_BATCH` (256) above (the recipe, ``run`` and
+    ``train`` when no batch size is given).
 """
 
 from __future__ import annotations
@@ -78,6 +84,31 @@ SKLEARN_MAX_EPOCHS = 200
 #: early-stopping patience: ``deeprecipe train`` (epochs), the recipe and the estimators
 TRAIN_PATIENCE = 50
 PATIENCE = 10
+
+#: the course's rule for the batch size (course 2, week 2, "Mini-batch gradient descent"): a
+#: training set of at most FULL_BATCH_ROWS examples trains full batch, a larger one in
+#: mini-batches of MINI_BATCH (a power of two, as the course advises: 64 to 512)
+FULL_BATCH_ROWS = 2000
+MINI_BATCH = 256
+#: over mini-batches the baseline's epochs see about as many examples as EPOCHS full-batch
+#: epochs of FULL_BATCH_ROWS rows (2 million), and at least MIN_EPOCHS: 1000 epochs of a
+#: 307k-row table at full batch spent a 5-minute budget on 622 epochs of the baseline alone
+MIN_EPOCHS = 10
+
+
+def batch_size_for(m: int) -> int | None:
+    """The course's batch size for ``m`` training examples: None (full batch) up to
+    :data:`FULL_BATCH_ROWS`, :data:`MINI_BATCH` above."""
+    return None if m <= FULL_BATCH_ROWS else MINI_BATCH
+
+
+def epochs_for(m: int, batch_size: int | None) -> int:
+    """The baseline's epochs for ``m`` training examples: :data:`EPOCHS` at full batch; over
+    mini-batches as many as see ``EPOCHS * FULL_BATCH_ROWS`` examples, at least
+    :data:`MIN_EPOCHS` (a mini-batch takes as many steps per epoch as it has batches)."""
+    if batch_size is None or m <= FULL_BATCH_ROWS:
+        return EPOCHS
+    return max(MIN_EPOCHS, min(EPOCHS, -(-EPOCHS * FULL_BATCH_ROWS // m)))
 
 
 def learning_rate(face: str, optimizer: str) -> float:

@@ -242,3 +242,17 @@ def test_a_regression_verdict_does_not_depend_on_the_target_units():
     assert [s.chosen for s in metres.steps] == [s.chosen for s in millimetres.steps]
     assert metres.final_diagnosis.label == millimetres.final_diagnosis.label
     assert metres.test_error * 1e6 == pytest.approx(millimetres.test_error, rel=1e-6)
+
+
+def test_the_starting_training_follows_the_courses_batch_rule_unless_given():
+    """Full batch up to 2,000 training examples, mini-batches of 256 above, and then as many
+    epochs as see 2 million examples (at least 10): a 307k-row table at full batch spent a
+    5-minute budget on 622 of its baseline's 1000 epochs (a new user's trial)."""
+    auto = RecipeConfig()
+    assert auto.training_length(2000) == (1000, None)
+    assert auto.training_length(3000) == (667, 256)
+    assert auto.training_length(307_346) == (10, 256)
+    assert RecipeConfig(batch_size=None).training_length(307_346) == (1000, None)
+    assert RecipeConfig(epochs=50, batch_size=64).training_length(10) == (50, 64)
+    with pytest.raises(DeepRecipeError, match="batch_size"):
+        RecipeConfig(batch_size="big")

@@ -25,7 +25,16 @@ from deeprecipe.cli._run_folder import TRIALS_FOLDER, RunFolder, resume_note
 from deeprecipe.cli._ui import UI
 from deeprecipe.cli.app import cli
 from deeprecipe.cli.train import ACTIVATIONS, OPTIMIZERS
-from deeprecipe.defaults import DEV_SOURCES, EPOCHS, RUN_BUDGET, learning_rate, learning_rate_help
+from deeprecipe.defaults import (
+    DEV_SOURCES,
+    EPOCHS,
+    FULL_BATCH_ROWS,
+    MIN_EPOCHS,
+    MINI_BATCH,
+    RUN_BUDGET,
+    learning_rate,
+    learning_rate_help,
+)
 from deeprecipe.progress import ProgressView
 from deeprecipe.train.spec import batch_words
 
@@ -265,14 +274,15 @@ def _baseline_layers(layers: list[int], data: Prepared, ui: UI) -> tuple[int, ..
 @click.option(
     "--epochs",
     type=click.IntRange(min=1),
-    default=EPOCHS,
-    show_default=True,
-    help="The baseline's epochs (the recipe may train longer against bias).",
+    help=f"The baseline's epochs (the recipe may train longer against bias) [default: {EPOCHS} "
+    f"at full batch; over mini-batches as many as see {EPOCHS * FULL_BATCH_ROWS:,} examples, "
+    f"at least {MIN_EPOCHS}].",
 )
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    help="Mini-batch size [default: the whole training set].",
+    help=f"Mini-batch size [default: the course's rule, the whole training set up to "
+    f"{FULL_BATCH_ROWS:,} examples, {MINI_BATCH} above].",
 )
 @click.option(
     "--jobs",
@@ -335,8 +345,8 @@ def run_command(ui: UI, **options: Any) -> None:
         "activation": options["activation"],
         "optimizer": options["optimizer"],
         "learning_rate": options["learning_rate"] or learning_rate("run", options["optimizer"]),
-        "epochs": options["epochs"],
-        "batch_size": options["batch_size"],
+        "epochs": options["epochs"] or "auto",
+        "batch_size": options["batch_size"] or "auto",
         "max_trainings": options["budget"][0],
         "max_seconds": options["budget"][1],
         "seed": options["seed"],

@@ -34,7 +34,14 @@ from deeprecipe.cli._training import (
 )
 from deeprecipe.cli._ui import UI, to_json
 from deeprecipe.cli.app import cli
-from deeprecipe.defaults import EPOCHS, TRAIN_LEARNING_RATE, TRAIN_PATIENCE
+from deeprecipe.defaults import (
+    EPOCHS,
+    FULL_BATCH_ROWS,
+    MINI_BATCH,
+    TRAIN_LEARNING_RATE,
+    TRAIN_PATIENCE,
+    batch_size_for,
+)
 from deeprecipe.train.targets import TARGET_SCALE
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
@@ -122,7 +129,8 @@ def training_options(command):
         click.option(
             "--batch-size",
             type=click.IntRange(min=1),
-            help="Mini-batch size [default: the whole training set].",
+            help=f"Mini-batch size [default: the course's rule, the whole training set up to "
+            f"{FULL_BATCH_ROWS:,} examples, {MINI_BATCH} above].",
         ),
         click.option(
             "--early-stopping/--no-early-stopping",
@@ -220,6 +228,8 @@ def train(ui: UI, **options: Any) -> None:
         **reading(options),
     )
     spec = network_spec(options)
+    if options["batch_size"] is None:  # the course's rule: mini-batches above 2,000 examples
+        spec = spec.replace(batch_size=batch_size_for(len(data.X_train)))
     net = network_for(spec, data, backend=options["backend"], device=options["device"])
     scaler_kind = None if options["scaler"] == "none" else options["scaler"]
     scaler, X = scaled(data, scaler_kind)
@@ -307,6 +317,7 @@ def train(ui: UI, **options: Any) -> None:
             "checkpoint_every",
         )
     }
+    config["batch_size"] = spec.batch_size  # what trained: the course's rule's, when not given
     with owner.committing():  # results.json last; a write error names its file
         extra = {"config": config, "errors": errors}
         if target_scale is not None:  # what DeepRegressor.load continues training in

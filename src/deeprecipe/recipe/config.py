@@ -11,12 +11,13 @@ import numpy as np
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import (
     DEV_SOURCES,
-    EPOCHS,
     LEARNING_RATES,
     PATIENCE,
     RECIPE_MAX_TRAININGS,
     RECIPE_TOLERANCE,
     RELATIVE_TOLERANCE,
+    batch_size_for,
+    epochs_for,
 )
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.task import TASKS as TASK_OBJECTS
@@ -42,8 +43,11 @@ class RecipeConfig:
     The starting network
         ``hidden`` sizes, hidden ``activation``, ``init`` (None: He for ReLU, Xavier for tanh),
         ``optimizer``, ``learning_rate`` (None: 0.1 for gd/momentum, 0.001 for Adam),
-        ``epochs``, ``batch_size`` (None: full batch), ``history_points`` (how many times per
-        training the train/dev figures are measured for the cost curves).
+        ``epochs`` (``"auto"``: 1000 at full batch, fewer over mini-batches, see
+        :func:`deeprecipe.defaults.epochs_for`), ``batch_size`` (``"auto"``: the course's
+        rule, full batch up to 2,000 training examples and 256 above; None: full batch),
+        ``history_points`` (how many times per training the train/dev figures are measured
+        for the cost curves).
     The actions
         ``width_factors``, ``max_hidden_units``, ``max_hidden_layers`` (bigger network);
         ``epoch_factors``, ``max_epochs`` (train longer); ``adam_learning_rates``;
@@ -83,8 +87,8 @@ class RecipeConfig:
     init: str | None = None
     optimizer: str = "gd"
     learning_rate: float | None = None
-    epochs: int = EPOCHS
-    batch_size: int | None = None
+    epochs: int | str = "auto"
+    batch_size: int | str | None = "auto"
     history_points: int = 100
 
     width_factors: Sequence[float] = (2, 4)
@@ -146,7 +150,7 @@ class RecipeConfig:
             int(check_number("hidden layer size", n, low=1, integer=True)) for n in self.hidden
         )
         for name in (
-            "epochs",
+            *(("epochs",) if self.epochs != "auto" else ()),
             "history_points",
             "max_hidden_units",
             "max_hidden_layers",
@@ -156,7 +160,7 @@ class RecipeConfig:
             "gradcheck_rows",
         ):
             setattr(self, name, int(check_number(name, getattr(self, name), low=1, integer=True)))
-        if self.batch_size is not None:
+        if self.batch_size is not None and self.batch_size != "auto":
             self.batch_size = int(check_number("batch_size", self.batch_size, low=1, integer=True))
         if self.learning_rate is not None:
             self.learning_rate = check_number(
@@ -188,6 +192,14 @@ class RecipeConfig:
             raise DeepRecipeError(
                 f"n_jobs={self.n_jobs!r}; accepted: a positive int, or -1 for all cores"
             )
+
+    def training_length(self, m: int) -> tuple[int, int | None]:
+        """The starting network's ``(epochs, batch_size)`` for ``m`` training examples: as
+        given, or by the course's rule where ``"auto"``
+        (:func:`deeprecipe.defaults.batch_size_for`, :func:`~deeprecipe.defaults.epochs_for`)."""
+        batch = batch_size_for(m) if self.batch_size == "auto" else self.batch_size
+        epochs = epochs_for(m, batch) if self.epochs == "auto" else self.epochs
+        return int(epochs), batch
 
     @property
     def effective_learning_rate(self) -> float:

@@ -20,15 +20,16 @@ STEPS_FOR = {"optimization": OPTIMIZATION_STEPS, "bias": BIAS_STEPS, "variance":
 def base_spec(run: RunState) -> NetworkSpec:
     """The starting network the settings describe."""
     cfg = run.config
+    epochs, batch_size = cfg.training_length(run.data.info["n_train"])
     return NetworkSpec(
         hidden=cfg.hidden,
         activation=cfg.activation,
         init=cfg.init or get_activation(cfg.activation).recommended_init,
         optimizer=cfg.optimizer,
         learning_rate=cfg.effective_learning_rate,
-        epochs=cfg.epochs,
-        batch_size=cfg.batch_size,
-        metrics_every=max(1, cfg.epochs // cfg.history_points),
+        epochs=epochs,
+        batch_size=batch_size,
+        metrics_every=max(1, epochs // cfg.history_points),
         seed=cfg.seed,
     )
 

@@ -89,6 +89,8 @@ class Model:
         raw = {spec.name for spec in features_only.features}
         if given & (set(features_only.feature_names) - raw):
             return frame  # the encoded columns themselves ("sex=female"), read by name
+        if raw <= given:  # other columns (an id, the target, dropped ones) are left aside
+            frame = frame[[column for column in frame.columns if str(column) in raw]]
         return from_frame(frame, None, schema=features_only, name="X").X
 
     def _repr_html_(self) -> str:

@@ -245,6 +245,9 @@ def test_a_dataframe_with_text_and_gaps_is_read_as_the_cli_reads_a_file(tmp_path
     assert np.array_equal(again.predict(raw), model.predict(raw))
     with pytest.raises(DeepRecipeError, match=r"X lacks column\(s\) 'income'"):
         model.predict(raw.drop(columns=["income"]))  # the raw column named, not 'party=a'
+    # columns training never saw (an id, the target) are left aside, as predict's files' are
+    with_more = raw.assign(row_id=np.arange(len(raw)), note="x")
+    assert np.array_equal(model.predict(with_more), model.predict(raw))
     with pytest.raises(DeepRecipeError, match=r"X lacks column\(s\) 'party'"):
         model.predict(raw.drop(columns=["party"]))  # the text column itself: named too
     with pytest.raises(DeepRecipeError, match="X_dev is a ndarray but X is a DataFrame"):

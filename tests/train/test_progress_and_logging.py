@@ -207,3 +207,21 @@ def test_a_finished_training_shows_its_time_but_no_time_left(blobs):
         fit(Network([3, 4, 1], seed=0), X, y, epochs=3, on_event=ProgressView(bars))
     (line,) = console.file.getvalue().splitlines()
     assert "3/3" in line and "0:00:0" in line and "left" not in line
+
+
+def test_a_wall_time_budgets_bar_moves_with_the_clock_between_events():
+    """A 307k-row table: the references took 80 s and the bar stood at 0/300 meanwhile."""
+    import time
+
+    console = Console(file=io.StringIO(), width=100)
+    with progress_bars(console) as bars:
+        view = ProgressView(bars, None, 60.0)
+        view({"event": "run_start", "task": "binary", "n_train": 80, "n_dev": 20, "n_test": 20,
+              "n_features": 2, "where": "here", "elapsed": 2.0})  # fmt: skip
+        time.sleep(1.2)  # no event: the clock alone moves the bar
+        moving = bars.tasks[0].completed
+        view({"event": "run_end", "stopped_because": "both gaps are within tolerance",
+              "elapsed": 3.4})  # fmt: skip
+        ended = bars.tasks[0].completed
+    assert 2.5 <= moving <= 60 and ended == 3  # the run's own figure is the last word
+    assert not view._clock.is_alive()

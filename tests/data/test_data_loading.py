@@ -511,3 +511,21 @@ def test_group_ids_with_gaps_few_subjects_or_text_are_named_and_a_time_column_is
     time = np.repeat(np.arange(1, 11), 70)
     path.write_text("time,score\n" + "".join(f"{t},{rng.normal()}\n" for t in time))
     assert not any("group id" in n for n in load_file(path, "score").notes)
+
+
+def test_every_text_column_that_cannot_be_encoded_is_named_in_one_refusal(tmp_path):
+    """flights: tailnum (4,043 values), dest (104) and time_hour (timestamps) took three runs to
+    learn about, one refusal each (a new user's trial)."""
+    from deeprecipe.data import load_file
+
+    rows = [f"N{k},D{k % 120},2013-01-{1 + k % 28:02d} {k % 24:02d}:{k % 60:02d}:00,{k % 2}"
+            for k in range(600)]  # fmt: skip
+    path = tmp_path / "flights.csv"
+    path.write_text("tailnum,dest,time_hour,late\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DeepRecipeError) as refused:
+        load_file(path, "late")
+    message = str(refused.value)
+    assert message.startswith("3 text feature columns cannot be one-hot encoded as they are")
+    assert "'tailnum' has 600 distinct" in message and "'dest' has 120 distinct" in message
+    assert "which read as dates" in message
+    assert message.endswith("all of them: leave them out (drop=['tailnum', 'dest', 'time_hour'])")

@@ -267,6 +267,7 @@ class TableSchema:
             raise DeepRecipeError(f"{source} has no feature columns besides the target")
 
         specs = []
+        refused: list[tuple[str, str]] = []  # (column, why): all said at once
         for name in features:
             col = columns[name]
             if not is_text(col):
@@ -284,31 +285,53 @@ class TableSchema:
             # a column named in features= is one-hot encoded as asked, however many values
             id_like = filled >= ID_LIKE_MIN_ROWS and len(cats) > ID_LIKE_SHARE * filled
             if id_like and name not in chosen and _reads_as_dates(cats):
-                raise DeepRecipeError(
-                    f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
-                    f"rows (e.g. {col.first_value()!r}), which read as dates: one-hot encoding "
-                    "would turn them into one column per row, and a network does not read a "
-                    f"date as text; accepted: {_leave_out(name)}, and to learn from the dates, "
-                    "numbers derived from them as columns of their own (year, month, day of "
-                    "year, weekday: whichever may carry a pattern)"
+                refused.append(
+                    (
+                        name,
+                        f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
+                        f"rows (e.g. {col.first_value()!r}), which read as dates: one-hot encoding "
+                        "would turn them into one column per row, and a network does not read a "
+                        f"date as text; accepted: {_leave_out(name)}, and to learn from the dates, "
+                        "numbers derived from them as columns of their own (year, month, day of "
+                        "year, weekday: whichever may carry a pattern)",
+                    )
                 )
+                continue
             if id_like and name not in chosen:
-                raise DeepRecipeError(
-                    f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
-                    f"rows (e.g. {col.first_value()!r}): an id, a date, free text or a number "
-                    "in a form not recognised, which one-hot encoding would turn into one "
-                    f"column per row; accepted: {_leave_out(name)}, numbers "
-                    f"(decimal=',' for decimal commas), or features=[..., {name!r}] to one-hot "
-                    "encode it anyway" + _group_hint(name, len(cats), filled)
+                refused.append(
+                    (
+                        name,
+                        f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
+                        f"rows (e.g. {col.first_value()!r}): an id, a date, free text or a number "
+                        "in a form not recognised, which one-hot encoding would turn into one "
+                        f"column per row; accepted: {_leave_out(name)}, numbers "
+                        f"(decimal=',' for decimal commas), or features=[..., {name!r}] to one-hot "
+                        "encode it anyway" + _group_hint(name, len(cats), filled),
+                    )
                 )
+                continue
             if len(cats) > max_categories:
-                raise DeepRecipeError(
-                    f"feature column {name!r} has {len(cats)} distinct text values, more than "
-                    f"max_categories={max_categories} for one-hot encoding; accepted: "
-                    f"{_leave_out(name)}, or max_categories={len(cats)}"
-                    + _group_hint(name, len(cats), filled)
+                refused.append(
+                    (
+                        name,
+                        f"feature column {name!r} has {len(cats)} distinct text values, more than "
+                        f"max_categories={max_categories} for one-hot encoding; accepted: "
+                        f"{_leave_out(name)}, or max_categories={len(cats)}"
+                        + _group_hint(name, len(cats), filled),
+                    )
                 )
+                continue
             specs.append(ColumnSpec(name, "categorical", tuple(cats)))
+
+        if len(refused) == 1:
+            raise DeepRecipeError(refused[0][1])
+        if refused:  # a 307k-row file took three runs to name its three such columns
+            named = [name for name, _ in refused]
+            raise DeepRecipeError(
+                f"{len(refused)} text feature columns cannot be one-hot encoded as they are: "
+                + " | ".join(why for _, why in refused)
+                + f" | all of them: leave them out (drop=[{', '.join(map(repr, named))}])"
+            )
 
         classes = None
         if target is not None:

@@ -98,4 +98,9 @@ def test_the_notes_say_what_the_figures_rest_on_and_that_small_data_is_not_preci
     assert "Cover and Hart" in text and "no known result" in text
     assert "achievable error: at most" in str(result)
     assert result.to_dict()["bracket"] == list(result.bracket)
+    # with thousands of rows behind both figures the bracket is no longer called a guide only
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8000, 2))
+    y = (X[:, 0] + 0.5 * rng.normal(size=8000) > 0).astype(int)
+    assert not any("no known result" in n for n in _bracket(X, y, regression=False).notes)
     assert math.isfinite(result.bracket[1])

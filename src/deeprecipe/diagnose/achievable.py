@@ -47,6 +47,10 @@ MAX_NEIGHBOUR_ROWS = 5000
 GAMMA_NEIGHBOURS = 10
 
 
+#: below this many examples behind a bound, the bracket's note says it is a guide only
+SMALL_DATA = 1000
+
+
 @dataclass(frozen=True)
 class Bound:
     """One side of the bracket: a point value, its 95% interval, where it comes from, and the
@@ -249,8 +253,10 @@ def achievable_error(
             "the nearest-neighbour estimate lies above an error a reference reached: at this "
             "sample size it is biased upward; trust the upper bound"
         )
-    notes.append(
-        "no known result makes either figure precise for small data: read the bracket as a "
-        "guide; a human-level error (bayes_error, --bayes-error) replaces it"
-    )
+    measured_on = [bound.n for bound in (upper, lower) if bound is not None]
+    if measured_on and min(measured_on) < SMALL_DATA:  # not said beside 10,000 dev rows
+        notes.append(
+            "no known result makes either figure precise for small data: read the bracket as "
+            "a guide; a human-level error (bayes_error, --bayes-error) replaces it"
+        )
     return AchievableError(metric, upper, lower, tuple(notes))

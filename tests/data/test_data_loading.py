@@ -529,3 +529,17 @@ def test_every_text_column_that_cannot_be_encoded_is_named_in_one_refusal(tmp_pa
     assert "'tailnum' has 600 distinct" in message and "'dest' has 120 distinct" in message
     assert "which read as dates" in message
     assert message.endswith("all of them: leave them out (drop=['tailnum', 'dest', 'time_hour'])")
+
+
+def test_a_mostly_missing_column_is_named_with_the_indicators_hint():
+    """flights' wind_gust: 76% of its cells filled with one median, without a word."""
+    from deeprecipe.data.impute import impute_parts, imputed_note
+
+    X = np.array([[np.nan, 1.0]] * 8 + [[2.0, np.nan], [3.0, 2.0]])
+    blocks = [("gust", "numeric", slice(0, 1)), ("temp", "numeric", slice(1, 2))]
+    imputer, _, counts = impute_parts(blocks, {"train": X})
+    note = imputed_note(imputer, ["gust", "temp"], counts, rows=len(X))
+    assert "mostly missing: 'gust' (80%)" in note and "--missing-indicator" in note
+    assert "'temp' (10%)" not in note
+    marked, _, _ = impute_parts(blocks, {"train": X}, indicator=True)
+    assert "mostly missing" not in imputed_note(marked, ["gust", "temp"], counts, rows=len(X))

@@ -335,7 +335,8 @@ def prepare(
         )
         X_train, X_dev, X_test = filled["train"], filled["dev"], filled["test"]
         feature_names = imputer.feature_names(feature_names)
-        note = imputed_note(imputer, ds.feature_names, imputed)
+        rows = len(X_train) + len(X_dev) + len(X_test)
+        note = imputed_note(imputer, ds.feature_names, imputed, rows)
         notes += [] if note is None else [note]
     if len(X_dev) == 0:
         raise DeepRecipeError("the dev set is empty; accepted: --dev above 0 or --dev-data FILE")

@@ -138,9 +138,26 @@ def impute_parts(
     return imputer, filled, {k: n for k, n in counts.items() if n}
 
 
-def imputed_note(imputer: Imputer, names: Sequence[str], counts: Mapping[str, int]) -> str | None:
-    """What a run says about the cells it filled (None when none was missing)."""
+#: a column missing in more than this share of its cells gets the indicator's hint
+MOSTLY_MISSING = 0.5
+
+
+def imputed_note(
+    imputer: Imputer, names: Sequence[str], counts: Mapping[str, int], rows: int = 0
+) -> str | None:
+    """What a run says about the cells it filled (None when none was missing); over ``rows``
+    rows (the command line's, which offers the indicator), a column mostly missing is named
+    with the indicator's hint (flights' wind_gust, 76% of its cells filled with one median
+    without a word)."""
     if not counts:
         return None
     lines = imputer.describe(names, counts)
-    return "missing values imputed with training statistics: " + "; ".join(lines)
+    note = "missing values imputed with training statistics: " + "; ".join(lines)
+    mostly = [n for n, k in counts.items() if rows and k > MOSTLY_MISSING * rows]
+    if mostly and not imputer.indicator:
+        shown = ", ".join(f"{n!r} ({counts[n] / rows:.0%})" for n in mostly)
+        note += (
+            f"; mostly missing: {shown}, where the gap itself may say more than the filled "
+            "value: --missing-indicator adds a 0/1 column saying which cells were missing"
+        )
+    return note

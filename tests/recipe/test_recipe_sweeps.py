@@ -37,6 +37,34 @@ def test_local_processes_match_serial_trial_for_trial():
         assert a.result["history"] == b.result["history"]  # bit-identical in loky workers
 
 
+def test_a_trial_alone_trains_on_the_cores_the_workers_would_share(monkeypatch):
+    """A baseline (one trial) ran on one BLAS thread while the other core sat idle (a new
+    user's 307k-row trial); the bits are the same on any thread count."""
+    import importlib
+
+    from deeprecipe.recipe.trial import run_trial
+
+    sweep_module = importlib.import_module("deeprecipe.recipe.sweep")  # not the function
+
+    data = small_data()
+    (spec,) = l2_specs(1)
+    one, _ = run_trial(spec, data, threads=1)
+    two, _ = run_trial(spec, data, threads=2)
+    _same(sweep_module.TrialOutcome(one), sweep_module.TrialOutcome(two))
+    assert one["history"] == two["history"]
+    seen = []
+    monkeypatch.setattr(
+        sweep_module,
+        "run_trial",
+        lambda spec, data, **kw: seen.append(kw["threads"]) or (one, None),
+    )
+    with Sweeper(data, n_jobs=2) as alone:
+        list(alone._execute([spec]))
+    with Sweeper(data, n_jobs=1) as asked_for_one:
+        list(asked_for_one._execute([spec]))
+    assert seen == [2, 1]
+
+
 @pytest.fixture(scope="module")
 def dask_cluster():
     distributed = pytest.importorskip("dask.distributed", reason="pip install deeprecipe[dask]")

@@ -242,8 +242,11 @@ class Sweeper:
                 yield from parallel(calls)
             return
         if self.n_jobs == 1 or len(specs) == 1:
-            for spec in specs:  # in this process: no pickling, no worker start-up
-                yield run_trial(spec, self.data, deadline=deadline)
+            # in this process: no pickling, no worker start-up; one trial alone (a baseline)
+            # gets the cores the workers would have shared (one core sat idle on two)
+            threads = 1 if self.n_jobs == 1 else max(1, self.workers or 1)
+            for spec in specs:
+                yield run_trial(spec, self.data, deadline=deadline, threads=threads)
             return
         parallel = Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator_unordered")
         yield from parallel(calls)

@@ -173,7 +173,7 @@ def target_scale(data: TrialData) -> tuple[np.ndarray | None, np.ndarray | None]
 
 
 def run_trial(
-    spec: Mapping[str, Any], data: TrialData, *, deadline: float | None = None
+    spec: Mapping[str, Any], data: TrialData, *, deadline: float | None = None, threads: int = 1
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Train ``spec`` on ``data``; return ``(result, theta)``.
 
@@ -190,12 +190,16 @@ def run_trial(
     output layer, and the errors and ``theta`` are in the targets' own units.
     ``target_variance`` (per output, ``std ** 2``; None for a classifier) turns the history's
     squared errors into those units.
+
+    ``threads``: the BLAS threads of its matrix products; 1 where trials run side by side (so
+    nothing oversubscribes), the cores the workers would share when a step has one trial
+    (a baseline). The result is the same bits on any count (see :mod:`deeprecipe._threads`).
     """
     from threadpoolctl import threadpool_limits
 
     spec = make_spec(spec)
     start = time.perf_counter()
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=threads):
         net = trial_network(spec, data)
         X, y = _subset(spec, data)
         has_dev = data.X_dev is not None
@@ -229,6 +233,7 @@ def run_trial(
             callbacks=callbacks,
             augment=_augmenter(spec, data),
             metrics_every=spec["metrics_every"],
+            n_threads=threads,
         )
         rescale_output(net, net.task.fold_scale, centre, spread)
         result = {

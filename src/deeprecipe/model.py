@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.data.parts import check_frame, columns_by_name, is_frame
+from deeprecipe.data.parts import check_frame, columns_by_name, encode_by_schema, is_frame
 from deeprecipe.nn.network import Network
 
 #: rows a Model predicts at a time
@@ -75,23 +75,16 @@ class Model:
 
     @staticmethod
     def _encoded(frame: Any, schema: dict[str, Any]) -> Any:
-        """A raw DataFrame through the training table's schema: text one-hot, gaps NaN (the
-        imputer fills them), the target column not needed; a raw column missing is named. A
-        frame of the encoded columns (the model's ``feature_names``) is left to be read by
-        those names."""
-        from dataclasses import replace
-
-        from deeprecipe.data.loading import from_frame
+        """A raw DataFrame through the training table's schema (text one-hot, gaps NaN for
+        the imputer; :func:`~deeprecipe.data.parts.encode_by_schema`). A frame of the encoded
+        columns (the model's ``feature_names``) is left to be read by those names."""
         from deeprecipe.data.schema import TableSchema
 
-        features_only = replace(TableSchema.from_dict(schema), target=None)
-        given = {str(column) for column in frame.columns}
-        raw = {spec.name for spec in features_only.features}
-        if given & (set(features_only.feature_names) - raw):
+        table = TableSchema.from_dict(schema)
+        encoded_only = set(table.feature_names) - {spec.name for spec in table.features}
+        if {str(column) for column in frame.columns} & encoded_only:
             return frame  # the encoded columns themselves ("sex=female"), read by name
-        if raw <= given:  # other columns (an id, the target, dropped ones) are left aside
-            frame = frame[[column for column in frame.columns if str(column) in raw]]
-        return from_frame(frame, None, schema=features_only, name="X").X
+        return encode_by_schema("X", frame, table)
 
     def _repr_html_(self) -> str:
         """The notebook display: the network, what it predicts, what it reads."""

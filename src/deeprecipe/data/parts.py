@@ -121,9 +121,24 @@ def encode_frames(X: Any, X_dev: Any = None, X_test: Any = None) -> tuple[Any, .
                 f"{name} is a {type(part).__name__} but X is a DataFrame with text columns or "
                 f"missing cells; accepted: a DataFrame with X's columns, encoded as X is"
             )
-        return from_frame(part, None, schema=schema, name=name).X
+        return encode_by_schema(name, part, schema)
 
     return train.X, encoded("X_dev", X_dev), encoded("X_test", X_test), schema, train.notes
+
+
+def encode_by_schema(name: str, frame: Any, schema: Any) -> np.ndarray:
+    """A raw DataFrame through a fitted :class:`~deeprecipe.data.TableSchema` (its target not
+    needed): its feature columns taken by name, other columns (an id, the target, the groups)
+    left aside as ``deeprecipe predict`` leaves a file's, a missing one named."""
+    from dataclasses import replace
+
+    from deeprecipe.data.loading import from_frame
+
+    features_only = replace(schema, target=None)
+    raw = {spec.name for spec in features_only.features}
+    if raw <= {str(column) for column in frame.columns}:
+        frame = frame[[column for column in frame.columns if str(column) in raw]]
+    return from_frame(frame, None, schema=features_only, name=name).X
 
 
 def columns_by_name(name: str, X: Any, names: Sequence[str]) -> Any:

@@ -301,9 +301,7 @@ def split(
     sizes = _part_sizes(m, dev=dev, test=test, train_dev=train_dev, train=train)
     if groups is not None:
         group_codes = _group_codes(groups, m)
-        if isinstance(stratify, str):
-            _stratify_labels(stratify, None, m)  # a name it does not know is refused
-        elif not (stratify is False or stratify is None):
+        if not (isinstance(stratify, str) or stratify is False or stratify is None):
             raise DeepRecipeError(
                 "stratify and groups cannot be combined: a split by group keeps each group's "
                 "rows together, so the classes' shares follow the groups; accepted: "
@@ -324,7 +322,8 @@ def split(
     if labels is not None and isinstance(stratify, str):  # "auto": too rare to stratify goes
         rare = _rare_classes(labels, sizes)  # to train, where it is at least learned from
     if groups is not None:
-        classes = _stratify_labels("auto", y, m) if isinstance(stratify, str) else None
+        # "auto" (a name it does not know is refused): class labels, kept in reach of train
+        classes = _stratify_labels(stratify, y, m) if isinstance(stratify, str) else None
         to_train = None
         if classes is not None:
             to_train = _rare_class_groups(classes, group_codes, sizes)

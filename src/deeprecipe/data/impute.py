@@ -146,7 +146,7 @@ def imputed_note(
     imputer: Imputer, names: Sequence[str], counts: Mapping[str, int], rows: int = 0
 ) -> str | None:
     """What a run says about the cells it filled (None when none was missing); over ``rows``
-    rows (the command line's, which offers the indicator), a column mostly missing is named
+    rows (every part's), a column mostly missing is named
     with the indicator's hint (flights' wind_gust, 76% of its cells filled with one median
     without a word)."""
     if not counts:
@@ -158,6 +158,7 @@ def imputed_note(
         shown = ", ".join(f"{n!r} ({counts[n] / rows:.0%})" for n in mostly)
         note += (
             f"; mostly missing: {shown}, where the gap itself may say more than the filled "
-            "value: --missing-indicator adds a 0/1 column saying which cells were missing"
+            "value: --missing-indicator (missing_indicator=True in Python) adds a 0/1 column "
+            "saying which cells were missing"
         )
     return note

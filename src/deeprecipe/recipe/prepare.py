@@ -55,6 +55,7 @@ def prepare(
     groups_name=None,
     schema=None,
     read_notes=(),
+    missing_indicator=False,
 ) -> RunData:
     """Check, split (seeded, stratified for classes), normalize; see the module docstring.
 
@@ -65,7 +66,8 @@ def prepare(
     part of the split made here (``groups_name``: the column they came from). ``schema`` (a
     :class:`~deeprecipe.data.TableSchema`, for a DataFrame encoded as a table file) says where
     ``X``'s missing cells (NaN) may be: an imputer fitted on the training rows fills every
-    part after the split; ``read_notes`` are what reading the frame noticed."""
+    part after the split (``missing_indicator``: a 0/1 column per column with gaps in training
+    says which cells were filled); ``read_notes`` are what reading the frame noticed."""
     from deeprecipe.data import (
         SmallSplitWarning,
         Standardizer,
@@ -132,7 +134,8 @@ def prepare(
     notes += [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
     reading = None
     if schema is not None:  # the training rows' statistics fill every part's gaps
-        X_train, X_dev, X_test, reading, note = _impute(schema, X_train, X_dev, X_test)
+        imputed = _impute(schema, (X_train, X_dev, X_test), missing_indicator, feature_names)
+        (X_train, X_dev, X_test), reading, note, feature_names = imputed
         notes += [] if note is None else [note]
     # dev drawn from the test data (here, or by the caller, who then says dev_from="test"):
     # that dev and test differ from training is what the split is for, not news
@@ -144,7 +147,7 @@ def prepare(
             f"dev={cfg.dev!r} leaves no dev set, and the recipe makes every choice on dev "
             "error; accepted: dev above 0 (a fraction or a count), or X_dev and y_dev"
         )
-    X_dev = check_beside(X.shape[1], X_dev, y_dev, X_test, y_test)
+    X_dev = check_beside(X_train.shape[1], X_dev, y_dev, X_test, y_test)
     targets.encode(y_test, "y_test")
     own = {"dev": (X_dev, y_dev), "test": (X_test, y_test)}
     notes += overlap_notes(X_train, {k: own[k][0] for k in own if given[k]})
@@ -183,7 +186,7 @@ def prepare(
         "n_train": int(len(X_train)),
         "n_dev": int(len(X_dev)),
         "n_test": 0 if heldout is None else heldout.n_examples,
-        "n_features": int(X.shape[1]),
+        "n_features": int(X_train.shape[1]),
         "split": made,
         # dev and test drawn at random from one source (X, or a test file halved): a gap
         # between their errors is then chance or an overfitted dev set, not a distribution
@@ -209,18 +212,22 @@ def prepare(
     )
 
 
-def _impute(schema, X_train, X_dev, X_test):
-    """Every part's missing cells filled with the training rows' statistics; returns the parts,
-    the reading a model needs for raw frames (``{"schema": ..., "imputer": ...}``, plain
-    data) and the run's note on what was filled."""
+def _impute(schema, parts, indicator, feature_names):
+    """Every part (train, dev, test) with its missing cells filled with the training rows'
+    statistics (``indicator``: 0/1 columns saying which were missing appended); returns the
+    parts, the reading a model needs for raw frames (``{"schema": ..., "imputer": ...}``, plain
+    data), the run's note on what was filled, and the features' names with the indicators'."""
     from deeprecipe.data.impute import impute_parts, imputed_note
 
+    X_train, X_dev, X_test = parts
     X_test = np.asarray(X_test, dtype=np.float64).reshape(-1, X_train.shape[1])
-    parts = {"train": X_train, "dev": np.asarray(X_dev, dtype=np.float64), "test": X_test}
-    imputer, filled, counts = impute_parts(schema.blocks(), parts)
+    named = {"train": X_train, "dev": np.asarray(X_dev, dtype=np.float64), "test": X_test}
+    imputer, filled, counts = impute_parts(schema.blocks(), named, indicator=bool(indicator))
     reading = {"schema": schema.to_dict(), "imputer": imputer.to_dict()}
-    note = imputed_note(imputer, schema.feature_names, counts)
-    return filled["train"], filled["dev"], filled["test"], reading, note
+    rows = sum(len(part) for part in named.values())
+    note = imputed_note(imputer, schema.feature_names, counts, rows)
+    names = None if feature_names is None else imputer.feature_names(feature_names)
+    return (filled["train"], filled["dev"], filled["test"]), reading, note, names
 
 
 def _compare_distributions(

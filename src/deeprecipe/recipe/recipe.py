@@ -120,6 +120,7 @@ class Recipe:
         feature_names: Sequence[str] | None = None,
         random_parts: Collection[str] = (),
         groups: Any = None,
+        missing_indicator: bool = False,
     ) -> RecipeResult:
         """Split (unless dev/test are given), then run the recipe; see the module docstring.
 
@@ -137,7 +138,9 @@ class Recipe:
         (:func:`deeprecipe.split`'s ``groups=``); the column holding them is left out of the
         features. A DataFrame with
         text columns or missing cells is read as the CLI reads a file: text one-hot encoded,
-        missing cells filled with statistics of the training rows after the split; the
+        missing cells filled with statistics of the training rows after the split
+        (``missing_indicator=True`` appends a 0/1 column ``"<column> (missing)"`` for each
+        column with gaps in the training rows, as the CLI's ``--missing-indicator``); the
         chosen model then predicts raw frames the same way.
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
@@ -175,6 +178,7 @@ class Recipe:
             groups_name=None if group_column is None else str(group_column),
             schema=schema,
             read_notes=read_notes,
+            missing_indicator=missing_indicator,
         )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))

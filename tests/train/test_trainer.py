@@ -253,6 +253,25 @@ def test_divergence_guard_restores_last_good_weights(blobs):
     assert len(history) < 50
 
 
+def test_a_guarded_divergence_says_so_once_not_in_numpy_overflow_warnings():
+    """A new user's notebook filled with 'overflow encountered in matmul' and 'invalid value
+    encountered in multiply' from a diverging trial, beside the guard's own message."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)) * 100, rng.normal(size=200) * 1e3
+    kwargs = {"learning_rate": 10.0, "epochs": 5, "batch_size": 10}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        history = fit(Network([5, 20, 1], loss="mse", dtype="float32"), X, y, **kwargs)
+    assert history.diverged and "lower learning rate" in history.message
+    with pytest.warns(RuntimeWarning):  # unguarded, NumPy's warnings are the only sign left
+        fit(
+            Network([5, 20, 1], loss="mse", dtype="float32"), X, y, divergence_guard=False,
+            **kwargs,
+        )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [

@@ -58,6 +58,8 @@ Augmenter = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 #: how the per-epoch training error is measured (see the module docstring)
 TRAIN_METRICS = ("running", "exact")
 
+_NO_CONTEXT = contextlib.nullcontext()
+
 #: the guard stops training when the epoch cost exceeds this many times max(first cost, 1)
 DIVERGENCE_FACTOR = 1e3
 
@@ -135,7 +137,10 @@ class Trainer:
     ) -> History:
         """Run ``epochs`` more epochs (callbacks may stop earlier); return the history."""
         epochs = int(check_number("epochs", epochs, low=1, integer=True))
-        with using_threads(self.n_threads):
+        # a diverging run overflows; the guard says so in one message (history.message), so
+        # NumPy's overflow / invalid-value warnings from every pass would only repeat it
+        quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+        with using_threads(self.n_threads), quiet if self.divergence_guard else _NO_CONTEXT:
             return self._fit(X, y, epochs, X_dev, y_dev)
 
     def _fit(self, X, y, epochs, X_dev, y_dev) -> History:

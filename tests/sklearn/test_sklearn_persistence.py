@@ -182,3 +182,30 @@ def test_a_recipes_choice_becomes_an_estimator_that_scikit_learn_refits():
     before = result.model.predict_proba(X)
     estimator.partial_fit(X, y)  # its own network: the recipe's model stays as it was
     np.testing.assert_array_equal(result.model.predict_proba(X), before)
+
+
+def test_a_frames_text_columns_are_named_and_a_raw_frame_models_estimator_says_what_it_reads():
+    """A new user's trial: from_model on a recipe run on a frame with text columns, then
+    cross_val_score on that frame, failed with "could not convert string to float: 'no'",
+    naming no column and saying nothing of what is accepted."""
+    import pandas as pd
+
+    from deeprecipe import Recipe
+    from deeprecipe.data import TableSchema
+    from deeprecipe.data.parts import encode_by_schema
+
+    X, y = make_classification(n_samples=200, n_features=3, n_informative=2, n_redundant=0,
+                               random_state=0)  # fmt: skip
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(cd=np.where(X[:, 0] > 0, "yes", "no"))
+    with pytest.raises(DeepRecipeError, match=r"DeepClassifier: X has text columns \['cd'\]"):
+        DeepClassifier(max_iter=2).fit(frame, y)
+    result = Recipe(max_trainings=1, progress=False, epochs=5).run(frame, y)
+    with pytest.warns(UserWarning, match="takes numbers only: it predicts and refits on the"):
+        estimator = DeepClassifier.from_model(result.model)
+    assert list(estimator.feature_names_in_) == ["a", "b", "c", "cd=no", "cd=yes"]
+    schema = TableSchema.from_dict(result.model.metadata["schema"])
+    encoded = encode_by_schema("X", frame, schema)  # the columns the estimator reads
+    named = pd.DataFrame(encoded, columns=estimator.feature_names_in_)
+    assert np.array_equal(estimator.predict(named), result.model.predict(frame))
+    with pytest.raises(DeepRecipeError, match="text columns"):
+        estimator.predict(frame)

@@ -153,6 +153,7 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         ``feature_names_in_`` and checks them later), with errors re-raised as
         DeepRecipeError that say which estimator refused the input."""
         no_y = isinstance(y, str) and y == "no_validation"
+        _refuse_text_columns(type(self).__name__, X)
         targets = {} if no_y else {"multi_output": True, "y_numeric": self._is_regressor}
         with sklearn_errors(type(self).__name__):
             out = validate_data(
@@ -488,6 +489,23 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
             intercepts[0] = intercepts[0] + shift @ coefs[0]
             coefs[0] = gain[:, None] * coefs[0]
         return coefs, intercepts
+
+
+def _refuse_text_columns(where: str, X: Any) -> None:
+    """A DataFrame's text columns, named ("could not convert string to float: 'no'" named
+    none): an estimator takes numbers, as scikit-learn's do."""
+    from deeprecipe.data.parts import is_frame
+
+    if not is_frame(X):
+        return
+    text = [str(c) for c, dtype in X.dtypes.items() if getattr(dtype, "kind", "O") not in "biuf"]
+    if text:
+        raise DeepRecipeError(
+            f"{where}: X has text columns {text[:5]}{' ...' if len(text) > 5 else ''}; "
+            "accepted: numbers only, as scikit-learn's estimators take them: encode the text "
+            "first (a Pipeline with a ColumnTransformer and OneHotEncoder), or read the frame "
+            "with deeprecipe.data.from_frame, which one-hot encodes it as deeprecipe.Recipe does"
+        )
 
 
 @contextlib.contextmanager

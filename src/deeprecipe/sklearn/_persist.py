@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,26 @@ class PersistenceMixin:
         """A fitted estimator around a :class:`~deeprecipe.model.Model` (a recipe's
         ``result.model``, a loaded model file): it predicts as the model does on numeric
         inputs, and its parameters are the network's and the training it was chosen with, so
-        ``clone`` and ``cross_val_score`` refit the recipe's choice the scikit-learn way."""
+        ``clone`` and ``cross_val_score`` refit the recipe's choice the scikit-learn way.
+
+        A model that reads raw frames (a recipe run on a DataFrame with text columns or gaps:
+        text one-hot encoded, gaps imputed) gives an estimator of the ENCODED columns, its
+        ``feature_names_in_``, as scikit-learn's estimators take numbers only; a warning says
+        so. Encode first (a ColumnTransformer in a Pipeline), or predict raw frames with the
+        model itself."""
         source = "the model" if source is None else source
+        metadata = model.metadata if isinstance(model.metadata, dict) else {}
+        if metadata.get("schema"):
+            warnings.warn(
+                f"{source} reads raw frames (text one-hot encoded"
+                f"{', gaps imputed' if metadata.get('imputer') else ''}) but {cls.__name__} "
+                f"takes numbers only: it predicts and refits on the encoded columns "
+                f"({', '.join(map(str, (model.feature_names or [])[:4]))}, ...): put a "
+                "ColumnTransformer with a OneHotEncoder before it in a Pipeline to refit it on "
+                "frames; the model itself predicts raw frames",
+                UserWarning,
+                stacklevel=2,
+            )
         info = model.metadata.get(ESTIMATOR_KEY) if isinstance(model.metadata, dict) else None
         if info is None:
             info = {**_info_from_network(model), **cls._targets_from_network(model, source)}

@@ -412,6 +412,10 @@ class TableSchema:
             start += width
         return out
 
+    def one_hot_blocks(self) -> tuple[slice, ...]:
+        """The slices of ``X`` that one-hot encode a text column, one per such column."""
+        return tuple(cols for _, kind, cols in self.blocks() if kind == "categorical")
+
     def encode(
         self,
         columns: Mapping[str, Any],

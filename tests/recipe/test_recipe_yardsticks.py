@@ -33,6 +33,7 @@ def test_references_run_where_the_trials_run_and_score_the_test_set_once():
     assert set(losses) == {"trivial", "linear", "boosting"}
     assert all(len(v) == 100 and set(np.unique(v)) <= {0.0, 1.0} for v in losses.values())
     assert losses["linear"].mean() < 0.05 < losses["trivial"].mean()
+    assert models["boosting"].is_categorical_ is None  # no table schema: no categories
 
 
 def test_r_squared_is_one_minus_mse_over_the_parts_variance():
@@ -105,3 +106,32 @@ def test_the_initial_gradient_check_of_a_regression_reads_the_targets_the_trials
                     learning_curve_fractions=(1.0,)).run(X, y)  # fmt: skip
     assert result.gradcheck["init"]["verdict"] == "great"
     assert result.gradcheck["final"]["passed"]
+
+
+def test_a_frames_text_column_is_one_categorical_feature_to_boosting_from_fit_to_test(
+    monkeypatch,
+):
+    """A DataFrame with a text column: the boosting reference reads its one-hot block as one
+    categorical feature, fitted on train and scored on dev and, at the end, on test."""
+    pd = pytest.importorskip("pandas")
+    from deeprecipe import Recipe
+    from deeprecipe.recipe import yardsticks
+
+    fitted = {}
+
+    def keep_models(run):
+        fit_references(run)
+        fitted.update(run.reference_models)
+
+    fit_references = yardsticks.fit_references
+    monkeypatch.setattr(yardsticks, "fit_references", keep_models)
+    rng = np.random.default_rng(0)
+    colour = rng.choice(["red", "green", "blue", "grey"], 400)
+    frame = pd.DataFrame({"x": rng.normal(size=400), "colour": colour})
+    y = ((colour == "red") | (colour == "blue")).astype(int)
+    result = Recipe(hidden=(4,), epochs=20, max_trainings=2, n_jobs=1,
+                    learning_curve_fractions=(1.0,)).run(frame, y)  # fmt: skip
+    boosting = fitted["boosting"]
+    assert boosting[-1].is_categorical_.tolist() == [False, True]  # x, colour
+    scored = next(r for r in result.yardsticks["references"] if r["kind"] == "boosting")
+    assert scored["dev_error"] == 0.0 and scored["test_error"] == 0.0

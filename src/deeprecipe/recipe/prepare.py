@@ -37,6 +37,9 @@ class RunData:
     notes: list[str] = field(default_factory=list)
     #: parts given as files compared with the training set (labels, features), as plain data
     distributions: list[dict[str, Any]] = field(default_factory=list)
+    #: the slices of X that one-hot encode a table's text column (the boosting reference reads
+    #: each as one categorical feature); empty for data without a table schema
+    categorical_blocks: tuple[slice, ...] = ()
 
 
 def prepare(
@@ -56,6 +59,7 @@ def prepare(
     schema=None,
     read_notes=(),
     missing_indicator=False,
+    categorical_blocks=(),
 ) -> RunData:
     """Check, split (seeded, stratified for classes), normalize; see the module docstring.
 
@@ -67,7 +71,8 @@ def prepare(
     :class:`~deeprecipe.data.TableSchema`, for a DataFrame encoded as a table file) says where
     ``X``'s missing cells (NaN) may be: an imputer fitted on the training rows fills every
     part after the split (``missing_indicator``: a 0/1 column per column with gaps in training
-    says which cells were filled); ``read_notes`` are what reading the frame noticed."""
+    says which cells were filled); ``read_notes`` are what reading the frame noticed.
+    ``categorical_blocks`` (``TableSchema.one_hot_blocks()``) are kept for the references."""
     from deeprecipe.data import (
         SmallSplitWarning,
         Standardizer,
@@ -209,6 +214,7 @@ def prepare(
         target_variance=1.0 if spread is None else float(np.mean(spread**2)),
         notes=notes,
         distributions=distributions,
+        categorical_blocks=tuple(categorical_blocks),
     )
 
 

@@ -179,6 +179,7 @@ class Recipe:
             schema=schema,
             read_notes=read_notes,
             missing_indicator=missing_indicator,
+            categorical_blocks=() if schema is None else schema.one_hot_blocks(),
         )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))

@@ -23,9 +23,14 @@ from deeprecipe.diagnose.references import (
 from deeprecipe.recipe.trial import TrialData
 
 
-def reference_data(data: TrialData, *, regression: bool, seed: int) -> ReferenceData:
-    """The references see exactly what the trials see: normalized train and dev arrays."""
-    return ReferenceData(data.X_train, data.y_train, data.X_dev, data.y_dev, regression, seed)
+def reference_data(
+    data: TrialData, *, regression: bool, seed: int, categorical_blocks: tuple[slice, ...] = ()
+) -> ReferenceData:
+    """The references see exactly what the trials see: normalized train and dev arrays (and,
+    for a table, which columns one-hot encode a text column: boosting reads them as one)."""
+    return ReferenceData(
+        data.X_train, data.y_train, data.X_dev, data.y_dev, regression, seed, categorical_blocks
+    )
 
 
 def fit_references(run: Any) -> None:
@@ -38,7 +43,12 @@ def fit_references(run: Any) -> None:
     cfg, trials, targets = run.config, run.data.trials, run.data.targets
     regression = not targets.head.metric_is_rate
     started = time.monotonic()
-    data = reference_data(trials, regression=regression, seed=cfg.seed)
+    data = reference_data(
+        trials,
+        regression=regression,
+        seed=cfg.seed,
+        categorical_blocks=run.data.categorical_blocks,
+    )
     run.references, run.reference_models = run_references(run.sweeper, data)
     scale = run.train_scale
     if abs(scale - 1.0) > SCALE_SHOWN:

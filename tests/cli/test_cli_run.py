@@ -147,6 +147,25 @@ def test_run_shows_the_reference_models_in_json_results_and_report(invoke, user_
     assert "reference: gradient boosting" in table and "achievable error: at most" in table
 
 
+def test_run_gives_the_boosting_reference_a_files_text_column_as_one_category(
+    invoke, user_csv, tmp_path, monkeypatch
+):
+    """The file is encoded before the recipe sees it: its schema goes along, so boosting reads
+    the one-hot columns of colour as one categorical feature, as a practitioner would."""
+    from deeprecipe.recipe import yardsticks
+
+    fit_references, fitted = yardsticks.fit_references, []
+
+    def keep_model(run):
+        fit_references(run)
+        fitted.append(run.reference_models["boosting"])
+
+    monkeypatch.setattr(yardsticks, "fit_references", keep_model)
+    invoke.json("run", "--data", user_csv["train"], "--target", "label", "--budget", "1",
+                "--epochs", "5", "--jobs", "1", "--out", tmp_path)  # fmt: skip
+    assert fitted[0][-1].is_categorical_.tolist() == [False, False, True]  # x1, x2, colour
+
+
 def test_run_halves_a_test_file_whose_labels_differ_into_dev_and_test(invoke, tmp_path):
     """The course's cat images in miniature: the training file is mostly one class, the test
     file mostly the other. run makes dev and test the halves of the test file (the lecture's

@@ -108,30 +108,71 @@ def test_the_initial_gradient_check_of_a_regression_reads_the_targets_the_trials
     assert result.gradcheck["final"]["passed"]
 
 
+@pytest.fixture
+def boosting_models(monkeypatch) -> list:
+    """The fitted boosting reference of every recipe run in the test, in order."""
+    from deeprecipe.recipe import yardsticks
+
+    fit_references, fitted = yardsticks.fit_references, []
+
+    def keep_model(run):
+        fit_references(run)
+        fitted.append(run.reference_models["boosting"])
+
+    monkeypatch.setattr(yardsticks, "fit_references", keep_model)
+    return fitted
+
+
+def _colours(m=400, seed=0):
+    """A frame with a numeric column and a text column that decides the class."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue", "grey"], m)
+    frame = pd.DataFrame({"x": rng.normal(size=m), "colour": colour})
+    return frame, ((colour == "red") | (colour == "blue")).astype(int)
+
+
+def _quick_recipe():
+    from deeprecipe import Recipe
+
+    return Recipe(hidden=(4,), epochs=20, max_trainings=2, n_jobs=1,
+                  learning_curve_fractions=(1.0,))  # fmt: skip
+
+
 def test_a_frames_text_column_is_one_categorical_feature_to_boosting_from_fit_to_test(
-    monkeypatch,
+    boosting_models,
 ):
     """A DataFrame with a text column: the boosting reference reads its one-hot block as one
     categorical feature, fitted on train and scored on dev and, at the end, on test."""
-    pd = pytest.importorskip("pandas")
-    from deeprecipe import Recipe
-    from deeprecipe.recipe import yardsticks
-
-    fitted = {}
-
-    def keep_models(run):
-        fit_references(run)
-        fitted.update(run.reference_models)
-
-    fit_references = yardsticks.fit_references
-    monkeypatch.setattr(yardsticks, "fit_references", keep_models)
-    rng = np.random.default_rng(0)
-    colour = rng.choice(["red", "green", "blue", "grey"], 400)
-    frame = pd.DataFrame({"x": rng.normal(size=400), "colour": colour})
-    y = ((colour == "red") | (colour == "blue")).astype(int)
-    result = Recipe(hidden=(4,), epochs=20, max_trainings=2, n_jobs=1,
-                    learning_curve_fractions=(1.0,)).run(frame, y)  # fmt: skip
-    boosting = fitted["boosting"]
-    assert boosting[-1].is_categorical_.tolist() == [False, True]  # x, colour
+    frame, y = _colours()
+    result = _quick_recipe().run(frame, y)
+    assert boosting_models[0][-1].is_categorical_.tolist() == [False, True]  # x, colour
     scored = next(r for r in result.yardsticks["references"] if r["kind"] == "boosting")
     assert scored["dev_error"] == 0.0 and scored["test_error"] == 0.0
+
+
+def test_an_encoded_table_with_its_schema_gives_boosting_the_same_categories(boosting_models):
+    """The command line encodes the file itself and passes its schema (schema=)."""
+    from deeprecipe.data import from_frame
+
+    frame, y = _colours()
+    ds = from_frame(frame, None)
+    _quick_recipe().run(ds.X, y, schema=ds.schema)
+    _quick_recipe().run(ds.X, y)  # without it: the one-hot columns, as before
+    with_schema, without = boosting_models
+    assert with_schema[-1].is_categorical_.tolist() == [False, True]
+    assert without.is_categorical_ is None and without.n_features_in_ == 5
+
+
+def test_a_schema_that_did_not_encode_x_is_refused_naming_it():
+    from deeprecipe.data import from_frame
+    from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+
+    frame, y = _colours(40)
+    ds = from_frame(frame, None)
+    with pytest.raises(DeepRecipeTypeError, match="schema is a dict; accepted: the TableSchema"):
+        _quick_recipe().run(ds.X, y, schema=ds.schema.to_dict())
+    with pytest.raises(DeepRecipeError, match="schema= encodes 5 columns but X has 2"):
+        _quick_recipe().run(ds.X[:, :2], y, schema=ds.schema)
+    with pytest.raises(DeepRecipeError, match="schema= describes an X already encoded"):
+        _quick_recipe().run(frame, y, schema=ds.schema)

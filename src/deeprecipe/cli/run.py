@@ -392,6 +392,7 @@ def run_command(ui: UI, **options: Any) -> None:
             image_shape=data.image_shape,
             feature_names=data.feature_names,
             random_parts=data.random_parts,
+            schema=data.schema,
         )
     folder.mkdir(parents=True, exist_ok=True)
     with owner.committing():  # results.json last; a write error names its file

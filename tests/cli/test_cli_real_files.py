@@ -76,6 +76,27 @@ def test_predict_scores_every_penguin_including_the_gaps(trained, invoke, tmp_pa
     assert rows[3]["prediction"] in {"Adelie", "Chinstrap", "Gentoo"}  # the all-NA row
 
 
+def test_predict_says_which_gaps_it_fills_and_leaves_an_id_column_aside(trained, invoke, tmp_path):
+    """A new user's trial: gaps in new rows were filled without a word, and a file with an id
+    column (pandas' 'Unnamed: 0') was refused whole, where Python's predict leaves it aside."""
+    out, _, _ = trained
+    lines = PENGUINS.read_text().splitlines()
+    with_id = tmp_path / "with_id.csv"
+    numbered = [f"{k},{line}" for k, line in enumerate(lines[1:])]
+    with_id.write_text("\n".join(["Unnamed: 0," + lines[0], *numbered]) + "\n")
+    result = invoke("predict", "--model", out / "model.safetensors", "--data", with_id,
+                    "--out", tmp_path / "p.csv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "column(s) training never saw left aside: 'Unnamed: 0'" in said
+    assert "missing cells filled with the training statistics stored in the model:" in said
+    assert "sex 11" in said and "bill_length_mm 2" in said
+    plain = invoke("predict", "--model", out / "model.safetensors", "--data", PENGUINS,
+                   "--out", tmp_path / "q.csv")  # fmt: skip
+    assert plain.exit_code == 0, plain.stderr
+    assert (tmp_path / "p.csv").read_text() == (tmp_path / "q.csv").read_text()
+
+
 def _new_penguins(tmp_path: Path) -> Path:
     lines = PENGUINS.read_text().splitlines()
     new = [lines[0], lines[1], "Gentoo,Atlantis,45,15,220,5000,male,2008",

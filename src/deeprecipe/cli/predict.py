@@ -54,6 +54,23 @@ def _read_inputs(
         return load_file(path, None, schema=unlabelled, **kwargs), note
 
 
+def _gaps_note(X: np.ndarray, metadata: dict[str, Any]) -> str | None:
+    """What the model's imputer fills in ``X`` (None when nothing): said, not done silently."""
+    state = metadata.get("imputer")
+    if not state or X.dtype.kind != "f":
+        return None
+    from deeprecipe.data.impute import Imputer
+
+    counts = {n: k for n, k in Imputer.from_dict(state).missing_counts(X).items() if k}
+    if not counts:
+        return None
+    cells = ", ".join(f"{name} {k}" for name, k in counts.items())
+    return (
+        f"missing cells filled with the training statistics stored in the model: {cells} "
+        "(--missing refuse leaves such rows unscored instead)"
+    )
+
+
 def _csv_text(
     predictions: list[Any],
     proba: np.ndarray | None,
@@ -156,9 +173,14 @@ def predict_command(
     ds, note = _read_inputs(data_file, metadata, problems, missing)
     if note:
         ui.warn(note)
+    for reading in ds.notes:  # columns left aside, ...
+        ui.note(reading)
     reasons = dict(sorted((problems or {}).items()))
     scored = np.setdiff1d(np.arange(len(ds.X)), np.fromiter(reasons, dtype=np.int64))
     X = ds.X[scored]  # gaps left in X are filled by the model's imputer (--missing impute)
+    gaps = _gaps_note(X, metadata)
+    if gaps:
+        ui.note(gaps)
     if X.shape[1] != model.n_raw_features:
         raise DeepRecipeError(
             f"{data_file} gives {X.shape[1]} features; the model takes "

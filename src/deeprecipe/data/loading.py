@@ -175,6 +175,9 @@ def _table_dataset(
         on_problem=on_problem,
         missing="refuse" if missing == "refuse" else "keep",
     )
+    unseen = [] if fitted else schema.unseen_columns(columns)
+    if unseen:  # a file for a trained model (predict, dev, test): an id, notes
+        notes.append(f"column(s) training never saw left aside: {', '.join(map(repr, unseen))}")
     if fitted:  # the training file: the columns a model should not learn from
         categorical = [spec.name for spec in schema.features if spec.kind == "categorical"]
         notes += _text_group_notes(columns, categorical)

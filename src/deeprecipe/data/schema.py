@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -416,6 +416,13 @@ class TableSchema:
         """The slices of ``X`` that one-hot encode a text column, one per such column."""
         return tuple(cols for _, kind, cols in self.blocks() if kind == "categorical")
 
+    def unseen_columns(self, columns: Iterable[str]) -> list[str]:
+        """The columns training never saw (an id, a note), which :meth:`encode` leaves aside
+        as a DataFrame's are left aside by a model's ``predict``; columns of the training
+        table that training left out (``drop=``) are not news."""
+        known = {s.name for s in self.features} | {self.target} | set(self.source_columns)
+        return [str(n) for n in columns if n not in known]
+
     def encode(
         self,
         columns: Mapping[str, Any],
@@ -450,16 +457,7 @@ class TableSchema:
                 f"{source} lacks column(s) {', '.join(map(repr, missing_columns))}; accepted: "
                 f"a table with the training columns {', '.join(map(repr, needed))}{optional}"
             )
-        # Columns the training file had but training left out (features=[...]) are ignored;
-        # columns training never saw are refused, as scikit-learn does for unseen feature names.
-        known = {s.name for s in self.features} | {self.target} | set(self.source_columns)
-        extra = [n for n in columns if n not in known]
-        if extra:
-            used = ", ".join(repr(n) for n in self.source_columns)
-            raise DeepRecipeError(
-                f"{source} has column(s) {', '.join(map(repr, extra))} that training did not "
-                f"see; accepted: the training columns {used}"
-            )
+        # other columns (training's left-out ones, an id, ...: unseen_columns) are left aside
         m = len(next(iter(columns.values())))
         X = np.empty((m, len(self.feature_names)), dtype=np.float32)
         bad_rows = np.zeros(m, dtype=bool)

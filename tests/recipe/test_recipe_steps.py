@@ -17,6 +17,7 @@ from deeprecipe.recipe import (
     propose,
 )
 from deeprecipe.recipe import loop as recipe_loop
+from deeprecipe.recipe import state as recipe_state
 from deeprecipe.recipe.step import better_on_dev
 from deeprecipe.train import NetworkSpec
 
@@ -236,7 +237,7 @@ def test_gaps_within_tolerance_do_not_end_the_run_while_a_reference_is_ahead_on_
     monkeypatch.setitem(recipe_loop.STEPS_FOR, "variance", ())
     ahead = {"name": "gradient boosting", "reference_dev": 0.05, "network_dev": 0.08,
              "p_value": 0.001}  # fmt: skip
-    monkeypatch.setattr(recipe_loop, "reference_ahead", lambda run, incumbent: ahead)
+    monkeypatch.setattr(recipe_state, "reference_ahead", lambda run, incumbent: ahead)
     X, y = blobs(240)
     loose = dict(bias_tolerance=0.5, variance_tolerance=0.5, bayes_error=0.0)
     result = Recipe(hidden=(8,), epochs=40, n_jobs=1, learning_curve_fractions=(1.0,),
@@ -248,13 +249,22 @@ def test_gaps_within_tolerance_do_not_end_the_run_while_a_reference_is_ahead_on_
     )
     assert result.stopped_because != "both gaps are within tolerance"
     assert not any("the model is done" in r for r in result.recommendations)
+    # the diagnoses say it too: not "Next: done" above the warning that boosting is ahead
+    for diagnosis in (result.baseline_diagnosis, result.final_diagnosis):
+        assert diagnosis.actions == (
+            "not done while gradient boosting is ahead: lower the bias, then the variance, or "
+            "use gradient boosting",
+        )
+        assert any("gradient boosting is ahead on dev beyond its noise" in n
+                   for n in diagnosis.notes)  # fmt: skip
 
-    monkeypatch.setattr(recipe_loop, "reference_ahead", lambda run, incumbent: None)
+    monkeypatch.setattr(recipe_state, "reference_ahead", lambda run, incumbent: None)
     done = Recipe(hidden=(8,), epochs=40, n_jobs=1, learning_curve_fractions=(1.0,),
                   max_trainings=10, **loose).run(X, y)  # fmt: skip
     assert [s.name for s in done.steps] == ["baseline"]
     assert done.stopped_because == "both gaps are within tolerance"
     assert "both gaps are within tolerance: the model is done" in done.recommendations
+    assert done.final_diagnosis.actions == ("done: measure the test error once",)
 
 
 def test_variance_advice_names_the_fixes_the_budget_left_untried():

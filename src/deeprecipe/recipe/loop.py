@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from deeprecipe.nn.activations import get_activation
-from deeprecipe.recipe.guards import reference_ahead
 from deeprecipe.recipe.state import RunState
 from deeprecipe.recipe.steps import BIAS_STEPS, OPTIMIZATION_STEPS, VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
@@ -82,7 +81,7 @@ def improve(run: RunState, incumbent: TrialOutcome) -> tuple[TrialOutcome, str]:
             )
         behind = None
         if not diagnosis.high_bias and not diagnosis.high_variance:
-            behind = reference_ahead(run, incumbent)
+            behind = run.reference_ahead(incumbent)
             if behind is None:
                 return incumbent, "both gaps are within tolerance"
         if run.budget_left() == 0:

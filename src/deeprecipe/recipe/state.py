@@ -13,6 +13,7 @@ import numpy as np
 from deeprecipe._stats import Z95, binomial_se
 from deeprecipe.events import publish
 from deeprecipe.recipe.config import RecipeConfig
+from deeprecipe.recipe.guards import reference_ahead
 from deeprecipe.recipe.prepare import RunData
 from deeprecipe.recipe.result import RecipeStep
 from deeprecipe.recipe.step import Candidate, Decision, Situation, Step, plain
@@ -66,6 +67,7 @@ class RunState:
         self.references: list[dict[str, Any]] = []
         self.reference_models: dict[str, Any] = {}
         self.reference_dev_losses: dict[str, Any] | None = None  # per example, computed once
+        self._ahead: dict[str, dict | None] = {}  # trial key -> a reference ahead of it on dev
         self.achievable: Any = None
         self.findings: dict[str, Any] = {}  # what diagnostic steps found (Decision.findings)
         self.dev_test: dict[str, Any] | None = None
@@ -130,7 +132,40 @@ class RunState:
             train_scale=self.train_scale,
         )
         noted = self._variance_noise_note(diagnosis)
-        return diagnosis if noted is None else replace(diagnosis, notes=(*diagnosis.notes, noted))
+        if noted is not None:
+            diagnosis = replace(diagnosis, notes=(*diagnosis.notes, noted))
+        return self._behind_a_reference(diagnosis, outcome)
+
+    def reference_ahead(self, outcome: TrialOutcome) -> dict | None:
+        """A linear or boosting reference ahead of trial ``outcome`` on dev beyond its noise
+        (:func:`~deeprecipe.recipe.guards.reference_ahead`), once per trial."""
+        if outcome.key not in self._ahead:
+            self._ahead[outcome.key] = reference_ahead(self, outcome)
+        return self._ahead[outcome.key]
+
+    def _behind_a_reference(self, diagnosis: Any, outcome: TrialOutcome) -> Any:
+        """Within tolerance, "done" is not the next action while a reference is ahead on dev
+        beyond its noise (:func:`~deeprecipe.recipe.guards.reference_ahead`): a new user's
+        report said "low bias and low variance. Next: done" above a warning that boosting was
+        ahead (an MSE of 33.4k against 27.3k, the gaps 2% of the variance each)."""
+        from deeprecipe.task import get_task
+
+        if diagnosis.high_bias or diagnosis.high_variance:
+            return diagnosis
+        ahead = self.reference_ahead(outcome)
+        if ahead is None:
+            return diagnosis
+        show = get_task(self.data.trials.loss).format_metric
+        behind = (
+            f"{ahead['name']} is ahead on dev beyond its noise ({show(ahead['reference_dev'])} "
+            f"against {show(ahead['network_dev'])}, p = {ahead['p_value']:.2g}): the gaps are "
+            "each within tolerance, yet together leave the network behind it"
+        )
+        action = (
+            f"not done while {ahead['name']} is ahead: lower the bias, then the variance, "
+            f"or use {ahead['name']}"
+        )
+        return replace(diagnosis, actions=(action,), notes=(*diagnosis.notes, behind))
 
     def _variance_noise_note(self, diagnosis: Any) -> str | None:
         """A note when a high variance gap (error rates) is within the dev set's noise, 1.96

@@ -218,24 +218,35 @@ def _check_size(config: Any, tensors: dict[str, np.ndarray], source: str) -> Non
         )
 
 
+#: what a model file is, for the errors of one that is not
+_ACCEPTED = (
+    "accepted: a .safetensors model file written by deeprecipe (run, train, save_model, an "
+    "estimator's save)"
+)
+
+
 def _read_metadata(data: bytes, source: str) -> dict[str, str]:
     """The JSON header's ``__metadata__``, read by hand so a damaged header gives our error."""
     if len(data) < 8:
-        raise DeepRecipeError(f"{source} is not a deeprecipe model file (too short)")
+        raise DeepRecipeError(f"{source} is not a deeprecipe model file (too short); {_ACCEPTED}")
     (header_size,) = struct.unpack("<Q", data[:8])
     if header_size > min(_HEADER_LIMIT, len(data) - 8):
-        raise DeepRecipeError(f"{source} is not a deeprecipe model file (bad header size)")
+        raise DeepRecipeError(
+            f"{source} is not a deeprecipe model file (bad header size); {_ACCEPTED}"
+        )
     try:
         header = json.loads(data[8 : 8 + header_size].decode("utf-8"))
         metadata = header.get("__metadata__") or {}
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-        raise DeepRecipeError(f"{source} is not a deeprecipe model file (damaged header)") from None
+        raise DeepRecipeError(
+            f"{source} is not a deeprecipe model file (damaged header); {_ACCEPTED}"
+        ) from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise DeepRecipeError(
             f"{source} is not a deeprecipe model file (format {metadata.get('format')!r}; "
             f"accepted: {FORMAT!r})"
             if isinstance(metadata, dict)
-            else f"{source} is not a deeprecipe model file"
+            else f"{source} is not a deeprecipe model file; {_ACCEPTED}"
         )
     if metadata.get("format_version") != FORMAT_VERSION:
         raise DeepRecipeError(

@@ -556,3 +556,21 @@ def test_a_mostly_missing_column_is_named_with_the_indicators_hint():
     assert "'temp' (10%)" not in note
     marked, _, _ = impute_parts(blocks, {"train": X}, indicator=True)
     assert "mostly missing" not in imputed_note(marked, ["gust", "temp"], counts, rows=len(X))
+
+
+def test_a_text_target_with_a_value_per_row_is_refused_as_no_classes(tmp_path):
+    """A new user's `run --target date` was refused with a stratification error that named
+    Python's stratify=False; an id or a date is not a column of classes."""
+    dates = tmp_path / "dates.csv"
+    rows = [f"2012-01-{d:02d},{d % 3},{d * 1.5}" for d in range(1, 31)]
+    dates.write_text("date,weather,wind\n" + "\n".join(rows) + "\n")
+    said = r"target column 'date' has 30 distinct text values in 30 rows .* which read as dates"
+    with pytest.raises(DeepRecipeError, match=said):
+        load_csv(dates, "date")
+    names = tmp_path / "names.csv"
+    names.write_text("name,x\n" + "\n".join(f"n{k},{k}" for k in range(30)) + "\n")
+    with pytest.raises(DeepRecipeError, match="which read as an id, a date or free text"):
+        load_csv(names, "name")
+    few = tmp_path / "few.csv"  # many rows per label: classes, as before
+    few.write_text("label,x\n" + "\n".join(f"{'ab'[k % 2]},{k}" for k in range(30)) + "\n")
+    assert load_csv(few, "label").task == "binary"

@@ -354,6 +354,15 @@ class TableSchema:
                     "classification task"
                 )
             classes: list[Any] = y.present()
+            filled = int((~y.missing).sum())
+            if filled >= ID_LIKE_MIN_ROWS and len(classes) > ID_LIKE_SHARE * filled:
+                kind = "dates" if _reads_as_dates(classes) else "an id, a date or free text"
+                raise DeepRecipeError(
+                    f"target column {name!r} has {len(classes)} distinct text values in "
+                    f"{filled} rows (e.g. {y.first_value()!r}), which read as {kind}, not "
+                    "classes: each would have a row or two to learn from; accepted: a column of "
+                    "class labels (a few values, many rows each) or of numbers (a regression)"
+                )
         else:
             uniq = np.unique(numbers(y))
             whole = bool(np.all(uniq == np.round(uniq)))

@@ -132,6 +132,12 @@ def _plain_number(value: float | None) -> str:
     return f"{float(value):.0f}" if "e+" in text and abs(value) < 1e6 else text
 
 
+def short_format(metric_is_rate: bool) -> Callable[[float], str]:
+    """Errors in running text (notes, warnings): a rate to a tenth of a point, an MSE as the
+    tables show it (33425, where ``.4g`` wrote 3.342e+04 beside it)."""
+    return (lambda v: f"{v:.1%}") if metric_is_rate else _plain_number
+
+
 #: a target mean rounded in the output bias by more than this share of the targets' spread is
 #: warned about
 BIAS_ROUNDING = 1e-3

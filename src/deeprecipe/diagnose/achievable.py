@@ -40,6 +40,7 @@ import numpy as np
 
 from deeprecipe._stats import Z95, mean_se, wilson_interval
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.task import short_format
 
 #: rows beyond this are subsampled (seeded) for the nearest-neighbour estimate: it costs n^2 d
 MAX_NEIGHBOUR_ROWS = 5000
@@ -109,7 +110,7 @@ class AchievableError:
 
 
 def _formatter(metric: str):
-    return (lambda v: f"{v:.1%}") if metric == "error" else (lambda v: f"{v:.4g}")
+    return short_format(metric == "error")
 
 
 def _standardized(X: Any) -> np.ndarray:

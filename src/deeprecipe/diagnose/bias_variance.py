@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import RELATIVE_TOLERANCE, TOLERANCE
+from deeprecipe.task import short_format
 
 if TYPE_CHECKING:
     from deeprecipe.diagnose.achievable import AchievableError
@@ -284,14 +285,16 @@ def diagnose(
     elif upper is not None:
         source = "estimated"
         bayes = _check_error("the achievable error's upper bound", upper.value, metric)
+        show = short_format(metric == "error")
         notes.append(
-            f"Bayes error unknown: {upper.source} reached {upper.value:.4g} on unseen data, so "
+            f"Bayes error unknown: {upper.source} reached {show(upper.value)} on unseen data, so "
             "avoidable bias counts from there (what is demonstrably achievable)"
         )
         if achievable.lower is not None and achievable.lower.value < upper.value:
             notes.append(
-                f"the nearest-neighbour estimate puts Bayes error near {achievable.lower.value:.4g}"
-                f" (95% {achievable.lower.low:.4g}-{achievable.lower.high:.4g}): some of the "
+                f"the nearest-neighbour estimate puts Bayes error near "
+                f"{show(achievable.lower.value)} (95% {show(achievable.lower.low)}-"
+                f"{show(achievable.lower.high)}): some of the "
                 "remaining error may be avoidable too, but nothing demonstrates it"
             )
     else:

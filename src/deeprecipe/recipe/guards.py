@@ -413,4 +413,6 @@ def _instead(references: list[dict], network_dev: float, fmt) -> str:
 
 
 def _formatter(regression: bool):
-    return (lambda v: f"{v:.4g}") if regression else (lambda v: f"{v:.1%}")
+    from deeprecipe.task import short_format
+
+    return short_format(not regression)

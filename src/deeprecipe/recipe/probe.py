@@ -28,6 +28,7 @@ from deeprecipe.diagnose.optimization import (
     curve_advice,
     read_cost_curve,
 )
+from deeprecipe.task import short_format
 
 #: training rows of the probe
 PROBE_ROWS = 128
@@ -92,7 +93,7 @@ def probe_verdict(
     else:
         verdict = "optimization" if fitting else "undecided"
     n = outcomes[0].result["n_train"]
-    fmt = (lambda v: f"{v:.4g}") if regression else (lambda v: f"{v:.1%}")
+    fmt = short_format(not regression)
     text = (
         f"on {n} training examples the starting network ({current['label']}) reached "
         f"{fmt(current['error'])} ({'within' if current['fits'] else 'above'} {fmt(margin)}, "

@@ -21,6 +21,7 @@ from deeprecipe.diagnose.references import (
     per_example_loss,
 )
 from deeprecipe.recipe.trial import TrialData
+from deeprecipe.task import short_format
 
 
 def reference_data(
@@ -55,8 +56,9 @@ def fit_references(run: Any) -> None:
         linear = next(r for r in run.references if r["kind"] == "linear")
         run.notes.append(
             f"errors run {scale:.3g}x as large on the training part as on dev by the parts "
-            f"alone ({linear['name']}: MSE {linear['train_error']:.4g} on train, "
-            f"{linear['dev_error']:.4g} on dev): the diagnosis reads training errors at dev's "
+            f"alone ({linear['name']}: MSE {short_format(False)(linear['train_error'])} on "
+            f"train, {short_format(False)(linear['dev_error'])} on dev): the diagnosis reads "
+            "training errors at dev's "
             f"scale (divided by {scale:.3g}) before taking the gaps, so that the noise or "
             "outliers one part drew are not read as bias or variance"
         )

@@ -97,6 +97,34 @@ def check_array(
     return array
 
 
+def missing_values(values: Any) -> np.ndarray:
+    """True where a value is missing: NaN among numbers; None, a float NaN or pandas' missing
+    markers (``pd.NA``, ``NaT``) in an object array, as a DataFrame column, a list or a nullable
+    pandas column hands them over. Infinity is not missing (an error, never a gap).
+
+    The one reading of "missing" for labels, text cells and groups: a text column once took
+    ``pd.NA`` for a category named ``'<NA>'``, and ``np.unique`` over labels with a None among
+    strings raised a bare TypeError."""
+    array = np.asarray(values)
+    if array.dtype.kind in "fc":
+        return np.isnan(array)
+    if array.dtype.kind in "mM":
+        return np.isnat(array)
+    if array.dtype.kind != "O":
+        return np.zeros(array.shape, dtype=bool)
+    flags = [_is_missing(v) for v in array.ravel().tolist()]
+    return np.array(flags, dtype=bool).reshape(array.shape)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(value != value)
+    # pandas' NA and NaT, recognised without importing pandas
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def check_rng(seed: Any) -> np.random.Generator:
     """A Generator from ``None``, an int seed, a SeedSequence or a Generator."""
     if isinstance(seed, np.random.Generator):

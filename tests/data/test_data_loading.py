@@ -278,6 +278,27 @@ def test_parquet_and_dataframe_follow_the_same_rules(tmp_path):
         load_parquet(path, "t")
 
 
+def test_pandas_missing_markers_are_missing_cells_not_a_category():
+    """A nullable text column hands its gaps over as pd.NA: they were read as a category
+    '<NA>' (a one-hot column of its own, or a class of labels) where None and NaN are gaps."""
+    pd = pytest.importorskip("pandas")
+    from deeprecipe._validation import missing_values
+
+    cells = np.array(["a", None, np.nan, pd.NA, pd.NaT, 1, np.float32("nan"), ""], dtype=object)
+    assert missing_values(cells).tolist() == [False, True, True, True, True, False, True, False]
+    assert missing_values(np.array([1.0, np.nan, np.inf])).tolist() == [False, True, False]
+    assert not missing_values(np.array([1, 2])).any()
+    frame = pd.DataFrame(
+        {
+            "c": pd.array(["x", "y", pd.NA, "x", "y", "x"], dtype="string[python]"),
+            "t": ["p", "q", "p", "q", "p", "q"],
+        }
+    )
+    ds = from_frame(frame, "t")
+    assert ds.feature_names == ["c=x", "c=y"]
+    assert np.isnan(ds.X[2]).all()  # a gap for the imputer, not a column '<NA>'
+
+
 def test_npz_table_and_images(tmp_path):
     rng = np.random.default_rng(0)
     p = tmp_path / "tab.npz"

@@ -348,6 +348,15 @@ def test_groups_that_cannot_split_are_refused(kwargs, message):
         split(np.zeros((100, 1)), np.tile([0, 1], 50), **kwargs)
 
 
+def test_a_nullable_columns_gap_is_named_as_a_missing_group():
+    """A nullable pandas column hands a gap over as pd.NA: it was read as a label of another
+    type ('groups mixes label types')."""
+    pd = pytest.importorskip("pandas")
+    groups = pd.Series(["a", "b", "c", "d", None] * 20, dtype="string[python]").to_numpy()
+    with pytest.raises(DeepRecipeError, match="groups has no group at row 4"):
+        split(np.zeros((100, 1)), np.tile([0, 1], 50), groups=groups)
+
+
 def test_one_dominant_group_is_warned_about_when_the_parts_cannot_come_near_their_sizes():
     groups = np.r_[np.zeros(90), np.arange(1, 11)]  # one group of 90 among 100 rows
     with pytest.warns(SmallSplitWarning, match="whole groups cannot come near the asked sizes"):

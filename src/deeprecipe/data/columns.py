@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe._validation import missing_values
+
 
 @dataclass(frozen=True)
 class TextColumn:
@@ -59,11 +61,10 @@ class TextColumn:
 
     @classmethod
     def from_objects(cls, array: Any) -> TextColumn:
-        """From an object or string array; None and float NaN are missing cells."""
+        """From an object or string array; None, float NaN and pandas' NA are missing cells
+        (:func:`~deeprecipe._validation.missing_values`)."""
         array = np.asarray(array, dtype=object).ravel()
-        missing = np.array(
-            [v is None or (isinstance(v, float) and v != v) for v in array], dtype=bool
-        )
+        missing = missing_values(array)
         text = np.array([str(v) for v in array[~missing]], dtype=object)
         values, inverse = np.unique(text, return_inverse=True) if text.size else (text, text)
         codes = np.full(len(array), -1, dtype=np.int64)

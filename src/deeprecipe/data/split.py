@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deeprecipe._files import atomic_write_text
-from deeprecipe._validation import check_rng
+from deeprecipe._validation import check_rng, missing_values
 from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import is_one_hot, label_vector
@@ -399,13 +399,7 @@ def _group_codes(groups: Any, m: int) -> np.ndarray:
         raise DeepRecipeError(
             f"groups has shape {labels.shape}; accepted: one group label per row ({m})"
         )
-    missing = (
-        np.isnan(labels)
-        if labels.dtype.kind == "f"
-        else np.array([v is None or (isinstance(v, float) and v != v) for v in labels])
-        if labels.dtype == object  # a text column's gap: None, or pandas' float NaN
-        else np.zeros(m, dtype=bool)
-    )
+    missing = missing_values(labels)  # NaN; in a text column None, NaN or pandas' NA
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
         raise DeepRecipeError(

@@ -65,6 +65,11 @@ def test_the_network_keeps_its_loss_name_in_its_config_and_asks_the_task():
         (np.arange(20.0), "multiclass", list(range(20)), 20),
         (np.arange(21.0), "regression", None, 1),
         (np.ones((4, 2)) * [[0.5, 1.5]], "regression", None, 2),
+        # integers follow the rule floats do (Computers' 808 prices were 808 classes)
+        (np.arange(300) % 10, "multiclass", list(range(10)), 10),
+        (np.arange(300) * 7 + 499, "regression", None, 1),
+        (np.arange(21, dtype=np.uint8), "regression", None, 1),
+        (np.array([True, False, True]), "binary", [False, True], 1),
     ],
 )
 def test_infer_task_reads_the_task_off_the_targets(y, kind, classes, n_outputs):
@@ -74,6 +79,39 @@ def test_infer_task_reads_the_task_off_the_targets(y, kind, classes, n_outputs):
         classes
     )
     assert task.n_outputs(found, y) == n_outputs
+
+
+def test_many_integers_are_a_regression_unless_a_task_says_classes():
+    """One rule for the Python API and the CLI's files (reads_as_classes): whole numbers with
+    at most MAX_CLASSES_AUTO distinct values are classes, more are a quantity; a task given
+    decides, and text stays classes however many its values."""
+    from deeprecipe.task import MAX_CLASSES_AUTO, reads_as_classes
+
+    assert reads_as_classes(np.arange(MAX_CLASSES_AUTO))
+    assert not reads_as_classes(np.arange(MAX_CLASSES_AUTO + 1))
+    assert not reads_as_classes(np.arange(10) + 0.5)
+    assert reads_as_classes(np.array([f"c{k}" for k in range(300)], dtype=object))
+    many = np.arange(300) + 1000
+    assert infer_task(many)[0].kind == "regression"
+    task, classes = infer_task(many, "multiclass")
+    assert task.kind == "multiclass" and len(classes) == 300
+
+
+def test_the_notes_on_an_inferred_task_say_how_to_change_it():
+    from deeprecipe.task import many_whole_numbers_note, ordered_classes_note
+
+    note = many_whole_numbers_note(np.arange(300) % 30 * 5, "target 'price'")
+    assert note.startswith("target 'price' holds 30 distinct whole numbers, more than the 20")
+    assert note.endswith("(task='multiclass', --task multiclass)")
+    assert many_whole_numbers_note(np.arange(300) % 20) is None  # classes
+    assert many_whole_numbers_note(np.arange(300) * 0.5) is None  # not whole numbers
+    assert ordered_classes_note(list(range(11)), "target 'score'", "multiclass").startswith(
+        "target 'score' holds 11 consecutive whole numbers, 0 to 10, read as 11 classes"
+    )
+    assert ordered_classes_note(list(np.arange(11.0)), "y", "multiclass") is not None
+    assert ordered_classes_note(list(range(0, 22, 2)), "y", "multiclass") is None  # gaps
+    assert ordered_classes_note([f"c{k}" for k in range(11)], "y", "multiclass") is None
+    assert ordered_classes_note(list(range(6)), "y", "multiclass") is None
 
 
 def test_infer_task_refuses_what_a_task_cannot_learn():

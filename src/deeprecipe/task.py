@@ -46,8 +46,13 @@ from deeprecipe._validation import check_choice
 from deeprecipe.errors import DeepRecipeError
 
 #: A numeric target with whole-number values and at most this many distinct values is taken
-#: as class labels; otherwise it is a regression target. Pass ``task=`` to decide yourself.
+#: as class labels; otherwise it is a regression target (:func:`reads_as_classes`). Pass
+#: ``task=`` to decide yourself.
 MAX_CLASSES_AUTO = 20
+#: Targets read as at least this many classes, consecutive whole numbers (a score 0..10, a
+#: count), are noted as perhaps an ordered scale: a classifier reads its values as unordered
+#: (:func:`ordered_classes_note`).
+ORDERED_CLASSES_MIN = 7
 
 
 # ----------------------------------------------------------------------- stable maths
@@ -709,22 +714,88 @@ def classification_task(n_classes: int) -> Task:
     return TASKS["binary"] if n_classes == 2 else TASKS["multiclass"]
 
 
+def reads_as_classes(values: Any) -> bool:
+    """Whether targets are class labels when no task is given: text, booleans and other
+    objects always; numbers (integers or floats alike) when they are whole numbers with at
+    most :data:`MAX_CLASSES_AUTO` distinct values (a grade 1..5, digits 0..9). More whole
+    numbers are a quantity (a price, a count) and so a regression: read as classes, Ecdat's
+    Computers prices made an 808-way softmax with 99.9% error (a new user's trial).
+
+    The one home of the rule: the Python API (:func:`infer_task`, so ``Recipe.run``) and the
+    CLI's table files (:class:`~deeprecipe.data.TableSchema`) both ask it, so a file and its
+    DataFrame get the same task. A task given (``task='multiclass'``, ``--task``) overrides
+    it; :class:`~deeprecipe.sklearn.DeepClassifier` never asks (its user chose classes)."""
+    values = np.asarray(values)
+    if values.dtype.kind in "bUSO":
+        return True
+    if values.dtype.kind not in "iuf" or values.size == 0:
+        return False
+    distinct = np.unique(values)
+    return len(distinct) <= MAX_CLASSES_AUTO and _whole_numbers(distinct)
+
+
+def _whole_numbers(values: np.ndarray) -> bool:
+    return values.dtype.kind in "iu" or bool(
+        values.dtype.kind == "f"
+        and np.isfinite(values).all()
+        and np.all(values == np.round(values))
+    )
+
+
+def many_whole_numbers_note(values: Any, name: str = "target 'y'") -> str | None:
+    """A note when no task was given and whole numbers were read as a regression for having
+    more than :data:`MAX_CLASSES_AUTO` distinct values (:func:`reads_as_classes`): a price or
+    a count mostly, but they may be the ids of many classes (100 species numbered 0..99), and
+    the Python API read every integer target as classes before (Computers' 808 prices were
+    808 classes, a new user's trial). The reading stays; the note says how to change it.
+    ``name`` says what holds the targets (``"target column 'price'"``)."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "iuf" or reads_as_classes(values) or not _whole_numbers(values):
+        return None
+    n = len(np.unique(values))
+    return (
+        f"{name} holds {n} distinct whole numbers, more than the {MAX_CLASSES_AUTO} read as "
+        f"class labels, so it is read as a regression target (a quantity); if they label {n} "
+        "classes, the task is multiclass (task='multiclass', --task multiclass)"
+    )
+
+
+def ordered_classes_note(classes: Sequence[Any] | None, name: str, kind: str) -> str | None:
+    """A note when the task was inferred and the ``classes`` are :data:`ORDERED_CLASSES_MIN`
+    or more consecutive whole numbers (car's Vocab: a vocabulary score 0..10 read as 11
+    classes, 77% error, 'the model is done'): a classifier counts a 6 for a 7 as wrong as a
+    0, where an ordered score or a count is better read as numbers. The inference stays: such
+    numbers may be labels too (digits 0..9). ``name`` says what holds the targets."""
+    classes = list(classes or [])
+    if len(classes) < ORDERED_CLASSES_MIN or not all(
+        isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool)
+        for c in classes
+    ):
+        return None
+    low, high = _plain(classes[0]), _plain(classes[-1])  # sorted, from np.unique
+    if high - low != len(classes) - 1 or not _whole_numbers(np.asarray(classes)):
+        return None
+    low, high = int(low), int(high)
+    return (
+        f"{name} holds {len(classes)} consecutive whole numbers, {low} to {high}, read as "
+        f"{len(classes)} classes ({kind}): a classifier treats them as unordered labels, so "
+        f"predicting {high - 1} for {high} counts as wrong as predicting {low}; if they are an "
+        "ordered score or a count, the task is a regression (--task regression, "
+        "task='regression'), which reads them as numbers"
+    )
+
+
 def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
     """Read the task off raw targets ``y``; return it with the sorted class labels (None for
-    regression). Floats are regression unless they are whole numbers with at most
-    :data:`MAX_CLASSES_AUTO` distinct values; then two labels are binary, more multiclass.
-    ``kind`` (a task's kind, or ``auto``) forces it."""
+    regression). Text and booleans are classes; numbers are classes when
+    :func:`reads_as_classes` says so (whole numbers, at most :data:`MAX_CLASSES_AUTO` of them),
+    otherwise a regression; two labels are binary, more multiclass. ``kind`` (a task's kind,
+    or ``auto``) forces it: ``"multiclass"`` reads 300 distinct integers as 300 classes."""
     y = np.asarray(y)
     if y.size == 0:
         raise DeepRecipeError("y is empty; accepted: one target per row of X")
     if kind == "auto":
-        whole = y.dtype.kind in "biuUSO" or (
-            y.dtype.kind == "f"
-            and np.isfinite(y).all()
-            and np.all(y == np.round(y))
-            and len(np.unique(y)) <= MAX_CLASSES_AUTO
-        )
-        if not whole:
+        if not reads_as_classes(y):
             kind = TASKS["regression"].kind
         else:
             n = len(np.unique(label_vector(y, "y")))

@@ -68,6 +68,18 @@ def test_numeric_target_rule(tmp_path):
     q.write_text("x,y\n" + "\n".join(f"{i},{i * 0.37}" for i in range(30)) + "\n")
     assert load_csv(q, "y").task == "regression"
     assert load_csv(p, "y", task="regression").task == "regression"
+    # more than 20 whole numbers: a quantity, with a note on reading them as classes
+    prices = tmp_path / "prices.csv"
+    prices.write_text("x,price\n" + "\n".join(f"{i % 3},{1000 + 7 * i}" for i in range(30)) + "\n")
+    ds = load_csv(prices, "price")
+    assert ds.task == "regression"
+    assert ds.notes == [
+        "target column 'price' holds 30 distinct whole numbers, more than the 20 read as class "
+        "labels, so it is read as a regression target (a quantity); if they label 30 classes, "
+        "the task is multiclass (task='multiclass', --task multiclass)"
+    ]
+    assert load_csv(prices, "price", task="regression").notes == []  # chosen, not inferred
+    assert len(load_csv(prices, "price", task="multiclass").classes) == 30
 
 
 def test_schema_encodes_a_dev_file_and_prediction_inputs_the_same_way(csv_path, tmp_path):

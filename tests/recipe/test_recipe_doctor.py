@@ -299,3 +299,24 @@ def test_dataframe_parts_are_read_by_column_name_and_nullable_columns_as_numbers
                                              y_dev=y[200:])  # fmt: skip
     nullable = frame.astype("Float64").assign(flag=pd.array([True, False] * 150, dtype="boolean"))
     assert Recipe(**SMALL, max_trainings=2).run(nullable, y).test_error is not None
+
+
+def test_integer_targets_follow_the_files_rule_so_many_values_are_a_regression():
+    """Ecdat's Computers from Python: 808 integer prices trained a 12-20-808 softmax (99.9%
+    error) where ``deeprecipe run`` on the same file did a regression. Integers now follow the
+    files' rule (reads_as_classes); a task given still decides."""
+    pd = pytest.importorskip("pandas")
+    X, _ = _product_rule(300, 4)
+    price = pd.Series(1000 + 10 * (np.arange(300) % 30), name="price")  # 30 distinct ints
+    result = Recipe(**SMALL, max_trainings=1).run(X, price)
+    assert result.targets["task"] == "regression" and result.targets["classes"] is None
+    (note,) = [n for n in result.notes if "distinct whole numbers" in n]
+    assert note.startswith("target 'price' holds 30 distinct whole numbers, more than the 20")
+    digits = Recipe(**SMALL, max_trainings=1).run(X, np.arange(300) % 10)
+    assert digits.targets["task"] == "multiclass" and digits.targets["classes"] == list(range(10))
+    assert not any("distinct whole numbers" in n for n in digits.notes)
+    # as the CLI says of a file's score 0..10: consecutive whole numbers may be a regression
+    assert any(n.startswith("target 'y' holds 10 consecutive whole numbers") for n in digits.notes)
+    forced = Recipe(**SMALL, max_trainings=1, task="multiclass").run(X, price)
+    assert forced.targets["task"] == "multiclass" and len(forced.targets["classes"]) == 30
+    assert not any("distinct whole numbers" in n for n in forced.notes)  # chosen, not read

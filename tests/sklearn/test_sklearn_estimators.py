@@ -51,6 +51,17 @@ def test_multiclass_uses_softmax(blobs):
     assert clf.score(X, y + 10) > 0.85
 
 
+def test_integer_labels_are_classes_however_many_a_classifier_is_given(blobs):
+    """Recipe.run reads more than 20 distinct whole numbers as a regression (the files' rule);
+    a DeepClassifier's user chose classes, so 30 integer labels are 30 classes."""
+    X, _ = blobs
+    labels = 1000 + 10 * (np.arange(len(X)) % 30)
+    clf = DeepClassifier(**{**SMALL, "max_epochs": 2}).fit(X, labels)
+    assert clf.network_.layer_sizes[-1] == 30
+    assert clf.network_.loss.name == "softmax_crossentropy"
+    np.testing.assert_array_equal(clf.classes_, np.unique(labels))
+
+
 def test_multilabel_uses_one_sigmoid_per_label():
     X, Y = make_multilabel_classification(n_samples=200, n_features=6, n_classes=4, random_state=0)
     clf = DeepClassifier(**{**SMALL, "max_epochs": 150}).fit(X, Y)

@@ -17,7 +17,9 @@ encoded** (one 0/1 column per category, named ``"column=value"``) unless
 is refused rather than one-hot encoded. A text target becomes class indices with the labels
 kept in ``Dataset.classes``; a numeric target with at most 20 whole-number values is taken as
 classes too (seven or more consecutive ones, a score or a count, with a note that they may be a
-regression), otherwise as a regression target (``task=`` overrides). Table features are float32.
+regression), otherwise as a regression target (more than 20 whole numbers with a note that they
+may be class ids); :func:`deeprecipe.task.reads_as_classes` is the rule, the Python API's too,
+and ``task=`` overrides it. Table features are float32.
 
 Missing values (``missing=``):
 
@@ -59,7 +61,7 @@ from deeprecipe.data.schema import (
     missing_cells,
 )
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.task import classification_task
+from deeprecipe.task import classification_task, many_whole_numbers_note
 
 __all__ = ["MISSING_POLICIES", "from_frame", "load_csv", "load_file", "load_npz", "load_parquet"]
 
@@ -145,8 +147,8 @@ def _table_dataset(
     fitted = schema is None
     if fitted:
         schema = TableSchema.fit(columns, target, row=row, source=source, **fit_kwargs)
-        ordered = None if fit_kwargs.get("task") is not None else schema.ordered_classes_note()
-        notes += [] if ordered is None else [ordered]
+        if fit_kwargs.get("task") is None:  # what the task read off the target may miss
+            notes += _target_notes(schema, columns)
     elif target is not None and target != schema.target:
         raise DeepRecipeError(
             f"target={target!r} differs from the schema's target {schema.target!r}; accepted: "
@@ -195,6 +197,21 @@ def _table_dataset(
         source_rows=rows,
         groups=None if group is None else _group_labels(group, columns[group], row),
     )
+
+
+def _target_notes(schema: TableSchema, columns: Mapping[str, Any]) -> list[str]:
+    """What reading the target's task may have got wrong (no task given): consecutive whole
+    numbers read as classes may be a score, many whole numbers read as a regression may be
+    class ids. The Python API says the same (:mod:`deeprecipe.task`'s notes)."""
+    if schema.target is None or schema.target not in columns:
+        return []
+    y = columns[schema.target]
+    many = (
+        None
+        if is_text(y)
+        else many_whole_numbers_note(numbers(y), f"target column {schema.target!r}")
+    )
+    return [note for note in (schema.ordered_classes_note(), many) if note is not None]
 
 
 def _group_dropped(

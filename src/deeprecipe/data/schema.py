@@ -31,7 +31,14 @@ import numpy as np
 
 from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.task import MAX_CLASSES_AUTO, TASKS, classification_task, get_task
+from deeprecipe.task import (
+    MAX_CLASSES_AUTO,
+    TASKS,
+    classification_task,
+    get_task,
+    ordered_classes_note,
+    reads_as_classes,
+)
 
 __all__ = ["MAX_CLASSES_AUTO", "ColumnSpec", "TableSchema"]
 
@@ -41,9 +48,6 @@ CLASSIFICATION = "classification"
 #: ID_LIKE_MIN_ROWS rows) is an id, a date or free text, not a category.
 ID_LIKE_SHARE = 0.5
 ID_LIKE_MIN_ROWS = 20
-#: A numeric target read as at least this many classes, consecutive whole numbers (a score 0..10,
-#: a count), is noted as perhaps an ordered scale: a classifier reads its values as unordered.
-ORDERED_CLASSES_MIN = 7
 #: A text column in which fewer than this share of the filled cells are not numbers is a
 #: numeric column with typos.
 STRAY_WORDS_SHARE = 0.1
@@ -365,8 +369,7 @@ class TableSchema:
                 )
         else:
             uniq = np.unique(numbers(y))
-            whole = bool(np.all(uniq == np.round(uniq)))
-            if task is None and not (whole and len(uniq) <= MAX_CLASSES_AUTO):
+            if task is None and not reads_as_classes(uniq):
                 decided = TASKS["regression"]
             if decided is not None and not decided.is_classifier:
                 return decided.kind, None
@@ -387,24 +390,11 @@ class TableSchema:
         return decided.kind, classes
 
     def ordered_classes_note(self) -> str | None:
-        """A note when the task was inferred and the classes are :data:`ORDERED_CLASSES_MIN`
-        or more consecutive whole numbers (car's Vocab: a vocabulary score 0..10 read as 11
-        classes, 77% error, 'the model is done'): a classifier counts a 6 for a 7 as wrong
-        as a 0, where an ordered score or a count is better read as numbers. The inference
-        stays: such numbers may be labels too (digits 0..9)."""
-        classes = self.classes or []
-        if len(classes) < ORDERED_CLASSES_MIN or any(isinstance(c, str) for c in classes):
-            return None
-        low, high = classes[0], classes[-1]  # sorted, from np.unique
-        if high - low != len(classes) - 1:
-            return None
-        return (
-            f"target column {self.target!r} holds {len(classes)} consecutive whole numbers, "
-            f"{low} to {high}, read as {len(classes)} classes ({self.task}): a classifier "
-            f"treats them as unordered labels, so predicting {high - 1} for {high} counts as "
-            f"wrong as predicting {low}; if they are an ordered score or a count, the task is "
-            "a regression (--task regression, task='regression'), which reads them as numbers"
-        )
+        """A note when the task was inferred and the classes are
+        :data:`~deeprecipe.task.ORDERED_CLASSES_MIN` or more consecutive whole numbers: they
+        may be an ordered score (:func:`deeprecipe.task.ordered_classes_note`, whose text the
+        Python API says too)."""
+        return ordered_classes_note(self.classes, f"target column {self.target!r}", str(self.task))
 
     # -- using it ----------------------------------------------------------------------------
     @property

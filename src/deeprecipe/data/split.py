@@ -31,9 +31,8 @@ import numpy as np
 
 from deeprecipe._files import atomic_write_text
 from deeprecipe._validation import check_rng, missing_values
-from deeprecipe.data.schema import MAX_CLASSES_AUTO
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.task import is_one_hot, label_vector
+from deeprecipe.task import is_one_hot, label_vector, reads_as_classes
 
 __all__ = [
     "MIN_EVAL_EXAMPLES",
@@ -679,13 +678,13 @@ def _part_sizes(m: int, **given: Any) -> dict[str, int]:
 
 def _is_class_like(y: np.ndarray) -> bool:
     """Labels, as scikit-learn's ``type_of_target`` sees them: text, booleans and integers are
-    classes; floats are classes only when all are whole numbers with at most 20 distinct values
-    (the rule the file loaders use), otherwise a continuous target."""
+    classes; floats are classes only when the task rule reads them so
+    (:func:`~deeprecipe.task.reads_as_classes`: whole numbers, at most 20 distinct values),
+    otherwise a continuous target. The recipe splits a regression with ``stratify=False``,
+    whatever the targets' type."""
     if y.dtype.kind in "biuUSO":
         return True
-    if y.dtype.kind == "f" and np.isfinite(y).all() and np.all(y == np.round(y)):
-        return len(np.unique(y)) <= MAX_CLASSES_AUTO
-    return False
+    return y.dtype.kind == "f" and reads_as_classes(y)
 
 
 def _stratify_labels(stratify: Any, y: np.ndarray | None, m: int) -> np.ndarray | None:

@@ -58,6 +58,10 @@ class RecipeConfig:
         angles, degrees), ``image_zoom`` and ``image_flip`` (image augmentation); ``patience``
         and ``min_delta`` (early stopping, patience counted in measurements of the dev cost).
     Data
+        ``task``: ``"auto"`` reads it off ``y`` as the CLI reads a target column
+        (:func:`deeprecipe.task.reads_as_classes`: text and booleans are classes, and whole
+        numbers with at most 20 distinct values; other numbers, a price or a count, are a
+        regression), or ``"binary"``, ``"multiclass"``, ``"regression"`` decide it;
         ``dev``/``test`` (fractions or counts; None: sizes by :func:`deeprecipe.data.split`'s
         rule); ``dev_from``: when a test set is given and no dev set, dev is split off the
         training data (``"train"``), or off the test set (``"test"``: its halves are dev and
@@ -262,8 +266,9 @@ def _plain(value: Any) -> Any:
 
 
 def infer_targets(y: Any, task: str = "auto") -> TargetEncoding:
-    """Read the task off ``y`` (:func:`deeprecipe.task.infer_task`): floats are regression unless
-    they are whole numbers with at most 20 distinct values; then two labels are binary, more
-    multiclass. ``task`` forces it."""
+    """Read the task off ``y`` (:func:`deeprecipe.task.infer_task`): text and booleans are
+    classes, numbers too when they are whole numbers with at most 20 distinct values
+    (:func:`deeprecipe.task.reads_as_classes`), other numbers a regression; two labels are
+    binary, more multiclass. ``task`` forces it."""
     head, classes = infer_task(y, task)
     return TargetEncoding(head.kind, head.name, head.n_outputs(classes, y), classes)

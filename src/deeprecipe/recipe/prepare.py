@@ -20,7 +20,7 @@ from deeprecipe.recipe.config import (
 )
 from deeprecipe.recipe.heldout import HeldOutSet
 from deeprecipe.recipe.trial import TrialData, target_scale
-from deeprecipe.task import MAX_CLASSES_AUTO
+from deeprecipe.task import many_whole_numbers_note, ordered_classes_note
 from deeprecipe.train.targets import TARGET_SCALE, scale_record
 
 
@@ -60,6 +60,7 @@ def prepare(
     read_notes=(),
     missing_indicator=False,
     categorical_blocks=(),
+    target_name="y",
 ) -> RunData:
     """Check, split (seeded, stratified for classes), normalize; see the module docstring.
 
@@ -72,7 +73,8 @@ def prepare(
     ``X``'s missing cells (NaN) may be: an imputer fitted on the training rows fills every
     part after the split (``missing_indicator``: a 0/1 column per column with gaps in training
     says which cells were filled); ``read_notes`` are what reading the frame noticed.
-    ``categorical_blocks`` (``TableSchema.one_hot_blocks()``) are kept for the references."""
+    ``categorical_blocks`` (``TableSchema.one_hot_blocks()``) are kept for the references.
+    ``target_name`` names ``y`` in the notes on its task (a Series' name, or ``"y"``)."""
     from deeprecipe.data import (
         SmallSplitWarning,
         Standardizer,
@@ -104,19 +106,16 @@ def prepare(
             X_dev, y_dev, X_test, y_test = drawn.X_dev, drawn.y_dev, drawn.X_test, drawn.y_test
             given["dev"] = True
         if X_dev is None or X_test is None:
-            try:
-                parts = split(
-                    X,
-                    y,
-                    dev=0 if X_dev is not None else cfg.dev,
-                    test=0 if X_test is not None else cfg.test,
-                    # a regression's whole-number targets (weights, counts) are not classes
-                    stratify="auto" if targets.head.metric_is_rate else False,
-                    groups=groups,
-                    seed=cfg.seed,
-                )
-            except DeepRecipeError as exc:
-                raise DeepRecipeError(f"{exc}{_many_classes_hint(cfg, targets)}") from None
+            parts = split(
+                X,
+                y,
+                dev=0 if X_dev is not None else cfg.dev,
+                test=0 if X_test is not None else cfg.test,
+                # a regression's whole-number targets (weights, counts) are not classes
+                stratify="auto" if targets.head.metric_is_rate else False,
+                groups=groups,
+                seed=cfg.seed,
+            )
             X_train, y_train = parts.X_train, parts.y_train
             if groups is not None:
                 group_notes = [groups_note(groups, parts, groups_name)]
@@ -135,7 +134,7 @@ def prepare(
             made = "given" if drawn is None else "dev: half of the test data"
             if len(random_parts) == 2:
                 made = "drawn at random from one dataset by the caller"
-    notes = [*read_notes, *group_notes]
+    notes = [*read_notes, *_target_notes(cfg, targets, y, target_name), *group_notes]
     notes += [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
     reading = None
     if schema is not None:  # the training rows' statistics fill every part's gaps
@@ -294,12 +293,14 @@ def _check_random_parts(random_parts, **parts) -> frozenset:
     return names
 
 
-def _many_classes_hint(cfg: RecipeConfig, targets: TargetEncoding) -> str:
-    """A hint when y was read as many integer classes: it may be a quantity."""
-    classes = targets.classes or []
-    if cfg.task != "auto" or len(classes) <= MAX_CLASSES_AUTO:
-        return ""
-    return (
-        f" (y was read as {len(classes)} integer classes; if it is a quantity, pass "
-        "task='regression')"
-    )
+def _target_notes(cfg: RecipeConfig, targets: TargetEncoding, y: Any, name: str) -> list[str]:
+    """What the task read off ``y`` may have got wrong, as the CLI says it of a file's target
+    (:mod:`deeprecipe.task`'s notes): consecutive whole numbers read as classes may be a score,
+    many whole numbers read as a regression may be class ids. Nothing when a task was given."""
+    if cfg.task != "auto":
+        return []
+    label = f"target {name!r}"
+    notes = [ordered_classes_note(targets.classes, label, targets.task)]
+    if not targets.head.is_classifier:
+        notes.append(many_whole_numbers_note(y, label))
+    return [note for note in notes if note is not None]

@@ -190,6 +190,7 @@ class Recipe:
             read_notes=read_notes,
             missing_indicator=missing_indicator,
             categorical_blocks=blocks,
+            target_name=_target_name(y),
         )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))
@@ -223,6 +224,12 @@ def _one_hot_blocks(schema: Any, X: Any) -> tuple[slice, ...]:
             "that encoded X (its columns first, any missing-value indicators after them)"
         )
     return schema.one_hot_blocks()
+
+
+def _target_name(y: Any) -> str:
+    """What the notes call ``y``: a pandas Series' own name (``'price'``), else ``'y'``."""
+    name = getattr(y, "name", None) if hasattr(y, "to_numpy") else None
+    return "y" if name is None else str(name)
 
 
 def _execute(run: RunState) -> RecipeResult:

@@ -114,6 +114,26 @@ def test_the_notes_on_an_inferred_task_say_how_to_change_it():
     assert ordered_classes_note(list(range(6)), "y", "multiclass") is None
 
 
+def test_missing_or_mixed_labels_are_refused_by_name_never_with_a_bare_type_error():
+    """car's Chile: a None among text votes failed in np.unique ('<' not supported between
+    instances of 'float' and 'str')."""
+    pd = pytest.importorskip("pandas")
+    for y in (
+        np.array(["Y", None, "N", np.nan], dtype=object),
+        pd.Series(["Y", pd.NA, "N"], dtype="string[python]"),
+        np.array([1.5, np.nan, 2.5]),
+    ):
+        with pytest.raises(DeepRecipeError, match=r"y has \d row\(s\) without a label .* row 1"):
+            infer_task(y)
+    with pytest.raises(DeepRecipeError, match=r"y mixes label types \(float, str\)"):
+        infer_task(np.array(["Y", 2.5, "N"], dtype=object))
+    # numbers in an object array (a list's, once its gaps are out) are read as numbers
+    assert infer_task(np.array([3, 7, 3], dtype=object))[1] == [3, 7]
+    assert infer_task(np.array([0.5, 7, 3], dtype=object))[0].kind == "regression"
+    with pytest.raises(DeepRecipeError, match="y_dev holds the label 1, unseen"):
+        BINARY.encode(np.array(["a", 1], dtype=object), ["a", "b"], "y_dev")
+
+
 def test_infer_task_refuses_what_a_task_cannot_learn():
     with pytest.raises(DeepRecipeError, match="single class"):
         infer_task(np.array([1, 1]))

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import device as _device
 
-from deeprecipe._validation import check_choice
+from deeprecipe._validation import check_choice, missing_values
 from deeprecipe.errors import DeepRecipeError
 
 #: A numeric target with whole-number values and at most this many distinct values is taken
@@ -402,9 +402,13 @@ class _ClassLabels:
     def encode(self, y, classes, name="y"):
         labels = label_vector(np.asarray(y), name)
         known = np.asarray(classes)
-        index = np.searchsorted(known, labels)
-        index = np.clip(index, 0, len(known) - 1)
-        unknown = known[index] != labels
+        try:
+            index = np.clip(np.searchsorted(known, labels), 0, len(known) - 1)
+            unknown = known[index] != labels
+        except TypeError:  # labels of another type than the classes (1 among 'a', 'b'; None)
+            lookup = {_plain(c): k for k, c in enumerate(classes)}
+            index = np.array([lookup.get(v, -1) for v in labels.tolist()], dtype=np.int64)
+            unknown = index < 0
         if unknown.any():
             bad = _plain(labels[np.flatnonzero(unknown)[0]])
             raise DeepRecipeError(
@@ -785,20 +789,69 @@ def ordered_classes_note(classes: Sequence[Any] | None, name: str, kind: str) ->
     )
 
 
+def label_array(y: Any) -> np.ndarray:
+    """Targets as a NumPy array, an object array that holds only numbers (or only booleans)
+    as the numbers it holds: what is left of a list or a nullable pandas column once its
+    missing labels are out (``[3, 7, None]`` without the None) is read as numbers are, by
+    :func:`reads_as_classes` and a regression alike, not as text."""
+    y = np.asarray(y)
+    if y.dtype != object or y.size == 0:
+        return y
+    values = y.ravel().tolist()
+    booleans = all(isinstance(v, bool) for v in values)
+    if booleans or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return np.array(values).reshape(y.shape)
+    return y
+
+
+def distinct_labels(labels: Any, name: str = "y") -> np.ndarray:
+    """The sorted distinct labels (``np.unique``); labels of kinds that cannot be ordered
+    (text beside numbers, in an object array) are refused by name, not with NumPy's bare
+    TypeError ('<' not supported between instances of 'float' and 'str')."""
+    labels = np.asarray(labels)
+    try:
+        return np.unique(labels)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in labels.ravel().tolist()})
+        raise DeepRecipeError(
+            f"{name} mixes label types ({', '.join(kinds)}) that cannot be ordered; accepted: "
+            f"labels of one type (convert them, e.g. {name}.astype(str))"
+        ) from None
+
+
+def _refuse_missing_labels(y: np.ndarray) -> None:
+    """A row without a label cannot be learned from: refused by name. ``Recipe.run`` leaves
+    such rows out first, as the CLI does with a file's
+    (:func:`deeprecipe.data.loading.labelled_rows`)."""
+    missing = missing_values(y).reshape(len(y), -1).any(axis=1)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise DeepRecipeError(
+            f"y has {len(rows)} row(s) without a label (None, NaN or pd.NA), the first at row "
+            f"{rows[0]}; accepted: a label on every row (Recipe.run leaves such rows out, as "
+            "the CLI does)"
+        )
+
+
 def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
     """Read the task off raw targets ``y``; return it with the sorted class labels (None for
     regression). Text and booleans are classes; numbers are classes when
     :func:`reads_as_classes` says so (whole numbers, at most :data:`MAX_CLASSES_AUTO` of them),
     otherwise a regression; two labels are binary, more multiclass. ``kind`` (a task's kind,
-    or ``auto``) forces it: ``"multiclass"`` reads 300 distinct integers as 300 classes."""
-    y = np.asarray(y)
-    if y.size == 0:
-        raise DeepRecipeError("y is empty; accepted: one target per row of X")
+    or ``auto``) forces it: ``"multiclass"`` reads 300 distinct integers as 300 classes.
+    Missing labels and labels of kinds that cannot be ordered are refused by name."""
+    y = label_array(y)
+    if y.size == 0 or y.ndim == 0:
+        raise DeepRecipeError(
+            f"y is {'empty' if y.size == 0 else 'a single value'}; accepted: one target per row "
+            "of X"
+        )
+    _refuse_missing_labels(y)
     if kind == "auto":
         if not reads_as_classes(y):
             kind = TASKS["regression"].kind
         else:
-            n = len(np.unique(label_vector(y, "y")))
+            n = len(distinct_labels(label_vector(y, "y")))
             if n < 2:
                 raise DeepRecipeError(
                     "y holds a single class; accepted: at least two classes, or task='regression'"
@@ -809,6 +862,6 @@ def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
         if y.dtype.kind not in "biuf":
             raise DeepRecipeError(f"y has dtype {y.dtype}; regression accepts numbers only")
         return task, None
-    classes = list(np.unique(label_vector(y, "y")))
+    classes = list(distinct_labels(label_vector(y, "y")))
     task.check_classes(classes)
     return task, classes

@@ -32,7 +32,7 @@ import numpy as np
 from deeprecipe._files import atomic_write_text
 from deeprecipe._validation import check_rng, missing_values
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.task import is_one_hot, label_vector, reads_as_classes
+from deeprecipe.task import distinct_labels, is_one_hot, label_vector, reads_as_classes
 
 __all__ = [
     "MIN_EVAL_EXAMPLES",
@@ -308,14 +308,7 @@ def split(
             )
     labels = None if groups is not None else _stratify_labels(stratify, y, m)
     if labels is not None and labels.dtype == object:
-        try:
-            np.unique(labels)
-        except TypeError:
-            kinds = sorted({type(v).__name__ for v in labels})
-            raise DeepRecipeError(
-                f"y mixes label types ({', '.join(kinds)}) that cannot be ordered; accepted: "
-                "labels of one type (convert them, e.g. y.astype(str))"
-            ) from None
+        distinct_labels(labels)  # labels that cannot be ordered are refused by name
 
     rare = np.zeros(m, dtype=bool)
     if labels is not None and isinstance(stratify, str):  # "auto": too rare to stratify goes

@@ -567,12 +567,24 @@ API_CASES = [
         ),
         ("y_test", "label 7"),
     ),
-    Case(
-        "recipe NaN regression target",
+    Case(  # a NaN is a missing label, left out as the CLI leaves a file's; infinity is not
+        "recipe infinite regression target",
         lambda d: _recipe(max_trainings=1, task="regression").run(
-            X, np.where(Y_BIN > 0, np.nan, 1.0)
+            X, np.where(Y_BIN > 0, np.inf, 1.0)
         ),
-        ("y", "NaN"),
+        ("y", "infinity"),
+    ),
+    Case(
+        "recipe without a single label",
+        lambda d: _recipe(max_trainings=1).run(X, np.full(len(X), np.nan)),
+        ("y has no row with a 'y' label", "accepted: at least one labelled row"),
+    ),
+    Case(
+        "recipe labels of mixed types",
+        lambda d: _recipe(max_trainings=1).run(
+            X, np.array(["yes" if v else 0 for v in Y_BIN], dtype=object)
+        ),
+        ("y mixes label types",),
     ),
     Case("recipe hidden not a list", lambda d: _recipe(hidden=20), ("hidden=20",)),
     Case("recipe config not a config", lambda d: _recipe(config=5), ("config=5",)),

@@ -14,6 +14,7 @@ import numpy as np
 
 from deeprecipe._validation import check_array
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
+from deeprecipe.task import label_array
 
 #: how many offending columns of a DataFrame an error names
 NAMED_COLUMNS = 5
@@ -92,6 +93,46 @@ def split_off_groups(X: Any, groups: Any) -> tuple[Any, Any, str | None, list[st
 
 def _groups_left_out(column: str) -> str:
     return f"column {column!r} holds the groups: left out of the features, as --group leaves it"
+
+
+def leave_out_unlabelled(
+    name: str, X: Any, y: Any, groups: Any = None, *, label: str = "y"
+) -> tuple[Any, Any, Any, str | None]:
+    """``X``, ``y`` (and ``groups``) without the rows whose label is missing (None, NaN, pd.NA),
+    and the note that says how many were left out (None when none was), as the CLI leaves a
+    file's out (:func:`deeprecipe.data.loading.labelled_rows`, the rule's one home; ``label``
+    names the target there). ``name`` is the part (``"X"``, ``"X_dev"``), named in what dev's
+    and test's notes and refusals say. Parts whose lengths disagree pass as they are, for the
+    checks that name them; a DataFrame keeps its columns and index."""
+    from deeprecipe.data.loading import labelled_rows
+
+    if X is None or y is None or np.ndim(y) == 0 or _n_rows(y) != _n_rows(X):
+        return X, y, groups, None
+    suffix = name.removeprefix("X")  # "", "_dev", "_test": y's name beside X's
+    labelled, note = labelled_rows(np.asarray(y), label, f"y{suffix}")
+    if note is None:
+        return X, y, groups, None
+    if groups is not None and len(groups) != len(y):
+        raise DeepRecipeError(
+            f"groups has {len(groups)} labels but X has {len(y)} rows; accepted: one group "
+            "label per row of X"
+        )
+    keep = np.flatnonzero(labelled)
+    groups = None if groups is None else np.asarray(groups)[keep]
+    return _take_rows(X, keep), _take_rows(y, keep), groups, note
+
+
+def _n_rows(X: Any) -> int:
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
+
+
+def _take_rows(a: Any, rows: np.ndarray) -> Any:
+    """The rows ``rows`` of a DataFrame or Series (by position), an array, or a list."""
+    if hasattr(a, "iloc"):
+        return a.iloc[rows]
+    if hasattr(a, "shape"):
+        return a[rows]
+    return np.asarray(a)[rows]
 
 
 def needs_encoding(X: Any) -> bool:
@@ -177,7 +218,7 @@ def check_xy(X: Any, y: Any, *, missing_ok: bool = False) -> tuple[np.ndarray, n
         check_array("X", np.where(np.isnan(X), 0.0, X) if X.dtype.kind == "f" else X, ndim=2)
     else:
         X = check_array("X", X, ndim=2)
-    y = np.asarray(y)
+    y = label_array(y)  # a list's numbers, once its gaps are out, as numbers
     if y.ndim == 0 or len(y) != len(X):
         raise DeepRecipeError(
             f"y has {y.size if y.ndim == 0 else len(y)} rows but X has {len(X)}; accepted: "

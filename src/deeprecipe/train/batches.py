@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-#: the rows gathered at one time: as many whole batches as fit in this (one at least)
-AHEAD_BYTES = 8 << 20
+#: the rows gathered at one time: as many whole batches as fit in this (one at least); a
+#: larger block saves hand-overs but is memory an epoch holds beside the data
+AHEAD_BYTES = 2 << 20
 #: a gather smaller than this runs in the calling thread: a hand-over would cost more
 MIN_SPLIT_BYTES = 512 << 10
 

@@ -1,5 +1,6 @@
 """Diagnosis: bias and variance from the errors, the achievable-error bracket, reference models,
-the optimization probe, learning/validation curves, network health.
+the optimization probe, learning/validation curves, network health, a classifier's per-class
+figures.
 
 Nothing here imports matplotlib or joblib until a plot or a curve is asked for.
 """
@@ -9,6 +10,7 @@ import types
 
 from deeprecipe.diagnose.achievable import AchievableError, Bound, achievable_error
 from deeprecipe.diagnose.bias_variance import LABELS, Diagnosis, diagnose
+from deeprecipe.diagnose.classes import class_figures
 from deeprecipe.diagnose.curves import (
     Curve,
     LearningCurve,
@@ -53,6 +55,7 @@ __all__ = [
     "ReferenceData",
     "SubsetFit",
     "achievable_error",
+    "class_figures",
     "fit_reference",
     "fit_references",
     "probe_optimization",

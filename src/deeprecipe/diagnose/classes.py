@@ -1,0 +1,169 @@
+"""A classifier's errors class by class: the confusion matrix, recall and precision per class,
+and the balanced error, on one part (dev, test), from scikit-learn's metrics.
+
+With ``C[i, j]`` the rows of true class ``i`` predicted as ``j`` (``K`` classes)::
+
+    recall_i       = C[i, i] / sum_j C[i, j]    the share of class i's rows it finds
+                                                (None when the part holds no row of i)
+    precision_i    = C[i, i] / sum_j C[j, i]    the share of its "i" predictions that are right
+                                                (0 when it never predicts i: zero_division=0)
+    error          = 1 - sum_i C[i, i] / sum_ij C[i, j]
+    balanced error = 1 - mean_i recall_i        over the classes present in the part
+
+The error rate weighs each class by its rows, so on imbalanced labels it is dominated by the
+majority class: with 2% positives, always answering "negative" errs on 2% of the rows and finds
+none of the positives. Its balanced error is 50% (1 - (1 + 0) / 2), which says what happened.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from deeprecipe.errors import DeepRecipeError
+
+#: a class under this share of the training labels makes the labels imbalanced: always
+#: predicting the other classes then errs on under 10% of the rows, an error rate that looks
+#: good while it finds none of the rare class, so the error rate alone no longer tells a model
+#: that learned from one that did not
+RARE_SHARE = 0.10
+
+
+def class_figures(y_true: Any, y_pred: Any, classes: Sequence[Any]) -> dict[str, Any]:
+    """The per-class figures of the module docstring for one part, as plain data.
+
+    ``y_true`` and ``y_pred`` are class labels (one per row, the user's labels); ``classes``
+    all the labels in their order, which every list of the result follows: ``classes``,
+    ``confusion`` (rows: true class, columns: predicted class), ``support`` (rows of each
+    class), ``recall``, ``precision``, and the part's ``n``, ``error`` and ``balanced_error``.
+    """
+    from sklearn.metrics import (
+        balanced_accuracy_score,
+        confusion_matrix,
+        precision_recall_fscore_support,
+    )
+
+    truth, predicted, labels = _check(y_true, y_pred, classes)
+    indices = list(range(len(labels)))
+    confusion = confusion_matrix(truth, predicted, labels=indices)
+    precision, recall, _, support = precision_recall_fscore_support(
+        truth, predicted, labels=indices, zero_division=0
+    )
+    with warnings.catch_warnings():  # a class predicted but absent from the part: left out
+        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        balanced = float(balanced_accuracy_score(truth, predicted))
+    return {
+        "classes": labels,
+        "confusion": confusion.tolist(),
+        "support": [int(s) for s in support],
+        "recall": [float(r) if s else None for r, s in zip(recall, support, strict=True)],
+        "precision": [float(p) for p in precision],
+        "n": int(len(truth)),
+        "error": float(np.mean(truth != predicted)),
+        "balanced_error": 1.0 - balanced,
+    }
+
+
+def class_shares(y: Any, classes: Sequence[Any]) -> list[float]:
+    """Each class's share of the labels ``y`` (in the order of ``classes``)."""
+    truth, _, labels = _check(y, y, classes, names=("y", "y"))
+    return (np.bincount(truth, minlength=len(labels)) / len(truth)).tolist()
+
+
+def never_predicted(figures: dict[str, Any]) -> list[Any]:
+    """The classes present in the part whose recall is 0: the model never predicts them
+    right (most often, never predicts them at all)."""
+    return [c for c, r in zip(figures["classes"], figures["recall"], strict=True) if r == 0]
+
+
+def rare_class_fix(label: Any, share: float) -> str:
+    """What to do for a class the model never finds, ``share`` of the training labels, in
+    words. deeprecipe has no class weights, so the fix it can offer is in the data."""
+    cause = (
+        f"the likely cause is the imbalance: {label!r} is only {share:.1%} of the training "
+        "labels, so the cost is low when the network never predicts it"
+        if share < RARE_SHARE
+        else f"{label!r} is {share:.1%} of the training labels"
+    )
+    return (
+        f"{cause}; give it more examples of {label!r}, or oversample {label!r} in the training "
+        "split (repeat its rows there, never in dev or test); deeprecipe has no class weights "
+        "or resampling option today"
+    )
+
+
+def _check(y_true: Any, y_pred: Any, classes: Sequence[Any], names=("y_true", "y_pred")):
+    """Labels -> indices into ``classes``; a DeepRecipeError names what does not fit."""
+    labels = [_plain(c) for c in classes]
+    if len(labels) < 2 or len(set(labels)) != len(labels):
+        raise DeepRecipeError(f"classes={labels!r}; accepted: at least two distinct class labels")
+    position = {label: i for i, label in enumerate(labels)}
+    out = []
+    for name, values in zip(names, (y_true, y_pred), strict=True):
+        values = np.asarray(values)
+        if values.ndim != 1 or values.size == 0:
+            raise DeepRecipeError(
+                f"{name} has shape {values.shape}; accepted: one class label per row, (m,)"
+            )
+        unknown = [v for v in map(_plain, values) if v not in position]
+        if unknown:
+            raise DeepRecipeError(
+                f"{name} holds the label {unknown[0]!r}; accepted: one of {labels!r}"
+            )
+        out.append(np.array([position[_plain(v)] for v in values], dtype=np.int64))
+    if len(out[0]) != len(out[1]):
+        raise DeepRecipeError(
+            f"{names[0]} has {len(out[0])} rows and {names[1]} {len(out[1])}; accepted: one "
+            "prediction per row"
+        )
+    return out[0], out[1], labels
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def imbalance_note(
+    shares: Sequence[float],
+    figures: dict[str, dict[str, Any]],
+    majority_errors: dict[str, float | None],
+) -> str | None:
+    """A sentence on imbalanced labels, or None when the smallest of the training ``shares``
+    (one per class, in the order of the figures' ``classes``) is at least :data:`RARE_SHARE`.
+
+    ``figures`` maps parts (``dev``, then ``test``) to :func:`class_figures` of the model;
+    ``majority_errors`` maps them to the error of always predicting the majority class (the
+    trivial reference). The sentence gives, per part, the model's error beside that one, its
+    balanced error, and its recall of the rarest class."""
+    if not figures or min(shares) >= RARE_SHARE:
+        return None
+    classes = next(iter(figures.values()))["classes"]
+    rare, majority = int(np.argmin(shares)), int(np.argmax(shares))
+    parts = [
+        _part_words(part, f, majority_errors.get(part), classes[rare], rare)
+        for part, f in figures.items()
+    ]
+    return (
+        f"the classes are imbalanced: {classes[rare]!r} is {shares[rare]:.1%} of the training "
+        f"labels (under {RARE_SHARE:.0%}), so the error rate is dominated by the majority "
+        f"class, {classes[majority]!r}: always predicting it errs little. "
+        + "; ".join(parts)
+        + ". Judge the model by its balanced error and the rare class's recall, not by the "
+        "error rate alone"
+    )
+
+
+def _part_words(part: str, figures: dict[str, Any], majority: float | None, label, rare: int):
+    """One part's figures in words: error against the majority class's, balanced error, the
+    rare class's recall."""
+    against = "" if majority is None else f" against {majority:.1%} for the majority class"
+    recall = figures["recall"][rare]
+    found = "no rows of it" if recall is None else f"{recall:.1%} of its rows"
+    return (
+        f"on {part}, the model's error is {figures['error']:.1%}{against}, its balanced error "
+        f"(1 - mean per-class recall) {figures['balanced_error']:.1%}, and it finds {found} "
+        f"(the recall of {label!r})"
+    )

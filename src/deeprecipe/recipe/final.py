@@ -92,8 +92,9 @@ def final_network(run: RunState, incumbent: TrialOutcome):
 
 def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -> float | None:
     """The one and only read of the test set: the chosen network and the reference models
-    together. Then, when the network never trained on dev (no refit), whether its dev and test
-    errors agree within the noise of their sizes (a warning in the notes when not)."""
+    together (a classifier's per-class figures from the same predictions). Then, when the
+    network never trained on dev (no refit), whether its dev and test errors agree within the
+    noise of their sizes (a warning in the notes when not)."""
     from deeprecipe.data.dev_test import compare_dev_test
     from deeprecipe.recipe import yardsticks
     from deeprecipe.recipe.guards import behind_on_test
@@ -109,7 +110,9 @@ def evaluate_test(run: RunState, network, scaler, *, dev_network: bool = True) -
     targets = run.data.targets.encode(y_test, "y_test")
     run.test_targets = targets
     X_test = scaler.transform(X_raw) if scaler is not None else X_raw
-    test_losses = yardsticks.network_losses(network, X_test, targets)
+    prediction = np.asarray(network.predict(X_test))  # the error and the per-class figures
+    test_losses = yardsticks.prediction_losses(network, prediction, targets)
+    yardsticks.per_class(run, "test", prediction, targets)
     error = float(test_losses.mean())
     # the references were fitted on the trials' inputs, scaled by the trials' own scaler
     trials = run.data.trials

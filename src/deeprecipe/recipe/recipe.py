@@ -298,8 +298,10 @@ def _execute(run: RunState) -> RecipeResult:
             if refitted is None
             else network_from_trial(incumbent.spec, data.trials, run.sweeper.theta(incumbent.key))
         )
+        yardsticks.per_class(run, "dev", judged.predict(data.trials.X_dev), data.trials.y_dev)
         guards = run_guards(run, incumbent, judged, first, baseline_network)
         test_error = evaluate_test(run, network, scaler, dev_network=refitted is None)
+        run.notes += yardsticks.imbalance_notes(run)
         trainings = {
             "total": run.trainings_used,
             "trained": run.sweeper.n_trained,
@@ -352,6 +354,7 @@ def _execute(run: RunState) -> RecipeResult:
             "optimization": run.optimization,
             "guards": guards,
             "r2": yardsticks.r2(run, incumbent, test_error),
+            "per_class": run.per_class or None,
             "dev_test": run.dev_test,
             "distributions": data.distributions,
         },

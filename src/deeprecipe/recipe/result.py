@@ -117,8 +117,9 @@ class RecipeResult:
     #: the raw training rows and their encoded targets, for the report's histograms and boundary
     train_rows: tuple[Any, Any] | None = field(default=None, repr=False)
     #: the reference models (train/dev/test errors), the achievable-error bracket, the
-    #: optimization probe, the guards, R^2 (regression), the dev/test agreement and the
-    #: parts' distributions: each a top-level key of :meth:`to_dict`
+    #: optimization probe, the guards, R^2 (regression), the per-class figures (a classifier's,
+    #: see :attr:`per_class`), the dev/test agreement and the parts' distributions: each a
+    #: top-level key of :meth:`to_dict`
     yardsticks: dict[str, Any] | None = None
 
     @property
@@ -126,6 +127,14 @@ class RecipeResult:
         if self.test_error is None or not get_task(self.targets["task"]).metric_is_rate:
             return None
         return 1.0 - self.test_error
+
+    @property
+    def per_class(self) -> dict[str, Any] | None:
+        """A classifier's per-class figures of the chosen network, by part (``dev``: the network
+        dev judged; ``test``: the final one, from the single test read): confusion matrix,
+        recall and precision per class, balanced error
+        (:func:`deeprecipe.diagnose.classes.class_figures`). None for a regression."""
+        return (self.yardsticks or {}).get("per_class")
 
     @property
     def chosen_spec(self) -> dict[str, Any]:

@@ -72,6 +72,8 @@ class RunState:
         self.findings: dict[str, Any] = {}  # what diagnostic steps found (Decision.findings)
         self.dev_test: dict[str, Any] | None = None
         self.test_targets: Any = None  # the encoded test targets, after the one read
+        # a classifier's per-class figures (diagnose/classes.py) of the chosen network, by part
+        self.per_class: dict[str, dict[str, Any]] = {}
 
     # ----------------------------------------------------------------- events and budget
     def emit(self, event: str, **fields: Any) -> None:

@@ -1,5 +1,5 @@
 """The recipe's yardsticks: reference models beside the network, the achievable error, the
-chosen network's per-example losses, and R^2.
+chosen network's per-example losses, its per-class figures (a classifier's), and R^2.
 
 The reference models (:mod:`deeprecipe.diagnose.references`) are fitted on the recipe's own
 normalized training split, as jobs of the same sweep machinery as the trials, scored on dev;
@@ -126,10 +126,51 @@ def network_losses(network: Any, X: Any, y: Any) -> np.ndarray:
     """Per-example losses of a network under its task's error metric (their mean is
     ``network.error``): 0/1 per example (per output, averaged, for several binary outputs), or
     the squared error averaged over outputs."""
-    prediction = np.asarray(network.predict(X))
+    return prediction_losses(network, np.asarray(network.predict(X)), y)
+
+
+def prediction_losses(network: Any, prediction: np.ndarray, y: Any) -> np.ndarray:
+    """:func:`network_losses` of predictions already made (the test set's, read once)."""
     m = len(prediction)
     terms = network.loss.error_terms(prediction, network.prepare_targets(y, m), y)
     return np.asarray(terms, dtype=np.float64).reshape(m, -1).mean(axis=1)
+
+
+def per_class(run: Any, part: str, prediction: Any, y: Any) -> None:
+    """Record a classifier's per-class figures on ``part`` in ``run.per_class``, from its
+    predicted and true class indices (one class per row; nothing for a regression)."""
+    from deeprecipe.diagnose.classes import class_figures
+
+    classes = run.data.targets.classes
+    prediction = np.asarray(prediction)
+    if not run.data.targets.head.is_classifier or classes is None or prediction.ndim != 1:
+        return
+    labels = np.asarray(classes, dtype=object)
+    run.per_class[part] = class_figures(labels[np.asarray(y)], labels[prediction], classes)
+
+
+def imbalance_notes(run: Any) -> list[str]:
+    """The note on imbalanced training labels (:func:`deeprecipe.diagnose.classes.imbalance_note`):
+    the chosen network's per-class figures beside the majority class's error, dev then test."""
+    from deeprecipe.diagnose.classes import imbalance_note
+
+    if not run.per_class:
+        return []
+    trivial = next((r for r in run.references if r["kind"] == "trivial"), {})
+    majority = {part: trivial.get(f"{part}_error") for part in run.per_class}
+    note = imbalance_note(train_shares(run), run.per_class, majority)
+    return [] if note is None else [note]
+
+
+def train_shares(run: Any) -> list[float] | None:
+    """Each class's share of the training split's labels (None for a regression)."""
+    from deeprecipe.diagnose.classes import class_shares
+
+    targets = run.data.targets
+    if not targets.head.is_classifier or targets.classes is None:
+        return None
+    labels = np.asarray(targets.classes, dtype=object)
+    return class_shares(labels[np.asarray(run.data.trials.y_train)], targets.classes)
 
 
 def r_squared(mse: float | None, y: Any) -> float | None:

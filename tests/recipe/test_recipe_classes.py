@@ -1,0 +1,62 @@
+"""A classifier's per-class figures in the recipe's result, dev and test; the imbalance said
+plainly."""
+
+import numpy as np
+import pytest
+
+from deeprecipe.recipe import Recipe
+
+FAST = dict(hidden=(8,), epochs=60, max_trainings=3, max_steps=2, learning_curve_fractions=(1.0,),
+            n_jobs=1, seed=0)  # fmt: skip
+
+
+def _table(weights, m=600, seed=0):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(m, 6, n_informative=3, weights=weights, random_state=seed)
+    return X, np.where(y == 1, "yes", "no")
+
+
+@pytest.fixture(scope="module")
+def imbalanced():
+    return Recipe(**FAST).run(*_table([0.95]))
+
+
+def test_an_imbalanced_run_carries_the_per_class_figures_on_dev_and_test(imbalanced):
+    d = imbalanced.to_dict()
+    assert set(d["per_class"]) == {"dev", "test"} and imbalanced.per_class is d["per_class"]
+    for part, error in (("dev", imbalanced.dev_error), ("test", imbalanced.test_error)):
+        f = d["per_class"][part]
+        assert f["classes"] == ["no", "yes"]
+        assert sum(map(sum, f["confusion"])) == f["n"] == sum(f["support"])
+        assert f["error"] == pytest.approx(error)  # the same predictions as the error
+        assert 0.0 <= f["balanced_error"] <= 1.0 and len(f["recall"]) == len(f["precision"]) == 2
+    assert len(imbalanced.test_access) == 1  # the figures came from the one test read
+
+
+def test_an_imbalanced_run_says_so_with_the_majority_error_and_the_rare_recall(imbalanced):
+    d = imbalanced.to_dict()
+    (note,) = [n for n in imbalanced.notes if n.startswith("the classes are imbalanced")]
+    assert "'yes' is" in note and "dominated by the majority class, 'no'" in note
+    trivial = next(r for r in d["references"] if r["kind"] == "trivial")
+    for part in ("dev", "test"):
+        f = d["per_class"][part]
+        assert (
+            f"on {part}, the model's error is {f['error']:.1%} against "
+            f"{trivial[part + '_error']:.1%} for the majority class" in note
+        )
+        assert f"balanced error (1 - mean per-class recall) {f['balanced_error']:.1%}" in note
+
+
+def test_balanced_classes_get_the_figures_and_no_imbalance_note():
+    result = Recipe(**FAST).run(*_table([0.5], m=300))
+    assert set(result.to_dict()["per_class"]) == {"dev", "test"}
+    assert not [n for n in result.notes if "imbalanced" in n]
+
+
+def test_a_regression_carries_nothing_per_class():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    result = Recipe(**FAST).run(X, X @ [1.0, -2.0, 0.5] + rng.normal(0, 0.1, 200))
+    assert result.per_class is None and result.to_dict()["per_class"] is None
+    assert not [n for n in result.notes if "imbalanced" in n]

@@ -1,10 +1,15 @@
 """A classifier's per-class figures in the recipe's result, dev and test; the imbalance said
-plainly."""
+plainly, and a class never found named in the advice."""
+
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from deeprecipe.diagnose.classes import class_figures
 from deeprecipe.recipe import Recipe
+from deeprecipe.recipe.advice import _never_found
+from deeprecipe.recipe.config import TargetEncoding
 
 FAST = dict(hidden=(8,), epochs=60, max_trainings=3, max_steps=2, learning_curve_fractions=(1.0,),
             n_jobs=1, seed=0)  # fmt: skip
@@ -48,6 +53,15 @@ def test_an_imbalanced_run_says_so_with_the_majority_error_and_the_rare_recall(i
         assert f"balanced error (1 - mean per-class recall) {f['balanced_error']:.1%}" in note
 
 
+def test_a_network_that_never_finds_the_rare_class_is_told_why_and_what_to_do(imbalanced):
+    # 8 hidden units for 60 epochs of gradient descent on 5% positives: it answers "no" to all
+    assert imbalanced.per_class["dev"]["recall"] == [1.0, 0.0]
+    advice = " ".join(imbalanced.recommendations)
+    assert "the likely cause is the imbalance: 'yes' is only" in advice
+    assert "oversample 'yes' in the training split" in advice and "no class weights" in advice
+    assert "the model is done" not in advice
+
+
 def test_balanced_classes_get_the_figures_and_no_imbalance_note():
     result = Recipe(**FAST).run(*_table([0.5], m=300))
     assert set(result.to_dict()["per_class"]) == {"dev", "test"}
@@ -60,3 +74,21 @@ def test_a_regression_carries_nothing_per_class():
     result = Recipe(**FAST).run(X, X @ [1.0, -2.0, 0.5] + rng.normal(0, 0.1, 200))
     assert result.per_class is None and result.to_dict()["per_class"] is None
     assert not [n for n in result.notes if "imbalanced" in n]
+
+
+def test_a_class_never_found_on_dev_is_named_with_the_imbalance_as_its_likely_cause():
+    # three classes; the network finds "a" and "b" but never "c" (3% of the training labels)
+    y_train = np.r_[np.zeros(50), np.ones(47), np.full(3, 2)].astype(np.int64)
+    dev = class_figures(["a", "b", "b", "c", "c"], ["a", "b", "b", "a", "b"], ["a", "b", "c"])
+    run = SimpleNamespace(
+        data=SimpleNamespace(
+            targets=TargetEncoding("multiclass", "softmax_crossentropy", 3, ["a", "b", "c"]),
+            trials=SimpleNamespace(y_train=y_train),
+        ),
+    )
+    (advice,) = _never_found(run, dev, guards=[])
+    assert advice.startswith("the chosen network never finds class 'c' on dev (recall 0 of 2 rows)")
+    assert "the likely cause is the imbalance: 'c' is only 3.0% of the training labels" in advice
+    assert "oversample 'c' in the training split" in advice
+    # the single-class guard carries the same advice: not said twice
+    assert _never_found(run, dev, guards=[{"kind": "single_class"}]) == []

@@ -144,6 +144,26 @@ def test_a_network_that_predicts_one_class_draws_the_single_class_guard():
     assert single_class_guard(predicted, 0.34, refs) is None
 
 
+def test_a_single_class_on_imbalanced_labels_blames_the_imbalance_before_the_learning_rate():
+    refs = [_ref("trivial", 0.02, 200, "majority class")]
+    predicted = {"dev": np.zeros(200, dtype=int), "train": np.zeros(600, dtype=int)}
+    message = single_class_guard(predicted, 0.02, refs, classes=["no", "yes"], shares=[0.98, 0.02])[
+        "message"
+    ]
+    assert "the likely cause is the imbalance: 'yes' is only 2.0% of the training labels" in message
+    assert "oversample 'yes' in the training split" in message and "no class weights" in message
+    assert message.index("imbalance") < message.index("look at the input scale")
+    # balanced labels (or the rare class predicted everywhere): the message as before
+    for shares in ([0.5, 0.5], None):
+        plain = single_class_guard(predicted, 0.5, refs, classes=["no", "yes"], shares=shares)
+        assert "imbalance" not in plain["message"] and "look at the input scale" in plain["message"]
+    rare_everywhere = {"dev": np.ones(200, dtype=int)}
+    found = single_class_guard(
+        rare_everywhere, 0.98, refs, classes=["no", "yes"], shares=[0.98, 0.02]
+    )
+    assert "imbalance" not in found["message"]
+
+
 def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
     # a learnable problem with 70% of one class; the network's bias says "class 1" to every row
     rng = np.random.default_rng(0)

@@ -68,9 +68,11 @@ def recommend(
     incumbent: TrialOutcome,
     stopped: str,
     guards: Sequence[Mapping[str, Any]] = (),
+    dev_classes: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """What to do next, from the final diagnosis, the learning curve, what was tried, why the
-    run stopped and the guards' findings (each its own recommendation, after these)."""
+    run stopped, the guards' findings (each its own recommendation, after these) and a
+    classifier's per-class figures on dev (a class it never finds)."""
     out = []
     # diverged at no higher a learning rate than the chosen one's: what a larger rate did
     # (the learning-rate sweep's own candidates, the probe's) is that sweep's answer
@@ -148,10 +150,33 @@ def recommend(
                 "stronger settings than its grids (from Python: RecipeConfig(l2_grid=..., "
                 "keep_prob_grid=...))"
             )
-    if stopped == "both gaps are within tolerance" and not guards:
-        # a guard (no better than trivial, a single class) says the opposite of "done"
+    missed = _never_found(run, dev_classes, guards)
+    out += missed
+    if stopped == "both gaps are within tolerance" and not guards and not missed:
+        # a guard (no better than trivial, a single class), or a class never found, says the
+        # opposite of "done"
         out.append("both gaps are within tolerance: the model is done")
     return out
+
+
+def _never_found(
+    run: RunState, dev: Mapping[str, Any] | None, guards: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """A recommendation for each class the chosen network never finds on dev (recall 0 in its
+    per-class figures ``dev``), with the likely cause and the fix in the data; none when the
+    single-class guard already says it (its message carries the same advice)."""
+    from deeprecipe.diagnose.classes import never_predicted, rare_class_fix
+    from deeprecipe.recipe.yardsticks import train_shares
+
+    if dev is None or any(g.get("kind") == "single_class" for g in guards):
+        return []
+    shares = train_shares(run) or []
+    return [
+        f"the chosen network never finds class {label!r} on dev (recall 0 of "
+        f"{dev['support'][dev['classes'].index(label)]} rows), whatever its error rate says; "
+        + rare_class_fix(label, shares[dev["classes"].index(label)])
+        for label in never_predicted(dev)
+    ]
 
 
 def _untried(run: RunState, incumbent: TrialOutcome, diagnosis, steps) -> list[str]:

@@ -17,6 +17,8 @@ sat within 1.96 unpaired standard errors of it on dev. The findings, each with t
     otherwise, not better than trivial at p < 0.05          -> "NO BETTER than trivial"
     worse than the linear or boosting reference, p < 0.05   -> "WORSE than <model>"
     one class predicted for every train or dev row          -> "predicts a single class"
+                                                               (the imbalance blamed first
+                                                               when a class is under 10%)
 
 Two quieter notes beside them: a linear or boosting reference ahead on dev but within its
 noise (:func:`close_calls`), and, after the single test read, one ahead on test beyond its
@@ -55,7 +57,7 @@ def run_guards(
     (the references were fitted on the same normalized training split); its predicted classes
     on train and dev feed the single-class guard. With the ``baseline`` trial and its network,
     a note says when the recipe's gain over it is within the dev set's noise."""
-    from deeprecipe.recipe.yardsticks import network_losses
+    from deeprecipe.recipe.yardsticks import network_losses, train_shares
 
     trials, targets = run.data.trials, run.data.targets
     regression = not targets.head.metric_is_rate
@@ -86,7 +88,11 @@ def run_guards(
     if targets.head.is_classifier:
         predicted = {"dev": network.predict(trials.X_dev), "train": network.predict(trials.X_train)}
         single = single_class_guard(
-            predicted, incumbent.dev_error, run.references, classes=targets.classes
+            predicted,
+            incumbent.dev_error,
+            run.references,
+            classes=targets.classes,
+            shares=train_shares(run),
         )
         if single is not None:
             out.insert(0, single)
@@ -305,11 +311,16 @@ def single_class_guard(
     references: list[dict],
     *,
     classes: Sequence[Any] | None = None,
+    shares: Sequence[float] | None = None,
 ) -> dict | None:
     """A finding when the network predicts one class for every row of a part: ``predicted``
     maps ``dev``/``train`` to its predicted class indices there (one per row; several binary
-    outputs per row are not checked). ``classes`` name the indices. None when it predicts at
-    least two classes on each part."""
+    outputs per row are not checked). ``classes`` name the indices; ``shares`` are their
+    shares of the training labels: when the rarest is under
+    :data:`~deeprecipe.diagnose.classes.RARE_SHARE`, the message blames the imbalance first.
+    None when it predicts at least two classes on each part."""
+    from deeprecipe.diagnose.classes import RARE_SHARE, rare_class_fix
+
     single: dict[str, tuple[int, int]] = {}
     for part, labels in predicted.items():
         labels = np.asarray(labels)
@@ -325,7 +336,7 @@ def single_class_guard(
     else:
         (index, _), *_ = single.values()
     label = classes[index] if classes is not None and index < len(classes) else index
-    label = label.item() if isinstance(label, np.generic) else label
+    label = _plain(label)
     rows = " and ".join(
         f"all {_rows(n)} of {_PARTS.get(part, part)}"
         for part, (i, n) in sorted(single.items())
@@ -335,10 +346,16 @@ def single_class_guard(
     trivial_dev = None if trivial is None else trivial.get("dev_error")
     fmt = _formatter(False)
     against = "" if trivial_dev is None else f" against {fmt(trivial_dev)} for {trivial['name']}"
+    rare = None if not shares else int(np.argmin(shares))
+    imbalance = ""
+    if rare is not None and rare != index and shares[rare] < RARE_SHARE:
+        rare_label = classes[rare] if classes is not None and rare < len(classes) else rare
+        imbalance = rare_class_fix(_plain(rare_label), shares[rare]) + "; then "
     message = (
         f"the chosen network predicts a single class, {label!r}, for {rows}: it ignores its "
-        f"inputs (dev error {fmt(network_dev)}{against}); look at the input scale and the "
-        "learning rate (the optimization probe), and " + _instead(references, network_dev, fmt)
+        f"inputs (dev error {fmt(network_dev)}{against}); {imbalance}look at the input scale "
+        "and the learning rate (the optimization probe), and "
+        + _instead(references, network_dev, fmt)
     )
     return {
         "kind": "single_class",
@@ -410,6 +427,10 @@ def _instead(references: list[dict], network_dev: float, fmt) -> str:
             "inputs carry information about the target"
         )
     return f"use {best['name']} instead ({fmt(best['dev_error'])} on dev)"
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _formatter(regression: bool):

@@ -331,7 +331,9 @@ def _execute(run: RunState) -> RecipeResult:
         gradcheck=gradcheck,
         learning_curve=curve,
         validation_curves=curves,
-        recommendations=recommend(run, final_diagnosis, curve, incumbent, stopped, guards)
+        recommendations=recommend(
+            run, final_diagnosis, curve, incumbent, stopped, guards, run.per_class.get("dev")
+        )
         + [g["message"] for g in guards],
         stopped_because=stopped,
         trainings=trainings,

@@ -7,7 +7,9 @@ always present, in this order, with a note when its data was not produced:
 =================== ===========================================================================
 id                  what it shows
 =================== ===========================================================================
-errors              train / dev / test error of the baseline and of the chosen model
+errors              train / dev / test error of the baseline and of the chosen model; for a
+                    classifier, the chosen model's confusion matrix with recall and precision
+                    per class, on dev and test
 diagnosis           the lecture's table: Bayes error, errors, avoidable bias, variance, verdict
 steps               each recipe step: what was tried, its errors, the decision and why
 cost-curves         cost and error per epoch, train and dev, baseline and chosen model
@@ -58,10 +60,15 @@ def _missing(why: str) -> Text:
 
 
 def errors_section(
-    errors: Mapping[str, Mapping[str, Any]] | None, task: str, summary: Sequence[str] = ()
+    errors: Mapping[str, Mapping[str, Any]] | None,
+    task: str,
+    summary: Sequence[str] = (),
+    per_class: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Any]:
     """``errors``: model label -> {"train": e, "dev": e, "test": e}; ``summary``: sentences
-    shown under the table (the chosen network, why the run stopped, recommendations)."""
+    shown under the table (the chosen network, why the run stopped, recommendations);
+    ``per_class``: part -> the chosen model's per-class figures there (a classifier's,
+    :func:`deeprecipe.diagnose.classes.class_figures`), one table each."""
     if not errors:
         return [_missing("no model was measured")]
     regression = not get_task(task).metric_is_rate
@@ -79,6 +86,7 @@ def errors_section(
             highlight=[i for i, label in enumerate(errors) if label == "chosen"] or [len(rows) - 1],
         )
     ]
+    blocks += [class_table(part, figures) for part, figures in (per_class or {}).items()]
     if any(parts.get("test") is not None for parts in errors.values()):
         blocks.append(
             Text(
@@ -90,6 +98,35 @@ def errors_section(
         )
     blocks += [Text(line, "note" if line.startswith("Note:") else "verdict") for line in summary]
     return blocks
+
+
+def class_table(part: str, figures: Mapping[str, Any]) -> Table:
+    """One part's confusion matrix (rows: true class, columns: predicted class), with each
+    class's rows, recall and precision beside its row."""
+    classes = figures["classes"]
+    rows = [
+        [str(label), *counts, support, _percent(recall), _percent(precision)]
+        for label, counts, support, recall, precision in zip(
+            classes,
+            figures["confusion"],
+            figures["support"],
+            figures["recall"],
+            figures["precision"],
+            strict=True,
+        )
+    ]
+    return Table(
+        ["true class", *(f"predicted {c}" for c in classes), "rows", "recall", "precision"],
+        rows,
+        caption=(
+            f"chosen model on {part}, class by class: error {_percent(figures['error'])}, "
+            f"balanced error (1 - mean recall) {_percent(figures['balanced_error'])}"
+        ),
+    )
+
+
+def _percent(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1%}"
 
 
 def diagnosis_section(diagnoses: Mapping[str, Mapping[str, Any]] | None) -> list[Any]:
@@ -362,7 +399,9 @@ def build_report(run: Mapping[str, Any]) -> Report:
     task = run.get("task", "binary")
     bayes = run.get("bayes_error")
     content = {
-        "errors": errors_section(run.get("errors"), task, run.get("summary", [])),
+        "errors": errors_section(
+            run.get("errors"), task, run.get("summary", []), run.get("per_class")
+        ),
         "diagnosis": diagnosis_section(run.get("diagnoses")),
         "steps": steps_section(run.get("steps"), task),
         "cost-curves": cost_section(run.get("histories"), task, run.get("target_variances")),

@@ -209,6 +209,7 @@ def report_data(
                 for r in result.get("references") or []
             },
         },
+        "per_class": result.get("per_class"),
         "diagnoses": {
             "baseline": result.get("baseline_diagnosis"),
             "chosen": result.get("final_diagnosis"),

@@ -75,11 +75,18 @@ def test_the_imbalance_note_gives_the_majority_error_balanced_error_and_rare_rec
     note = imbalance_note(shares, {"dev": dev, "test": test}, {"dev": 0.1, "test": 0.1})
     assert note.startswith("the classes are imbalanced: 'yes' is 3.0% of the training labels")
     assert "dominated by the majority class, 'no'" in note
-    assert "on dev, the model's error is 10.0% against 10.0% for the majority class" in note
-    assert "balanced error (1 - mean per-class recall) 50.0%, and it finds 0.0% of its rows" in (
+    assert "On dev, the model's error is 10.0% against 10.0% for the majority class" in note
+    assert "balanced error (1 - mean per-class recall) 50.0%, and it finds 0.0% of the 'yes'" in (
         note
     )
-    assert "on test, the model's error is 10.0%" in note and "finds 100.0% of its rows" in note
+    assert "; on test, the model's error is 10.0%" in note and "finds 100.0% of the 'yes'" in note
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one label in the part: scikit-learn's warning stays in
+        test_without_yes = class_figures(["no"] * 4, ["no"] * 4, ["no", "yes"])
+    assert test_without_yes["balanced_error"] == 0.0
+    note = imbalance_note(shares, {"dev": dev, "test": test_without_yes}, {})
+    assert "on test, the model's error is 0.0%, its balanced error" in note
+    assert "the part has no 'yes' row to find" in note
     # at the threshold and above: nothing to say
     assert imbalance_note([1 - RARE_SHARE, RARE_SHARE], {"dev": dev}, {"dev": 0.1}) is None
     assert imbalance_note([0.5, 0.5], {"dev": dev}, {"dev": 0.1}) is None

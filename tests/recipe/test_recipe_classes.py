@@ -47,7 +47,7 @@ def test_an_imbalanced_run_says_so_with_the_majority_error_and_the_rare_recall(i
     for part in ("dev", "test"):
         f = d["per_class"][part]
         assert (
-            f"on {part}, the model's error is {f['error']:.1%} against "
+            f"n {part}, the model's error is {f['error']:.1%} against "
             f"{trivial[part + '_error']:.1%} for the majority class" in note
         )
         assert f"balanced error (1 - mean per-class recall) {f['balanced_error']:.1%}" in note

@@ -52,8 +52,9 @@ def class_figures(y_true: Any, y_pred: Any, classes: Sequence[Any]) -> dict[str,
     precision, recall, _, support = precision_recall_fscore_support(
         truth, predicted, labels=indices, zero_division=0
     )
-    with warnings.catch_warnings():  # a class predicted but absent from the part: left out
+    with warnings.catch_warnings():  # a class absent from the part is left out, as it says
         warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        warnings.filterwarnings("ignore", message="A single label was found")
         balanced = float(balanced_accuracy_score(truth, predicted))
     return {
         "classes": labels,
@@ -142,15 +143,16 @@ def imbalance_note(
         return None
     classes = next(iter(figures.values()))["classes"]
     rare, majority = int(np.argmin(shares)), int(np.argmax(shares))
-    parts = [
+    parts = "; ".join(
         _part_words(part, f, majority_errors.get(part), classes[rare], rare)
         for part, f in figures.items()
-    ]
+    )
     return (
         f"the classes are imbalanced: {classes[rare]!r} is {shares[rare]:.1%} of the training "
         f"labels (under {RARE_SHARE:.0%}), so the error rate is dominated by the majority "
         f"class, {classes[majority]!r}: always predicting it errs little. "
-        + "; ".join(parts)
+        + parts[:1].upper()
+        + parts[1:]
         + ". Judge the model by its balanced error and the rare class's recall, not by the "
         "error rate alone"
     )
@@ -161,9 +163,12 @@ def _part_words(part: str, figures: dict[str, Any], majority: float | None, labe
     rare class's recall."""
     against = "" if majority is None else f" against {majority:.1%} for the majority class"
     recall = figures["recall"][rare]
-    found = "no rows of it" if recall is None else f"{recall:.1%} of its rows"
+    found = (
+        f"the part has no {label!r} row to find"
+        if recall is None
+        else f"it finds {recall:.1%} of the {label!r} rows (its recall)"
+    )
     return (
         f"on {part}, the model's error is {figures['error']:.1%}{against}, its balanced error "
-        f"(1 - mean per-class recall) {figures['balanced_error']:.1%}, and it finds {found} "
-        f"(the recall of {label!r})"
+        f"(1 - mean per-class recall) {figures['balanced_error']:.1%}, and {found}"
     )

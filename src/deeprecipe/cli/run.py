@@ -54,6 +54,7 @@ JSON_YARDSTICKS = (
     "optimization",
     "guards",
     "r2",
+    "per_class",
     "dev_test",
     "distributions",
     "notes",
@@ -130,6 +131,9 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
         r2 = d["r2"]
         parts = ("train", "dev", "test")
         rows.append(["chosen network, R^2", *(_r_squared(r2.get(k)) for k in parts)])
+    if d.get("per_class"):  # 1 - mean per-class recall: the rare classes count as much
+        balanced = [(d["per_class"].get(k) or {}).get("balanced_error") for k in ("dev", "test")]
+        rows.append(["chosen network, balanced error", "-", *map(show, balanced)])
     ui.table(
         f"{data.name}: errors ({data.head.metric_label})",
         ["model", "train", "dev", "test"],

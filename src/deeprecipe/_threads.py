@@ -10,8 +10,9 @@ threadpoolctl, and PyTorch's CPU kernels (the torch backend) to ``n`` through
 (``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, a surrounding ``threadpoolctl.threadpool_limits``).
 Sweeps hold each worker's BLAS to one thread, so nothing oversubscribes.
 
-The element-wise work stays in the calling thread, but for the mini-batch gather, which
-hands one block of rows (2 MiB, or one batch) to the threads at a time (:mod:`deeprecipe.train.batches`).
+The element-wise work stays in the calling thread, but for the mini-batch gather, which hands
+one block of rows (2 MiB, or one batch) to the threads at a time
+(:mod:`deeprecipe.train.batches`).
 Two designs that handed each operation to Python threads were measured and left out:
 
 - Row blocks of each element-wise operation on a pool of Python threads (NumPy releases the GIL

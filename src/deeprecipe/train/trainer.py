@@ -2,8 +2,7 @@
 
 One epoch visits every training example once. With ``batch_size=None`` (or >= m) each epoch is
 one full-batch step, exactly the course's "iteration". Mini-batches are gathered by index into a
-preallocated buffer (rows of ``X``, never columns), so no epoch copies the whole dataset, on
-the training's threads (:mod:`deeprecipe.train.batches`).
+preallocated buffer (rows of ``X``, never columns), so no epoch copies the whole dataset.
 
 What each per-epoch figure means (none costs a pass of its own over the training set):
 
@@ -25,9 +24,8 @@ What each per-epoch figure means (none costs a pass of its own over the training
 
 Threads: :func:`fit` runs on ``n_threads`` threads (default: ``DEEPRECIPE_NUM_THREADS``, else the
 BLAS thread count in effect, which sweeps hold to one per worker): BLAS and PyTorch's CPU
-kernels are limited to that many, the mini-batches are gathered on that many, and NumPy's
-other element-wise work runs in the calling thread (:mod:`deeprecipe._threads` says why); the
-weights come out the same bits whatever the count.
+kernels are limited to that many, and NumPy's element-wise work runs in the calling thread
+(:mod:`deeprecipe._threads` says why); the weights come out the same bits whatever the count.
 
 Off NumPy (a network on PyTorch, CuPy, ...: :mod:`deeprecipe.nn.backends`) the data are
 validated on the host and moved to the device once per :func:`fit`; each epoch's order is drawn
@@ -43,12 +41,11 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._threads import check_threads, current_threads, using_threads
+from deeprecipe._threads import check_threads, using_threads
 from deeprecipe._validation import check_choice, check_number, check_seed_sequence
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.events import fan_out
 from deeprecipe.nn.network import Network
-from deeprecipe.train.batches import BatchGatherer
 from deeprecipe.train.callbacks import Callback, PublishEvents
 from deeprecipe.train.history import History
 from deeprecipe.train.optimizers import Optimizer, get_optimizer
@@ -163,17 +160,10 @@ class Trainer:
 
         m = X.shape[0]
         batch = m if self.batch_size is None else min(self.batch_size, m)
-        gatherer = None
-        if on_host and (batch < m or self.augment is not None):  # mini-batches gathered
-            gatherer = BatchGatherer(X, targets, batch, current_threads())
-        try:
-            return self._epochs(X, targets, m, batch, epochs, dev, y, gatherer)
-        finally:
-            if gatherer is not None:
-                gatherer.close()
-
-    def _epochs(self, X, targets, m, batch, epochs, dev, y, gatherer) -> History:
-        net, on_host = self.network, self.network.backend.in_place
+        x_buffer = t_buffer = None
+        if on_host:  # the mini-batches' rows are gathered into these
+            x_buffer = np.empty((batch, X.shape[1]), dtype=X.dtype)
+            t_buffer = np.empty((batch, *targets.shape[1:]), dtype=targets.dtype)
         # An epoch's cost is measured on the weights it starts from (exactly so in full-batch
         # training), so the weights worth restoring are those at the START of the last epoch
         # whose cost was good, not those its update produced.
@@ -202,7 +192,9 @@ class Trainer:
             every = self.metrics_every
             measured = every and ((self.epoch + 1) % every == 0 or self.epoch + 1 == final_epoch)
             running = measured and self.train_metrics == "running"
-            cost, error = self._run_epoch(X, targets, m, batch, gatherer, running, full_counter)
+            cost, error = self._run_epoch(
+                X, targets, m, batch, x_buffer, t_buffer, running, full_counter
+            )
             self.epoch += 1
             if self.divergence_guard:
                 first_cost = cost if first_cost is None else first_cost
@@ -238,7 +230,7 @@ class Trainer:
         net.clear_cache()
         return self.history
 
-    def _run_epoch(self, X, targets, m, batch, gatherer, errors, full_counter) -> tuple:
+    def _run_epoch(self, X, targets, m, batch, x_buffer, t_buffer, errors, full_counter) -> tuple:
         """One epoch: ``(cost, train error)``, running means over its training passes (the
         error is None unless ``errors``; a full batch's are counted by ``full_counter``)."""
         net, step = self.network, self.optimizer.step
@@ -255,8 +247,14 @@ class Trainer:
         shuffled = batch < m and self.shuffle
         order = self.shuffle_rng.permutation(m) if shuffled else np.arange(m)
         total = wrong = 0.0
-        for xb, tb in gatherer.batches(order):
-            k = len(xb)
+        for start in range(0, m, batch):
+            index = order[start : start + batch]
+            k = len(index)
+            xb, tb = x_buffer[:k], t_buffer[:k]
+            # the indices are a permutation of range(m): mode="clip" skips the default mode's
+            # bounds check, which gathers into a temporary and copies it into out
+            np.take(X, index, axis=0, out=xb, mode="clip")
+            np.take(targets, index, axis=0, out=tb, mode="clip")
             if self.augment is not None:
                 xb = self.augment(xb, self.augment_rng)
             total += net.loss_and_gradient(xb, tb, m=m) * k

@@ -37,6 +37,8 @@ def test_an_imbalanced_run_carries_the_per_class_figures_on_dev_and_test(imbalan
         assert f["error"] == pytest.approx(error)  # the same predictions as the error
         assert 0.0 <= f["balanced_error"] <= 1.0 and len(f["recall"]) == len(f["precision"]) == 2
     assert len(imbalanced.test_access) == 1  # the figures came from the one test read
+    shown = imbalanced._repr_html_()  # the notebook shows them as the report does
+    assert "chosen model on dev, class by class" in shown and "predicted yes" in shown
 
 
 def test_an_imbalanced_run_says_so_with_the_majority_error_and_the_rare_recall(imbalanced):
@@ -73,6 +75,7 @@ def test_a_regression_carries_nothing_per_class():
     X = rng.normal(size=(200, 3))
     result = Recipe(**FAST).run(X, X @ [1.0, -2.0, 0.5] + rng.normal(0, 0.1, 200))
     assert result.per_class is None and result.to_dict()["per_class"] is None
+    assert "class by class" not in result._repr_html_()
     assert not [n for n in result.notes if "imbalanced" in n]
 
 

@@ -23,17 +23,17 @@ def test_the_errors_section_holds_one_class_table_per_part():
         "per_class": {"dev": dev, "test": test},
     }
     section = _errors_section(build_report(run).to_html())
-    assert "chosen model on dev, class by class: error 25.0%, balanced error" in section
-    assert "chosen model on test, class by class: error 50.0%" in section
+    assert "chosen model on dev, class by class: error 25.00%, balanced error" in section
+    assert "chosen model on test, class by class: error 50.00%" in section
     head = (
         "<th>true class</th><th>predicted no</th><th>predicted yes</th><th>rows</th>"
         "<th>recall</th><th>precision</th>"
     )
     assert section.count(head) == 2
-    # dev: "yes" never predicted: its row 1 0, recall 0.0%, precision 0.0%
+    # dev: "yes" never predicted: its row 1 0, recall 0.00%, precision 0.00%
     assert (
         '<tr><td>yes</td><td class="num">1</td><td class="num">0</td><td class="num">1</td>'
-        '<td class="num">0.0%</td><td class="num">0.0%</td></tr>' in section
+        '<td class="num">0.00%</td><td class="num">0.00%</td></tr>' in section
     )
 
 

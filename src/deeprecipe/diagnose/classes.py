@@ -172,3 +172,29 @@ def _part_words(part: str, figures: dict[str, Any], majority: float | None, labe
         f"on {part}, the model's error is {figures['error']:.1%}{against}, its balanced error "
         f"(1 - mean per-class recall) {figures['balanced_error']:.1%}, and {found}"
     )
+
+
+def class_table(part: str, figures: dict[str, Any]) -> tuple[list[str], list[list[Any]], str]:
+    """One part's figures as the report and the notebook show them: ``(columns, rows,
+    caption)``, the confusion matrix (rows: true class, columns: predicted class) with each
+    class's rows, recall and precision beside its row."""
+    from deeprecipe._html import percent
+
+    classes = figures["classes"]
+    rows = [
+        [str(label), *counts, support, percent(recall), percent(precision)]
+        for label, counts, support, recall, precision in zip(
+            classes,
+            figures["confusion"],
+            figures["support"],
+            figures["recall"],
+            figures["precision"],
+            strict=True,
+        )
+    ]
+    columns = ["true class", *(f"predicted {c}" for c in classes), "rows", "recall", "precision"]
+    caption = (
+        f"chosen model on {part}, class by class: error {percent(figures['error'])}, "
+        f"balanced error (1 - mean recall) {percent(figures['balanced_error'])}"
+    )
+    return columns, rows, caption

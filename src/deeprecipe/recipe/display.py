@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deeprecipe._html import Cell, block, paragraph, table
+from deeprecipe.diagnose.classes import class_table
 from deeprecipe.task import get_task
 from deeprecipe.train.spec import batch_words
 
@@ -42,6 +43,10 @@ def recipe_html(result: RecipeResult) -> str:
         caption="errors (the test set read once, at the end, on the chosen model)",
         highlight=[1],
     )
+    per_class = []
+    for part, figures in _per_class(result):
+        columns, rows, caption = class_table(part, figures)
+        per_class.append(table(columns, rows, caption=caption))
     steps = table(
         ["step", "tried", "best dev", "kept"], step_rows(result), caption="the recipe, step by step"
     )
@@ -52,6 +57,7 @@ def recipe_html(result: RecipeResult) -> str:
     spec = result.final["spec"]
     parts = [
         errors,
+        *per_class,
         paragraph(
             f"Chosen network {layers}: L2 lambda {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
             f"{spec['optimizer']} learning rate {spec['learning_rate']:g}, "
@@ -71,3 +77,8 @@ def recipe_html(result: RecipeResult) -> str:
         f"trainings in {result.seconds:.1f} s",
         *parts,
     )
+
+
+def _per_class(result: RecipeResult) -> list[tuple[str, dict]]:
+    """A classifier's per-class figures, dev then test (none for a regression)."""
+    return [(part, figures) for part, figures in (result.per_class or {}).items() if figures]

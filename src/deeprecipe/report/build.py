@@ -101,32 +101,12 @@ def errors_section(
 
 
 def class_table(part: str, figures: Mapping[str, Any]) -> Table:
-    """One part's confusion matrix (rows: true class, columns: predicted class), with each
-    class's rows, recall and precision beside its row."""
-    classes = figures["classes"]
-    rows = [
-        [str(label), *counts, support, _percent(recall), _percent(precision)]
-        for label, counts, support, recall, precision in zip(
-            classes,
-            figures["confusion"],
-            figures["support"],
-            figures["recall"],
-            figures["precision"],
-            strict=True,
-        )
-    ]
-    return Table(
-        ["true class", *(f"predicted {c}" for c in classes), "rows", "recall", "precision"],
-        rows,
-        caption=(
-            f"chosen model on {part}, class by class: error {_percent(figures['error'])}, "
-            f"balanced error (1 - mean recall) {_percent(figures['balanced_error'])}"
-        ),
-    )
+    """One part's confusion matrix with recall and precision per class
+    (:func:`deeprecipe.diagnose.classes.class_table`)."""
+    from deeprecipe.diagnose.classes import class_table as rows_of
 
-
-def _percent(value: float | None) -> str | None:
-    return None if value is None else f"{value:.1%}"
+    columns, rows, caption = rows_of(part, dict(figures))
+    return Table(columns, rows, caption=caption)
 
 
 def diagnosis_section(diagnoses: Mapping[str, Mapping[str, Any]] | None) -> list[Any]:

@@ -238,6 +238,9 @@ def test_a_dataframe_with_text_and_gaps_is_read_as_the_cli_reads_a_file(tmp_path
     assert "income: 3 cells (median" in note and "party: 2 cells (most frequent" in note
     model = result.model
     assert model.feature_names[-3:] == ["party=a", "party=b", "party=c"]
+    # its one-hot block is fed as 0/1, the numbers standardized (Standardizer's unscaled=)
+    assert list(model.scaler.mean_[-3:]) == [0, 0, 0] and list(model.scaler.scale_[-3:]) == [1] * 3
+    assert model.scaler.scale_[0] != 1
     raw = frame.iloc[240:260]
     assert np.array_equal(model.predict(raw[raw.columns[::-1]]), model.predict(raw))
     save_model(tmp_path / "m.safetensors", model)

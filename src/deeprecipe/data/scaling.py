@@ -19,6 +19,7 @@ input's dtype (float32 stays float32) and turns integers into float64. For the m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -97,6 +98,12 @@ class Standardizer(_Scaler):
     by 1 for a feature that is constant in the training set (or varies only by the rounding of
     its mean). ``transform(x) = (x - mean_) / scale_``; ``inverse_transform(z) = z * scale_ +
     mean_``.
+
+    ``fit(X, unscaled=blocks)`` passes the columns of ``blocks`` (slices: a text column's
+    one-hot block) through as they are (mean 0, scale 1), as a ColumnTransformer scales the
+    numbers and one-hot encodes the text: standardized, a category seen once in 56 rows became
+    a 0/7.4 column, on which L2 bites seven times less (a new user's Cars93: logistic
+    regression's cross-validated error 46% with every column standardized, 21% without).
     """
 
     kind: ClassVar[str] = "standardize"
@@ -106,8 +113,9 @@ class Standardizer(_Scaler):
     scale_: np.ndarray
     var_: np.ndarray
 
-    def fit(self, X: Any) -> Standardizer:
-        """Learn ``mean_``, ``var_`` and ``scale_`` from the training set ``X`` (m, n)."""
+    def fit(self, X: Any, *, unscaled: Sequence[slice] = ()) -> Standardizer:
+        """Learn ``mean_``, ``var_`` and ``scale_`` from the training set ``X`` (m, n); the
+        columns of ``unscaled`` keep their values (see the class docstring)."""
         X = check_array("X", X, ndim=2)
         X64 = X.astype(np.float64, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -125,6 +133,8 @@ class Standardizer(_Scaler):
             self.scale_ = np.where(constant, 1.0, np.sqrt(self.var_))  # sigma, not sigma^2
         if not (np.isfinite(self.mean_).all() and np.isfinite(self.scale_).all()):
             self._fit_huge(X64)
+        for block in unscaled:
+            self.mean_[block], self.scale_[block] = 0.0, 1.0
         self.n_features_in_ = X.shape[1]
         return self
 

@@ -26,7 +26,8 @@ def refit(run: RunState, incumbent: TrialOutcome):
     X_train, y_train, X_dev, y_dev = run.data.raw_train
     X_all = np.concatenate([np.asarray(X_train, dtype=np.float64), X_dev])
     y_all = np.concatenate([targets.encode(y_train), targets.encode(y_dev)])
-    scaler = Standardizer().fit(X_all) if run.config.normalize else None
+    blocks = run.data.categorical_blocks
+    scaler = Standardizer().fit(X_all, unscaled=blocks) if run.config.normalize else None
     data = TrialData(
         scaler.transform(X_all) if scaler is not None else X_all,
         y_all,

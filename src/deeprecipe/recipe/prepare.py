@@ -73,7 +73,8 @@ def prepare(
     ``X``'s missing cells (NaN) may be: an imputer fitted on the training rows fills every
     part after the split (``missing_indicator``: a 0/1 column per column with gaps in training
     says which cells were filled); ``read_notes`` are what reading the frame noticed.
-    ``categorical_blocks`` (``TableSchema.one_hot_blocks()``) are kept for the references.
+    ``categorical_blocks`` (``TableSchema.one_hot_blocks()``) are not standardized, and are
+    kept for the references.
     ``target_name`` names ``y`` in the notes on its task (a Series' name, or ``"y"``)."""
     from deeprecipe.data import (
         SmallSplitWarning,
@@ -169,7 +170,8 @@ def prepare(
     check_bayes_error_for_task(cfg.bayes_error, targets.task)  # task="auto" read off y
     if image_shape is not None:
         image_shape = check_image_shape(image_shape, X.shape[1])
-    scaler = Standardizer().fit(X_train) if cfg.normalize else None
+    # a text column's one-hot block stays 0/1 (Standardizer's docstring says why)
+    scaler = Standardizer().fit(X_train, unscaled=categorical_blocks) if cfg.normalize else None
     scale = (lambda a: scaler.transform(a)) if scaler is not None else (lambda a: a)
     trials = TrialData(
         scale(X_train),

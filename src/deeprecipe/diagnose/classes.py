@@ -142,15 +142,15 @@ def imbalance_note(
     if not figures or min(shares) >= RARE_SHARE:
         return None
     classes = next(iter(figures.values()))["classes"]
-    rare, majority = int(np.argmin(shares)), int(np.argmax(shares))
+    rare = int(np.argmin(shares))
     parts = "; ".join(
         _part_words(part, f, majority_errors.get(part), classes[rare], rare)
         for part, f in figures.items()
     )
     return (
         f"the classes are imbalanced: {classes[rare]!r} is {shares[rare]:.1%} of the training "
-        f"labels (under {RARE_SHARE:.0%}), so the error rate is dominated by the majority "
-        f"class, {classes[majority]!r}: always predicting it errs little. "
+        f"labels (under {RARE_SHARE:.0%}), so the error rate counts its rows little: a model "
+        f"that never finds it loses at most {shares[rare]:.1%} of error rate for it. "
         + parts[:1].upper()
         + parts[1:]
         + ". Judge the model by its balanced error and the rare class's recall, not by the "

@@ -126,3 +126,13 @@ def test_rows_that_cannot_be_encoded_are_reported_not_refused(path, tmp_path):
         new, schema=ds.schema, missing="refuse", on_problem=lambda r, why: refused.update({r: why})
     )
     assert sorted(refused) == [0, 1, 3] and "missing value" in refused[3]
+
+
+def test_a_column_with_no_training_value_is_refused_with_every_way_to_leave_it_out():
+    """A new user's Recipe.run on a frame with an empty column was told 'drop=[...]', an
+    option Recipe.run does not take (TypeError when followed)."""
+    X = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, np.nan]])
+    imputer = Imputer([("x", "numeric", slice(0, 1)), ("empty", "numeric", slice(1, 2))])
+    said = r"--drop empty; in Python drop=\['empty'\] to load_file, or the DataFrame without it"
+    with pytest.raises(DeepRecipeError, match=said):
+        imputer.fit(X)

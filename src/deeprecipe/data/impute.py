@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe.data.schema import leave_out
 from deeprecipe.errors import DeepRecipeError
 
 __all__ = ["Imputer", "impute_parts", "imputed_note"]
@@ -55,7 +56,7 @@ class Imputer:
             if present.shape[0] == 0:
                 raise DeepRecipeError(
                     f"column {name!r} has no value in the training rows, so nothing to impute "
-                    f"it from; accepted: leave it out (drop=[{name!r}])"
+                    f"it from; accepted: {leave_out(name)}"
                 )
             if kind == "numeric":
                 fill[cols.start] = float(np.median(present[:, 0].astype(np.float64)))

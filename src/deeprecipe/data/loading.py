@@ -59,6 +59,7 @@ from deeprecipe.data.schema import (
     RowLabel,
     TableSchema,
     _refuse_missing,
+    leave_out,
     missing_cells,
 )
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
@@ -316,7 +317,7 @@ def _id_like_notes(X: np.ndarray, names: list[str], rows: np.ndarray) -> list[st
         if low == high:
             notes.append(
                 f"feature column {name!r} holds one value ({low:g}) in every row: it tells the "
-                "examples nothing (--drop it, or leave it: it is harmless)"
+                f"examples nothing, so it is harmless, or {leave_out(name)}"
             )
         elif (  # the range fits; an id also fills every row with distinct whole numbers
             m >= 20
@@ -328,8 +329,8 @@ def _id_like_notes(X: np.ndarray, names: list[str], rows: np.ndarray) -> list[st
             notes.append(
                 f"feature column {name!r} holds a different whole number in every row, "
                 f"{low:g} to {high:g}: a row id, which tells a model only where a row sits in "
-                "the file (and leaks the label if the file was sorted by it); --drop it "
-                "unless it means something"
+                "the file (and leaks the label if the file was sorted by it): unless it means "
+                f"something, {leave_out(name)}"
             )
     # a group id runs from its lowest value in the first row to its highest in the last, over
     # at least MIN_GROUPS values: only such columns are looked at more closely

@@ -154,7 +154,8 @@ def _refuse_stray_words(name: str, column: TextColumn, row: RowLabel, source: st
         i = int(np.flatnonzero(stray)[0])
         raise DeepRecipeError(
             f"column {name!r} of {source} holds numbers except {column.cell(i)!r} at {row(i)}; "
-            "accepted: a number or an empty cell for a missing value"
+            "accepted: a number or an empty cell for a missing value there (a typo fixed), or "
+            f"{leave_out(name)} when the word is a real value (Cars93's 'rotary' cylinders)"
         )
 
 
@@ -201,8 +202,17 @@ def _reads_as_dates(values: list[str]) -> bool:
     return True
 
 
+def leave_out(name: str) -> str:
+    """How to leave a column out, in each place a user meets the message: the command line,
+    ``load_file``, a DataFrame given to the recipe (which has no ``drop=``)."""
+    return (
+        f"leave it out (--drop {name}; in Python drop=[{name!r}] to load_file, or the "
+        "DataFrame without it)"
+    )
+
+
 def _leave_out(name: str) -> str:
-    return f"leave it out (drop=[{name!r}]) or choose the columns (features=[...])"
+    return f"{leave_out(name)} or choose the columns (features=[...])"
 
 
 @dataclass

@@ -95,3 +95,32 @@ def test_a_class_never_found_on_dev_is_named_with_the_imbalance_as_its_likely_ca
     assert "oversample 'c' in the training split" in advice
     # the single-class guard carries the same advice: not said twice
     assert _never_found(run, dev, guards=[{"kind": "single_class"}]) == []
+
+
+def test_a_step_that_wins_by_giving_up_a_rare_class_is_not_kept(monkeypatch):
+    """A new user's Hdma (2% 'yes'): L2 lambda=10 took dev error from 3.15% to 2.10% by never
+    predicting 'yes', was kept, and the run ended 'both gaps are within tolerance'."""
+    from types import SimpleNamespace
+
+    from deeprecipe.recipe import yardsticks
+    from deeprecipe.recipe.state import RunState
+    from deeprecipe.recipe.step import Decision
+
+    incumbent, winner = SimpleNamespace(key="base"), SimpleNamespace(key="l2=10")
+    found = {"base": {0, 1}, "l2=10": {0}}
+    run = SimpleNamespace(
+        labels={"base": "baseline"},
+        data=SimpleNamespace(targets=SimpleNamespace(classes=["no", "yes"])),
+        _classes_found_on_dev=lambda outcome: found[outcome.key],
+    )
+    kept = Decision(True, "lambda=10", "l2=10", "kept lambda=10: dev error 3.15% -> 2.10%",
+                    winner=winner)  # fmt: skip
+    monkeypatch.setattr(yardsticks, "train_shares", lambda run: [0.98, 0.02])
+    refused = RunState._keeps_every_class(run, kept, incumbent)
+    assert not refused.accepted and refused.winner is None and refused.chosen_key == "base"
+    assert "it never finds 'yes' on dev, which the current configuration does" in refused.text
+    monkeypatch.setattr(yardsticks, "train_shares", lambda run: [0.6, 0.4])  # balanced: kept
+    assert RunState._keeps_every_class(run, kept, incumbent) is kept
+    found["l2=10"] = {0, 1}  # imbalanced, but it still finds both classes: kept
+    monkeypatch.setattr(yardsticks, "train_shares", lambda run: [0.98, 0.02])
+    assert RunState._keeps_every_class(run, kept, incumbent) is kept

@@ -306,7 +306,7 @@ class RunState:
         # this step's candidates by this step's labels: a spec met before under another label
         # ("adam learning rate 0.1" then, "lambda=3" now) is named as this step proposed it
         labels = {**self.labels, **{c["key"]: c["label"] for c in record.candidates}}
-        decision = step.decide(now, outcomes, labels)
+        decision = self._keeps_every_class(step.decide(now, outcomes, labels), now.incumbent)
         if decision.findings:
             self.findings.update(decision.findings)
         record.accepted, record.chosen = decision.accepted, decision.chosen
@@ -321,6 +321,50 @@ class RunState:
             decision=record.decision,
         )
         return record, outcomes, decision
+
+    def _keeps_every_class(self, decision: Decision, incumbent: TrialOutcome) -> Decision:
+        """With imbalanced classes (one under :data:`~deeprecipe.diagnose.classes.RARE_SHARE`
+        of the training labels), a winner that gives up a class on dev, one the incumbent finds,
+        is not kept: the error rate rewards it (a new user's Hdma, 2% 'yes': L2 lambda=10 took
+        dev error from 3.15% to 2.10% by never predicting 'yes', and the run was then done)."""
+        winner = decision.winner
+        if not decision.accepted or winner is None or incumbent is None:
+            return decision
+        from deeprecipe.diagnose.classes import RARE_SHARE
+        from deeprecipe.recipe.yardsticks import train_shares
+
+        shares = train_shares(self)
+        if shares is None or min(shares) >= RARE_SHARE:
+            return decision
+        lost = sorted(self._classes_found_on_dev(incumbent) - self._classes_found_on_dev(winner))
+        if not lost:
+            return decision
+        names = ", ".join(repr(self.data.targets.classes[k]) for k in lost)
+        return replace(
+            decision,
+            accepted=False,
+            chosen=self.labels.get(incumbent.key, "the current configuration"),
+            chosen_key=incumbent.key,
+            winner=None,
+            text=(
+                f"not kept: {decision.text}, but it never finds {names} on dev, which the "
+                "current configuration does: with imbalanced classes the error rate rewards "
+                "giving up a rare class"
+            ),
+        )
+
+    def _classes_found_on_dev(self, outcome: TrialOutcome) -> set[int]:
+        """The classes a trial's network predicts right at least once on dev (its recall above
+        0), as class indices."""
+        from deeprecipe.recipe.trial import network_from_trial
+
+        trials = self.data.trials
+        network = network_from_trial(outcome.spec, trials, self.sweeper.theta(outcome.key))
+        predicted = np.asarray(network.predict(trials.X_dev))
+        truth = np.asarray(trials.y_dev)
+        if predicted.ndim != 1 or truth.ndim != 1:
+            return set()
+        return {int(c) for c in np.unique(truth[predicted == truth])}
 
     def _within_time(self, name, candidates, incumbent, deadline: float) -> list[Candidate]:
         """The candidates that can finish before the wall-time budget's end, at the incumbent's

@@ -169,7 +169,8 @@ def _warn_if_the_bias_rounds_the_mean(centre: Any, spread: Any, dtype: Any) -> N
     )
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (a class label for messages and JSON)."""
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -406,11 +407,11 @@ class _ClassLabels:
             index = np.clip(np.searchsorted(known, labels), 0, len(known) - 1)
             unknown = known[index] != labels
         except TypeError:  # labels of another type than the classes (1 among 'a', 'b'; None)
-            lookup = {_plain(c): k for k, c in enumerate(classes)}
+            lookup = {plain_value(c): k for k, c in enumerate(classes)}
             index = np.array([lookup.get(v, -1) for v in labels.tolist()], dtype=np.int64)
             unknown = index < 0
         if unknown.any():
-            bad = _plain(labels[np.flatnonzero(unknown)[0]])
+            bad = plain_value(labels[np.flatnonzero(unknown)[0]])
             raise DeepRecipeError(
                 f"{name} holds the label {bad!r}, unseen in the training labels; accepted: "
                 f"{', '.join(map(str, classes))}"
@@ -422,7 +423,7 @@ class _ClassLabels:
 
     def trivial_prediction(self, targets):
         values, counts = np.unique(np.asarray(targets), return_counts=True)
-        return _plain(values[np.argmax(counts)])  # ties: the smallest label
+        return plain_value(values[np.argmax(counts)])  # ties: the smallest label
 
 
 @dataclass(frozen=True)
@@ -776,7 +777,7 @@ def ordered_classes_note(classes: Sequence[Any] | None, name: str, kind: str) ->
         for c in classes
     ):
         return None
-    low, high = _plain(classes[0]), _plain(classes[-1])  # sorted, from np.unique
+    low, high = plain_value(classes[0]), plain_value(classes[-1])  # sorted, from np.unique
     if high - low != len(classes) - 1 or not _whole_numbers(np.asarray(classes)):
         return None
     low, high = int(low), int(high)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.errors import DeepRecipeError
+from deeprecipe.task import plain_value
 
 #: a class under this share of the training labels makes the labels imbalanced: always
 #: predicting the other classes then errs on under 10% of the rows, an error rate that looks
@@ -98,7 +99,7 @@ def rare_class_fix(label: Any, share: float) -> str:
 
 def _check(y_true: Any, y_pred: Any, classes: Sequence[Any], names=("y_true", "y_pred")):
     """Labels -> indices into ``classes``; a DeepRecipeError names what does not fit."""
-    labels = [_plain(c) for c in classes]
+    labels = [plain_value(c) for c in classes]
     if len(labels) < 2 or len(set(labels)) != len(labels):
         raise DeepRecipeError(f"classes={labels!r}; accepted: at least two distinct class labels")
     position = {label: i for i, label in enumerate(labels)}
@@ -109,22 +110,18 @@ def _check(y_true: Any, y_pred: Any, classes: Sequence[Any], names=("y_true", "y
             raise DeepRecipeError(
                 f"{name} has shape {values.shape}; accepted: one class label per row, (m,)"
             )
-        unknown = [v for v in map(_plain, values) if v not in position]
+        unknown = [v for v in map(plain_value, values) if v not in position]
         if unknown:
             raise DeepRecipeError(
                 f"{name} holds the label {unknown[0]!r}; accepted: one of {labels!r}"
             )
-        out.append(np.array([position[_plain(v)] for v in values], dtype=np.int64))
+        out.append(np.array([position[plain_value(v)] for v in values], dtype=np.int64))
     if len(out[0]) != len(out[1]):
         raise DeepRecipeError(
             f"{names[0]} has {len(out[0])} rows and {names[1]} {len(out[1])}; accepted: one "
             "prediction per row"
         )
     return out[0], out[1], labels
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def imbalance_note(

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._stats import PairedTest, paired_test
+from deeprecipe.task import plain_value, short_format
 
 #: below this many dev rows, "no better than trivial" says the dev set is too small to tell
 #: (copper: 5 dev rows, R^2 0.96 on them, p = 0.08)
@@ -336,7 +337,7 @@ def single_class_guard(
     else:
         (index, _), *_ = single.values()
     label = classes[index] if classes is not None and index < len(classes) else index
-    label = _plain(label)
+    label = plain_value(label)
     rows = " and ".join(
         f"all {_rows(n)} of {_PARTS.get(part, part)}"
         for part, (i, n) in sorted(single.items())
@@ -350,7 +351,7 @@ def single_class_guard(
     imbalance = ""
     if rare is not None and rare != index and shares[rare] < RARE_SHARE:
         rare_label = classes[rare] if classes is not None and rare < len(classes) else rare
-        imbalance = rare_class_fix(_plain(rare_label), shares[rare]) + "; then "
+        imbalance = rare_class_fix(plain_value(rare_label), shares[rare]) + "; then "
     message = (
         f"the chosen network predicts a single class, {label!r}, for {rows}: it ignores its "
         f"inputs (dev error {fmt(network_dev)}{against}); {imbalance}look at the input scale "
@@ -429,11 +430,5 @@ def _instead(references: list[dict], network_dev: float, fmt) -> str:
     return f"use {best['name']} instead ({fmt(best['dev_error'])} on dev)"
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _formatter(regression: bool):
-    from deeprecipe.task import short_format
-
     return short_format(not regression)

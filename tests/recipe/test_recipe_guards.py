@@ -182,12 +182,15 @@ def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
         reference_models={r["kind"]: m for r, m in fitted},
         notes=[],
         reference_dev_losses=None,
+        per_class={},
     )
     incumbent = SimpleNamespace(dev_error=network.error(X[300:], y[300:]))
     found = {g["finding"] + ":" + g["kind"]: g for g in run_guards(run, incumbent, network)}
     assert set(found) == {"single_class:single_class", "no_better:trivial", "worse:linear",
                           "worse:boosting"}  # fmt: skip
     assert found["single_class:single_class"]["name"] == "yes"
+    # the per-class figures come from the same dev predictions: every row read as "yes"
+    assert run.per_class["dev"]["recall"] == [0.0, 1.0]
     assert found["no_better:trivial"]["p_value"] == 1.0  # the same rows wrong as the majority
     linear = found["worse:linear"]
     assert linear["test"] == "McNemar mid-p" and linear["p_value"] < 1e-6

@@ -57,13 +57,21 @@ def run_guards(
     Its per-example dev losses are paired with each fitted reference's on the same dev rows
     (the references were fitted on the same normalized training split); its predicted classes
     on train and dev feed the single-class guard. With the ``baseline`` trial and its network,
-    a note says when the recipe's gain over it is within the dev set's noise."""
-    from deeprecipe.recipe.yardsticks import network_losses, train_shares
+    a note says when the recipe's gain over it is within the dev set's noise. A classifier's
+    per-class figures on dev are recorded from the same predictions (``run.per_class``)."""
+    from deeprecipe.recipe.yardsticks import (
+        network_losses,
+        per_class,
+        prediction_losses,
+        train_shares,
+    )
 
     trials, targets = run.data.trials, run.data.targets
     regression = not targets.head.metric_is_rate
     reference_losses = reference_dev_losses(run)
-    dev_losses = network_losses(network, trials.X_dev, trials.y_dev)
+    dev_prediction = np.asarray(network.predict(trials.X_dev))  # predicted once, read thrice
+    dev_losses = prediction_losses(network, dev_prediction, trials.y_dev)
+    per_class(run, "dev", dev_prediction, trials.y_dev)
     out = guards(
         incumbent.dev_error,
         run.references,
@@ -87,7 +95,7 @@ def run_guards(
             baseline_losses=network_losses(baseline_network, trials.X_dev, trials.y_dev),
         )
     if targets.head.is_classifier:
-        predicted = {"dev": network.predict(trials.X_dev), "train": network.predict(trials.X_train)}
+        predicted = {"dev": dev_prediction, "train": network.predict(trials.X_train)}
         single = single_class_guard(
             predicted,
             incumbent.dev_error,

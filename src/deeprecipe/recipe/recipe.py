@@ -298,7 +298,6 @@ def _execute(run: RunState) -> RecipeResult:
             if refitted is None
             else network_from_trial(incumbent.spec, data.trials, run.sweeper.theta(incumbent.key))
         )
-        yardsticks.per_class(run, "dev", judged.predict(data.trials.X_dev), data.trials.y_dev)
         guards = run_guards(run, incumbent, judged, first, baseline_network)
         test_error = evaluate_test(run, network, scaler, dev_network=refitted is None)
         run.notes += yardsticks.imbalance_notes(run)

@@ -202,6 +202,11 @@ def _reads_as_dates(values: list[str]) -> bool:
     return True
 
 
+def _id_like(n_values: int, filled: int) -> bool:
+    """A text column with nearly a value per row: an id, a date or free text, not categories."""
+    return filled >= ID_LIKE_MIN_ROWS and n_values > ID_LIKE_SHARE * filled
+
+
 def leave_out(name: str) -> str:
     """How to leave a column out, in each place a user meets the message: the command line,
     ``load_file``, a DataFrame given to the recipe (which has no ``drop=``)."""
@@ -297,7 +302,7 @@ class TableSchema:
             cats = col.present()
             filled = int((~col.missing).sum())
             # a column named in features= is one-hot encoded as asked, however many values
-            id_like = filled >= ID_LIKE_MIN_ROWS and len(cats) > ID_LIKE_SHARE * filled
+            id_like = _id_like(len(cats), filled)
             if id_like and name not in chosen and _reads_as_dates(cats):
                 refused.append(
                     (
@@ -369,7 +374,7 @@ class TableSchema:
                 )
             classes: list[Any] = y.present()
             filled = int((~y.missing).sum())
-            if filled >= ID_LIKE_MIN_ROWS and len(classes) > ID_LIKE_SHARE * filled:
+            if _id_like(len(classes), filled):
                 kind = "dates" if _reads_as_dates(classes) else "an id, a date or free text"
                 raise DeepRecipeError(
                     f"target column {name!r} has {len(classes)} distinct text values in "

@@ -186,3 +186,13 @@ def test_unscaled_blocks_keep_their_values_and_the_rest_is_standardized():
     assert plain[0, 3] > 7  # what it was: the rare category far out
     again = scaler_from_state("standardize", scaler.state_dict())  # as a model file has it
     np.testing.assert_array_equal(again.transform(X), Z)
+
+
+def test_minmax_keeps_unscaled_blocks_too():
+    """The train command fits either scaler with the one-hot blocks passed through."""
+    X = np.array([[0.0, 1.0, 10.0], [1.0, 0.0, 20.0], [0.0, 1.0, 30.0]])
+    scaler = MinMaxScaler(feature_range=(-1, 1)).fit(X, unscaled=[slice(0, 2)])
+    Z = scaler.transform(X)
+    np.testing.assert_array_equal(Z[:, :2], X[:, :2])
+    np.testing.assert_allclose(Z[:, 2], [-1.0, 0.0, 1.0])
+    np.testing.assert_allclose(scaler.inverse_transform(Z), X)

@@ -10,7 +10,7 @@ import numpy as np
 
 from deeprecipe._files import atomic_write_text
 from deeprecipe.cli._data import Prepared
-from deeprecipe.data import Standardizer, make_scaler
+from deeprecipe.data import make_scaler
 from deeprecipe.io import save_model
 from deeprecipe.model import Model
 from deeprecipe.nn import Network
@@ -60,10 +60,8 @@ def scaled(data: Prepared, scaler_kind: str | None) -> tuple[Any, dict[str, np.n
     parts = {"train": data.X_train, "dev": data.X_dev, "test": data.X_test}
     if scaler is None:
         return None, parts
-    if isinstance(scaler, Standardizer) and data.schema is not None:  # one-hot blocks stay 0/1
-        scaler.fit(data.X_train, unscaled=data.schema.one_hot_blocks())
-    else:
-        scaler.fit(data.X_train)
+    # a text column's one-hot block keeps its 0/1 (Standardizer's docstring says why)
+    scaler.fit(data.X_train, unscaled=() if data.schema is None else data.schema.one_hot_blocks())
     return scaler, {k: (scaler.transform(v) if len(v) else v) for k, v in parts.items()}
 
 

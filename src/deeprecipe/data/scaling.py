@@ -221,12 +221,16 @@ class MinMaxScaler(_Scaler):
             )
         return float(fr[0]), float(fr[1])
 
-    def fit(self, X: Any) -> MinMaxScaler:
-        """Learn ``data_min_``, ``data_max_``, ``scale_`` and ``min_`` from the training set."""
+    def fit(self, X: Any, *, unscaled: Sequence[slice] = ()) -> MinMaxScaler:
+        """Learn ``data_min_``, ``data_max_``, ``scale_`` and ``min_`` from the training set;
+        the columns of ``unscaled`` keep their values (as :class:`Standardizer`'s do: their
+        range is taken as ``feature_range``, so they map onto themselves)."""
         lo, hi = self._range()
         X = check_array("X", X, ndim=2).astype(np.float64, copy=False)
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
+        for block in unscaled:
+            self.data_min_[block], self.data_max_[block] = lo, hi
         data_range = self.data_max_ - self.data_min_
         data_range = np.where(data_range == 0, 1.0, data_range)
         self.scale_ = (hi - lo) / data_range

@@ -54,11 +54,11 @@ def fit_references(run: Any) -> None:
     scale = run.train_scale
     if abs(scale - 1.0) > SCALE_SHOWN:
         linear = next(r for r in run.references if r["kind"] == "linear")
+        mse = short_format(False)
         run.notes.append(
             f"errors run {scale:.3g}x as large on the training part as on dev by the parts "
-            f"alone ({linear['name']}: MSE {short_format(False)(linear['train_error'])} on "
-            f"train, {short_format(False)(linear['dev_error'])} on dev): the diagnosis reads "
-            "training errors at dev's "
+            f"alone ({linear['name']}: MSE {mse(linear['train_error'])} on train, "
+            f"{mse(linear['dev_error'])} on dev): the diagnosis reads training errors at dev's "
             f"scale (divided by {scale:.3g}) before taking the gaps, so that the noise or "
             "outliers one part drew are not read as bias or variance"
         )

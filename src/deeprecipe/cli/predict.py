@@ -11,7 +11,7 @@ from typing import Any
 import click
 import numpy as np
 
-from deeprecipe.cli._options import output_options
+from deeprecipe.cli._options import NameList, output_options
 from deeprecipe.cli._ui import UI, percent
 from deeprecipe.cli.app import cli
 from deeprecipe.data.schema import UNLABELLED
@@ -76,22 +76,25 @@ def _csv_text(
     proba: np.ndarray | None,
     classes: list | None,
     reasons: dict[int, str],
+    kept: dict[str, list[str]],
 ) -> str:
-    """One line per input row; a row that could not be scored has empty cells and a reason."""
+    """One line per input row, led by the ``kept`` columns; a row that could not be scored has
+    empty cells and a reason."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    header = ["prediction"]
+    header = [*kept, "prediction"]
     if proba is not None and classes is not None:
         header += [f"proba_{c}" for c in classes]
     if reasons:
         header.append("reason")
     writer.writerow(header)
     for k, value in enumerate(predictions):
+        ids = [cells[k] for cells in kept.values()]
         if k in reasons:
-            writer.writerow([""] * (len(header) - 1) + [reasons[k]])
+            writer.writerow(ids + [""] * (len(header) - len(ids) - 1) + [reasons[k]])
             continue
         value = value.item() if isinstance(value, np.generic) else value
-        row = [f"{value:.7g}" if isinstance(value, float) else value]
+        row = [*ids, f"{value:.7g}" if isinstance(value, float) else value]
         if proba is not None and classes is not None:
             row += [f"{p:.6g}" for p in proba[k]]
         if reasons:
@@ -123,6 +126,13 @@ def _csv_text(
     help="Write the predictions CSV here [default: to stdout].",
 )
 @click.option(
+    "--keep",
+    type=NameList(),
+    default=None,
+    help="Copy these columns of --data into the predictions, first, as the file writes them "
+    "(an id, a name): e.g. --keep PassengerId [default: the prediction columns alone].",
+)
+@click.option(
     "--missing",
     type=click.Choice(["impute", "refuse"]),
     default="impute",
@@ -148,6 +158,7 @@ def predict_command(
     model_path: Path,
     data_file: Path,
     out_file: Path | None,
+    keep: list[str] | None,
     missing: str,
     strict: bool,
     proba: bool,
@@ -162,15 +173,18 @@ def predict_command(
     Examples:
       deeprecipe predict --model runs/X/model.safetensors --data new.csv
       deeprecipe predict --model runs/X/model.safetensors --data new.csv --out predictions.csv
+      deeprecipe predict --model runs/X/model.safetensors --data test.csv --keep id --no-proba
       deeprecipe predict --model model.safetensors --data labelled.csv --no-proba --json
     """
     from deeprecipe._files import atomic_write_text as write_text
+    from deeprecipe.data import read_cells
     from deeprecipe.io import load_model
 
     model = load_model(model_path)
     metadata = model.metadata or {}
     problems: dict[int, str] | None = None if strict else {}
     ds, note = _read_inputs(data_file, metadata, problems, missing)
+    kept = read_cells(data_file, keep) if keep else {}
     if note:
         ui.warn(note)
     for reading in ds.notes:  # columns left aside, ...
@@ -196,7 +210,7 @@ def predict_command(
     predictions: list[Any] = [None] * len(ds.X)
     for k, value in zip(scored, predicted, strict=True):
         predictions[int(k)] = value.item() if isinstance(value, np.generic) else value
-    text = _csv_text(predictions, probabilities if proba else None, classes, reasons)
+    text = _csv_text(predictions, probabilities if proba else None, classes, reasons, kept)
 
     metrics: dict[str, Any] | None = None
     unlabelled = 0
@@ -256,6 +270,7 @@ def predict_command(
         "metrics": metrics,
     }
     if out_file is None:
+        result |= {"kept": kept} if kept else {}
         result["predictions"] = predictions
         if probabilities is not None and proba:
             result["probabilities"] = [

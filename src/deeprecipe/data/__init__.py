@@ -22,6 +22,7 @@ from deeprecipe.data.loading import (
     load_file,
     load_npz,
     load_parquet,
+    read_cells,
 )
 from deeprecipe.data.scaling import (
     SCALERS,
@@ -75,6 +76,7 @@ __all__ = [
     "load_csv",
     "load_dataset",
     "load_file",
+    "read_cells",
     "load_npz",
     "load_parquet",
     "overlap_notes",

@@ -172,6 +172,41 @@ def _text_or_numbers(column: Any, decimal_comma: bool) -> Any:
     return TextColumn.from_arrow(trimmed)
 
 
+def _options(header: list[str], delimiter: str, **convert: Any) -> dict[str, Any]:
+    """pyarrow's options for a file whose header was read already (see the module docstring);
+    ``convert`` overrides the conversion options."""
+    import pyarrow.csv as pacsv
+
+    conversion = {
+        "null_values": _null_values(),
+        "strings_can_be_null": True,
+        "quoted_strings_can_be_null": True,
+        "true_values": ["\x00true"],  # no boolean columns: true/false stay text
+        "false_values": ["\x00false"],
+        "timestamp_parsers": ["\x00"],  # dates stay text (then refused as id-like)
+    }
+    return {
+        "read_options": pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
+        "parse_options": pacsv.ParseOptions(delimiter=delimiter),
+        "convert_options": pacsv.ConvertOptions(**(conversion | convert)),
+    }
+
+
+def _without_blank_rows(table: Any) -> Any:
+    """Rows whose every cell is empty are blank lines (``,,,``), as Python's csv module skips
+    them."""
+    import pyarrow as pa
+
+    if not (table.num_rows and table.num_columns):
+        return table
+    empty = np.ones(table.num_rows, dtype=bool)
+    for col in table.columns:
+        if col.null_count == 0:
+            return table
+        empty &= col.is_null().to_numpy(zero_copy_only=False)
+    return table.filter(pa.array(~empty)) if empty.any() else table
+
+
 def _read_table(path: Path, options: dict[str, Any]) -> Any:
     """The whole file as an Arrow table. Block by block first (``open_csv``): the parse buffers
     of one block at a time, so the peak is about the table itself, half of ``read_csv``'s. Its
@@ -194,7 +229,6 @@ def read_csv_columns(
     """``(columns, row label, notes)`` of a CSV file; the notes say what was left out (a row
     index). See the module docstring."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     if decimal not in (None, ".", ","):
         raise DeepRecipeError(f"decimal={decimal!r}; accepted: '.' or ','")
@@ -204,19 +238,7 @@ def read_csv_columns(
             f"{path} is comma-separated, so ',' cannot also be its decimal mark; accepted: "
             "decimal=',' with a ';' or tab delimiter"
         )
-    options = {
-        "read_options": pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
-        "parse_options": pacsv.ParseOptions(delimiter=delimiter),
-        "convert_options": pacsv.ConvertOptions(
-            null_values=_null_values(),
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            true_values=["\x00true"],  # no boolean columns: true/false stay text
-            false_values=["\x00false"],
-            timestamp_parsers=["\x00"],  # dates stay text (then refused as id-like)
-            decimal_point=decimal or ".",
-        ),
-    }
+    options = _options(header, delimiter, decimal_point=decimal or ".")
     try:
         table = _read_table(path, options)
     except pa.ArrowInvalid as exc:
@@ -233,16 +255,7 @@ def read_csv_columns(
         raise DeepRecipeError(
             problem or f"{path} could not be parsed as CSV: {text.splitlines()[0]}"
         ) from None
-    # rows whose every cell is empty are blank lines (",,,"), as Python's csv module skips them
-    if table.num_rows and table.num_columns:
-        empty = np.ones(table.num_rows, dtype=bool)
-        for col in table.columns:
-            if col.null_count == 0:
-                empty[:] = False
-                break
-            empty &= col.is_null().to_numpy(zero_copy_only=False)
-        if empty.any():
-            table = table.filter(pa.array(~empty))
+    table = _without_blank_rows(table)
     comma = decimal == "," or (decimal is None and delimiter != ",")
     columns: dict[str, Any] = {}
     for name, col in zip(header, table.columns, strict=True):
@@ -257,3 +270,43 @@ def read_csv_columns(
             columns[name] = _text_or_numbers(col, comma)
     notes = [_row_index_note(path, columns.pop(""))] if header[0] == "" else []
     return columns, row_labeller(path, delimiter), notes
+
+
+def read_csv_cells(
+    path: Path, names: list[str], *, delimiter: str | None = None
+) -> dict[str, list[str]]:
+    """The cells of columns ``names`` exactly as the file writes them (``"007"`` and ``"NA"``
+    stay as they are), row for row as :func:`read_csv_columns` reads the file: to copy an id
+    into a predictions file."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    header, delimiter = _header(path, _head(path), delimiter)
+    unknown = [n for n in names if n not in header]
+    if unknown:
+        raise DeepRecipeError(
+            f"{path} has no column {', '.join(map(repr, unknown))}; accepted: "
+            f"{', '.join(h for h in header if h)}"
+        )
+    options = _options(
+        header,
+        delimiter,
+        column_types={h: pa.string() for h in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    try:
+        table = _read_table(path, options)
+    except pa.ArrowInvalid as exc:
+        raise DeepRecipeError(
+            f"{path} could not be parsed as CSV: {str(exc).splitlines()[0]}"
+        ) from None
+    cells = {h: pc.utf8_trim_whitespace(table.column(h)) for h in header}
+    blank = np.ones(table.num_rows, dtype=bool)  # the rows read_csv_columns skips
+    for col in cells.values():
+        blank &= pc.is_in(pc.utf8_lower(col), value_set=pa.array(MISSING)).to_numpy(
+            zero_copy_only=False
+        )
+    return {
+        n: [v for v, b in zip(cells[n].to_pylist(), blank, strict=True) if not b] for n in names
+    }

@@ -52,7 +52,7 @@ import numpy as np
 
 from deeprecipe._validation import missing_values
 from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
-from deeprecipe.data.csv_reader import read_csv_columns
+from deeprecipe.data.csv_reader import read_csv_cells, read_csv_columns
 from deeprecipe.data.datasets import Dataset
 from deeprecipe.data.schema import (
     ProblemSink,
@@ -65,7 +65,15 @@ from deeprecipe.data.schema import (
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import classification_task, many_whole_numbers_note
 
-__all__ = ["MISSING_POLICIES", "from_frame", "load_csv", "load_file", "load_npz", "load_parquet"]
+__all__ = [
+    "MISSING_POLICIES",
+    "from_frame",
+    "load_csv",
+    "load_file",
+    "load_npz",
+    "load_parquet",
+    "read_cells",
+]
 
 MISSING_POLICIES = ("impute", "drop", "refuse")
 SUFFIXES = {
@@ -699,3 +707,27 @@ def load_file(path: str | os.PathLike[str], target: str | None = None, **kwargs:
                 raise DeepRecipeError(f"{csv_only}= applies to CSV files; {p.name} is Parquet")
         return load_parquet(p, target, **kwargs)
     return load_csv(p, target, **kwargs)
+
+
+def read_cells(path: str | os.PathLike[str], names: Sequence[str]) -> dict[str, list[str]]:
+    """The cells of columns ``names`` of a CSV or Parquet file as text, as the file holds them
+    (a CSV's ``"007"`` stays ``"007"``; a missing cell is ``""``), one per row that
+    :func:`load_file` reads: to copy an id beside predictions."""
+    p = _existing_file(path, "data")
+    kind = SUFFIXES.get(p.suffix.lower())
+    if kind == "csv":
+        return read_csv_cells(p, list(names))
+    if kind != "parquet":
+        raise DeepRecipeError(
+            f"{p.name} has no named columns to copy; accepted: a CSV or Parquet file"
+        )
+    import pyarrow.parquet as pq
+
+    available = pq.read_schema(p).names
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise DeepRecipeError(
+            f"{p} has no column {', '.join(map(repr, unknown))}; accepted: {', '.join(available)}"
+        )
+    table = pq.read_table(p, columns=list(names))
+    return {n: ["" if v is None else str(v) for v in table.column(n).to_pylist()] for n in names}

@@ -33,6 +33,19 @@ def test_numbers_match_pandas_on_a_messy_file(tmp_path):
     assert ds.y.tolist() == [i % 3 for i in range(300)]
 
 
+def test_none_is_a_category_in_text_and_a_gap_among_numbers(tmp_path):
+    """Cars93's AirBags reads 'None' (no airbags): imputing it with the most frequent value
+    replaced a real category by another. Among numbers 'None' is still a gap."""
+    path = tmp_path / "cars.csv"
+    path.write_text("AirBags,price,y\nNone,None,a\nDriver only,12.5,b\nNone,9,a\nNA,11,b\n")
+    ds = load_csv(path, "y")
+    assert ds.feature_names == ["AirBags=Driver only", "AirBags=None", "price"]
+    np.testing.assert_array_equal(np.isnan(ds.X[:, 2]), [True, False, False, False])
+    np.testing.assert_array_equal(ds.X[:3, :2], [[0, 1], [1, 0], [0, 1]])
+    assert np.isnan(ds.X[3, :2]).all()  # NA stays a missing cell
+    assert any("'AirBags': 2 cell(s) 'None' read as a category" in n for n in ds.notes)
+
+
 def test_decimal_commas_are_detected_in_a_semicolon_file(tmp_path):
     path = tmp_path / "eu.csv"
     path.write_text("länge;breite;klasse\n1,5;2,25;a\n2,5;3;b\n-0,75;1e3;a\n4;5,125;b\n")

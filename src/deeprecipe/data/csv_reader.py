@@ -1,7 +1,10 @@
 """A CSV file into raw columns, parsed by ``pyarrow.csv`` (multi-threaded, typed).
 
 - The delimiter (``,``, ``;`` or tab) is detected from the header unless given.
-- Empty cells and ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?`` (any case) are missing.
+- Empty cells and ``NA``, ``N/A``, ``NaN``, ``null``, ``?`` (any case) are missing. ``None`` is
+  missing among numbers but a value in a text column (``AirBags: None``, ``MasVnrType: None``),
+  where imputing it would replace a real category with another; a note says so. (pandas reads
+  it as missing everywhere.)
 - Numbers stay in Arrow until the schema writes them into the feature matrix; text columns
   are dictionary-encoded by Arrow (:class:`~deeprecipe.data.columns.TextColumn`). Blanks
   around a value are ignored.
@@ -27,7 +30,9 @@ import numpy as np
 from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers
 from deeprecipe.errors import DeepRecipeError
 
-MISSING = ("", "na", "n/a", "nan", "null", "none", "?")
+MISSING = ("", "na", "n/a", "nan", "null", "?")
+#: missing among numbers, a category in a text column
+MISSING_AMONG_NUMBERS = ("none",)
 NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^(?i:[+-]?(inf|infinity))$"
 DECIMAL_COMMA = r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$"
 HEAD_BYTES = 1 << 16
@@ -147,29 +152,36 @@ def _row_index_note(path: Path, column: Any) -> str:
     )
 
 
-def _text_or_numbers(column: Any, decimal_comma: bool) -> Any:
+def _text_or_numbers(column: Any, decimal_comma: bool, notes: list[str], name: str) -> Any:
     """A string column from Arrow: numbers if every filled cell is one (blanks trimmed, decimal
-    commas when detected or asked), otherwise a dictionary-encoded text column."""
+    commas when detected or asked), otherwise a dictionary-encoded text column, whose ``None``
+    cells are a category (said in ``notes``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     trimmed = pc.utf8_trim_whitespace(column)
-    missing = pc.or_kleene(
-        pc.is_null(trimmed), pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(MISSING))
-    )
-    trimmed = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
-    filled = len(trimmed) - trimmed.null_count
+    lower = pc.utf8_lower(trimmed)
+    missing = pc.or_kleene(pc.is_null(trimmed), pc.is_in(lower, value_set=pa.array(MISSING)))
+    word = pc.is_in(lower, value_set=pa.array(MISSING_AMONG_NUMBERS))
+    numeric = pc.if_else(pc.or_(missing, word), pa.scalar(None, pa.string()), trimmed)
+    filled = len(numeric) - numeric.null_count
     if filled:
         for pattern, comma in ((NUMBER, False), (DECIMAL_COMMA, True)):
             if comma and not decimal_comma:
                 continue
-            if pc.sum(pc.match_substring_regex(trimmed, pattern)).as_py() == filled:
-                text = pc.replace_substring(trimmed, ",", ".") if comma else trimmed
+            if pc.sum(pc.match_substring_regex(numeric, pattern)).as_py() == filled:
+                text = pc.replace_substring(numeric, ",", ".") if comma else numeric
                 try:
                     return pc.cast(text, pa.float64())
                 except pa.ArrowInvalid:  # a form the regex admits but Arrow does not: text
                     break
-    return TextColumn.from_arrow(trimmed)
+    words = pc.sum(word).as_py() or 0
+    if words:
+        notes.append(
+            f"text column {name!r}: {words} cell(s) 'None' read as a category, not as missing "
+            "cells (write NA or leave a cell empty where its value is unknown)"
+        )
+    return TextColumn.from_arrow(pc.if_else(missing, pa.scalar(None, pa.string()), trimmed))
 
 
 def _options(header: list[str], delimiter: str, **convert: Any) -> dict[str, Any]:
@@ -258,6 +270,7 @@ def read_csv_columns(
     table = _without_blank_rows(table)
     comma = decimal == "," or (decimal is None and delimiter != ",")
     columns: dict[str, Any] = {}
+    notes: list[str] = []
     for name, col in zip(header, table.columns, strict=True):
         t = col.type
         if pa.types.is_integer(t) or pa.types.is_floating(t):
@@ -267,8 +280,9 @@ def read_csv_columns(
         else:
             if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
                 col = col.cast(pa.string())
-            columns[name] = _text_or_numbers(col, comma)
-    notes = [_row_index_note(path, columns.pop(""))] if header[0] == "" else []
+            columns[name] = _text_or_numbers(col, comma, notes, name)
+    if header[0] == "":
+        notes.insert(0, _row_index_note(path, columns.pop("")))
     return columns, row_labeller(path, delimiter), notes
 
 

@@ -383,12 +383,20 @@ def test_npz_dev_file_uses_the_training_classes(tmp_path):
         load_npz(dev, classes=[0, 1])
 
 
-def test_npz_integer_labels_are_classes_even_when_many(tmp_path):
+def test_npz_labels_follow_the_rule_of_arrays_and_tables(tmp_path):
+    """The same y saved to .npz, passed to Recipe.run or written to a CSV gets one task:
+    integers and floats alike, more than 20 whole numbers are a regression, with a note
+    saying how to read them as class ids."""
     p = tmp_path / "many.npz"
-    np.savez(p, X=np.zeros((50, 2)), y=np.arange(50) % 25)
-    assert load_npz(p).task == "multiclass" and len(load_npz(p).classes) == 25
-    np.savez(p, X=np.zeros((50, 2)), y=(np.arange(50) % 25).astype(float))
-    assert load_npz(p).task == "regression"
+    for dtype in (np.int64, np.float64):
+        np.savez(p, X=np.zeros((50, 2)), y=(np.arange(50) % 25).astype(dtype))
+        ds = load_npz(p)
+        assert ds.task == "regression"
+        assert "25 distinct whole numbers" in ds.notes[0] and "--task multiclass" in ds.notes[0]
+    ds = load_npz(p, task="multiclass")
+    assert ds.task == "multiclass" and len(ds.classes) == 25 and not ds.notes
+    np.savez(p, X=np.zeros((50, 2)), y=np.arange(50) % 10)
+    assert load_npz(p).task == "multiclass" and not load_npz(p).notes
 
 
 def test_a_row_id_and_a_constant_column_are_named_in_the_notes(tmp_path):

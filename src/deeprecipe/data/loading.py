@@ -607,8 +607,6 @@ def _npz_target(y: np.ndarray, m: int, task: str | None, classes: Any, source: s
             raise DeepRecipeError(f"classes={classes!r}; accepted: at least two class labels")
         task_out = classification_task(len(classes)).kind
     else:
-        if task is None and y.dtype.kind in "biu":
-            task = "classification"  # integer labels are classes, as in scikit-learn
         task_out, classes = TableSchema._target_task("y", column, task)
     encoded = TableSchema([], "y", task_out, classes)._encode_target(column, row, source)
     return encoded, task_out, classes
@@ -619,8 +617,10 @@ def load_npz(
 ) -> Dataset:
     """An ``.npz`` file with ``X`` (and optionally ``y``); see the module docstring for images.
 
-    Integer ``y`` is class labels; float ``y`` follows the table rule (whole numbers with at
-    most 20 values are classes, otherwise regression); ``task=`` overrides. For a dev or test
+    ``y`` follows the rule of tables and arrays (:func:`~deeprecipe.task.reads_as_classes`:
+    text, booleans, and whole numbers with at most 20 values are classes; other numbers are a
+    regression, with a note when they are whole); ``task=`` overrides, e.g.
+    ``task="multiclass"`` for 100 class ids. For a dev or test
     file pass the training set's ``classes`` so labels get the training indices (a dev file
     may lack a class, and then its own labels would be numbered differently).
     """
@@ -667,6 +667,9 @@ def load_npz(
     if y is None:
         return Dataset(flat, None, None, names, image_shape=image_shape, name=p.stem)
     y_enc, task_out, classes = _npz_target(np.asarray(y), m, task, classes, str(p))
+    # the classes of a training file decide a dev or test file's task
+    asked = task is not None or classes is not None
+    many = None if asked else many_whole_numbers_note(y, f"y in {p.name}")
     return Dataset(
         X=flat,
         y=y_enc,
@@ -675,6 +678,7 @@ def load_npz(
         classes=None if classes is None else np.asarray(classes),
         image_shape=image_shape,
         name=p.stem,
+        notes=[many] if many else [],
     )
 
 

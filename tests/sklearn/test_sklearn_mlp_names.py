@@ -253,6 +253,26 @@ def test_set_params_by_one_name_resets_the_other_so_the_value_set_last_trains(ca
     assert search.best_estimator_.network_.l2 == search.best_params_["alpha"]
 
 
+def test_a_schedule_set_over_a_numeric_learning_rate_keeps_its_step_size(cancer):
+    """learning_rate=0.05 is the step size; a GridSearchCV over the schedule ("constant",
+    "adaptive") overwrote it with the name and every candidate trained at the default 0.001
+    without a word (a scikit-learn user's trial)."""
+    built = DeepClassifier((8,), solver="sgd", learning_rate=0.05)
+    built.set_params(learning_rate="adaptive")
+    assert (built.learning_rate, built.learning_rate_init) == ("adaptive", 0.05)
+    assert built._settings().learning_rate_init == 0.05
+    plain = DeepClassifier(learning_rate_init=0.2).set_params(learning_rate="invscaling")
+    assert plain.learning_rate_init == 0.2
+    X, y = cancer[0][:150], cancer[2][:150]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(DeepClassifier((4,), solver="sgd", learning_rate=0.05, max_iter=3,
+                                             random_state=0),
+                              {"learning_rate": ["constant", "adaptive"]}, cv=2)  # fmt: skip
+        search.fit(X, y)
+    assert search.best_estimator_.get_params()["learning_rate_init"] == 0.05
+
+
 def test_every_mlp_parameter_is_accepted_and_a_momentum_for_plain_sgd_is_warned_about(cancer):
     """MLPClassifier(nesterovs_momentum=..., max_fun=...) code raised TypeError with the class
     swapped, and solver='sgd' ignored momentum=0.5 without a word (a scikit-learn user's

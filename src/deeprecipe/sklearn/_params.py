@@ -212,6 +212,11 @@ def one_name_per_setting(
     GridSearchCV over ``alpha`` whose value equalled the default, while ``cv_results_``
     reported that ``alpha``."""
     out = dict(params)
+    schedule_only = isinstance(out.get("learning_rate"), str) and "learning_rate_init" not in out
+    if schedule_only and _is_rate(current.get("learning_rate")):
+        # the number held the step size: a schedule set over it (a grid over "constant",
+        # "adaptive") keeps that step size rather than falling back to the default 0.001
+        out["learning_rate_init"] = current["learning_rate"]
     pairs = [*ALIASES.items(), ("learning_rate", "learning_rate_init")]
     for alias, name in pairs:
         alias_set = alias in out and (

@@ -267,6 +267,9 @@ def test_parquet_and_dataframe_follow_the_same_rules(tmp_path):
             "a": [1.0, 2.0, 3.0, 4.0],
             "n": np.array([1, 2, 3, 4], dtype=np.int32),
             "c": pd.Categorical(["x", "y", "x", "y"]),
+            # a region coded 10, 20: categories, not a quantity (a scikit-learn user's trial)
+            "r": pd.Categorical([10, 20, 20, None]),
+            "b": pd.array([True, None, False, True], dtype="boolean"),
             "t": ["cat", "dog", "cat", "dog"],
         }
     )
@@ -275,8 +278,10 @@ def test_parquet_and_dataframe_follow_the_same_rules(tmp_path):
     pq = load_file(path, "t")
     fr = from_frame(df, "t")
     for ds in (pq, fr):
-        assert ds.feature_names == ["a", "n", "c=x", "c=y"]
-        np.testing.assert_array_equal(ds.X[1], [2, 2, 0, 1])
+        assert ds.feature_names == ["a", "n", "c=x", "c=y", "r=10", "r=20", "b"]
+        np.testing.assert_array_equal(ds.X[:3], [[1, 1, 1, 0, 1, 0, 1], [2, 2, 0, 1, 0, 1, np.nan],
+                                                 [3, 3, 1, 0, 0, 1, 0]])  # fmt: skip
+        assert np.isnan(ds.X[3, 4:6]).all()
         assert ds.y.tolist() == [0, 1, 0, 1] and list(ds.classes) == ["cat", "dog"]
     df.loc[2, "a"] = np.nan
     df.to_parquet(path)
@@ -288,6 +293,10 @@ def test_parquet_and_dataframe_follow_the_same_rules(tmp_path):
     df2.to_parquet(path)
     with pytest.raises(DeepRecipeError, match="'when'.*type timestamp"):
         load_parquet(path, "t")
+    with pytest.raises(DeepRecipeError, match=r"'when' holds dates .*\.dt\.dayofyear"):
+        from_frame(df2, "t")  # not nanoseconds since 1970
+    dated = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"] * 2), "x": [1.0, 2], "t": [0, 1]})
+    assert from_frame(dated, "t", drop=["when"]).feature_names == ["x"]
 
 
 def test_pandas_missing_markers_are_missing_cells_not_a_category():

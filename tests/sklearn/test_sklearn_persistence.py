@@ -197,8 +197,11 @@ def test_a_frames_text_columns_are_named_and_a_raw_frame_models_estimator_says_w
     X, y = make_classification(n_samples=200, n_features=3, n_informative=2, n_redundant=0,
                                random_state=0)  # fmt: skip
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(cd=np.where(X[:, 0] > 0, "yes", "no"))
-    with pytest.raises(DeepRecipeError, match=r"DeepClassifier: X has text columns \['cd'\]"):
+    with pytest.raises(DeepRecipeError, match=r"X has text or category columns \['cd'\]"):
         DeepClassifier(max_iter=2).fit(frame, y)
+    dated = frame.drop(columns="cd").assign(visit=pd.Timestamp("2024-01-01"))
+    with pytest.raises(DeepRecipeError, match=r"X has date or duration columns \['visit'\]"):
+        DeepClassifier(max_iter=2).fit(dated, y)
     result = Recipe(max_trainings=1, progress=False, epochs=5).run(frame, y)
     with pytest.warns(UserWarning, match="takes numbers only: it predicts and refits on the"):
         estimator = DeepClassifier.from_model(result.model)
@@ -207,5 +210,5 @@ def test_a_frames_text_columns_are_named_and_a_raw_frame_models_estimator_says_w
     encoded = encode_by_schema("X", frame, schema)  # the columns the estimator reads
     named = pd.DataFrame(encoded, columns=estimator.feature_names_in_)
     assert np.array_equal(estimator.predict(named), result.model.predict(frame))
-    with pytest.raises(DeepRecipeError, match="text columns"):
+    with pytest.raises(DeepRecipeError, match="text or category columns"):
         estimator.predict(frame)

@@ -10,7 +10,8 @@ A column is one of:
   masks are then array operations on the codes, never a Python object per cell.
 
 Object arrays of strings (a DataFrame column, an NPZ label array) are turned into a
-:class:`TextColumn` by :func:`as_column`.
+:class:`TextColumn` by :func:`as_column`; a DataFrame's columns go through :func:`frame_column`
+first, which reads pandas' own dtypes (categories, nullable numbers, dates) by what they mean.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import missing_values
+from deeprecipe.errors import DeepRecipeError
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,38 @@ def as_column(raw: Any) -> Any:
     if array.dtype.kind in "OUS":
         return TextColumn.from_objects(array)
     return array
+
+
+def dates_advice(name: str, frame: str = "df") -> str:
+    """What to do with a column of dates or durations, which no network reads as they are."""
+    return (
+        f"convert it to numbers first ({frame}[{name!r}].dt.dayofyear, the days since a "
+        f"start date, .dt.total_seconds() for a duration) or leave it out"
+    )
+
+
+def frame_column(raw: Any, name: str) -> Any:
+    """A DataFrame column (or any 1-D array) as a loader-neutral column, by what its dtype
+    means: a ``category`` is text whatever its categories are (a region coded 10, 20, 30 is
+    not a quantity); nullable numbers and booleans (``Int64``, ``boolean``) are numbers with
+    NaN gaps, as NumPy's are; dates and durations are refused by name, not read as
+    nanoseconds since 1970."""
+    if getattr(raw, "dtype", None) is None:
+        raw = np.asarray(raw)
+    dtype = raw.dtype
+    kind = getattr(dtype, "kind", None)
+    if kind in ("M", "m"):
+        raise DeepRecipeError(
+            f"column {name!r} holds {'dates' if kind == 'M' else 'durations'} ({dtype}); "
+            f"accepted: numbers, booleans, text or categories: {dates_advice(name)}"
+        )
+    if str(dtype) == "category":
+        return TextColumn.from_objects(raw.astype(object).to_numpy())
+    if kind in ("b", "i", "u", "f"):
+        if hasattr(raw, "to_numpy"):  # pandas' nullable dtypes: pd.NA becomes NaN
+            return raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        return raw.astype(np.float64)
+    return as_column(raw.to_numpy() if hasattr(raw, "to_numpy") else raw)
 
 
 def numbers(column: Any) -> np.ndarray:

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._validation import missing_values
-from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
+from deeprecipe.data.columns import TextColumn, as_column, frame_column, is_text, numbers, take
 from deeprecipe.data.csv_reader import read_csv_cells, read_csv_columns
 from deeprecipe.data.datasets import Dataset
 from deeprecipe.data.schema import (
@@ -494,10 +494,13 @@ def load_parquet(
     except Exception as exc:
         raise DeepRecipeError(f"{p} could not be read as Parquet: {exc}") from None
     columns: dict[str, Any] = {}
+    # pandas writes a category of numbers as plain numbers, naming it in its metadata
+    described = (table.schema.pandas_metadata or {}).get("columns", [])
+    categories = {c.get("name") for c in described if c.get("pandas_type") == "categorical"}
     for name, col in zip(table.column_names, table.columns, strict=True):
         t = col.type
-        if pa.types.is_dictionary(t):
-            col, t = col.cast(t.value_type), t.value_type
+        if pa.types.is_dictionary(t) or name in categories:  # text, whatever its categories
+            col, t = col.cast(pa.string()), pa.string()
         if pa.types.is_integer(t) or pa.types.is_floating(t):
             columns[name] = col
         elif pa.types.is_boolean(t):
@@ -552,10 +555,15 @@ def from_frame(
         )
     keys = list(frame.columns) if hasattr(frame, "columns") else list(frame)
     columns: dict[str, Any] = {}
+    used = None if features is None else {*map(str, features), target, group}
+    unused = set(map(str, drop or ())) | ({str(k) for k in keys} - used if used else set())
     for key in keys:
-        raw = frame[key]
-        arr = raw.to_numpy() if hasattr(raw, "to_numpy") else np.asarray(raw)
-        columns[str(key)] = arr.astype(np.float64) if arr.dtype.kind in "biuf" else as_column(arr)
+        try:
+            columns[str(key)] = frame_column(frame[key], str(key))
+        except DeepRecipeError:  # a date column: refused only when it would be a feature
+            if str(key) not in unused:
+                raise
+            columns[str(key)] = np.full(len(frame[key]), np.nan)
     return _table_dataset(
         columns,
         target,

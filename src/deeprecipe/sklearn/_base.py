@@ -494,14 +494,23 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
 def _refuse_text_columns(where: str, X: Any) -> None:
     """A DataFrame's text columns, named ("could not convert string to float: 'no'" named
     none): an estimator takes numbers, as scikit-learn's do."""
+    from deeprecipe.data.columns import dates_advice
     from deeprecipe.data.parts import is_frame
 
     if not is_frame(X):
         return
-    text = [str(c) for c, dtype in X.dtypes.items() if getattr(dtype, "kind", "O") not in "biuf"]
+    kinds = {str(c): getattr(dtype, "kind", "O") for c, dtype in X.dtypes.items()}
+    dates = [c for c, kind in kinds.items() if kind in "Mm"]
+    if dates:
+        raise DeepRecipeError(
+            f"{where}: X has date or duration columns {dates[:5]}; accepted: numbers only, "
+            f"as scikit-learn's estimators take them: {dates_advice(dates[0], 'X')}"
+        )
+    text = [c for c, kind in kinds.items() if kind not in "biuf"]
     if text:
         raise DeepRecipeError(
-            f"{where}: X has text columns {text[:5]}{' ...' if len(text) > 5 else ''}; "
+            f"{where}: X has text or category columns {text[:5]}"
+            f"{' ...' if len(text) > 5 else ''}; "
             "accepted: numbers only, as scikit-learn's estimators take them: encode the text "
             "first (a Pipeline with a ColumnTransformer and OneHotEncoder), or read the frame "
             "with deeprecipe.data.from_frame, which one-hot encodes it as deeprecipe.Recipe does"

@@ -74,7 +74,7 @@ def recipe_html(result: RecipeResult) -> str:
     ]
     return block(
         f"Recipe result: {result.targets['task']}, {result.trainings['total']} "
-        f"trainings in {result.seconds:.1f} s",
+        f"training{'' if result.trainings['total'] == 1 else 's'} in {result.seconds:.1f} s",
         *parts,
     )
 

@@ -15,7 +15,7 @@ from deeprecipe.nn.losses import log_sigmoid, log_softmax, softmax
 from deeprecipe.sklearn._base import DeepEstimatorBase
 from deeprecipe.sklearn._docs import SHARED_DOC
 from deeprecipe.sklearn._params import check_dtype
-from deeprecipe.task import TASKS, Task
+from deeprecipe.task import TASKS, Task, plain_value
 
 
 class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
@@ -73,8 +73,8 @@ class DeepClassifier(ClassifierMixin, DeepEstimatorBase):
         self.classes_ = unique_labels(y) if classes is None else unique_labels(classes)
         if len(self.classes_) < 2:
             raise DeepRecipeError(
-                f"y has one class ({self.classes_[0]!r}); a classifier needs examples of at "
-                "least 2 classes (for partial_fit, list them all in classes=)"
+                f"y has one class ({plain_value(self.classes_[0])!r}); a classifier needs "
+                "examples of at least 2 classes (for partial_fit, list them all in classes=)"
                 if len(self.classes_)
                 else "classes= is empty; accepted: every label y can take"
             )

@@ -28,6 +28,7 @@ from deeprecipe.data import (
 )
 from deeprecipe.data.impute import impute_parts, imputed_note
 from deeprecipe.data.shift import dev_from_test
+from deeprecipe.data.vocabulary import keep_training_categories
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.task import Task, get_task
 
@@ -326,17 +327,23 @@ def prepare(
     if drawn is not None:
         X_dev, y_dev, X_test, y_test = drawn.X_dev, drawn.y_dev, drawn.X_test, drawn.y_test
         notes.append(drawn.note)
-    imputer, imputed, feature_names = None, {}, list(ds.feature_names)
+    if ds.schema is not None:  # a text column's categories are the training rows'
+        schema, cut, note = keep_training_categories(
+            schema, {"train": X_train, "dev": X_dev, "test": X_test}
+        )
+        X_train, X_dev, X_test = cut["train"], cut["dev"], cut["test"]
+        notes += [] if note is None else [note]
+    imputer, imputed, feature_names = None, {}, list(schema.feature_names)
     if ds.schema is not None and (missing or "impute") == "impute":
         imputer, filled, imputed = impute_parts(
-            ds.schema.blocks(),
+            schema.blocks(),
             {"train": X_train, "dev": X_dev, "test": X_test},
             indicator=bool(missing_indicator),
         )
         X_train, X_dev, X_test = filled["train"], filled["dev"], filled["test"]
         feature_names = imputer.feature_names(feature_names)
         rows = len(X_train) + len(X_dev) + len(X_test)
-        note = imputed_note(imputer, ds.feature_names, imputed, rows)
+        note = imputed_note(imputer, schema.feature_names, imputed, rows)
         notes += [] if note is None else [note]
     if len(X_dev) == 0:
         raise DeepRecipeError("the dev set is empty; accepted: --dev above 0 or --dev-data FILE")

@@ -83,6 +83,7 @@ def prepare(
         overlap_notes,
         split,
     )
+    from deeprecipe.data.vocabulary import keep_training_categories
 
     X, y = check_xy(X, y, missing_ok=schema is not None)
     check_pairs(dev=(X_dev, y_dev), test=(X_test, y_test))
@@ -138,7 +139,19 @@ def prepare(
     notes = [*read_notes, *_target_notes(cfg, targets, y, target_name), *group_notes]
     notes += [str(w.message) for w in caught if issubclass(w.category, SmallSplitWarning)]
     reading = None
-    if schema is not None:  # the training rows' statistics fill every part's gaps
+    if schema is not None:  # a text column's categories are the training rows'
+        schema, cut, note = keep_training_categories(
+            schema,
+            {
+                "train": X_train,
+                "dev": np.asarray(X_dev, dtype=np.float64),
+                "test": np.asarray(X_test, dtype=np.float64).reshape(-1, X_train.shape[1]),
+            },
+        )
+        X_train, X_dev, X_test = cut["train"], cut["dev"], cut["test"]
+        notes += [] if note is None else [note]
+        feature_names, categorical_blocks = schema.feature_names, schema.one_hot_blocks()
+        # the training rows' statistics fill every part's gaps
         imputed = _impute(schema, (X_train, X_dev, X_test), missing_indicator, feature_names)
         (X_train, X_dev, X_test), reading, note, feature_names = imputed
         notes += [] if note is None else [note]

@@ -231,6 +231,10 @@ def achievable_error(
                 f"lower estimate {fmt(value)}: the noise variance read off nearest neighbours "
                 f"(1-neighbour figure {fmt(gamma_1)}); biased upward when the target changes "
                 "between neighbours, as it does with few rows in many dimensions"
+                if value > 0
+                else f"lower estimate 0: the noise variance read off nearest neighbours fell "
+                f"below zero when extrapolated to distance 0 (1-neighbour figure "
+                f"{fmt(gamma_1)}), so the neighbours give no lower bound above 0 here"
             )
         else:
             k = int(n_classes) if n_classes is not None else len(np.unique(np.asarray(y)))

@@ -18,6 +18,7 @@ from deeprecipe.recipe.prepare import RunData
 from deeprecipe.recipe.result import RecipeStep
 from deeprecipe.recipe.step import Candidate, Decision, Situation, Step, plain
 from deeprecipe.recipe.sweep import Sweeper, TrialOutcome
+from deeprecipe.task import plain_value
 from deeprecipe.train.spec import NetworkSpec
 
 EventCallback = Callable[[dict[str, Any]], None]
@@ -339,7 +340,7 @@ class RunState:
         lost = sorted(self._classes_found_on_dev(incumbent) - self._classes_found_on_dev(winner))
         if not lost:
             return decision
-        names = ", ".join(repr(self.data.targets.classes[k]) for k in lost)
+        names = ", ".join(repr(plain_value(self.data.targets.classes[k])) for k in lost)
         return replace(
             decision,
             accepted=False,

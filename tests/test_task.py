@@ -13,7 +13,7 @@ import pytest
 
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.nn import Network
-from deeprecipe.task import TASKS, get_loss, get_task, infer_task
+from deeprecipe.task import TASKS, get_loss, get_task, infer_task, many_whole_numbers_note
 
 TOL = 1e-12
 BINARY, MULTICLASS, REGRESSION = TASKS["binary"], TASKS["multiclass"], TASKS["regression"]
@@ -62,7 +62,7 @@ def test_the_network_keeps_its_loss_name_in_its_config_and_asks_the_task():
         (np.array([0, 1, 1]), "binary", [0, 1], 1),
         (np.array(["b", "a", "c", "a"]), "multiclass", ["a", "b", "c"], 3),
         (np.array([0.5, 1.25]), "regression", None, 1),
-        (np.arange(20.0), "multiclass", list(range(20)), 20),
+        (np.arange(40.0) % 20, "multiclass", list(range(20)), 20),
         (np.arange(21.0), "regression", None, 1),
         (np.ones((4, 2)) * [[0.5, 1.5]], "regression", None, 2),
         # integers follow the rule floats do (Computers' 808 prices were 808 classes)
@@ -87,8 +87,13 @@ def test_many_integers_are_a_regression_unless_a_task_says_classes():
     decides, and text stays classes however many its values."""
     from deeprecipe.task import MAX_CLASSES_AUTO, reads_as_classes
 
-    assert reads_as_classes(np.arange(MAX_CLASSES_AUTO))
-    assert not reads_as_classes(np.arange(MAX_CLASSES_AUTO + 1))
+    assert reads_as_classes(np.arange(MAX_CLASSES_AUTO).repeat(2))
+    assert not reads_as_classes(np.arange(MAX_CLASSES_AUTO + 1).repeat(5))
+    # two rows per class on average: longley's 16 totals in 16 rows are a quantity
+    assert not reads_as_classes(np.arange(16) * 1000 + 60000)
+    assert reads_as_classes(np.array([0, 1, 1])) and reads_as_classes(np.arange(8).repeat(2))
+    note = many_whole_numbers_note(np.arange(16) * 1000 + 60000)
+    assert "16 distinct whole numbers in 16 rows, too many to be class labels (at most 8" in note
     assert not reads_as_classes(np.arange(10) + 0.5)
     assert reads_as_classes(np.array([f"c{k}" for k in range(300)], dtype=object))
     many = np.arange(300) + 1000

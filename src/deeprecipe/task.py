@@ -722,9 +722,11 @@ def classification_task(n_classes: int) -> Task:
 def reads_as_classes(values: Any) -> bool:
     """Whether targets are class labels when no task is given: text, booleans and other
     objects always; numbers (integers or floats alike) when they are whole numbers with at
-    most :data:`MAX_CLASSES_AUTO` distinct values (a grade 1..5, digits 0..9). More whole
-    numbers are a quantity (a price, a count) and so a regression: read as classes, Ecdat's
-    Computers prices made an 808-way softmax with 99.9% error (a new user's trial).
+    most :data:`MAX_CLASSES_AUTO` distinct values (a grade 1..5, digits 0..9), and at most
+    half as many as there are rows (two rows per class on average, two classes at least).
+    More whole numbers are a quantity (a price, a count) and so a regression: read as classes,
+    Ecdat's Computers prices made an 808-way softmax with 99.9% error, and longley's 16
+    employment totals in 16 rows were 16 classes of one row each (new users' trials).
 
     The one home of the rule: the Python API (:func:`infer_task`, so ``Recipe.run``) and the
     CLI's table files (:class:`~deeprecipe.data.TableSchema`) both ask it, so a file and its
@@ -736,7 +738,12 @@ def reads_as_classes(values: Any) -> bool:
     if values.dtype.kind not in "iuf" or values.size == 0:
         return False
     distinct = np.unique(values)
-    return len(distinct) <= MAX_CLASSES_AUTO and _whole_numbers(distinct)
+    return len(distinct) <= _most_classes(len(values)) and _whole_numbers(distinct)
+
+
+def _most_classes(rows: int) -> int:
+    """The most distinct whole numbers that ``rows`` targets may hold to read as classes."""
+    return min(MAX_CLASSES_AUTO, max(2, rows // 2))
 
 
 def _whole_numbers(values: np.ndarray) -> bool:
@@ -757,11 +764,17 @@ def many_whole_numbers_note(values: Any, name: str = "target 'y'") -> str | None
     values = np.asarray(values)
     if values.dtype.kind not in "iuf" or reads_as_classes(values) or not _whole_numbers(values):
         return None
-    n = len(np.unique(values))
+    n, limit = len(np.unique(values)), _most_classes(len(values))
+    many = (
+        f", more than the {MAX_CLASSES_AUTO} read as class labels"
+        if n > MAX_CLASSES_AUTO
+        else f" in {len(values)} rows, too many to be class labels (at most {limit}: two rows "
+        "per class on average)"
+    )
     return (
-        f"{name} holds {n} distinct whole numbers, more than the {MAX_CLASSES_AUTO} read as "
-        f"class labels, so it is read as a regression target (a quantity); if they label {n} "
-        "classes, the task is multiclass (task='multiclass', --task multiclass)"
+        f"{name} holds {n} distinct whole numbers{many}, so it is read as a regression "
+        f"target (a quantity); if they label {n} classes, the task is multiclass "
+        "(task='multiclass', --task multiclass)"
     )
 
 

@@ -261,13 +261,13 @@ def test_many_rare_whole_number_classes_suggest_a_regression():
         warnings.simplefilter("always")
         split(np.zeros((102, 1)), y, seed=0)
     assert not any("measurements" in str(w.message) for w in caught)
-    # every value distinct (longley's TOTEMP, 16 rows): refused, and the hint says why
-    with pytest.raises(DeepRecipeError, match="measurements rather than labels.*'regression'"):
-        split(np.zeros((16, 1)), np.arange(60000.0, 60016.0), seed=0)
-    # split as values on purpose: the small-set warning speaks of an MSE, not of examples'
-    # percentage points
-    with pytest.warns(SmallSplitWarning, match="an MSE measured on it"):
-        split(np.zeros((16, 1)), np.arange(60000.0, 60016.0), stratify=False, seed=0)
+    # every value distinct (longley's TOTEMP, 16 rows): a quantity (reads_as_classes), split
+    # as values; the small-set warning speaks of an MSE, not of examples' percentage points
+    for stratify in ("auto", False):
+        with pytest.warns(SmallSplitWarning, match="an MSE measured on it"):
+            split(np.zeros((16, 1)), np.arange(60000.0, 60016.0), stratify=stratify, seed=0)
+    # ten whole numbers in 16 rows read as classes (at most 8) stay a regression too
+    split(np.zeros((16, 1)), np.arange(16.0) % 10, seed=0)
 
 
 # -- groups: a person's rows in one part -----------------------------------------------------

@@ -383,8 +383,9 @@ class TableSchema:
                     "class labels (a few values, many rows each) or of numbers (a regression)"
                 )
         else:
-            uniq = np.unique(numbers(y))
-            if task is None and not reads_as_classes(uniq):
+            values = numbers(y)
+            uniq = np.unique(values)
+            if task is None and not reads_as_classes(values[~np.isnan(values)]):
                 decided = TASKS["regression"]
             if decided is not None and not decided.is_classifier:
                 return decided.kind, None

@@ -61,7 +61,8 @@ class RecipeConfig:
         ``task``: ``"auto"`` reads it off ``y`` as the CLI reads a target column
         (:func:`deeprecipe.task.reads_as_classes`: text and booleans are classes, and whole
         numbers with at most 20 distinct values, two rows each on average; other numbers, a
-        price or a count, are a regression), or ``"binary"``, ``"multiclass"``, ``"regression"`` decide it;
+        price or a count, are a regression), or ``"binary"``, ``"multiclass"``,
+        ``"regression"`` decide it;
         ``dev``/``test`` (fractions or counts; None: sizes by :func:`deeprecipe.data.split`'s
         rule); ``dev_from``: when a test set is given and no dev set, dev is split off the
         training data (``"train"``), or off the test set (``"test"``: its halves are dev and

@@ -8,7 +8,10 @@
 - Parquet is read with ``pyarrow`` too.
 - NPZ holds arrays ``X`` and (optionally) ``y``. ``X`` of shape ``(m, n)`` is a table; ``(m, h, w)``
   or ``(m, h, w, channels)`` is an image set: rows are flattened for the dense network,
-  ``image_shape`` is kept for augmentation and plots, and uint8 pixels are scaled to [0, 1].
+  ``image_shape`` is kept for augmentation and plots. Pixels are read as stored: the
+  normalization fitted on the training rows scales them, so uint8 pixels, the same pixels as
+  floats 0-255 and a CSV of them give the same model and the same predictions (dividing uint8
+  alone by 255 made one model answer differently to each).
 
 For tables, numeric columns are used as they are; **non-numeric feature columns are one-hot
 encoded** (one 0/1 column per category, named ``"column=value"``) unless
@@ -660,7 +663,7 @@ def load_npz(
     m = X.shape[0]
     image_shape = tuple(int(s) for s in X.shape[1:]) if X.ndim >= 3 else None
     flat = X.reshape(m, -1)
-    flat = flat / 255.0 if X.dtype == np.uint8 else flat.astype(np.float64)
+    flat = flat.astype(np.float64)
     if not np.isfinite(flat).all():
         r, c = (int(i) for i in np.argwhere(~np.isfinite(flat))[0])
         where = (

@@ -9,7 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe.data.parts import check_frame, columns_by_name, encode_by_schema, is_frame
+from deeprecipe.data.parts import (
+    check_frame,
+    columns_by_name,
+    encode_by_schema,
+    flat_images,
+    is_frame,
+)
 from deeprecipe.nn.network import Network
 
 #: rows a Model predicts at a time
@@ -62,6 +68,7 @@ class Model:
         the results stacked: the imputed, scaled copies and the layers' activations then
         never grow with the number of rows (200k rows took 830 MB at once)."""
         schema = (self.metadata or {}).get("schema")
+        X, _ = flat_images("X", X, (self.metadata or {}).get("image_shape"))  # (m, h, w[, c])
         if schema and is_frame(X):  # raw columns, encoded as the training table was
             X = self._encoded(X, schema)
         # a DataFrame's columns by name; the imputer's indicator columns are the model's own

@@ -138,6 +138,7 @@ def save(folder: Path, net: Network, scaler: Any, data: Prepared, extra: dict[st
             **({} if data.imputer is None else {"imputer": data.imputer.to_dict()}),
             "task": data.task,
             "data": data.describe(),
+            **({} if data.image_shape is None else {"image_shape": list(data.image_shape)}),
             **extra,
         },
     )

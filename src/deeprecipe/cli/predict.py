@@ -14,6 +14,7 @@ import numpy as np
 from deeprecipe.cli._options import NameList, output_options
 from deeprecipe.cli._ui import UI, percent
 from deeprecipe.cli.app import cli
+from deeprecipe.data.parts import flat_images
 from deeprecipe.data.schema import UNLABELLED
 from deeprecipe.errors import DeepRecipeError
 
@@ -189,6 +190,8 @@ def predict_command(
         ui.warn(note)
     for reading in ds.notes:  # columns left aside, ...
         ui.note(reading)
+    if ds.image_shape is not None:  # images of the training images' shape, checked
+        flat_images(data_file.name, ds.X.reshape(-1, *ds.image_shape), metadata.get("image_shape"))
     reasons = dict(sorted((problems or {}).items()))
     scored = np.setdiff1d(np.arange(len(ds.X)), np.fromiter(reasons, dtype=np.int64))
     X = ds.X[scored]  # gaps left in X are filled by the model's imputer (--missing impute)
@@ -196,9 +199,13 @@ def predict_command(
     if gaps:
         ui.note(gaps)
     if X.shape[1] != model.n_raw_features:
+        names = list(model.feature_names or [])
+        shown = ", ".join(names[:10]) + (
+            f", ... ({len(names) - 10} more)" if len(names) > 10 else ""
+        )
         raise DeepRecipeError(
-            f"{data_file} gives {X.shape[1]} features; the model takes "
-            f"{model.n_raw_features} ({', '.join(model.feature_names or [])})"
+            f"{data_file} gives {X.shape[1]} features; accepted: the model's "
+            f"{model.n_raw_features} ({shown})"
         )
     classifier = model.network.task.is_classifier
     classes = list(model.classes) if (classifier and model.classes is not None) else None

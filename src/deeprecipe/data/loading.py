@@ -57,6 +57,7 @@ from deeprecipe._validation import missing_values
 from deeprecipe.data.columns import TextColumn, as_column, frame_column, is_text, numbers, take
 from deeprecipe.data.csv_reader import read_csv_cells, read_csv_columns
 from deeprecipe.data.datasets import Dataset
+from deeprecipe.data.parts import flat_images
 from deeprecipe.data.schema import (
     ProblemSink,
     RowLabel,
@@ -661,8 +662,7 @@ def load_npz(
             "[, channels]) for images, with m >= 1"
         )
     m = X.shape[0]
-    image_shape = tuple(int(s) for s in X.shape[1:]) if X.ndim >= 3 else None
-    flat = X.reshape(m, -1)
+    flat, image_shape = flat_images(f"X in {p}", X)
     flat = flat.astype(np.float64)
     if not np.isfinite(flat).all():
         r, c = (int(i) for i in np.argwhere(~np.isfinite(flat))[0])

@@ -275,3 +275,39 @@ def check_image_shape(image_shape: Any, n_columns: int | None = None) -> tuple[i
             f"accepted: a shape whose product is {n_columns}"
         )
     return shape
+
+
+def flat_images(name: str, X: Any, image_shape: Any = None) -> tuple[Any, Any]:
+    """``(rows, image_shape)``: an array of images ``(m, h, w[, c])`` flattened to one row per
+    image for the dense network, with its ``(h, w[, c])``, checked against ``image_shape``
+    when one is known (the training images'); tables and DataFrames pass as they are. As the
+    CLI reads an .npz of images, so ``Recipe.run``, a model's ``predict`` and ``X_dev`` take
+    the course's arrays without a reshape."""
+    if is_frame(X) or np.ndim(X) < 3:
+        return X, image_shape  # checked where the rows' width is known
+    X = np.asarray(X)
+    shape = tuple(int(s) for s in X.shape[1:])
+    if image_shape is not None and shape != tuple(check_image_shape(image_shape)):
+        expected = tuple(int(s) for s in image_shape)
+        turned = len(shape) == 3 and shape == (expected[-1], *expected[:-1])
+        hint = " (these are channels first: np.moveaxis(X, 1, -1) puts them last)"
+        raise DeepRecipeError(
+            f"{name} holds images of shape {shape}; accepted: images of shape {expected}, as in "
+            f"training{hint if turned else ''}, or rows of {int(np.prod(expected))} values"
+        )
+    if len(shape) > 3:
+        raise DeepRecipeError(
+            f"{name} has shape {X.shape}; accepted: rows (m, n) or images (m, height, width"
+            "[, channels])"
+        )
+    if len(shape) == 3 and shape[0] in CHANNELS and shape[2] not in CHANNELS:
+        raise DeepRecipeError(
+            f"{name} has shape {X.shape}, channels first; accepted: images (m, height, width, "
+            "channels), channels last as Keras and the course store them (augmentation shifts "
+            "the height and width axes): np.moveaxis(X, 1, -1)"
+        )
+    return X.reshape(len(X), -1), shape
+
+
+#: channel counts: gray, RGB, RGBA
+CHANNELS = (1, 3, 4)

@@ -39,6 +39,7 @@ from deeprecipe.data.parts import (
     check_frame,
     columns_by_name,
     encode_frames,
+    flat_images,
     is_frame,
     leave_out_unlabelled,
     needs_encoding,
@@ -137,8 +138,10 @@ class Recipe:
         data of their own (no shift between them and training is looked for, and a gap between
         dev and test errors is put down to chance or an overfitted dev set, not to a difference
         of distributions). ``image_shape`` (``(h, w[, c])``) says the rows are flattened
-        images, which enables image augmentation. ``feature_names`` name the columns in notes
-        and in the chosen model (a DataFrame's own column names by default). ``groups`` (one
+        images, which enables image augmentation; an array of images ``(m, h, w[, c])`` says
+        it itself (and is flattened, as are ``X_dev`` and ``X_test`` of the same shape).
+        ``feature_names`` name the columns in notes and in the chosen model (a DataFrame's own
+        column names by default). ``groups`` (one
         label per row of ``X``: a person, a patient, a session; or the name of a DataFrame's
         column) keeps each group's rows in one part of the split made here
         (:func:`deeprecipe.split`'s ``groups=``); the column holding them is left out of the
@@ -158,6 +161,9 @@ class Recipe:
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
         target_name = _target_name(y)
+        X, image_shape = flat_images("X", X, image_shape)  # (m, h, w[, c]): one row per image
+        X_dev, _ = flat_images("X_dev", X_dev, image_shape)
+        X_test, _ = flat_images("X_test", X_test, image_shape)
         X, groups, group_column, read_notes = split_off_groups(X, groups)
         if group_column is not None:  # dev and test frames leave it out too
             X_dev, X_test = (

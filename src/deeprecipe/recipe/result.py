@@ -155,6 +155,8 @@ class RecipeResult:
                 **(self.data.get("reading") or {}),
                 # the scale a regression trained at (DeepRegressor.load continues in it)
                 TARGET_SCALE: self.data.get(TARGET_SCALE),
+                # rows that are images: predict takes (m, h, w[, c]) arrays of this shape
+                **({"image_shape": shape} if (shape := self.data.get("image_shape")) else {}),
             },
         )
 

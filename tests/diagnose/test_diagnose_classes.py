@@ -11,7 +11,9 @@ from deeprecipe.diagnose.classes import (
     class_figures,
     class_shares,
     imbalance_note,
+    imbalanced,
     never_predicted,
+    rare_share,
 )
 from deeprecipe.errors import DeepRecipeError
 
@@ -90,3 +92,7 @@ def test_the_imbalance_note_gives_the_majority_error_balanced_error_and_rare_rec
     # at the threshold and above: nothing to say
     assert imbalance_note([1 - RARE_SHARE, RARE_SHARE], {"dev": dev}, {"dev": 0.1}) is None
     assert imbalance_note([0.5, 0.5], {"dev": dev}, {"dev": 0.1}) is None
+    # ten balanced digits hold 9.7% each: not imbalanced (a new user's trial was told so);
+    # a rare one among ten is under half a balanced share
+    assert not imbalanced([0.097, 0.103] * 5) and imbalanced([0.04] + [0.96 / 9] * 9)
+    assert rare_share(2) == RARE_SHARE and rare_share(10) == 0.05

@@ -33,6 +33,18 @@ from deeprecipe.task import plain_value
 RARE_SHARE = 0.10
 
 
+def rare_share(n_classes: int) -> float:
+    """The share under which one of ``n_classes`` is rare: :data:`RARE_SHARE`, or half of
+    a balanced share when that is smaller (ten balanced digits, 9.7% each, are not
+    imbalanced: a new user's trial was told they were)."""
+    return min(RARE_SHARE, 0.5 / max(int(n_classes), 1))
+
+
+def imbalanced(shares: Sequence[float] | None) -> bool:
+    """Whether the training labels' ``shares`` (one per class) hold a rare class."""
+    return bool(shares) and min(shares) < rare_share(len(shares))
+
+
 def class_figures(y_true: Any, y_pred: Any, classes: Sequence[Any]) -> dict[str, Any]:
     """The per-class figures of the module docstring for one part, as plain data.
 
@@ -81,13 +93,14 @@ def never_predicted(figures: dict[str, Any]) -> list[Any]:
     return [c for c, r in zip(figures["classes"], figures["recall"], strict=True) if r == 0]
 
 
-def rare_class_fix(label: Any, share: float) -> str:
-    """What to do for a class the model never finds, ``share`` of the training labels, in
-    words. deeprecipe has no class weights, so the fix it can offer is in the data."""
+def rare_class_fix(label: Any, share: float, n_classes: int) -> str:
+    """What to do for a class the model never finds, ``share`` of the training labels of
+    ``n_classes``, in words. deeprecipe has no class weights, so the fix it can offer is in
+    the data."""
     cause = (
         f"the likely cause is the imbalance: {label!r} is only {share:.1%} of the training "
         "labels, so the cost is low when the network never predicts it"
-        if share < RARE_SHARE
+        if share < rare_share(n_classes)
         else f"{label!r} is {share:.1%} of the training labels"
     )
     return (
@@ -130,13 +143,13 @@ def imbalance_note(
     majority_errors: dict[str, float | None],
 ) -> str | None:
     """A sentence on imbalanced labels, or None when the smallest of the training ``shares``
-    (one per class, in the order of the figures' ``classes``) is at least :data:`RARE_SHARE`.
+    (one per class, in the order of the figures' ``classes``) is at least :func:`rare_share`.
 
     ``figures`` maps parts (``dev``, then ``test``) to :func:`class_figures` of the model;
     ``majority_errors`` maps them to the error of always predicting the majority class (the
     trivial reference). The sentence gives, per part, the model's error beside that one, its
     balanced error, and its recall of the rarest class."""
-    if not figures or min(shares) >= RARE_SHARE:
+    if not figures or not imbalanced(shares):
         return None
     classes = next(iter(figures.values()))["classes"]
     rare = int(np.argmin(shares))
@@ -146,7 +159,8 @@ def imbalance_note(
     )
     return (
         f"the classes are imbalanced: {classes[rare]!r} is {shares[rare]:.1%} of the training "
-        f"labels (under {RARE_SHARE:.0%}), so the error rate counts its rows little: a model "
+        f"labels (under {rare_share(len(shares)):.0%}), so the error rate counts its rows "
+        "little: a model "
         f"that never finds it loses at most {shares[rare]:.1%} of error rate for it. "
         + parts[:1].upper()
         + parts[1:]

@@ -174,7 +174,7 @@ def _never_found(
     return [
         f"the chosen network never finds class {label!r} on dev (recall 0 of "
         f"{dev['support'][dev['classes'].index(label)]} rows), whatever its error rate says; "
-        + rare_class_fix(label, shares[dev["classes"].index(label)])
+        + rare_class_fix(label, shares[dev["classes"].index(label)], len(shares))
         for label in never_predicted(dev)
     ]
 

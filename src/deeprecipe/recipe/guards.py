@@ -326,9 +326,9 @@ def single_class_guard(
     maps ``dev``/``train`` to its predicted class indices there (one per row; several binary
     outputs per row are not checked). ``classes`` name the indices; ``shares`` are their
     shares of the training labels: when the rarest is under
-    :data:`~deeprecipe.diagnose.classes.RARE_SHARE`, the message blames the imbalance first.
+    :func:`~deeprecipe.diagnose.classes.rare_share`, the message blames the imbalance first.
     None when it predicts at least two classes on each part."""
-    from deeprecipe.diagnose.classes import RARE_SHARE, rare_class_fix
+    from deeprecipe.diagnose.classes import rare_class_fix, rare_share
 
     single: dict[str, tuple[int, int]] = {}
     for part, labels in predicted.items():
@@ -357,9 +357,9 @@ def single_class_guard(
     against = "" if trivial_dev is None else f" against {fmt(trivial_dev)} for {trivial['name']}"
     rare = None if not shares else int(np.argmin(shares))
     imbalance = ""
-    if rare is not None and rare != index and shares[rare] < RARE_SHARE:
+    if rare is not None and rare != index and shares[rare] < rare_share(len(shares)):
         rare_label = classes[rare] if classes is not None and rare < len(classes) else rare
-        imbalance = rare_class_fix(plain_value(rare_label), shares[rare]) + "; then "
+        imbalance = rare_class_fix(plain_value(rare_label), shares[rare], len(shares)) + "; then "
     message = (
         f"the chosen network predicts a single class, {label!r}, for {rows}: it ignores its "
         f"inputs (dev error {fmt(network_dev)}{against}); {imbalance}look at the input scale "

@@ -324,18 +324,17 @@ class RunState:
         return record, outcomes, decision
 
     def _keeps_every_class(self, decision: Decision, incumbent: TrialOutcome) -> Decision:
-        """With imbalanced classes (one under :data:`~deeprecipe.diagnose.classes.RARE_SHARE`
-        of the training labels), a winner that gives up a class on dev, one the incumbent finds,
-        is not kept: the error rate rewards it (a new user's Hdma, 2% 'yes': L2 lambda=10 took
-        dev error from 3.15% to 2.10% by never predicting 'yes', and the run was then done)."""
+        """With imbalanced classes (:func:`~deeprecipe.diagnose.classes.imbalanced`), a
+        winner that gives up a class on dev, one the incumbent finds, is not kept: the error
+        rate rewards it (a new user's Hdma, 2% 'yes': L2 lambda=10 took dev error from 3.15%
+        to 2.10% by never predicting 'yes', and the run was then done)."""
         winner = decision.winner
         if not decision.accepted or winner is None or incumbent is None:
             return decision
-        from deeprecipe.diagnose.classes import RARE_SHARE
+        from deeprecipe.diagnose.classes import imbalanced
         from deeprecipe.recipe.yardsticks import train_shares
 
-        shares = train_shares(self)
-        if shares is None or min(shares) >= RARE_SHARE:
+        if not imbalanced(train_shares(self)):
             return decision
         lost = sorted(self._classes_found_on_dev(incumbent) - self._classes_found_on_dev(winner))
         if not lost:

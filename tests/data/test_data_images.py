@@ -71,3 +71,20 @@ def test_predict_names_images_of_another_shape_in_two_shapes_not_every_pixel(dig
     wrong = runner.invoke(cli, ["predict", "--model", model, "--data", str(small)])
     assert wrong.exit_code == 2 and len(wrong.stderr) < 300
     assert "images of shape (4, 4); accepted: images of shape (8, 8)" in wrong.stderr
+
+
+def test_the_course_layout_is_named_with_the_transpose_it_needs(tmp_path):
+    """A new user's trial: the course's X (12288, 209) and y (1, 209) blamed y alone."""
+    from deeprecipe import split
+
+    X = np.zeros((12, 5))
+    with pytest.raises(DeepRecipeError, match=r"one row of labels, .*: pass y\.ravel\(\)\)"):
+        Recipe().run(X, np.zeros((1, 12)))
+    with pytest.raises(DeepRecipeError, match=r"one column per example, .*X\.T and y\.ravel"):
+        Recipe().run(X, np.zeros((1, 5)))
+    with pytest.raises(DeepRecipeError, match=r"one column per example, .*: pass X\.T\)"):
+        split(X, np.zeros(5))
+    path = tmp_path / "course.npz"
+    np.savez(path, X=np.zeros((30, 8)), y=np.zeros((1, 8)))
+    with pytest.raises(DeepRecipeError, match=r"X holds one column per example"):
+        load_npz(path)

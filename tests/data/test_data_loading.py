@@ -354,7 +354,7 @@ def test_npz_table_and_images(tmp_path):
     ("arrays", "match"),
     [
         ({"features": np.zeros((3, 2))}, "holds features; accepted: .*named X"),
-        ({"X": np.zeros((3, 2)), "y": np.zeros((1, 3))}, "transpose"),
+        ({"X": np.zeros((3, 2)), "y": np.zeros((1, 3))}, r"y\.ravel\(\)"),
         ({"X": np.zeros((3, 2)), "y": np.zeros(4)}, "X has 3 rows"),
         ({"X": np.zeros(3)}, r"shape \(3,\)"),
         ({"X": np.array([[1.0, np.inf], [0, 0]])}, "inf at row 0, column 1"),

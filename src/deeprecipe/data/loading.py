@@ -57,7 +57,7 @@ from deeprecipe._validation import missing_values
 from deeprecipe.data.columns import TextColumn, as_column, frame_column, is_text, numbers, take
 from deeprecipe.data.csv_reader import read_csv_cells, read_csv_columns
 from deeprecipe.data.datasets import Dataset
-from deeprecipe.data.parts import flat_images
+from deeprecipe.data.parts import course_layout_hint, flat_images
 from deeprecipe.data.schema import (
     ProblemSink,
     RowLabel,
@@ -588,7 +588,8 @@ def from_frame(
 # -- NPZ ---------------------------------------------------------------------------------------
 
 
-def _npz_target(y: np.ndarray, m: int, task: str | None, classes: Any, source: str):
+def _npz_target(y: np.ndarray, x_shape: tuple[int, ...], task, classes, source: str):
+    m = x_shape[0]
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     elif (
@@ -601,8 +602,7 @@ def _npz_target(y: np.ndarray, m: int, task: str | None, classes: Any, source: s
     if y.ndim != 1 or len(y) != m:
         raise DeepRecipeError(
             f"y in {source} has shape {y.shape} but X has {m} rows; accepted: y of shape "
-            f"({m},), ({m}, 1) or one-hot ({m}, k)"
-            + (" (transpose it)" if y.shape[-1] == m else "")
+            f"({m},), ({m}, 1) or one-hot ({m}, k)" + course_layout_hint(x_shape, y.shape)
         )
     if y.dtype.kind in "US":
         column = np.array(y.tolist(), dtype=object)
@@ -661,7 +661,6 @@ def load_npz(
             f"X in {p} has shape {X.shape}; accepted: (m, n) for a table or (m, height, width"
             "[, channels]) for images, with m >= 1"
         )
-    m = X.shape[0]
     flat, image_shape = flat_images(f"X in {p}", X)
     flat = flat.astype(np.float64)
     if not np.isfinite(flat).all():
@@ -677,7 +676,7 @@ def load_npz(
     names = [f"x{i}" for i in range(flat.shape[1])]
     if y is None:
         return Dataset(flat, None, None, names, image_shape=image_shape, name=p.stem)
-    y_enc, task_out, classes = _npz_target(np.asarray(y), m, task, classes, str(p))
+    y_enc, task_out, classes = _npz_target(np.asarray(y), flat.shape, task, classes, str(p))
     # the classes of a training file decide a dev or test file's task
     asked = task is not None or classes is not None
     many = None if asked else many_whole_numbers_note(y, f"y in {p.name}")

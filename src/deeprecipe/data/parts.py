@@ -222,9 +222,26 @@ def check_xy(X: Any, y: Any, *, missing_ok: bool = False) -> tuple[np.ndarray, n
     if y.ndim == 0 or len(y) != len(X):
         raise DeepRecipeError(
             f"y has {y.size if y.ndim == 0 else len(y)} rows but X has {len(X)}; accepted: "
-            "one target per row of X"
+            f"one target per row of X{course_layout_hint(X.shape, y.shape)}"
         )
     return X, y
+
+
+def course_layout_hint(X_shape: tuple[int, ...], y_shape: tuple[int, ...]) -> str:
+    """Why X and y do not pair up, when it is the course's layout: the assignments store one
+    COLUMN per example (X of shape (n_x, m), Y of shape (1, m)), deeprecipe one row (as
+    scikit-learn and pandas do). Empty when the shapes say nothing of the kind."""
+    rows = X_shape[0] if X_shape else None
+    columns = X_shape[1] if len(X_shape) == 2 else None
+    y_row = len(y_shape) == 2 and y_shape[0] == 1
+    y_length = y_shape[-1] if y_shape else None
+    if y_row and y_length == rows:
+        return " (y is one row of labels, as the course stores them: pass y.ravel())"
+    if y_length == columns and (y_row or len(y_shape) == 1):
+        return " (X holds one column per example, as the course stores it: pass X.T" + (
+            " and y.ravel())" if y_row else ")"
+        )
+    return ""
 
 
 def check_pairs(**parts: tuple[Any, Any]) -> None:

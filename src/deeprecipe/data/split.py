@@ -31,6 +31,7 @@ import numpy as np
 
 from deeprecipe._files import atomic_write_text
 from deeprecipe._validation import check_rng, missing_values
+from deeprecipe.data.parts import course_layout_hint
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import distinct_labels, is_one_hot, label_vector, reads_as_classes
 
@@ -592,7 +593,7 @@ def _as_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray | None]:
         if y.ndim == 0 or len(y) != len(X):
             raise DeepRecipeError(
                 f"y has {0 if y.ndim == 0 else len(y)} rows but X has {len(X)}; "
-                "accepted: one label per row of X"
+                f"accepted: one label per row of X{course_layout_hint(X.shape, y.shape)}"
             )
     return X, y
 

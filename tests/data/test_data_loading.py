@@ -425,6 +425,14 @@ def test_a_row_id_and_a_constant_column_are_named_in_the_notes(tmp_path):
     assert any("'constant' holds one value (7) in every row" in n for n in notes)
     assert not any("'x'" in n for n in notes)  # distinct, but not whole numbers
     assert not any("group id" in n for n in notes)  # a row id is not a group id
+    # many constant columns (an image's blank border: 83 warnings on a new user's padded
+    # digits, each advising a --drop that --image-shape then refused) make one note
+    border = np.zeros((60, 12))
+    border[:, 5] = x
+    notes = from_frame({f"p{j}": border[:, j] for j in range(12)}, None).notes
+    (note,) = notes
+    assert note.startswith("11 feature columns ('p0', 'p1', 'p2', 'p3', 'p4' and 6 more) hold")
+    assert "harmless" in note and "--drop" not in note
 
 
 def test_a_group_id_column_is_named_in_the_notes(tmp_path):

@@ -302,6 +302,8 @@ GROUP_SIZE_SPREAD = 4.0
 #: and at most this many rows per group on average: a person or a session has a few rows, a
 #: time point of a sorted file a share of them all (french_fries: 10 times of 70 rows each)
 MAX_GROUP_ROWS = 50
+#: columns named in a note on many
+SHOWN_COLUMNS = 5
 
 
 def _id_like_notes(X: np.ndarray, names: list[str], rows: np.ndarray) -> list[str]:
@@ -324,14 +326,24 @@ def _id_like_notes(X: np.ndarray, names: list[str], rows: np.ndarray) -> list[st
     lows, highs = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
     spans = highs.astype(np.float64) - lows
     in_range = (spans >= m - 1) & (spans + 1 <= ID_RANGE_SLACK * file_rows)
-    for j in np.flatnonzero((spans == 0) | in_range):
+    constant = list(np.flatnonzero(spans == 0))
+    if len(constant) == 1:
+        (j,) = constant
+        notes.append(
+            f"feature column {names[j]!r} holds one value ({lows[j]:g}) in every row: it tells "
+            f"the examples nothing, so it is harmless, or {leave_out(names[j])}"
+        )
+    elif constant:  # an image's border pixels: one note, not one per pixel
+        shown = ", ".join(repr(names[j]) for j in constant[:SHOWN_COLUMNS])
+        more = f" and {len(constant) - SHOWN_COLUMNS} more" if len(constant) > SHOWN_COLUMNS else ""
+        notes.append(
+            f"{len(constant)} feature columns ({shown}{more}) hold one value each in every row "
+            "(an image's blank border, say): they tell the examples nothing, and the "
+            "normalization sets them to 0, so they are harmless"
+        )
+    for j in np.flatnonzero(in_range & (spans != 0)):
         name, column, low, high = names[j], X[:, j], float(lows[j]), float(highs[j])
-        if low == high:
-            notes.append(
-                f"feature column {name!r} holds one value ({low:g}) in every row: it tells the "
-                f"examples nothing, so it is harmless, or {leave_out(name)}"
-            )
-        elif (  # the range fits; an id also fills every row with distinct whole numbers
+        if (  # the range fits; an id also fills every row with distinct whole numbers
             m >= 20
             and np.isfinite(column).all()
             and np.all(column == np.round(column))

@@ -171,7 +171,7 @@ def test_task_inference_and_bad_settings():
     assert infer_targets(np.array([0.5, 1.25])).task == "regression"
     # whole numbers, floats or integers: labels up to 20 distinct values, a quantity beyond
     # (the files' rule; 30 integer "classes" of 2 rows each failed the split with a hint)
-    assert infer_targets(np.arange(20.0)).task == "multiclass"
+    assert infer_targets(np.arange(40.0) % 20).task == "multiclass"
     assert infer_targets(np.arange(21.0)).task == "regression"
     assert infer_targets(np.arange(60) // 2).task == "regression"
     assert infer_targets(np.arange(60) // 2, "multiclass").n_outputs == 30

@@ -123,6 +123,20 @@ def test_errors_equal_up_to_their_last_digits_are_ties():
     assert better_on_dev(inf, [incumbent], labels).accepted
 
 
+def test_a_step_against_bias_keeps_nothing_that_raises_the_training_error():
+    """A new user's mtcars: with high bias, the learning-rate step kept Adam lr 0.003 for dev
+    3.627 -> 3.626 while the training MSE rose 11.16 -> 11.42."""
+    incumbent = _outcome("a", 3.627, 3.627, train_error=11.16)
+    labels = {"a": "now", "r": "learning rate 0.003", "g": "learning rate 0.03"}
+    higher = [_outcome("r", 3.626, 3.626, train_error=11.42)]
+    stay = better_on_dev(incumbent, higher, labels, bias=True)
+    assert not stay.accepted and stay.chosen == "now"
+    assert "raises the training error 11.16 -> 11.42" in stay.text
+    assert better_on_dev(incumbent, higher, labels).accepted  # a variance step may keep it
+    lower = [_outcome("g", 3.5, 3.5, train_error=10.0)]
+    assert better_on_dev(incumbent, lower, labels, bias=True).accepted
+
+
 def test_a_bigger_network_that_only_ties_on_dev_must_lower_the_training_error():
     """The penguins trial: wider, longer and deeper candidates tied at 5.97% dev and 6.53%
     train, each won by a dev loss lower by 0.0002, and the network grew eightfold."""

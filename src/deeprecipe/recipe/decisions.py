@@ -37,6 +37,16 @@ def tie_kept_smaller(show: Show, incumbent: Any, best_label: str, best: Any) -> 
     )
 
 
+def raised_bias(show: Show, incumbent: Any, best_label: str, best: Any) -> str:
+    """A bias step's best candidate on dev raised the training error."""
+    return (
+        f"{best_label} lowers the dev error {show(incumbent.dev_error)} -> "
+        f"{show(best.dev_error)} but raises the training error {show(incumbent.train_error)} "
+        f"-> {show(best.train_error)}: a step against bias keeps a change only when it lowers "
+        "bias; kept the current one"
+    )
+
+
 def tie_note(
     show: Show, best: Any, outcomes: Sequence[Any], labels: Mapping[str, str], incumbent: Any
 ) -> str:

@@ -118,7 +118,9 @@ class Step:
         self, now: Situation, outcomes: list[TrialOutcome], labels: Mapping[str, str]
     ) -> Decision:
         show = number if now.data is None else get_task(now.data.loss).format_metric
-        return better_on_dev(now.incumbent, outcomes, labels, show, grows=self.grows)
+        return better_on_dev(
+            now.incumbent, outcomes, labels, show, grows=self.grows, bias=self.kind == "bias"
+        )
 
 
 def better_on_dev(
@@ -128,14 +130,18 @@ def better_on_dev(
     show: decisions.Show = number,
     *,
     grows: bool = False,
+    bias: bool = False,
 ) -> Decision:
     """The best candidate by dev score replaces the incumbent only if it beats it on dev; the
     decision's words give errors in ``show``'s format (the task's: percentages for rates) and
     say how a tie on dev error was broken. With ``grows`` (a bigger or longer-trained
     candidate), a tie on dev error is not enough: the candidate must also lower the training
     error, or the smaller incumbent stays (a dev loss lower by 0.0002 would otherwise grow
-    the network eightfold for nothing). Errors and losses equal up to their last digits' rounding
-    are ties (:func:`~deeprecipe.recipe.sweep.same_number`)."""
+    the network eightfold for nothing). With ``bias`` (a step that fixes bias), a candidate
+    that raises the training error is not kept whatever it does on dev: it makes bias worse,
+    and a dev error lower by a hair is then noise, not progress (mtcars: a learning rate kept
+    for dev 3.627 -> 3.626 while training went 11.16 -> 11.42). Errors and losses equal up to
+    their last digits' rounding are ties (:func:`~deeprecipe.recipe.sweep.same_number`)."""
     lowest = min(outcomes, key=lambda o: o.dev_score)
     # the candidates whose dev error ties the lowest (up to rounding): the lowest loss of them
     best = min((o for o in outcomes if o.ties_on_dev(lowest)), key=lambda o: o.dev_score[1])
@@ -145,6 +151,13 @@ def better_on_dev(
             labels.get(incumbent.key, "the current configuration"),
             incumbent.key,
             decisions.tie_kept_smaller(show, incumbent, labels[best.key], best),
+        )
+    if bias and best.beats_on_dev(incumbent) and incumbent.trains_lower(best):
+        return Decision(
+            False,
+            labels.get(incumbent.key, "the current configuration"),
+            incumbent.key,
+            decisions.raised_bias(show, incumbent, labels[best.key], best),
         )
     if best.beats_on_dev(incumbent):
         text = decisions.kept(show, labels[best.key], incumbent, best)

@@ -136,7 +136,18 @@ def recommend(
                 "the same kind would help little; consider another architecture"
             )
         elif diagnosis.high_bias:
-            out.append("more data will not fix bias: the curves have met at a high error")
+            # "met" only when the last points' gap is within the dev set's noise: it was said
+            # of any curve under high bias (mtcars', whose smaller trainings had not learned)
+            train = curve.train_error[-1]
+            out.append(
+                "more data will not fix bias: "
+                + (
+                    f"the curves have met at a high error (train {show(train)}, dev "
+                    f"{show(dev[-1])} at {sizes[-1]} examples)"
+                    if abs(dev[-1] - train) <= noise
+                    else "more examples of the same kind do not lower the training error"
+                )
+            )
     elif diagnosis.high_variance and "variance" in tried:
         untried = _untried(run, incumbent, diagnosis, VARIANCE_STEPS)
         if budget_spent and untried:  # digits: early stopping never ran

@@ -11,6 +11,7 @@ import pytest
 from deeprecipe.diagnose import HealthMonitor, layer_health
 from deeprecipe.diagnose.health import (
     DEAD_RELU,
+    EXPLODING,
     EXPLODING_ACTIVATIONS,
     NO_GRADIENT,
     SATURATION,
@@ -38,12 +39,16 @@ def test_deep_sigmoid_with_small_random_init_warns_of_vanishing_gradients(probe,
     )
     report = layer_health(net, *probe)
     assert report.has(VANISHING)
-    first, last = report.layers[0].grad_norm_W, report.layers[-1].grad_norm_W
-    assert report.gradient_ratio == pytest.approx(first / last)
-    assert report.gradient_ratio < 1e-10
+    # the warning reads the back-propagated signal through the hidden layers, dZ[1] against
+    # dZ[L-1]; ||dW1|| / ||dW[L]|| is still reported, as data
+    first, last = report.layers[0].signal_norm, report.layers[-2].signal_norm
+    assert report.signal_ratio == pytest.approx(first / last)
+    assert report.signal_ratio < 1e-10
     assert report.orders_of_magnitude == pytest.approx(np.log10(first / last))
+    dW1, dW10 = report.layers[0].grad_norm_W, report.layers[-1].grad_norm_W
+    assert report.gradient_ratio == pytest.approx(dW1 / dW10)
     message = next(w.message for w in report.warnings if w.kind == VANISHING)
-    assert "||dW1|| / ||dW10||" in message and "orders of magnitude" in message
+    assert "||dZ1|| / ||dZ9||" in message and "orders of magnitude" in message
     assert f"{-report.orders_of_magnitude:.1f}" in message
 
 
@@ -53,6 +58,7 @@ def test_same_depth_with_relu_and_he_raises_no_warning(probe, seed):
     report = layer_health(net, *probe)
     assert report.ok, report.messages
     assert 1e-2 < report.gradient_ratio < 1e2
+    assert 0.1 < report.signal_ratio < 10  # He keeps E ||dZ[l]||^2 from layer to layer
 
 
 def test_gradient_norms_are_those_of_backprop_and_the_buffer_is_restored(probe):
@@ -71,6 +77,17 @@ def test_gradient_norms_are_those_of_backprop_and_the_buffer_is_restored(probe):
         np.linalg.norm(net.grad[net.parameter_slices["W2"][0]])
     )
     assert report.cost == pytest.approx(net.cost(X, y))
+    # ||dZ[l]||, by hand: dZ[3] = (A[3] - Y) / m, dZ[l] = dZ[l+1] W[l+1]^T (1 - A[l]^2)
+    W1, b1, W2, b2, W3, b3 = net.views(net.theta)
+    A1 = np.tanh(X @ W1 + b1)
+    A2 = np.tanh(A1 @ W2 + b2)
+    dZ3 = (1 / (1 + np.exp(-(A2 @ W3 + b3))) - y[:, None]) / len(X)
+    dZ2 = dZ3 @ W3.T * (1 - A2**2)
+    dZ1 = dZ2 @ W2.T * (1 - A1**2)
+    signal = [layer.signal_norm for layer in report.layers]
+    assert signal == pytest.approx([np.linalg.norm(d) for d in (dZ1, dZ2, dZ3)])
+    assert report.layers[1].grad_norm_W == pytest.approx(np.linalg.norm(A1.T @ dZ2))
+    assert report.signal_ratio == pytest.approx(signal[0] / signal[1])
 
 
 def test_zero_initialization_reports_weights_that_get_no_gradient(probe):
@@ -163,7 +180,12 @@ def test_exploding_gradients_advise_what_is_not_already_in_use():
 
     from deeprecipe.diagnose.health import _gradient_warnings
 
-    layers = [SimpleNamespace(layer=1, grad_norm_W=1e3), SimpleNamespace(layer=2, grad_norm_W=1.0)]
+    # the signal dZ grows 1000-fold from hidden layer 2 to hidden layer 1 (the ratio is read on
+    # the hidden layers' dZ since the flow warnings stopped reading ||dW1|| / ||dW[L]||)
+    layers = [
+        SimpleNamespace(layer=l, grad_norm_W=1.0, signal_norm=norm)
+        for l, norm in ((1, 1e3), (2, 1.0), (3, 1.0))
+    ]
     (he,), _, _ = _gradient_warnings(layers, 2.0, "he")
     assert "try a lower learning rate (the initialization is already He)" in he.message
     (large,), _, _ = _gradient_warnings(layers, 2.0, "random")
@@ -210,3 +232,57 @@ def test_a_regression_far_from_zero_is_not_constant_and_zero_weights_without_l2_
     (message,) = [w.message for w in layer_health(zeros, *probe).warnings
                   if w.kind == CONSTANT_OUTPUT]  # fmt: skip
     assert "zero or tiny initialization" in message and "L2" not in message
+
+
+def _regression(m=200, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, 10))
+    y = 4000 * (X[:, 0] - 0.5 * X[:, 1] ** 2 + np.sin(X[:, 2])) + 3000
+    return X, y + 1000 * rng.standard_normal(m)  # prices, with noise
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_a_trained_regression_is_not_told_its_gradients_explode(batch_size):
+    """A new user's regression reports said 'exploding gradients: ||dW1|| / ||dW3|| = 4.03e+03'
+    of well-trained networks. The recipe trains on standardized targets and folds their spread
+    into the output layer (every hidden dZ then carries spread**2, dW[L] spread alone), and
+    a converged output layer has dW[L] = A[L-1]^T dZ[L] near 0 (the normal equations). The
+    hidden layers' backward signal does neither; a large initialization still explodes it."""
+    X, y = _regression()
+    net = Network([10, 20, 3, 1], loss="mse", seed=0, dtype="float64")
+    centre, spread = net.task.target_scale(y)
+    t = net.task.standardize(y, centre, spread)
+    fit(net, X, t, optimizer="adam", learning_rate=0.01, epochs=300, batch_size=batch_size)
+    standardized = layer_health(net, X, t)
+    W, b = net.views(net.theta)[-2:]
+    net.task.fold_scale(W, b, centre, spread)  # what the recipe's chosen network is
+    report = layer_health(net, X, y)
+    assert report.gradient_ratio > 1e3  # the old formula's false alarm, kept as data
+    assert not report.has(EXPLODING) and not report.has(VANISHING), report.messages
+    assert 0.1 < report.signal_ratio < 10
+    assert report.signal_ratio == pytest.approx(standardized.signal_ratio)  # any units
+    big = Network([10] + [20] * 9 + [1], loss="mse", init="random", init_scale=10.0, seed=0)
+    exploding = layer_health(big, X, y)
+    assert exploding.has(EXPLODING) and exploding.signal_ratio > 1e6
+    message = next(w.message for w in exploding.warnings if w.kind == EXPLODING)
+    assert "||dZ1|| / ||dZ9||" in message and "a smaller initialization scale" in message
+
+
+def test_an_output_layer_at_its_least_squares_optimum_is_no_exploding_gradient():
+    """dW[L] = A[L-1]^T (Yhat - Y) / m is 0 (to rounding) when W[L], b[L] solve the least
+    squares on the last hidden features, however large the residuals: ||dW1|| / ||dW[L]|| is
+    unbounded there, while the hidden layers' dZ (one row per example, no sum over them to
+    cancel) keep their usual ratio, near 1."""
+    X, y = _regression(seed=1)
+    t = (y - y.mean()) / y.std()
+    net = Network([10, 20, 3, 1], loss="mse", seed=0, dtype="float64")
+    fit(net, X, t, optimizer="adam", learning_rate=0.01, epochs=50)
+    W1, b1, W2, b2, W, b = net.views(net.theta)
+    A2 = np.maximum(np.maximum(X @ W1 + b1, 0) @ W2 + b2, 0)  # the last hidden features
+    features = np.hstack([A2, np.ones((len(X), 1))])
+    solution = np.linalg.lstsq(features, t, rcond=None)[0]
+    W[:, 0], b[0] = solution[:-1], solution[-1]
+    report = layer_health(net, X, t)
+    assert report.layers[-1].grad_norm_W < 1e-10 < report.layers[0].grad_norm_W
+    assert report.gradient_ratio > 1e6
+    assert not report.has(EXPLODING) and 0.1 < report.signal_ratio < 10, report.messages

@@ -9,21 +9,43 @@ gradient buffer is restored afterwards) gives, for each layer ``l``:
   ever flows through them) and the fraction of zero activations;
 - for sigmoid and tanh layers, the fraction of *saturated* activations (``|tanh| >=`` or
   ``max(sigma, 1 - sigma) >= saturation_level``, default 0.99), where ``g'(z)`` is nearly 0;
+- ``||dZ[l]||_F``, the back-propagated signal (one row per example, L2 term not included);
 - ``||dW[l]||_F``, ``||db[l]||``, and ``||dW[l]|| / ||W[l]||``.
 
-Warnings: gradients *vanish* when ``||dW[1]|| / ||dW[L]||`` is below ``10**-gradient_orders``
-(default 2: a factor of 100 lost from the last layer to the first) and *explode* when above
-``10**gradient_orders``; a layer *saturates* or its ReLUs *die* when more than
-``saturation_threshold`` / ``dead_threshold`` (default 0.5) of it does; a layer that receives
-no gradient at all cannot learn (the symmetry of zero initialization); activations *explode*
-or *vanish* when ``std(A[L-1]) / std(A[1])`` leaves ``10**(+-gradient_orders)``; the output
-is *constant* when every output ``Z[L]`` varies over the examples by at most
-``CONSTANT_SPREAD`` of the targets' spread (a regression) or of its own size
-(``std <= 1e-6 max(1, |mean|)``, logits): the network predicts the same
-for every input, whatever its gradients say (L2 that shrank the weights to zero, a layer with no
-unit active on any example, a signal that vanished on its way); when its weights were shrunk
-to zero, it replaces the vanishing-gradient warning, whose advice (the initialization) does
-not apply.
+Warnings: gradients *vanish* when the backward signal's ratio ``||dZ[1]||_F / ||dZ[L-1]||_F``
+is below ``10**-gradient_orders`` (default 2: a factor of 100 lost from the last hidden layer
+to the first) and *explode* when above ``10**gradient_orders``. Why that ratio, and not
+``||dW[1]|| / ||dW[L]||`` (still reported, as ``gradient_ratio``, but warned on no more):
+
+- vanishing and exploding gradients are the backward signal ``dZ[l]`` growing or shrinking
+  geometrically with depth, one factor ``W[l+1]`` and ``g'(Z[l])`` per layer (the course's
+  deep-network lecture; the per-layer back-propagated gradients of Glorot and Bengio, 2010).
+  ``dZ[l]`` keeps one row per example, so nothing cancels in its norm;
+- ``dW[l] = A[l-1]^T dZ[l]`` sums over the examples, and a trained network's linear output
+  layer sits near its least-squares (or cross-entropy) optimum, where that sum is all but zero
+  (the normal equations: the residuals are orthogonal to the last hidden features) while
+  ``dZ[L]``, the residuals, is not. ``||dW[1]|| / ||dW[L]||`` was then in the thousands on
+  well-trained regressions, with no gradient exploding;
+- the output layer is left out: its weights carry the targets' units (a regression trained on
+  standardized targets has their spread ``s`` folded into ``W[L]``, which multiplies every
+  hidden ``dZ[l]`` by ``s**2`` and ``dZ[L]`` by ``s``), while every hidden ``dZ[l]`` carries
+  the same factor, so the hidden ratio is the same in any units. With one hidden layer there is
+  no depth to vanish through, and no ratio;
+- the Frobenius norm, not the per-unit RMS: at He initialization (ReLU) or Xavier's (tanh),
+  ``E ||dZ[l-1]||^2 = E ||dZ[l]||^2`` whatever the layers' widths, so a healthy network's
+  ratio is about 1 and a funnel of widths is not taken for vanishing.
+
+It is measured on the network as it is (not at its initialization), so a network whose
+weights training blew up is still told so. The other warnings: a layer *saturates* or its
+ReLUs *die* when more than ``saturation_threshold`` / ``dead_threshold`` (default 0.5) of it
+does; a layer that receives no gradient at all cannot learn (the symmetry of zero
+initialization); activations *explode* or *vanish* when ``std(A[L-1]) / std(A[1])`` leaves
+``10**(+-gradient_orders)``; the output is *constant* when every output ``Z[L]`` varies over
+the examples by at most ``CONSTANT_SPREAD`` of the targets' spread (a regression) or of its own
+size (``std <= 1e-6 max(1, |mean|)``, logits): the network predicts the same for every input,
+whatever its gradients say (L2 that shrank the weights to zero, a layer with no unit active on
+any example, a signal that vanished on its way); when its weights were shrunk to zero, it
+replaces the vanishing-gradient warning, whose advice (the initialization) does not apply.
 """
 
 from __future__ import annotations
@@ -101,6 +123,7 @@ class LayerHealth:
     saturated_fraction: float | None
     grad_norm_W: float
     grad_norm_b: float
+    signal_norm: float
     weight_norm_W: float
     grad_to_weight: float | None
     histogram: Histogram
@@ -108,12 +131,16 @@ class LayerHealth:
 
 @dataclass(frozen=True)
 class HealthReport:
-    """:func:`layer_health`'s result. ``gradient_ratio = ||dW[1]|| / ||dW[L]||``."""
+    """:func:`layer_health`'s result. ``signal_ratio = ||dZ[1]|| / ||dZ[L-1]||`` (None with
+    fewer than two hidden layers or a zero signal) and ``orders_of_magnitude``, its ``log10``,
+    are what the gradient warnings read; ``gradient_ratio = ||dW[1]|| / ||dW[L]||`` is data
+    (see the module docstring for why it is not warned on)."""
 
     layers: tuple[LayerHealth, ...]
     gradient_norms: dict[str, float]
     gradient_ratio: float | None
     orders_of_magnitude: float | None
+    signal_ratio: float | None
     cost: float
     warnings: tuple[HealthWarning, ...]
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -136,8 +163,8 @@ class HealthReport:
 
     def __repr__(self) -> str:
         return (
-            f"HealthReport({len(self.layers)} layers, cost {self.cost:.4g}, gradient_ratio="
-            f"{'-' if self.gradient_ratio is None else f'{self.gradient_ratio:.3g}'}, "
+            f"HealthReport({len(self.layers)} layers, cost {self.cost:.4g}, signal_ratio="
+            f"{'-' if self.signal_ratio is None else f'{self.signal_ratio:.3g}'}, "
             f"warnings={[w.kind for w in self.warnings]})"
         )
 
@@ -166,7 +193,25 @@ def _histogram_range(activation: str, a: np.ndarray) -> tuple[float, float] | No
     return None
 
 
-def _layer_stats(l: int, layer, activation: str, bins: int, saturation_level: float):
+def _backward_signal(network, output: np.ndarray, targets) -> list[float]:
+    """``||dZ[l]||_F`` for ``l = 1..L``: the loss's ``dZ[L]`` back-propagated, in float64, through
+    the forward pass the layers cached (``dA[l-1] = dZ[l] W[l]^T``, ``dZ[l] = dA[l] g'(Z[l])``),
+    into fresh arrays: the network's buffers and gradient are not touched."""
+    layers = network.layers
+    with np.errstate(over="ignore", invalid="ignore"):
+        dz = np.asarray(network.loss.gradient(output, targets), dtype=np.float64)
+        norms = [_norm(dz)]
+        for l in range(len(layers) - 1, 0, -1):
+            below = layers[l - 1]
+            da = dz @ np.asarray(layers[l].W, dtype=np.float64).T
+            z = np.asarray(below._z, dtype=np.float64)
+            a = np.asarray(below._a, dtype=np.float64)
+            dz = below.activation.backward(z, a, da)
+            norms.append(_norm(dz))
+    return norms[::-1]
+
+
+def _layer_stats(l: int, layer, activation: str, bins: int, saturation_level: float, signal: float):
     z = np.asarray(layer._z, dtype=np.float64)
     a = np.asarray(layer._a, dtype=np.float64)
     dead = zero = saturated = None
@@ -191,6 +236,7 @@ def _layer_stats(l: int, layer, activation: str, bins: int, saturation_level: fl
         saturated_fraction=saturated,
         grad_norm_W=g_norm,
         grad_norm_b=_norm(layer.db),
+        signal_norm=signal,
         weight_norm_W=w_norm,
         grad_to_weight=g_norm / w_norm if w_norm > 0 else None,
         histogram=Histogram.of(a.ravel(), bins, _histogram_range(activation, a)),
@@ -204,8 +250,7 @@ SCALED = {"he": "He", "xavier": "Xavier", "lecun": "LeCun"}
 def _gradient_warnings(
     layers, orders: float, init: str = "he"
 ) -> tuple[list[HealthWarning], float | None, float | None]:
-    first, last = layers[0].grad_norm_W, layers[-1].grad_norm_W
-    L = len(layers)
+    """No-gradient, vanishing and exploding warnings; the signal ratio and its ``log10``."""
     warnings = []
     silent = [h.layer for h in layers if h.grad_norm_W == 0]
     if silent:
@@ -218,17 +263,23 @@ def _gradient_warnings(
                 silent[0],
             )
         )
-    if first == 0 or last == 0 or L < 2:
+    hidden = layers[:-1]  # the output layer's weights carry the targets' units
+    if len(hidden) < 2:
+        return warnings, None, None
+    first, last = hidden[0].signal_norm, hidden[-1].signal_norm
+    if not (np.isfinite(first) and np.isfinite(last)) or first == 0 or last == 0:
         return warnings, None, None
     ratio = first / last
     magnitude = float(np.log10(ratio))
+    top = hidden[-1].layer
+    measured = f"||dZ1|| / ||dZ{top}|| = {ratio:.3g}"
     if magnitude < -orders:
         warnings.append(
             HealthWarning(
                 VANISHING,
-                f"vanishing gradients: ||dW1|| / ||dW{L}|| = {ratio:.3g}, the gradient shrinks by "
-                f"{-magnitude:.1f} orders of magnitude from the last layer to the first; try He "
-                "initialization with ReLU, Xavier with tanh, or a shallower network",
+                f"vanishing gradients: the back-propagated signal shrinks by {-magnitude:.1f} "
+                f"orders of magnitude from the last hidden layer to the first ({measured}); try "
+                "He initialization with ReLU, Xavier with tanh, or a shallower network",
                 1,
             )
         )
@@ -236,8 +287,8 @@ def _gradient_warnings(
         warnings.append(
             HealthWarning(
                 EXPLODING,
-                f"exploding gradients: ||dW1|| / ||dW{L}|| = {ratio:.3g}, the gradient grows by "
-                f"{magnitude:.1f} orders of magnitude from the last layer to the first; try "
+                f"exploding gradients: the back-propagated signal grows by {magnitude:.1f} "
+                f"orders of magnitude from the last hidden layer to the first ({measured}); try "
                 + (
                     f"a lower learning rate (the initialization is already {SCALED[init]})"
                     if init in SCALED
@@ -395,16 +446,17 @@ def _health(
     saved_grad = network.grad.copy()
     try:
         cost = float(network.loss_and_gradient(X, targets, training=False))
+        output = np.asarray(network.layers[-1]._z, dtype=np.float64)
+        signal = _backward_signal(network, output, targets)
         activations = [*network.activations, "identity"]
         layers = tuple(
-            _layer_stats(l + 1, layer, activations[l], bins, saturation_level)
+            _layer_stats(l + 1, layer, activations[l], bins, saturation_level, signal[l])
             for l, layer in enumerate(network.layers)
         )
         norms = {name: _norm(network.grad[s]) for name, (s, _) in network.parameter_slices.items()}
         finite = np.isfinite(network.grad).all() and all(
             np.isfinite(layer._z).all() for layer in network.layers
         )
-        output = np.asarray(network.layers[-1]._z, dtype=np.float64)
     finally:
         network.grad[...] = saved_grad
         network.clear_cache()
@@ -420,7 +472,9 @@ def _health(
         )
     # the initializer the network was drawn from: its own, or its activation's (He for ReLU)
     init = network.init or network.layers[0].activation.recommended_init
-    gradient_warnings, ratio, magnitude = _gradient_warnings(layers, gradient_orders, init)
+    gradient_warnings, signal_ratio, magnitude = _gradient_warnings(layers, gradient_orders, init)
+    first, last = layers[0].grad_norm_W, layers[-1].grad_norm_W
+    ratio = first / last if first > 0 and last > 0 and len(layers) > 1 else None
     constant = (
         _constant_output_warning(
             output, _output_scale(network, output, targets), layers, network.l2
@@ -469,6 +523,7 @@ def _health(
         gradient_norms=norms,
         gradient_ratio=ratio,
         orders_of_magnitude=magnitude,
+        signal_ratio=signal_ratio,
         cost=cost,
         warnings=tuple(warnings),
         thresholds={

@@ -134,14 +134,12 @@ def health_html(report: HealthReport) -> str:
         "||dW||",
         "||dW|| / ||W||",
     ]
-    ratio = report.gradient_ratio
+    ratio = report.signal_ratio  # what the gradient-flow warnings read
+    caption = f"cost {report.cost:.4g}"
+    if ratio is not None:
+        caption += f"; ||dZ[1]|| / ||dZ[{len(report.layers) - 1}]|| = {ratio:.3g}"
     parts = [
-        table(
-            columns,
-            rows,
-            caption=f"cost {report.cost:.4g}"
-            + ("" if ratio is None else f"; ||dW[1]|| / ||dW[L]|| = {ratio:.3g}"),
-        ),
+        table(columns, rows, caption=caption),
         figure_img(report.plot_histograms(), "activation histograms per layer"),
     ]
     if report.ok:

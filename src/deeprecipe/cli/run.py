@@ -127,6 +127,9 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
                 show(ref.get("test_error")),
             ]
         )
+    if regression:  # the square root reads in the target's own units (dollars, not dollars^2)
+        rmse = [final.get(k) for k in ("train", "dev", "test")]
+        rows.append(["chosen network, RMSE", *(show(None if v is None else v**0.5) for v in rmse)])
     if regression and d.get("r2"):
         r2 = d["r2"]
         parts = ("train", "dev", "test")

@@ -292,6 +292,12 @@ def _baseline_layers(layers: list[int], data: Prepared, ui: UI) -> tuple[int, ..
     f"{FULL_BATCH_ROWS:,} examples, {MINI_BATCH} above].",
 )
 @click.option(
+    "--image-flip",
+    is_flag=True,
+    help="Image augmentation also mirrors images left to right: for photos (a cat is a cat "
+    "either way), not for digits or letters, whose mirror image is another symbol.",
+)
+@click.option(
     "--jobs",
     type=int,
     default=-1,
@@ -365,6 +371,13 @@ def run_command(ui: UI, **options: Any) -> None:
         "backend": options["backend"],
         "record_dir": str(folder / TRIALS_FOLDER),
     }
+    if data.image_shape is not None:
+        settings["image_flip"] = options["image_flip"]
+    elif options["image_flip"]:
+        raise DeepRecipeError(
+            "--image-flip mirrors images, but the rows are not images; accepted: --image-shape "
+            "H,W[,C] with it, or an .npz of images"
+        )
     progress = ProgressView(None, *options["budget"])
     owner = RunFolder(folder, "run", data, {k: settings[v] for k, v in SAME_RUN.items()})
 
@@ -376,6 +389,13 @@ def run_command(ui: UI, **options: Any) -> None:
     recipe = Recipe(on_event=on_event, **settings)  # checks every setting before any file
     for note in data.notes:  # after the checks: a refused option stays a one-line error
         ui.warn(note)
+    if data.image_shape is not None:
+        shape = "x".join(map(str, data.image_shape))
+        flips = ", flips" if options["image_flip"] else " (--image-flip adds flips)"
+        ui.note(
+            f"rows read as {shape} images: the variance steps may augment them (shifts, "
+            f"rotations, zoom{flips})"
+        )
     if from_dataset:
         ui.note(
             f"Bayes error {bayes_error:.0%}: {data.name}'s labels are flipped at that rate by "

@@ -216,6 +216,8 @@ class ProgressView:
         status = f"{event.get('label', '')}: dev {self.show(event.get('dev_error'))}"
         if self.step is not None:
             self.bars.update(self.step, advance=1, status=status)
+        if event.get("again"):  # measured earlier in the run: no training, none of the budget
+            return
         self.trainings += 1
         if self.total is not None and self.seconds is None:
             self.bars.update(self.total, advance=1, status="")

@@ -311,3 +311,55 @@ def test_a_step_starts_only_the_candidates_that_can_end_within_the_budget():
     assert RunState._within_time(on_a_cluster, "l2", candidates, incumbent, time.time()) == (
         candidates
     )
+
+
+def test_a_sweep_back_over_measured_specs_spends_the_budget_on_the_new_ones():
+    """digits, a budget of 12 trainings: the second L2 sweep (past the grid's top) came back to
+    lambda=0.01..0.3, got the very same dev errors, and they took the last 4 trainings, so
+    lambda=30 and 100 were never tried. A spec measured earlier in the run is its outcome
+    again: always kept, no new training, nothing of the budget (nor of the budget's bar)."""
+    import io
+
+    from rich.console import Console
+
+    from deeprecipe.progress import ProgressView, progress_bars
+    from deeprecipe.recipe import RecipeConfig
+    from deeprecipe.recipe.state import RunState
+    from deeprecipe.train.spec import NetworkSpec
+
+    events = []
+    run = RunState.__new__(RunState)  # what sweep() touches
+    run.config = RecipeConfig(max_trainings=4, max_seconds=None)
+    run.sweeper = Sweeper(small_data(), on_event=events.append)
+    run.notes, run.labels, run.steps = [], {}, []
+    run.emit = lambda *args, **kwargs: None
+    spec = NetworkSpec(hidden=(4,), learning_rate=0.3, epochs=20, metrics_every=10)
+
+    def lambdas(*values):
+        return [(f"lambda={lam:g}", spec.replace(l2=lam)) for lam in values]
+
+    run.sweep("l2", "variance", "high variance", lambdas(0.01, 0.1, 1.0), None, None)
+    _, outcomes = run.sweep(
+        "l2", "variance", "high variance", lambdas(0.01, 3.0, 0.1, 10.0, 1.0), None, None
+    )
+    assert [o.spec["l2"] for o in outcomes] == [0.01, 3.0, 0.1, 1.0]  # 10 is past the budget
+    assert [o.reused for o in outcomes] == [True, False, True, True]
+    assert (run.sweeper.n_trained, run.sweeper.n_reused) == (4, 0)
+    assert run.trainings_used == 4 and run.budget_left() == 0
+    assert run.notes == [
+        "step l2: the budget allowed 1 of its 2 new candidates (3 more were measured before)"
+    ]
+    assert [(e["label"], e["again"]) for e in events[3:]] == [
+        ("lambda=0.01", True),
+        ("lambda=0.1", True),
+        ("lambda=1", True),
+        ("lambda=3", False),  # the reused are told first, as they need no training
+    ]
+    console = Console(file=io.StringIO(), width=100)
+    with progress_bars(console) as bars:
+        view = ProgressView(bars, 4)
+        view({"event": "run_start", "task": "binary", "n_train": 150, "n_dev": 50, "n_test": 0,
+              "n_features": 2, "where": "here", "elapsed": 0.0})  # fmt: skip
+        for event in events:
+            view({**event, "elapsed": 1.0})
+        assert view.trainings == 4 and bars.tasks[0].completed == 4

@@ -72,12 +72,14 @@ class RecipeConfig:
         (a Standardizer fitted on train only), ``refit`` (retrain the chosen
         configuration on train + dev before the test; the selection itself stays on dev).
     Budget and execution
-        ``max_trainings`` (every trial of the run counts, reused ones included, so a resumed run
-        makes the same decisions), ``max_seconds`` (wall time: a step starts only the
-        candidates that can end within it, trainings still running at its end are stopped, and
-        the run ends within it), ``max_steps``; ``seed``; ``n_jobs`` (local
-        worker processes, -1 for all cores), ``cluster`` (a Dask scheduler address),
-        ``record_dir`` (where finished trials are kept for resuming), ``gradcheck_rows``,
+        ``max_trainings`` (every distinct trial of the run counts once: one loaded from the
+        record of an earlier run included, so a resumed run makes the same decisions; a
+        configuration measured earlier in this run is reused and counts nothing again),
+        ``max_seconds`` (wall time: a step starts only the candidates that can end within it,
+        trainings still running at its end are stopped, and the run ends within it),
+        ``max_steps``; ``seed``; ``n_jobs`` (local worker processes, -1 for all cores),
+        ``cluster`` (a Dask scheduler address), ``record_dir`` (where finished trials are
+        kept for resuming), ``gradcheck_rows``,
         ``learning_curve_fractions``.
     """
 

@@ -43,6 +43,21 @@ def trainings_that_fit(durations: list[float], workers: int, seconds: float) -> 
     return len(durations)
 
 
+def measured_and_first_new(
+    candidates: list[Candidate], measured: list[bool], n: int
+) -> list[Candidate]:
+    """The candidates, in their order, that a step sweeps: every one ``measured`` already in
+    this run (reused, no training) and the first ``n`` of the others (what the budget allows)."""
+    kept = []
+    for candidate, reused in zip(candidates, measured):
+        if not reused:
+            if n == 0:
+                continue
+            n -= 1
+        kept.append(candidate)
+    return kept
+
+
 class RunState:
     """One run's progress; the steps read it through :meth:`situation`."""
 
@@ -390,20 +405,31 @@ class RunState:
         return candidates[:fit]
 
     def sweep(self, name, kind, reason, candidates: list[Candidate], incumbent, diagnosis):
-        """Train ``candidates`` (within the budget) and record the step; return the outcomes."""
+        """Train ``candidates`` (within the budget) and record the step; return the outcomes.
+
+        The budget, of trainings and of time, limits only the candidates not yet measured in
+        this run (:meth:`~deeprecipe.recipe.sweep.Sweeper.measured`): the others are their
+        outcomes again at no cost, and are always kept, so a sweep that comes back to them
+        (L2 past its grid's top) spends what is left on the values it has not tried."""
         left, deadline = self.budget_left(), self.deadline()
         if kind == "baseline" and left == 0:
             # everything after is measured against the baseline: it is trained whatever is
             # left, for one epoch if the wall-time budget is spent (the run ends within it)
             self.notes.append("the budget was spent before the baseline; it was trained anyway")
             left = None
-        if left is not None and len(candidates) > left:
+        measured = [self.sweeper.measured(spec) for _, spec in plain(candidates)]
+        new = [c for c, m in zip(candidates, measured) if not m]
+        if left is not None and len(new) > left:
+            reused = len(candidates) - len(new)
+            before = f" ({reused} more were measured before)" if reused else ""
             self.notes.append(
-                f"step {name}: the budget allowed {left} of its {len(candidates)} candidates"
+                f"step {name}: the budget allowed {left} of its {len(new)} "
+                f"{'new ' if reused else ''}candidates{before}"
             )
-            candidates = candidates[:left]
+            new = new[:left]
         if deadline is not None and incumbent is not None:
-            candidates = self._within_time(name, candidates, incumbent, deadline)
+            new = self._within_time(name, new, incumbent, deadline)
+        candidates = measured_and_first_new(candidates, measured, len(new))
         labels = [label for label, _ in candidates]
         index = len(self.steps)
         self.emit(

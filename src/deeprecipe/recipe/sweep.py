@@ -8,7 +8,8 @@ worker dies, the scheduler runs its trials again elsewhere. Every trial is a pur
 (spec, data, seed) with BLAS held to one thread, so results do not depend on where it ran.
 
 Finished trials reach the :class:`~deeprecipe.recipe.record.TrialRecord` one by one, as they
-arrive; trials the record already holds are loaded instead of trained.
+arrive; trials the record already holds are loaded instead of trained. A trial the sweeper has
+already measured in this run (:meth:`Sweeper.measured`) is its outcome again, no new training.
 """
 
 from __future__ import annotations
@@ -154,7 +155,9 @@ class Sweeper:
         self.record = record if record is not None else TrialRecord()
         self.on_event = on_event
         self.n_trained = 0
-        self.n_reused = 0
+        self.n_reused = 0  # loaded from a record an earlier run wrote (a resumed run)
+        # the keys of the trials measured in this run, trained or loaded, to their last epoch
+        self._measured: set[str] = set()
         self._client = None
         self._owns_client = False
 
@@ -193,6 +196,16 @@ class Sweeper:
         return "this process" if self.n_jobs == 1 else f"local processes (n_jobs={self.n_jobs})"
 
     # ----------------------------------------------------------------- the sweep
+    def measured(self, spec: Mapping[str, Any]) -> bool:
+        """Whether ``spec`` was already measured in this run: this sweeper trained it, or
+        loaded it from the record, and no deadline cut it short. Sweeping it again returns the
+        same outcome and trains nothing, so it costs nothing of the run's budget (the recipe
+        comes back to a spec: the second L2 sweep, past the grid's top, repeats the grid; on
+        digits those repeats took 4 of 12 trainings, and lambda=30 and 100 were never tried).
+        A trial loaded from an earlier run's record counts once, when first met, as its
+        training did then, so a resumed run makes the same decisions."""
+        return trial_key(spec, self.data) in self._measured
+
     def run(
         self,
         specs: Sequence[Mapping[str, Any]],
@@ -205,7 +218,8 @@ class Sweeper:
 
         ``deadline`` (a :func:`time.time` value) stops every training still running then (see
         :func:`~deeprecipe.recipe.trial.run_trial`). A stored trial that a deadline cut short
-        is trained again rather than reused."""
+        is trained again rather than reused. A trial measured earlier in this run
+        (:meth:`measured`) is reused and counted neither as trained nor as reused."""
         specs = [make_spec(s) for s in specs]
         keys = [trial_key(s, self.data) for s in specs]
         outcomes: dict[str, TrialOutcome] = {}
@@ -213,10 +227,12 @@ class Sweeper:
         for key, spec in zip(keys, specs):
             if key in outcomes or key in todo:
                 continue
-            if key in self.record and not self.record.result(key).get("cut_short"):
+            again = key in self._measured  # see measured()
+            if again or (key in self.record and not self.record.result(key).get("cut_short")):
                 outcomes[key] = TrialOutcome(self.record.result(key), reused=True)
-                self.n_reused += 1
-                self._emit(outcomes[key], step, keys, labels)
+                if not again:  # from an earlier run's record: it counts, as its training did
+                    self.n_reused += 1
+                self._emit(outcomes[key], step, keys, labels, again=again)
             else:
                 todo[key] = spec
         if todo:
@@ -229,6 +245,7 @@ class Sweeper:
         missing = [k for k in keys if k not in outcomes]
         if missing:  # pragma: no cover - joblib raises before this can happen
             raise DeepRecipeError(f"the sweep lost trial(s) {missing}")
+        self._measured.update(k for k, o in outcomes.items() if not o.result.get("cut_short"))
         return [outcomes[k] for k in keys]
 
     def _execute(self, specs: list[dict[str, Any]], deadline: float | None = None):
@@ -266,7 +283,11 @@ class Sweeper:
             return [func(*task) for task in tasks]
         return Parallel(n_jobs=self.n_jobs, batch_size=1)(calls)
 
-    def _emit(self, outcome: TrialOutcome, step: str, keys: list[str], labels) -> None:
+    def _emit(
+        self, outcome: TrialOutcome, step: str, keys: list[str], labels, *, again: bool = False
+    ) -> None:
+        """One ``trial_done`` event; ``again``: measured earlier in this run, no new training
+        (a progress bar of the budget does not count it)."""
         if self.on_event is None:
             return
         index = keys.index(outcome.key)
@@ -282,6 +303,7 @@ class Sweeper:
                 "dev_error": outcome.dev_error,
                 "seconds": outcome.result["seconds"],
                 "reused": outcome.reused,
+                "again": again,
             }
         )
 

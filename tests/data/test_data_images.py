@@ -88,3 +88,18 @@ def test_the_course_layout_is_named_with_the_transpose_it_needs(tmp_path):
     np.savez(path, X=np.zeros((30, 8)), y=np.zeros((1, 8)))
     with pytest.raises(DeepRecipeError, match=r"X holds one column per example"):
         load_npz(path)
+
+
+def test_run_says_it_reads_images_and_flips_only_images(digits, tmp_path):
+    images, y = digits
+    path = tmp_path / "digits.npz"
+    np.savez(path, X=images[:120], y=y[:120])
+    runner = CliRunner()
+    ran = runner.invoke(cli, ["run", "--data", str(path), "--budget", "1", "--epochs", "2",
+                              "--image-flip", "--out", str(tmp_path / "r")])  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    said = " ".join((ran.stdout + ran.stderr).split())
+    assert "rows read as 8x8 images: the variance steps may augment them" in said
+    assert "zoom, flips)" in said
+    table = runner.invoke(cli, ["run", "--dataset", "football", "--image-flip", "--budget", "1"])
+    assert table.exit_code == 2 and "--image-flip mirrors images" in table.stderr

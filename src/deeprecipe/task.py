@@ -228,6 +228,11 @@ def _as_2d_targets(y, n_outputs: int, dtype, name: str) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------- the tasks
+def _value_from_value_and_gradient(self: Task, z: np.ndarray, y: np.ndarray) -> float:
+    """The mean loss of a task that defines only ``value_and_gradient``."""
+    return float(self.value_and_gradient(z, y)[0])
+
+
 @dataclass(frozen=True)
 class Task:
     """Base class: one kind of output (see the module docstring for what a task owns).
@@ -245,6 +250,19 @@ class Task:
     output_activation: str = ""
     metric: str = "error"
     metric_label: str = "error rate"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A loss of your own keeps its methods consistent with what it overrides: with
+        ``value_and_gradient`` alone, ``value`` is its first half (a Huber loss written so
+        was costed, and gradient-checked, as its parent's MSE); with either, the parent's
+        per-example losses no longer describe it, so they are not inherited (the gradient
+        check then uses whole forward passes instead of its layer-wise engine)."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        if "value_and_gradient" in own and "value" not in own:
+            cls.value = _value_from_value_and_gradient
+        if ("value" in own or "value_and_gradient" in own) and "example_losses" not in own:
+            cls.example_losses = Task.example_losses
 
     # -- what kind of output -----------------------------------------------------------------
     @property

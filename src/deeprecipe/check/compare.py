@@ -78,10 +78,12 @@ def build_result(
             max_abs_error=float(error.max()) if error.size else 0.0,
         )
     abs_error = np.abs(numerical - analytic)
+    # a NaN or infinite entry is the worst there is: NaN sorted last named a correct entry
+    rank = np.where(np.isfinite(abs_error), abs_error, np.inf)
     owner = np.repeat(np.arange(len(values)), [v.analytic.size for v in values])
     offset = np.concatenate([[0], np.cumsum([v.analytic.size for v in values])])
     worst = []
-    for k in np.argsort(-abs_error, kind="stable")[:n_worst]:
+    for k in np.argsort(-rank, kind="stable")[:n_worst]:
         t = int(owner[k])
         a, n = float(analytic[k]), float(numerical[k])
         scale = abs(a) + abs(n)
@@ -92,11 +94,15 @@ def build_result(
                 analytic=a,
                 numerical=n,
                 abs_error=float(abs_error[k]),
-                rel_error=float(abs_error[k] / scale) if scale else 0.0,
+                rel_error=float(abs_error[k]) / scale if scale else 0.0,
             )
         )
     if thresholds.fails(difference):  # the shape of a bug, where it has a common one
-        details["notes"] = [*details.get("notes", []), *_bug_patterns(values, analytic, numerical)]
+        details["notes"] = [
+            *details.get("notes", []),
+            *_not_finite(values),
+            *_bug_patterns(values, analytic, numerical),
+        ]
     return GradcheckResult(
         difference=difference,
         raw_difference=raw_difference,
@@ -108,6 +114,23 @@ def build_result(
         n_checked=int(analytic.size),
         **details,
     )
+
+
+def _not_finite(values: list[TensorValues]) -> list[str]:
+    """A note naming the entries where backprop or the numerical gradient is NaN or infinite
+    (a derivative that divides by z at z = 0, a log of 0): no difference measures those."""
+    notes = []
+    for side in ("analytic", "numerical"):
+        bad = [(v, k) for v in values for k in np.flatnonzero(~np.isfinite(getattr(v, side)))]
+        if bad:
+            shown = ", ".join(f"{v.layout.name} {v.index(int(k))}" for v, k in bad[:3])
+            what = "backprop" if side == "analytic" else "the numerical gradient (the cost f)"
+            notes.append(
+                f"{what} is NaN or infinite at {len(bad)} entr{'y' if len(bad) == 1 else 'ies'} "
+                f"({shown}{', ...' if len(bad) > 3 else ''}): a division by zero or a log of 0 "
+                "at these inputs"
+            )
+    return notes
 
 
 #: how closely the entries must agree with a pattern to be named by it

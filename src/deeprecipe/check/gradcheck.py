@@ -226,8 +226,7 @@ def _check_network(
             work += engine.work + (0 if two_sided else 1)
         else:
             notes.append(
-                "the network's forward differs from the layer-wise engine's; "
-                "fell back to one whole forward pass per perturbation"
+                f"{engine.mismatch}; fell back to one whole forward pass per perturbation"
                 if engine is not None
                 else f"on the {net.backend.name} backend ({net.backend.device_name}): one "
                 "whole forward pass per perturbation, on the device"
@@ -245,7 +244,8 @@ def _check_network(
         mode != "directional"
         and engine is not None
         and engine.matches_network
-        and any(a in KINK_ACTIVATIONS for a in net.activations)
+        # your own activation may have a kink too: the one-sided slopes tell, whatever its name
+        and (any(a in KINK_ACTIVATIONS for a in net.activations) or net.own_activations)
     ):
         evaluations_before = engine.evaluations
         kinks = resolve_kinks(engine, values, eps)

@@ -56,19 +56,6 @@ def one_blas_thread():
     return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
-def _activate(activation, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``activation.forward(z)`` written into ``out`` when the activation takes ``out=``
-    (``out`` never aliases ``z``; the identity returns ``z`` itself)."""
-    try:
-        result = activation.forward(z, out=out)
-    except TypeError:  # an activation without ``out=``
-        result = activation.forward(z)
-    if result is z:  # never hand back z: the next product writes into z's memory
-        np.copyto(out, z)
-        return out
-    return result
-
-
 class _Workspace:
     """Grow-only flat float64 arrays handed out as C-ordered views of any shape.
 
@@ -142,11 +129,17 @@ class LayerwiseCost:
         #: False when the engine cannot reproduce the network's cost (a custom layer, or a task
         #: without per-example losses): the caller then falls back to whole forward passes
         self.matches_network = isinstance(self.loss, Task)
+        #: why it does not, in words
+        self.mismatch = "the network's forward differs from the layer-wise engine's"
         if self.matches_network:
             try:
                 self.base_losses = self.loss.example_losses(self.Z_t[-1][:, None], targets)[0]
             except NotImplementedError:
                 self.matches_network = False
+                self.mismatch = (
+                    f"the loss {type(self.loss).__name__} gives no per-example losses "
+                    "(example_losses)"
+                )
         if self.matches_network:
             data_loss = float(self.base_losses.sum() / self.n_examples)
             scale = max(1.0, float(np.abs(reference).max()))
@@ -291,7 +284,7 @@ class LayerwiseCost:
         z += self.Z_t[k + 1][:, None, moved]
         work = layers[k + 1].W.shape[1]
         for q in range(k + 1, len(layers) - 1):
-            a = _activate(layers[q].activation, z, space.get("a", z.shape))
+            a = layers[q].activation.forward_into(z, space.get("a", z.shape))
             if self.masks_t[q] is not None:
                 a = np.multiply(a, self.masks_t[q][:, None, moved], out=space.get("a", z.shape))
             W_t = self.weights_t[q + 1]

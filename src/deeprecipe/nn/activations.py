@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deeprecipe._validation import check_choice
+from deeprecipe.errors import DeepRecipeTypeError
 from deeprecipe.task import sigmoid  # the output head needs it too; its home is the task
 
 LEAKY_SLOPE = 0.01
@@ -106,10 +107,48 @@ class Activation:
     #: the initializer the course recommends for it (He for the ReLU family, Xavier otherwise)
     recommended_init: str
 
+    def __post_init__(self) -> None:
+        for role, signature in (("forward", "(z, out=None)"), ("backward", "(z, a, da, out=None)")):
+            function = getattr(self, role)
+            if not callable(function):
+                raise DeepRecipeTypeError(
+                    f"activation {self.name!r}: {role} is a {type(function).__name__}; "
+                    f"accepted: a function {role}{signature}"
+                )
+
     @property
     def is_identity(self) -> bool:
         """True for ``identity``, whose forward and backward return their input unchanged."""
         return self.forward is _identity
+
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``g(z)`` written into ``out`` (which never aliases ``z``) and returned. A function
+        that returns a new array instead of writing ``out``, or takes no ``out=``, works as
+        well: its result is copied in (it was left unread, and the layer computed on
+        uninitialized memory)."""
+        return _into(out, _call(self.forward, z, out=out))
+
+    def backward_into(
+        self, z: np.ndarray, a: np.ndarray, da: np.ndarray, out: np.ndarray
+    ) -> np.ndarray:
+        """``dA * g'(z)`` written into ``out`` and returned, as :meth:`forward_into`."""
+        return _into(out, _call(self.backward, z, a, da, out=out))
+
+
+def _call(function: Callable[..., np.ndarray], *args: np.ndarray, out: np.ndarray):
+    """``function(*args, out=out)``, or ``function(*args)`` when it takes no ``out=``."""
+    try:
+        return function(*args, out=out)
+    except TypeError as exc:
+        if "out" not in str(exc):
+            raise
+        return function(*args)
+
+
+def _into(out: np.ndarray, result: np.ndarray) -> np.ndarray:
+    if result is not out:
+        np.copyto(out, result)
+    return out
 
 
 ACTIVATIONS: dict[str, Activation] = {

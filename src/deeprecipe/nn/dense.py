@@ -156,7 +156,7 @@ class Dense:
         """Z += b; A = g(Z); with dropout, D / keep_prob and A * D / keep_prob, in place."""
         z += self.b
         if a is not z:
-            self.activation.forward(z, out=a)
+            self.activation.forward_into(z, a)
         if draw:  # D as 0.0 / 1.0, then D / keep_prob, in place
             np.less(mask, self.keep_prob, out=mask)
             mask *= mask.dtype.type(1.0 / self.keep_prob)
@@ -207,7 +207,7 @@ class Dense:
             np.multiply(da, mask, out=masked)
             da = masked
         if dz is not da:
-            self.activation.backward(z, a, da, out=dz)
+            self.activation.backward_into(z, a, da, dz)
 
     def clear_cache(self) -> None:
         """Drop the cached activations and the reusable buffers (they can be large)."""

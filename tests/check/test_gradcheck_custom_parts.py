@@ -1,0 +1,110 @@
+"""A layer developer's own activations and losses, written the documented ways: no false
+alarm on correct code, the bug named where there is one (a new user's trial)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from deeprecipe import Network
+from deeprecipe.check import check_grad, gradcheck
+from deeprecipe.errors import DeepRecipeTypeError
+from deeprecipe.nn.activations import Activation
+from deeprecipe.task import MeanSquaredError
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((32, 3))
+    X[:4] = 0.0  # exact zeros: pre-activations at a ReLU's kink
+    return X, 3 * (X @ [1.0, -2.0, 0.5])
+
+
+def _huber(r, delta=1.0):
+    return np.where(np.abs(r) <= delta, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
+
+
+class Huber(MeanSquaredError):
+    """value_and_gradient alone, as the Network docstring suggests."""
+
+    def value_and_gradient(self, z, y):
+        r = z - y
+        return float(_huber(r).sum(axis=1).mean()), np.clip(r, -1.0, 1.0) / z.shape[0]
+
+
+def test_a_loss_with_value_and_gradient_alone_is_costed_and_checked_as_itself(data):
+    """It was costed as its parent's MSE, and the check failed at 0.75 on every tensor."""
+    X, y = data
+    net = Network([3, 4, 1], activation="tanh", loss=Huber(), dtype=np.float64, seed=1)
+    logits = net.forward(X)
+    assert net.cost(X, y) == pytest.approx(float(_huber(logits - y[:, None]).mean()))
+    result = gradcheck(net, X, y)
+    assert result.passed
+    assert any("gives no per-example losses (example_losses)" in n for n in result.notes)
+
+
+def _relu(z, out=None):
+    return np.maximum(z, 0, out=out)
+
+
+def _relu_backward(z, a, da, out=None):
+    result = da * (z > 0)
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
+def test_a_relu_of_your_own_gets_its_kinks_resolved_whatever_its_name(data):
+    X, y = data
+    y = (y > 0).astype(float)
+    mine = Network([3, 5, 4, 1], activation=Activation("myrelu", _relu, _relu_backward, "he"),
+                   dtype=np.float64, seed=3)  # fmt: skip
+    builtin = Network([3, 5, 4, 1], activation="relu", dtype=np.float64, seed=3)
+    assert gradcheck(mine, X, y).passed and gradcheck(builtin, X, y).passed
+    kinks = len(gradcheck(mine, X, y).kinks)
+    assert kinks > 0 and kinks == len(gradcheck(builtin, X, y).kinks)
+
+
+def test_an_activation_that_returns_a_new_array_instead_of_writing_out_works(data):
+    """Its result was left unread and the layer computed on uninitialized memory."""
+    X, y = data
+
+    def softplus(z, out=None):
+        return np.logaddexp(0, z)  # takes out=, returns a new array
+
+    def softplus_backward(z, a, da, out=None):
+        return da / (1 + np.exp(-z))
+
+    def no_out(z):
+        return np.logaddexp(0, z)
+
+    def no_out_backward(z, a, da):
+        return da / (1 + np.exp(-z))
+
+    for pair in ((softplus, softplus_backward), (no_out, no_out_backward)):
+        net = Network([3, 5, 1], activation=Activation("softplus", *pair, "xavier"), seed=0,
+                      loss="mse", dtype=np.float64)  # fmt: skip
+        net.forward(X)
+        first = net.layers[0]
+        np.testing.assert_allclose(first._a, np.logaddexp(0, X @ first.W + first.b))
+        assert gradcheck(net, X, y).passed
+    with pytest.raises(DeepRecipeTypeError, match=r"backward is a NoneType; accepted: a func"):
+        Activation("softplus", softplus, None, "xavier")
+
+
+def test_a_nan_in_backprop_is_named_first_and_an_infinite_cost_does_not_crash():
+    theta = np.arange(6.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        nan = check_grad(lambda t: float(t @ t), lambda t: np.where(t == 2, np.nan, 2 * t),
+                         theta, names={"W": (2, 3)})  # fmt: skip
+    assert (nan.worst[0].tensor, nan.worst[0].index) == ("W", (0, 2))
+    assert any("backprop is NaN or infinite at 1 entry (W (0, 2))" in n for n in nan.notes)
+    blows = check_grad(lambda t: float(t @ t) if t[1] < 1.0000001 else float("inf"),
+                       lambda t: 2 * t, theta)  # fmt: skip
+    assert not blows.passed and blows.worst[0].index == (1,)
+    assert any("the numerical gradient (the cost f) is NaN or infinite" in n for n in blows.notes)

@@ -133,6 +133,6 @@ def test_a_column_with_no_training_value_is_refused_with_every_way_to_leave_it_o
     option Recipe.run does not take (TypeError when followed)."""
     X = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, np.nan]])
     imputer = Imputer([("x", "numeric", slice(0, 1)), ("empty", "numeric", slice(1, 2))])
-    said = r"--drop empty; in Python drop=\['empty'\] to load_file, or the DataFrame without it"
+    said = r"--drop empty on the command line, drop=\['empty'\] in load_file, or a DataFrame"
     with pytest.raises(DeepRecipeError, match=said):
         imputer.fit(X)

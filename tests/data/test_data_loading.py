@@ -435,6 +435,15 @@ def test_a_row_id_and_a_constant_column_are_named_in_the_notes(tmp_path):
     assert "harmless" in note and "--drop" not in note
 
 
+def test_a_share_of_an_id_range_is_still_a_row_id():
+    """A Kaggle train file holds 1000 of titanic's ids 1..1316 (sorted by survival): the id
+    leaked the label, unwarned, when only 1..1000 counted as an id."""
+    rng = np.random.default_rng(0)
+    ids = np.sort(rng.choice(np.arange(1, 1317), size=1000, replace=False)).astype(float)
+    notes = from_frame({"PassengerId": ids, "x": rng.normal(size=1000)}, None).notes
+    assert any("'PassengerId' holds a different whole number in every row" in n for n in notes)
+
+
 def test_a_group_id_column_is_named_in_the_notes(tmp_path):
     """statsmodels' modechoice: 210 travellers x 4 travel modes, the traveller's number in the
     first column; a random split put 125 of the 129 test travellers in training too."""
@@ -455,6 +464,10 @@ def test_a_group_id_column_is_named_in_the_notes(tmp_path):
     ages = np.sort(rng.integers(18, 70, size=300))  # a file sorted by a real feature
     path.write_text("age,y\n" + "\n".join(f"{a},{k % 2}" for k, a in enumerate(ages)) + "\n")
     assert not any("group id" in n for n in load_file(path, "y").notes)  # runs of 1 to 15
+    # Males' 545 persons x 8 rows, the first one cut to a single row: still a group id
+    males = np.repeat(np.arange(1, 546), 8)[7:].astype(float)
+    notes = from_frame({"nr": males, "x": rng.normal(size=len(males))}, None).notes
+    assert any("'nr' looks like a group id: 545 whole numbers" in n for n in notes)
 
 
 def test_a_row_id_over_the_whole_file_is_named_after_unlabelled_rows_are_left_out(tmp_path):

@@ -211,8 +211,8 @@ def leave_out(name: str) -> str:
     """How to leave a column out, in each place a user meets the message: the command line,
     ``load_file``, a DataFrame given to the recipe (which has no ``drop=``)."""
     return (
-        f"leave it out (--drop {name}; in Python drop=[{name!r}] to load_file, or the "
-        "DataFrame without it)"
+        f"leave it out (--drop {name} on the command line, drop=[{name!r}] in load_file, or "
+        "a DataFrame without it)"
     )
 
 

@@ -111,6 +111,23 @@ def mcnemar_mid_p(b: int, c: int) -> float:
     return float(min(1.0, 2.0 * binom.cdf(k, n, 0.5) - binom.pmf(k, n, 0.5)))
 
 
+def association_p_value(confusion: Any) -> tuple[float, str]:
+    """``(p, test)``: whether a classifier's predictions go with the labels beyond chance, from
+    its confusion matrix (rows: true classes, columns: predicted), the classes never seen or
+    never predicted left out. Fisher's exact test on a 2 x 2 table (one-sided: more right than
+    chance), the chi-square test of independence on a larger one; 1.0 when the predictions
+    or the labels take a single value (nothing to associate)."""
+    from scipy.stats import chi2_contingency, fisher_exact
+
+    table = np.asarray(confusion, dtype=np.int64)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return 1.0, "no test: one class only"
+    if table.shape == (2, 2):
+        return float(fisher_exact(table, alternative="greater")[1]), "Fisher's exact test"
+    return float(chi2_contingency(table)[1]), "chi-square test of independence"
+
+
 def paired_t_p_value(differences: Any) -> float:
     """Two-sided p-value of the paired t-test that per-example loss differences ``d`` have
     mean zero::

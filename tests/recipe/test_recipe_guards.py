@@ -232,3 +232,29 @@ def test_a_gain_over_the_baseline_within_the_dev_sets_noise_is_noted():
                              baseline_losses=np.r_[np.ones(40), np.zeros(42)]) == []  # fmt: skip
     assert gain_within_noise(baseline, baseline, regression=False, dev_losses=after,
                              baseline_losses=before) == []  # fmt: skip
+
+
+def test_an_imbalanced_classifier_that_finds_rare_rows_is_not_called_no_better_than_trivial():
+    """A new user's HI (7% positive): the network found 13 of 71 rare dev rows at 59%
+    precision, within noise of the majority class's error rate, and was told it 'has not
+    shown that it learned anything' while it beat both logistic regressions on test."""
+    from deeprecipe._stats import association_p_value
+    from deeprecipe.diagnose.classes import class_figures
+    from deeprecipe.recipe.guards import learned_despite_imbalance
+
+    truth = np.array(["no"] * 929 + ["yes"] * 71)
+    found = np.array(["no"] * 920 + ["yes"] * 9 + ["no"] * 58 + ["yes"] * 13)
+    figures = class_figures(truth, found, ["no", "yes"])
+    p, test = association_p_value(figures["confusion"])
+    assert p < 1e-6 and test == "Fisher's exact test"
+    no_better = {"finding": "no_better", "kind": "trivial", "message": "NO BETTER"}
+    worse = {"finding": "worse", "kind": "linear", "message": "WORSE"}
+    kept, notes = learned_despite_imbalance([no_better, worse], figures)
+    assert kept == [worse]
+    assert "its predictions go with the labels beyond chance (Fisher's exact test, p = " in (
+        notes[0]
+    )
+    assert f"balanced error on dev is {figures['balanced_error']:.1%} against 50%" in notes[0]
+    guessing = class_figures(truth, np.roll(found, 500), ["no", "yes"])  # unrelated to labels
+    assert learned_despite_imbalance([no_better], guessing) == ([no_better], [])
+    assert association_p_value([[10, 0], [3, 0]])[0] == 1.0  # one class predicted

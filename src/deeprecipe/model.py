@@ -3,6 +3,7 @@ scaler fitted on the training set, the class labels, and the feature names."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,7 +84,8 @@ class Model:
     @staticmethod
     def _encoded(frame: Any, schema: dict[str, Any]) -> Any:
         """A raw DataFrame through the training table's schema (text one-hot, gaps NaN for
-        the imputer; :func:`~deeprecipe.data.parts.encode_by_schema`). A frame of the encoded
+        the imputer, a category training never saw none of its categories, with a warning;
+        :func:`~deeprecipe.data.parts.encode_by_schema`). A frame of the encoded
         columns (the model's ``feature_names``) is left to be read by those names."""
         from deeprecipe.data.schema import TableSchema
 
@@ -91,7 +93,10 @@ class Model:
         encoded_only = set(table.feature_names) - {spec.name for spec in table.features}
         if {str(column) for column in frame.columns} & encoded_only:
             return frame  # the encoded columns themselves ("sex=female"), read by name
-        return encode_by_schema("X", frame, table)
+        X, notes = encode_by_schema("X", frame, table, notes=True)
+        for note in notes:  # new categories read as none, columns left aside: said
+            warnings.warn(note, UserWarning, stacklevel=4)
+        return X
 
     def _repr_html_(self) -> str:
         """The notebook display: the network, what it predicts, what it reads."""

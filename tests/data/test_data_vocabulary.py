@@ -68,7 +68,41 @@ def test_the_cli_and_a_frame_know_only_the_training_rows_categories(tmp_path):
     assert "no training row holds ('pos':" in " ".join(run.stderr.split())
     model = str(tmp_path / "m" / "model.safetensors")
     predicted = CliRunner().invoke(cli, ["predict", "--model", model, "--data", str(path),
-                                         "--json"])  # fmt: skip
-    unscored = json.loads(predicted.stdout)["unscored"]  # the cut categories' rows
-    assert 1 <= len(unscored) <= 6 and all("not seen in training" in r for r in unscored.values())
-    assert set(unscored) <= {str(k) for k in range(6)}
+                                         "--out", str(tmp_path / "p.csv")])  # fmt: skip
+    assert predicted.exit_code == 0 and "reason" not in (tmp_path / "p.csv").read_text()
+    assert "hold a category training never saw ('pos':" in " ".join(predicted.stderr.split())
+    strict = CliRunner().invoke(cli, ["predict", "--model", model, "--data", str(path),
+                                      "--strict"])  # fmt: skip
+    assert strict.exit_code == 2 and "not seen in training" in strict.stderr
+
+
+def test_a_test_file_and_new_frames_read_a_new_category_as_none_of_the_training_ones(tmp_path):
+    """A new user's HI test file held race='other', which no training row had: the run
+    stopped with 'not seen in training', and Python's predict refused the whole frame."""
+    pd = pytest.importorskip("pandas")
+    from click.testing import CliRunner
+
+    from deeprecipe import Recipe
+    from deeprecipe.cli import cli
+
+    rng = np.random.default_rng(1)
+    race = rng.choice(["a", "b", "c"], 300)
+    x = rng.normal(size=300)
+    frame = pd.DataFrame({"x": x, "race": race, "y": np.where(x + (race == "a") > 0.5, "p", "n")})
+    test = frame.iloc[:40].assign(race=["other"] * 5 + list(race[5:40]))
+    frame.iloc[40:].to_csv(tmp_path / "train.csv", index=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    ran = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "train.csv"), "--test-data",
+                                   str(tmp_path / "test.csv"), "--target", "y", "--epochs", "3",
+                                   "--out", str(tmp_path / "m")])  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    assert "5 cell(s) hold a category training never saw ('race': 'other' (5))" in " ".join(
+        ran.stderr.split()
+    )
+    result = Recipe(max_trainings=1, epochs=3, progress=False).run(
+        frame.iloc[40:, :2], frame.y.iloc[40:], X_test=test.iloc[:, :2], y_test=test.y
+    )
+    assert any("X_test: 5 cell(s) hold a category training never saw" in n for n in result.notes)
+    with pytest.warns(UserWarning, match=r"hold a category training never saw \('race': 'oth"):
+        predicted = result.model.predict(test.iloc[:, :2])
+    assert len(predicted) == 40

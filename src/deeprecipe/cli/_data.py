@@ -209,7 +209,9 @@ def _load_part(
     else:
         missing = {"missing": read["missing"]} if read.get("missing") else {}
         decimal = {"decimal": read["decimal"]} if read.get("decimal") else {}
-        part = load_file(path, target, schema=base.schema, **missing, **decimal)
+        part = load_file(
+            path, target, schema=base.schema, new_categories="none", **missing, **decimal
+        )
     if part.y is None:
         raise DeepRecipeError(f"{what} {path} lacks the target column {target!r}")
     if part.X.shape[1] != base.X.shape[1]:

@@ -38,6 +38,9 @@ def _read_inputs(
     kwargs: dict[str, Any] = {
         # without an imputer in the model file, a missing cell is a row that cannot be scored
         "missing": "impute" if missing == "impute" and metadata.get("imputer") else "refuse",
+        # a category training never saw: none of its categories, as the recipe's dev and test
+        # rows read it (--strict: a row that cannot be scored)
+        "new_categories": "refuse" if problems is None else "none",
         "on_problem": None
         if problems is None
         else (lambda row, reason: problems.setdefault(row, reason)),
@@ -166,9 +169,10 @@ def predict_command(
 ) -> None:
     """Predict with a saved model on raw inputs: it normalizes them with the training
     statistics, encodes text columns as in training, fills missing cells with the training
-    statistics (when the model was trained with --missing impute), and maps indices back to
-    class labels. A row it cannot score (a category training never saw, text in a numeric
-    column) keeps its line with an empty prediction and a reason, unless --strict.
+    statistics (when the model was trained with --missing impute), reads a category training
+    never saw as none of its categories (said in a warning), and maps indices back to class
+    labels. A row it cannot score (text in a numeric column) keeps its line with an empty
+    prediction and a reason; --strict refuses such a file, and new categories too.
 
     \b
     Examples:

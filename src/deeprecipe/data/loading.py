@@ -38,7 +38,9 @@ group in one part (:func:`deeprecipe.data.split`'s ``groups=``).
 
 What was left out is said in ``Dataset.notes``. Infinite values are always refused. The
 encoding is kept in ``Dataset.schema``: pass it as ``schema=`` when loading a dev file or new
-inputs so they are encoded the same way.
+inputs so they are encoded the same way; ``new_categories="none"`` then reads a text value
+training never saw as none of its categories (an all-zero block, said in the notes) instead of
+refusing it.
 
 Nothing is ever written by these functions.
 """
@@ -65,6 +67,7 @@ from deeprecipe.data.schema import (
     _refuse_missing,
     leave_out,
     missing_cells,
+    new_categories_note,
 )
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import classification_task, many_whole_numbers_note
@@ -80,6 +83,8 @@ __all__ = [
 ]
 
 MISSING_POLICIES = ("impute", "drop", "refuse")
+#: what a file read with a trained schema does with a text value training never saw
+NEW_CATEGORIES = ("refuse", "none")
 SUFFIXES = {
     ".csv": "csv",
     ".tsv": "csv",
@@ -148,9 +153,12 @@ def _table_dataset(
     on_problem: ProblemSink | None = None,
     group: str | None = None,
     read_notes: Sequence[str] = (),
+    new_categories: str = "refuse",
     **fit_kwargs: Any,
 ) -> Dataset:
-    """The table ``columns`` as a Dataset; ``read_notes`` say what reading the file left out."""
+    """The table ``columns`` as a Dataset; ``read_notes`` say what reading the file left out;
+    ``new_categories`` (with a ``schema``) says what a text value training never saw is:
+    ``"refuse"``d, or read as ``"none"`` of the training categories, with a note."""
     source = name if source is None else source  # what error messages call the table
     if missing not in MISSING_POLICIES:
         raise DeepRecipeError(
@@ -202,13 +210,21 @@ def _table_dataset(
                 )
             if fitted:
                 schema = TableSchema.fit(columns, target, row=row, source=source, **fit_kwargs)
+    if new_categories not in NEW_CATEGORIES:
+        raise DeepRecipeError(
+            f"new_categories={new_categories!r}; accepted: {', '.join(map(repr, NEW_CATEGORIES))}"
+        )
+    counts: dict[str, dict[str, int]] | None = {} if new_categories == "none" else None
     X, y = schema.encode(
         columns,
         row=row,
         source=source,
         on_problem=on_problem,
         missing="refuse" if missing == "refuse" else "keep",
+        new_categories=counts,
     )
+    note = new_categories_note(counts or {})
+    notes += [] if note is None else [note]
     unseen = [] if fitted else schema.unseen_columns(columns)
     if unseen:  # a file for a trained model (predict, dev, test): an id, notes
         notes.append(f"column(s) training never saw left aside: {', '.join(map(repr, unseen))}")
@@ -456,6 +472,7 @@ def load_csv(
     schema: TableSchema | None = None,
     on_problem: ProblemSink | None = None,
     group: str | None = None,
+    new_categories: str = "refuse",
 ) -> Dataset:
     """A CSV file with a header row; ``target`` names the label column (``None``: unlabeled).
 
@@ -475,6 +492,7 @@ def load_csv(
         missing=missing,
         on_problem=on_problem,
         group=group,
+        new_categories=new_categories,
         features=features,
         drop=drop,
         task=task,
@@ -499,6 +517,7 @@ def load_parquet(
     schema: TableSchema | None = None,
     on_problem: ProblemSink | None = None,
     group: str | None = None,
+    new_categories: str = "refuse",
 ) -> Dataset:
     """A Parquet file, read with ``pyarrow``, by the same rules as a CSV file."""
     p = _existing_file(path, "Parquet")
@@ -543,6 +562,7 @@ def load_parquet(
         missing=missing,
         on_problem=on_problem,
         group=group,
+        new_categories=new_categories,
         features=features,
         drop=drop,
         task=task,
@@ -568,6 +588,7 @@ def from_frame(
     on_problem: ProblemSink | None = None,
     name: str = "frame",
     group: str | None = None,
+    new_categories: str = "refuse",
 ) -> Dataset:
     """A pandas DataFrame (or any mapping of column name -> 1-D array), by the same rules."""
     if not hasattr(frame, "columns") and not isinstance(frame, Mapping):
@@ -594,6 +615,7 @@ def from_frame(
         missing=missing,
         on_problem=on_problem,
         group=group,
+        new_categories=new_categories,
         features=features,
         drop=drop,
         task=task,

@@ -152,7 +152,7 @@ def encode_frames(X: Any, X_dev: Any = None, X_test: Any = None) -> tuple[Any, .
     from deeprecipe.data.loading import from_frame
 
     train = from_frame(X, None, name="X")
-    schema = train.schema
+    schema, notes = train.schema, list(train.notes)
 
     def encoded(name: str, part: Any) -> Any:
         if part is None:
@@ -162,15 +162,19 @@ def encode_frames(X: Any, X_dev: Any = None, X_test: Any = None) -> tuple[Any, .
                 f"{name} is a {type(part).__name__} but X is a DataFrame with text columns or "
                 f"missing cells; accepted: a DataFrame with X's columns, encoded as X is"
             )
-        return encode_by_schema(name, part, schema)
+        X_part, part_notes = encode_by_schema(name, part, schema, notes=True)
+        notes.extend(f"{name}: {note}" for note in part_notes)
+        return X_part
 
-    return train.X, encoded("X_dev", X_dev), encoded("X_test", X_test), schema, train.notes
+    return train.X, encoded("X_dev", X_dev), encoded("X_test", X_test), schema, notes
 
 
-def encode_by_schema(name: str, frame: Any, schema: Any) -> np.ndarray:
+def encode_by_schema(name: str, frame: Any, schema: Any, *, notes: bool = False) -> Any:
     """A raw DataFrame through a fitted :class:`~deeprecipe.data.TableSchema` (its target not
     needed): its feature columns taken by name, other columns (an id, the target, the groups)
-    left aside as ``deeprecipe predict`` leaves a file's, a missing one named."""
+    left aside as ``deeprecipe predict`` leaves a file's, a missing one named, a category
+    training never saw read as none of its categories. The encoded array, and with ``notes``
+    what reading the frame noticed."""
     from dataclasses import replace
 
     from deeprecipe.data.loading import from_frame
@@ -179,7 +183,8 @@ def encode_by_schema(name: str, frame: Any, schema: Any) -> np.ndarray:
     raw = {spec.name for spec in features_only.features}
     if raw <= {str(column) for column in frame.columns}:
         frame = frame[[column for column in frame.columns if str(column) in raw]]
-    return from_frame(frame, None, schema=features_only, name=name).X
+    read = from_frame(frame, None, schema=features_only, name=name, new_categories="none")
+    return (read.X, read.notes) if notes else read.X
 
 
 def columns_by_name(name: str, X: Any, names: Sequence[str]) -> Any:

@@ -216,6 +216,23 @@ def leave_out(name: str) -> str:
     )
 
 
+def new_categories_note(counts: Mapping[str, Mapping[str, int]]) -> str | None:
+    """What reading values training never saw as none of its categories did, in words."""
+    if not counts:
+        return None
+    columns = "; ".join(
+        f"{name!r}: "
+        + ", ".join(f"{value!r} ({n})" for value, n in list(values.items())[:5])
+        + (f" and {len(values) - 5} more" if len(values) > 5 else "")
+        for name, values in counts.items()
+    )
+    rows = sum(n for values in counts.values() for n in values.values())
+    return (
+        f"{rows} cell(s) hold a category training never saw ({columns}): read as none of the "
+        "training categories (an all-zero one-hot block); the network learned nothing of them"
+    )
+
+
 def _leave_out(name: str) -> str:
     return f"{leave_out(name)} or choose the columns (features=[...])"
 
@@ -447,6 +464,7 @@ class TableSchema:
         require_target: bool = False,
         missing: str = "refuse",
         on_problem: ProblemSink | None = None,
+        new_categories: dict[str, dict[str, int]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """``(X, y)`` for a table with this schema's columns; ``y`` is ``None`` when the target
         column is absent (prediction input) unless ``require_target``.
@@ -457,6 +475,10 @@ class TableSchema:
         names the first. With ``on_problem``, a row that cannot be encoded
         (a category training never saw, text in a numeric column, a missing cell that is not
         kept) is reported there, and its ``X`` row is NaN, instead of refusing the table.
+        With ``new_categories`` (a dict), a value of a text column that training never saw is
+        read as none of the training categories, an all-zero one-hot block (as scikit-learn's
+        ``OneHotEncoder(handle_unknown="ignore")`` reads it; the recipe reads a split's dev and
+        test rows so), and counted there per column and value, instead of being a problem.
         """
         missing_columns = [s.name for s in self.features if s.name not in columns]
         if require_target and self.target is not None and self.target not in columns:
@@ -527,6 +549,11 @@ class TableSchema:
                     ),
                 )
             unseen = (index < 0) & ~holes
+            if new_categories is not None and unseen.any():
+                counts = new_categories.setdefault(spec.name, {})
+                for i in np.flatnonzero(unseen):
+                    counts[text.cell(int(i))] = counts.get(text.cell(int(i)), 0) + 1
+                unseen = np.zeros_like(unseen)
             problem(
                 unseen,
                 lambda i, n=spec.name, t=text, c=spec.categories: (

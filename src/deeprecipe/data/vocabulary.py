@@ -8,7 +8,8 @@ Baseball's ``posit86`` seen only in dev and test moved a salary from 225 to 571)
 scaler and the imputer are fitted on the training rows alone, so is the vocabulary: after the
 split such columns are cut from every part and from the schema, the model file knows only the
 training rows' categories, and the dev and test rows that held one read as none of them (an
-all-zero block, as scikit-learn's ``OneHotEncoder(handle_unknown="ignore")`` reads it).
+all-zero block, as scikit-learn's ``OneHotEncoder(handle_unknown="ignore")`` reads it), as a
+dev or test file's and new rows' are read (:meth:`TableSchema.encode`'s ``new_categories``).
 """
 
 from __future__ import annotations
@@ -67,5 +68,5 @@ def _note(cut: Mapping[str, list[str]], held: Mapping[str, int]) -> str:
         f"categories that no training row holds ({columns}) are not features: the network "
         f"could learn nothing for them. Their rows ({rows}) read as none of the training "
         "categories (an all-zero block, as scikit-learn's OneHotEncoder(handle_unknown="
-        "'ignore') reads them); predict leaves such new rows unscored"
+        "'ignore') reads them), as predict reads such new rows"
     )

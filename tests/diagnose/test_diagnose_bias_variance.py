@@ -223,3 +223,20 @@ def test_a_training_part_that_runs_larger_errors_is_read_at_devs_scale():
     assert "dev's scale" not in str(diagnosis_rows(near.to_dict(), "MSE"))  # alike to the eye
     with pytest.raises(DeepRecipeError, match="train_scale"):
         diagnose(0.1, 0.2, train_scale=0)
+
+
+def test_bias_against_an_estimated_bayes_error_counts_beyond_the_estimates_noise():
+    """A new user's Pima: logistic regression reached 19.3% on 166 dev rows (95% 14.0-25.9%),
+    the network trained to 21.5%, as the reference did on its own training rows, and was
+    told 'high bias: try another architecture'."""
+    from deeprecipe.diagnose.achievable import AchievableError, Bound
+
+    def bracket(n, high):
+        upper = Bound(0.193, 0.14, high, "logistic regression", n)
+        return AchievableError("error", upper, None)
+
+    small = diagnose(0.215, 0.193, achievable=bracket(166, 0.259))
+    assert not small.high_bias
+    assert any("beyond that estimate's noise: 19.3% on 166 dev examples" in n for n in small.notes)
+    large = diagnose(0.215, 0.193, achievable=bracket(20000, 0.199))
+    assert large.high_bias

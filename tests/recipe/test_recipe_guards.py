@@ -251,8 +251,8 @@ def test_an_imbalanced_classifier_that_finds_rare_rows_is_not_called_no_better_t
     worse = {"finding": "worse", "kind": "linear", "message": "WORSE"}
     kept, notes = learned_despite_imbalance([no_better, worse], figures)
     assert kept == [worse]
-    assert "its predictions go with the labels beyond chance (Fisher's exact test, p = " in (
-        notes[0]
+    assert (
+        "its predictions go with the labels beyond chance (Fisher's exact test, p = " in (notes[0])
     )
     assert f"balanced error on dev is {figures['balanced_error']:.1%} against 50%" in notes[0]
     guessing = class_figures(truth, np.roll(found, 500), ["no", "yes"])  # unrelated to labels

@@ -154,6 +154,11 @@ def test_predict_keeps_rows_it_cannot_score_with_a_reason(trained, invoke, tmp_p
     assert [r["prediction"] != "" for r in rows] == [True, True, False, True]
     assert "'abc'" in rows[2]["reason"] and rows[0]["reason"] == rows[1]["reason"] == ""
     assert rows[2]["proba_Adelie"] == "" and float(rows[0]["proba_Adelie"]) > 0.5
+    lines = new.read_text().splitlines()
+    hopeless = tmp_path / "hopeless.csv"
+    hopeless.write_text("\n".join([lines[0], lines[3], lines[3]]) + "\n")
+    none = invoke("predict", "--model", out / "model.safetensors", "--data", hopeless)
+    assert none.exit_code == 2 and "no row of" in none.stderr and "'abc'" in none.stderr
     strict = invoke("predict", "--model", out / "model.safetensors", "--data", new, "--strict",
                     "--out", tmp_path / "q.csv")  # fmt: skip
     assert strict.exit_code == 2 and "'Atlantis'" in strict.stderr

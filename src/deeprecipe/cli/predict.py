@@ -198,6 +198,12 @@ def predict_command(
         flat_images(data_file.name, ds.X.reshape(-1, *ds.image_shape), metadata.get("image_shape"))
     reasons = dict(sorted((problems or {}).items()))
     scored = np.setdiff1d(np.arange(len(ds.X)), np.fromiter(reasons, dtype=np.int64))
+    if reasons and len(scored) == 0:  # nothing to write: an error, not "0 predictions"
+        row, reason = next(iter(reasons.items()))
+        raise DeepRecipeError(
+            f"no row of {data_file} could be scored, e.g. row {row}: {reason}; accepted: rows "
+            "with the training columns' kinds of values"
+        )
     X = ds.X[scored]  # gaps left in X are filled by the model's imputer (--missing impute)
     gaps = _gaps_note(X, metadata)
     if gaps:

@@ -89,6 +89,13 @@ def test_predict_scores_a_file_that_holds_the_target(invoke, trained, user_csv):
     wrong = np.mean([p != t for p, t in zip(report["predictions"], truth)])
     assert report["metrics"]["error"] == pytest.approx(wrong)
     assert report["metrics"]["examples"] == 50
+    # the rare classes count as much: each class's recall, and their mean's complement
+    recall = {
+        label: np.mean([p == t for p, t in zip(report["predictions"], truth) if t == label])
+        for label in ("no", "yes")
+    }
+    assert report["metrics"]["recall"] == pytest.approx(recall)
+    assert report["metrics"]["balanced_error"] == pytest.approx(1 - np.mean(list(recall.values())))
 
 
 def _with_labels_blanked(source, path, blank) -> list[dict]:

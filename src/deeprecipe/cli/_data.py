@@ -322,6 +322,14 @@ def prepare(
     for part in (dev_part, test_part):
         notes += [] if part is None else [f"{part.name}: {n}" for n in part.notes]
     notes += [" ".join(str(w.message).split()) for w in caught]
+    small_dev = any(issubclass(w.category, SmallSplitWarning) and "dev set" in str(w.message)
+                    for w in caught)  # fmt: skip
+    if small_dev and test_part is not None and drawn is None and dev_part is None:
+        notes.append(
+            f"the test file has {len(test_part.X)} rows: --dev-from test makes half of them the "
+            "dev set, when they are what the model is for (the lecture's rule: dev and test "
+            "from the same distribution)"
+        )
     arrays = parts.apply(ds.X, ds.y)
     X_train = arrays.X_train
     X_dev, y_dev = (dev_part.X, dev_part.y) if dev_part else (arrays.X_dev, arrays.y_dev)

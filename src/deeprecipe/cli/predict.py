@@ -241,9 +241,15 @@ def predict_command(
             truth = np.asarray(classes, dtype=object)[y] if classes else y
             error = float(np.mean(measured != truth))
             metrics = {"error": error, "accuracy": 1.0 - error, "examples": len(truth)}
+            if classes and measured.ndim == 1:  # the rare classes count as much as the others
+                from deeprecipe.diagnose.classes import class_figures
+
+                figures = class_figures(truth, measured, classes)
+                metrics["balanced_error"] = figures["balanced_error"]
+                metrics["recall"] = dict(zip(map(str, classes), figures["recall"], strict=True))
         elif len(y):
             mse = float(np.mean((measured.astype(float) - y) ** 2))
-            metrics = {"mse": mse, "examples": len(y)}
+            metrics = {"mse": mse, "rmse": mse**0.5, "examples": len(y)}
         if metrics is not None:
             metrics["unlabelled"] = unlabelled
 
@@ -258,10 +264,20 @@ def predict_command(
             rows = [
                 ["error", percent(metrics["error"])],
                 ["accuracy", percent(metrics["accuracy"])],
+            ]
+            if "balanced_error" in metrics:
+                rows.append(["balanced error", percent(metrics["balanced_error"])])
+                rows += [
+                    [f"recall of {label!r}", "-" if r is None else percent(r)]
+                    for label, r in metrics["recall"].items()
+                ]
+            rows.append(["examples", str(metrics["examples"])])
+        else:
+            rows = [
+                ["MSE", metrics["mse"]],
+                ["RMSE", metrics["rmse"]],
                 ["examples", str(metrics["examples"])],
             ]
-        else:
-            rows = [["MSE", metrics["mse"]], ["examples", str(metrics["examples"])]]
         ui.table(f"{data_file.name}: predictions against its target column", ["", "value"], rows)
     if unlabelled:
         target = (metadata.get("schema") or {}).get("target") or "target"

@@ -495,3 +495,20 @@ def test_train_says_that_a_score_read_as_classes_could_be_a_regression(invoke, t
     said = " ".join(result.stderr.split())
     assert "'score' holds 8 consecutive whole numbers, 0 to 7, read as 8 classes" in said
     assert "the task is a regression (--task regression" in said
+
+
+def test_a_small_dev_set_beside_a_test_file_suggests_dev_from_test(invoke, user_csv, tmp_path):
+    """A new user's Pima: a 60-row dev set was warned about, with a 332-row test file at hand
+    that --dev-from test would have halved into dev and test."""
+    rows = user_csv["train"].read_text().splitlines()
+    small = tmp_path / "small.csv"
+    small.write_text("\n".join(rows[:121]) + "\n")  # 120 rows: a 24-row dev set
+    result = invoke("run", "--data", small, "--test-data", user_csv["train"], "--target",
+                    "label", "--dev-from", "train", "--budget", "1", "--epochs", "2", "--out",
+                    tmp_path / "m")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "the test file has 300 rows: --dev-from test makes half of them the dev set" in said
+    trained = invoke("train", "--data", small, "--test-data", user_csv["train"], "--target",
+                     "label", "--epochs", "2", "--out", tmp_path / "t")  # fmt: skip
+    assert "--dev-from" not in trained.stderr  # train has no such option

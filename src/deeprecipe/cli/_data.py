@@ -240,14 +240,15 @@ def prepare(
     missing_indicator: bool | None = None,
     decimal: str | None = None,
     max_categories: int | None = None,
-    dev_from: str = "train",
+    dev_from: str | None = None,
     image_shape: tuple[int, ...] | None = None,
 ) -> Prepared:
     """Load the examples and split them (stratified for classes, seeded). Missing cells of a
     table file are filled with statistics of the TRAIN part only (``missing="impute"``, the
     default), or their rows left out (``"drop"``), or refused (``"refuse"``). With a test file
     and no dev set, ``dev_from`` says whether dev may be half of the test file instead of a
-    share of the training file (:func:`deeprecipe.data.shift.dev_from_test`). ``group`` names
+    share of the training file (:func:`deeprecipe.data.shift.dev_from_test`; None: the
+    command has no --dev-from, and dev is a share of the training file). ``group`` names
     a column of the file whose groups (a person, a session) the split keeps whole."""
     read = {
         "features": features,
@@ -295,7 +296,7 @@ def prepare(
                 ds.y,
                 test_part.X,
                 test_part.y,
-                mode=dev_from,
+                mode=dev_from or "train",
                 regression=not get_task(ds.task).metric_is_rate,
                 seed=seed,
             )
@@ -324,7 +325,8 @@ def prepare(
     notes += [" ".join(str(w.message).split()) for w in caught]
     small_dev = any(issubclass(w.category, SmallSplitWarning) and "dev set" in str(w.message)
                     for w in caught)  # fmt: skip
-    if small_dev and test_part is not None and drawn is None and dev_part is None:
+    # (a command without --dev-from gives None: nothing to suggest)
+    if small_dev and dev_from and test_part is not None and drawn is None and dev_part is None:
         notes.append(
             f"the test file has {len(test_part.X)} rows: --dev-from test makes half of them the "
             "dev set, when they are what the model is for (the lecture's rule: dev and test "

@@ -153,3 +153,35 @@ def check_seed_sequence(seed: Any, name: str = "seed") -> np.random.SeedSequence
         f"{name}={seed!r} is not accepted; accepted: None, a non-negative int, or a "
         "numpy.random.Generator"
     )
+
+
+def course_layout_hint(X_shape: tuple[int, ...], y_shape: tuple[int, ...]) -> str:
+    """Why X and y do not pair up, when it is the course's layout: the assignments store one
+    COLUMN per example (X of shape (n_x, m), Y of shape (1, m)), deeprecipe one row (as
+    scikit-learn and pandas do). Empty when the shapes say nothing of the kind."""
+    rows = X_shape[0] if X_shape else None
+    columns = X_shape[1] if len(X_shape) == 2 else None
+    y_row = len(y_shape) == 2 and y_shape[0] == 1
+    y_length = y_shape[-1] if y_shape else None
+    if y_row and y_length == rows:
+        return course_labels_hint(y_shape)
+    if y_length == columns and (y_row or len(y_shape) == 1):
+        return " (X holds one column per example, as the course stores it: pass X.T" + (
+            " and y.ravel())" if y_row else ")"
+        )
+    return ""
+
+
+def course_inputs_hint(X_shape: tuple[int, ...], n_x: int) -> str:
+    """:func:`course_layout_hint` for inputs alone: ``X`` of shape ``(n_x, m)`` where a network
+    takes ``n_x`` features per row."""
+    if len(X_shape) == 2 and X_shape[0] == n_x and X_shape[1] != n_x:
+        return " (X holds one column per example, as the course stores it: pass X.T)"
+    return ""
+
+
+def course_labels_hint(y_shape: tuple[int, ...]) -> str:
+    """:func:`course_layout_hint` for labels alone: ``y`` of shape ``(1, m)``, the course's."""
+    if len(y_shape) == 2 and y_shape[0] == 1 and y_shape[1] > 1:
+        return " (y is one row of labels, as the course stores them: pass y.ravel())"
+    return ""

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import device as _device
 
-from deeprecipe._validation import check_choice, missing_values
+from deeprecipe._validation import check_choice, course_labels_hint, missing_values
 from deeprecipe.errors import DeepRecipeError
 
 #: A numeric target with whole-number values and at most this many distinct values is taken
@@ -202,7 +202,7 @@ def label_vector(y: np.ndarray, name: str = "y") -> np.ndarray:
         raise DeepRecipeError(
             f"{name} has shape {y.shape} and its rows are not one-hot (row {bad}: [{row}]); "
             "accepted: labels of shape (m,) or (m, 1), one-hot rows (a single 1 each), or "
-            "task='regression' for several numeric targets"
+            f"task='regression' for several numeric targets{course_labels_hint(y.shape)}"
         )
     raise DeepRecipeError(f"{name} has shape {y.shape}; accepted: (m,), (m, 1) or one-hot (m, k)")
 
@@ -216,7 +216,7 @@ def _as_2d_targets(y, n_outputs: int, dtype, name: str) -> np.ndarray:
     if y.ndim != 2 or y.shape[1] != n_outputs:
         raise DeepRecipeError(
             f"y has shape {np.shape(y)}; the {name} loss on {n_outputs} output unit(s) accepts "
-            f"shape (m,) or (m, {n_outputs})"
+            f"shape (m,) or (m, {n_outputs}){course_labels_hint(np.shape(y))}"
             if n_outputs == 1
             else f"y has shape {np.shape(y)}; the {name} loss on {n_outputs} output units accepts "
             f"shape (m, {n_outputs})"

@@ -84,6 +84,13 @@ def test_the_course_layout_is_named_with_the_transpose_it_needs(tmp_path):
         Recipe().run(X, np.zeros((1, 5)))
     with pytest.raises(DeepRecipeError, match=r"one column per example, .*: pass X\.T\)"):
         split(X, np.zeros(5))
+    from deeprecipe import Network, fit
+
+    course_X, course_y = np.zeros((2, 30)), np.zeros((1, 30))  # the assignment's arrays
+    with pytest.raises(DeepRecipeError, match=r"accepts 2 \(X holds one column per example"):
+        fit(Network([2, 3, 1]), course_X, course_y.ravel(), epochs=1)
+    with pytest.raises(DeepRecipeError, match=r"\(y is one row of labels, .*y\.ravel\(\)\)"):
+        fit(Network([2, 3, 1]), course_X.T, course_y, epochs=1)
     path = tmp_path / "course.npz"
     np.savez(path, X=np.zeros((30, 8)), y=np.zeros((1, 8)))
     with pytest.raises(DeepRecipeError, match=r"X holds one column per example"):

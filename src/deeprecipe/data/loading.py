@@ -55,11 +55,11 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._validation import missing_values
+from deeprecipe._validation import course_layout_hint, missing_values
 from deeprecipe.data.columns import TextColumn, as_column, frame_column, is_text, numbers, take
 from deeprecipe.data.csv_reader import read_csv_cells, read_csv_columns
 from deeprecipe.data.datasets import Dataset
-from deeprecipe.data.parts import course_layout_hint, flat_images
+from deeprecipe.data.parts import flat_images
 from deeprecipe.data.schema import (
     ProblemSink,
     RowLabel,

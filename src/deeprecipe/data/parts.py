@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._validation import check_array
+from deeprecipe._validation import check_array, course_layout_hint
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import label_array
 
@@ -230,23 +230,6 @@ def check_xy(X: Any, y: Any, *, missing_ok: bool = False) -> tuple[np.ndarray, n
             f"one target per row of X{course_layout_hint(X.shape, y.shape)}"
         )
     return X, y
-
-
-def course_layout_hint(X_shape: tuple[int, ...], y_shape: tuple[int, ...]) -> str:
-    """Why X and y do not pair up, when it is the course's layout: the assignments store one
-    COLUMN per example (X of shape (n_x, m), Y of shape (1, m)), deeprecipe one row (as
-    scikit-learn and pandas do). Empty when the shapes say nothing of the kind."""
-    rows = X_shape[0] if X_shape else None
-    columns = X_shape[1] if len(X_shape) == 2 else None
-    y_row = len(y_shape) == 2 and y_shape[0] == 1
-    y_length = y_shape[-1] if y_shape else None
-    if y_row and y_length == rows:
-        return " (y is one row of labels, as the course stores them: pass y.ravel())"
-    if y_length == columns and (y_row or len(y_shape) == 1):
-        return " (X holds one column per example, as the course stores it: pass X.T" + (
-            " and y.ravel())" if y_row else ")"
-        )
-    return ""
 
 
 def check_pairs(**parts: tuple[Any, Any]) -> None:

@@ -30,8 +30,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deeprecipe._files import atomic_write_text
-from deeprecipe._validation import check_rng, missing_values
-from deeprecipe.data.parts import course_layout_hint
+from deeprecipe._validation import check_rng, course_layout_hint, missing_values
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import distinct_labels, is_one_hot, label_vector, reads_as_classes
 

@@ -25,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._validation import check_array, check_choice, check_number, check_rng
+from deeprecipe._validation import (
+    check_array,
+    check_choice,
+    check_number,
+    check_rng,
+    course_inputs_hint,
+)
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.activations import ACTIVATIONS, Activation, get_activation
 from deeprecipe.nn.backends import Backend, get_backend
@@ -496,7 +502,7 @@ class Network:
         if X.shape[1] != self.layer_sizes[0]:
             raise DeepRecipeError(
                 f"{name} has {X.shape[1]} features (shape {X.shape}); this network accepts "
-                f"{self.layer_sizes[0]}"
+                f"{self.layer_sizes[0]}{course_inputs_hint(X.shape, self.layer_sizes[0])}"
             )
         # A sum is finite only if every entry is (NaN and infinity propagate), and it needs no
         # temporary the size of X, unlike isfinite(X).all(). Only when it is not finite (a bad

@@ -261,14 +261,14 @@ def _baseline_layers(layers: list[int], data: Prepared, ui: UI) -> tuple[int, ..
 )
 @click.option(
     "--activation",
-    type=click.Choice(ACTIVATIONS),
+    type=click.Choice(ACTIVATIONS, case_sensitive=False),
     default="relu",
     show_default=True,
     help="Hidden activation.",
 )
 @click.option(
     "--optimizer",
-    type=click.Choice(OPTIMIZERS),
+    type=click.Choice(OPTIMIZERS, case_sensitive=False),
     default="adam",
     show_default=True,
     help="The baseline's optimizer (with gd, the recipe may switch to Adam).",

@@ -71,14 +71,14 @@ def network_options(command):
         ),
         click.option(
             "--activation",
-            type=click.Choice(ACTIVATIONS),
+            type=click.Choice(ACTIVATIONS, case_sensitive=False),
             default="relu",
             show_default=True,
             help="Hidden activation.",
         ),
         click.option(
             "--init",
-            type=click.Choice(INITS),
+            type=click.Choice(INITS, case_sensitive=False),
             help="Weight initialization [default: He for relu, Xavier for tanh].",
         ),
         click.option(
@@ -107,7 +107,7 @@ def training_options(command):
     options = [
         click.option(
             "--optimizer",
-            type=click.Choice(OPTIMIZERS),
+            type=click.Choice(OPTIMIZERS, case_sensitive=False),
             default="adam",
             show_default=True,
             help="Gradient descent, momentum or Adam.",

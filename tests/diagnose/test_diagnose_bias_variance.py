@@ -240,3 +240,10 @@ def test_bias_against_an_estimated_bayes_error_counts_beyond_the_estimates_noise
     assert any("beyond that estimate's noise: 19.3% on 166 dev examples" in n for n in small.notes)
     large = diagnose(0.215, 0.193, achievable=bracket(20000, 0.199))
     assert large.high_bias
+
+
+def test_a_dev_error_well_below_the_training_error_is_noted_not_read_as_fine():
+    """A learner's 10% train, 5% dev: variance -5% shown as 'ok' without a word."""
+    easier = diagnose(0.10, 0.05, bayes_error=0.0)
+    assert any("the dev error is below the training error by 5.0%" in n for n in easier.notes)
+    assert not any("below the training error" in n for n in diagnose(0.10, 0.095, 0.0).notes)

@@ -340,6 +340,14 @@ def diagnose(
     high_bias = _exceeds(avoidable_bias, bias_threshold)
     high_variance = _exceeds(variance, variance_threshold)
     high_mismatch = mismatch is not None and _exceeds(mismatch, mismatch_threshold)
+    if _exceeds(-variance, variance_threshold):  # a learner's 10% train, 5% dev, said "ok"
+        show = short_format(metric == "error")
+        notes.append(
+            f"the {'train-dev' if train_dev is not None else 'dev'} error is below the training "
+            f"error by {show(-variance)}: those examples are easier than the training set's (a "
+            "different distribution), or too few to measure the gap; variance cannot be read "
+            "from a gap of that sign"
+        )
 
     actions: list[str] = []
     if high_bias:

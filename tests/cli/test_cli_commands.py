@@ -512,3 +512,15 @@ def test_a_small_dev_set_beside_a_test_file_suggests_dev_from_test(invoke, user_
     trained = invoke("train", "--data", small, "--test-data", user_csv["train"], "--target",
                      "label", "--epochs", "2", "--out", tmp_path / "t")  # fmt: skip
     assert "--dev-from" not in trained.stderr  # train has no such option
+
+
+def test_the_same_file_as_dev_and_test_is_said(invoke, user_csv, tmp_path):
+    rows = user_csv["train"].read_text().splitlines()
+    held = tmp_path / "held.csv"
+    held.write_text("\n".join([rows[0], *rows[200:]]) + "\n")
+    result = invoke("train", "--data", user_csv["train"], "--dev-data", held, "--test-data",
+                    held, "--target", "label", "--epochs", "2", "--out", tmp_path)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "--dev-data and --test-data are the same file (held.csv)" in " ".join(
+        result.stderr.split()
+    )

@@ -322,6 +322,12 @@ def prepare(
         notes.append(groups_note(ds.groups, parts, group))
     for part in (dev_part, test_part):
         notes += [] if part is None else [f"{part.name}: {n}" for n in part.notes]
+    if dev_data and test_data and Path(dev_data).resolve() == Path(test_data).resolve():
+        notes.append(
+            f"--dev-data and --test-data are the same file ({Path(test_data).name}): the test "
+            "error is the dev error, on which every choice was made, so it is not an unbiased "
+            "estimate of the error on new data"
+        )
     notes += [" ".join(str(w.message).split()) for w in caught]
     small_dev = any(issubclass(w.category, SmallSplitWarning) and "dev set" in str(w.message)
                     for w in caught)  # fmt: skip

@@ -129,6 +129,26 @@ def test_predict_keeps_an_id_column_as_the_file_writes_it(trained, invoke, tmp_p
     assert "has no column 'passenger_id'; accepted: passenger, species" in wrong.stderr
 
 
+def test_predict_warns_of_values_far_outside_what_training_saw(trained, invoke, tmp_path):
+    """A new user's diamonds: a 58.9-carat row (a typo for 0.589) was priced at -$834, and
+    5 such rows made 83% of the test MSE, without a word."""
+    out, _, _ = trained
+    lines = PENGUINS.read_text().splitlines()
+    header = lines[0].split(",")
+    typo = lines[1].split(",")
+    typo[header.index("body_mass_g")] = "375000"  # 3750 g, two zeros too many
+    new = tmp_path / "typo.csv"
+    new.write_text("\n".join([lines[0], lines[2], ",".join(typo)]) + "\n")
+    result = invoke("predict", "--model", out / "model.safetensors", "--data", new,
+                    "--out", tmp_path / "p.csv")  # fmt: skip
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 0 and "1 row(s) hold a value more than 10 training spreads" in said
+    assert "row 1: body_mass_g = 375000" in said
+    plain = invoke("predict", "--model", out / "model.safetensors", "--data", PENGUINS,
+                   "--out", tmp_path / "q.csv")  # fmt: skip
+    assert "training spreads" not in plain.stderr
+
+
 def _new_penguins(tmp_path: Path) -> Path:
     lines = PENGUINS.read_text().splitlines()
     new = [lines[0], lines[1], "Gentoo,Atlantis,45,15,220,5000,male,2008",

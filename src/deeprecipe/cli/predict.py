@@ -217,6 +217,9 @@ def predict_command(
             f"{data_file} gives {X.shape[1]} features; accepted: the model's "
             f"{model.n_raw_features} ({shown})"
         )
+    far = model.far_from_training(X)
+    if far:
+        ui.warn(far)
     classifier = model.network.task.is_classifier
     classes = list(model.classes) if (classifier and model.classes is not None) else None
     predicted = np.asarray(model.predict(X)) if len(X) else np.empty(0)

@@ -508,7 +508,7 @@ def test_a_small_dev_set_beside_a_test_file_suggests_dev_from_test(invoke, user_
                     tmp_path / "m")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     said = " ".join(result.stderr.split())
-    assert "the test file has 300 rows: --dev-from test makes half of them the dev set" in said
+    assert "try --dev-from test: half of the test file's 300 rows would make a larger dev" in said
     trained = invoke("train", "--data", small, "--test-data", user_csv["train"], "--target",
                      "label", "--epochs", "2", "--out", tmp_path / "t")  # fmt: skip
     assert "--dev-from" not in trained.stderr  # train has no such option

@@ -110,3 +110,13 @@ def test_run_says_it_reads_images_and_flips_only_images(digits, tmp_path):
     assert "zoom, flips)" in said
     table = runner.invoke(cli, ["run", "--dataset", "football", "--image-flip", "--budget", "1"])
     assert table.exit_code == 2 and "--image-flip mirrors images" in table.stderr
+
+
+def test_one_image_without_its_batch_axis_is_named():
+    from deeprecipe.data.parts import flat_images
+
+    with pytest.raises(DeepRecipeError, match=r"one image of shape \(6, 6, 3\): X\[None\]"):
+        flat_images("X", np.zeros((6, 6, 3)), (6, 6, 3))
+    with pytest.raises(DeepRecipeError, match=r"channels first: np\.moveaxis"):
+        flat_images("X", np.zeros((2, 3, 6, 6)), (6, 6, 3))
+    assert flat_images("X", np.zeros((2, 6, 6, 3)), (6, 6, 3))[0].shape == (2, 108)

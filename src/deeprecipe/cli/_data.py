@@ -334,9 +334,9 @@ def prepare(
     # (a command without --dev-from gives None: nothing to suggest)
     if small_dev and dev_from and test_part is not None and drawn is None and dev_part is None:
         notes.append(
-            f"the test file has {len(test_part.X)} rows: --dev-from test makes half of them the "
-            "dev set, when they are what the model is for (the lecture's rule: dev and test "
-            "from the same distribution)"
+            f"try --dev-from test: half of the test file's {len(test_part.X)} rows would make a "
+            "larger dev set, from the same distribution as the test set (the lecture's rule "
+            "when the test data are what the model is for)"
         )
     arrays = parts.apply(ds.X, ds.y)
     X_train = arrays.X_train

@@ -294,11 +294,14 @@ def flat_images(name: str, X: Any, image_shape: Any = None) -> tuple[Any, Any]:
     shape = tuple(int(s) for s in X.shape[1:])
     if image_shape is not None and shape != tuple(check_image_shape(image_shape)):
         expected = tuple(int(s) for s in image_shape)
-        turned = len(shape) == 3 and shape == (expected[-1], *expected[:-1])
-        hint = " (these are channels first: np.moveaxis(X, 1, -1) puts them last)"
+        hint = ""
+        if tuple(X.shape) == expected:  # one image, without its batch axis
+            hint = f" (X is one image of shape {expected}: X[None] makes it a batch of one)"
+        elif len(shape) == 3 and shape == (expected[-1], *expected[:-1]):
+            hint = " (these are channels first: np.moveaxis(X, 1, -1) puts them last)"
         raise DeepRecipeError(
             f"{name} holds images of shape {shape}; accepted: images of shape {expected}, as in "
-            f"training{hint if turned else ''}, or rows of {int(np.prod(expected))} values"
+            f"training{hint}, or rows of {int(np.prod(expected))} values"
         )
     if len(shape) > 3:
         raise DeepRecipeError(

@@ -130,6 +130,13 @@ def recommend(
                 f"fell by {show(drop)} from {sizes[-2]} to {sizes[-1]} training examples, within "
                 f"the dev set's noise (+-{show(noise)}, 95%)"
             )
+        elif diagnosis.high_variance and diagnosis.variance <= run.dev_noise(dev[-1]):
+            # Pima: a 5-point gap on 40 dev rows (noise +-13) was sent to another architecture
+            out.append(
+                f"the variance gap, {show(diagnosis.variance)}, is within the dev set's noise "
+                f"(+-{show(run.dev_noise(dev[-1]))}, 95%): a larger dev set would tell whether "
+                "it is real before another architecture is tried"
+            )
         elif diagnosis.high_variance:
             out.append(
                 "variance is still high but the learning curve has flattened: more data of "

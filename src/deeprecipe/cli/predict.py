@@ -147,8 +147,9 @@ def _csv_text(
 @click.option(
     "--strict",
     is_flag=True,
-    help="Refuse the whole file if any row cannot be scored [default: such rows get an "
-    "empty prediction and a reason column; the others are predicted].",
+    help="Refuse the whole file if any row cannot be scored or holds a category training "
+    "never saw [default: such rows get an empty prediction and a reason column, new "
+    "categories read as none of the training ones, with a warning; the others are predicted].",
 )
 @click.option(
     "--proba/--no-proba",

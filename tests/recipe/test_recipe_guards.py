@@ -258,3 +258,30 @@ def test_an_imbalanced_classifier_that_finds_rare_rows_is_not_called_no_better_t
     guessing = class_figures(truth, np.roll(found, 500), ["no", "yes"])  # unrelated to labels
     assert learned_despite_imbalance([no_better], guessing) == ([no_better], [])
     assert association_p_value([[10, 0], [3, 0]])[0] == 1.0  # one class predicted
+
+
+def test_no_reference_is_recommended_that_is_itself_no_better_than_trivial():
+    """Hdma's pbcr (7.4% positive): 'NO BETTER than trivial ... use gradient boosting
+    instead', where boosting was no better than the majority class either."""
+    n = 400
+    trivial = np.zeros(n)
+    trivial[:30] = 1.0  # the majority class errs on the 30 rare rows
+    barely = trivial.copy()
+    barely[:2] = 0.0  # boosting finds 2 of them: within the dev set's noise
+    clearly = trivial.copy()
+    clearly[:25] = 0.0  # finds 25: beyond it
+    references = [
+        {"kind": "trivial", "name": "majority class", "dev_error": trivial.mean()},
+        {"kind": "boosting", "name": "gradient boosting", "dev_error": barely.mean()},
+    ]
+    (found,) = guards(trivial.mean(), references, regression=False, dev_losses=trivial,
+                      reference_losses={"trivial": trivial, "boosting": barely})  # fmt: skip
+    assert found["finding"] == "no_better"
+    assert (
+        "gradient boosting (7.0% on dev) is not ahead of the trivial reference"
+        in (found["message"])
+    )
+    references[1]["dev_error"] = clearly.mean()
+    found = guards(trivial.mean(), references, regression=False, dev_losses=trivial,
+                   reference_losses={"trivial": trivial, "boosting": clearly})  # fmt: skip
+    assert any("use gradient boosting instead" in f["message"] for f in found)

@@ -121,7 +121,7 @@ class Model:
         encoded_only = set(table.feature_names) - {spec.name for spec in table.features}
         if {str(column) for column in frame.columns} & encoded_only:
             return frame  # the encoded columns themselves ("sex=female"), read by name
-        X, notes = encode_by_schema("X", frame, table, notes=True)
+        X, notes = encode_by_schema("X", frame, table)
         for note in notes:  # new categories read as none, columns left aside: said
             warnings.warn(note, UserWarning, stacklevel=4)
         return X

@@ -207,7 +207,7 @@ def test_a_frames_text_columns_are_named_and_a_raw_frame_models_estimator_says_w
         estimator = DeepClassifier.from_model(result.model)
     assert list(estimator.feature_names_in_) == ["a", "b", "c", "cd=no", "cd=yes"]
     schema = TableSchema.from_dict(result.model.metadata["schema"])
-    encoded = encode_by_schema("X", frame, schema)  # the columns the estimator reads
+    encoded, _ = encode_by_schema("X", frame, schema)  # the columns the estimator reads
     named = pd.DataFrame(encoded, columns=estimator.feature_names_in_)
     assert np.array_equal(estimator.predict(named), result.model.predict(frame))
     with pytest.raises(DeepRecipeError, match="text or category columns"):

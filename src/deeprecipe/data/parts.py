@@ -162,19 +162,19 @@ def encode_frames(X: Any, X_dev: Any = None, X_test: Any = None) -> tuple[Any, .
                 f"{name} is a {type(part).__name__} but X is a DataFrame with text columns or "
                 f"missing cells; accepted: a DataFrame with X's columns, encoded as X is"
             )
-        X_part, part_notes = encode_by_schema(name, part, schema, notes=True)
+        X_part, part_notes = encode_by_schema(name, part, schema)
         notes.extend(f"{name}: {note}" for note in part_notes)
         return X_part
 
     return train.X, encoded("X_dev", X_dev), encoded("X_test", X_test), schema, notes
 
 
-def encode_by_schema(name: str, frame: Any, schema: Any, *, notes: bool = False) -> Any:
+def encode_by_schema(name: str, frame: Any, schema: Any) -> tuple[np.ndarray, list[str]]:
     """A raw DataFrame through a fitted :class:`~deeprecipe.data.TableSchema` (its target not
     needed): its feature columns taken by name, other columns (an id, the target, the groups)
     left aside as ``deeprecipe predict`` leaves a file's, a missing one named, a category
-    training never saw read as none of its categories. The encoded array, and with ``notes``
-    what reading the frame noticed."""
+    training never saw read as none of its categories. Returns the encoded array and what
+    reading the frame noticed."""
     from dataclasses import replace
 
     from deeprecipe.data.loading import from_frame
@@ -184,7 +184,7 @@ def encode_by_schema(name: str, frame: Any, schema: Any, *, notes: bool = False)
     if raw <= {str(column) for column in frame.columns}:
         frame = frame[[column for column in frame.columns if str(column) in raw]]
     read = from_frame(frame, None, schema=features_only, name=name, new_categories="none")
-    return (read.X, read.notes) if notes else read.X
+    return read.X, read.notes
 
 
 def columns_by_name(name: str, X: Any, names: Sequence[str]) -> Any:

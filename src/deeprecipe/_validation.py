@@ -71,9 +71,13 @@ def check_array(
         array = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise DeepRecipeError(f"{name} could not be read as an array: {exc}") from None
-    if array.dtype == object or array.dtype.kind in "USVMmc":
+    if array.dtype == object:
+        array = _object_numbers(name, array)
+    elif array.dtype.kind in "USVMmc":
         raise DeepRecipeTypeError(
-            f"{name} has dtype {array.dtype}; accepted: real numbers (int, float or bool)"
+            f"{name} has dtype {array.dtype}"
+            + _first_cell(array, np.ones(array.shape, dtype=bool))
+            + "; accepted: real numbers (int, float or bool)"
         )
     if array.dtype.kind == "b":
         array = array.astype(np.float64 if dtype is None else dtype)
@@ -95,6 +99,38 @@ def check_array(
             "(impute or drop missing values first)"
         )
     return array
+
+
+def _object_numbers(name: str, array: np.ndarray) -> np.ndarray:
+    """An object array of numbers (a list of rows from a DataFrame's ``.values``, say) as
+    float64, its missing cells (None, NaN, ``pd.NA``) as NaN; a cell that is not a number
+    (text, a dict) is refused by its position."""
+    cells = array.ravel().tolist()
+    numbers = np.array(
+        [isinstance(v, (int, float, np.number)) and not isinstance(v, complex) for v in cells],
+        dtype=bool,
+    ).reshape(array.shape)
+    gaps = missing_values(array)
+    bad = ~(numbers | gaps)
+    if bad.any():
+        raise DeepRecipeTypeError(
+            f"{name} has dtype object"
+            + _first_cell(array, bad)
+            + "; accepted: real numbers (int, float or bool), None or NaN for a missing cell"
+        )
+    return np.where(gaps, np.nan, array).astype(np.float64)
+
+
+def _first_cell(array: np.ndarray, bad: np.ndarray) -> str:
+    """Where the first ``bad`` cell of ``array`` is, and what it holds ('' when none)."""
+    if not bad.any():
+        return ""
+    where = tuple(int(i) for i in np.argwhere(bad)[0])
+    axes = ("entry",) if array.ndim == 1 else ("row", "column")
+    position = ", ".join(f"{axis} {i}" for axis, i in zip(axes, where))
+    cell = array[where]
+    cell = cell.item() if isinstance(cell, np.generic) else cell
+    return f" and holds {cell!r} at {position or 'its only cell'}"
 
 
 def missing_values(values: Any) -> np.ndarray:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from deeprecipe._validation import check_array
 from deeprecipe.data.parts import (
     check_frame,
     columns_by_name,
@@ -17,6 +18,7 @@ from deeprecipe.data.parts import (
     flat_images,
     is_frame,
 )
+from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn.network import Network
 
 #: a raw value this many training spreads (standard deviations, or min-max ranges) from the
@@ -52,13 +54,34 @@ class Model:
     def inputs(self, X: Any) -> np.ndarray:
         """The network's inputs for raw rows: imputed, checked, scaled (TRAIN statistics)."""
         state = (self.metadata or {}).get("imputer")
+        try:  # gaps are the imputer's to fill, or refused by the network's check
+            X = check_array("X", self.network.fetched(X), ndim=2, finite=False)
+        except DeepRecipeTypeError as exc:
+            raise DeepRecipeTypeError(f"{exc}{self._columns_hint()}") from None
         if state:
             from deeprecipe.data.impute import Imputer
 
-            X = np.asarray(X)
-            X = Imputer.from_dict(state).transform(X if X.dtype.kind == "f" else X.astype(float))
+            if X.shape[1] != self.n_raw_features:
+                raise DeepRecipeError(
+                    f"X has {X.shape[1]} columns (shape {X.shape}); this model reads "
+                    f"{self.n_raw_features}{self._columns_hint()}"
+                )
+            X = Imputer.from_dict(state).transform(X.astype(np.float64, copy=False))
         X = self.network.check_inputs(X)
         return X if self.scaler is None else self.scaler.transform(X).astype(X.dtype, copy=False)
+
+    def _columns_hint(self) -> str:
+        """What to give instead of an array that does not fit: the training table's raw
+        columns as a DataFrame, when the model was trained on one."""
+        schema = (self.metadata or {}).get("schema")
+        if not schema:
+            return ""
+        from deeprecipe.data.schema import TableSchema
+
+        raw = [spec.name for spec in TableSchema.from_dict(schema).features]
+        return f", or a DataFrame with the training columns {raw[:5]}" + (
+            " ..." if len(raw) > 5 else ""
+        )
 
     def far_from_training(self, X: Any) -> str | None:
         """A sentence on the rows of ``X`` (a 2-D array of raw rows) holding a value more than

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
 
-from deeprecipe.errors import DeepRecipeError
+from deeprecipe.errors import DeepRecipeError, os_error
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -30,8 +31,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             f"cannot write {path}: it is a folder; accepted: a file path, e.g. {path / 'model'}"
             f"{path.suffix or '.safetensors'}"
         )
+    _remove_left_temporaries(folder, path.name)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        prefix = f".{path.name}.{os.getpid()}."  # whose it is, should the writer be killed
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     except OSError as exc:
         raise _naming(exc, path) from exc
     try:
@@ -57,13 +60,42 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
+def _remove_left_temporaries(folder: Path, name: str) -> None:
+    """Delete the temporary files beside ``name`` whose writer is gone: a process killed
+    mid-write (SIGKILL runs no cleanup) left ``.name.<pid>.<random>.tmp``, as large as the
+    file it was writing. A temporary of a process still running is its own, left alone."""
+    start = f".{name}."
+    for tmp in folder.glob(glob.escape(start) + "*.tmp"):
+        pid = tmp.name[len(start) :].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: the check only
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM): running
+        return True
+    return True
+
+
 def _naming(exc: OSError, path: Path) -> OSError:
-    """The same error (``ENOSPC``, ``EACCES``, ...) naming the file the user asked for, not the
-    temporary file beside it (or nothing: a full disk's ``write`` names no file)."""
+    """The same error (``ENOSPC``, ``EACCES``, ...) as a :class:`DeepRecipeOSError` naming the
+    file the user asked for, not the temporary file beside it (or nothing: a full disk's
+    ``write`` names no file), and what would be accepted."""
     if exc.errno is None:
         return exc
-    # OSError(errno, ...) picks the subclass itself: PermissionError for EACCES, ...
-    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
+    strerror = exc.strerror or os.strerror(exc.errno)
+    return os_error(
+        f"cannot write {path}: {strerror}; accepted: a path in a folder you may write to, on a "
+        "disk with room for the file",
+        exc.errno,
+        strerror,
+        str(path),
+    )
 
 
 def _umask() -> int:

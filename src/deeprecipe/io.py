@@ -230,6 +230,8 @@ def _read_metadata(data: bytes, source: str) -> dict[str, str]:
     if len(data) < 8:
         raise DeepRecipeError(f"{source} is not a deeprecipe model file (too short); {_ACCEPTED}")
     (header_size,) = struct.unpack("<Q", data[:8])
+    if header_size <= _HEADER_LIMIT and header_size > len(data) - 8 and data[8:9] == b"{":
+        raise _cut_short(source, len(data), header_size + 8)  # it ends inside its header
     if header_size > min(_HEADER_LIMIT, len(data) - 8):
         raise DeepRecipeError(
             f"{source} is not a deeprecipe model file (bad header size); {_ACCEPTED}"
@@ -241,6 +243,9 @@ def _read_metadata(data: bytes, source: str) -> dict[str, str]:
         raise DeepRecipeError(
             f"{source} is not a deeprecipe model file (damaged header); {_ACCEPTED}"
         ) from None
+    needed = 8 + header_size + _tensor_bytes(header)
+    if needed > len(data):
+        raise _cut_short(source, len(data), needed)
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise DeepRecipeError(
             f"{source} is not a deeprecipe model file (format {metadata.get('format')!r}; "
@@ -254,6 +259,24 @@ def _read_metadata(data: bytes, source: str) -> dict[str, str]:
             f"reads version {FORMAT_VERSION}"
         )
     return metadata
+
+
+def _tensor_bytes(header: dict[str, Any]) -> int:
+    """How many bytes of tensor data the header describes (0 when it describes none)."""
+    ends = [
+        entry["data_offsets"][1]
+        for name, entry in header.items()
+        if name != "__metadata__" and isinstance(entry, dict)
+        if isinstance(entry.get("data_offsets"), list) and len(entry["data_offsets"]) == 2
+    ]
+    return max((end for end in ends if isinstance(end, int)), default=0)
+
+
+def _cut_short(source: str, size: int, needed: int) -> DeepRecipeError:
+    return DeepRecipeError(
+        f"{source} is cut short ({size} bytes where it needs {needed}): a copy or download "
+        f"that did not finish; {_ACCEPTED}, whole"
+    )
 
 
 def _read_tensors(data: bytes, source: str) -> dict[str, np.ndarray]:

@@ -189,6 +189,16 @@ def test_a_baseline_cut_short_by_the_budget_is_no_verdict_on_its_gaps():
     assert "stopped the chosen network's training at epoch" in result.stopped_because
 
 
+def test_the_budget_advice_offers_mini_batches_only_to_a_full_batch_network():
+    """A run already on mini-batches of 256 was told to use mini-batches of 256."""
+    X, y = _product_rule(400, 6)
+    for batch_size, offered in ((None, True), (32, False)):
+        config = {**SMALL, "epochs": 200_000, "max_steps": 2, "batch_size": batch_size}
+        result = Recipe(**config, max_seconds=1.0).run(X, y)
+        assert result.stopped_because.startswith("the budget is spent")
+        assert ("mini-batches" in result.stopped_because) is offered
+
+
 def test_a_dev_test_gap_the_references_share_is_put_down_to_the_test_sample():
     """star98: the network 0.0040 -> 0.0095 from dev to test, ridge 0.0059 -> 0.0095 and
     boosting 0.0072 -> 0.0100 as well: the test draw is harder for every model."""

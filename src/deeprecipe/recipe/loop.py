@@ -73,11 +73,17 @@ def improve(run: RunState, incumbent: TrialOutcome) -> tuple[TrialOutcome, str]:
         if run.budget_left() == 0 and incumbent.result.get("cut_short"):
             # its gaps are those of a network stopped before its last epoch: not a verdict
             ran, asked = incumbent.result.get("epochs_run"), incumbent.spec["epochs"]
+            batch = incumbent.spec.get("batch_size")
+            full_batch = batch is None or batch >= run.data.info["n_train"]
             return incumbent, (
                 f"the budget is spent, and it stopped the chosen network's training at epoch "
-                f"{ran} of {asked}; give a larger budget (--budget, max_seconds), or "
-                "mini-batches (--batch-size, batch_size=256), which fit large data in fewer "
-                "passes"
+                f"{ran} of {asked}; give a larger budget (--budget, max_seconds)"
+                + (
+                    ", or mini-batches (--batch-size, batch_size=256), which fit large data in "
+                    "fewer passes"
+                    if full_batch
+                    else ""
+                )
             )
         behind = None
         if not diagnosis.high_bias and not diagnosis.high_variance:

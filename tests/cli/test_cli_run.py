@@ -25,6 +25,15 @@ def tiny_run(tmp_path_factory):
     return out, result
 
 
+def _paragraph(text: str, start: str) -> str:
+    """The paragraph of ``text`` that starts with ``start``, its wrapped lines joined."""
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(start))
+    end = next((i for i in range(first + 1, len(lines)) if not lines[i].startswith(" ") and
+                (not lines[i] or lines[i][0].isupper())), len(lines))  # fmt: skip
+    return " ".join(line.strip() for line in lines[first:end])
+
+
 def test_run_ends_with_the_summary_table_and_the_report_path(tiny_run):
     out, result = tiny_run
     lines = result.stdout.strip().splitlines()
@@ -32,7 +41,7 @@ def test_run_ends_with_the_summary_table_and_the_report_path(tiny_run):
     assert "moons: errors (error rate)" in result.stdout
     assert "Recipe steps" in result.stdout and "baseline" in result.stdout
     assert "gradient check at initialization" in result.stderr  # progress lines on stderr
-    chosen = next(line for line in lines if line.startswith("Chosen network"))
+    chosen = _paragraph(result.stdout, "Chosen network")
     assert ", full batch, " in chosen  # the batch size is part of what was chosen
     # the run's bar keeps its budget of 3 trainings as total and shows no time left at the end
     (bar,) = [line for line in result.stderr.splitlines() if line.startswith("trainings ")]
@@ -42,9 +51,7 @@ def test_run_ends_with_the_summary_table_and_the_report_path(tiny_run):
 def test_the_batch_size_shows_in_the_chosen_line_and_the_report(invoke, tmp_path):
     out = tmp_path / "b32"
     shown = invoke("run", *TINY, "--batch-size", "32", "--out", out).stdout
-    assert ", batch 32, 20 epochs" in next(
-        line for line in shown.splitlines() if line.startswith("Chosen network")
-    )
+    assert ", batch 32, 20 epochs" in _paragraph(shown, "Chosen network")
     assert "batch 32" in (out / "report.html").read_text()
 
 

@@ -36,7 +36,7 @@ from deeprecipe.defaults import (
     learning_rate_help,
 )
 from deeprecipe.progress import ProgressView
-from deeprecipe.train.spec import batch_words
+from deeprecipe.recipe.result import chosen_network_words
 
 #: the settings that decide a run's results, under the names of their options (a rerun with a
 #: larger --budget, other --jobs or a --cluster continues the same run)
@@ -161,23 +161,7 @@ def _summary(ui: UI, result: Any, data: Prepared) -> None:
     ui.say(f"Stopped because {result.stopped_because}.")
     for line in result.recommendations:
         ui.say(f"Recommendation: {line}")
-    layers = "-".join(map(str, result.network.layer_sizes))
-    final = result.final
-    spec, ran = final["spec"], final.get("epochs_run")
-    epochs = f"{spec['epochs']} epochs"
-    if final.get("diverged"):
-        epochs += f" (diverged: its weights are from epoch {ran})"
-    elif final.get("stopped_early"):
-        best = final.get("best_epoch")
-        kept = f"the weights of epoch {best}" if best else "the best weights"
-        epochs += f" (stopped early after {ran}; {kept} restored)"
-    elif final.get("cut_short"):
-        epochs += f" (stopped by the budget after {ran})"
-    ui.say(
-        f"Chosen network {layers}, l2 {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
-        f"{spec['optimizer']} lr {spec['learning_rate']:g}, {batch_words(spec.get('batch_size'))}, "
-        f"{epochs}"
-    )
+    ui.say(chosen_network_words(result.final, result.network.layer_sizes))
 
 
 class Budget(click.ParamType):

@@ -744,7 +744,8 @@ def load_file(path: str | os.PathLike[str], target: str | None = None, **kwargs:
     kind = SUFFIXES.get(p.suffix.lower()) if p is not None else None
     if kind is None:
         raise DeepRecipeError(
-            f"cannot tell the format of {path!r} from its extension; accepted: "
+            f"cannot tell the format of {str(p) if p is not None else repr(path)} from its "
+            "extension; accepted: "
             f"{', '.join(SUFFIXES)}"
         )
     if kind == "npz":

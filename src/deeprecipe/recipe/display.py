@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from deeprecipe._html import Cell, block, paragraph, table
 from deeprecipe.diagnose.classes import class_table
+from deeprecipe.recipe.result import chosen_network_words
 from deeprecipe.task import get_task
-from deeprecipe.train.spec import batch_words
 
 if TYPE_CHECKING:
     from deeprecipe.recipe.result import RecipeResult
@@ -53,17 +53,11 @@ def recipe_html(result: RecipeResult) -> str:
     decisions = [
         paragraph(f"{step.name}: {step.decision}") for step in result.steps if step.decision
     ]
-    layers = "-".join(map(str, result.network.layer_sizes)) if result.network else "?"
-    spec = result.final["spec"]
+    layer_sizes = result.network.layer_sizes if result.network else ["?"]
     parts = [
         errors,
         *per_class,
-        paragraph(
-            f"Chosen network {layers}: L2 lambda {spec['l2']:g}, keep_prob {spec['keep_prob']}, "
-            f"{spec['optimizer']} learning rate {spec['learning_rate']:g}, "
-            f"{batch_words(spec.get('batch_size'))}, {spec['epochs']} epochs.",
-            bold=True,
-        ),
+        paragraph(f"{chosen_network_words(result.final, layer_sizes)}.", bold=True),
         paragraph(f"Diagnosis of the chosen model: {result.final_diagnosis}."),
         steps,
         *decisions,

@@ -16,11 +16,36 @@ from typing import Any
 from deeprecipe.model import Model
 from deeprecipe.nn.network import Network
 from deeprecipe.task import get_task
+from deeprecipe.train.spec import batch_words
 from deeprecipe.train.targets import TARGET_SCALE
 
 #: what a step's "kept" says when it kept nothing
 NOTHING_TO_KEEP = "(a diagnostic: nothing to keep)"
 UNCHANGED = "(nothing better: unchanged)"
+
+
+def chosen_network_words(final: dict[str, Any], layer_sizes: Any) -> str:
+    """The chosen network in one sentence (no full stop): its layers, settings and epochs,
+    with how its training ended when that was not the last epoch (stopped early, and the
+    weights of which epoch were restored; diverged; stopped by the budget), as the CLI, the
+    notebook and the report say it."""
+    spec, ran = final["spec"], final.get("epochs_run")
+    epochs = f"{spec['epochs']} epochs"
+    if final.get("diverged"):
+        epochs += f" (diverged: its weights are from epoch {ran})"
+    elif final.get("stopped_early"):
+        best = final.get("best_epoch")
+        kept = f"the weights of epoch {best}" if best else "the best weights"
+        epochs += f" (stopped early after {ran}; {kept} restored)"
+    elif final.get("cut_short"):
+        epochs += f" (stopped by the budget after {ran})"
+    layers = "-".join(map(str, layer_sizes))
+    activation = f"{spec['activation']}, " if spec.get("activation") else ""
+    return (
+        f"Chosen network {layers}: {activation}L2 lambda {spec['l2']:g}, keep_prob "
+        f"{spec['keep_prob']}, {spec['optimizer']} learning rate {spec['learning_rate']:g}, "
+        f"{batch_words(spec.get('batch_size'))}, {epochs}"
+    )
 
 
 @dataclass

@@ -333,9 +333,9 @@ class OptimizationProbeStep(Step):
 
     name, kind = "optimization_probe", "optimization"
     why = (
-        "a network that cannot fit a small subset of its training set at its own settings, "
-        "but can at others, has an optimization problem (learning rate, optimizer), not a "
-        "capacity problem"
+        "does training work? A network that cannot fit a small subset of its training set at "
+        "its own settings, but can at others, has an optimization problem (learning rate, "
+        "optimizer), not a capacity problem; one that fits it at none lacks capacity or epochs"
     )
     diagnostic = True
 

@@ -239,8 +239,12 @@ def validation_section(
             _image(
                 f"validation_{parameter}",
                 figure,
-                f"Train and dev error against {label}; the dotted line is the "
-                "value the dev set chose",
+                f"Train and dev error against {label}; "
+                + (
+                    "the dotted line is the value the dev set chose"
+                    if curve.get("chosen") is not None
+                    else "none of these values was kept (the step's decision says why)"
+                ),
             )
         )
         tie = _tie_sentence(label, curve, task)

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deeprecipe.nn import Network
+from deeprecipe.recipe.result import chosen_network_words
 from deeprecipe.report.build import build_report
 from deeprecipe.report.probes import boundary_panel, layer_samples
 from deeprecipe.report.writer import Report
 from deeprecipe.task import get_task
-from deeprecipe.train.spec import batch_words
 
 if TYPE_CHECKING:
     from deeprecipe.recipe import RecipeResult
@@ -137,16 +137,10 @@ def _without_histories(result: Mapping[str, Any]) -> dict[str, Any]:
 def _summary(result: Mapping[str, Any]) -> list[str]:
     """Sentences for the top of the report: what was chosen, why the run stopped, what next."""
     lines = [f"WARNING: {g['message']}" for g in result.get("guards") or []]
-    final = (result.get("final") or {}).get("spec")
+    final = result.get("final") or {}
     network = result.get("network") or {}
-    if final and network:
-        layers = "-".join(map(str, network.get("layer_sizes", [])))
-        lines.append(
-            f"Chosen network {layers}: {final['activation']}, L2 lambda {final['l2']:g}, "
-            f"keep_prob {final['keep_prob']}, {final['optimizer']} learning rate "
-            f"{final['learning_rate']:g}, {batch_words(final.get('batch_size'))}, "
-            f"{final['epochs']} epochs."
-        )
+    if final.get("spec") and network:
+        lines.append(f"{chosen_network_words(final, network.get('layer_sizes', []))}.")
     if result.get("stopped_because"):
         lines.append(f"The recipe stopped because {result['stopped_because']}.")
     if result.get("optimization"):

@@ -21,12 +21,14 @@ def layer_samples(network: Network, X: Any, y: Any, *, limit: int = 512) -> list
     X = twin.check_inputs(X)[:limit]
     targets = twin.prepare_targets(np.asarray(y)[:limit], X.shape[0])
     twin.loss_and_gradient(X, targets, training=False)
+    # Z[L] feeds a sigmoid or softmax (logits), or is the prediction itself (identity)
+    output = "logits" if twin.task.output_activation != "identity" else "predictions"
     out = []
     for l, layer in enumerate(twin.layers, start=1):
         hidden = l < twin.n_layers
         out.append(
             {
-                "name": f"layer {l}" + ("" if hidden else " (output, logits)"),
+                "name": f"layer {l}" + ("" if hidden else f" (output, {output})"),
                 "activations": np.array(layer._a if hidden else layer._z, dtype=float),
                 "gradients": np.array(layer.dW, dtype=float),
             }

@@ -147,6 +147,31 @@ def test_a_flipped_weight_bit_is_refused(tmp_path, network):
         model_from_bytes(bytes(data))
 
 
+@pytest.mark.parametrize("keep", [0.5, 0.99, 20])
+def test_a_file_cut_short_is_named_as_such(tmp_path, network, keep):
+    """Cut inside its header it read 'not a deeprecipe model file (bad header size)', inside
+    its tensors 'damaged: its checksum does not match': a copy that did not finish."""
+    data = save_model(tmp_path / "m", network).read_bytes()
+    cut = data[: int(len(data) * keep) if keep < 1 else keep]
+    with pytest.raises(DeepRecipeError, match=r"is cut short \(\d+ bytes where it needs \d+\)"):
+        model_from_bytes(cut)
+
+
+def test_an_imputing_model_names_a_text_cell_of_an_array():
+    """A model with an imputer given an array holding text raised a bare ValueError (a
+    DataFrame got a DeepRecipeError); an object array of numbers and None is read."""
+    net = Network([2, 3, 1], seed=0)
+    imputer = {"fill": [0.5, 2.0], "blocks": [["a", "numeric", 0, 1], ["b", "numeric", 1, 2]],
+               "indicator": False, "indicators": []}  # fmt: skip
+    model = Model(net, metadata={"imputer": imputer})
+    with pytest.raises(DeepRecipeError, match=r"holds 'thirty' at row 1, column 0"):
+        model.predict(np.array([[1.0, 2.0], ["thirty", 1.0]], dtype=object))
+    with pytest.raises(DeepRecipeError, match=r"holds \{'a': 1\}"):
+        model.predict({"a": 1})
+    gaps = model.predict_proba(np.array([[None, 2.0], [0.5, np.nan]], dtype=object))
+    np.testing.assert_array_equal(gaps, model.predict_proba(np.array([[0.5, 2.0]] * 2)))
+
+
 def test_a_model_predicts_many_rows_in_chunks_with_the_answers_of_one_pass(network):
     from deeprecipe.model import PREDICT_CHUNK_ROWS
 

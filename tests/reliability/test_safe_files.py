@@ -113,3 +113,35 @@ def test_a_device_or_pipe_is_written_through_never_replaced(tmp_path):
     atomic_write_text(fifo, "through the pipe")
     reader.join(10)
     assert received == ["through the pipe"] and not fifo.is_file()
+
+
+def test_a_full_disk_is_a_deeprecipe_error_that_is_still_an_os_error(tmp_path, monkeypatch):
+    """save_model on a full disk raised a bare OSError: now a DeepRecipeError naming the file
+    and what is accepted, still an OSError (errno, filename) for code that catches those."""
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(DeepRecipeError) as raised:
+        save_model(tmp_path / "m.safetensors", Network([2, 3, 1], seed=0))
+    assert isinstance(raised.value, OSError) and raised.value.errno == 28
+    assert str(raised.value).startswith(f"cannot write {tmp_path / 'm.safetensors'}: No space")
+    assert "accepted:" in str(raised.value)
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_save(tmp_path):
+    """SIGKILL mid-save left a hidden temporary as large as the model, for good."""
+    import subprocess
+    import sys
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    left = tmp_path / f".m.safetensors.{finished.pid}.x1y2.tmp"
+    running = tmp_path / f".m.safetensors.{os.getpid()}.x1y2.tmp"  # a save under way here
+    other = tmp_path / f".other.safetensors.{finished.pid}.x1y2.tmp"
+    for path in (left, running, other):
+        path.write_bytes(b"partial")
+    save_model(tmp_path / "m.safetensors", Network([2, 3, 1], seed=0))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([running.name, other.name, "m.safetensors"])

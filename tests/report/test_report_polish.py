@@ -158,3 +158,46 @@ def test_the_report_and_the_notebook_share_the_diagnosis_table():
     assert '<td class="num">11.00%</td>' in html
     assert '<td class="bad verdict">HIGH (threshold 1.50%)</td>' in html
     assert '<td class="good">ok (threshold 1.50%)</td>' in html
+
+
+def test_a_curve_with_no_kept_value_promises_no_dotted_line():
+    """keep_prob 1.0 kept (dropout refused): the caption said 'the dotted line is the value
+    the dev set chose' over a plot with no line."""
+    curve = {"values": [0.8, 0.9], "train_error": [0.1, 0.09], "dev_error": [0.2, 0.21]}
+    kept = validation_section({"keep_prob": {**curve, "chosen": 0.9}}, "binary")
+    refused = validation_section({"keep_prob": {**curve, "chosen": None}}, "binary")
+    assert "the dotted line is the value the dev set chose" in kept[-1].caption
+    assert "dotted" not in refused[-1].caption and "none of these values was kept" in (
+        refused[-1].caption
+    )
+
+
+def test_the_report_says_how_the_chosen_networks_training_ended():
+    """The terminal said 'stopped early after 1360; the weights of epoch 960 restored', the
+    report only '4000 epochs': one sentence now, for the CLI, the notebook and the page."""
+    from deeprecipe.recipe.result import chosen_network_words
+
+    spec = {"activation": "relu", "l2": 0.0, "keep_prob": 1.0, "optimizer": "adam",
+            "learning_rate": 0.01, "batch_size": None, "epochs": 4000}  # fmt: skip
+    final = {"spec": spec, "stopped_early": True, "epochs_run": 1360, "best_epoch": 960}
+    words = chosen_network_words(final, [5, 20, 1])
+    assert words == (
+        "Chosen network 5-20-1: relu, L2 lambda 0, keep_prob 1.0, adam learning rate 0.01, "
+        "full batch, 4000 epochs (stopped early after 1360; the weights of epoch 960 restored)"
+    )
+    from deeprecipe.report.from_recipe import _summary
+
+    assert f"{words}." in _summary({"final": final, "network": {"layer_sizes": [5, 20, 1]}})
+
+
+def test_a_regressions_output_layer_is_not_called_logits():
+    from deeprecipe.nn import Network
+    from deeprecipe.report.probes import layer_samples
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    names = {
+        loss: layer_samples(Network([3, 4, 1], loss=loss, seed=0), X, X[:, 0] > 0)[-1]["name"]
+        for loss in ("mse", "binary_crossentropy")
+    }
+    assert names == {"mse": "layer 2 (output, predictions)",
+                     "binary_crossentropy": "layer 2 (output, logits)"}  # fmt: skip

@@ -29,6 +29,13 @@ from deeprecipe.errors import DeepRecipeError
 Z95 = 1.959963984540054
 
 
+def exceeds(a: float, b: float) -> bool:
+    """``a > b`` beyond float rounding (0.07 - 0.05 is 0.020000000000000004), relative to
+    their size: errors are rates, or mean squared errors in the target's units, and a target
+    measured in 1e-7 units has MSEs of 1e-11 whose differences matter as much as any."""
+    return a - b > 1e-9 * max(abs(a), abs(b))
+
+
 def binomial_se(p: float, n: int) -> float:
     """Standard error of an error rate ``p`` measured on ``n`` examples (inf for n = 0)."""
     if n <= 0:

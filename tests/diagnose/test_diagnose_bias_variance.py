@@ -247,3 +247,16 @@ def test_a_dev_error_well_below_the_training_error_is_noted_not_read_as_fine():
     easier = diagnose(0.10, 0.05, bayes_error=0.0)
     assert any("the dev error is below the training error by 5.0%" in n for n in easier.notes)
     assert not any("below the training error" in n for n in diagnose(0.10, 0.095, 0.0).notes)
+
+
+@pytest.mark.parametrize("unit", [1.0, 1e-4, 1e-7, 1e4])
+def test_the_diagnosis_does_not_depend_on_the_targets_units(unit):
+    """diabetes' target times 1e-7: train 1.276e-11, dev 6.016e-11 (dev 5x train) read 'low
+    bias and low variance': an absolute 1e-9 in the float-noise allowance swallowed every gap
+    below it. MSEs scale with the unit squared; so do the tolerances given in its units."""
+    scale = unit**2
+    found = diagnose(
+        1276 * scale, 6016 * scale, metric="loss",
+        bias_tolerance=2000 * scale, variance_tolerance=120 * scale,
+    )  # fmt: skip
+    assert found.high_variance and not found.high_bias

@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from deeprecipe._stats import exceeds
 from deeprecipe._validation import check_choice, check_number
 from deeprecipe.defaults import RELATIVE_TOLERANCE, TOLERANCE
 from deeprecipe.task import short_format
@@ -217,11 +218,6 @@ def _label(high_bias: bool, high_variance: bool, high_mismatch: bool) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _exceeds(gap: float, threshold: float) -> bool:
-    """``gap > threshold``, ignoring float noise (0.07 - 0.05 is 0.020000000000000004)."""
-    return gap > threshold + 1e-9 * max(1.0, abs(threshold))
-
-
 def _check_error(name: str, value: Any, metric: str) -> float:
     if metric == "error":
         return check_number(name, value, low=0.0, high=1.0)
@@ -337,10 +333,10 @@ def diagnose(
         )
     variance_threshold = max(variance_tol, relative * train)
     mismatch_threshold = None if train_dev is None else max(mismatch_tol, relative * train_dev)
-    high_bias = _exceeds(avoidable_bias, bias_threshold)
-    high_variance = _exceeds(variance, variance_threshold)
-    high_mismatch = mismatch is not None and _exceeds(mismatch, mismatch_threshold)
-    if _exceeds(-variance, variance_threshold):  # a learner's 10% train, 5% dev, said "ok"
+    high_bias = exceeds(avoidable_bias, bias_threshold)
+    high_variance = exceeds(variance, variance_threshold)
+    high_mismatch = mismatch is not None and exceeds(mismatch, mismatch_threshold)
+    if exceeds(-variance, variance_threshold):  # a learner's 10% train, 5% dev, said "ok"
         show = short_format(metric == "error")
         notes.append(
             f"the {'train-dev' if train_dev is not None else 'dev'} error is below the training "

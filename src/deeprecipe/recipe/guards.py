@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._stats import PairedTest, association_p_value, paired_test
+from deeprecipe._stats import PairedTest, association_p_value, exceeds, paired_test
 from deeprecipe.task import plain_value, short_format
 
 #: below this many dev rows, "no better than trivial" says the dev set is too small to tell
@@ -199,7 +199,7 @@ def guards(
         if dev is None:
             continue
         comparison = _compare(network_dev, ref, regression, dev_losses, reference_losses)
-        if ref["kind"] == "trivial" and network_dev - dev > 1e-12:
+        if ref["kind"] == "trivial" and exceeds(network_dev, dev):
             finding = "worse"
         elif ref["kind"] == "trivial" and not comparison.better(ALPHA):
             finding = "no_better"
@@ -422,7 +422,11 @@ def _unpaired(network_dev: float, reference_dev: float, se: float | None) -> Pai
     if se > 0:
         p = float(2.0 * norm.sf(abs(difference) / se))
     else:
-        p = 1.0 if abs(difference) <= 1e-12 else 0.0
+        p = (
+            0.0
+            if exceeds(network_dev, reference_dev) or exceeds(reference_dev, network_dev)
+            else 1.0
+        )
     return PairedTest("unpaired z (the reference's standard error)", difference, se, p, 0)
 
 

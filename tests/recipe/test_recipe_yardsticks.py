@@ -59,13 +59,28 @@ def test_a_regressions_parts_spread_sets_the_scale_the_diagnosis_reads_training_
         X, y, X_dev=X[:200], y_dev=y_dev, X_test=X[:200], y_test=y_dev
     )  # fmt: skip
     linear = next(r for r in result.yardsticks["references"] if r["kind"] == "linear")
-    scale = linear["train_error"] / linear["dev_error"]
-    assert scale > 1.5
+    scale = linear["train_loo_error"] / linear["dev_error"]
+    assert scale > 1.5 and linear["train_loo_error"] >= linear["train_error"]
     assert result.final_diagnosis.train_scale == pytest.approx(scale)
     assert result.final_diagnosis.variance == pytest.approx(
         result.dev_error - result.train_error / scale
     )
     assert any(f"errors run {scale:.3g}x as large on the training part" in n for n in result.notes)
+
+
+def test_wide_data_do_not_read_the_training_parts_noise_off_ridges_fit():
+    """fertility: 51 columns, 27 training rows. Ridge fits the training rows nearly exactly
+    (MSE ratio 0.005), and a network 30x worse on dev than on train read as high bias with a
+    negative variance. Ridge's leave-one-out error on those rows measures their noise."""
+    from deeprecipe.diagnose.references import ReferenceData, fit_reference
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 51))
+    y = X @ rng.normal(size=51) + rng.normal(scale=0.1, size=60)
+    data = ReferenceData(X[:27], y[:27], X[27:], y[27:], regression=True)
+    linear, _ = fit_reference("linear", data)
+    assert linear["train_error"] / linear["dev_error"] < 0.01  # the fit's optimism
+    assert 0.5 < linear["train_loo_error"] / linear["dev_error"] < 2.0  # the parts alike
 
 
 def test_a_high_variance_gap_within_the_dev_sets_noise_is_noted():

@@ -54,11 +54,13 @@ def fit_references(run: Any) -> None:
     scale = run.train_scale
     if abs(scale - 1.0) > SCALE_SHOWN:
         linear = next(r for r in run.references if r["kind"] == "linear")
+        train = linear.get("train_loo_error") or linear["train_error"]
         mse = short_format(False)
         run.notes.append(
             f"errors run {scale:.3g}x as large on the training part as on dev by the parts "
-            f"alone ({linear['name']}: MSE {mse(linear['train_error'])} on train, "
-            f"{mse(linear['dev_error'])} on dev): the diagnosis reads training errors at dev's "
+            f"alone ({linear['name']}: MSE {mse(train)} on the training rows, each left out "
+            f"of the fit in turn, {mse(linear['dev_error'])} on dev): the diagnosis reads "
+            "training errors at dev's "
             f"scale (divided by {scale:.3g}) before taking the gaps, so that the noise or "
             "outliers one part drew are not read as bias or variance"
         )
@@ -164,13 +166,16 @@ def imbalance_notes(run: Any) -> list[str]:
 
 def train_shares(run: Any) -> list[float] | None:
     """Each class's share of the training split's labels (None for a regression)."""
-    from deeprecipe.diagnose.classes import class_shares
-
     targets = run.data.targets
     if not targets.head.is_classifier or targets.classes is None:
         return None
-    labels = np.asarray(targets.classes, dtype=object)
-    return class_shares(labels[np.asarray(run.data.trials.y_train)], targets.classes)
+    indices = np.asarray(run.data.trials.y_train)  # into classes
+    if indices.ndim == 2 and indices.shape[1] == 1:
+        indices = indices.ravel()
+    if indices.ndim != 1 or not len(indices):  # multi-label rows: no one class per row
+        return None
+    indices = indices.astype(np.int64)
+    return (np.bincount(indices, minlength=len(targets.classes)) / len(indices)).tolist()
 
 
 def r_squared(mse: float | None, y: Any) -> float | None:

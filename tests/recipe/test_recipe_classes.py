@@ -124,3 +124,19 @@ def test_a_step_that_wins_by_giving_up_a_rare_class_is_not_kept(monkeypatch):
     found["l2=10"] = {0, 1}  # imbalanced, but it still finds both classes: kept
     monkeypatch.setattr(yardsticks, "train_shares", lambda run: [0.98, 0.02])
     assert RunState._keeps_every_class(run, kept, incumbent) is kept
+
+
+def test_a_class_as_common_as_the_others_is_not_sent_to_oversampling():
+    """barley: ten varieties at 9.7% each, none predictable; eight recommendations said
+    'oversample' a class no rarer than any other."""
+    y_train = np.repeat(np.arange(3), 30)
+    dev = class_figures(["a", "b", "c", "c"], ["a", "b", "a", "b"], ["a", "b", "c"])
+    run = SimpleNamespace(
+        data=SimpleNamespace(
+            targets=TargetEncoding("multiclass", "softmax_crossentropy", 3, ["a", "b", "c"]),
+            trials=SimpleNamespace(y_train=y_train),
+        ),
+    )
+    (advice,) = _never_found(run, dev, guards=[])
+    assert "'c' is 33.3% of the training labels, not rare among 3 classes" in advice
+    assert "oversample" not in advice and "imbalance" not in advice

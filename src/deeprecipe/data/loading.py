@@ -59,6 +59,7 @@ from deeprecipe._validation import course_layout_hint, missing_values
 from deeprecipe.data.columns import TextColumn, as_column, frame_column, is_text, numbers, take
 from deeprecipe.data.csv_reader import read_csv_cells, read_csv_columns
 from deeprecipe.data.datasets import Dataset
+from deeprecipe.data.number_forms import number_form, plainly
 from deeprecipe.data.parts import flat_images
 from deeprecipe.data.schema import (
     ProblemSink,
@@ -231,6 +232,7 @@ def _table_dataset(
     if fitted:  # the training file: the columns a model should not learn from
         categorical = [spec.name for spec in schema.features if spec.kind == "categorical"]
         notes += _text_group_notes(columns, categorical)
+        notes += _formatted_number_notes(schema)
         notes += _id_like_notes(X, schema.feature_names, rows)
     classes = None if schema.classes is None else np.asarray(schema.classes)
     return Dataset(
@@ -428,6 +430,25 @@ def _runs_of_groups(changes: np.ndarray) -> int | None:
     sizes = np.sort(sizes)
     odd = min(groups // 50, (groups - 1) // 2)  # a few odd groups do not decide
     return groups if sizes[-1 - odd] <= GROUP_SIZE_SPREAD * sizes[odd] else None
+
+
+def _formatted_number_notes(schema: TableSchema) -> list[str]:
+    """A warning per one-hot encoded column whose categories are numbers in a written form
+    (vega cars' Displacement as '307 cc': 83 columns, the sizes' order lost)."""
+    notes = []
+    for spec in schema.features:
+        form = number_form(spec.categories) if spec.kind == "categorical" else None
+        if form is None:
+            continue
+        kind, example = form
+        notes.append(
+            f"feature column {spec.name!r} holds {kind} (e.g. {example!r}), text to a CSV "
+            f"reader: it is one-hot encoded into {len(spec.categories)} columns, one per value, "
+            "and the network cannot see their order or size; write them as plain numbers in "
+            f"the file ({plainly(example)} for {example!r}; a unit or sign belongs in the "
+            "column's name) to read the column as one number"
+        )
+    return notes
 
 
 def _text_group_notes(columns: Mapping[str, Any], names: Sequence[str]) -> list[str]:

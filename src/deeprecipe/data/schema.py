@@ -22,6 +22,7 @@ dates says so, and how to make numbers of them.
 from __future__ import annotations
 
 import re
+import shlex
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
+from deeprecipe.data.number_forms import number_form, plainly
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import (
     MAX_CLASSES_AUTO,
@@ -185,6 +187,18 @@ def _group_hint(name: str, n_values: int, filled: int) -> str:
     )
 
 
+def _formatted_numbers_refused(name: str, n_values: int, filled: int, form: tuple[str, str]) -> str:
+    kind, example = form
+    return (
+        f"feature column {name!r} has {n_values} distinct text values in {filled} rows, "
+        f"which read as {kind} ({example!r}): text to a CSV reader, and one-hot encoding "
+        f"would turn them into {n_values} columns, one per value, their order and size lost; "
+        "accepted: the numbers written plainly in the "
+        f"file ({plainly(example)} for {example!r}; a unit or sign belongs in the column's "
+        f"name), or {_leave_out(name)}"
+    )
+
+
 def _reads_as_dates(values: list[str]) -> bool:
     """True when a sample of ``values`` (spread over them, sorted) all parse as dates, by
     :data:`DATE` and then NumPy's datetime64 (which refuses a 2012-13-45): a date column
@@ -211,8 +225,8 @@ def leave_out(name: str) -> str:
     """How to leave a column out, in each place a user meets the message: the command line,
     ``load_file``, a DataFrame given to the recipe (which has no ``drop=``)."""
     return (
-        f"leave it out (--drop {name} on the command line, drop=[{name!r}] in load_file, or "
-        "a DataFrame without it)"
+        f"leave it out (--drop {shlex.quote(name)} on the command line, drop=[{name!r}] in "
+        "load_file, or a DataFrame without it)"
     )
 
 
@@ -332,6 +346,11 @@ class TableSchema:
                         "year, weekday: whichever may carry a pattern)",
                     )
                 )
+                continue
+            too_many = id_like or len(cats) > max_categories
+            form = number_form(cats) if too_many and name not in chosen else None
+            if form is not None:
+                refused.append((name, _formatted_numbers_refused(name, len(cats), filled, form)))
                 continue
             if id_like and name not in chosen:
                 refused.append(

@@ -394,3 +394,14 @@ def test_a_split_of_several_numeric_targets_is_not_stratified_by_their_largest()
     Y = rng.normal(size=(300, 3))
     assert not split(np.zeros((300, 1)), Y).stratified
     assert split(np.zeros((300, 1)), np.eye(3)[rng.integers(0, 3, 300)]).stratified
+
+
+def test_classes_that_differ_only_in_case_or_spaces_are_noted():
+    """spector's GRADE as Y/N with a few 'y' and 'n': four classes without a word."""
+    from deeprecipe.task import look_alike_classes_note
+
+    note = look_alike_classes_note(np.array(["N", "Rain", "Y", "n", "rain ", "y"]), "target 'g'")
+    assert note.startswith("target 'g' holds classes that differ only in case or spaces ")
+    assert "('N', 'n'; 'Rain', 'rain '; 'Y', 'y')" in note
+    assert look_alike_classes_note(["cat", "dog"], "y") is None
+    assert look_alike_classes_note([0, 1], "y") is None

@@ -821,6 +821,25 @@ def ordered_classes_note(classes: Sequence[Any] | None, name: str, kind: str) ->
     )
 
 
+def look_alike_classes_note(classes: Sequence[Any] | None, name: str) -> str | None:
+    """A note when text ``classes`` differ only in case or surrounding spaces ('Rain', 'rain',
+    'rain '; 'N' and 'n'): each is a class of its own, which is rarely what was meant."""
+    groups: dict[str, list[str]] = {}
+    for c in [] if classes is None else classes:
+        if isinstance(c, str):
+            groups.setdefault(c.strip().casefold(), []).append(str(c))
+    alike = [members for members in groups.values() if len(members) > 1]
+    if not alike:
+        return None
+    shown = "; ".join(", ".join(map(repr, members)) for members in alike[:3])
+    return (
+        f"{name} holds classes that differ only in case or spaces ({shown}"
+        + (f"; and {len(alike) - 3} more such sets" if len(alike) > 3 else "")
+        + "): each is a class of its own; if they mean the same, write them one way in the "
+        "data"
+    )
+
+
 def label_array(y: Any) -> np.ndarray:
     """Targets as a NumPy array, an object array that holds only numbers (or only booleans)
     as the numbers it holds: what is left of a list or a nullable pandas column once its

@@ -71,7 +71,7 @@ from deeprecipe.data.schema import (
     new_categories_note,
 )
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
-from deeprecipe.task import classification_task, many_whole_numbers_note
+from deeprecipe.task import classification_task, look_alike_classes_note, many_whole_numbers_note
 
 __all__ = [
     "MISSING_POLICIES",
@@ -190,6 +190,8 @@ def _table_dataset(
         schema = TableSchema.fit(columns, target, row=row, source=source, **fit_kwargs)
         if fit_kwargs.get("task") is None:  # what the task read off the target may miss
             notes += _target_notes(schema, columns)
+        alike = look_alike_classes_note(schema.classes, f"target column {schema.target!r}")
+        notes += [] if alike is None else [alike]
     elif target is not None and target != schema.target:
         raise DeepRecipeError(
             f"target={target!r} differs from the schema's target {schema.target!r}; accepted: "

@@ -20,7 +20,7 @@ from deeprecipe.recipe.config import (
 )
 from deeprecipe.recipe.heldout import HeldOutSet
 from deeprecipe.recipe.trial import TrialData, target_scale
-from deeprecipe.task import many_whole_numbers_note, ordered_classes_note
+from deeprecipe.task import look_alike_classes_note, many_whole_numbers_note, ordered_classes_note
 from deeprecipe.train.targets import TARGET_SCALE, scale_record
 
 
@@ -311,11 +311,13 @@ def _check_random_parts(random_parts, **parts) -> frozenset:
 def _target_notes(cfg: RecipeConfig, targets: TargetEncoding, y: Any, name: str) -> list[str]:
     """What the task read off ``y`` may have got wrong, as the CLI says it of a file's target
     (:mod:`deeprecipe.task`'s notes): consecutive whole numbers read as classes may be a score,
-    many whole numbers read as a regression may be class ids. Nothing when a task was given."""
-    if cfg.task != "auto":
-        return []
+    many whole numbers read as a regression may be class ids (not said when a task was given);
+    and classes that differ only in case or spaces."""
     label = f"target {name!r}"
-    notes = [ordered_classes_note(targets.classes, label, targets.task)]
+    alike = look_alike_classes_note(targets.classes, label)
+    if cfg.task != "auto":
+        return [] if alike is None else [alike]
+    notes = [alike, ordered_classes_note(targets.classes, label, targets.task)]
     if not targets.head.is_classifier:
         notes.append(many_whole_numbers_note(y, label))
     return [note for note in notes if note is not None]

@@ -390,3 +390,18 @@ def test_few_groups_of_few_classes_still_give_every_part_rows(seed):
     s = split(np.zeros((60, 1)), y, groups=groups, seed=seed)
     assert len(s.train_idx) and len(s.dev_idx) and len(s.test_idx)
     assert set(y[s.dev_idx]) | set(y[s.test_idx]) <= set(y[s.train_idx])
+
+
+def test_a_frame_and_a_series_are_split_into_frames_and_series():
+    """split(frame, y) gave object arrays without the column names, which Recipe.run then
+    refused as 'dtype object' (barley, a text column): the parts stay frames, as
+    scikit-learn's train_test_split keeps them, with the same rows as the arrays'."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"site": rng.choice(["A", "B"], 200), "x": rng.normal(size=200)})
+    labels = pd.Series(rng.choice(["hi", "lo"], 200), name="t")
+    parts = split(frame, labels, seed=0)
+    assert list(parts.X_train.columns) == ["site", "x"] and parts.y_dev.name == "t"
+    as_arrays = split(frame.to_numpy(), labels.to_numpy(), seed=0)
+    assert np.array_equal(parts.train_idx, as_arrays.train_idx)
+    assert parts.X_test.equals(frame.iloc[as_arrays.test_idx])

@@ -31,6 +31,7 @@ import numpy as np
 
 from deeprecipe._files import atomic_write_text
 from deeprecipe._validation import check_rng, course_layout_hint, missing_values
+from deeprecipe.data.parts import is_frame
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import distinct_labels, is_one_hot, label_vector, reads_as_classes
 
@@ -161,7 +162,9 @@ class Split:
             raise DeepRecipeError(
                 "this split is not bound to data; call split.bind(X, y) or split.apply(X, y)"
             )
-        return None if data is None else data[idx]
+        if data is None:
+            return None
+        return data.iloc[idx] if hasattr(data, "iloc") else data[idx]  # a frame's rows by place
 
     X_train = property(lambda self: self._take("X", self.train_idx))
     y_train = property(lambda self: self._take("y", self.train_idx))
@@ -576,11 +579,14 @@ def _small_set_message(name: str, n: int, continuous: bool) -> str:
     )
 
 
-def _as_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray | None]:
+def _as_xy(X: Any, y: Any) -> tuple[Any, Any]:
+    """``X`` and ``y`` as arrays; a DataFrame and a Series stay themselves (as scikit-learn's
+    ``train_test_split`` keeps them), so that the parts keep their column names and dtypes,
+    text columns included, for ``Recipe.run`` to read by name."""
     if hasattr(X, "toarray") and hasattr(X, "nnz"):
         raise DeepRecipeTypeError("X is a sparse matrix; accepted: a dense array")
     try:
-        X = np.asarray(X)
+        X = X if is_frame(X) else np.asarray(X)
     except Exception as exc:
         raise DeepRecipeError(f"X could not be read as an array: {exc}") from None
     if X.ndim == 0:
@@ -588,13 +594,18 @@ def _as_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray | None]:
     if len(X) == 0:
         raise DeepRecipeError("X has no rows; accepted: at least one example per part")
     if y is not None:
-        y = np.asarray(y)
+        y = y if _is_series(y) else np.asarray(y)
         if y.ndim == 0 or len(y) != len(X):
             raise DeepRecipeError(
                 f"y has {0 if y.ndim == 0 else len(y)} rows but X has {len(X)}; "
                 f"accepted: one label per row of X{course_layout_hint(X.shape, y.shape)}"
             )
     return X, y
+
+
+def _is_series(y: Any) -> bool:
+    """A pandas Series (or anything with its positional rows and a dtype)."""
+    return hasattr(y, "iloc") and hasattr(y, "dtype") and getattr(y, "ndim", 0) == 1
 
 
 def _one_size(name: str, value: Any, m: int) -> int | None:

@@ -405,3 +405,15 @@ def test_classes_that_differ_only_in_case_or_spaces_are_noted():
     assert "('N', 'n'; 'Rain', 'rain '; 'Y', 'y')" in note
     assert look_alike_classes_note(["cat", "dog"], "y") is None
     assert look_alike_classes_note([0, 1], "y") is None
+
+
+def test_a_constant_regression_target_is_refused_by_name():
+    """--task regression on a target of 5s trained, and said 'WORSE than trivial (8.6e-06
+    against 0)' without saying the target never varies; the single-class error offered
+    task='regression' for it."""
+    from deeprecipe.task import infer_task
+
+    with pytest.raises(DeepRecipeError, match=r"y holds one value \(5\.0\) in every row"):
+        infer_task(np.full(40, 5.0), "regression")
+    with pytest.raises(DeepRecipeError, match="single class; accepted: at least two classes$"):
+        infer_task(np.full(40, 5))

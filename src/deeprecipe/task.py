@@ -884,6 +884,18 @@ def _refuse_missing_labels(y: np.ndarray) -> None:
         )
 
 
+def refuse_constant_target(values: Any, name: str) -> None:
+    """A regression target with one value in every row has nothing to learn (the trivial
+    reference is exact); refused by name rather than trained and compared against a zero."""
+    values = np.asarray(values, dtype=np.float64)
+    present = values[~np.isnan(values)]
+    if present.size and np.all(present == present.flat[0]):
+        raise DeepRecipeError(
+            f"{name} holds one value ({plain_value(present.flat[0])!r}) in every row: there is "
+            "nothing to learn; accepted: targets that vary from row to row"
+        )
+
+
 def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
     """Read the task off raw targets ``y``; return it with the sorted class labels (None for
     regression). Text and booleans are classes; numbers are classes when
@@ -904,14 +916,13 @@ def infer_task(y: Any, kind: str = "auto") -> tuple[Task, list[Any] | None]:
         else:
             n = len(distinct_labels(label_vector(y, "y")))
             if n < 2:
-                raise DeepRecipeError(
-                    "y holds a single class; accepted: at least two classes, or task='regression'"
-                )
+                raise DeepRecipeError("y holds a single class; accepted: at least two classes")
             kind = classification_task(n).kind
     task = get_task(kind)
     if not task.is_classifier:
         if y.dtype.kind not in "biuf":
             raise DeepRecipeError(f"y has dtype {y.dtype}; regression accepts numbers only")
+        refuse_constant_target(y, "y")
         return task, None
     classes = list(distinct_labels(label_vector(y, "y")))
     task.check_classes(classes)

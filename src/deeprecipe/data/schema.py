@@ -40,6 +40,7 @@ from deeprecipe.task import (
     get_task,
     ordered_classes_note,
     reads_as_classes,
+    refuse_constant_target,
 )
 
 __all__ = ["MAX_CLASSES_AUTO", "ColumnSpec", "TableSchema"]
@@ -424,12 +425,13 @@ class TableSchema:
             if task is None and not reads_as_classes(values[~np.isnan(values)]):
                 decided = TASKS["regression"]
             if decided is not None and not decided.is_classifier:
+                refuse_constant_target(values, f"target column {name!r}")
                 return decided.kind, None
             classes = [_label(v) for v in uniq]
         if len(classes) < 2:
             raise DeepRecipeError(
                 f"target column {name!r} holds a single class ({classes[0]!r}); accepted: at "
-                "least two classes (or task='regression')"
+                "least two classes"
             )
         inferred = classification_task(len(classes))
         if decided is None:

@@ -136,3 +136,15 @@ def test_a_column_with_no_training_value_is_refused_with_every_way_to_leave_it_o
     said = r"--drop empty on the command line, drop=\['empty'\] in load_file, or a DataFrame"
     with pytest.raises(DeepRecipeError, match=said):
         imputer.fit(X)
+
+
+def test_every_column_without_a_training_value_is_named_at_once():
+    """fertility's '2012' and '2013' are empty: refused one per run, two runs to learn both."""
+    from deeprecipe.data.impute import Imputer
+
+    X = np.array([[1.0, np.nan, np.nan], [2.0, np.nan, np.nan]])
+    blocks = [("a", "numeric", slice(0, 1)), ("2012", "numeric", slice(1, 2)),
+              ("2013", "numeric", slice(2, 3))]  # fmt: skip
+    with pytest.raises(DeepRecipeError, match=r"columns '2012', '2013' have no value") as raised:
+        Imputer(blocks).fit(X)
+    assert "drop=['2012', '2013']" in str(raised.value)

@@ -49,15 +49,19 @@ class Imputer:
             raise DeepRecipeError(f"X has shape {X.shape}; accepted: (m, {width}) as encoded")
         fill = np.zeros(width)
         counts: dict[str, int] = {}
+        empty = [n for n, _, cols in self.blocks if np.isnan(X[:, cols.start]).all()]
+        if empty:  # all of them at once: fertility's 2012 and 2013 took a run each
+            named = ", ".join(map(repr, empty))
+            raise DeepRecipeError(
+                f"{'column' if len(empty) == 1 else 'columns'} {named} "
+                f"{'has' if len(empty) == 1 else 'have'} no value in the training rows, so "
+                "nothing to impute from; accepted: "
+                + (leave_out(empty[0]) if len(empty) == 1 else f"leave them out (drop={empty!r})")
+            )
         for name, kind, cols in self.blocks:
             holes = np.isnan(X[:, cols.start])
             counts[name] = int(holes.sum())
             present = X[~holes, cols]
-            if present.shape[0] == 0:
-                raise DeepRecipeError(
-                    f"column {name!r} has no value in the training rows, so nothing to impute "
-                    f"it from; accepted: {leave_out(name)}"
-                )
             if kind == "numeric":
                 fill[cols.start] = float(np.median(present[:, 0].astype(np.float64)))
             else:

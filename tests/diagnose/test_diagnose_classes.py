@@ -96,3 +96,14 @@ def test_the_imbalance_note_gives_the_majority_error_balanced_error_and_rare_rec
     # a rare one among ten is under half a balanced share
     assert not imbalanced([0.097, 0.103] * 5) and imbalanced([0.04] + [0.96 / 9] * 9)
     assert rare_share(2) == RARE_SHARE and rare_share(10) == 0.05
+
+
+def test_the_imbalance_note_names_the_rarest_class_that_dev_or_test_holds():
+    """airports' states: 'DC' (one training row, none in dev or test) was named, with nothing
+    to say of its recall, where rare classes that were scored went unnamed."""
+    labels = ["big", "rare", "tiny"]
+    dev = class_figures(["big"] * 18 + ["rare"] * 2, ["big"] * 20, labels)
+    shares = [0.95, 0.04, 0.01]
+    note = imbalance_note(shares, {"dev": dev}, {"dev": 0.1})
+    assert note.startswith("the classes are imbalanced: 'rare' is 4.0% of the training labels")
+    assert "finds 0.0% of the 'rare' rows" in note

@@ -48,6 +48,24 @@ def check_number(
     return int(value) if integer else float(value)
 
 
+def check_n_jobs(n_jobs: Any, *, none_ok: bool = False) -> Any:
+    """Worker processes: a positive int, or -1 for every core (None too with ``none_ok``:
+    joblib's active configuration decides). The one reading for the recipe, its sweeps and
+    the curves (joblib's own "n_jobs == 0 has no meaning" and a TypeError for "x" leaked)."""
+    if n_jobs is None and none_ok:
+        return None
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or not (n_jobs >= 1 or n_jobs == -1)
+    ):
+        raise DeepRecipeError(
+            f"n_jobs={n_jobs!r} is not accepted; accepted: a positive int, or -1 for all cores"
+            + (" (None: joblib's active configuration)" if none_ok else "")
+        )
+    return int(n_jobs)
+
+
 def check_array(
     name: str,
     value: Any,

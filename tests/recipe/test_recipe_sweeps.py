@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -363,3 +365,57 @@ def test_a_sweep_back_over_measured_specs_spends_the_budget_on_the_new_ones():
         for event in events:
             view({**event, "elapsed": 1.0})
         assert view.trainings == 4 and bars.tasks[0].completed == 4
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ({"keep_prob_grid": [0.0]}, "keep_prob_grid=0.0"),
+        ({"adam_learning_rates": [0.0]}, "adam_learning_rates=0.0"),
+        ({"learning_curve_fractions": [0.0]}, "learning_curve_fractions=0.0"),
+        ({"l2_grid": []}, "l2_grid=[] is empty"),
+        ({"width_factors": ()}, "width_factors=() is empty"),
+        ({"cluster": "nonsense"}, "cluster='nonsense' is not accepted"),
+        ({"cluster": "http://127.0.0.1:8787"}, "its port, not the dashboard's"),
+    ],
+)
+def test_a_setting_no_trial_can_run_is_refused_before_any_training(setting, named):
+    """keep_prob_grid=[0.0] passed the check and failed 17 s into the run as the trial's
+    'keep_prob=0.0'; an empty grid left its step out without a word; 'nonsense' as a
+    cluster was 'unexpected ValueError ... a bug in deeprecipe', after the split."""
+    from deeprecipe import Recipe
+
+    with pytest.raises(DeepRecipeError, match=re.escape(named)):
+        Recipe(**setting)
+
+
+def test_a_server_that_never_answers_as_a_scheduler_is_refused_in_time(monkeypatch):
+    """An HTTP server's port (the dashboard's, say) as --cluster waited 10 minutes."""
+    import socket
+
+    pytest.importorskip("distributed")
+    sweeps = importlib.import_module("deeprecipe.recipe.sweep")  # the module, not the function
+    monkeypatch.setattr(sweeps, "CONNECT_SECONDS", 1)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    try:
+        port = silent.getsockname()[1]
+        with pytest.raises(
+            DeepRecipeError, match=f"cannot reach the Dask scheduler at 'tcp://127.0.0.1:{port}'"
+        ):
+            sweeps.connect(f"tcp://127.0.0.1:{port}")
+    finally:
+        silent.close()
+
+
+@pytest.mark.parametrize("n_jobs", [0, -5, "x", 2.5, True])
+def test_the_curves_read_n_jobs_as_the_recipe_does(n_jobs):
+    """validation_curve(n_jobs=0) raised joblib's own ValueError, n_jobs='x' a TypeError,
+    and learning_curve(n_jobs=-5) ran."""
+    from deeprecipe.diagnose._parallel import run_parallel
+
+    with pytest.raises(DeepRecipeError, match="accepted: a positive int, or -1 for all cores"):
+        run_parallel(abs, [(1,)], n_jobs)
+    with pytest.raises(DeepRecipeError, match="accepted: a positive int, or -1 for all cores"):
+        Recipe(n_jobs=n_jobs)

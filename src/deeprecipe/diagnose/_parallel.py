@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
 
+from deeprecipe._validation import check_n_jobs
+
 
 def run_parallel(func: Callable[..., Any], tasks: Iterable[tuple], n_jobs: int | None) -> list:
     """``[func(*task) for task in tasks]`` through :class:`joblib.Parallel`.
@@ -17,6 +19,7 @@ def run_parallel(func: Callable[..., Any], tasks: Iterable[tuple], n_jobs: int |
     """
     from joblib import Parallel, delayed, effective_n_jobs
 
+    n_jobs = check_n_jobs(n_jobs, none_ok=True)
     tasks = list(tasks)
     workers = effective_n_jobs(n_jobs)
     limit = nullcontext()

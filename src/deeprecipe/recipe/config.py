@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from deeprecipe._validation import check_choice, check_number
+from deeprecipe._validation import check_choice, check_n_jobs, check_number
 from deeprecipe.defaults import (
     DEV_SOURCES,
     LEARNING_RATES,
@@ -139,6 +139,9 @@ class RecipeConfig:
             from deeprecipe.nn.backends import get_backend
 
             get_backend(self.backend, self.device)  # a missing library or GPU: refused now
+        from deeprecipe.recipe.sweep import check_cluster
+
+        check_cluster(self.cluster)  # an address in no form Dask reads: before any data
         self.task = check_choice("task", self.task, TASKS)
         self.dev_from = check_choice("dev_from", self.dev_from, DEV_SOURCES)
         if self.bayes_error is not None:
@@ -180,25 +183,35 @@ class RecipeConfig:
             )
         if self.max_seconds is not None:
             self.max_seconds = check_number("max_seconds", self.max_seconds, low=0.0)
-        for name, low, high in (
-            ("l2_grid", 0.0, None),
-            ("keep_prob_grid", 0.0, 1.0),
-            ("noise_grid", 0.0, None),
-            ("width_factors", 1.0, None),
-            ("epoch_factors", 1.0, None),
-            ("adam_learning_rates", 0.0, None),
-            ("learning_curve_fractions", 0.0, 1.0),
-            ("image_rotations", 0, 180),
-            ("image_shifts", 0, 0.5),
+        # (name, low, low_inclusive, high, a step's grid): each checked now, by its own name,
+        # not minutes into the run as the trial's keep_prob=0.0 or learning_rate=0.0
+        for name, low, low_inclusive, high, step_grid in (
+            ("l2_grid", 0.0, True, None, True),
+            ("keep_prob_grid", 0.0, False, 1.0, True),
+            ("noise_grid", 0.0, True, None, True),
+            ("width_factors", 1.0, True, None, True),
+            ("epoch_factors", 1.0, True, None, True),
+            ("adam_learning_rates", 0.0, False, None, True),
+            ("learning_curve_fractions", 0.0, False, 1.0, True),
+            ("image_rotations", 0, True, 180, False),
+            ("image_shifts", 0, True, 0.5, False),
         ):
             values = getattr(self, name)
             if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
                 raise DeepRecipeError(f"{name}={values!r}; accepted: a list of numbers")
-            setattr(self, name, tuple(check_number(name, v, low=low, high=high) for v in values))
-        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs == 0:
-            raise DeepRecipeError(
-                f"n_jobs={self.n_jobs!r}; accepted: a positive int, or -1 for all cores"
+            if step_grid and not len(values):  # the step was left out without a word
+                raise DeepRecipeError(
+                    f"{name}={values!r} is empty; accepted: at least one value for its step to try"
+                )
+            setattr(
+                self,
+                name,
+                tuple(
+                    check_number(name, v, low=low, high=high, low_inclusive=low_inclusive)
+                    for v in values
+                ),
             )
+        self.n_jobs = check_n_jobs(self.n_jobs)
 
     def training_length(self, m: int) -> tuple[int, int | None]:
         """The starting network's ``(epochs, batch_size)`` for ``m`` training examples: as

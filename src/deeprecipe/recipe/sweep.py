@@ -14,12 +14,15 @@ already measured in this run (:meth:`Sweeper.measured`) is its outcome again, no
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from deeprecipe._validation import check_n_jobs
 from deeprecipe.errors import DeepRecipeError
 from deeprecipe.recipe.record import TrialRecord
 from deeprecipe.recipe.trial import TrialData, make_spec, run_trial, trial_key
@@ -90,26 +93,65 @@ class TrialOutcome:
         return {**self.result, "reused": self.reused}
 
 
+#: a scheduler address: an optional scheme, a host (a name, IPv4, or [IPv6]) and a port
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx)://)?(?:[\w.-]+|\[[0-9a-fA-F:.]+\]):\d{1,5}$")
+#: seconds a scheduler has to answer before the run is refused
+CONNECT_SECONDS = 30
+_ACCEPTED_CLUSTER = (
+    "accepted: the address a running 'dask scheduler' prints, such as tcp://host:8786 (its "
+    "port, not the dashboard's), or a dask.distributed.Client"
+)
+
+
+def check_cluster(cluster: Any) -> None:
+    """Refuse a cluster that cannot be one before any data is read: not an address, or an
+    address in no form Dask reads ('nonsense', 'http://host:8787' ran to a bare ValueError
+    after the split). A Client, or None, passes."""
+    if cluster is None or type(cluster).__name__ == "Client":
+        return
+    if not isinstance(cluster, str) or not _ADDRESS.match(cluster.strip()):
+        raise DeepRecipeError(f"cluster={cluster!r} is not accepted; {_ACCEPTED_CLUSTER}")
+
+
 def connect(cluster: Any):
-    """A ``dask.distributed.Client`` for a scheduler address (or the client given)."""
+    """A ``dask.distributed.Client`` for a scheduler address (or the client given).
+
+    The connection runs in a thread of its own, given :data:`CONNECT_SECONDS`: Dask's own
+    timeout did not end the wait on a server that accepts the connection and never answers
+    (the dashboard's port, any HTTP server), and a server that speaks first (SSH) read as a
+    frame of 3 EiB, a MemoryError."""
     try:
         from dask.distributed import Client
     except ImportError:
         raise DeepRecipeError(f"cluster={cluster!r} needs Dask; {DASK_HINT}") from None
     if isinstance(cluster, Client):
         return cluster, False
-    if not isinstance(cluster, str):
-        raise DeepRecipeError(
-            f"cluster={cluster!r} is not accepted; accepted: a scheduler address such as "
-            "'tcp://host:8786', or a dask.distributed.Client"
-        )
-    try:
-        return Client(cluster, timeout=30), True
-    except OSError as exc:
-        raise DeepRecipeError(
-            f"cannot reach the Dask scheduler at {cluster!r} ({exc}); accepted: the address a "
-            "running 'dask scheduler' prints, such as tcp://host:8786"
-        ) from None
+    check_cluster(cluster)
+    outcome: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            outcome["client"] = Client(cluster.strip(), timeout=CONNECT_SECONDS)
+        except BaseException as exc:  # handed to the caller, whatever it is
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="deeprecipe-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_SECONDS + 5)
+    if "client" in outcome:
+        return outcome["client"], True
+    error = outcome.get("error")
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+    if error is None:
+        why = f"no answer as a Dask scheduler in {CONNECT_SECONDS + 5} s"
+    elif isinstance(error, MemoryError):
+        why = "what it sent is not Dask's protocol"
+    else:
+        why = str(error) or type(error).__name__
+    raise DeepRecipeError(
+        f"cannot reach the Dask scheduler at {cluster!r} ({why}); {_ACCEPTED_CLUSTER}"
+    ) from None
 
 
 #: the loggers (and their children) silenced when a Dask sweep is stopped
@@ -145,12 +187,8 @@ class Sweeper:
         record: TrialRecord | None = None,
         on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-            raise DeepRecipeError(
-                f"n_jobs={n_jobs!r} is not accepted; accepted: a positive int, or -1 for all cores"
-            )
         self.data = data
-        self.n_jobs = n_jobs
+        self.n_jobs = check_n_jobs(n_jobs)
         self.cluster = cluster
         self.record = record if record is not None else TrialRecord()
         self.on_event = on_event

@@ -178,10 +178,11 @@ def test_a_date_column_is_refused_in_command_line_words(tmp_path):
 
 def test_a_refused_columns_hint_keeps_python_for_python_and_quotes_for_the_shell(invoke, tmp_path):
     """The CLI turned "drop=['Country Name'] in load_file" into "--drop 'Country Name' in
-    load_file", and printed "--drop Country Name" unquoted for the shell."""
+    load_file" (Python's way is left out on the command line), and printed "--drop Country
+    Name" unquoted for the shell."""
     path = tmp_path / "t.csv"
     path.write_text("Country Name,x,y\n" + "".join(f"id {i},{i % 7},{i % 3}\n" for i in range(60)))
     result = invoke("run", "--data", path, "--target", "y", "--out", tmp_path / "r")
     assert result.exit_code == 2
     assert "--drop 'Country Name' on the command line" in result.stderr
-    assert "drop=['Country Name'] in load_file" in result.stderr
+    assert "in load_file" not in result.stderr and "drop=" not in result.stderr

@@ -160,10 +160,9 @@ def _shell_list(python_list: str) -> str:
 def in_flags(message: str, ctx: click.Context) -> str:
     """A library message in the command line's words: ``learning_rate=nan`` becomes
     ``--learning-rate nan`` for each option of the running command. What a message says
-    of Python itself (``drop=['a'] in load_file``) stays Python."""
-    kept = re.findall(r"\w+=\[[^\]]*\] in load_file", message)
-    for i, text in enumerate(kept):
-        message = message.replace(text, f"\0{i}\0", 1)
+    of Python itself (``drop=['a'] in load_file``) is left out: made a flag it read
+    ``--drop a in load_file``."""
+    message = re.sub(r",? \w+=\[[^\]]*\] in load_file", "", message)
     for param in ctx.command.params:
         flag = next((o for o in param.opts if o.startswith("--")), None)
         if flag and param.name:
@@ -174,8 +173,6 @@ def in_flags(message: str, ctx: click.Context) -> str:
                 lambda m, f=flag: f"{f} {_shell_list(m.group(1))}",
                 message,
             )
-    for i, text in enumerate(kept):
-        message = message.replace(f"\0{i}\0", text, 1)
     return message
 
 

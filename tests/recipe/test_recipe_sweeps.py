@@ -419,3 +419,12 @@ def test_the_curves_read_n_jobs_as_the_recipe_does(n_jobs):
         run_parallel(abs, [(1,)], n_jobs)
     with pytest.raises(DeepRecipeError, match="accepted: a positive int, or -1 for all cores"):
         Recipe(n_jobs=n_jobs)
+
+
+def test_more_workers_than_cores_is_said_where_the_trials_run(monkeypatch):
+    """--jobs 8 on a 2-core machine started 8 workers without a word."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert Sweeper(small_data(), n_jobs=8).where == (
+        "local processes (n_jobs=8, more than the machine's 2 cores: they share them)"
+    )
+    assert Sweeper(small_data(), n_jobs=2).where == "local processes (n_jobs=2)"

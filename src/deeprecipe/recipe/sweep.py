@@ -14,6 +14,7 @@ already measured in this run (:meth:`Sweeper.measured`) is its outcome again, no
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -231,7 +232,15 @@ class Sweeper:
         """Where trials run, in words (for the record and the report)."""
         if self.cluster is not None:
             return f"dask cluster {self.cluster if isinstance(self.cluster, str) else 'client'}"
-        return "this process" if self.n_jobs == 1 else f"local processes (n_jobs={self.n_jobs})"
+        if self.n_jobs == 1:
+            return "this process"
+        cores = os.cpu_count() or 1
+        crowded = (
+            f", more than the machine's {cores} cores: they share them"
+            if (self.n_jobs > cores)
+            else ""
+        )
+        return f"local processes (n_jobs={self.n_jobs}{crowded})"
 
     # ----------------------------------------------------------------- the sweep
     def measured(self, spec: Mapping[str, Any]) -> bool:

@@ -224,9 +224,11 @@ def test_run_says_loudly_in_the_summary_json_and_report_when_the_network_is_no_b
     assert trivial["finding"] in ("worse", "no_better") and trivial["test"] == "McNemar mid-p"
     assert trivial["p_value"] >= 0.05 or trivial["finding"] == "worse"
     assert trivial["message"] in summary["recommendations"]
-    # never beside a guard's finding (linnerud: "done" next to "NO BETTER than trivial")
+    # never beside a guard's finding (linnerud: "done" next to "NOT SHOWN BETTER than trivial")
     assert not any("the model is done" in r for r in summary["recommendations"])
-    words = "WORSE than trivial" if trivial["finding"] == "worse" else "NO BETTER than trivial"
+    words = (
+        "WORSE than trivial" if trivial["finding"] == "worse" else "NOT SHOWN BETTER than trivial"
+    )
     assert words in trivial["message"]
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert trivial in results["recipe"]["guards"]

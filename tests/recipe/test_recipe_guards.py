@@ -41,7 +41,7 @@ def test_a_network_worse_than_trivial_or_clearly_worse_than_a_reference_draws_a_
     # within the dev set's noise of linear (0.28 +- 0.088), and of trivial (0.34 +- 0.093):
     # not worse than anything, but no better than trivial either
     (quiet,) = guards(0.33, refs, regression=False)
-    assert quiet["finding"] == "no_better" and "NO BETTER than trivial" in quiet["message"]
+    assert quiet["finding"] == "no_better" and "NOT SHOWN BETTER than trivial" in quiet["message"]
     assert "WORSE" not in quiet["message"] and "use linear model instead" in quiet["message"]
 
 
@@ -54,7 +54,7 @@ def test_equal_to_trivial_is_no_better_than_trivial_for_rates_and_for_an_mse():
     )
     assert found["finding"] == "no_better" and found["test"] == "McNemar mid-p"
     assert found["p_value"] == 1.0 and found["network_dev"] == found["reference_dev"] == 0.34
-    assert "NO BETTER than trivial on dev (34.0% against 34.0%" in found["message"]
+    assert "NOT SHOWN BETTER than trivial on dev (34.0% against 34.0%" in found["message"]
     assert "use logistic instead (28.0% on dev)" in found["message"]
     # regression: an MSE equal to the training mean's, or below it by less than the noise of
     # the row-by-row differences (the same squared errors shuffled over the rows, 2% smaller)
@@ -70,7 +70,10 @@ def test_equal_to_trivial_is_no_better_than_trivial_for_rates_and_for_an_mse():
             reference_losses={"trivial": mean_losses},
         )
         assert found["finding"] == "no_better" and found["test"] == "paired t-test"
-        assert "NO BETTER than trivial" in found["message"] and "training mean" in found["message"]
+        assert (
+            "NOT SHOWN BETTER than trivial" in found["message"]
+            and "training mean" in found["message"]
+        )
 
 
 def test_no_better_than_trivial_on_a_handful_of_dev_rows_blames_the_dev_set_not_the_inputs():

@@ -14,7 +14,7 @@ own standard error hides: a network 3 standard errors worse than logistic regres
 sat within 1.96 unpaired standard errors of it on dev. The findings, each with the numbers::
 
     network dev error > trivial's                           -> "WORSE than trivial"
-    otherwise, not better than trivial at p < 0.05          -> "NO BETTER than trivial"
+    otherwise, not better than trivial at p < 0.05          -> "NOT SHOWN BETTER than trivial"
                                                                (not said of imbalanced classes
                                                                whose dev predictions go with
                                                                the labels beyond chance)
@@ -118,7 +118,7 @@ def run_guards(
 def learned_despite_imbalance(
     findings: list[dict], figures: Mapping[str, Any] | None
 ) -> tuple[list[dict], list[str]]:
-    """``(findings, notes)``: with imbalanced classes, "NO BETTER than trivial" is dropped
+    """``(findings, notes)``: with imbalanced classes, "NOT SHOWN BETTER than trivial" is dropped
     when the network's dev predictions go with the labels beyond chance
     (:func:`~deeprecipe._stats.association_p_value` on its dev confusion matrix), and a note
     says so. The error rate cannot show such learning: always predicting a 7% class's
@@ -222,7 +222,7 @@ def guards(
         else:
             few = comparison.n and comparison.n < FEW_DEV_ROWS
             message = (
-                f"the chosen network is NO BETTER than trivial on dev ({fmt(network_dev)} "
+                f"the chosen network is NOT SHOWN BETTER than trivial on dev ({fmt(network_dev)} "
                 f"against {fmt(dev)} for the trivial reference, {ref['name']}; {evidence}): "
                 + (
                     f"on {comparison.n} dev rows it cannot show that it learned anything from "

@@ -73,12 +73,13 @@ def _remove_left_temporaries(folder: Path, name: str) -> None:
 
 
 def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (another user's, EPERM, does)."""
     try:
         os.kill(pid, 0)  # signal 0: the check only
     except ProcessLookupError:
         return False
-    except OSError:  # another user's process (EPERM): running
-        return True
+    except OSError:
+        pass
     return True
 
 

@@ -59,7 +59,7 @@ from deeprecipe._validation import course_layout_hint, missing_values
 from deeprecipe.data.columns import TextColumn, as_column, frame_column, is_text, numbers, take
 from deeprecipe.data.csv_reader import read_csv_cells, read_csv_columns
 from deeprecipe.data.datasets import Dataset
-from deeprecipe.data.number_forms import number_form, plainly
+from deeprecipe.data.number_forms import number_form, write_plainly
 from deeprecipe.data.parts import flat_images
 from deeprecipe.data.schema import (
     ProblemSink,
@@ -446,9 +446,8 @@ def _formatted_number_notes(schema: TableSchema) -> list[str]:
         notes.append(
             f"feature column {spec.name!r} holds {kind} (e.g. {example!r}), text to a CSV "
             f"reader: it is one-hot encoded into {len(spec.categories)} columns, one per value, "
-            "and the network cannot see their order or size; write them as plain numbers in "
-            f"the file ({plainly(example)} for {example!r}; a unit or sign belongs in the "
-            "column's name) to read the column as one number"
+            f"and the network cannot see their order or size; with {write_plainly(example)}, "
+            "the column reads as one number"
         )
     return notes
 

@@ -61,3 +61,11 @@ def plainly(example: str) -> str:
     """``example`` as the plain number a file should hold: ``'3,504'`` -> ``'3504'``."""
     found = re.search(_NUMBER, example)
     return "" if found is None else found.group(0).replace(",", "")
+
+
+def write_plainly(example: str) -> str:
+    """How to write such a column, in words, for the refusal and the note alike."""
+    return (
+        f"the numbers written plainly in the file ({plainly(example)} for {example!r}; a unit "
+        "or sign belongs in the column's name)"
+    )

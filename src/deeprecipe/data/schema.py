@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.data.columns import TextColumn, as_column, is_text, numbers, take
-from deeprecipe.data.number_forms import number_form, plainly
+from deeprecipe.data.number_forms import number_form, write_plainly
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import (
     MAX_CLASSES_AUTO,
@@ -194,9 +194,7 @@ def _formatted_numbers_refused(name: str, n_values: int, filled: int, form: tupl
         f"feature column {name!r} has {n_values} distinct text values in {filled} rows, "
         f"which read as {kind} ({example!r}): text to a CSV reader, and one-hot encoding "
         f"would turn them into {n_values} columns, one per value, their order and size lost; "
-        "accepted: the numbers written plainly in the "
-        f"file ({plainly(example)} for {example!r}; a unit or sign belongs in the column's "
-        f"name), or {_leave_out(name)}"
+        f"accepted: {write_plainly(example)}, or {_leave_out(name)}"
     )
 
 

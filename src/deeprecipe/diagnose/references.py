@@ -305,6 +305,12 @@ def _leave_one_out_error(model: Any) -> float | None:
     return float(np.mean(np.asarray(results)[..., chosen]))
 
 
+def training_noise_error(linear: dict[str, Any]) -> float | None:
+    """The linear reference's error on the training rows as noise, not fit: its leave-one-out
+    MSE (a record without one, from before it was kept: its training MSE)."""
+    return linear.get("train_loo_error") or linear.get("train_error")
+
+
 def fit_references(
     data: ReferenceData, kinds: tuple[str, ...] = REFERENCE_KINDS, n_jobs: int | None = None
 ) -> list[tuple[dict[str, Any], Any]]:

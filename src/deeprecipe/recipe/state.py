@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe._stats import Z95, binomial_se
+from deeprecipe.diagnose.references import training_noise_error
 from deeprecipe.events import publish
 from deeprecipe.recipe.config import RecipeConfig
 from deeprecipe.recipe.guards import reference_ahead
@@ -234,7 +235,7 @@ class RunState:
         linear = next((r for r in self.references if r["kind"] == "linear"), None)
         if linear is None or not linear.get("dev_error"):
             return 1.0
-        train = linear.get("train_loo_error") or linear.get("train_error")
+        train = training_noise_error(linear)
         return train / linear["dev_error"] if train else 1.0
 
     def describe(self, outcome: TrialOutcome) -> dict[str, Any]:

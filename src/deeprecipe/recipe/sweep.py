@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -108,7 +109,9 @@ def check_cluster(cluster: Any) -> None:
     """Refuse a cluster that cannot be one before any data is read: not an address, or an
     address in no form Dask reads ('nonsense', 'http://host:8787' ran to a bare ValueError
     after the split). A Client, or None, passes."""
-    if cluster is None or type(cluster).__name__ == "Client":
+    # a Client exists only once dask.distributed is imported: asked there, never imported
+    client_type = getattr(sys.modules.get("distributed"), "Client", None)
+    if cluster is None or (client_type is not None and isinstance(cluster, client_type)):
         return
     if not isinstance(cluster, str) or not _ADDRESS.match(cluster.strip()):
         raise DeepRecipeError(f"cluster={cluster!r} is not accepted; {_ACCEPTED_CLUSTER}")

@@ -19,6 +19,7 @@ from deeprecipe.diagnose.references import (
     ReferenceData,
     fit_reference,
     per_example_loss,
+    training_noise_error,
 )
 from deeprecipe.recipe.trial import TrialData
 from deeprecipe.task import short_format
@@ -54,7 +55,7 @@ def fit_references(run: Any) -> None:
     scale = run.train_scale
     if abs(scale - 1.0) > SCALE_SHOWN:
         linear = next(r for r in run.references if r["kind"] == "linear")
-        train = linear.get("train_loo_error") or linear["train_error"]
+        train = training_noise_error(linear)
         mse = short_format(False)
         run.notes.append(
             f"errors run {scale:.3g}x as large on the training part as on dev by the parts "

@@ -99,7 +99,8 @@ def test_check_grad_names_the_buggy_tensor():
     result = check_grad(f, grad, theta, names=names)
     assert result.failing_tensors == ["v"] and result.worst_tensor == "v"
     assert result.worst[0].tensor == "v" and len(result.worst[0].index) == 1
-    assert result.n_forward_passes == 2 * 11 + 1
+    assert clean.n_forward_passes == 2 * 11 + 1
+    assert result.n_forward_passes > clean.n_forward_passes  # one-sided looks at disagreements
 
 
 def test_check_grad_accepts_slices_and_reports_matrix_indices():
@@ -291,3 +292,84 @@ def test_a_float32_cost_is_named_as_the_cause_of_a_numerical_gradient_of_roundin
     a_real_bug = check_grad(cost, lambda t: 2 * A @ t, theta)
     assert not a_real_bug.passed and not any("float32" in n for n in a_real_bug.notes)
     assert check_grad(cost, lambda t: A @ t, theta).passed
+
+
+def test_a_wrong_tensor_with_a_small_gradient_fails_the_check():
+    """A new-user trial: a forgotten bias gradient of 1e-4 next to weights' gradients of about
+    1 gave an overall 3.6e-6, and the check passed while listing b as failing."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=600)
+
+    def f(theta):
+        return float(0.5 * np.sum(a * theta[:600] ** 2) + 1e-4 * np.sum(theta[600:]))
+
+    def forgot_b(theta):
+        return np.concatenate([a * theta[:600], np.zeros(3)])
+
+    def right(theta):
+        return np.concatenate([a * theta[:600], np.full(3, 1e-4)])
+
+    names, theta = {"W": (20, 30), "b": (3,)}, rng.normal(size=603)
+    result = check_grad(f, forgot_b, theta, names=names)
+    assert result.difference <= result.thresholds.look_again
+    assert result.failing_tensors == ["b"] and not result.passed
+    assert result.outcome == "FAILED" and "b's is 1.000e+00" in " ".join(result.notes)
+    assert check_grad(f, right, theta, names=names).passed
+
+
+def test_a_small_gradient_in_rounding_noise_still_passes():
+    """f of size 1e5 rounds its finite differences by about 5e-5 per entry, more than b's
+    whole gradient (1e-6): b's relative difference is large and is no evidence of a bug."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=600)
+
+    def f(theta):
+        return float(500 * np.sum(a * theta[:600] ** 2) + 1e-6 * np.sum(theta[600:]))
+
+    def grad(theta):
+        return np.concatenate([1000 * a * theta[:600], np.full(3, 1e-6)])
+
+    result = check_grad(f, grad, rng.normal(size=603), names={"W": (20, 30), "b": (3,)})
+    assert result.thresholds.fails(result.per_tensor["b"].difference)
+    assert result.passed and result.failing_tensors == [] and result.noise_floor > 1e-5
+
+
+def test_a_cost_that_draws_at_random_per_call_is_named():
+    rng = np.random.default_rng(0)
+
+    def f(theta):  # a dropout mask redrawn per call
+        return float(np.sum((theta * (rng.random(5) > 0.5)) ** 2))
+
+    result = check_grad(f, lambda theta: 2 * theta, rng.normal(size=5))
+    assert not result.passed
+    assert any("not a function of theta alone" in note for note in result.notes)
+    assert not any("not a function" in n for n in check_grad(quadratic, quadratic_grad, B).notes)
+
+
+def test_check_grad_tells_a_kink_hit_exactly_from_a_bug():
+    """A new-user trial: max(theta, 0) at theta = 0 read 'likely a bug' (1.7e-1) without a
+    word, where gradcheck on a network resolves the same kink."""
+
+    def f(theta):
+        return float(np.sum(3 * np.maximum(theta, 0)))
+
+    theta = np.array([0.0, 1.0, -2.0, 0.5])
+    result = check_grad(f, lambda t: 3.0 * (t > 0), theta)
+    assert result.passed and result.raw_difference > 0.1
+    assert [k.index for k in result.kinks] == [(0,)] and result.kinks[0].right == pytest.approx(3)
+    assert "straddle a kink" in str(result)
+    wrong = check_grad(f, lambda t: 2.0 * (t > 0), theta)  # 2 where f's slope is 3: a bug
+    assert not wrong.passed and wrong.failing_tensors == ["theta"]
+    assert {w.index for w in wrong.worst[:2]} == {(1,), (3,)}
+
+
+def test_check_grad_reports_a_matrix_theta_by_row_and_column():
+    theta = np.arange(6.0).reshape(2, 3)
+
+    def wrong(t):
+        g = 2 * t
+        g[4] += 1.0  # entry (1, 1) of the matrix
+        return g
+
+    result = check_grad(lambda t: float(np.sum(t**2)), wrong, theta)
+    assert result.worst[0].index == (1, 1) and result.per_tensor["theta"].shape == (2, 3)

@@ -108,3 +108,57 @@ def test_a_nan_in_backprop_is_named_first_and_an_infinite_cost_does_not_crash():
                        lambda t: 2 * t, theta)  # fmt: skip
     assert not blows.passed and blows.worst[0].index == (1,)
     assert any("the numerical gradient (the cost f) is NaN or infinite" in n for n in blows.notes)
+
+
+def _tanh_backward(z, a, da, out=None):
+    return da * (1 - np.tanh(z) ** 2)
+
+
+def _tanh_in_float32(z, out=None):
+    return np.tanh(z.astype(np.float32))
+
+
+NOISE = np.random.default_rng(0)
+
+
+def _tanh_with_noise(z, out=None):
+    return np.tanh(z) * (1 + 1e-3 * NOISE.standard_normal(z.shape))
+
+
+def _tanh_over_its_input(z, out=None):
+    return np.tanh(z, out=z)
+
+
+@pytest.mark.parametrize(
+    "forward, fault",
+    [
+        (_tanh_in_float32, "returns float32 for float64 z"),
+        (_tanh_with_noise, "gives two different outputs for the same z"),
+        (_tanh_over_its_input, "changes its input z in place"),
+    ],
+)
+def test_a_faulty_forward_is_blamed_not_the_correct_backward(data, forward, fault):
+    """A new-user trial: each of these forwards, with a correct backward, was reported as
+    'the bug is in its backward'."""
+    X, y = data
+    net = Network([3, 5, 1], activation=Activation("mytanh", forward, _tanh_backward, "xavier"),
+                  loss="mse", dtype=np.float64, seed=0)  # fmt: skip
+    result = gradcheck(net, X, y)
+    assert not result.passed
+    (note,) = [n for n in result.notes if n.startswith("your activation 'mytanh'")]
+    assert fault in note and "the bug is in its forward" in note
+
+
+class HuberLosses(MeanSquaredError):
+    """example_losses overridden, value inherited: the two costs disagree."""
+
+    def example_losses(self, logits, targets, scratch=None):
+        return _huber(logits - targets.T[:, None, :])
+
+
+def test_a_loss_that_disagrees_with_itself_is_named(data):
+    X, y = data
+    net = Network([3, 4, 1], activation="tanh", loss=HuberLosses(), dtype=np.float64, seed=1)
+    result = gradcheck(net, X, y)
+    (note,) = [n for n in result.notes if "fell back" in n]
+    assert note.startswith("the loss HuberLosses disagrees with itself: the mean of its example")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.datasets import load_breast_cancer
 
 from deeprecipe.check import gradcheck, numerical_gradient
 from deeprecipe.nn import Network
@@ -285,3 +286,24 @@ def test_a_constant_factor_and_a_transposed_gradient_are_named_by_their_shape(ma
     assert transposed.failing_tensors == ["W2"]
     assert any(n.startswith("W2's backprop gradient is the transpose") for n in transposed.notes)
     assert not any("constant factor" in n for n in transposed.notes)
+
+
+class FlippedFirstBias(Network):
+    """A sign error in the first layer's bias gradient."""
+
+    def backward(self, dz_out, *, m):
+        grad = super().backward(dz_out, m=m)
+        self.views(grad)[1][...] *= -1
+        return grad
+
+
+def test_a_bug_in_a_vanishing_gradient_fails_the_check():
+    """A new-user trial: a sign error in b1 of a deep sigmoid network, whose early gradients
+    vanish, gave an overall 3.9e-6 and passed with b1 listed as failing."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    net = FlippedFirstBias([30] + [32] * 8 + [1], activation="sigmoid", seed=0)
+    result = gradcheck(net, X[:64], y[:64])
+    assert result.difference <= result.thresholds.look_again  # the overall figure hides it
+    assert "b1" in result.failing_tensors and not result.passed
+    assert any(note.startswith("the whole gradient's difference") for note in result.notes)

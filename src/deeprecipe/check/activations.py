@@ -23,12 +23,21 @@ MAX_POINTS = 2000
 
 
 def activation_notes(net: Any, custom: list[Any]) -> list[str]:
-    """One note per activation of ``custom`` (your own, on ``net``) whose backward disagrees
-    with its forward; ``net`` has just run a forward pass, whose pre-activations are used."""
+    """One note per activation of ``custom`` (your own, on ``net``) whose forward is not a
+    function of ``z`` alone, or whose backward disagrees with its forward; ``net`` has just run
+    a forward pass, whose pre-activations are used."""
     notes = []
     for activation in custom:
         z = _pre_activations(net, activation)
         if z.size == 0:
+            continue
+        fault = _forward_fault(activation, z)
+        if fault:
+            notes.append(
+                f"your activation {activation.name!r} {fault}: the finite differences then "
+                "measure that, not backprop; the bug is in its forward, not in the layers the "
+                "check names"
+            )
             continue
         h = 1e-5 * np.maximum(1.0, np.abs(z))
         numerical = (activation.forward(z + h) - activation.forward(z - h)) / (2 * h)
@@ -44,6 +53,24 @@ def activation_notes(net: Any, custom: list[Any]) -> list[str]:
                 "layers the check names"
             )
     return notes
+
+
+def _forward_fault(activation: Any, z: np.ndarray) -> str | None:
+    """What makes ``activation.forward`` more than a float64 function of ``z``, if anything."""
+    given = z.copy()
+    first = np.asarray(activation.forward(given))
+    if not np.array_equal(given, z, equal_nan=True):
+        return (
+            "changes its input z in place (backward then reads the changed z): write to a new array"
+        )
+    if first.dtype != np.float64:
+        return (
+            f"returns {first.dtype} for float64 z: it computes in lower precision, whose "
+            "rounding swamps a finite difference"
+        )
+    if not np.array_equal(first, np.asarray(activation.forward(z.copy())), equal_nan=True):
+        return "gives two different outputs for the same z (a draw at random per call)"
+    return None
 
 
 def _pre_activations(net: Any, activation: Any) -> np.ndarray:

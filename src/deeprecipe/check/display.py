@@ -97,8 +97,8 @@ def gradcheck_html(result: GradcheckResult) -> str:
     if result.kinks:
         parts.append(
             paragraph(
-                f"{len(result.kinks)} entries straddle a ReLU kink: counted as agreeing; the raw "
-                f"course figure is {_fmt(result.raw_difference)}"
+                f"{len(result.kinks)} entries straddle a kink (a ReLU's at 0, say): counted as "
+                f"agreeing; the raw course figure is {_fmt(result.raw_difference)}"
             )
         )
     parts += [paragraph(f"note: {note}", "#57606a") for note in result.notes]

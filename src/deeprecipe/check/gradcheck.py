@@ -49,13 +49,14 @@ from deeprecipe.check.numerical import (
     check_eps,
     numerical_directional,
     numerical_gradient,
+    rounding_noise,
+    rounding_note,
 )
 from deeprecipe.check.result import (
     GREAT,
-    LIKELY_BUG,
-    NOISE_MARGIN,
     GradcheckResult,
     as_thresholds,
+    hidden_failure_note,
 )
 from deeprecipe.errors import DeepRecipeTypeError
 from deeprecipe.nn.network import Network
@@ -248,7 +249,13 @@ def _check_network(
         and (any(a in KINK_ACTIVATIONS for a in net.activations) or net.own_activations)
     ):
         evaluations_before = engine.evaluations
-        kinks = resolve_kinks(engine, values, eps)
+        kinks = resolve_kinks(
+            lambda t, local, step: engine.entries(  # values are W1, b1, W2, ... in order
+                t // 2, "W" if t % 2 == 0 else "b", local, step, two_sided=False
+            ),
+            values,
+            eps,
+        )
         evaluations += engine.evaluations - evaluations_before
     near, exact, total = (0, 0, 0) if engine is None else engine.near_kinks(KINK_EPS_FACTOR * eps)
     if near:
@@ -282,15 +289,17 @@ def _check_network(
         kinks=kinks,
     )
     short = any(result.thresholds.fails(t.difference) for t in result.per_tensor.values())
-    if result.failing_tensors and net.own_activations:  # yours, checked alone: the bug?
-        net.forward(X, training=False)
-        result.notes.extend(activation_notes(net, net.own_activations))
     if result.verdict != GREAT or short:  # the cost's scale then (one more forward pass)
         logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
         cost = net.loss.value(logits, targets) + net.l2_cost(m)
         scale = max(abs(cost), float(np.abs(logits).max()))
         result.noise_floor = rounding_noise(scale, result.eps)
-        note = rounding_note(result, scale)
+        note = rounding_note(
+            result,
+            scale,
+            remedy=" (the gradient is small when inputs are, or outputs already fitted: "
+            "examples the network fits less perfectly enlarge it)",
+        )
         if note:
             result.notes.append(note)
         if result.inconclusive:
@@ -303,41 +312,13 @@ def _check_network(
                 "show neither a bug nor its absence here: check at initialization, or on "
                 "examples the network does not fit"
             )
+        note = hidden_failure_note(result)
+        if note:
+            result.notes.append(note)
+    if result.failing_tensors and net.own_activations:  # yours, checked alone: the bug?
+        net.forward(X, training=False)
+        result.notes.extend(activation_notes(net, net.own_activations))
     return result
-
-
-def rounding_noise(scale: float, eps: float) -> float:
-    """The rounding noise of one two-sided difference, ``u * scale / eps`` (``u`` = 2.2e-16,
-    ``scale`` the largest quantity the cost is computed from: see :func:`rounding_note`)."""
-    return float(np.finfo(np.float64).eps * scale / eps)
-
-
-def rounding_note(result: GradcheckResult, scale: float) -> str | None:
-    """Explain a check short of "great" whose every error is within finite-difference
-    rounding noise.
-
-    ``(J(theta + eps) - J(theta - eps)) / (2 eps)`` carries the rounding of ``J``'s terms: about
-    ``u * scale / eps`` per entry, with ``u`` = 2.2e-16 and ``scale`` the largest quantity the
-    cost is computed from (the logits, or ``J`` itself). With a tiny gradient (a saturated output
-    the network already fits perfectly) that noise alone can push the relative difference past
-    1e-5 without any bug, and a correct network whose gradient is modest land in "look again"
-    (errors of 5e-9 per entry in an untrained 64-32-10 network on 20 examples). A difference
-    in the bug band is never explained away.
-    """
-    if result.verdict in (GREAT, LIKELY_BUG) or not result.worst:
-        return None
-    noise = rounding_noise(scale, result.eps)
-    largest = max(entry.abs_error for entry in result.worst)
-    if not largest <= NOISE_MARGIN * noise:
-        return None
-    return (
-        f"every error (largest {largest:.1e}) is within the finite differences' rounding "
-        f"noise (about {noise:.0e} per entry: 2.2e-16 x the logits' size {scale:.3g} / eps), "
-        "and the gradient itself is small (small inputs, or outputs already fitted): the "
-        "relative difference is then not evidence of a bug; a larger eps (1e-6, 1e-5) "
-        "divides the noise by as much, and examples the network fits less perfectly enlarge "
-        "the gradient"
-    )
 
 
 def _entropy(seed: Any) -> Any:

@@ -20,11 +20,16 @@ entry as measured.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from deeprecipe.check.compare import TensorValues
-from deeprecipe.check.layerwise import LayerwiseCost
 from deeprecipe.check.result import KinkEntry
+
+#: ``one_sided(t, local, step)``: the one-sided differences of the cost along entries ``local``
+#: of the t-th checked tensor, to the right for a positive step and to the left for a negative
+OneSided = Callable[[int, np.ndarray, float], np.ndarray]
 
 #: at most this many disagreeing entries are examined (the largest errors first)
 KINK_LIMIT = 2048
@@ -37,9 +42,9 @@ SIDES_RTOL, SIDES_ATOL = 1e-4, 1e-7
 MATCH_RTOL, MATCH_ATOL = 1e-5, 1e-8
 
 
-def resolve_kinks(engine: LayerwiseCost, values: list[TensorValues], eps: float) -> list[KinkEntry]:
-    """Find the kink entries among ``values`` (entry checks of ``W1, b1, W2, ...`` in order)
-    and count them as agreeing; return them, largest raw error first."""
+def resolve_kinks(one_sided: OneSided, values: list[TensorValues], eps: float) -> list[KinkEntry]:
+    """Find the kink entries among ``values`` (entry checks, one per tensor) and count them as
+    agreeing; return them, largest raw error first."""
     errors = []
     for t, v in enumerate(values):
         error = np.abs(v.numerical - v.analytic)
@@ -55,10 +60,9 @@ def resolve_kinks(engine: LayerwiseCost, values: list[TensorValues], eps: float)
     for t, rows in sorted(chosen.items()):
         v = values[t]
         rows = np.array(sorted(rows))
-        kind, k = ("W", t // 2) if t % 2 == 0 else ("b", t // 2)
         local = v.local[rows]
-        right = engine.entries(k, kind, local, eps, two_sided=False)
-        left = engine.entries(k, kind, local, -eps, two_sided=False)
+        right = one_sided(t, local, eps)
+        left = one_sided(t, local, -eps)
         analytic = v.analytic[rows]
         two_slopes = np.abs(right - left) > SIDES_RTOL * (np.abs(right) + np.abs(left)) + SIDES_ATOL
         to_right = np.abs(analytic - right) <= MATCH_RTOL * (np.abs(analytic) + np.abs(right))

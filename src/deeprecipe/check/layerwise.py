@@ -36,7 +36,6 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from deeprecipe.nn.network import Network
-from deeprecipe.task import Task
 
 #: a stack of perturbed activations is kept near this size (bytes), so it stays in cache
 CHUNK_BYTES = 1 << 21
@@ -126,34 +125,37 @@ class LayerwiseCost:
             self.Z_t.append(np.ascontiguousarray(z.T))
             self.A_t.append(np.ascontiguousarray(a.T))
         reference = net.forward(X, training=training, masks=masks)
-        #: False when the engine cannot reproduce the network's cost (a custom layer, or a task
-        #: without per-example losses): the caller then falls back to whole forward passes
-        self.matches_network = isinstance(self.loss, Task)
-        #: why it does not, in words
-        self.mismatch = "the network's forward differs from the layer-wise engine's"
-        if self.matches_network:
-            try:
-                self.base_losses = self.loss.example_losses(self.Z_t[-1][:, None], targets)[0]
-            except NotImplementedError:
-                self.matches_network = False
-                self.mismatch = (
-                    f"the loss {type(self.loss).__name__} gives no per-example losses "
-                    "(example_losses)"
-                )
-        if self.matches_network:
-            data_loss = float(self.base_losses.sum() / self.n_examples)
-            scale = max(1.0, float(np.abs(reference).max()))
-            self.matches_network = bool(
-                np.abs(reference - z).max() <= 1e-12 * scale
-                and abs(data_loss - self.loss.value(reference, targets))
-                <= 1e-12 * max(1.0, abs(data_loss))
-            )
+        #: why the engine cannot reproduce the network's cost (a custom layer, a task without
+        #: per-example losses), in words; None when it can. The caller then falls back to
+        #: whole forward passes
+        self.mismatch = self._mismatch(reference, z, targets)
+        #: the engine reproduces the network's cost
+        self.matches_network = self.mismatch is None
         sizes = net.layer_sizes
         self.full_work = float(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
         #: the work done so far, in whole forward passes
         self.work = 0.0
         #: perturbed evaluations of the cost so far
         self.evaluations = 0
+
+    def _mismatch(self, reference: np.ndarray, z: np.ndarray, targets: np.ndarray) -> str | None:
+        """Why the engine's cost (per-example losses of its own forward pass ``z``) is not the
+        network's (``reference`` logits, costed by ``loss.value``); None when it is."""
+        loss = type(self.loss).__name__
+        try:
+            self.base_losses = self.loss.example_losses(self.Z_t[-1][:, None], self.targets)[0]
+        except NotImplementedError:
+            return f"the loss {loss} gives no per-example losses (example_losses)"
+        if np.abs(reference - z).max() > 1e-12 * max(1.0, float(np.abs(reference).max())):
+            return "the network's forward differs from the layer-wise engine's"
+        data_loss = float(self.base_losses.sum() / self.n_examples)
+        value = float(self.loss.value(reference, targets))
+        if abs(data_loss - value) > 1e-12 * max(1.0, abs(data_loss)):
+            return (
+                f"the loss {loss} disagrees with itself: the mean of its example_losses is "
+                f"{data_loss:.10g}, its value {value:.10g} (is one of them inherited?)"
+            )
+        return None
 
     # ------------------------------------------------------------------ public
     def entries(

@@ -18,8 +18,11 @@ verdict             difference                   what to do
 ``likely a bug``    above ``bug`` (1e-3)         a bug in backprop, in the tensors named
 =================== ============================ ===============================================
 
-A check *passes* when its difference is at most ``look_again``; a tensor *fails* when its own
-difference is above ``look_again``.
+A tensor *fails* when its own difference is above ``look_again`` and its errors are above the
+finite differences' rounding noise. A check *passes* when its difference is at most
+``look_again`` and no tensor fails: a tensor whose gradient is small next to the others' (a
+bias, an early layer's weights under vanishing gradients) can be wholly wrong within an overall
+figure that reads "great".
 """
 
 from __future__ import annotations
@@ -197,8 +200,9 @@ class GradcheckResult:
 
     @property
     def passed(self) -> bool:
-        """True when the overall difference is at most ``thresholds.look_again``."""
-        return not self.thresholds.fails(self.difference)
+        """True when the overall difference is at most ``thresholds.look_again`` and no tensor
+        fails (see :attr:`failing_tensors`)."""
+        return not self.thresholds.fails(self.difference) and not self.failing_tensors
 
     @property
     def inconclusive(self) -> bool:
@@ -372,8 +376,9 @@ class GradcheckResult:
         if self.kinks:
             lines.append("")
             lines.append(
-                f"{len(self.kinks)} entries straddle a ReLU kink (left and right slopes differ, "
-                "backprop takes one): counted as agreeing; the raw course figure is "
+                f"{len(self.kinks)} entries straddle a kink (a ReLU's at 0, say: left and right "
+                "slopes differ, the gradient takes one): counted as agreeing; the raw course "
+                "figure is "
                 f"{_fmt(self.raw_difference)}"
             )
             header = ("tensor", "index", "analytic", "numerical", "left slope", "right slope")
@@ -405,3 +410,21 @@ def _index_text(index: tuple[int, ...]) -> str:
     """An entry's index as printed: ``(1, 0)`` in a matrix, ``3`` in a vector, ``()`` in a
     scalar tensor."""
     return str(index[0]) if len(index) == 1 else str(index)
+
+
+def hidden_failure_note(result: GradcheckResult) -> str | None:
+    """Why a check whose overall difference passes still fails: a tensor's gradient is small
+    next to the others', so its error vanishes in the whole gradient's figure."""
+    if result.thresholds.fails(result.difference) or not result.failing_tensors:
+        return None
+    named = ", ".join(
+        f"{name}'s is {_fmt(result.per_tensor[name].difference)} "
+        f"({result.per_tensor[name].verdict})"
+        for name in result.failing_tensors
+    )
+    return (
+        f"the whole gradient's difference is {_fmt(result.difference)}, but {named}: "
+        "a tensor whose gradient is small next to the others' (a bias, an early layer under "
+        "vanishing gradients) can be wrong without moving the overall figure, so the check "
+        "fails on the tensors named"
+    )

@@ -69,8 +69,9 @@ def test_the_notebook_runs_and_shows_the_course_results(executed):
               if o.output_type == "error"]  # fmt: skip
     assert not errors
     html = "\n".join(_html_outputs(notebook))
-    # 1. zeros never break the symmetry; He learns
+    # 1. zeros never break the symmetry; He learns (at 3000 iterations 'random' won: 65%/63%)
     assert "Initializations compared" in html and "Network health" in html
+    assert "Best on the test set: he" in html
     # 2. the three models diagnosed against the 6% Bayes error, and the recipe's result
     assert html.count("Diagnosis: ") >= 4 and "Bayes (human-level) error" in html
     assert "Recipe result: binary" in html and "Validation curve: l2" in html

@@ -475,3 +475,20 @@ def test_fitted_attributes_survive_save_load_and_pickle(cancer, tmp_path):
             assert getattr(copy, name) == getattr(clf, name), name
         for a, b in zip(copy.coefs_ + copy.intercepts_, clf.coefs_ + clf.intercepts_):
             np.testing.assert_array_equal(a, b)
+
+
+def test_an_activation_of_your_own_is_refused_with_where_it_goes(cancer):
+    """A new-user trial: it read 'activation=Activation(name=..., forward=<function ...>) is
+    not known', which did not say that the estimators take built-in names on purpose."""
+    from deeprecipe.errors import DeepRecipeTypeError
+    from deeprecipe.nn import Activation
+
+    swish = Activation("swish", lambda z, out=None: z, lambda z, a, da, out=None: da, "he")
+    X, _, y, _ = cancer
+    with pytest.raises(DeepRecipeTypeError) as refused:
+        DeepClassifier(activation=swish).fit(X, y)
+    assert str(refused.value).startswith(
+        "activation='swish' is an Activation of your own; the estimators take the built-in "
+        "names (identity, leaky_relu, relu, sigmoid, tanh), so that their model files load "
+        "back anywhere; train your own in a deeprecipe.Network"
+    )

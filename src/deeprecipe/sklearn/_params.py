@@ -19,6 +19,7 @@ from deeprecipe._validation import check_choice, check_number
 from deeprecipe.data import SCALERS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.nn import ACTIVATIONS, INITIALIZERS
+from deeprecipe.nn.activations import Activation
 from deeprecipe.nn.backends import BACKENDS, Backend, get_backend
 from deeprecipe.train import OPTIMIZERS, NetworkSpec, Optimizer, get_optimizer
 
@@ -106,6 +107,22 @@ def _check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise DeepRecipeTypeError(f"{name}={value!r} must be True or False")
     return bool(value)
+
+
+def _check_activation(value: Any) -> str:
+    """A built-in activation's name (scikit-learn's "logistic" for the sigmoid too); your own
+    :class:`~deeprecipe.nn.Activation` is refused with where it does go."""
+    if isinstance(value, Activation):
+        raise DeepRecipeTypeError(
+            f"activation={value.name!r} is an Activation of your own; the estimators take the "
+            f"built-in names ({', '.join(sorted(ACTIVATIONS))}), so that their model files "
+            "load back anywhere; train your own in a deeprecipe.Network with deeprecipe.fit"
+        )
+    return check_choice(
+        "activation",
+        SKLEARN_ACTIVATIONS.get(value, value) if isinstance(value, str) else value,
+        ACTIVATIONS,
+    )
 
 
 def _per_layer(name: str, value: Any, n_hidden: int, check) -> Any:
@@ -310,10 +327,7 @@ def check_settings(params: dict[str, Any], defaults: dict[str, Any]) -> Settings
         "activation",
         params["activation"],
         n_hidden,
-        # scikit-learn's name of the sigmoid, "logistic", is accepted as such
-        lambda a: check_choice(
-            "activation", SKLEARN_ACTIVATIONS.get(a, a) if isinstance(a, str) else a, ACTIVATIONS
-        ),
+        _check_activation,
     )
     init = params["init"]
     init = None if init is None else check_choice("init", init, INITIALIZERS)

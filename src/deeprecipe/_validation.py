@@ -105,7 +105,13 @@ def check_array(
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if array.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
-            raise DeepRecipeError(f"{name} has shape {array.shape}; accepted: a {want} array")
+            hint = (
+                " (one feature: .reshape(-1, 1), or a Series' .to_frame(); one example: "
+                ".reshape(1, -1), or df.iloc[[i]] for a DataFrame's row)"
+                if array.ndim == 1 and 2 in allowed
+                else ""
+            )
+            raise DeepRecipeError(f"{name} has shape {array.shape}; accepted: a {want} array{hint}")
     if not allow_empty and array.size == 0:
         raise DeepRecipeError(f"{name} is empty (shape {array.shape}); it needs at least one row")
     if finite and array.dtype.kind == "f" and not np.isfinite(array).all():

@@ -27,6 +27,7 @@ from deeprecipe.data import (
     split,
 )
 from deeprecipe.data.impute import impute_parts, imputed_note
+from deeprecipe.data.parts import target_copy
 from deeprecipe.data.shift import dev_from_test
 from deeprecipe.data.vocabulary import keep_training_categories
 from deeprecipe.errors import DeepRecipeError
@@ -267,6 +268,14 @@ def prepare(
         raise DeepRecipeError(f"{', '.join(chosen)} go with --data FILE (a table file)")
     if data_file:
         ds = _load_user_file(Path(data_file), target, task, read)
+        copy = target_copy(ds.X, ds.y)
+        if copy is not None:
+            name = ds.feature_names[copy[0]] if ds.feature_names else copy[1]
+            raise DeepRecipeError(
+                f"column {name!r} of {Path(data_file).name} equals the target "
+                f"{target!r} in every row: the target is among the inputs, "
+                f"and the network would read the answer; accepted: --drop {name}"
+            )
         schema = ds.schema if ds.schema is not None else embedded_schema(ds)
         source = {"data": str(data_file), "target": target}
     else:

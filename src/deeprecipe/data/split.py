@@ -31,7 +31,7 @@ import numpy as np
 
 from deeprecipe._files import atomic_write_text
 from deeprecipe._validation import check_rng, course_layout_hint, missing_values
-from deeprecipe.data.parts import is_frame
+from deeprecipe.data.parts import check_target_beside, is_frame
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
 from deeprecipe.task import distinct_labels, is_one_hot, label_vector, reads_as_classes
 
@@ -585,6 +585,7 @@ def _as_xy(X: Any, y: Any) -> tuple[Any, Any]:
     text columns included, for ``Recipe.run`` to read by name."""
     if hasattr(X, "toarray") and hasattr(X, "nnz"):
         raise DeepRecipeTypeError("X is a sparse matrix; accepted: a dense array")
+    check_target_beside(X, y)
     try:
         X = X if is_frame(X) else np.asarray(X)
     except Exception as exc:

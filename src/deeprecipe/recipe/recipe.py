@@ -37,12 +37,14 @@ import numpy as np
 
 from deeprecipe.data.parts import (
     check_frame,
+    check_target_beside,
     columns_by_name,
     encode_frames,
     flat_images,
     is_frame,
     leave_out_unlabelled,
     needs_encoding,
+    refuse_target_among_inputs,
     split_off_groups,
 )
 from deeprecipe.data.schema import TableSchema
@@ -160,6 +162,9 @@ class Recipe:
         the task is read off the labels that remain (:func:`deeprecipe.task.reads_as_classes`).
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
+        for part, X_part, y_part in (("", X, y), ("_dev", X_dev, y_dev), ("_test", X_test, y_test)):
+            check_target_beside(X_part, y_part, f"X{part}", f"y{part}")
+        refuse_target_among_inputs(X, y)
         target_name = _target_name(y)
         X, image_shape = flat_images("X", X, image_shape)  # (m, h, w[, c]): one row per image
         X_dev, _ = flat_images("X_dev", X_dev, image_shape)

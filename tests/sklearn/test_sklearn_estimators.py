@@ -286,6 +286,24 @@ def test_bad_inputs_raise_deeprecipe_errors_with_scikit_learn_messages(blobs):
         DeepRegressor(early_stopping=True).fit(X[:1], y[:1])
 
 
+def test_missing_labels_and_text_targets_are_named_by_row(blobs):
+    """A new-user trial: 'Unknown label type: unknown' and 'could not convert string to
+    float: np.str_('a')', each under a chained traceback."""
+    X, y = blobs
+    labels = y.astype(object)
+    labels[2] = None
+    with pytest.raises(DeepRecipeError) as refused:
+        DeepClassifier(**SMALL).fit(X, labels)
+    assert str(refused.value) == (
+        "DeepClassifier: y has a missing label (None in row 2); accepted: one per row: leave "
+        "the rows without one out of X and y"
+    )
+    assert refused.value.__cause__ is None  # one error, not a chained traceback
+    with pytest.raises(DeepRecipeError, match=r"^DeepRegressor: y holds text \('a' in row 0\)"):
+        DeepRegressor(**SMALL).fit(X, ["a"] * len(X))
+    DeepRegressor(**SMALL).fit(X, [str(v) for v in y])  # numbers written as text still read
+
+
 def test_divergence_is_reported_as_a_convergence_warning():
     from sklearn.exceptions import ConvergenceWarning
 

@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import validate_data
 
 from deeprecipe._threads import using_threads
+from deeprecipe._validation import missing_values
 from deeprecipe.data import make_scaler
 from deeprecipe.defaults import PATIENCE, SKLEARN_LEARNING_RATE, SKLEARN_MAX_EPOCHS
 from deeprecipe.errors import DeepRecipeError, DeepRecipeTypeError
@@ -154,6 +155,8 @@ class DeepEstimatorBase(PersistenceMixin, BaseEstimator):
         DeepRecipeError that say which estimator refused the input."""
         no_y = isinstance(y, str) and y == "no_validation"
         _refuse_text_columns(type(self).__name__, X)
+        if not no_y:
+            _refuse_bad_targets(type(self).__name__, y, regressor=self._is_regressor)
         targets = {} if no_y else {"multi_output": True, "y_numeric": self._is_regressor}
         with sklearn_errors(type(self).__name__):
             out = validate_data(
@@ -515,6 +518,38 @@ def _refuse_text_columns(where: str, X: Any) -> None:
             "first (a Pipeline with a ColumnTransformer and OneHotEncoder), or read the frame "
             "with deeprecipe.data.from_frame, which one-hot encodes it as deeprecipe.Recipe does"
         )
+
+
+def _refuse_bad_targets(where: str, y: Any, *, regressor: bool) -> None:
+    """Targets scikit-learn's checks refuse in their own words ("Unknown label type:
+    unknown", "could not convert string to float"), named by row: a missing label, or text
+    given to a regressor."""
+    try:
+        values = np.asarray(y)
+    except (TypeError, ValueError):
+        return  # ragged: scikit-learn's check says so
+    if y is None or values.ndim == 0 or values.dtype.kind not in "OUS":
+        return  # no targets, or numbers (a NaN among floats scikit-learn names itself)
+    flat = values.reshape(len(values), -1)
+    gaps = missing_values(flat)
+    if gaps.any():
+        row, column = (int(i) for i in np.argwhere(gaps)[0])
+        raise DeepRecipeError(
+            f"{where}: y has a missing {'target' if regressor else 'label'} "
+            f"({flat[row, column]!r} in row {row}); accepted: one per row: leave the rows "
+            "without one out of X and y"
+        )
+    if not regressor:
+        return
+    for row, entry in ((i, v) for i, cells in enumerate(flat) for v in cells):
+        if isinstance(entry, (str, bytes)):
+            try:
+                float(entry)
+            except ValueError:
+                raise DeepRecipeError(
+                    f"{where}: y holds text ({str(entry)!r} in row {row}); accepted: numbers, one "
+                    "target per row (labels go to DeepClassifier)"
+                ) from None
 
 
 @contextlib.contextmanager

@@ -45,3 +45,13 @@ def test_an_empty_history_says_so(display):
     assert "No epoch recorded" in display(History()).text
     assert repr(History()) == "History(0 epochs)"
     assert History.from_dict(History(metric="mse").to_dict()).metric == "mse"
+
+
+def test_a_plot_shows_itself_in_a_notebook_without_the_inline_backend():
+    """A new-user trial: history.plot() read '<Figure size 900x340 with 2 Axes>' in Jupyter
+    unless '%matplotlib inline' ran first (the figures bypass pyplot on purpose)."""
+    from IPython.core.formatters import PNGFormatter
+
+    ds = load_dataset("moons")
+    history = fit(Network([2, 4, 1], seed=0), ds.X, ds.y, epochs=3, metrics_every=1)
+    assert PNGFormatter()(history.plot()).startswith(b"\x89PNG\r\n\x1a\n")

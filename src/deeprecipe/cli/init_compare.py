@@ -44,7 +44,7 @@ def _data(dataset: str | None, seed: int):
 
 
 def _cost_figure(runs: dict[str, Any]):
-    from matplotlib.figure import Figure
+    from deeprecipe._figure import Figure
 
     figure = Figure(figsize=(7, 4))
     ax = figure.subplots()

@@ -32,7 +32,7 @@ _PARAM_LABEL = {
 def _new_axes(ax: Any, figsize=(6.0, 4.0)):
     if ax is not None:
         return ax.figure, ax
-    from matplotlib.figure import Figure
+    from deeprecipe._figure import Figure
 
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
@@ -90,7 +90,7 @@ def plot_histograms(report: HealthReport, *, title: str | None = None, axes: Any
     initialization figure). ``axes`` (a sequence, one per layer) draws into existing axes."""
     n = len(report.layers)
     if axes is None:
-        from matplotlib.figure import Figure
+        from deeprecipe._figure import Figure
 
         fig = Figure(figsize=(2.4 * n, 2.6), layout="constrained")
         axes = fig.subplots(1, n, squeeze=False)[0]
@@ -131,8 +131,7 @@ def plot_initialization_histograms(
     comparison: InitializationComparison, *, when: str = "initial"
 ) -> Any:
     """A grid of activation histograms: one row per initialization, one column per layer."""
-    from matplotlib.figure import Figure
-
+    from deeprecipe._figure import Figure
     from deeprecipe._validation import check_choice
 
     when = check_choice("when", when, ("initial", "final"))

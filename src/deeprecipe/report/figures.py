@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from deeprecipe._figure import Figure
 from deeprecipe._html import png_bytes  # noqa: F401  (the report's PNGs, one home)
 
 TRAIN_COLOR, DEV_COLOR, EXTRA_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"

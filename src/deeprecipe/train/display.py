@@ -24,8 +24,9 @@ def plot_history(history: History, *, title: str | None = None, error_format: st
 
     ``error_format`` ``"error"`` draws error rates as percentages; ``"loss"`` as numbers.
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
+
+    from deeprecipe._figure import Figure
 
     figure = Figure(figsize=(9, 3.4), layout="constrained")
     ax_cost, ax_error = figure.subplots(1, 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from deeprecipe.cli import cli
@@ -27,6 +28,8 @@ def _one_line_error(result, *needles: str) -> str:
             ["does not exist"],
         ),
         (["train", "--keep-prob", "1.5"], ["--keep-prob", "1.5"]),
+        # a new-user trial: the recipe split a test set off the training rows, unsaid
+        (["run", "--test", "0"], ["the test set is empty", "--test above 0"]),
         (["train", "--keep-prob", "0"], ["--keep-prob"]),
         (["train", "--epochs", "0"], ["--epochs"]),
         (["train", "--layers", "20,x"], ["--layers"]),
@@ -186,3 +189,14 @@ def test_a_refused_columns_hint_keeps_python_for_python_and_quotes_for_the_shell
     assert result.exit_code == 2
     assert "--drop 'Country Name' on the command line" in result.stderr
     assert "in load_file" not in result.stderr and "drop=" not in result.stderr
+
+
+def test_a_copy_of_the_target_among_the_columns_is_refused(invoke, tmp_path):
+    """A column equal to the target in every row (a leak) trained to a test error near 0."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = X @ [1.0, -2.0, 0.5] + rng.normal(size=120)
+    path = tmp_path / "leak.csv"
+    np.savetxt(path, np.c_[X, y, y], delimiter=",", header="a,b,c,y,y_again", comments="")
+    result = invoke("train", "--data", path, "--target", "y", "--epochs", "1", "--out", tmp_path)
+    _one_line_error(result, "column 'y_again' of leak.csv equals the target 'y'", "--drop y_again")

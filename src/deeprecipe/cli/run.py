@@ -62,11 +62,6 @@ JSON_YARDSTICKS = (
 )
 
 
-def _r_squared(value: Any) -> str:
-    """R^2 to three decimals, as it is usually quoted (0.062, not 0.06152)."""
-    return "-" if value is None else f"{value:.3f}"
-
-
 def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
     from deeprecipe.cli._training import save, save_split
     from deeprecipe.report.from_recipe import recipe_report
@@ -106,37 +101,7 @@ def _write(folder: Path, result: Any, data: Prepared) -> tuple[Path, Path]:
 
 def _summary(ui: UI, result: Any, data: Prepared) -> None:
     d = result.to_dict()
-    regression = not data.head.is_classifier
-    show = data.head.format_metric
-    base, final = d["errors"]["baseline"], d["errors"]["final"]
-    rows = [
-        ["baseline", show(base.get("train")), show(base.get("dev")), "-"],
-        [
-            "chosen network",
-            show(final.get("train")),
-            show(final.get("dev")),
-            show(final.get("test")),
-        ],
-    ]
-    for ref in d.get("references") or []:
-        rows.append(
-            [
-                f"reference: {ref['name']}",
-                show(ref["train_error"]),
-                show(ref["dev_error"]),
-                show(ref.get("test_error")),
-            ]
-        )
-    if regression:  # the square root reads in the target's own units (dollars, not dollars^2)
-        rmse = [final.get(k) for k in ("train", "dev", "test")]
-        rows.append(["chosen network, RMSE", *(show(None if v is None else v**0.5) for v in rmse)])
-    if regression and d.get("r2"):
-        r2 = d["r2"]
-        parts = ("train", "dev", "test")
-        rows.append(["chosen network, R^2", *(_r_squared(r2.get(k)) for k in parts)])
-    if d.get("per_class"):  # 1 - mean per-class recall: the rare classes count as much
-        balanced = [(d["per_class"].get(k) or {}).get("balanced_error") for k in ("dev", "test")]
-        rows.append(["chosen network, balanced error", "-", *map(show, balanced)])
+    rows = result.error_rows()
     ui.table(
         f"{data.name}: errors ({data.head.metric_label})",
         ["model", "train", "dev", "test"],
@@ -330,6 +295,11 @@ def run_command(ui: UI, **options: Any) -> None:
         dev_from=options["dev_from"],
         **reading(options),
     )
+    if len(data.X_test) == 0:  # passed on as None, a test set was split off the training rows
+        raise DeepRecipeError(
+            "the test set is empty; accepted: --test above 0 or --test-data FILE (the recipe "
+            "reads its test set once, at the end)"
+        )
     bayes_error = options["bayes_error"]
     from_dataset = bayes_error is None and data.bayes_error is not None
     if from_dataset:
@@ -398,8 +368,8 @@ def run_command(ui: UI, **options: Any) -> None:
             data.labels(data.y_train),
             X_dev=data.X_dev,
             y_dev=data.labels(data.y_dev),
-            X_test=data.X_test if len(data.X_test) else None,
-            y_test=data.labels(data.y_test) if len(data.X_test) else None,
+            X_test=data.X_test,
+            y_test=data.labels(data.y_test),
             image_shape=data.image_shape,
             feature_names=data.feature_names,
             random_parts=data.random_parts,

@@ -1,7 +1,7 @@
 """How a :class:`~deeprecipe.recipe.RecipeResult` shows in a notebook: the errors of the
-baseline and the chosen model, each step with what it tried and kept, the decisions, and the
-recommendations. Error rates read as percentages, a regression's mean squared errors as
-numbers."""
+baseline, the chosen model and the reference models, each step with what it tried and kept,
+the decisions, and the recommendations. Error rates read as percentages, a regression's mean
+squared errors as numbers."""
 
 from __future__ import annotations
 
@@ -27,20 +27,12 @@ def step_rows(result: RecipeResult) -> list[list[object]]:
 
 
 def recipe_html(result: RecipeResult) -> str:
-    show = get_task(result.targets["task"]).format_metric
     what = "error" if get_task(result.targets["task"]).metric_is_rate else "MSE"
     errors = table(
         ["model", f"train {what}", f"dev {what}", f"test {what}"],
-        [
-            [
-                "baseline",
-                show(result.baseline["train_error"]),
-                show(result.baseline["dev_error"]),
-                "-",
-            ],
-            ["chosen", show(result.train_error), show(result.dev_error), show(result.test_error)],
-        ],
-        caption="errors (the test set read once, at the end, on the chosen model)",
+        result.error_rows(),
+        caption="errors (the test set read once, at the end, by the chosen network and the "
+        "references together)",
         highlight=[1],
     )
     per_class = []

@@ -250,6 +250,47 @@ class RecipeResult:
             **(self.yardsticks or {}),
         }
 
+    def error_rows(self) -> list[list[str]]:
+        """``(model, train, dev, test)`` as the CLI's summary and the notebook show them: the
+        baseline, the chosen network, each reference model on the same split (their test
+        errors from the same single read), and for a regression the chosen network's RMSE
+        (in the target's own units) and R^2, for a classifier its balanced error."""
+        task = get_task(self.targets["task"])
+        show = task.format_metric
+        rows = [
+            ["baseline", show(self.baseline["train_error"]), show(self.baseline["dev_error"]), "-"],
+            ["chosen network", show(self.train_error), show(self.dev_error), show(self.test_error)],
+        ]
+        yardsticks = self.yardsticks or {}
+        for ref in yardsticks.get("references") or []:
+            rows.append(
+                [
+                    f"reference: {ref['name']}",
+                    show(ref["train_error"]),
+                    show(ref["dev_error"]),
+                    show(ref.get("test_error")),
+                ]
+            )
+        if not task.metric_is_rate:  # the square root reads in the target's own units
+            rmse = (self.train_error, self.dev_error, self.test_error)
+            rows.append(
+                ["chosen network, RMSE", *(show(None if v is None else v**0.5) for v in rmse)]
+            )
+            r2 = yardsticks.get("r2")
+            if r2:  # to three decimals, as it is usually quoted (0.062, not 0.06152)
+                rows.append(
+                    ["chosen network, R^2"]
+                    + [
+                        "-" if r2.get(k) is None else f"{r2[k]:.3f}"
+                        for k in ("train", "dev", "test")
+                    ]
+                )
+        per_class = self.per_class
+        if per_class:  # 1 - mean per-class recall: the rare classes count as much
+            balanced = [(per_class.get(k) or {}).get("balanced_error") for k in ("dev", "test")]
+            rows.append(["chosen network, balanced error", "-", *map(show, balanced)])
+        return rows
+
     def summary_rows(self) -> list[tuple[str, str, str, str]]:
         """``(step, tried, kept, best dev error)`` per step, the table the CLI and the notebook
         show: ``kept`` is the chosen candidate, or why nothing was (a diagnostic, or nothing

@@ -195,10 +195,8 @@ class ProgressView:
         )
 
     def _on_gradcheck(self, event: Event) -> None:
-        verdict = event.get("outcome") or ("passed" if event.get("passed") else "FAILED")
         self._line(
-            f"gradient check {event['label']}: {event['difference']:.3g} "
-            f"({event['verdict']}, {verdict})"
+            f"gradient check {event['label']}: {event['difference']:.3g} ({event['reading']})"
         )
 
     def _on_references(self, event: Event) -> None:

@@ -189,6 +189,8 @@ def test_a_network_collapsed_to_a_constant_is_inconclusive_not_failed():
     result = gradcheck(net, X, y)
     assert result.difference > 1e-3 and not result.passed and not result.failing_tensors
     assert result.inconclusive and result.outcome == "inconclusive"
+    # its band read as an alarm beside it: '1 (likely a bug, inconclusive)' (a new-user trial)
+    assert result.reading == "inconclusive: every error within the rounding noise"
     assert "(inconclusive;" in str(result)
     assert any(n.startswith("inconclusive: every error") for n in result.notes)
     shown = result.to_dict()
@@ -197,3 +199,4 @@ def test_a_network_collapsed_to_a_constant_is_inconclusive_not_failed():
     assert not any(t["failing"] for t in shown["per_tensor"])
     alive = gradcheck(Network([3, 4, 1], loss="mse", dtype=np.float64, seed=0), X, y)
     assert alive.outcome == "passed" and not alive.inconclusive
+    assert alive.reading == f"{alive.verdict}, passed" == alive.to_dict()["reading"]

@@ -162,3 +162,37 @@ def test_a_loss_that_disagrees_with_itself_is_named(data):
     result = gradcheck(net, X, y)
     (note,) = [n for n in result.notes if "fell back" in n]
     assert note.startswith("the loss HuberLosses disagrees with itself: the mean of its example")
+
+
+class DoubledGradient(MeanSquaredError):
+    """example_gradient overridden with a factor of 2 too many; value inherited."""
+
+    name = "doubled"
+
+    def example_gradient(self, z, y):
+        return 2 * (z - y)
+
+
+class HuberWithoutClip(Huber):
+    """value_and_gradient whose gradient forgets Huber's clip: MSE's beyond |r| = 1."""
+
+    name = "huber"
+
+    def value_and_gradient(self, z, y):
+        value, _ = super().value_and_gradient(z, y)
+        return value, (z - y) / z.shape[0]
+
+
+@pytest.mark.parametrize("loss", [DoubledGradient(), HuberWithoutClip()])
+def test_a_loss_whose_gradient_is_wrong_is_named(data, loss):
+    """A new-user trial: a loss overriding example_gradient with a bug failed every tensor,
+    with no note naming the loss (activations get one)."""
+    X, y = data
+    net = Network([3, 4, 1], activation="tanh", loss=loss, dtype=np.float64, seed=1)
+    result = gradcheck(net, X, y)
+    assert not result.passed
+    (note,) = [n for n in result.notes if n.startswith("your loss")]
+    assert f"your loss {loss.name!r} disagrees with itself: its gradient gives dJ/dz" in note
+    assert "the bug is in its gradient" in note
+    right = Network([3, 4, 1], activation="tanh", loss=Huber(), dtype=np.float64, seed=1)
+    assert not any(n.startswith("your loss") for n in gradcheck(right, X, y).notes)

@@ -52,6 +52,7 @@ from deeprecipe.check.numerical import (
     rounding_noise,
     rounding_note,
 )
+from deeprecipe.check.own_loss import loss_note
 from deeprecipe.check.result import (
     GREAT,
     GradcheckResult,
@@ -307,8 +308,9 @@ def _check_network(
             result.notes.append(
                 f"inconclusive: every error (largest {largest:.1e}) is within the finite "
                 f"differences' rounding noise (about {result.noise_floor:.0e} per entry), so "
-                "the gradient itself is that small: the network's output barely depends on its "
-                "weights (dead ReLUs, a network collapsed to a constant output); the check can "
+                "the gradient itself is that small: training reached a minimum of the cost "
+                "(with L2, where the data's gradient and the penalty's cancel), or the output "
+                "barely depends on the weights (dead ReLUs, a constant output); the check can "
                 "show neither a bug nor its absence here: check at initialization, or on "
                 "examples the network does not fit"
             )
@@ -318,6 +320,11 @@ def _check_network(
     if result.failing_tensors and net.own_activations:  # yours, checked alone: the bug?
         net.forward(X, training=False)
         result.notes.extend(activation_notes(net, net.own_activations))
+    if result.failing_tensors and net.own_loss is not None:
+        logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
+        note = loss_note(net.own_loss, logits, targets)
+        if note:
+            result.notes.append(note)
     return result
 
 

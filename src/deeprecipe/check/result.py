@@ -222,6 +222,15 @@ class GradcheckResult:
             return "passed"
         return "inconclusive" if self.inconclusive else "FAILED"
 
+    @property
+    def reading(self) -> str:
+        """The verdict and outcome as displays say them beside the difference ("great,
+        passed", "likely a bug, FAILED"); an inconclusive check's band would read as an alarm
+        ("1 (likely a bug, inconclusive)"), so it says why instead."""
+        if self.inconclusive:
+            return "inconclusive: every error within the rounding noise"
+        return f"{self.verdict}, {self.outcome}"
+
     def within_noise(self, tensor: TensorCheck) -> bool:
         """Every error of ``tensor`` is within the finite differences' rounding noise: its
         relative difference, however large, is then no evidence of a bug."""
@@ -279,6 +288,7 @@ class GradcheckResult:
             "verdict": self.verdict,
             "passed": self.passed,
             "outcome": self.outcome,
+            "reading": self.reading,
             "failing_tensors": self.failing_tensors,
             "worst_tensor": self.worst_tensor,
             "thresholds": asdict(self.thresholds),

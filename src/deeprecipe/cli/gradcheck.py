@@ -35,10 +35,9 @@ def gradcheck_rows(check: dict[str, Any]) -> list[list[str]]:
 
 def show_check(ui: UI, check: dict[str, Any]) -> None:
     """The per-tensor table and the worst entries of one check."""
-    verdict = check.get("outcome") or ("passed" if check["passed"] else "FAILED")
     title = (
         f"Gradient check {check['label']}: difference {fmt(check['difference'])} -> "
-        f"{check['verdict']} ({verdict})"
+        f"{check['reading']}"
     )
     caption = (
         f"{check['mode']} mode, {check['n_checked']} of {check['n_parameters']} entries, "

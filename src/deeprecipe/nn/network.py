@@ -389,9 +389,14 @@ class Network:
         """Your own activations and loss (not the built-ins of their names), which
         :attr:`config`, and so a model file, can only name: a copy and a pickle keep them."""
         out = [f"activation {a.name!r}" for a in self.own_activations]
-        if LOSSES.get(self.loss.name) != self.loss:
+        if self.own_loss is not None:
             out.append(f"loss {self.loss.name!r}")
         return out
+
+    @property
+    def own_loss(self) -> Task | None:
+        """The loss when it is your own (not the built-in of its name), else None."""
+        return None if LOSSES.get(self.loss.name) == self.loss else self.loss
 
     @classmethod
     def from_config(

@@ -285,6 +285,7 @@ class RunState:
             verdict=out.get("verdict"),
             passed=out.get("passed"),
             outcome=out.get("outcome"),
+            reading=out.get("reading"),
         )
         return out
 
@@ -454,7 +455,8 @@ class RunState:
         if cut:
             self.notes.append(
                 f"step {name}: the wall-time budget stopped {len(cut)} of its "
-                f"{len(candidates)} trainings before their last epoch ({', '.join(cut)})"
+                f"{len(candidates)} trainings before their last epoch "
+                f"({('; ' if any(',' in label for label in cut) else ', ').join(cut)})"
             )
         for label, outcome in zip(labels, outcomes):
             self.labels.setdefault(outcome.key, label)

@@ -313,10 +313,9 @@ def gradcheck_section(checks: Mapping[str, Mapping[str, Any]] | None) -> list[An
             ]
             for t in check["per_tensor"]
         ]
-        verdict = check.get("outcome") or ("passed" if check["passed"] else "FAILED")
         caption = (
-            f"{label}: difference {check['difference']:.3e}, {check['verdict']} "
-            f"({verdict}; {check['mode']} mode)"
+            f"{label}: difference {check['difference']:.3e} ({_reading(check)}; "
+            f"{check['mode']} mode)"
         )
         blocks.append(
             Table(["tensor", "shape", "checked", "difference", "verdict"], rows, caption=caption)
@@ -404,4 +403,12 @@ def build_report(run: Mapping[str, Any]) -> Report:
         subtitle=run.get("subtitle", ""),
         sections=sections,
         results=plain(results),
+    )
+
+
+def _reading(check: dict[str, Any]) -> str:
+    """A check's verdict and outcome in words (a record from before ``reading`` was kept: its
+    verdict and whether it passed)."""
+    return (
+        check.get("reading") or f"{check['verdict']}, {'passed' if check['passed'] else 'FAILED'}"
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from deeprecipe.recipe.state import RunState
 from deeprecipe.recipe.steps import VARIANCE_STEPS
 from deeprecipe.recipe.sweep import TrialOutcome
@@ -37,16 +35,24 @@ def learning_curve(run: RunState, outcomes: list[TrialOutcome] | None):
 
 
 def validation_curves(run: RunState) -> dict[str, Any]:
-    """Train and dev error against lambda and keep_prob, from the first sweep of each."""
+    """Train and dev error against lambda and keep_prob, from the last sweep of each and the
+    earlier sweeps' points on the same network (a second L2 step that went on to lambda 30
+    after the first stopped at 10 drew only the first, whose best was not the chosen)."""
     from deeprecipe.diagnose import ValidationCurve
 
     curves = {}
     for name, param in (("l2", "l2"), ("dropout", "keep_prob")):
-        step = next((s for s in run.steps if s.name == name), None)
-        if step is None or not step.candidates:
+        sweeps = [s for s in run.steps if s.name == name and s.candidates]
+        if not sweeps:
             continue
-        order = np.argsort([c["spec"][param] for c in step.candidates], kind="stable")
-        points = [step.candidates[i] for i in order]
+        base = _without(sweeps[-1].candidates[0]["spec"], param)
+        by_value = {  # a later sweep's point replaces an earlier one at the same value
+            c["spec"][param]: c
+            for step in sweeps
+            for c in step.candidates
+            if _without(c["spec"], param) == base
+        }
+        points = [by_value[v] for v in sorted(by_value)]
         curves[param] = ValidationCurve(
             param_name=param,
             values=[c["spec"][param] for c in points],
@@ -59,6 +65,10 @@ def validation_curves(run: RunState) -> dict[str, Any]:
             diverged=[[bool(c["diverged"])] for c in points],
         )
     return curves
+
+
+def _without(spec: Mapping[str, Any], param: str) -> dict[str, Any]:
+    return {k: v for k, v in spec.items() if k != param}
 
 
 def recommend(

@@ -81,9 +81,13 @@ def _validation_curves(result: Mapping[str, Any]) -> dict[str, Any]:
         curve = (result.get("validation_curves") or {}).get(parameter)
         if not curve:
             continue
-        step = next((s for s in steps if s.get("name") == step_name), None)
+        # the last sweep that kept a value: its value is the chosen network's
+        step = next(
+            (s for s in reversed(steps) if s.get("name") == step_name and s.get("accepted")),
+            None,
+        )
         chosen = None
-        if step is not None and step.get("accepted"):
+        if step is not None:
             kept = _candidate([step], step.get("chosen_key"))
             chosen = None if kept is None else kept["spec"].get(parameter)
         curves[parameter] = {

@@ -260,3 +260,16 @@ def test_the_data_fingerprint_follows_the_split_and_takes_an_empty_test_set():
     assert fingerprint(seed=0) == fingerprint(seed=0)
     assert fingerprint(seed=0) != fingerprint(seed=1)
     assert fingerprint(test_size=0) != fingerprint()  # no test set at all: still a fingerprint
+
+
+def test_a_claim_left_by_a_run_stopped_before_it_kept_anything_is_free(invoke, tmp_path):
+    """A new-user trial: Ctrl-C in a run's first seconds left deeprecipe-run.json alone, and
+    the folder refused a rerun with another --seed as 'another run'."""
+    folder = tmp_path / "stopped"
+    folder.mkdir()
+    claim = {"format": "deeprecipe.run-folder", "version": 1, "command": "train", "data": "x"}
+    (folder / CLAIM_FILE).write_text(json.dumps(claim | {"options": {}}))
+    assert invoke(*TRAIN, "--seed", "3", "--out", folder).exit_code == 0
+    assert (folder / "results.json").exists()
+    owner = json.loads((folder / CLAIM_FILE).read_text())
+    assert owner["options"] and owner["data"] != "x"

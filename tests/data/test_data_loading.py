@@ -200,6 +200,8 @@ def test_a_date_column_is_refused_with_how_to_make_numbers_of_it(tmp_path, when,
     assert message.startswith("feature column 'date' has 60 distinct text values in 60 rows")
     derive = "numbers derived from them as columns of their own (year, month, day of year, weekday"
     assert (", which read as dates:" in message) is dates and (derive in message) is dates
+    # a new-user trial: macrodata split at random read a test MSE of 0.15, by time 2.65
+    assert ("a random split trains on the future" in message) is dates
     assert "drop=['date']" in message and ("an id, a date, free text" in message) is not dates
 
 

@@ -104,3 +104,15 @@ def test_the_notes_say_what_the_figures_rest_on_and_that_small_data_is_not_preci
     y = (X[:, 0] + 0.5 * rng.normal(size=8000) > 0).astype(int)
     assert not any("no known result" in n for n in _bracket(X, y, regression=False).notes)
     assert math.isfinite(result.bracket[1])
+
+
+def test_a_lower_estimate_clipped_at_zero_says_why_where_it_is_printed():
+    """macrodata in a new-user trial: the console read 'nearest-neighbour estimate 0' with the
+    reason in the report alone."""
+    from deeprecipe.diagnose.achievable import AchievableError, Bound
+
+    clipped = Bound(0.0, 0.0, 0.02, "nearest-neighbour noise variance (Gamma test) on 40 rows", 40)
+    text = str(AchievableError("mse", None, clipped))
+    assert "estimate 0 (the noise variance read off neighbours fell below zero" in text
+    rate = Bound(0.0, 0.0, 0.05, "Cover-Hart", 40)  # an error rate of 0 is a figure, not a clip
+    assert "estimate 0.0% (95% 0.0%-5.0%)" in str(AchievableError("error", None, rate))

@@ -108,6 +108,18 @@ def test_the_decision_rule_keeps_only_what_beats_the_incumbent_on_dev():
     assert best.winner.key == "d" and best.text.startswith("kept better: dev error 0.2 -> 0.1")
 
 
+def test_a_tie_shows_the_losses_that_broke_it_in_enough_digits_to_differ():
+    """diabetes in a new-user trial: 'broken by the lowest dev loss (..: 1347, ..: 1347)'."""
+    incumbent = _outcome("a", 2800.0, 1400.0)
+    labels = {"a": "now", "b": "lambda 1", "c": "lambda 3"}
+    tied = [_outcome("b", 2694.0, 1347.4), _outcome("c", 2694.0, 1347.02)]
+    text = better_on_dev(incumbent, tied, labels).text
+    assert (
+        "broken by the lowest dev loss without the L2 term (lambda 3: 1347, lambda 1: 1347.4)"
+        in text
+    )
+
+
 def test_errors_equal_up_to_their_last_digits_are_ties():
     """mtcars (a regression, L2 = 10): a wider network was kept for a dev MSE lower by 2.5e-13
     with a training MSE higher by 9e-14, the same function up to rounding."""

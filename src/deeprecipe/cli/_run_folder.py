@@ -97,8 +97,10 @@ class RunFolder:
 
         Call it once every option has been accepted: with ``overwrite`` it removes files."""
         earlier = self._earlier_owner()
-        if earlier is None and not self._signs_of_a_run():
-            return False  # nothing of deeprecipe's here: the folder is free
+        if not self._signs_of_a_run():  # nothing of deeprecipe's here, or a claim alone
+            if earlier is not None and earlier != self.owner:
+                self.clear()  # a run stopped before it kept anything (Ctrl-C in its first seconds)
+            return False
         if overwrite:
             self.clear()
             return False

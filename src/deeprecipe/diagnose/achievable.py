@@ -102,10 +102,16 @@ class AchievableError:
                 if self.upper is not None and lo.value > self.upper.value
                 else ""
             )
-            parts.append(
-                f"nearest-neighbour estimate {fmt(lo.value)} (95% {fmt(lo.low)}-{fmt(lo.high)}"
-                f"{above})"
-            )
+            if self.metric != "error" and lo.value <= 0:  # the Gamma test's intercept, clipped
+                parts.append(
+                    "nearest-neighbour estimate 0 (the noise variance read off neighbours fell "
+                    "below zero at distance 0: no lower bound above 0 here)"
+                )
+            else:
+                parts.append(
+                    f"nearest-neighbour estimate {fmt(lo.value)} (95% {fmt(lo.low)}-"
+                    f"{fmt(lo.high)}{above})"
+                )
         return "achievable error: " + ("; ".join(parts) if parts else "unknown")
 
 

@@ -52,20 +52,32 @@ def tie_note(
 ) -> str:
     """How a tie on dev error was broken ("" when there was none): between candidates, and
     with the current configuration."""
-    tied = [o for o in outcomes if o.ties_on_dev(best)]
+    tied = sorted((o for o in outcomes if o.ties_on_dev(best)), key=lambda o: o.dev_score)
     note = ""
     if len(tied) > 1:
+        digits = telling_digits([o.result["dev_loss"] for o in tied])
         losses = ", ".join(
-            f"{labels.get(o.key, o.key)}: {o.result['dev_loss']:.4g}"
-            for o in sorted(tied, key=lambda o: o.dev_score)
+            f"{labels.get(o.key, o.key)}: {o.result['dev_loss']:.{digits}g}" for o in tied
         )
         note += (
             f"; {len(tied)} candidates tie at {show(best.dev_error)} dev error, broken by the "
             f"lowest dev loss without the L2 term ({losses})"
         )
     if incumbent is not None and best.ties_on_dev(incumbent) and best is not incumbent:
+        before, after = incumbent.result["dev_loss"], best.result["dev_loss"]
+        digits = telling_digits([before, after])
         note += (
             f"; a tie on dev error with the current configuration, broken by the lower dev "
-            f"loss {incumbent.result['dev_loss']:.4g} -> {best.result['dev_loss']:.4g}"
+            f"loss {before:.{digits}g} -> {after:.{digits}g}"
         )
     return note
+
+
+def telling_digits(values: Sequence[float], least: int = 4, most: int = 10) -> int:
+    """The fewest significant digits, from ``least``, that print different values differently
+    ("broken by the lowest dev loss (..: 1347, ..: 1347)" told nothing)."""
+    for digits in range(least, most + 1):
+        shown = [f"{v:.{digits}g}" for v in values]
+        if len(set(shown)) == len(set(values)):
+            return digits
+    return most

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "deeprecipe"
 
 #: each room's rank; modules at the top of the package rank as listed (the bottom ones: 0)
 RANK = {
-    "errors": 0, "_validation": 0, "_files": 0, "task": 0, "_html": 0, "defaults": 0,
+    "errors": 0, "_validation": 0, "_files": 0, "task": 0, "_html": 0, "_figure": 0, "defaults": 0,
     "_threads": 0, "events": 0, "progress": 0, "_stats": 0,
     "data": 1, "nn": 2, "model": 2.5, "io": 2.5, "train": 3, "check": 4, "diagnose": 4,
     "recipe": 5, "report": 6, "cli": 7, "sklearn": 7, "__init__": 8,

@@ -20,6 +20,7 @@ _LAZY = {
     "fit": "deeprecipe.train",
     "Trainer": "deeprecipe.train",
     "EarlyStopping": "deeprecipe.train",
+    "LearningRateDecay": "deeprecipe.train",
     "History": "deeprecipe.train",
     "split": "deeprecipe.data",
     "Standardizer": "deeprecipe.data",

@@ -6,25 +6,30 @@ Where two faces legitimately start from different values, both rows are here, si
 with the reason; the CLI's ``--help`` is built from these rows.
 
 Learning rate alpha, per face and optimizer (:data:`LEARNING_RATES`)
-=================  ====  ========  =====  =====================================================
-face               gd    momentum  adam   why
-=================  ====  ========  =====  =====================================================
-``engine``         0.01  0.01      0.001  ``get_optimizer(name)`` and the optimizer classes: the
-                                          course's assignments (0.01 for gradient descent on
-                                          raw-ish inputs; Adam's paper default 0.001)
-``train``          0.01  0.01      0.01   ``deeprecipe train --learning-rate``
-                                          (:data:`TRAIN_LEARNING_RATE`): one value for every
-                                          optimizer, as a checkpoint's recorded options say
-``recipe``         0.1   0.1       0.001  :class:`~deeprecipe.recipe.RecipeConfig` and a trial
-                                          spec: full-batch descent on standardized inputs takes
-                                          a 10x larger step than the engine's; Adam keeps 0.001
-``run``            0.1   0.1       0.01   ``deeprecipe run``: its baseline starts from Adam, and
-                                          at 0.001 the embedded datasets need far more than the
-                                          1000 epochs of the budget to reach their error
-``sklearn``        1e-3  1e-3      1e-3   the estimators (:data:`SKLEARN_LEARNING_RATE`):
-                                          scikit-learn's ``learning_rate_init``, one value since
-                                          ``__init__`` cannot read one parameter off another
-=================  ====  ========  =====  =====================================================
+=================  ====  ========  =======  =====  ===============================================
+face               gd    momentum  rmsprop  adam   why
+=================  ====  ========  =======  =====  ===============================================
+``engine``         0.01  0.01      0.001    0.001  ``get_optimizer(name)`` and the optimizer
+                                                   classes: the course's assignments (0.01 for
+                                                   gradient descent on raw-ish inputs; Adam's
+                                                   paper default 0.001, Keras's for RMSprop)
+``train``          0.01  0.01      0.01     0.01   ``deeprecipe train --learning-rate``
+                                                   (:data:`TRAIN_LEARNING_RATE`): one value for
+                                                   every optimizer, as a checkpoint's recorded
+                                                   options say
+``recipe``         0.1   0.1       0.001    0.001  :class:`~deeprecipe.recipe.RecipeConfig` and a
+                                                   trial spec: full-batch descent on standardized
+                                                   inputs takes a 10x larger step than the
+                                                   engine's; the adaptive ones keep 0.001
+``run``            0.1   0.1       0.01     0.01   ``deeprecipe run``: its baseline starts from
+                                                   Adam, and at 0.001 the embedded datasets need
+                                                   far more than the 1000 epochs of the budget
+                                                   to reach their error
+``sklearn``        1e-3  1e-3      1e-3     1e-3   the estimators (:data:`SKLEARN_LEARNING_RATE`):
+                                                   scikit-learn's ``learning_rate_init``, one
+                                                   value since ``__init__`` cannot read one
+                                                   parameter off another
+=================  ====  ========  =======  =====  ===============================================
 
 Diagnosis tolerances
     :data:`TOLERANCE` (0.015, :func:`deeprecipe.diagnose.diagnose` and ``deeprecipe
@@ -60,9 +65,9 @@ DEV_SOURCES = ("auto", "train", "test")
 
 #: the learning rate used when none is given: ``LEARNING_RATES[face][optimizer]`` (see above)
 LEARNING_RATES: dict[str, dict[str, float]] = {
-    "engine": {"gd": 0.01, "sgd": 0.01, "momentum": 0.01, "adam": 0.001},
-    "recipe": {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "adam": 0.001},
-    "run": {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "adam": 0.01},
+    "engine": {"gd": 0.01, "sgd": 0.01, "momentum": 0.01, "rmsprop": 0.001, "adam": 0.001},
+    "recipe": {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "rmsprop": 0.001, "adam": 0.001},
+    "run": {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "rmsprop": 0.01, "adam": 0.01},
 }
 #: one value whatever the optimizer: ``deeprecipe train --learning-rate``, and the estimators
 TRAIN_LEARNING_RATE = 0.01
@@ -117,11 +122,13 @@ def learning_rate(face: str, optimizer: str) -> float:
 
 
 def learning_rate_help(
-    face: str, *, optimizers: tuple[str, ...] = ("adam", "gd", "momentum")
+    face: str, *, optimizers: tuple[str, ...] = ("adam", "rmsprop", "gd", "momentum")
 ) -> str:
-    """``"0.01 for Adam, 0.1 for gd/momentum"``: a face's row, as ``--help`` quotes it."""
+    """``"0.01 for Adam/RMSprop, 0.1 for gd/momentum"``: a face's row, as ``--help`` quotes
+    it."""
     rates = LEARNING_RATES[face]
+    names = {"adam": "Adam", "rmsprop": "RMSprop"}
     groups: dict[float, list[str]] = {}
     for name in optimizers:
-        groups.setdefault(rates[name], []).append("Adam" if name == "adam" else name)
+        groups.setdefault(rates[name], []).append(names.get(name, name))
     return ", ".join(f"{rate:g} for {'/'.join(names)}" for rate, names in groups.items())

@@ -32,7 +32,7 @@ def test_each_face_starts_from_its_row_of_the_table():
 def test_the_help_quotes_the_table():
     run_help = CliRunner().invoke(cli, ["run", "--help"], terminal_width=200).output
     assert f"[default: {defaults.learning_rate_help('run')}]" in run_help
-    assert defaults.learning_rate_help("run") == "0.01 for Adam, 0.1 for gd/momentum"
+    assert defaults.learning_rate_help("run") == "0.01 for Adam/RMSprop, 0.1 for gd/momentum"
     assert f"[default: {defaults.RUN_BUDGET}]" in run_help
     train_help = CliRunner().invoke(cli, ["train", "--help"], terminal_width=200).output
     assert f"[default: {defaults.TRAIN_LEARNING_RATE}; x>0.0]" in train_help

@@ -68,7 +68,7 @@ def test_arrays_stay_on_the_backend_through_a_step(backend):
 
 
 @pytest.mark.parametrize("loss", ["softmax_crossentropy", "binary_crossentropy", "mse"])
-@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "rmsprop", "adam"])
 def test_fit_follows_numpys_trajectory(backend, loss, optimizer):
     X, y = _problem(loss)
     kw = dict(l2=0.3, keep_prob=0.8, dtype="float64", seed=5)
@@ -86,6 +86,20 @@ def test_fit_follows_numpys_trajectory(backend, loss, optimizer):
     np.testing.assert_allclose(h1.train_error, h0.train_error, rtol=RTOL_64)
     np.testing.assert_allclose(h1.dev_error, h0.dev_error, rtol=RTOL_64)
     np.testing.assert_allclose(theta1, theta0, rtol=RTOL_64, atol=1e-12)
+
+
+def test_mini_batches_in_row_order_are_in_row_order_on_every_backend(backend):
+    """A learner's trial: shuffle=False kept row order on NumPy and shuffled elsewhere."""
+    X, y = _problem("binary_crossentropy")
+    runs = {}
+    for where in (get_backend("numpy"), backend):
+        net = _net("binary_crossentropy", where, dtype="float64", seed=5)
+        fit(net, X, y, epochs=2, batch_size=16, shuffle=False, metrics_every=0)
+        runs[where.name] = net.get_theta()
+    np.testing.assert_allclose(runs[backend.name], runs["numpy"], rtol=RTOL_64, atol=1e-12)
+    shuffled = _net("binary_crossentropy", get_backend("numpy"), dtype="float64", seed=5)
+    fit(shuffled, X, y, epochs=2, batch_size=16, metrics_every=0)
+    assert not np.allclose(shuffled.get_theta(), runs["numpy"])
 
 
 def test_data_kept_on_the_device_train_as_host_data_do_and_stay_there(backend, monkeypatch):

@@ -94,6 +94,12 @@ def test_zeros_initializer_and_default_per_activation():
     tanh = Network([300, 300, 1], activation="tanh", seed=0)
     assert relu["W1"].std() == pytest.approx(np.sqrt(2 / 300), rel=0.02)  # He for ReLU
     assert tanh["W1"].std() == pytest.approx(np.sqrt(1 / 300), rel=0.02)  # Xavier for tanh
+    # one activation per hidden layer: each layer its own (a learner's trial: every layer
+    # took the first layer's Xavier), the output layer the last hidden layer's
+    mixed = Network([300, 300, 300, 300], activation=["tanh", "relu"], seed=0)
+    assert mixed["W1"].std() == pytest.approx(np.sqrt(1 / 300), rel=0.02)
+    assert mixed["W2"].std() == pytest.approx(np.sqrt(2 / 300), rel=0.02)
+    assert mixed["W3"].std() == pytest.approx(np.sqrt(2 / 300), rel=0.02)
 
 
 def test_set_and_get_weights_by_name():

@@ -247,7 +247,7 @@ def test_sparse_input_is_densified_or_refused_when_too_big(blobs, monkeypatch):
         ("l2", -1.0, "l2=-1.0 must be a number in \\[0.0"),
         ("keep_prob", 0.0, "keep_prob=0.0"),
         ("keep_prob", (0.5, 0.5), "keep_prob has 2 entries"),
-        ("optimizer", "rmsprop", "optimizer='rmsprop' is not known"),
+        ("optimizer", "adagrad", "optimizer='adagrad' is not known"),
         ("batch_size", 0, "batch_size=0"),
         ("max_epochs", 2.5, "max_epochs=2.5"),
         ("validation_fraction", 1.0, "validation_fraction=1.0"),

@@ -23,7 +23,7 @@ def test_a_spec_is_frozen_and_changes_only_through_a_checked_replace():
         ({"keep_prob": 0.0}, "keep_prob=0.0"),
         ({"keep_prob": (0.5, 0.5, 0.5)}, "keep_prob has 3 entries"),
         ({"learning_rate": 0.0}, "learning_rate=0.0"),
-        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"optimizer": "adagrad"}, "optimizer"),
         ({"activation": "swish"}, "activation"),
         ({"dtype": "float16"}, "dtype"),
         ({"augment": {"std": 0.1}}, "augment="),

@@ -9,7 +9,17 @@ import pytest
 
 from deeprecipe import DeepRecipeError
 from deeprecipe.nn import Network
-from deeprecipe.train import Adam, Callback, EarlyStopping, Momentum, TimeLimit, Trainer, fit
+from deeprecipe.train import (
+    Adam,
+    Callback,
+    EarlyStopping,
+    LearningRateDecay,
+    Momentum,
+    RMSprop,
+    TimeLimit,
+    Trainer,
+    fit,
+)
 
 
 @pytest.fixture
@@ -20,11 +30,11 @@ def blobs():
     return X[:200], y[:200], X[200:], y[200:]
 
 
-@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "rmsprop", "adam"])
 def test_every_optimizer_learns(blobs, optimizer):
     X, y, Xd, yd = blobs
     net = Network([4, 16, 1], seed=0)
-    lr = {"gd": 0.5, "momentum": 0.5, "adam": 0.01}[optimizer]
+    lr = {"gd": 0.5, "momentum": 0.5, "rmsprop": 0.01, "adam": 0.01}[optimizer]
     history = fit(
         net,
         X,
@@ -52,6 +62,55 @@ def test_adam_matches_torch(torch):
         param.grad = torch.tensor(g)
         reference.step()
     np.testing.assert_allclose(theta, param.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_rmsprop_matches_torch(torch):
+    theta = np.linspace(-1, 1, 12)
+    grads = [np.cos(np.arange(12.0) * (k + 1)) for k in range(5)]
+    ours = RMSprop(learning_rate=0.05, beta=0.9)
+    param = torch.tensor(theta.copy(), requires_grad=True)
+    reference = torch.optim.RMSprop([param], lr=0.05, alpha=0.9, eps=1e-8)
+    for g in grads:
+        ours.step(theta, g)
+        param.grad = torch.tensor(g)
+        reference.step()
+    np.testing.assert_allclose(theta, param.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_rmsprop_is_the_course_formula_and_resumes_from_its_state():
+    theta, s = np.ones(3), np.zeros(3)
+    opt = RMSprop(learning_rate=0.1, beta=0.9, epsilon=1e-8)
+    expected = np.ones(3)
+    for g in (np.array([1.0, -2.0, 0.5]), np.array([0.5, 1.0, -1.0])):
+        opt.step(theta, g)
+        s = 0.9 * s + 0.1 * g**2
+        expected -= 0.1 * g / (np.sqrt(s) + 1e-8)
+    np.testing.assert_allclose(theta, expected, rtol=1e-15)
+    again = RMSprop()
+    again.load_state_dict(opt.state_dict())
+    assert again.t == 2 and again.beta == 0.9 and np.array_equal(again.s, opt.s)
+
+
+def test_learning_rate_decay_is_the_courses_schedule(blobs):
+    """alpha = alpha0 / (1 + decay_rate * floor(epoch / time_interval)), the lecture's and
+    the optimization assignment's scheduled decay."""
+    X, y, _, _ = blobs
+    rates = []
+
+    class Record(Callback):
+        def on_epoch_begin(self, trainer):
+            rates.append(trainer.optimizer.learning_rate)
+
+    decay = LearningRateDecay(decay_rate=1.0, time_interval=2)
+    trainer = Trainer(Network([4, 3, 1], seed=0), learning_rate=0.1, callbacks=[decay, Record()])
+    trainer.fit(X, y, epochs=5)
+    assert rates == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.1 / 3])
+    trainer.fit(X, y, epochs=1)  # a later fit continues the schedule
+    assert rates[-1] == pytest.approx(0.1 / 3)
+    every = LearningRateDecay(0.5)
+    fit(Network([4, 3, 1], seed=0), X, y, learning_rate=0.2, epochs=3, callbacks=[every])
+    with pytest.raises(DeepRecipeError, match="time_interval"):
+        LearningRateDecay(1.0, time_interval=0)
 
 
 def test_momentum_is_the_course_average():
@@ -277,7 +336,7 @@ def test_a_guarded_divergence_says_so_once_not_in_numpy_overflow_warnings():
     [
         ({"epochs": 0}, "epochs=0"),
         ({"learning_rate": -1.0}, "learning_rate=-1.0"),
-        ({"optimizer": "rmsprop"}, "optimizer='rmsprop'"),
+        ({"optimizer": "adagrad"}, "optimizer='adagrad'"),
         ({"batch_size": 0}, "batch_size=0"),
         ({"X_dev": np.ones((3, 4))}, "X_dev and y_dev"),
         ({"train_metrics": "full"}, "train_metrics='full'"),

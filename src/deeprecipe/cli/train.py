@@ -56,7 +56,7 @@ RESUME_MUST_MATCH = (
 )  # fmt: skip
 ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
 INITS = ["he", "xavier", "glorot", "lecun", "random", "zeros"]
-OPTIMIZERS = ["gd", "momentum", "adam"]
+OPTIMIZERS = ["gd", "momentum", "rmsprop", "adam"]
 
 
 def network_options(command):

@@ -14,6 +14,11 @@ Backward, given dJ/dA[l] (``m`` = training-set size, ``lambda`` the L2 strength)
     db[l]   = sum over examples of dZ[l]
     dA[l-1] = dZ[l] W[l]^T
 
+The course's ``1/m`` is already inside dZ: the output layer starts backprop from
+``dZ[L] = (A[L] - Y) / m_batch`` (:meth:`Task.gradient <deeprecipe.task.Task.gradient>`), so
+every dZ[l] here is the course's dZ[l] / m_batch, and ``A[l-1]^T dZ[l]`` is its
+``(1/m) dZ[l] A[l-1]^T``, transposed for examples in rows.
+
 Training reuses memory: with ``reuse_buffers=True`` (what :meth:`Network.loss_and_gradient`
 asks for) every array above is written into a buffer the layer keeps, through NumPy's ``out=``
 arguments, so a mini-batch step allocates nothing. The buffers hold as many rows as the largest

@@ -105,7 +105,9 @@ class Network:
             ``value_and_gradient``, say). A model file names activations and losses, so a
             network with your own is refused there (pickling and copies keep it).
         init: initializer name (``he``, ``xavier``, ``glorot``, ``lecun``, ``random``,
-            ``zeros``); by default the one the course recommends for ``activation``.
+            ``zeros``); by default the one the course recommends for each hidden layer's
+            ``activation`` (He for ReLU, Xavier for tanh), the output layer taking the last
+            hidden layer's.
         init_scale: the factor of ``random`` initialization (``N(0, 1) * init_scale``).
         keep_prob: inverted-dropout keep probability, one value or one per hidden layer;
             never applied to the output layer.
@@ -228,12 +230,14 @@ class Network:
 
     def initialize(self, init: str | None = None, *, scale: float | None = None) -> None:
         """(Re)draw every ``W[l]`` from the initializer and zero every ``b[l]``."""
-        first = self._activation_fns[0] if self._activation_fns else get_activation("identity")
-        name = init or self.init or first.recommended_init
+        hidden = self._activation_fns or [get_activation("identity")]
+        # each hidden layer its activation's; the output layer the last hidden layer's
+        recommended = [a.recommended_init for a in hidden] + [hidden[-1].recommended_init]
         scale = self.init_scale if scale is None else check_number("scale", scale, low=0.0)
         host = self._host_theta()
         tensors = self.views(host)
         for l, (n_in, n_out) in enumerate(self.shapes[::2]):
+            name = init or self.init or recommended[l]
             tensors[2 * l][...] = initial_weights(name, n_in, n_out, self.rng, scale=scale)
             tensors[2 * l + 1][...] = 0
         self.theta = host

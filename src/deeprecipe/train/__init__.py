@@ -1,6 +1,12 @@
 """Training: optimizers, the fit loop, callbacks and the history they record."""
 
-from deeprecipe.train.callbacks import Callback, EarlyStopping, PublishEvents, TimeLimit
+from deeprecipe.train.callbacks import (
+    Callback,
+    EarlyStopping,
+    LearningRateDecay,
+    PublishEvents,
+    TimeLimit,
+)
 from deeprecipe.train.history import History
 from deeprecipe.train.optimizers import (
     OPTIMIZERS,
@@ -8,6 +14,7 @@ from deeprecipe.train.optimizers import (
     GradientDescent,
     Momentum,
     Optimizer,
+    RMSprop,
     get_optimizer,
 )
 from deeprecipe.train.spec import NetworkSpec, build_network
@@ -20,10 +27,12 @@ __all__ = [
     "EarlyStopping",
     "GradientDescent",
     "History",
+    "LearningRateDecay",
     "Momentum",
     "NetworkSpec",
     "Optimizer",
     "PublishEvents",
+    "RMSprop",
     "TimeLimit",
     "Trainer",
     "build_network",

@@ -3,6 +3,7 @@
 =============== ===============================================================
 ``gd``          theta := theta - alpha * g
 ``momentum``    v := beta v + (1 - beta) g;  theta := theta - alpha v
+``rmsprop``     s := b s + (1 - b) g^2;  theta := theta - alpha * g / (sqrt(s) + eps)
 ``adam``        v := b1 v + (1 - b1) g;  s := b2 s + (1 - b2) g^2;
                 theta := theta - alpha * v_hat / (sqrt(s_hat) + eps),
                 v_hat = v / (1 - b1^t),  s_hat = s / (1 - b2^t)
@@ -132,6 +133,49 @@ class Momentum(Optimizer):
         self.v = None if state.get("v") is None else np.array(state["v"])
 
 
+class RMSprop(Optimizer):
+    """RMSprop, as the course gives it: each parameter's step divided by the root of an
+    exponentially weighted average of its squared gradients (no bias correction; ``beta`` is
+    Keras's ``rho`` and PyTorch's ``alpha``, 0.9 as Hinton's lecture and Keras take it)."""
+
+    name = "rmsprop"
+
+    def __init__(
+        self,
+        learning_rate: float = LEARNING_RATES["engine"]["rmsprop"],
+        beta: float = 0.9,
+        epsilon: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta = check_number("beta", beta, low=0.0, high=1.0, high_inclusive=False)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0, low_inclusive=False)
+        self.s: np.ndarray | None = None
+
+    def step(self, theta, grad):
+        if not isinstance(theta, np.ndarray):
+            return self._step_array(theta, grad)
+        if self.s is None:
+            self.s = np.zeros_like(theta)
+        self.t += 1
+        scratch = self._scratch(theta)
+        _rmsprop_update(theta, grad, self.s, scratch, self.beta, self.learning_rate, self.epsilon)
+        return theta
+
+    def _step_array(self, theta, grad):
+        s = self._moment(self.s, theta)
+        self.t += 1
+        self.s = self.beta * s + (1 - self.beta) * (grad * grad)
+        root = array_namespace(theta).sqrt(self.s)
+        return theta - self.learning_rate * (grad / (root + self.epsilon))
+
+    def state_dict(self):
+        return {**super().state_dict(), "beta": self.beta, "epsilon": self.epsilon, "s": self.s}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.s = None if state.get("s") is None else np.array(state["s"])
+
+
 class Adam(Optimizer):
     """Adam with bias correction (Kingma & Ba), as in the course."""
 
@@ -207,6 +251,19 @@ def _momentum_update(theta, grad, v, buf, beta, learning_rate) -> None:
     theta -= np.multiply(v, dtype(learning_rate), out=buf)
 
 
+def _rmsprop_update(theta, grad, s, buf, beta, learning_rate, epsilon) -> None:
+    dtype = theta.dtype.type
+    np.multiply(grad, grad, out=buf)
+    s *= dtype(beta)
+    buf *= dtype(1 - beta)
+    s += buf
+    np.sqrt(s, out=buf)
+    buf += dtype(epsilon)
+    np.divide(grad, buf, out=buf)
+    buf *= dtype(learning_rate)
+    theta -= buf
+
+
 def _adam_update(theta, grad, v, s, buf, beta1, beta2, alpha_t, eps_t) -> None:
     dtype = theta.dtype.type
     v *= dtype(beta1)
@@ -222,11 +279,18 @@ def _adam_update(theta, grad, v, s, buf, beta1, beta2, alpha_t, eps_t) -> None:
     theta -= buf
 
 
-OPTIMIZERS = {"gd": GradientDescent, "sgd": GradientDescent, "momentum": Momentum, "adam": Adam}
+OPTIMIZERS = {
+    "gd": GradientDescent,
+    "sgd": GradientDescent,
+    "momentum": Momentum,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
 
 
 def get_optimizer(name: str | Optimizer, learning_rate: float | None = None, **kwargs) -> Optimizer:
-    """An optimizer by name (``gd``/``sgd``, ``momentum``, ``adam``) or an instance as is."""
+    """An optimizer by name (``gd``/``sgd``, ``momentum``, ``rmsprop``, ``adam``) or an
+    instance as is."""
     if isinstance(name, Optimizer):
         return name
     cls = OPTIMIZERS[check_choice("optimizer", name, OPTIMIZERS)]

@@ -244,8 +244,7 @@ class Trainer:
                 error = float(wrong) / count
             step(net.theta, net.grad)
             return cost, error
-        shuffled = batch < m and self.shuffle
-        order = self.shuffle_rng.permutation(m) if shuffled else np.arange(m)
+        order = self._order(m, batch)
         total = wrong = 0.0
         for start in range(0, m, batch):
             index = order[start : start + batch]
@@ -263,14 +262,21 @@ class Trainer:
             step(net.theta, net.grad)
         return total / m, (wrong / m if errors else None)
 
+    def _order(self, m: int, batch: int) -> np.ndarray:
+        """The epoch's row order: a new shuffle over mini-batches (``shuffle``), else 0..m-1."""
+        if batch < m and self.shuffle:
+            return self.shuffle_rng.permutation(m)
+        return np.arange(m)
+
     def _run_epoch_array(self, X, targets, m, batch, errors, full_counter) -> tuple:
         """:meth:`_run_epoch` off NumPy: the same batches from the same order, gathered on the
         device (augmented ones on the host, then moved), the updates functional; the running
         figures summed on the device and read once."""
         net, step, backend = self.network, self.optimizer.step, self.network.backend
         X_on, t_on = self._on_device
-        order = self.shuffle_rng.permutation(m) if batch < m else np.arange(m)
-        order_on = backend.asarray(order)  # one copy an epoch: none that waits at each step
+        order_on = backend.asarray(
+            self._order(m, batch)
+        )  # one copy an epoch: none that waits at each step
         total, wrong, counted = 0.0, 0, 0  # wrong: an int, as counts of wrong labels are
         for start in range(0, m, batch):
             stop = min(start + batch, m)  # the standard leaves a slice past the end unspecified
@@ -311,15 +317,19 @@ def fit(
     divergence_guard: bool = True,
     train_metrics: str = "running",
     n_threads: int | None = None,
+    shuffle: bool = True,
     progress: bool = False,
     on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> History:
     """Train ``network`` in place and return its :class:`History`.
 
-    ``optimizer`` is ``gd`` (the course's batch/mini-batch gradient descent), ``momentum`` or
-    ``adam``. ``batch_size=None`` trains full-batch. ``augment(X_batch, rng)`` transforms each
-    training mini-batch (never dev data). Nothing is printed unless ``progress=True`` (a rich
-    progress bar, in a terminal or in Jupyter); ``on_event`` receives the training's events
+    ``optimizer`` is ``gd`` (the course's batch/mini-batch gradient descent), ``momentum``,
+    ``rmsprop`` or ``adam``; ``callbacks=[LearningRateDecay(decay_rate, time_interval)]`` decays
+    its learning rate as the course does. ``batch_size=None`` trains full-batch; mini-batches
+    are drawn from a new shuffle each epoch (``shuffle=False``: in row order).
+    ``augment(X_batch, rng)`` transforms each training mini-batch (never dev data). Nothing is
+    printed unless ``progress=True`` (a rich progress bar, in a terminal or in Jupyter);
+    ``on_event`` receives the training's events
     (``train_start``, ``epoch_end``, ``train_end``; see :mod:`deeprecipe.events`), which also
     go to ``logging.getLogger("deeprecipe")``.
 
@@ -349,6 +359,7 @@ def fit(
         divergence_guard=divergence_guard,
         train_metrics=train_metrics,
         n_threads=n_threads,
+        shuffle=shuffle,
     )
     with _progress_listener(progress, on_event) as listener:
         trainer.callbacks.append(PublishEvents(listener, epochs=epochs))

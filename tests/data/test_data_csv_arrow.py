@@ -75,11 +75,19 @@ def test_a_comma_file_keeps_quoted_thousands_as_text_not_decimals(tmp_path):
     assert ds.feature_names[0].startswith("p=")
 
 
-def test_true_false_and_dates_stay_text(tmp_path):
+def test_true_false_is_one_0_1_column_and_dates_are_refused_however_few(tmp_path):
+    """A new-user trial: anes96's 60 interview dates became 60 one-hot columns from the file,
+    while its DataFrame's datetime column was refused."""
     path = tmp_path / "t.csv"
     path.write_text("flag,when,y\nTrue,2024-01-01,0\nFalse,2024-01-01,1\nTrue,2024-01-02,0\n")
-    ds = load_csv(path, "y")
-    assert ds.feature_names == ["flag=False", "flag=True", "when=2024-01-01", "when=2024-01-02"]
+    with pytest.raises(DeepRecipeError, match=r"'when' has 2 distinct text values in 3 rows"):
+        load_csv(path, "y")
+    ds = load_csv(path, "y", drop=["when"])
+    assert ds.feature_names == ["flag"] and ds.X[:, 0].tolist() == [1.0, 0.0, 1.0]
+    assert load_csv(path, "y", features=["flag", "when"]).feature_names[1:] == [
+        "when=2024-01-01",
+        "when=2024-01-02",
+    ]  # named in features=: one-hot encoded as asked
 
 
 def test_an_id_like_column_can_be_left_out(tmp_path):

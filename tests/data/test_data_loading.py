@@ -293,8 +293,8 @@ def test_parquet_and_dataframe_follow_the_same_rules(tmp_path):
         from_frame(df, "t", missing="refuse")
     df2 = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "t": [1]})
     df2.to_parquet(path)
-    with pytest.raises(DeepRecipeError, match="'when'.*type timestamp"):
-        load_parquet(path, "t")
+    with pytest.raises(DeepRecipeError, match="'when' has 1 distinct .* which read as dates"):
+        load_parquet(path, "t")  # as a CSV file's dates, not a type to convert
     with pytest.raises(DeepRecipeError, match=r"'when' holds dates .*\.dt\.dayofyear"):
         from_frame(df2, "t")  # not nanoseconds since 1970
     dated = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"] * 2), "x": [1.0, 2], "t": [0, 1]})
@@ -651,3 +651,40 @@ def test_a_text_target_with_a_value_per_row_is_refused_as_no_classes(tmp_path):
     few = tmp_path / "few.csv"  # many rows per label: classes, as before
     few.write_text("label,x\n" + "\n".join(f"{'ab'[k % 2]},{k}" for k in range(30)) + "\n")
     assert load_csv(few, "label").task == "binary"
+
+
+def test_a_files_true_false_column_is_one_0_1_feature_as_a_frames_bool_is(tmp_path):
+    """A new-user trial: a CSV's True/False was one-hot encoded into two columns while a
+    DataFrame's bool is one 0/1 column, so a model trained on the file zeroed the bool column
+    of a frame as 'a category training never saw' (MSE 2.63 against 0.26)."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"flag": rng.random(50) > 0.5, "x": rng.normal(size=50)})
+    frame["y"] = 3 * frame["flag"] + frame["x"]
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    from_file, from_memory = load_csv(path, "y"), from_frame(frame, "y")
+    assert from_file.feature_names == from_memory.feature_names == ["flag", "x"]
+    np.testing.assert_allclose(from_file.X, from_memory.X)
+    X, _ = from_file.schema.encode({"flag": frame["flag"].to_numpy(), "x": frame["x"].to_numpy()})
+    np.testing.assert_allclose(X[:, 0], frame["flag"].astype(float))
+
+
+def test_a_parquet_files_dates_and_pandas_index_read_as_a_csv_files_would(tmp_path):
+    """A new-user trial: a timestamp column stopped the run even with drop=, and the index
+    pandas writes (__index_level_0__) was read as a feature."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=40), "when": pd.date_range("2020-01-01", periods=40),
+         "y": rng.integers(0, 2, 40)},
+        index=[f"r{i}" for i in range(40)],
+    )  # fmt: skip
+    path = tmp_path / "a.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(DeepRecipeError, match=r"'when' has 40 distinct .* which read as dates"):
+        load_parquet(path, "y")
+    for kept in (load_parquet(path, "y", drop=["when"]), load_parquet(path, "y", features=["x"])):
+        assert kept.feature_names == ["x"]
+        assert any("pandas' index '__index_level_0__' left out" in note for note in kept.notes)

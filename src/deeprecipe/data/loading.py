@@ -556,11 +556,19 @@ def load_parquet(
     except Exception as exc:
         raise DeepRecipeError(f"{p} could not be read as Parquet: {exc}") from None
     columns: dict[str, Any] = {}
-    # pandas writes a category of numbers as plain numbers, naming it in its metadata
-    described = (table.schema.pandas_metadata or {}).get("columns", [])
+    # pandas writes a category of numbers as plain numbers, naming it in its metadata, and an
+    # index that is not 0..n-1 as a column of its own (__index_level_0__ or the index's name)
+    pandas = table.schema.pandas_metadata or {}
+    described = pandas.get("columns", [])
     categories = {c.get("name") for c in described if c.get("pandas_type") == "categorical"}
+    index = [c for c in pandas.get("index_columns", []) if isinstance(c, str)]
+    left_aside = set(drop or ()) | (
+        set() if features is None else set(table.column_names) - {*features, target, group}
+    )
     for name, col in zip(table.column_names, table.columns, strict=True):
         t = col.type
+        if name in index:
+            continue
         if pa.types.is_dictionary(t) or name in categories:  # text, whatever its categories
             col, t = col.cast(pa.string()), pa.string()
         if pa.types.is_integer(t) or pa.types.is_floating(t):
@@ -569,11 +577,19 @@ def load_parquet(
             columns[name] = col.cast(pa.float64())
         elif pa.types.is_string(t) or pa.types.is_large_string(t):
             columns[name] = TextColumn.from_arrow(col)
+        elif pa.types.is_timestamp(t) or pa.types.is_date(t):  # refused as a CSV file's dates
+            columns[name] = TextColumn.from_arrow(col.cast(pa.string()))
+        elif name in left_aside:  # read by name only, to be left out
+            columns[name] = pa.chunked_array([pa.nulls(len(col), pa.float64())])
         else:
             raise DeepRecipeError(
-                f"column {name!r} of {p} has type {t}; accepted: numbers, booleans or text "
-                "(convert or drop it)"
+                f"column {name!r} of {p} has type {t}; accepted: numbers, booleans, text or "
+                f"dates (convert it, or {leave_out(name)})"
             )
+    notes = [
+        f"{p.name}: pandas' index {', '.join(map(repr, index))} left out of the features (the "
+        "row labels of the frame it was written from)"
+    ] * bool(index)
     return _table_dataset(
         columns,
         target,
@@ -590,6 +606,7 @@ def load_parquet(
         task=task,
         categorical=categorical,
         max_categories=max_categories,
+        read_notes=notes,
     )
 
 

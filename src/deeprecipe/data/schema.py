@@ -112,15 +112,28 @@ def _label(v: Any) -> Any:
     return v
 
 
+#: the words a boolean column writes, read as 1 and 0 (a DataFrame's bool column is 0/1)
+BOOLEANS = {"true": 1.0, "false": 0.0}
+
+
+def _booleans(column: TextColumn) -> bool:
+    """A text column of True/False words alone (a CSV file's booleans), in any case."""
+    present = column.present()
+    return bool(present) and all(str(v).strip().lower() in BOOLEANS for v in present)
+
+
 def _parse_numbers(column: TextColumn) -> tuple[np.ndarray, np.ndarray]:
-    """A text column read as numbers: (values with NaN where missing or not a number, a mask
-    of the filled cells that are not numbers). Each distinct text is parsed once."""
+    """A text column read as numbers, True/False as 1/0: (values with NaN where missing or not
+    a number, a mask of the filled cells that are not numbers). Each distinct text is parsed
+    once."""
     parsed = np.full(len(column.values) + 1, np.nan)
     is_number = np.zeros(len(column.values) + 1, dtype=bool)
     for k, text in enumerate(column.values):
         t = str(text).strip()
         if NUMBER.fullmatch(t):
             parsed[k], is_number[k] = float(t), True
+        elif t.lower() in BOOLEANS:
+            parsed[k], is_number[k] = BOOLEANS[t.lower()], True
     is_number[-1] = True  # code -1, a missing cell, is not a stray word
     return parsed[column.codes], ~is_number[column.codes]
 
@@ -319,7 +332,8 @@ class TableSchema:
         refused: list[tuple[str, str]] = []  # (column, why): all said at once
         for name in features:
             col = columns[name]
-            if not is_text(col):
+            # a boolean is one 0/1 column, from a file's True/False as from a DataFrame's bool
+            if not is_text(col) or _booleans(col):
                 specs.append(ColumnSpec(name, "numeric"))
                 continue
             _refuse_stray_words(name, col, row, source)
@@ -333,15 +347,18 @@ class TableSchema:
             filled = int((~col.missing).sum())
             # a column named in features= is one-hot encoded as asked, however many values
             id_like = _id_like(len(cats), filled)
-            if id_like and name not in chosen and _reads_as_dates(cats):
+            # dates, however few (a DataFrame's datetime column is refused alike): one-hot,
+            # each date a column that a later row's date never shares
+            if name not in chosen and _reads_as_dates(cats):
                 refused.append(
                     (
                         name,
                         f"feature column {name!r} has {len(cats)} distinct text values in {filled} "
                         f"rows (e.g. {col.first_value()!r}), which read as dates: one-hot encoding "
-                        "would turn them into one column per row, and a network does not read a "
-                        f"date as text; accepted: {_leave_out(name)}, and to learn from the dates, "
-                        "numbers derived from them as columns of their own (year, month, day of "
+                        "would make each date a column that no later date shares, and a network "
+                        f"does not read a date as text; accepted: {_leave_out(name)}, and to learn "
+                        "from the dates, numbers derived from them as columns of their own (year, "
+                        "month, day of "
                         "year, weekday: whichever may carry a pattern); and when the rows follow "
                         "each other in time, a random split trains on the future of its dev and "
                         "test rows (macrodata: a test MSE of 0.15 split at random, 2.65 split by "

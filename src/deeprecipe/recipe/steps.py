@@ -316,15 +316,32 @@ class LearningRateStep(Step):
         )
 
 
+#: why the optimization group's steps run, whatever the gaps say
+PROBE_FOUND = (
+    "the optimization probe found that the network cannot fit a small subset of its training "
+    "set at its own settings but can at others: training does not work yet, so the "
+    "optimization comes before any reading of bias and variance"
+)
+
+
 class OptimizationFirstAdam(AdamStep):
     """Adam in the optimization group: needed only after the probe found an optimization
     problem (the bias group's Adam step then stands aside)."""
 
     first = True
 
+    def reason(self, now):
+        return f"{PROBE_FOUND}; {self.why}"
+
 
 class OptimizationFirst(LearningRateStep):
+    """The learning-rate step in the optimization group, after the probe's verdict: the
+    diagnosis it would otherwise quote (high variance, say) is not why it runs."""
+
     first = True
+
+    def reason(self, now):
+        return f"{PROBE_FOUND}: the step size may be too small to get there, or too large to settle"
 
 
 class OptimizationProbeStep(Step):

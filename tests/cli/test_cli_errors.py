@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,14 @@ def test_a_copy_of_the_target_among_the_columns_is_refused(invoke, tmp_path):
     np.savetxt(path, np.c_[X, y, y], delimiter=",", header="a,b,c,y,y_again", comments="")
     result = invoke("train", "--data", path, "--target", "y", "--epochs", "1", "--out", tmp_path)
     _one_line_error(result, "column 'y_again' of leak.csv equals the target 'y'", "--drop y_again")
+
+
+def test_categories_names_number_codes_and_an_unknown_column_is_refused(invoke, tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_text("occ,x,y\n" + "".join(f"{k % 3 + 1},{k / 10},{k / 7}\n" for k in range(60)))
+    args = ("train", "--data", path, "--target", "y", "--epochs", "1")
+    assert invoke(*args, "--categories", "occ", "--out", tmp_path / "a").exit_code == 0
+    saved = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert saved["data"]["n_features"] == 4  # occ=1, occ=2, occ=3 and x
+    _one_line_error(invoke(*args, "--categories", "nope", "--out", tmp_path / "b"),
+                    "--categories nope: not in o.csv")  # fmt: skip

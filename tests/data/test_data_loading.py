@@ -688,3 +688,18 @@ def test_a_parquet_files_dates_and_pandas_index_read_as_a_csv_files_would(tmp_pa
     for kept in (load_parquet(path, "y", drop=["when"]), load_parquet(path, "y", features=["x"])):
         assert kept.feature_names == ["x"]
         assert any("pandas' index '__index_level_0__' left out" in note for note in kept.notes)
+
+
+def test_columns_of_number_codes_are_one_hot_encoded_when_named(tmp_path):
+    """A pandas user's trial: an occupation coded 1-6 was one-hot from a frame's category
+    column and a quantity from its CSV file (fair: 36 features against 27), with no way to
+    say so on the command line."""
+    path = tmp_path / "o.csv"
+    path.write_text("occ,x,y\n" + "".join(f"{k % 3 + 1},{k / 10},{k % 2}\n" for k in range(30)))
+    assert load_csv(path, "y").feature_names == ["occ", "x"]
+    coded = load_csv(path, "y", categories=["occ"])
+    assert coded.feature_names == ["occ=1", "occ=2", "occ=3", "x"]
+    X, _ = coded.schema.encode({"occ": np.array([2.0, 3.0]), "x": np.array([0.5, 0.7])})
+    assert X[:, :3].tolist() == [[0, 1, 0], [0, 0, 1]]  # numbers at prediction, read as codes
+    with pytest.raises(DeepRecipeError, match=r"categories=\['nope'\]: not in o\.csv"):
+        load_csv(path, "y", categories=["nope"])

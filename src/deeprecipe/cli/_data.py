@@ -163,7 +163,7 @@ def embedded_schema(ds: Dataset) -> TableSchema:
 
 
 #: how a table file is read: the options of ``--features``, ``--drop``, ``--missing``, ...
-READING_KEYS = ("features", "drop", "group", "missing", "decimal", "max_categories")
+READING_KEYS = ("features", "drop", "categories", "group", "missing", "decimal", "max_categories")
 
 
 def reading(options: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +241,7 @@ def prepare(
     missing_indicator: bool | None = None,
     decimal: str | None = None,
     max_categories: int | None = None,
+    categories: list[str] | None = None,
     dev_from: str | None = None,
     image_shape: tuple[int, ...] | None = None,
 ) -> Prepared:
@@ -258,6 +259,7 @@ def prepare(
         "missing": missing,
         "decimal": decimal,
         "max_categories": max_categories,
+        "categories": categories,
     }
     if dataset and data_file:
         raise DeepRecipeError("give --dataset or --data, not both")

@@ -324,6 +324,13 @@ def reading_options() -> list[Callable[..., Any]]:
             help="Leave these columns of --data out (comma-separated), e.g. an id or a date.",
         ),
         click.option(
+            "--categories",
+            type=NameList(),
+            help="Columns of --data whose numbers are codes, not quantities (an occupation "
+            "coded 1-6, a region 10, 20, 30), comma-separated: one-hot encoded as text columns "
+            "are.",
+        ),
+        click.option(
             "--group",
             metavar="COLUMN",
             help="A column of --data that says which rows belong together (a person, a "

@@ -282,6 +282,7 @@ class TableSchema:
         *,
         features: Sequence[str] | None = None,
         drop: Sequence[str] | None = None,
+        categories: Sequence[str] | None = None,
         task: str | None = None,
         categorical: str = "onehot",
         max_categories: int = 100,
@@ -291,7 +292,9 @@ class TableSchema:
         """Learn the encoding from the training table ``columns`` (name -> raw column).
 
         ``features`` chooses the feature columns (default: all but the target); ``drop``
-        leaves columns out of that choice.
+        leaves columns out of that choice; ``categories`` names columns of numbers that are
+        codes, not quantities (an occupation coded 1-6, a region 10, 20, 30), one-hot encoded
+        as text is (a DataFrame's ``category`` columns are read so without it).
         """
         columns = {k: as_column(v) for k, v in columns.items()}
         names = list(columns)
@@ -310,7 +313,7 @@ class TableSchema:
                 f"target column {target!r} is not in {source}; accepted: one of "
                 f"{', '.join(repr(n) for n in names)}"
             )
-        for what, chosen in (("features", features), ("drop", drop)):
+        for what, chosen in (("features", features), ("drop", drop), ("categories", categories)):
             unknown = [f for f in (chosen or []) if f not in columns]
             if unknown:
                 raise DeepRecipeError(
@@ -330,8 +333,9 @@ class TableSchema:
 
         specs = []
         refused: list[tuple[str, str]] = []  # (column, why): all said at once
+        codes = set(categories or ())
         for name in features:
-            col = columns[name]
+            col = _as_text(columns[name]) if name in codes else columns[name]
             # a boolean is one 0/1 column, from a file's True/False as from a DataFrame's bool
             if not is_text(col) or _booleans(col):
                 specs.append(ColumnSpec(name, "numeric"))

@@ -12,6 +12,7 @@ import numpy as np
 
 from deeprecipe._validation import check_array
 from deeprecipe.data.parts import (
+    as_pandas,
     check_frame,
     columns_by_name,
     encode_by_schema,
@@ -120,6 +121,7 @@ class Model:
         the results stacked: the imputed, scaled copies and the layers' activations then
         never grow with the number of rows (200k rows took 830 MB at once)."""
         schema = (self.metadata or {}).get("schema")
+        X = self._one_row(as_pandas("X", X), schema)
         X, _ = flat_images("X", X, (self.metadata or {}).get("image_shape"))  # (m, h, w[, c])
         if schema and is_frame(X):  # raw columns, encoded as the training table was
             X = self._encoded(X, schema)
@@ -131,6 +133,22 @@ class Model:
             return run(self.inputs(X))
         chunks = range(0, len(X), PREDICT_CHUNK_ROWS)
         return np.concatenate([run(self.inputs(X[s : s + PREDICT_CHUNK_ROWS])) for s in chunks])
+
+    def _one_row(self, X: Any, schema: dict[str, Any] | None) -> Any:
+        """A Series whose index holds every training column (``df.iloc[i]``) as the one-row
+        frame it stands for (it read "X has dtype object and holds True at entry 4")."""
+        if not (hasattr(X, "to_frame") and getattr(X, "ndim", 0) == 1):
+            return X
+        from deeprecipe.data.schema import TableSchema
+
+        raw = (
+            [spec.name for spec in TableSchema.from_dict(schema).features]
+            if schema
+            else list(self.feature_names or [])[: self.n_raw_features]
+        )
+        if raw and set(raw) <= {str(label) for label in X.index}:
+            return X.to_frame().T.infer_objects()
+        return X
 
     @staticmethod
     def _encoded(frame: Any, schema: dict[str, Any]) -> Any:

@@ -76,3 +76,14 @@ def test_a_series_given_as_x_is_told_how_to_make_it_a_table(wine):
     """It read 'X has shape (178,); accepted: a 2-D array' for a frame's single column."""
     with pytest.raises(DeepRecipeError, match=r"\.reshape\(-1, 1\), or a Series' \.to_frame\(\)"):
         Recipe(max_trainings=1).run(wine.data["alcohol"], wine.target)
+
+
+def test_another_librarys_table_is_read_by_its_column_names(wine):
+    """A pandas user's trial: a polars frame read "X has dtype object and holds 'south'";
+    any table that hands over Arrow data (polars, a pyarrow Table) is read as a DataFrame."""
+    pa = pytest.importorskip("pyarrow")
+    frame = wine.data.assign(kind=np.where(wine.data["alcohol"] > 13, "high", "low"))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    result = Recipe(max_trainings=1, n_jobs=1).run(table, wine.target.to_numpy())
+    assert result.data["feature_names"][-2:] == ["kind=high", "kind=low"]
+    np.testing.assert_array_equal(result.model.predict(table), result.model.predict(frame))

@@ -184,3 +184,15 @@ def test_a_model_predicts_many_rows_in_chunks_with_the_answers_of_one_pass(netwo
     assert model.predict_proba(X).shape == (len(X), 3)
     assert list(model.predict(X[:3])) == [["a", "b", "c"][k] for k in whole[:3].argmax(axis=1)]
     assert len(model.predict(X)) == len(X)
+
+
+def test_a_frames_row_given_as_a_series_is_predicted_as_that_row():
+    """A pandas user's trial: model.predict(df.iloc[0]) read 'X has dtype object and holds
+    True at entry 4'; a Series whose index holds the training columns is that one row."""
+    pd = pytest.importorskip("pandas")
+    net = Network([2, 3, 1], seed=0)
+    model = Model(net, feature_names=["a", "b"])
+    frame = pd.DataFrame({"b": [1.0, -2.0], "a": [0.5, 3.0], "note": ["x", "y"]})
+    np.testing.assert_array_equal(model.predict(frame.iloc[1]), model.predict(frame.iloc[[1]]))
+    with pytest.raises(DeepRecipeError, match=r"df\.iloc\[\[i\]\]"):
+        model.predict(pd.Series([1.0, 2.0], index=["a", "c"]))  # not the training columns

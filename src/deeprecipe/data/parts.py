@@ -26,6 +26,27 @@ def is_frame(X: Any) -> bool:
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "isna")
 
 
+def as_pandas(name: str, X: Any) -> Any:
+    """Another library's table (a polars DataFrame, a pyarrow Table: anything that hands over
+    Arrow data, ``__arrow_c_stream__``) as a pandas DataFrame, read then by column names as
+    pandas' are (a polars frame read "X has dtype object and holds 'south'"). Anything else
+    passes as it is."""
+    if is_frame(X) or not (hasattr(X, "__arrow_c_stream__") and hasattr(X, "columns")):
+        return X
+    try:
+        import pandas as pd
+    except ImportError:
+        raise DeepRecipeTypeError(
+            f"{name} is a {type(X).__name__}; reading its columns by name needs pandas: pip "
+            f"install pandas, or give {name}.to_numpy() (columns by position)"
+        ) from None
+    if hasattr(pd.DataFrame, "from_arrow"):  # pandas >= 3
+        return pd.DataFrame.from_arrow(X)
+    import pyarrow as pa
+
+    return pa.table(X).to_pandas()
+
+
 def check_frame(name: str, X: Any, *, missing_ok: bool = False) -> Any:
     """A DataFrame as a float64 array: its columns that are not numbers, or that have missing
     cells (unless ``missing_ok``: NaN then), refused by name (as a position they would read

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from deeprecipe.data.parts import (
+    as_pandas,
     check_frame,
     check_target_beside,
     columns_by_name,
@@ -162,6 +163,9 @@ class Recipe:
         the task is read off the labels that remain (:func:`deeprecipe.task.reads_as_classes`).
         """
         start = time.monotonic()  # a wall-time budget counts the data's preparation too
+        X, X_dev, X_test = (
+            as_pandas(n, p) for n, p in (("X", X), ("X_dev", X_dev), ("X_test", X_test))
+        )
         for part, X_part, y_part in (("", X, y), ("_dev", X_dev, y_dev), ("_test", X_test, y_test)):
             check_target_beside(X_part, y_part, f"X{part}", f"y{part}")
         refuse_target_among_inputs(X, y)

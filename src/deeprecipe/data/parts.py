@@ -284,7 +284,9 @@ def target_copy(X: Any, y: Any) -> tuple[int, str] | None:
         try:  # in the column's own precision: float32 inputs hold y rounded
             column = np.asarray(column)
             precision = column.dtype if column.dtype.kind == "f" else np.float64
-            same = np.array_equal(column.astype(precision), target.astype(precision))
+            same = np.array_equal(
+                column.astype(precision), target.astype(precision), equal_nan=True
+            )
         except (TypeError, ValueError):  # text, or missing cells: not a copy of a number
             continue
         if same:

@@ -252,30 +252,34 @@ def _momentum_update(theta, grad, v, buf, beta, learning_rate) -> None:
 
 
 def _rmsprop_update(theta, grad, s, buf, beta, learning_rate, epsilon) -> None:
-    dtype = theta.dtype.type
-    np.multiply(grad, grad, out=buf)
-    s *= dtype(beta)
-    buf *= dtype(1 - beta)
-    s += buf
-    np.sqrt(s, out=buf)
-    buf += dtype(epsilon)
-    np.divide(grad, buf, out=buf)
-    buf *= dtype(learning_rate)
-    theta -= buf
+    _squared_average(grad, s, buf, beta)
+    _adaptive_step(theta, grad, s, buf, learning_rate, epsilon)
 
 
 def _adam_update(theta, grad, v, s, buf, beta1, beta2, alpha_t, eps_t) -> None:
     dtype = theta.dtype.type
     v *= dtype(beta1)
     v += np.multiply(grad, dtype(1 - beta1), out=buf)
+    _squared_average(grad, s, buf, beta2)
+    _adaptive_step(theta, v, s, buf, alpha_t, eps_t)
+
+
+def _squared_average(grad, s, buf, beta) -> None:
+    """s := beta s + (1 - beta) g^2 (RMSprop's, and Adam's second moment)."""
+    dtype = s.dtype.type
     np.multiply(grad, grad, out=buf)
-    s *= dtype(beta2)
-    buf *= dtype(1 - beta2)
+    s *= dtype(beta)
+    buf *= dtype(1 - beta)
     s += buf
+
+
+def _adaptive_step(theta, direction, s, buf, step, eps) -> None:
+    """theta := theta - step * direction / (sqrt(s) + eps)."""
+    dtype = theta.dtype.type
     np.sqrt(s, out=buf)
-    buf += dtype(eps_t)
-    np.divide(v, buf, out=buf)
-    buf *= dtype(alpha_t)
+    buf += dtype(eps)
+    np.divide(direction, buf, out=buf)
+    buf *= dtype(step)
     theta -= buf
 
 

@@ -167,6 +167,23 @@ def test_a_single_class_on_imbalanced_labels_blames_the_imbalance_before_the_lea
     assert "imbalance" not in found["message"]
 
 
+def test_a_single_class_after_regularization_names_the_regularization_first():
+    """fair in a pandas user's trial: 10.6% positives, L2 lambda 10 flattened the network to
+    the majority class, and it was told to look at the input scale and the learning rate."""
+    from deeprecipe.recipe.guards import _regularization
+
+    refs = [_ref("trivial", 0.106, 600, "majority class"), _ref("linear", 0.113, 600, "logistic")]
+    predicted = {"dev": np.zeros(600, dtype=int)}
+    found = single_class_guard(predicted, 0.106, refs, classes=["no", "yes"],
+                               shares=[0.894, 0.106], regularization="L2 lambda 10")  # fmt: skip
+    message = found["message"]
+    assert "its regularization (L2 lambda 10) may have shrunk it to the class shares" in message
+    assert message.index("regularization") < message.index("look at the input scale")
+    assert _regularization({"l2": 10.0, "keep_prob": 1.0}) == "L2 lambda 10"
+    assert _regularization({"l2": 0.0, "keep_prob": [0.8, 1.0]}) == "keep_prob [0.8, 1.0]"
+    assert _regularization({"l2": 0.0}) is None
+
+
 def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
     # a learnable problem with 70% of one class; the network's bias says "class 1" to every row
     rng = np.random.default_rng(0)
@@ -187,7 +204,7 @@ def test_run_guards_pairs_the_networks_dev_rows_with_the_fitted_references():
         reference_dev_losses=None,
         per_class={},
     )
-    incumbent = SimpleNamespace(dev_error=network.error(X[300:], y[300:]))
+    incumbent = SimpleNamespace(dev_error=network.error(X[300:], y[300:]), spec={})
     found = {g["finding"] + ":" + g["kind"]: g for g in run_guards(run, incumbent, network)}
     assert set(found) == {"single_class:single_class", "no_better:trivial", "worse:linear",
                           "worse:boosting"}  # fmt: skip

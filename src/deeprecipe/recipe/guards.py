@@ -109,10 +109,22 @@ def run_guards(
             run.references,
             classes=targets.classes,
             shares=train_shares(run),
+            regularization=_regularization(incumbent.spec),
         )
         if single is not None:
             out.insert(0, single)
     return out
+
+
+def _regularization(spec: Mapping[str, Any]) -> str | None:
+    """A trial spec's L2 and dropout in words ("L2 lambda 10, keep_prob 0.8"), None without."""
+    parts = []
+    if spec.get("l2"):
+        parts.append(f"L2 lambda {spec['l2']:g}")
+    keep = spec.get("keep_prob", 1.0)
+    if any(k < 1 for k in (keep if isinstance(keep, (list, tuple)) else [keep])):
+        parts.append(f"keep_prob {keep}")
+    return ", ".join(parts) or None
 
 
 def learned_despite_imbalance(
@@ -353,12 +365,16 @@ def single_class_guard(
     *,
     classes: Sequence[Any] | None = None,
     shares: Sequence[float] | None = None,
+    regularization: str | None = None,
 ) -> dict | None:
     """A finding when the network predicts one class for every row of a part: ``predicted``
     maps ``dev``/``train`` to its predicted class indices there (one per row; several binary
     outputs per row are not checked). ``classes`` name the indices; ``shares`` are their
     shares of the training labels: when the rarest is under
     :func:`~deeprecipe.diagnose.classes.rare_share`, the message blames the imbalance first.
+    ``regularization`` (the chosen network's, in words: "L2 lambda 10") may have flattened it
+    to the class shares: fair's 10.6% positives, chosen at lambda 10 for a dev error that ties
+    the majority class, were sent to the input scale and the learning rate.
     None when it predicts at least two classes on each part."""
     from deeprecipe.diagnose.classes import rare_class_fix, rare_share
 
@@ -392,10 +408,16 @@ def single_class_guard(
     if rare is not None and rare != index and shares[rare] < rare_share(len(shares)):
         rare_label = classes[rare] if classes is not None and rare < len(classes) else rare
         imbalance = rare_class_fix(plain_value(rare_label), shares[rare], len(shares)) + "; then "
+    flattened = (
+        f"its regularization ({regularization}) may have shrunk it to the class shares, where "
+        "the error rate ties the majority class's: a weaker one, judged by balanced error; "
+        if regularization
+        else ""
+    )
     message = (
         f"the chosen network predicts a single class, {label!r}, for {rows}: it ignores its "
-        f"inputs (dev error {fmt(network_dev)}{against}); {imbalance}look at the input scale "
-        "and the learning rate (the optimization probe), and "
+        f"inputs (dev error {fmt(network_dev)}{against}); {imbalance}{flattened}look at the "
+        "input scale and the learning rate (the optimization probe), and "
         + _instead(references, network_dev, fmt)
     )
     return {

@@ -58,7 +58,7 @@ Batch size
 from __future__ import annotations
 
 #: the optimizers every face knows ("sgd" is the engine's other name for "gd")
-OPTIMIZER_NAMES = ("gd", "sgd", "momentum", "adam")
+OPTIMIZER_NAMES = ("gd", "sgd", "momentum", "rmsprop", "adam")
 #: where the recipe's dev set comes from when only a test set is given (RecipeConfig.dev_from,
 #: ``deeprecipe run --dev-from``): auto, off the training data, off the test data
 DEV_SOURCES = ("auto", "train", "test")

@@ -110,7 +110,7 @@ def training_options(command):
             type=click.Choice(OPTIMIZERS, case_sensitive=False),
             default="adam",
             show_default=True,
-            help="Gradient descent, momentum or Adam.",
+            help="Gradient descent, momentum, RMSprop or Adam.",
         ),
         click.option(
             "--learning-rate",

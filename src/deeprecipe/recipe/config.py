@@ -42,7 +42,7 @@ class RecipeConfig:
         target's units.
     The starting network
         ``hidden`` sizes, hidden ``activation``, ``init`` (None: He for ReLU, Xavier for tanh),
-        ``optimizer``, ``learning_rate`` (None: 0.1 for gd/momentum, 0.001 for Adam),
+        ``optimizer``, ``learning_rate`` (None: 0.1 for gd/momentum, 0.001 for Adam/RMSprop),
         ``epochs`` (``"auto"``: 1000 at full batch, fewer over mini-batches, see
         :func:`deeprecipe.defaults.epochs_for`), ``batch_size`` (``"auto"``: the course's
         rule, full batch up to 2,000 training examples and 256 above; None: full batch),

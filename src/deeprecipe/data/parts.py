@@ -119,21 +119,22 @@ def _groups_left_out(column: str) -> str:
 
 def leave_out_unlabelled(
     name: str, X: Any, y: Any, groups: Any = None, *, label: str = "y"
-) -> tuple[Any, Any, Any, str | None]:
+) -> tuple[Any, Any, Any, str | None, np.ndarray | None]:
     """``X``, ``y`` (and ``groups``) without the rows whose label is missing (None, NaN, pd.NA),
-    and the note that says how many were left out (None when none was), as the CLI leaves a
-    file's out (:func:`deeprecipe.data.loading.labelled_rows`, the rule's one home; ``label``
-    names the target there). ``name`` is the part (``"X"``, ``"X_dev"``), named in what dev's
+    the note that says how many were left out and the positions of the rows kept (both None
+    when none was left out), as the CLI leaves a file's out
+    (:func:`deeprecipe.data.loading.labelled_rows`, the rule's one home; ``label`` names the
+    target there). ``name`` is the part (``"X"``, ``"X_dev"``), named in what dev's
     and test's notes and refusals say. Parts whose lengths disagree pass as they are, for the
     checks that name them; a DataFrame keeps its columns and index."""
     from deeprecipe.data.loading import labelled_rows
 
     if X is None or y is None or np.ndim(y) == 0 or _n_rows(y) != _n_rows(X):
-        return X, y, groups, None
+        return X, y, groups, None, None
     suffix = name.removeprefix("X")  # "", "_dev", "_test": y's name beside X's
     labelled, note = labelled_rows(np.asarray(y), label, f"y{suffix}")
     if note is None:
-        return X, y, groups, None
+        return X, y, groups, None, None
     if groups is not None and len(groups) != len(y):
         raise DeepRecipeError(
             f"groups has {len(groups)} labels but X has {len(y)} rows; accepted: one group "
@@ -141,7 +142,7 @@ def leave_out_unlabelled(
         )
     keep = np.flatnonzero(labelled)
     groups = None if groups is None else np.asarray(groups)[keep]
-    return _take_rows(X, keep), _take_rows(y, keep), groups, note
+    return _take_rows(X, keep), _take_rows(y, keep), groups, note, keep
 
 
 def _n_rows(X: Any) -> int:

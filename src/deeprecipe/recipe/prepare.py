@@ -40,6 +40,9 @@ class RunData:
     #: the slices of X that one-hot encode a table's text column (the boosting reference reads
     #: each as one categorical feature); empty for data without a table schema
     categorical_blocks: tuple[slice, ...] = ()
+    #: the positions in the caller's X of each part's rows drawn from it (``train``, and
+    #: ``dev``/``test`` when the split made them here)
+    split_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def prepare(
@@ -61,6 +64,7 @@ def prepare(
     missing_indicator=False,
     categorical_blocks=(),
     target_name="y",
+    rows_of_x=None,
 ) -> RunData:
     """Check, split (seeded, stratified for classes), normalize; see the module docstring.
 
@@ -75,7 +79,9 @@ def prepare(
     says which cells were filled); ``read_notes`` are what reading the frame noticed.
     ``categorical_blocks`` (``TableSchema.one_hot_blocks()``) are not standardized, and are
     kept for the references.
-    ``target_name`` names ``y`` in the notes on its task (a Series' name, or ``"y"``)."""
+    ``target_name`` names ``y`` in the notes on its task (a Series' name, or ``"y"``).
+    ``rows_of_x``: the positions of ``X``'s rows in the caller's (rows without a label left
+    out before); None: the same rows."""
     from deeprecipe.data import (
         SmallSplitWarning,
         Standardizer,
@@ -121,10 +127,13 @@ def prepare(
             X_train, y_train = parts.X_train, parts.y_train
             if groups is not None:
                 group_notes = [groups_note(groups, parts, groups_name)]
+            rows = {"train": parts.train_idx}
             if X_dev is None:
                 X_dev, y_dev = parts.X_dev, parts.y_dev
+                rows["dev"] = parts.dev_idx
             if X_test is None:
                 X_test, y_test = parts.X_test, parts.y_test
+                rows["test"] = parts.test_idx
             made = f"split from X (seed {cfg.seed}{', by group' if parts.grouped else ''})"
         else:
             if groups is not None:
@@ -133,6 +142,7 @@ def prepare(
                     "given, so X is not split; accepted: groups=None, or a part left to split"
                 )
             X_train, y_train = X, y
+            rows = {"train": np.arange(len(X))}
             made = "given" if drawn is None else "dev: half of the test data"
             if len(random_parts) == 2:
                 made = "drawn at random from one dataset by the caller"
@@ -229,6 +239,10 @@ def prepare(
         notes=notes,
         distributions=distributions,
         categorical_blocks=tuple(categorical_blocks),
+        split_rows={
+            part: index if rows_of_x is None else np.asarray(rows_of_x)[index]
+            for part, index in rows.items()
+        },
     )
 
 

@@ -181,7 +181,7 @@ class Recipe:
                 else part
                 for part in (X_dev, X_test)
             )
-        (X, y, groups, X_dev, y_dev, X_test, y_test), left_out = _labelled_only(
+        (X, y, groups, X_dev, y_dev, X_test, y_test), left_out, labelled = _labelled_only(
             target_name, X, y, groups, X_dev, y_dev, X_test, y_test
         )
         read_notes += left_out
@@ -216,6 +216,7 @@ class Recipe:
             missing_indicator=missing_indicator,
             categorical_blocks=blocks,
             target_name=target_name,
+            rows_of_x=labelled,
         )
         if not self.progress:
             return _execute(RunState(self.config, self.on_event, data, start=start))
@@ -253,19 +254,20 @@ def _one_hot_blocks(schema: Any, X: Any) -> tuple[slice, ...]:
 
 def _labelled_only(label: str, X, y, groups, X_dev, y_dev, X_test, y_test):
     """Every part without its rows whose label is missing (None, NaN, pd.NA), as the CLI
-    leaves a file's out, and dev's and test's files' too (their notes named by the part):
+    leaves a file's out, and dev's and test's files' too (their notes named by the part), and
+    the positions in ``X`` of the rows kept (None when all were):
     ``np.unique`` failed on car's Chile with 168 missing votes, and NaN regression targets
     drawn into the test part were refused as 'y_test contains NaN', a part the user never
     passed (a new user's trial). Each note is also warned about, as the CLI warns."""
-    X, y, groups, note = leave_out_unlabelled("X", X, y, groups, label=label)
+    X, y, groups, note, kept = leave_out_unlabelled("X", X, y, groups, label=label)
     notes = [] if note is None else [note]
-    X_dev, y_dev, _, note = leave_out_unlabelled("X_dev", X_dev, y_dev, label=label)
+    X_dev, y_dev, _, note, _ = leave_out_unlabelled("X_dev", X_dev, y_dev, label=label)
     notes += [] if note is None else [f"X_dev: {note}"]
-    X_test, y_test, _, note = leave_out_unlabelled("X_test", X_test, y_test, label=label)
+    X_test, y_test, _, note, _ = leave_out_unlabelled("X_test", X_test, y_test, label=label)
     notes += [] if note is None else [f"X_test: {note}"]
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=3)
-    return (X, y, groups, X_dev, y_dev, X_test, y_test), notes
+    return (X, y, groups, X_dev, y_dev, X_test, y_test), notes, kept
 
 
 def _target_name(y: Any) -> str:
@@ -358,6 +360,7 @@ def _execute(run: RunState) -> RecipeResult:
         scaler=scaler,
         baseline_model=Model(baseline_network, scaler=data.trials.scaler),
         train_rows=(data.raw_train[0], data.trials.y_train),
+        split_rows=data.split_rows,
         refit=None
         if refitted is None
         else {

@@ -141,6 +141,10 @@ class RecipeResult:
     baseline_model: Model | None = field(default=None, repr=False)
     #: the raw training rows and their encoded targets, for the report's histograms and boundary
     train_rows: tuple[Any, Any] | None = field(default=None, repr=False)
+    #: which rows of the X given to ``run`` each part holds, by position (``X.iloc[rows]``
+    #: for a DataFrame): ``train``, and ``dev``/``test`` when the recipe drew them from X;
+    #: fit a baseline on the same rows to compare with the network
+    split_rows: dict[str, Any] = field(default_factory=dict, repr=False)
     #: the reference models (train/dev/test errors), the achievable-error bracket, the
     #: optimization probe, the guards, R^2 (regression), the per-class figures (a classifier's,
     #: see :attr:`per_class`), the dev/test agreement and the parts' distributions: each a

@@ -260,3 +260,23 @@ def test_the_diagnosis_does_not_depend_on_the_targets_units(unit):
         bias_tolerance=2000 * scale, variance_tolerance=120 * scale,
     )  # fmt: skip
     assert found.high_variance and not found.high_bias
+
+
+def test_a_verdict_that_rests_on_the_parts_noise_scale_says_so():
+    """diabetes in a CLI trial: a scale of 1.08 (88 dev rows) moved the chosen network from
+    no high gap to "high variance", and nothing said the verdict rested on it."""
+    gaps = {"bias_tolerance": 0.0, "variance_tolerance": 0.0, "relative_tolerance": 0.1}
+    scaled = diagnose(2584.0, 2694.0, 2200.0, metric="loss", train_scale=1.08, **gaps)
+    plain = diagnose(2584.0, 2694.0, 2200.0, metric="loss", **gaps)
+    assert scaled.label != plain.label and scaled.unscaled_label == plain.label
+    assert str(scaled).endswith(f"(divided by 1.08); as measured: {plain.label}")
+    assert plain.unscaled_label is None and "as measured" not in str(plain)
+    from deeprecipe.diagnose.display import diagnosis_rows
+
+    assert diagnosis_rows(scaled.to_dict())[-1][:2] == [
+        "verdict with the train loss as measured",
+        plain.label,
+    ]
+    assert "as measured" not in str(diagnosis_rows(plain.to_dict()))
+    same = diagnose(0.10, 0.30, 0.0, train_scale=1.02)  # the scale changes no verdict
+    assert same.unscaled_label is None

@@ -130,6 +130,10 @@ class Diagnosis:
     #: the training error's scale over dev's (see :func:`diagnose`); the gaps read
     #: ``train_error / train_scale``
     train_scale: float = 1.0
+    #: the label the errors would get without ``train_scale``, when it differs: the verdict
+    #: then rests on the scale (diabetes: 1.08 moved "low bias and low variance" to "high
+    #: variance" with 88 dev rows), and the reader should know it
+    unscaled_label: str | None = None
 
     @property
     def focus(self) -> str | None:
@@ -197,6 +201,11 @@ class Diagnosis:
         if self.data_mismatch is not None:
             parts.append(
                 "data mismatch " + gap(self.data_mismatch, "dev error below train-dev error")
+            )
+        if self.unscaled_label is not None:
+            parts.append(
+                f"with the training error read at dev's scale (divided by "
+                f"{self.train_scale:.3g}); as measured: {self.unscaled_label}"
             )
         return ", ".join(parts)
 
@@ -381,4 +390,29 @@ def diagnose(
         bayes_source=source,
         achievable=achievable.to_dict() if achievable is not None else None,
         train_scale=scale,
+        unscaled_label=_unscaled_label(
+            scale,
+            _label(high_bias, high_variance, high_mismatch),
+            lambda: diagnose(
+                train_error,
+                dev_error,
+                bayes_error,
+                train_dev_error,
+                bias_tolerance=bias_tolerance,
+                variance_tolerance=variance_tolerance,
+                mismatch_tolerance=mismatch_tolerance,
+                relative_tolerance=relative_tolerance,
+                metric=metric,
+                achievable=achievable,
+            ),
+        ),
     )
+
+
+def _unscaled_label(scale: float, label: str, unscaled: Any) -> str | None:
+    """The label of ``unscaled()`` (the same errors diagnosed with ``train_scale=1``) when
+    ``scale`` is not 1 and it differs from ``label``; None otherwise."""
+    if scale == 1.0:
+        return None
+    other = unscaled().label
+    return None if other == label else other

@@ -66,6 +66,8 @@ def diagnosis_rows(d: Mapping[str, Any], loss_name: str = "loss") -> list[list[o
                 _flag(d["high_mismatch"], show(d["mismatch_threshold"])),
             ]
         )
+    if d.get("unscaled_label"):  # the verdict above rests on the training error's scale
+        rows.append([f"verdict with the train {what} as measured", d["unscaled_label"], ""])
     return rows
 
 

@@ -54,7 +54,6 @@ from deeprecipe.check.numerical import (
 )
 from deeprecipe.check.own_loss import loss_note
 from deeprecipe.check.result import (
-    GREAT,
     GradcheckResult,
     as_thresholds,
     hidden_failure_note,
@@ -289,8 +288,7 @@ def _check_network(
         notes=notes,
         kinks=kinks,
     )
-    short = any(result.thresholds.fails(t.difference) for t in result.per_tensor.values())
-    if result.verdict != GREAT or short:  # the cost's scale then (one more forward pass)
+    if result.short_of_great:  # the cost's scale then (one more forward pass)
         logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
         cost = net.loss.value(logits, targets) + net.l2_cost(m)
         scale = max(abs(cost), float(np.abs(logits).max()))
@@ -317,14 +315,14 @@ def _check_network(
         note = hidden_failure_note(result)
         if note:
             result.notes.append(note)
-    if result.failing_tensors and net.own_activations:  # yours, checked alone: the bug?
-        net.forward(X, training=False)
-        result.notes.extend(activation_notes(net, net.own_activations))
-    if result.failing_tensors and net.own_loss is not None:
-        logits = net.backend.to_host(net.forward(X, training=training, masks=masks))
-        note = loss_note(net.own_loss, logits, targets)
-        if note:
-            result.notes.append(note)
+        # a failing tensor is short of great: yours, checked alone, at these logits
+        if result.failing_tensors and net.own_loss is not None:
+            note = loss_note(net.own_loss, logits, targets)
+            if note:
+                result.notes.append(note)
+        if result.failing_tensors and net.own_activations:
+            net.forward(X, training=False)
+            result.notes.extend(activation_notes(net, net.own_activations))
     return result
 
 

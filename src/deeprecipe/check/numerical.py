@@ -280,9 +280,8 @@ def check_grad(
         label=label,
         kinks=kinks,
     )
-    short = any(thresholds.fails(t.difference) for t in result.per_tensor.values())
-    if result.verdict != GREAT or short:
-        f0 = _scalar(f, point.copy())
+    if result.short_of_great:
+        f0 = _scalar(f, point.copy()) if base is None else base  # base: f(theta), if measured
         result.noise_floor = rounding_noise(abs(f0), eps)
         notes = [
             _random_f_note(f0, _scalar(f, point.copy())),

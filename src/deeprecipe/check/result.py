@@ -205,6 +205,15 @@ class GradcheckResult:
         return not self.thresholds.fails(self.difference) and not self.failing_tensors
 
     @property
+    def short_of_great(self) -> bool:
+        """The overall verdict is short of "great", or a tensor's own difference is above
+        ``thresholds.look_again``: a check to explain (the checkers then measure its rounding
+        noise, :attr:`noise_floor`)."""
+        return self.verdict != GREAT or any(
+            self.thresholds.fails(t.difference) for t in self.per_tensor.values()
+        )
+
+    @property
     def inconclusive(self) -> bool:
         """Short of passing with every tensor's errors within the rounding noise: the gradient
         itself is that small (an output that no longer depends on the weights: dead ReLUs, a

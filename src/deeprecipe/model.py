@@ -74,15 +74,22 @@ class Model:
     def _columns_hint(self) -> str:
         """What to give instead of an array that does not fit: the training table's raw
         columns as a DataFrame, when the model was trained on one."""
-        schema = (self.metadata or {}).get("schema")
-        if not schema:
+        raw = self._table_columns()
+        if not raw:
             return ""
-        from deeprecipe.data.schema import TableSchema
-
-        raw = [spec.name for spec in TableSchema.from_dict(schema).features]
         return f", or a DataFrame with the training columns {raw[:5]}" + (
             " ..." if len(raw) > 5 else ""
         )
+
+    def _table_columns(self) -> list[str]:
+        """The raw columns of the table the model was trained on (a text column once, before
+        its one-hot encoding); empty without one."""
+        schema = (self.metadata or {}).get("schema")
+        if not schema:
+            return []
+        from deeprecipe.data.schema import TableSchema
+
+        return [spec.name for spec in TableSchema.from_dict(schema).features]
 
     def far_from_training(self, X: Any) -> str | None:
         """A sentence on the rows of ``X`` (a 2-D array of raw rows) holding a value more than
@@ -121,7 +128,7 @@ class Model:
         the results stacked: the imputed, scaled copies and the layers' activations then
         never grow with the number of rows (200k rows took 830 MB at once)."""
         schema = (self.metadata or {}).get("schema")
-        X = self._one_row(as_pandas("X", X), schema)
+        X = self._one_row(as_pandas("X", X))
         X, _ = flat_images("X", X, (self.metadata or {}).get("image_shape"))  # (m, h, w[, c])
         if schema and is_frame(X):  # raw columns, encoded as the training table was
             X = self._encoded(X, schema)
@@ -134,18 +141,12 @@ class Model:
         chunks = range(0, len(X), PREDICT_CHUNK_ROWS)
         return np.concatenate([run(self.inputs(X[s : s + PREDICT_CHUNK_ROWS])) for s in chunks])
 
-    def _one_row(self, X: Any, schema: dict[str, Any] | None) -> Any:
+    def _one_row(self, X: Any) -> Any:
         """A Series whose index holds every training column (``df.iloc[i]``) as the one-row
         frame it stands for (it read "X has dtype object and holds True at entry 4")."""
         if not (hasattr(X, "to_frame") and getattr(X, "ndim", 0) == 1):
             return X
-        from deeprecipe.data.schema import TableSchema
-
-        raw = (
-            [spec.name for spec in TableSchema.from_dict(schema).features]
-            if schema
-            else list(self.feature_names or [])[: self.n_raw_features]
-        )
+        raw = self._table_columns() or list(self.feature_names or [])[: self.n_raw_features]
         if raw and set(raw) <= {str(label) for label in X.index}:
             return X.to_frame().T.infer_objects()
         return X

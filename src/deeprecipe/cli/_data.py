@@ -7,6 +7,7 @@ model trained on the user's own file.
 
 from __future__ import annotations
 
+import shlex
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +172,22 @@ def reading(options: dict[str, Any]) -> dict[str, Any]:
     return {k: options.get(k) for k in (*READING_KEYS, "missing_indicator", "image_shape")}
 
 
+def _refuse_target_copy(ds: Dataset, schema: TableSchema, path: Path) -> None:
+    """Refuse a feature column equal to the target in every row (:func:`target_copy`), named
+    as the file names it (a one-hot column by its source column)."""
+    copy = target_copy(ds.X, ds.y)
+    if copy is None:
+        return
+    name = next(n for n, _, cols in schema.blocks() if cols.start <= copy[0] < cols.stop)
+    table = ds.schema is not None  # an .npz's target is its array y, and it has no --drop
+    leave = f"--drop {shlex.quote(name)}" if table else f"an X without {name!r}"
+    target = schema.target if table else "y"
+    raise DeepRecipeError(
+        f"column {name!r} of {path.name} equals the target {target!r} in every row: the "
+        f"target is among the inputs, and the network would read the answer; accepted: {leave}"
+    )
+
+
 def _table_kwargs(path: Path, read: dict[str, Any]) -> dict[str, Any]:
     if path.suffix.lower() == ".npz":
         chosen = [f"--{k.replace('_', '-')}" for k in READING_KEYS if read.get(k) is not None]
@@ -270,15 +287,8 @@ def prepare(
         raise DeepRecipeError(f"{', '.join(chosen)} go with --data FILE (a table file)")
     if data_file:
         ds = _load_user_file(Path(data_file), target, task, read)
-        copy = target_copy(ds.X, ds.y)
-        if copy is not None:
-            name = ds.feature_names[copy[0]] if ds.feature_names else copy[1]
-            raise DeepRecipeError(
-                f"column {name!r} of {Path(data_file).name} equals the target "
-                f"{target!r} in every row: the target is among the inputs, "
-                f"and the network would read the answer; accepted: --drop {name}"
-            )
         schema = ds.schema if ds.schema is not None else embedded_schema(ds)
+        _refuse_target_copy(ds, schema, Path(data_file))
         source = {"data": str(data_file), "target": target}
     else:
         ds = load_dataset(dataset or default_dataset, seed=seed)

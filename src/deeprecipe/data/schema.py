@@ -362,10 +362,10 @@ class TableSchema:
                         "would make each date a column that no later date shares, and a network "
                         f"does not read a date as text; accepted: {_leave_out(name)}, and to learn "
                         "from the dates, numbers derived from them as columns of their own (year, "
-                        "month, day of "
-                        "year, weekday: whichever may carry a pattern); and when the rows follow "
-                        "each other in time, a random split trains on the future of its dev and "
-                        "test rows (macrodata: a test MSE of 0.15 split at random, 2.65 split by "
+                        "month, day of year, weekday: whichever may carry a pattern); and when the "
+                        "rows follow each other in time, a random split trains on the future of "
+                        "its dev and test rows (macrodata: a test MSE of 0.15 split at random, "
+                        "2.65 split by "
                         "time): keep the latest rows apart as a test file of their own",
                     )
                 )

@@ -541,15 +541,19 @@ def _refuse_bad_targets(where: str, y: Any, *, regressor: bool) -> None:
         )
     if not regressor:
         return
+    try:  # numbers written as text ('1.5') read as numbers, in one pass
+        flat.astype(np.float64)
+        return
+    except (TypeError, ValueError):
+        pass
     for row, entry in ((i, v) for i, cells in enumerate(flat) for v in cells):
-        if isinstance(entry, (str, bytes)):
-            try:
-                float(entry)
-            except ValueError:
-                raise DeepRecipeError(
-                    f"{where}: y holds text ({str(entry)!r} in row {row}); accepted: numbers, one "
-                    "target per row (labels go to DeepClassifier)"
-                ) from None
+        try:  # the first cell that is not a number, named
+            float(entry)
+        except (TypeError, ValueError):
+            raise DeepRecipeError(
+                f"{where}: y holds text ({str(entry)!r} in row {row}); accepted: numbers, one "
+                "target per row (labels go to DeepClassifier)"
+            ) from None
 
 
 @contextlib.contextmanager

@@ -274,9 +274,8 @@ class Trainer:
         figures summed on the device and read once."""
         net, step, backend = self.network, self.optimizer.step, self.network.backend
         X_on, t_on = self._on_device
-        order_on = backend.asarray(
-            self._order(m, batch)
-        )  # one copy an epoch: none that waits at each step
+        # one copy an epoch: none that waits at each step
+        order_on = backend.asarray(self._order(m, batch))
         total, wrong, counted = 0.0, 0, 0  # wrong: an int, as counts of wrong labels are
         for start in range(0, m, batch):
             stop = min(start + batch, m)  # the standard leaves a slice past the end unspecified

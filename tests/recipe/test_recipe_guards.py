@@ -323,3 +323,7 @@ def test_a_reference_far_ahead_is_not_called_as_good_when_few_rows_cannot_confir
     )
     assert "times lower and lower on 13 of 13 dev rows, which the dev set is too small" in note
     assert "prefer it unless a larger dev set says otherwise" in note and "as good" not in note
+    exact = [_ref("linear", 0.0, 13, "ridge")]  # a reference that fits exactly
+    (note,) = close_calls(network.mean(), exact, regression=True, dev_losses=network,
+                          reference_losses={"linear": np.zeros(13)})  # fmt: skip
+    assert "(0 against 0.007831), with no error and lower on 13 of 13 dev rows" in note
